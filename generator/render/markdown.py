@@ -1,0 +1,205 @@
+"""Markdown -> HTML (for the brief) and Markdown -> paragraphs of runs (for the deck).
+
+Content is data: raw HTML in Markdown is shown as literal text (``html=False``), and only
+``http``, ``https`` and ``mailto`` links (and in-document ``#anchors``) become links;
+``javascript:``, ``data:``, ``file:`` and anything else stay plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+_SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
+
+
+def is_safe_link(url: str) -> bool:
+    """True for links a reader may follow: web, mail and in-document anchors."""
+    return bool(_SAFE_LINK.match(url.strip()))
+
+
+def is_relative_path(url: str) -> bool:
+    """True for an image/data reference that names a file (no scheme, not ``//host``)."""
+    url = url.strip()
+    return bool(url) and not _SCHEME.match(url) and not url.startswith("//")
+
+
+def _validate_link(url: str) -> bool:
+    # Images are validated separately (they must be files inside content/), so here a
+    # relative path passes: markdown-it uses the same hook for both.
+    return is_safe_link(url) or is_relative_path(url)
+
+
+def _unlink_unsafe(state: StateCore) -> None:
+    """A core rule: links that are not web/mail/anchor links become their plain text.
+
+    markdown-it's ``validateLink`` hook serves images too, which may be relative paths,
+    so relative *links* are turned back into text here.
+    """
+    for block in state.tokens:
+        stack: list[bool] = []
+        for tok in block.children or ():
+            if tok.type == "link_open":
+                safe = is_safe_link(str(tok.attrGet("href") or ""))
+                stack.append(safe)
+                if not safe:
+                    tok.type, tok.tag, tok.content, tok.attrs = "text", "", "", {}
+            elif tok.type == "link_close" and stack and not stack.pop():
+                tok.type, tok.tag, tok.content = "text", "", ""
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.core.ruler.push("unlink_unsafe", _unlink_unsafe)
+    return md
+
+
+def to_html(text: str) -> str:
+    """Block Markdown -> safe HTML."""
+    return parser().render(text) if text else ""
+
+
+def to_inline_html(text: str) -> str:
+    """One line of Markdown (a title, a list item) -> safe inline HTML, without ``<p>``."""
+    return parser().renderInline(text) if text else ""
+
+
+def image_sources(text: str) -> list[tuple[str, int]]:
+    """Every image reference in a Markdown text, with its 0-based line within the text."""
+    found: list[tuple[str, int]] = []
+    for token in parser().parse(text):
+        line = token.map[0] if token.map else 0
+        for child in token.children or ():
+            if child.type == "image":
+                found.append((str(child.attrGet("src") or ""), line))
+    return found
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one formatting, for a PowerPoint run."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    strike: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph for the deck. ``level`` is the list depth (0 = not in a list)."""
+
+    runs: tuple[Run, ...]
+    level: int = 0
+    kind: Literal["plain", "bullet", "number", "heading"] = "plain"
+    number: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(run.text for run in self.runs)
+
+
+def _inline_runs(children: list[Token]) -> list[Run]:
+    runs: list[Run] = []
+    bold = italic = strike = 0
+    href: list[str | None] = []
+    for tok in children:
+        t = tok.type
+        if t == "strong_open":
+            bold += 1
+        elif t == "strong_close":
+            bold -= 1
+        elif t == "em_open":
+            italic += 1
+        elif t == "em_close":
+            italic -= 1
+        elif t == "s_open":
+            strike += 1
+        elif t == "s_close":
+            strike -= 1
+        elif t == "link_open":
+            url = str(tok.attrGet("href") or "")
+            href.append(url if is_safe_link(url) and not url.startswith("#") else None)
+        elif t == "link_close":
+            if href:
+                href.pop()
+        elif t in ("text", "html_inline"):
+            if tok.content:
+                runs.append(
+                    Run(tok.content, bold > 0, italic > 0, False, strike > 0, href[-1] if href else None)
+                )
+        elif t == "code_inline":
+            runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, href[-1] if href else None))
+        elif t in ("softbreak", "hardbreak"):
+            runs.append(Run(" " if t == "softbreak" else "\n"))
+        elif t == "image":
+            alt = tok.content or "".join(c.content for c in tok.children or ())
+            if alt:
+                runs.append(Run(alt, italic=True))
+    # merge neighbours with identical formatting
+    merged: list[Run] = []
+    for run in runs:
+        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].code, merged[-1].strike,
+                       merged[-1].href) == (run.bold, run.italic, run.code, run.strike, run.href):
+            prev = merged.pop()
+            run = Run(prev.text + run.text, run.bold, run.italic, run.code, run.strike, run.href)
+        merged.append(run)
+    return merged
+
+
+def to_paragraphs(text: str) -> list[Paragraph]:
+    """Block Markdown -> paragraphs of runs (lists flattened with their depth)."""
+    if not text:
+        return []
+    paragraphs: list[Paragraph] = []
+    lists: list[list[int]] = []  # stack of [kind(0 bullet/1 number), counter]
+    heading = False
+    for tok in parser().parse(text):
+        t = tok.type
+        if t == "bullet_list_open":
+            lists.append([0, 0])
+        elif t == "ordered_list_open":
+            start = int(tok.attrGet("start") or 1)
+            lists.append([1, start - 1])
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif t == "list_item_open" and lists:
+            lists[-1][1] += 1
+        elif t == "heading_open":
+            heading = True
+        elif t == "heading_close":
+            heading = False
+        elif t == "inline":
+            runs = tuple(_inline_runs(tok.children or []))
+            if not runs:
+                continue
+            if heading:
+                paragraphs.append(Paragraph(tuple(Run(r.text, True, r.italic, r.code, r.strike,
+                                                      r.href) for r in runs), 0, "heading"))
+            elif lists:
+                kind, counter = lists[-1]
+                paragraphs.append(Paragraph(runs, len(lists), "number" if kind else "bullet",
+                                            counter if kind else None))
+            else:
+                paragraphs.append(Paragraph(runs))
+        elif t in ("fence", "code_block"):
+            for line in tok.content.rstrip("\n").split("\n"):
+                paragraphs.append(Paragraph((Run(line, code=True),), len(lists)))
+    return paragraphs
+
+
+def to_plain(text: str) -> str:
+    """Markdown -> plain text (for PDF metadata, alt text, slide titles)."""
+    return "\n".join(p.text for p in to_paragraphs(text)).strip()
