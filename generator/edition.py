@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import Diagnostic
+
 Length = Literal["summary", "standard", "full"]
 LENGTHS: tuple[Length, ...] = ("summary", "standard", "full")
 Format = Literal["pdf", "pptx", "html"]
@@ -222,6 +224,7 @@ class Tailored:
 
     edition: Edition
     withheld: tuple[Withheld, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = field(default=())  # e.g. missing translations
 
     @property
     def received(self) -> int:

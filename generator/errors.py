@@ -55,6 +55,10 @@ class BriefgenError(Exception):
         self.diagnostics: list[Diagnostic] = sorted(set(diagnostics))
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[BriefgenError], tuple[list[Diagnostic]]]:
+        # Build workers send errors back through pickle: keep the diagnostics whole.
+        return (type(self), (self.diagnostics,))
+
 
 class ContentError(BriefgenError):
     """The project's content or audience files are invalid."""
@@ -72,3 +76,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint for a near miss: ``did you mean `summary`?``, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
+
+
+class UsageProblem(BriefgenError):
+    """The command line names something the project does not have (exit status 2)."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .errors import Diagnostic
+
 # The kinds of slide the deck is built from, with the layout name used for each when the
 # master has no layouts.yaml. Each kind also lists standard PowerPoint names that serve.
 SLIDE_KINDS: dict[str, tuple[str, ...]] = {
@@ -84,3 +86,73 @@ def layouts_file(root: Path, audience: str) -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+def master_layouts(master: Path) -> dict[str, set[str]]:
+    """Layout names of a master and the placeholder types each holds, read straight from
+    the file's XML (so ``briefgen check`` does not need python-pptx)."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"p": "http://schemas.openxmlformats.org/presentationml/2006/main"}
+    found: dict[str, set[str]] = {}
+    with zipfile.ZipFile(master) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.startswith("ppt/slideLayouts/") and name.endswith(".xml")):
+                continue
+            root = ElementTree.fromstring(archive.read(name))
+            csld = root.find("p:cSld", ns)
+            layout = csld.get("name", "") if csld is not None else ""
+            kinds = {ph.get("type", "body") for ph in root.iter(f"{{{ns['p']}}}ph")}
+            found[layout] = kinds
+    return found
+
+
+def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Diagnostic]:
+    """Problems in an audience's templates: a brief template that does not parse, a
+    master without a layout the deck needs."""
+    import zipfile
+
+    import jinja2
+
+    root = Path(templates.project_root)
+
+    def rel(path: Path) -> str:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return f"<built-in>/{path.relative_to(builtin_templates()).as_posix()}"
+
+    problems: list[Diagnostic] = []
+    if "pdf" in formats or "html" in formats:
+        env = jinja2.Environment()
+        for folder in templates.brief_dirs:
+            for path in sorted(Path(folder).rglob("*.j2")):
+                try:
+                    env.parse(path.read_text("utf-8"), path.name, str(path))
+                except jinja2.TemplateSyntaxError as exc:
+                    problems.append(Diagnostic(rel(path), exc.lineno or 0, 0, "error",
+                                               f"template syntax error: {exc.message}"))
+                except (UnicodeDecodeError, OSError) as exc:
+                    problems.append(Diagnostic(rel(path), 0, 0, "error",
+                                               f"cannot read template: {exc}"))
+    if "pptx" in formats:
+        master = Path(templates.master)
+        try:
+            layouts = master_layouts(master)
+        except (OSError, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
+            return [*problems, Diagnostic(rel(master), 0, 0, "error",
+                                          f"not a readable PowerPoint file: {exc}")]
+        for kind in SLIDE_KINDS:
+            candidates = templates.layout_candidates(kind)
+            name = next((c for c in candidates if c in layouts), None)
+            if name is None:
+                problems.append(Diagnostic(
+                    rel(master), 0, 0, "error",
+                    f"the master has no layout for {kind} slides (looked for: "
+                    f"{', '.join(candidates)})",
+                    f"its layouts: {', '.join(sorted(layouts))}; name one in layouts.yaml"))
+            elif kind != "closing" and not layouts[name] & {"title", "ctrTitle"}:
+                problems.append(Diagnostic(rel(master), 0, 0, "error",
+                                           f"layout `{name}` has no title placeholder"))
+    return problems

@@ -74,14 +74,28 @@ def to_inline_html(text: str) -> str:
     return parser().renderInline(text) if text else ""
 
 
+@lru_cache(maxsize=1)
+def _permissive_parser() -> MarkdownIt:
+    # Accepts every URL, so that image_sources() sees `file:` and `data:` images too
+    # (the loader refuses them with a clear error instead of silently showing text).
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
 def image_sources(text: str) -> list[tuple[str, int]]:
     """Every image reference in a Markdown text, with its 0-based line within the text."""
     found: list[tuple[str, int]] = []
-    for token in parser().parse(text):
+    for token in _permissive_parser().parse(text):
         line = token.map[0] if token.map else 0
+        cursor = 0
         for child in token.children or ():
             if child.type == "image":
-                found.append((str(child.attrGet("src") or ""), line))
+                src = str(child.attrGet("src") or "")
+                at = token.content.find(src, cursor)
+                if at >= 0:
+                    cursor = at + len(src)
+                found.append((src, line + token.content.count("\n", 0, max(at, 0))))
     return found
 
 

@@ -1,0 +1,32 @@
+# The two commands of the README: `make build` and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test lint bench check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+build: $(STAMP)  ## set up, then build every audience of the default project into output/
+	$(BIN)/briefgen build .
+
+test: $(STAMP)  ## set up, then run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/mypy generator
+
+check: $(STAMP)
+	$(BIN)/briefgen check .
+
+bench: $(STAMP)  ## ratios to engine baselines measured in the same run
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf output/* .pytest_cache

@@ -1,0 +1,32 @@
+"""``briefgen check``: every problem in a project, without building anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .content import load_project
+from .errors import ContentError, Diagnostic
+from .tailor import tailor
+from .templates import check_templates, resolve_templates
+
+
+def check_project(root: Path | str) -> list[Diagnostic]:
+    """Content, audiences (including missing translations per audience language) and
+    templates. Imports neither WeasyPrint nor python-pptx."""
+    root = Path(root).absolute()
+    try:
+        project = load_project(root)
+    except ContentError as exc:
+        return exc.diagnostics
+    found: set[Diagnostic] = set(project.warnings)
+    if not project.audiences:
+        found.add(Diagnostic("templates/audiences", 0, 0, "warning",
+                             "the project has no audiences, so nothing would be built",
+                             "add templates/audiences/NAME.yaml"))
+    for name, entry in sorted(project.audiences.items()):
+        found.update(tailor(project, name).warnings)
+        layouts = dict(project.layouts.get("", {}))
+        layouts.update(project.layouts.get(name, {}))
+        templates = resolve_templates(root, name, tuple(sorted(layouts.items())))
+        found.update(check_templates(templates, tuple(entry.model.formats)))
+    return sorted(found)

@@ -1,0 +1,237 @@
+"""The ``briefgen`` command: parse arguments, call the library, print. No logic of its own.
+
+Exit status: 0 success; 1 a problem in the project's files (nothing written); 2 a wrong
+command line. Heavy libraries (WeasyPrint, python-pptx) are never imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import BriefgenError, Diagnostic, UsageProblem
+
+FORMAT_CHOICE = click.Choice(["pdf", "pptx", "html"])
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    for d in diagnostics:
+        click.echo(d.format(), err=True)
+
+
+def _summary_counts(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="briefgen")
+def cli() -> None:
+    """Tailored PDF briefs and PowerPoint decks from one set of content files."""
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE",
+              help="Build only this audience (repeatable).")
+@click.option("-f", "--format", "formats", multiple=True, type=FORMAT_CHOICE,
+              help="Build only this format (repeatable).")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: PROJECT/output).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel jobs (default: cores).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
+          jobs: int | None, strict: bool, force: bool, as_json: bool) -> None:
+    """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
+    from .build import build as run_build
+
+    _require_project(project)
+    progress, finish = _progress(enabled=not as_json)
+    try:
+        report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
+                           strict=strict, force=force, progress=progress)
+    finally:
+        finish()
+    print_diagnostics(report.warnings)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    for r in report.results:
+        for w in r.warnings:
+            click.echo(f"{r.job.path}: warning: {w}", err=True)
+    out_dir = report.out
+    click.echo(f"Built {len(report.built)}, unchanged {len(report.skipped)}, "
+               f"failed 0 in {report.seconds:.1f} s -> {out_dir}")
+    for r in report.results:
+        mark = "built    " if r.status == "built" else "unchanged"
+        click.echo(f"  {mark} {r.job.path}" + (f"  ({r.seconds:.1f} s)" if r.seconds else ""))
+    click.echo(f"  review sheets: {', '.join(report.reviews)}")
+
+
+def _progress(enabled: bool) -> tuple[Any, Any]:
+    """A progress callback: a rich bar per job on a terminal, plain lines otherwise."""
+    if not enabled:
+        return None, lambda: None
+    if not sys.stderr.isatty():
+        def plain(event: str, job: Any, result: Any) -> None:
+            if event == "done":
+                status = "failed" if result.status == "failed" else f"{result.seconds:.1f} s"
+                click.echo(f"[{job.audience}] {job.format} {status}", err=True)
+        return plain, lambda: None
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   TimeElapsedColumn(), console=_stderr(), transient=False)
+    tasks: dict[str, Any] = {}
+    bar.start()
+
+    def update(event: str, job: Any, result: Any) -> None:
+        if job.path not in tasks:
+            tasks[job.path] = bar.add_task(job.path, total=1)
+        if event in ("done", "skipped"):
+            label = job.path + (" (unchanged)" if event == "skipped" else "")
+            bar.update(tasks[job.path], completed=1, description=label)
+
+    return update, bar.stop
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def check(project: Path, strict: bool, as_json: bool) -> None:
+    """Validate content, audiences and templates without building."""
+    from .checks import check_project
+
+    _require_project(project)
+    diagnostics = check_project(project)
+    if strict:
+        diagnostics = [Diagnostic(d.file, d.line, d.col, "error", d.message, d.hint)
+                       for d in diagnostics]
+    if as_json:
+        click.echo(json.dumps([d.as_json() for d in diagnostics], indent=2))
+    else:
+        print_diagnostics(diagnostics)
+        click.echo(f"{project}: {_summary_counts(diagnostics)}", err=True)
+    if any(d.severity == "error" for d in diagnostics):
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def audiences(project: Path, as_json: bool) -> None:
+    """A table of the audiences: what each may see, receives and has withheld."""
+    from .content import load_project
+    from .tailor import tailor
+
+    _require_project(project)
+    loaded = load_project(project)
+    rows = []
+    for name in sorted(loaded.audiences):
+        t = tailor(loaded, name)
+        a = t.edition.audience
+        rows.append({"audience": name, "title": a.title, "clearance": a.clearance,
+                     "country": a.country or f"{t.edition.home_code} (home)",
+                     "language": a.language, "length": a.length,
+                     "formats": list(a.formats), "received": t.received,
+                     "withheld": len(t.withheld), "banner": t.edition.banner})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Audiences of {project}")
+    for column in ("audience", "clearance", "country", "language", "length", "formats",
+                   "received", "withheld", "banner"):
+        table.add_column(column, justify="right" if column in ("received", "withheld")
+                         else "left")
+    for row in rows:
+        table.add_row(*[", ".join(v) if isinstance(v, list) else str(v)
+                        for k, v in row.items() if k != "title"])
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)  # pipes and files: no squeezed columns
+    console.print(table)
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=8000, type=click.IntRange(0, 65535), show_default=True)
+@click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE")
+def serve(project: Path, port: int, audiences: tuple[str, ...]) -> None:
+    """Preview the HTML briefs in a browser, rebuilt on every change (localhost only)."""
+    from .serve import serve as run_serve
+
+    _require_project(project)
+    run_serve(project, port, list(audiences) or None)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new project in DIRECTORY with example content and the default templates."""
+    from .scaffold import init_project
+
+    created = init_project(directory)
+    click.echo(f"Created {directory} ({len(created)} files). Next: briefgen build {directory}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the content and audience files (for editor completion)."""
+    from .content.models import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def _require_project(project: Path) -> None:
+    if not project.is_dir():
+        raise click.BadParameter(f"{project} is not a folder", param_hint="PROJECT")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (callable from tests)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="briefgen",
+                 standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except UsageProblem as exc:
+        print_diagnostics(exc.diagnostics)
+        return 2
+    except BriefgenError as exc:
+        print_diagnostics(exc.diagnostics)
+        click.echo(f"briefgen: {_summary_counts(exc.diagnostics)}; nothing was written",
+                   err=True)
+        return 1
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

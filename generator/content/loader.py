@@ -1,0 +1,852 @@
+"""The load stage: a project folder -> a validated :class:`Project`.
+
+Everything is read and checked before anything is built, and every problem in every file
+is collected (Pelican's ``is_valid()`` spirit): the caller gets one :class:`ContentError`
+listing them all, each at its ``FILE:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ContentError, Diagnostic, did_you_mean
+from ..render.markdown import image_sources, is_relative_path
+from . import models as m
+from .yamlio import FileProblems, Source, load_yaml, plain, read_text
+
+T = TypeVar("T", bound=BaseModel)
+
+AUDIENCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+SECTION_FILE = re.compile(r"^(?P<name>[^.]+)(\.(?P<lang>[a-z]{2,3}(-[A-Za-z0-9]{2,8})*))?\.md$")
+FENCE_OPEN = re.compile(r"^:::(?P<attrs>.*)$")
+CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+BLOCK_ATTRS = ("marking", "releasable_to")
+
+
+@dataclass
+class Entry(Generic[T]):
+    """A validated model with the YAML node and file it came from (for diagnostics)."""
+
+    model: T
+    node: Any
+    source: Source
+
+    def error(self, path: tuple[Any, ...], message: str, hint: str = "", *,
+              key: bool = False, severity: str = "error") -> Diagnostic:
+        return self.source.error(self.node, path, message, hint, key=key, severity=severity)
+
+    def where(self, path: tuple[Any, ...] = ()) -> str:
+        line, _ = self.source.at(self.node, path)
+        return f"{self.source.file}:{line}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A marked fenced block (``::: marking=... releasable_to=...``) in a section body."""
+
+    marking: str | None
+    releasable_to: tuple[str, ...] | None
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of a section body inside the same nest of fenced blocks (outermost first)."""
+
+    markdown: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass
+class SectionFile:
+    id: str
+    entry: Entry[m.SectionFront] | Entry[m.SectionTranslationFront]
+    parts: list[Part]
+
+
+@dataclass
+class Section:
+    id: str
+    main: SectionFile
+    translations: dict[str, SectionFile] = field(default_factory=dict)
+
+    @property
+    def front(self) -> m.SectionFront:
+        return self.main.entry.model  # type: ignore[return-value]
+
+
+@dataclass
+class ChartData:
+    entry: Entry[m.ChartSpec]  # node/path point into briefing.yaml
+    path: tuple[Any, ...]
+    categories: list[str]
+    columns: dict[str, list[float]]
+
+
+@dataclass
+class Project:
+    """Everything in a project, validated, with cross-references resolved."""
+
+    root: Path
+    briefing: Entry[m.Briefing]
+    partners: list[Entry[m.Partner]]
+    collaborations: list[tuple[str, Entry[m.Collaboration]]]  # (id, entry), sorted by file
+    sections: list[Section]
+    charts: list[ChartData]
+    audiences: dict[str, Entry[m.Audience]]
+    layouts: dict[str, dict[str, str]]  # layouts.yaml per audience name ("" = project's)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def levels(self) -> list[str]:
+        return list(self.briefing.model.classification.levels)
+
+    @property
+    def default_level(self) -> str:
+        return self.briefing.model.classification.default or self.levels[0]
+
+    @property
+    def default_language(self) -> str:
+        return self.briefing.model.default_language
+
+    def partner(self, code: str) -> Entry[m.Partner] | None:
+        return next((p for p in self.partners if p.model.code == code), None)
+
+
+class _Collector:
+    """Collects diagnostics for a whole project."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+# --- reading one file ------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | None = None
+               ) -> tuple[Any, Source] | None:
+    rel = col.rel(path)
+    source = Source(rel, line_offset)
+    try:
+        if text is None:
+            text = read_text(path, rel)
+        return load_yaml(text, source), source
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+    except OSError as exc:
+        col.add(Diagnostic(rel, 0, 0, "error", f"cannot read file: {exc.strerror}"))
+    return None
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "bool_type": "true or false",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
+    "finite_number": "a finite number",
+}
+
+
+def _model_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc`` (for key hints)."""
+    current: Any = cls
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(step)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and hasattr(annotation, "__metadata__"):
+        return _inner_model(origin)
+    return None
+
+
+def _describe(value: Any) -> str:
+    return m._type_name(value)
+
+
+def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
+                            source: Source) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(step for step in err["loc"] if not (isinstance(step, str) and (
+            "[" in step or step.startswith("function-"))))
+        kind = err["type"]
+        name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
+        value = err.get("input")
+        ctx = err.get("ctx") or {}
+        if kind == "extra_forbidden":
+            model = _model_at(cls, loc[:-1])
+            allowed = list(model.model_fields) if model else []
+            hint = did_you_mean(str(loc[-1]), allowed) or (
+                f"allowed keys: {', '.join(allowed)}" if allowed else "")
+            found.append(source.error(node, loc, f"unknown key `{loc[-1]}`", hint, key=True))
+        elif kind == "missing":
+            found.append(source.error(node, loc[:-1], f"missing required key `{loc[-1]}`"))
+        elif kind == "literal_error":
+            expected = str(ctx.get("expected", "")).replace("'", "")
+            choices = re.findall(r"[\w\-]+", expected)
+            hint = did_you_mean(str(value), choices)
+            found.append(source.error(
+                node, loc, f"`{value}` is not a valid {name}: expected one of {expected}", hint))
+        elif kind == "string_pattern_mismatch":
+            what = {"code": "a partner code (2-4 upper-case letters, e.g. NRV)",
+                    "country": "a partner code (2-4 upper-case letters, e.g. NRV)",
+                    "primary": "a colour like #0b3d2e", "accent": "a colour like #c8a951",
+                    "id": "an identifier (letters, digits, - _ .)",
+                    "default_language": "a language code like en or ar",
+                    "language": "a language code like en or ar"}.get(name)
+            if what is None and isinstance(loc[-1], int) and len(loc) > 1:
+                what = {"partners": "a partner code (2-4 upper-case letters, e.g. NRV)",
+                        "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
+            found.append(source.error(node, loc, f"`{value}` is not {what or 'valid here'}"))
+        elif kind in _TYPE_WORDS:
+            found.append(source.error(
+                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {_describe(value)}"))
+        elif kind in ("too_short", "too_long"):
+            found.append(source.error(node, loc, f"`{name}`: {err['msg'].lower()}"))
+        else:
+            message = err["msg"]
+            if message.startswith("Value error, "):
+                message = message.removeprefix("Value error, ")
+            found.append(source.error(node, loc, f"`{name}`: {message}"))
+    return found
+
+
+def _validate(cls: type[T], node: Any, source: Source, col: _Collector) -> Entry[T] | None:
+    if not isinstance(node, dict):
+        found = "an empty file" if node is None else _describe(node)
+        col.add(source.error(node, (), f"expected a mapping of keys (like `title: ...`), "
+                                       f"found {found}"))
+        return None
+    try:
+        model = cls.model_validate(plain(node))
+    except ValidationError as exc:
+        col.extend(_validation_diagnostics(exc, cls, node, source))
+        return None
+    return Entry(model, node, source)
+
+
+# --- files the content may reference ---------------------------------------------------
+
+
+def _content_file(value: str, content: Path, entry: Entry[Any], path: tuple[Any, ...],
+                  col: _Collector, what: str) -> Path | None:
+    """Resolve a path given in content; refuse URLs and anything outside content/."""
+    line, column = entry.source.at(entry.node, path)
+    return _check_reference(value, content, entry.source.file, line, column, col, what)
+
+
+def _check_reference(value: str, content: Path, file: str, line: int, column: int,
+                     col: _Collector, what: str) -> Path | None:
+    def fail(message: str, hint: str = "") -> None:
+        col.add(Diagnostic(file, line, column, "error", message, hint))
+
+    stripped = value.strip()
+    if not is_relative_path(stripped):
+        scheme = stripped.split(":", 1)[0].lower() if ":" in stripped else "//"
+        if scheme == "file":
+            fail(f"{what} `{value}` is a file: URL; give a path relative to content/",
+                 "nothing outside the project is read")
+        else:
+            fail(f"{what} `{value}` is not a file under content/",
+                 "remote and data: URLs are not fetched; copy the file into content/")
+        return None
+    if stripped.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", stripped):
+        fail(f"{what} `{value}` is an absolute path; give a path relative to content/")
+        return None
+    root = content.resolve()
+    target = (content / stripped.split("#", 1)[0].split("?", 1)[0]).resolve()
+    if root != target and root not in target.parents:
+        fail(f"{what} `{value}` leaves content/", "files must stay inside content/")
+        return None
+    if not target.is_file():
+        fail(f"{what} `{value}` does not exist", f"looked for content/{stripped}")
+        return None
+    return target
+
+
+def _check_images(text: Any, content: Path, file: str, line: int, column: int,
+                  col: _Collector) -> None:
+    """Images referenced in a Markdown field must be files inside content/."""
+    texts = text.values() if isinstance(text, dict) else [text]
+    for one in texts:
+        if not isinstance(one, str) or "![" not in one:
+            continue
+        for src, offset in image_sources(one):
+            _check_reference(src, content, file, line + offset, column if not offset else 1,
+                             col, "image")
+
+
+def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
+    """Check image references in every text field of an entry's YAML."""
+    def visit(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                visit(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                visit(value, (*path, i))
+        elif isinstance(node, str) and "![" in node:
+            line, column = entry.source.at(entry.node, path)
+            _check_images(node, content, entry.source.file, line, column, col)
+
+    visit(entry.node, ())
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+def _split_front_matter(text: str, rel: str) -> tuple[str, str, int]:
+    """(front matter YAML, body, 1-based line where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise FileProblems([Diagnostic(rel, 1, 1, "error",
+                                       "a section starts with front matter between `---` lines",
+                                       "put `---`, then `title: ...`, then `---` at the top")])
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1:]), i + 2
+    raise FileProblems([Diagnostic(rel, 1, 1, "error", "front matter is not closed",
+                                   "end it with a line `---`")])
+
+
+def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], list[Diagnostic]]:
+    """Split a body into parts by marked fenced blocks (which may nest)."""
+    problems: list[Diagnostic] = []
+    parts: list[Part] = []
+    stack: list[Block] = []
+    buffer: list[str] = []
+    in_code: str | None = None
+
+    def flush() -> None:
+        text = "\n".join(buffer).strip("\n")
+        if text.strip():
+            parts.append(Part(text + "\n", tuple(stack)))
+        buffer.clear()
+
+    for index, line in enumerate(body.split("\n")):
+        lineno = first_line + index
+        fence = CODE_FENCE.match(line)
+        if fence:
+            marker = fence.group(1)
+            if in_code is None:
+                in_code = marker
+            elif marker == in_code:
+                in_code = None
+            buffer.append(line)
+            continue
+        opened = FENCE_OPEN.match(line) if in_code is None else None
+        if not opened:
+            buffer.append(line)
+            continue
+        attrs = opened.group("attrs").strip()
+        flush()
+        if not attrs:
+            if stack:
+                stack.pop()
+            else:
+                problems.append(Diagnostic(rel, lineno, 1, "error",
+                                           "`:::` closes no marked block"))
+            continue
+        marking: str | None = None
+        releasable: tuple[str, ...] | None = None
+        offset = line.index(attrs)
+        for match in re.finditer(r"(\S+?)=(\S*)|(\S+)", attrs):
+            column = offset + match.start() + 1
+            if match.group(3):
+                problems.append(Diagnostic(
+                    rel, lineno, column, "error",
+                    f"`{match.group(3)}` in a marked block: expected key=value",
+                    "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
+                continue
+            key, value = match.group(1), match.group(2)
+            if key == "marking":
+                marking = value
+            elif key == "releasable_to":
+                releasable = tuple(v for v in value.split(",") if v)
+            else:
+                problems.append(Diagnostic(rel, lineno, column, "error",
+                                           f"unknown attribute `{key}` of a marked block",
+                                           did_you_mean(key, BLOCK_ATTRS)))
+        stack.append(Block(marking, releasable, rel, lineno, 1))
+    flush()
+    for block in stack:
+        problems.append(Diagnostic(rel, block.line, 1, "error",
+                                   "marked block is not closed", "end it with a line `:::`"))
+    return parts, problems
+
+
+def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
+    rel = col.rel(path)
+    try:
+        text = read_text(path, rel)
+        front, body, body_line = _split_front_matter(text, rel)
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+        return None
+    loaded = _read_yaml(path, col, line_offset=1, text=front)
+    if loaded is None:
+        return None
+    node, source = loaded
+    cls = m.SectionTranslationFront if translation else m.SectionFront
+    entry = _validate(cls, node, source, col)  # type: ignore[arg-type]
+    parts, problems = _parse_blocks(body, rel, body_line)
+    col.extend(problems)
+    for part in parts:
+        for src, offset in image_sources(part.markdown):
+            # the part's text starts at a line we can recover from the body
+            line = _line_of(body, part.markdown, body_line) + offset
+            _check_reference(src, col.root / "content", rel, line, 1, col, "image")
+    if entry is None:
+        return None
+    match = SECTION_FILE.match(path.name)
+    assert match  # the caller filtered names
+    return SectionFile(match.group("name"), entry, parts)
+
+
+def _line_of(body: str, fragment: str, first_line: int) -> int:
+    head = fragment.strip("\n").split("\n", 1)[0]
+    index = body.find(head)
+    return first_line + (body.count("\n", 0, index) if index >= 0 else 0)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _field_columns(line: str) -> list[int]:
+    """1-based start column of each comma-separated field of a raw CSV line."""
+    columns, in_quotes = [1], False
+    for i, char in enumerate(line):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == "," and not in_quotes:
+            columns.append(i + 2)
+    return columns
+
+
+def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
+    rel = col.rel(path)
+    try:
+        text = read_text(path, rel)
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+        return None
+    raw_lines = text.split("\n")
+    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text)))
+            if row and any(cell.strip() for cell in row)]
+    if not rows:
+        col.add(Diagnostic(rel, 1, 1, "error", "the data file is empty",
+                           "first row: a category heading, then one column per series"))
+        return None
+    header_line, header = rows[0]
+    names = [cell.strip() for cell in header]
+    ok = True
+    if len(names) < 2:
+        col.add(Diagnostic(rel, header_line, 1, "error",
+                           "a data file needs a category column and at least one series column"))
+        return None
+    for i, name in enumerate(names):
+        if not name:
+            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+                               "error", "empty column heading"))
+            ok = False
+        elif name in names[:i]:
+            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+                               "error", f"duplicate column `{name}`"))
+            ok = False
+    categories: list[str] = []
+    columns: dict[str, list[float]] = {name: [] for name in names[1:]}
+    for lineno, row in rows[1:]:
+        starts = _field_columns(raw_lines[lineno - 1]) if lineno - 1 < len(raw_lines) else [1]
+        if len(row) != len(names):
+            col.add(Diagnostic(rel, lineno, 1, "error",
+                               f"row has {len(row)} values, the heading has {len(names)}"))
+            ok = False
+            continue
+        categories.append(row[0].strip())
+        for i, cell in enumerate(row[1:], start=1):
+            column = starts[i] if i < len(starts) else 1
+            try:
+                value = float(cell.strip())
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError
+            except ValueError:
+                col.add(Diagnostic(rel, lineno, column, "error",
+                                   f"`{cell.strip()}` in column `{names[i]}` is not a number",
+                                   "write numbers like 42 or 3.5, without units"))
+                ok = False
+                continue
+            columns[names[i]].append(value)
+    if ok and not categories:
+        col.add(Diagnostic(rel, header_line, 1, "error", "the data file has no rows"))
+        ok = False
+    return (categories, columns) if ok else None
+
+
+# --- the project -----------------------------------------------------------------------
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+def load_project(root: Path | str) -> Project:
+    """Read and validate the project at ``root``. Raises :class:`ContentError`."""
+    root = Path(root).absolute()
+    col = _Collector(root)
+    content = root / "content"
+    if not content.is_dir():
+        raise ContentError([Diagnostic("content", 0, 0, "error",
+                                       "no content/ folder in the project",
+                                       f"looked in {root}; `briefgen init DIR` makes one")])
+
+    # briefing.yaml
+    briefing: Entry[m.Briefing] | None = None
+    briefing_path = content / "briefing.yaml"
+    if briefing_path.is_file():
+        loaded = _read_yaml(briefing_path, col)
+        if loaded:
+            briefing = _validate(m.Briefing, *loaded, col)
+    else:
+        col.add(Diagnostic("content/briefing.yaml", 0, 0, "error",
+                           "content/briefing.yaml is missing", "it holds the document's title, "
+                           "issuer, marking scheme and summary"))
+
+    # partners.yaml
+    partners: list[Entry[m.Partner]] = []
+    before = len(col.errors)
+    partners_path = content / "partners.yaml"
+    if partners_path.is_file():
+        loaded = _read_yaml(partners_path, col)
+        if loaded:
+            node, source = loaded
+            if node is None:
+                pass
+            elif not isinstance(node, list):
+                col.add(source.error(node, (), "partners.yaml must be a list of partners "
+                                               "(each starting with `- code: ...`)"))
+            else:
+                for item in node:
+                    entry = _validate(m.Partner, item, source, col)
+                    if entry:
+                        partners.append(entry)
+
+    partners_complete = len(col.errors) == before
+
+    # collaborations
+    collaborations: list[tuple[str, Entry[m.Collaboration]]] = []
+    for path in _yaml_files(content / "collaborations"):
+        loaded = _read_yaml(path, col)
+        if loaded:
+            entry = _validate(m.Collaboration, *loaded, col)
+            if entry:
+                collaborations.append((entry.model.id or path.stem, entry))
+
+    # sections and their translations
+    sections: list[Section] = []
+    translations: list[tuple[str, str, SectionFile]] = []
+    section_dir = content / "sections"
+    for path in sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []:
+        match = SECTION_FILE.match(path.name)
+        if not match:
+            col.add(Diagnostic(col.rel(path), 0, 0, "error",
+                               "a section file is named NAME.md or NAME.LANG.md"))
+            continue
+        lang = match.group("lang")
+        read = _read_section(path, col, translation=bool(lang))
+        if read is None:
+            continue
+        if lang:
+            translations.append((match.group("name"), lang, read))
+        else:
+            sections.append(Section(read.id, read))
+    by_id = {s.id: s for s in sections}
+    for name, lang, read in translations:
+        if name in by_id:
+            by_id[name].translations[lang] = read
+        else:
+            col.add(read.entry.error((), f"translation of a section that does not exist: "
+                                         f"sections/{name}.md",
+                                     did_you_mean(name, list(by_id))))
+
+    # audiences
+    audiences: dict[str, Entry[m.Audience]] = {}
+    for path in _yaml_files(root / "templates" / "audiences"):
+        rel = col.rel(path)
+        if not AUDIENCE_NAME.match(path.stem):
+            col.add(Diagnostic(rel, 0, 0, "error", f"`{path.stem}` is not a usable audience "
+                                                   "name (letters, digits, - and _)"))
+            continue
+        loaded = _read_yaml(path, col)
+        if loaded:
+            entry = _validate(m.Audience, *loaded, col)
+            if entry:
+                audiences[path.stem] = entry
+
+    # layouts.yaml (project-wide and per audience)
+    layouts: dict[str, dict[str, str]] = {}
+    candidates = [("", root / "templates" / "deck" / "layouts.yaml")]
+    candidates += [(name, root / "templates" / "audiences" / name / "deck" / "layouts.yaml")
+                   for name in audiences]
+    for name, path in candidates:
+        if path.is_file():
+            loaded = _read_yaml(path, col)
+            if loaded:
+                entry_l = _validate(m.Layouts, *loaded, col)
+                if entry_l:
+                    layouts[name] = {k: v for k, v in entry_l.model.model_dump().items() if v}
+
+    charts: list[ChartData] = []
+    if briefing is not None:
+        charts = _cross_check(root, briefing, partners, collaborations, sections, audiences, col,
+                              partners_complete)
+
+    errors = col.errors
+    if errors or briefing is None:
+        raise ContentError(col.diagnostics)
+    return Project(root, briefing, partners, collaborations, sections, charts, audiences,
+                   layouts, [d for d in col.diagnostics if d.severity == "warning"])
+
+
+def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m.Partner]],
+                 collaborations: list[tuple[str, Entry[m.Collaboration]]],
+                 sections: list[Section], audiences: dict[str, Entry[m.Audience]],
+                 col: _Collector, partners_complete: bool = True) -> list[ChartData]:
+    content = root / "content"
+    b = briefing.model
+    levels = list(b.classification.levels)
+    home = b.home.code
+
+    # the scheme itself
+    for i, level in enumerate(levels):
+        if level in levels[:i]:
+            col.add(briefing.error(("classification", "levels", i),
+                                   f"level `{level}` appears twice"))
+    if b.classification.default and b.classification.default not in levels:
+        col.add(briefing.error(("classification", "default"),
+                               f"`{b.classification.default}` is not one of the levels",
+                               did_you_mean(b.classification.default, levels)))
+    for level, abbrev in (b.classification.abbreviations or {}).items():
+        if level not in levels:
+            col.add(briefing.error(("classification", "abbreviations", level),
+                                   f"`{level}` is not one of the levels",
+                                   did_you_mean(level, levels), key=True))
+        elif not abbrev.strip():
+            col.add(briefing.error(("classification", "abbreviations", level),
+                                   "an abbreviation cannot be empty"))
+
+    # partners
+    codes: list[str] = []
+    for p in partners:
+        code = p.model.code
+        if code in codes:
+            col.add(p.error(("code",), f"duplicate partner code `{code}`"))
+        if code == home:
+            col.add(p.error(("code",), f"`{code}` is the home nation's code, not a partner"))
+        codes.append(code)
+        if p.model.flag:
+            _content_file(p.model.flag, content, p, ("flag",), col, "flag")
+    known = sorted(set(codes))
+    # With partners.yaml broken, every code would look unknown: report only its own errors.
+    unknown = (lambda code: code not in known) if partners_complete else (lambda code: False)
+
+    def check_marking(entry: Entry[Any], path: tuple[Any, ...], marking: str | None,
+                      releasable: list[str] | tuple[str, ...] | None) -> None:
+        if marking is not None and marking not in levels:
+            col.add(entry.error((*path, "marking"), f"unknown marking `{marking}`",
+                                did_you_mean(marking, levels) or f"levels: {', '.join(levels)}"))
+        for j, code in enumerate(releasable or ()):
+            if code != "ALL" and code != home and unknown(code):
+                col.add(entry.error((*path, "releasable_to", j),
+                                    f"unknown partner `{code}` in releasable_to",
+                                    did_you_mean(code, [*known, "ALL"])
+                                    or f"known partners: {', '.join(known) or 'none'}, or ALL"))
+
+    def check_items(entry: Entry[Any], path: tuple[Any, ...], items: list[Any]) -> None:
+        for j, item in enumerate(items):
+            check_marking(entry, (*path, j), item.marking, item.releasable_to)
+
+    for p in partners:
+        check_marking(p, (), p.model.marking, p.model.releasable_to)
+
+    # briefing items
+    check_items(briefing, ("key_messages",), b.key_messages)
+    check_items(briefing, ("recommendations",), b.recommendations)
+    _walk_texts(briefing, col, content)
+
+    # collaborations
+    seen: dict[str, str] = {}
+    for cid, c in collaborations:
+        if cid in seen:
+            col.add(c.error(("id",) if c.model.id else (),
+                            f"duplicate collaboration id `{cid}` (also in {seen[cid]})"))
+        seen.setdefault(cid, c.source.file)
+        check_marking(c, (), c.model.marking, c.model.releasable_to)
+        for j, code in enumerate(c.model.partners):
+            if unknown(code):
+                col.add(c.error(("partners", j), f"unknown partner `{code}`",
+                                did_you_mean(code, known)
+                                or f"known partners: {', '.join(known) or 'none'}"))
+        check_items(c, ("benefits",), c.model.benefits)
+        check_items(c, ("metrics",), c.model.metrics)
+        _walk_texts(c, col, content)
+
+    # sections
+    for s in sections:
+        front = s.front
+        check_marking(s.main.entry, (), front.marking, front.releasable_to)
+        check_items(s.main.entry, ("key_points",), front.key_points)
+        _walk_texts(s.main.entry, col, content)
+        for sf in [s.main, *s.translations.values()]:
+            for part in sf.parts:
+                for block in part.blocks:
+                    _check_block(block, levels, known if partners_complete else None, home,
+                                 col)
+        for lang, t in s.translations.items():
+            tm: m.SectionTranslationFront = t.entry.model  # type: ignore[assignment]
+            check_items(t.entry, ("key_points",), tm.key_points)
+            _walk_texts(t.entry, col, content)
+            for key in ("marking", "releasable_to", "length"):
+                if getattr(tm, key) is not None and getattr(tm, key) != getattr(front, key):
+                    col.add(t.entry.error((key,), f"`{key}` of a translation is ignored: it "
+                                                  f"comes from sections/{s.id}.md",
+                                          "remove it from the translation", key=True,
+                                          severity="warning"))
+            if len(tm.key_points) != len(front.key_points):
+                col.add(t.entry.error(("key_points",), f"the {lang} translation has "
+                                      f"{len(tm.key_points)} key points, sections/{s.id}.md "
+                                      f"has {len(front.key_points)}",
+                                      "translate each key point, in the same order"))
+            main_blocks = [p.blocks for p in s.main.parts if p.blocks]
+            t_blocks = [p.blocks for p in t.parts if p.blocks]
+            if len(main_blocks) != len(t_blocks):
+                col.add(t.entry.error((), f"the {lang} translation has {len(t_blocks)} marked "
+                                      f"parts, sections/{s.id}.md has {len(main_blocks)}",
+                                      "keep the same ::: blocks as the original"))
+
+    # charts
+    charts: list[ChartData] = []
+    chart_ids: list[str] = []
+    for i, chart in enumerate(b.charts):
+        path = ("charts", i)
+        if chart.id in chart_ids:
+            col.add(briefing.error((*path, "id"), f"duplicate chart id `{chart.id}`"))
+        chart_ids.append(chart.id)
+        check_marking(briefing, path, chart.marking, chart.releasable_to)
+        data_path = _content_file(chart.data, content, briefing, (*path, "data"), col,
+                                  "data file")
+        if data_path is None:
+            continue
+        table = _read_csv(data_path, col)
+        if table is None:
+            continue
+        categories, columns = table
+        for j, name in enumerate(chart.series or ()):
+            if name not in columns:
+                col.add(briefing.error((*path, "series", j),
+                                       f"series `{name}` is not a column of {chart.data}",
+                                       did_you_mean(name, columns)
+                                       or f"columns: {', '.join(columns)}"))
+        if chart.type == "pie" and any(v < 0 for values in columns.values() for v in values):
+            col.add(briefing.error((*path, "type"), "a pie chart cannot show negative values"))
+        charts.append(ChartData(briefing, path, categories, columns))
+
+    # audiences
+    for name, a in audiences.items():
+        am = a.model
+        if am.clearance not in levels:
+            col.add(a.error(("clearance",), f"unknown clearance `{am.clearance}`",
+                            did_you_mean(am.clearance, levels) or f"levels: {', '.join(levels)}"))
+        if am.country and am.country != home and unknown(am.country):
+            col.add(a.error(("country",), f"unknown country `{am.country}`",
+                            did_you_mean(am.country, known)
+                            or f"known partners: {', '.join(known)}; omit it for {home}"))
+        for j, code in enumerate(am.partners):
+            if unknown(code):
+                col.add(a.error(("partners", j), f"unknown partner `{code}`",
+                                did_you_mean(code, known)
+                                or f"known partners: {', '.join(known) or 'none'}"))
+        if am.theme.logo:
+            _content_file(am.theme.logo, content, a, ("theme", "logo"), col, "logo")
+        tags = {t for _, c in collaborations for t in c.model.tags}
+        for key in ("include_tags", "exclude_tags"):
+            for j, tag in enumerate(getattr(am, key)):
+                if tag not in tags:
+                    col.add(a.error((key, j), f"no collaboration has the tag `{tag}`",
+                                    did_you_mean(tag, sorted(tags)), severity="warning"))
+        if name.startswith("_"):
+            col.add(a.error((), f"audience names cannot start with `_` ({name})"))
+    return charts
+
+
+def _check_block(block: Block, levels: list[str], known: list[str] | None, home: str,
+                 col: _Collector) -> None:
+    if block.marking is None:
+        col.add(Diagnostic(block.file, block.line, block.col, "error",
+                           "a marked block needs `marking=LEVEL`"))
+    elif block.marking not in levels:
+        col.add(Diagnostic(block.file, block.line, block.col, "error",
+                           f"unknown marking `{block.marking}`",
+                           did_you_mean(block.marking, levels) or f"levels: {', '.join(levels)}"))
+    for code in block.releasable_to or ():
+        if known is not None and code != "ALL" and code != home and code not in known:
+            col.add(Diagnostic(block.file, block.line, block.col, "error",
+                               f"unknown partner `{code}` in releasable_to",
+                               did_you_mean(code, [*known, "ALL"])
+                               or f"known partners: {', '.join(known)}, or ALL"))

@@ -1,0 +1,283 @@
+"""The schema of the files users write, declared once (pydantic).
+
+These models validate the *shape* of each file (keys, types, allowed words) and generate
+the JSON Schema of ``briefgen schema``. Rules that depend on other files (marking names
+from the scheme, partner codes, duplicate ids, data files) are checked by the loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date"
+    if isinstance(value, str):
+        return f"the text `{value}`"
+    return type(value).__name__
+
+
+def _local_text(value: Any) -> str | dict[str, str]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value:
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not LANG_CODE.match(lang):
+                raise PydanticCustomError(
+                    "language_code", "`{lang}` is not a language code (like en, ar, fr)",
+                    {"lang": lang})
+            if not isinstance(text, str):
+                raise PydanticCustomError(
+                    "text_type", "the `{lang}` text must be text, found {found}",
+                    {"lang": lang, "found": _type_name(text)})
+        return dict(value)
+    raise PydanticCustomError(
+        "text_type",
+        "expected text, or a mapping from language code to text, found {found}",
+        {"found": _type_name(value)},
+    )
+
+
+LocalText = Annotated[
+    str | dict[str, str],
+    PlainValidator(_local_text),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "string"},
+            {"type": "object", "minProperties": 1,
+             "propertyNames": {"pattern": LANG_CODE.pattern},
+             "additionalProperties": {"type": "string"}},
+        ],
+        "description": "Markdown text, or a mapping from language code to Markdown text",
+    }),
+]
+"""A text field: a string, or ``{en: ..., ar: ...}``."""
+
+Code = Annotated[str, Field(pattern=r"^[A-Z]{2,4}$",
+                            description="2-4 upper-case letters, e.g. NRV")]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
+Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
+Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+Length = Literal["summary", "standard", "full"]
+CollaborationKind = Literal["intelligence-sharing", "joint-training", "technology",
+                            "border-security", "counter-terrorism", "humanitarian", "other"]
+Category = Literal["security", "diplomatic", "economic", "technological", "humanitarian"]
+Status = Literal["planned", "active", "completed", "suspended"]
+PartnerKind = Literal["state", "alliance", "organisation"]
+ChartType = Literal["bar", "line", "stacked-bar", "pie"]
+FormatName = Literal["pdf", "pptx", "html"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Marked(Strict):
+    """Any item that can carry content may carry a marking and a releasability."""
+
+    marking: str | None = Field(None, description="a level of the briefing's scheme")
+    releasable_to: list[str] | None = Field(
+        None, description="partner codes this item may be released to; ALL for every partner")
+
+
+def _text_item(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+class TextItem(Marked):
+    """A key message, recommendation or key point: a string or {text, marking, ...}."""
+
+    text: LocalText
+
+
+MarkedText = Annotated[TextItem, BeforeValidator(_text_item, json_schema_input_type=str | TextItem)]
+
+
+class Classification(Strict):
+    levels: list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9 _\-]*$")]] = Field(min_length=1)
+    default: str | None = Field(None, description="the level of unmarked items; the lowest "
+                                                  "level when omitted")
+    abbreviations: dict[str, str] | None = Field(
+        None, description="portion-mark letters per level, e.g. {RESTRICTED: R}")
+
+
+class Home(Strict):
+    code: Code
+    name: LocalText
+
+
+class ChartSpec(Marked):
+    id: Identifier
+    title: LocalText
+    type: ChartType = "bar"
+    data: str = Field(description="a CSV file under content/, e.g. data/exercises.csv")
+    series: list[str] | None = None
+    description: LocalText | None = Field(None, description="accessible description (alt text)")
+    unit: LocalText | None = None
+    notes: LocalText | None = None
+
+
+class Briefing(Strict):
+    title: LocalText
+    subtitle: LocalText | None = None
+    issuer: LocalText
+    reference: str | None = None
+    date: dt.date
+    home: Home
+    default_language: Annotated[str, Field(pattern=LANG_CODE.pattern)] = "en"
+    classification: Classification
+    summary: LocalText
+    key_messages: list[MarkedText] = []
+    recommendations: list[MarkedText] = []
+    contact: LocalText | None = None
+    handling: LocalText | None = Field(None, description="handling instructions (back page)")
+    charts: list[ChartSpec] = []
+
+
+class Partner(Marked):
+    code: Code
+    name: LocalText
+    kind: PartnerKind = "state"
+    region: LocalText | None = None
+    since: Year | None = None
+    flag: str | None = Field(None, description="an image under content/")
+
+
+class Benefit(Marked):
+    category: Category
+    text: LocalText
+
+
+class Metric(Marked):
+    label: LocalText
+    unit: LocalText | None = None
+    values: dict[Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int)
+                                                and not isinstance(v, bool) else v)],
+                 Number] = Field(min_length=1)
+
+
+class Collaboration(Marked):
+    id: Identifier | None = None
+    title: LocalText
+    kind: CollaborationKind
+    partners: list[Code] = Field(min_length=1)
+    status: Status = "active"
+    since: Year | None = None
+    until: Year | None = None
+    tags: list[str] = []
+    summary: LocalText
+    benefits: list[Benefit] = []
+    metrics: list[Metric] = []
+    notes: LocalText | None = None
+    sources: list[LocalText] = []
+
+
+class SectionFront(Marked):
+    """The front matter of ``sections/NAME.md``."""
+
+    title: LocalText
+    length: Length = "standard"
+    key_points: list[MarkedText] = []
+    notes: LocalText | None = None
+
+
+class SectionTranslationFront(Strict):
+    """The front matter of ``sections/NAME.LANG.md``: only what a translation replaces.
+
+    ``marking``, ``releasable_to`` and ``length`` are accepted (a translator often copies
+    the whole header) but always come from ``NAME.md``.
+    """
+
+    title: LocalText
+    key_points: list[MarkedText] = []
+    notes: LocalText | None = None
+    marking: str | None = None
+    releasable_to: list[str] | None = None
+    length: Length | None = None
+
+
+class Theme(Strict):
+    primary: Colour = "#0b3d2e"
+    accent: Colour = "#c8a951"
+    logo: str | None = Field(None, description="an image under content/")
+
+
+class Audience(Strict):
+    """``templates/audiences/NAME.yaml``: who the audience is and what it may see."""
+
+    title: LocalText
+    clearance: str = Field(description="the highest level this audience may see")
+    country: Code | None = Field(None, description="a partner code; omit for the home nation")
+    language: Annotated[str, Field(pattern=LANG_CODE.pattern)] | None = None
+    length: Length = "standard"
+    formats: list[FormatName] = Field(["pdf", "pptx", "html"], min_length=1)
+    include_tags: list[str] = []
+    exclude_tags: list[str] = []
+    partners: list[Code] = []
+    portion_marks: StrictBool = True
+    theme: Theme = Theme()
+    variables: dict[str, Any] = {}
+
+
+class Layouts(Strict):
+    """``templates/deck/layouts.yaml``: the master's layout name for each kind of slide."""
+
+    title: str | None = None
+    agenda: str | None = None
+    section: str | None = None
+    bullets: str | None = None
+    two_content: str | None = None
+    table: str | None = None
+    chart: str | None = None
+    key_message: str | None = None
+    closing: str | None = None
+
+
+def json_schema() -> dict[str, Any]:
+    """One JSON Schema document with a definition per file kind."""
+    from pydantic.json_schema import models_json_schema
+
+    _, defs = models_json_schema(
+        [(m, "validation") for m in (Briefing, Partner, Collaboration, SectionFront,
+                                     SectionTranslationFront, Audience, Layouts)],
+        ref_template="#/$defs/{model}",
+    )
+    defs["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    defs["title"] = "briefgen content files"
+    defs["$defs"]["PartnersFile"] = {"type": "array", "items": {"$ref": "#/$defs/Partner"}}
+    defs["description"] = (
+        "Definitions: Briefing (content/briefing.yaml), PartnersFile (content/partners.yaml), "
+        "Collaboration (content/collaborations/*.yaml), SectionFront (front matter of "
+        "content/sections/*.md), Audience (templates/audiences/*.yaml), Layouts "
+        "(templates/deck/layouts.yaml)."
+    )
+    return defs

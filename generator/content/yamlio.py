@@ -1,0 +1,204 @@
+"""Reading the user's files strictly: UTF-8, no control characters, YAML 1.2 with positions.
+
+Every problem becomes a :class:`~generator.errors.Diagnostic` pointing at the offending
+byte, key or value. YAML anchors, aliases and tags are refused (content is data, and an
+alias makes one edit change many places silently); duplicate keys are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
+
+from ..errors import Diagnostic
+
+# C0 controls except tab/newline, DEL, C1 controls. A CR is allowed only in CRLF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+class FileProblems(Exception):
+    """Raised by the readers with every diagnostic found in one file."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def _error(file: str, line: int, col: int, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(file, line, col, "error", message, hint)
+
+
+def read_text(path: Path, rel: str) -> str:
+    """A user's text file: strict UTF-8 (a BOM is allowed), no control characters.
+
+    CRLF line endings are accepted and normalised to LF.
+    """
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise FileProblems([_error(rel, line, col, f"file is not UTF-8 (byte 0x{data[exc.start]:02x})",
+                                   "save the file with UTF-8 encoding")]) from None
+    problems = []
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(_error(rel, line, col,
+                               f"control character U+{ord(match.group()[0]):04X} in text",
+                               "only tab and newline are allowed"))
+    if problems:
+        raise FileProblems(problems)
+    return text.replace("\r\n", "\n")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a YAML document came from: positions of nodes map back to the file."""
+
+    file: str  # relative to the project
+    line_offset: int = 0  # lines before the YAML text in the file (front matter)
+
+    def at(self, node: Any, path: tuple[Any, ...] = (), *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, col) of ``node[path...]``; of the key itself when ``key``."""
+        line, col = _position(node, path, key)
+        return line + 1 + self.line_offset, col + 1
+
+    def error(self, node: Any, path: tuple[Any, ...], message: str, hint: str = "",
+              *, key: bool = False, severity: str = "error") -> Diagnostic:
+        line, col = self.at(node, path, key=key)
+        return Diagnostic(self.file, line, col, severity, message, hint)  # type: ignore[arg-type]
+
+
+def _position(node: Any, path: tuple[Any, ...], key: bool) -> tuple[int, int]:
+    """0-based position of the deepest node of ``path`` that exists."""
+    pos = _start(node)
+    for i, step in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, CommentedMap) and step in node:
+            if last and key:
+                return tuple(node.lc.key(step))  # type: ignore[return-value]
+            pos = tuple(node.lc.value(step))  # type: ignore[assignment]
+            node = node[step]
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            pos = tuple(node.lc.item(step))  # type: ignore[assignment]
+            node = node[step]
+        else:
+            break
+    return pos
+
+
+def _start(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return (lc.line, lc.col)
+    return (0, 0)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")  # round-trip: keeps line/column of every node; YAML 1.2 rules
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _events(text: str) -> Iterator[Any]:
+    return _yaml().parse(text)
+
+
+def load_yaml(text: str, source: Source) -> Any:
+    """Parse one YAML document. Raises :class:`FileProblems` listing every problem."""
+    problems: list[Diagnostic] = []
+    try:
+        for event in _events(text):
+            mark = event.start_mark
+            line, col = mark.line + 1 + source.line_offset, mark.column + 1
+            if isinstance(event, AliasEvent):
+                problems.append(_error(source.file, line, col,
+                                       f"YAML alias `*{event.anchor}` is not allowed",
+                                       "write the value out in full"))
+            elif isinstance(event, NodeEvent) and event.anchor:
+                problems.append(_error(source.file, line, col,
+                                       f"YAML anchor `&{event.anchor}` is not allowed",
+                                       "write the value out in full"))
+            if isinstance(event, (ScalarEvent, CollectionStartEvent)) and _explicit_tag(event):
+                tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+                problems.append(_error(source.file, line, col,
+                                       f"YAML tag `{tag}` is not allowed",
+                                       "content is plain data: remove the tag"))
+    except MarkedYAMLError as exc:
+        raise FileProblems([_syntax_error(exc, source)]) from None
+    except YAMLError as exc:  # pragma: no cover - ruamel always marks parse errors
+        raise FileProblems([_error(source.file, 1, 1, f"YAML syntax error: {exc}")]) from None
+    if problems:
+        raise FileProblems(problems)
+    try:
+        return _yaml().load(text)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        key = _duplicate_key(exc)
+        raise FileProblems([_error(source.file, mark.line + 1 + source.line_offset,
+                                   mark.column + 1, f"duplicate key `{key}`",
+                                   "each key may appear once in a mapping")]) from None
+    except MarkedYAMLError as exc:
+        raise FileProblems([_syntax_error(exc, source)]) from None
+
+
+def _explicit_tag(event: Any) -> bool:
+    tag = getattr(event, "tag", None)
+    if not tag:
+        return False
+    # ruamel reports the implicit `!` of a quoted scalar as no tag; anything else is explicit
+    return str(tag) not in ("!",) or not getattr(event, "implicit", (True,))[0]
+
+
+def _duplicate_key(exc: DuplicateKeyError) -> str:
+    match = re.search(r'found duplicate key "([^"]*)"', str(exc))
+    return match.group(1) if match else "?"
+
+
+def _syntax_error(exc: MarkedYAMLError, source: Source) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = (mark.line + 1 + source.line_offset) if mark else 1
+    col = (mark.column + 1) if mark else 1
+    problem = exc.problem or exc.context or "syntax error"
+    return _error(source.file, line, col, f"YAML syntax error: {problem}")
+
+
+def plain(node: Any) -> Any:
+    """The plain Python value of a ruamel node (dicts, lists, str, int, float, bool, date)."""
+    if isinstance(node, dict):
+        return {plain(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, dt.datetime):
+        return dt.datetime(node.year, node.month, node.day, node.hour, node.minute, node.second)
+    if isinstance(node, dt.date):
+        return dt.date(node.year, node.month, node.day)
+    return node

@@ -1,0 +1,652 @@
+"""The brief: Edition -> HTML (Jinja2, sandboxed) -> PDF (WeasyPrint), and the HTML preview.
+
+Three public functions and one class:
+
+- :func:`render_html` fills the brief templates (``base.html.j2`` and its partials, found
+  file by file along ``TemplateSet.brief_dirs``) with one :class:`Edition`;
+- :func:`render_brief` lays that HTML out with WeasyPrint and returns the PDF's bytes;
+- :func:`brief_html` returns ``brief.html``: the same document as one self-contained page
+  (CSS inlined, images and fonts embedded as ``data:`` URIs);
+- :class:`BriefURLFetcher` is the only way WeasyPrint (and the HTML embedding) may read a
+  file: it serves files inside ``content/`` and the template folders and refuses anything
+  else (other paths, ``file:`` URLs outside them, any network address).
+
+Content is data: the templates receive Edition values and render them through the filters
+below (Markdown with raw HTML disabled, autoescaping everywhere else); no content string
+is ever compiled as a template. All WeasyPrint calls of briefgen live in this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html as html_lib
+import io
+import logging
+import re
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import DataHandler, Request, url2pathname
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
+
+from generator import __version__
+from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
+from generator.errors import Diagnostic, RenderError, TemplateError
+from generator.i18n import format_date, format_number
+from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
+from generator.templates import TemplateSet
+
+BASE_TEMPLATE = "base.html.j2"
+STYLESHEET = "brief.css"
+
+#: What each brief length shows (each length adds to the shorter one).
+PARTS: dict[str, frozenset[str]] = {
+    "summary": frozenset(
+        {"cover", "summary", "sections", "charts", "recommendations", "back_page"}
+    ),
+}
+PARTS["standard"] = PARTS["summary"] | {"contents", "partners", "collaborations", "benefits"}
+PARTS["full"] = PARTS["standard"] | {"annex", "metrics"}
+
+#: Benefit categories, in the order the brief lists them (unknown ones follow, sorted).
+CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+
+#: Media types of the files the fetcher serves, by suffix (a fixed table, not the
+#: system's mime.types, so every machine serves the same thing).
+MEDIA_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
+_FIRST_BLOCK = re.compile(r"^<(p|h[1-6]|li)>")
+
+
+# --------------------------------------------------------------------------------------
+# The URL fetcher: the only door to the file system
+# --------------------------------------------------------------------------------------
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A URL the brief may not read. Stops WeasyPrint at once (it is fatal)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"refused to read {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class BriefURLFetcher(URLFetcher):
+    """Serves files inside ``roots`` (symlinks resolved) and ``data:`` URLs; refuses the rest.
+
+    Every refusal raises :class:`RefusedURL` (a ``FatalURLFetchingError``, so WeasyPrint
+    stops instead of logging and carrying on) and is remembered in :attr:`refused`, so
+    the caller can report it even where WeasyPrint swallows errors (inside an SVG).
+    Nothing is ever read from a network: there are no HTTP handlers in play at all.
+    A missing file inside the roots is an ordinary error: WeasyPrint logs it as a warning.
+    """
+
+    def __init__(self, roots: Iterable[str | Path]) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False,
+                         fail_on_errors=False)
+        self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        self.refused: list[RefusedURL] = []
+
+    def _refuse(self, url: str, reason: str) -> RefusedURL:
+        refusal = RefusedURL(url, reason)
+        self.refused.append(refusal)
+        return refusal
+
+    def allowed_path(self, url: str) -> Path:
+        """The file a ``file:`` URL names, if it lies inside the roots; else refuse."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https", "ftp", "ftps") or (not scheme and url.startswith("//")):
+            raise self._refuse(url, "network addresses are never fetched")
+        if scheme != "file":
+            raise self._refuse(url, f"`{scheme or 'relative'}` URLs are not allowed")
+        if parts.netloc not in ("", "localhost"):
+            raise self._refuse(url, "network addresses are never fetched")
+        path = Path(url2pathname(unquote(parts.path)))
+        if not path.is_absolute():
+            raise self._refuse(url, "not an absolute file URL")
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise self._refuse(url, "outside content/ and the template folders")
+        return resolved
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url[:5].lower() == "data:":
+            # Decoded in memory by urllib's DataHandler: reads no file, opens no socket.
+            with DataHandler().data_open(Request(url)) as response:
+                body = response.read()
+                media = response.headers.get_content_type()
+            return URLFetcherResponse(url, body, {"Content-Type": media})
+        path = self.allowed_path(url)
+        body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
+        media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(path2url(str(path)), body, {"Content-Type": media})
+
+    def data_uri(self, url: str) -> str:
+        """The file behind ``url`` as a ``data:`` URI (for the self-contained HTML)."""
+        if url[:5].lower() == "data:":
+            return url
+        path = self.allowed_path(url)
+        media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return _data_uri(path.read_bytes(), media)
+
+
+def _data_uri(body: bytes, media: str) -> str:
+    return f"data:{media};base64,{base64.b64encode(body).decode('ascii')}"
+
+
+def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "") -> list[Diagnostic]:
+    return [
+        Diagnostic(where or "content", 0, 0, "error",
+                   f"refused to read `{r.url}`: {r.reason}",
+                   "images, logos and fonts must be files inside content/ or the template "
+                   "folders; nothing is fetched from a network")
+        for r in refusals
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# The template context
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart as the templates draw it: its number, and its SVG as a ``data:`` URI
+    (``src`` is ``""`` when no chart renderer is available; templates then show the data
+    as a table)."""
+
+    number: int
+    chart: Chart
+    src: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One collaboration of the benefits matrix: per category, the highest mark among its
+    benefits in that category (``None`` when it has none)."""
+
+    collaboration: Collaboration
+    cells: tuple[Mark | None, ...]
+
+
+@dataclass
+class _Job:
+    """Everything one rendering needs besides the templates, and what it found wrong."""
+
+    edition: Edition
+    templates: TemplateSet
+    embed: bool  # True for brief.html: every resource becomes a data: URI
+    fetcher: BriefURLFetcher = field(init=False)
+    base_url: str = field(init=False)
+    problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fetcher = BriefURLFetcher([self.edition.content_root, *self.templates.brief_dirs])
+        self.base_url = path2url(str(Path(self.edition.content_root))).rstrip("/") + "/"
+
+    # -- resources ---------------------------------------------------------------------
+
+    def resource(self, url: str, where: str) -> str:
+        """The URL to write in the HTML for a resource reference, or ``""`` if refused.
+
+        Relative references are relative to ``content/``. A refusal is recorded as a
+        problem (reported after rendering, all at once) and nothing is read.
+        """
+        absolute = urljoin(self.base_url, url) if is_relative_path(url) else url
+        try:
+            if self.embed:
+                return self.fetcher.data_uri(absolute)
+            if absolute[:5].lower() != "data:":
+                self.fetcher.allowed_path(absolute)
+            return absolute
+        except RefusedURL as refusal:
+            self.problems += _refusal_diagnostics([refusal], where)
+            return ""
+        except OSError as error:  # a missing file: the brief is still made, with a warning
+            self.warnings.append(f"cannot read `{url}`: {error.strerror or error}")
+            return ""
+
+    def file_url(self, path: str | None) -> str:
+        """A resource given as an absolute path inside content/ (``theme.logo``, flags)."""
+        return self.resource(path2url(path), "content") if path else ""
+
+    def rewrite_images(self, html: str, where: str) -> str:
+        def swap(match: re.Match[str]) -> str:
+            shown = self.resource(html_lib.unescape(match[2]), where)
+            return match[1] + html_lib.escape(shown, quote=True) + match[3]
+
+        return _IMG_SRC.sub(swap, html)
+
+    # -- template filters ----------------------------------------------------------------
+
+    def md(self, text: str, mark: Mark | None = None, where: str = "") -> Markup:
+        html = self.rewrite_images(to_html(text), where)
+        if mark is not None and mark.portion:
+            prefix = str(self.pm(mark))
+            if _FIRST_BLOCK.match(html):
+                html = _FIRST_BLOCK.sub(lambda m: m[0] + prefix, html, count=1)
+            else:
+                html = f'<p class="pm-line">{prefix}</p>\n{html}'
+        return Markup(html)  # noqa: S704 - markdown-it output with raw HTML disabled
+
+    def md_inline(self, text: str, where: str = "") -> Markup:
+        return Markup(self.rewrite_images(to_inline_html(text), where))  # noqa: S704
+
+    def pm(self, mark: Mark | None) -> Markup:
+        """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
+        if mark is None or not mark.portion:
+            return Markup("")
+        return Markup('<bdi class="pm" dir="ltr">{}</bdi> ').format(_isolate(mark.portion))
+
+    def label(self, key: str, **values: Any) -> str:
+        return self.edition.label(key, **values)
+
+    def date(self, iso: str) -> str:
+        return format_date(iso, self.edition.audience.language)
+
+    def number(self, value: float) -> str:
+        return format_number(value, self.edition.audience.language)
+
+    # -- derived values ------------------------------------------------------------------
+
+    def theme(self) -> Theme:
+        """The audience's theme with colours checked (a bad colour never reaches the CSS)."""
+        theme, default = self.edition.audience.theme, Theme()
+        colours = {}
+        for name in ("primary", "accent"):
+            value = getattr(theme, name)
+            if _HEX_COLOUR.match(value or ""):
+                colours[name] = value
+            else:
+                colours[name] = getattr(default, name)
+                self.warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
+                                     f"using {colours[name]}")
+        return Theme(colours["primary"], colours["accent"], theme.logo)
+
+    def figures(self) -> list[Figure]:
+        audience = self.edition.audience
+        figures = []
+        for number, chart in enumerate(self.edition.charts, start=1):
+            svg = _chart_svg(chart, self.theme(), rtl=audience.rtl, language=audience.language)
+            src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
+            figures.append(Figure(number, chart, src))
+        return figures
+
+    def benefits_matrix(self) -> tuple[tuple[str, ...], list[MatrixRow]]:
+        collabs = self.edition.collaborations
+        present = {b.category for c in collabs for b in c.benefits}
+        categories = tuple(c for c in CATEGORIES if c in present)
+        categories += tuple(sorted(present - set(CATEGORIES)))
+        rows = []
+        for collab in collabs:
+            cells = []
+            for category in categories:
+                marks = [b.mark for b in collab.benefits if b.category == category]
+                cells.append(max(marks, key=lambda m: m.rank) if marks else None)
+            rows.append(MatrixRow(collab, tuple(cells)))
+        return categories, rows
+
+    def metadata(self) -> dict[str, Any]:
+        """What the PDF's document information says: nothing that is not in the Edition."""
+        e = self.edition
+        tags = sorted({tag for c in e.collaborations for tag in c.tags})
+        keywords = [k for k in (e.banner, e.reference, *tags) if k]
+        modified = e.date
+        if e.source_date_epoch is not None:
+            moment = dt.datetime.fromtimestamp(e.source_date_epoch, dt.UTC)
+            modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "title": to_plain(e.title),
+            "author": to_plain(e.issuer),
+            "subject": to_plain(e.subtitle) if e.subtitle else to_plain(e.title),
+            "keywords": ", ".join(k.replace(",", " ") for k in keywords),
+            "created": e.date,
+            "modified": modified,
+            "generator": f"briefgen {__version__}",
+        }
+
+    def stylesheet(self) -> Markup:
+        """``brief.css`` (first found along the search path) with its ``url()``\\ s resolved:
+        a relative URL names a file looked up along the same search path."""
+        css_path = _find_template_file(self.templates, STYLESHEET)
+        if css_path is None:
+            raise TemplateError([Diagnostic(_relative(self.templates, Path(
+                self.templates.brief_dirs[0]) / STYLESHEET), 0, 0, "error",
+                f"no {STYLESHEET} in the brief templates")])
+        css = css_path.read_text(encoding="utf-8")
+        where = _relative(self.templates, css_path)
+        if re.search(r"@import\b", css, re.IGNORECASE):
+            raise TemplateError([Diagnostic(where, 0, 0, "error",
+                                            "@import is not supported in brief.css",
+                                            "put all rules in one brief.css")])
+
+        def swap(match: re.Match[str]) -> str:
+            url = next(g for g in match.groups() if g is not None)
+            if url.startswith("#") or not url:
+                return match[0]
+            if is_relative_path(url):
+                found = _find_template_file(self.templates, unquote(url.split("#")[0]))
+                if found is None:
+                    self.warnings.append(f"{where}: no file `{url}` in the brief templates")
+                    return "url()"
+                url = path2url(str(found))
+            try:
+                shown = self.fetcher.data_uri(url) if self.embed else url
+            except RefusedURL as refusal:
+                self.problems += _refusal_diagnostics([refusal], where)
+                return "url()"
+            return f'url("{shown}")'
+
+        css = _CSS_URL.sub(swap, css)
+        if re.search(r"</style", css, re.IGNORECASE):
+            raise TemplateError([Diagnostic(where, 0, 0, "error", "`</style` in brief.css")])
+        return Markup(css)  # noqa: S704 - template code, not content
+
+    def context(self, for_print: bool) -> dict[str, Any]:
+        e = self.edition
+        audience = e.audience
+        categories, matrix = self.benefits_matrix()
+        start, end = ("right", "left") if audience.rtl else ("left", "right")
+        return {
+            "edition": e,
+            "audience": audience,
+            "theme": self.theme(),
+            "show": {part: part in PARTS[audience.length] for part in PARTS["full"]},
+            "for_print": for_print,
+            "lang": audience.language,
+            "dir": audience.direction,
+            "rtl": audience.rtl,
+            "start": start,
+            "end": end,
+            "variables": dict(audience.variables),
+            "figures": self.figures(),
+            "categories": categories,
+            "matrix": matrix,
+            "meta": self.metadata(),
+            "logo": self.file_url(audience.theme.logo),
+            "stylesheet": self.stylesheet(),
+        }
+
+
+def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
+    """The chart as SVG from :mod:`generator.render.charts`, or ``""`` while it is absent."""
+    try:
+        from generator.render.charts import render_svg  # type: ignore[attr-defined]
+    except ModuleNotFoundError as missing:
+        if missing.name != "generator.render.charts":
+            raise
+        return ""
+    except ImportError:  # charts.py exists but has no render_svg yet
+        return ""
+    return str(render_svg(chart, theme, rtl=rtl, language=language))
+
+
+# --------------------------------------------------------------------------------------
+# Template helpers (pure functions, shared by all renderings)
+# --------------------------------------------------------------------------------------
+
+
+def _find_template_file(templates: TemplateSet, name: str) -> Path | None:
+    """The first ``name`` along ``brief_dirs`` that stays inside its folder."""
+    for folder in templates.brief_dirs:
+        root = Path(folder).resolve()
+        candidate = (root / name).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    return None
+
+
+def _relative(templates: TemplateSet, path: Path | str) -> str:
+    """``path`` relative to the project (forward slashes) where possible, else absolute."""
+    path = Path(path)
+    if templates.project_root:
+        try:
+            return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def css_string(text: object) -> Markup:
+    """A CSS string literal of ``text`` (every character but letters, digits and spaces
+    escaped), safe in a ``<style>`` element and in ``content:``."""
+    out = []
+    for char in str(text):
+        out.append(char if char.isascii() and (char.isalnum() or char == " ")
+                   else f"\\{ord(char):06x}")
+    return Markup('"{}"').format(Markup("".join(out)))  # noqa: S704
+
+
+def css_colour(value: object) -> Markup:
+    """A colour for CSS, only if it is a hex colour (else a neutral grey)."""
+    text = str(value)
+    return Markup(text if _HEX_COLOUR.match(text) else "#555555")  # noqa: S704
+
+
+def css_label(template: str, **counters: str) -> Markup:
+    """A CSS ``content`` value for a label with ``{placeholders}`` bound to counters:
+    ``"Page {page} of {pages}"`` -> ``"Page " counter(page) " of " counter(pages)``."""
+    parts: list[str] = []
+    for index, piece in enumerate(re.split(r"\{(\w+)\}", template)):
+        if index % 2:
+            parts.append(counters.get(piece, str(css_string("{" + piece + "}"))))
+        elif piece:
+            parts.append(str(css_string(piece)))
+    return Markup(" ".join(parts) or '""')  # noqa: S704
+
+
+def _isolate(text: object) -> str:
+    """``text`` between Unicode's LEFT-TO-RIGHT ISOLATE and POP DIRECTIONAL ISOLATE.
+
+    WeasyPrint 70 ignores ``unicode-bidi``, so ``<bdi>`` alone does not isolate a Latin
+    code in a right-to-left line of the PDF; the control characters do (they are not
+    drawn, and browsers honour them too)."""
+    return f"\u2066{text}\u2069"
+
+
+def bdi(text: object) -> Markup:
+    """Text that keeps its own direction inside a right-to-left line (codes, references)."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(_isolate(text))
+
+
+def benefits_by_category(collab: Collaboration) -> list[tuple[str, list[Benefit]]]:
+    groups: dict[str, list[Benefit]] = {}
+    for benefit in collab.benefits:
+        groups.setdefault(benefit.category, []).append(benefit)
+    order = [c for c in CATEGORIES if c in groups] + sorted(set(groups) - set(CATEGORIES))
+    return [(category, groups[category]) for category in order]
+
+
+def metric_periods(metrics: Sequence[Metric]) -> list[str]:
+    """Every period of ``metrics``, in order of first appearance (a table's columns)."""
+    return list(dict.fromkeys(period for m in metrics for period, _ in m.values))
+
+
+def metric_value(metric: Metric, period: str) -> float | None:
+    return dict(metric.values).get(period)
+
+
+# --------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------
+
+
+def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(list(templates.brief_dirs)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update({
+        "md": job.md,
+        "md_inline": job.md_inline,
+        "label": job.label,
+        "date": job.date,
+        "number": job.number,
+        "pm": job.pm,
+        "plain": to_plain,
+        "bdi": bdi,
+        "css_string": css_string,
+        "css_colour": css_colour,
+        "css_label": css_label,
+    })
+    env.globals.update({
+        "label": job.label,
+        "pm": job.pm,
+        "benefits_by_category": benefits_by_category,
+        "metric_periods": metric_periods,
+        "metric_value": metric_value,
+        "resource": job.file_url,
+    })
+    return env
+
+
+_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError)
+
+
+def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagnostic:
+    """Where in which template ``error`` happened, as a diagnostic."""
+    file, line = "", 0
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        file, line = error.filename, error.lineno or 0
+    else:
+        roots = [str(Path(d).resolve()) for d in templates.brief_dirs]
+        for frame in traceback.extract_tb(error.__traceback__):
+            resolved = str(Path(frame.filename).resolve())
+            if frame.filename.endswith(".j2") and any(resolved.startswith(r) for r in roots):
+                file, line = frame.filename, frame.lineno or 0
+    if isinstance(error, jinja2.TemplateNotFound):
+        message = f"template not found: {error.name}"
+    elif isinstance(error, jinja2.TemplateError):
+        message = error.message or type(error).__name__
+    else:
+        message = f"{type(error).__name__}: {error}"
+    where = _relative(templates, file) if file else _relative(
+        templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
+    return Diagnostic(where, line, 0, "error", message)
+
+
+def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
+            warnings: list[str] | None = None) -> str:
+    job = _Job(edition, templates, embed)
+    env = _environment(templates, job)
+    try:
+        template = env.get_template(BASE_TEMPLATE)
+        html = template.render(job.context(for_print))
+    except jinja2.TemplateError as error:
+        raise TemplateError([_template_diagnostic(templates, error)]) from None
+    except _TEMPLATE_BUGS as error:
+        diagnostic = _template_diagnostic(templates, error)
+        if not diagnostic.line:  # not a template's mistake: a bug of briefgen
+            raise
+        raise TemplateError([diagnostic]) from None
+    if warnings is not None:
+        warnings.extend(job.warnings)
+    if job.problems:
+        raise RenderError(job.problems)
+    return html
+
+
+def render_html(edition: Edition, templates: TemplateSet, *, for_print: bool = False) -> str:
+    """The brief as HTML.
+
+    ``for_print=True`` is the document WeasyPrint lays out: resources stay ``file:`` URLs
+    (read later through :class:`BriefURLFetcher`). ``for_print=False`` is the screen
+    page: every resource is embedded as a ``data:`` URI, so the page is self-contained.
+
+    Raises :class:`TemplateError` for a broken template (with its file and line) and
+    :class:`RenderError` for a resource that may not be read (naming its URL).
+    """
+    return _render(edition, templates, for_print=for_print, embed=not for_print)
+
+
+def brief_html(edition: Edition, templates: TemplateSet, *,
+               warnings: list[str] | None = None) -> bytes:
+    """``brief.html``: one self-contained page (UTF-8), deterministic."""
+    return _render(edition, templates, for_print=False, embed=True,
+                   warnings=warnings).encode("utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+@contextmanager
+def _collect_weasyprint_log() -> Iterator[_Collect]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def render_brief(edition: Edition, templates: TemplateSet, *,
+                 warnings: list[str] | None = None) -> bytes:
+    """The brief as PDF bytes: tagged (PDF/UA-1), with bookmarks, no attachments.
+
+    The same Edition and templates always give the same bytes: the PDF's dates come
+    from the briefing date (and ``SOURCE_DATE_EPOCH`` for the modification date), and
+    its identifier is a hash of the document. WeasyPrint's warnings (a missing image,
+    an unsupported CSS property) are appended to ``warnings`` when given.
+    """
+    job_warnings: list[str] = []
+    html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
+    fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    base_url = path2url(str(Path(edition.content_root))).rstrip("/") + "/"
+    output = io.BytesIO()
+    with _collect_weasyprint_log() as log:
+        try:
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher,
+                            media_type="print")
+            document.write_pdf(output, pdf_variant="pdf/ua-1", pdf_identifier=identifier,
+                               attachments=None, custom_metadata=False)
+        except RefusedURL:
+            pass  # reported below, with every other refusal
+    if fetcher.refused:
+        raise RenderError(_refusal_diagnostics(fetcher.refused))
+    if warnings is not None:
+        warnings.extend(job_warnings + log.messages)
+    return output.getvalue()

@@ -1,0 +1,707 @@
+"""One chart spec, two renderings: a vector SVG for the brief, a native chart for the deck.
+
+:func:`render_svg` draws a :class:`~generator.edition.Chart` with matplotlib's SVG backend
+(an explicit :class:`~matplotlib.figure.Figure`, never pyplot) into a self-contained
+``<svg>`` that can be inlined in the brief's HTML: no XML prolog, text kept as text so
+WeasyPrint shapes it with the page's fonts (Arabic included), ``<title>``/``<desc>`` and
+``role="img"`` for accessibility, and ids that are stable and unique per chart.
+
+:func:`add_native_chart` puts the same chart on a python-pptx slide as a native, editable
+PowerPoint chart. Both take their colours from :func:`palette`, so brief and deck match.
+
+Both are deterministic: the same chart gives the same bytes on every run and machine (a
+user's ``matplotlibrc`` is ignored; the chart's embedded workbook carries no clock date).
+matplotlib and python-pptx are imported lazily, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import math
+import re
+import textwrap
+import threading
+import zipfile
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from generator.edition import Chart, Series, Theme
+from generator.errors import RenderError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+CHART_TYPES = ("bar", "line", "stacked-bar", "pie")
+
+#: The fonts the SVG asks for, first match wins (per glyph): Latin, then Arabic and
+#: Hebrew script, then DejaVu Sans, which matplotlib always has.
+FONT_STACK = ("Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "DejaVu Sans")
+CSS_FONT_FAMILY = ", ".join(f"'{name}'" for name in FONT_STACK) + ", sans-serif"
+
+# Type sizes in points: for a chart printed about 6.5 in wide, and for a slide.
+SVG_FONT_PT = 8.5
+SLIDE_FONT_PT = 14
+SLIDE_SMALL_FONT_PT = 12
+MAX_VALUE_LABELS = 12  # bars labelled with their values up to this many
+
+# Neutral colours that sit with any theme.
+INK = "#2b3137"  # tick labels and value labels
+MUTED = "#5f6b76"  # axis titles, legend text
+RULE = "#8a949e"  # the category axis baseline
+GRID = "#dde1e5"  # light horizontal gridlines
+SLATE = "#6b7785"
+SILVER = "#aab3bc"
+WHITE = "#ffffff"
+
+# A fixed date for the workbook python-pptx embeds in a chart (xlsxwriter stamps "now").
+_WORKBOOK_DATE = "2000-01-01T00:00:00Z"
+
+# matplotlib keeps its settings in a process-wide dict; rc_context swaps it in and out,
+# so renders within one process take turns (the build's workers are processes anyway).
+_RENDER_LOCK = threading.Lock()
+
+# Scripts whose letters change shape with their neighbours or run right to left
+# (Hebrew, Arabic, Syriac, Thaana, N'Ko, the Indic scripts, Thai, Tibetan, Myanmar,
+# Khmer, Mongolian ... and their presentation forms). WeasyPrint draws SVG text letter by
+# letter, which breaks them, so a chart with such text draws its text as paths, shaped
+# by matplotlib (libraqm).
+_COMPLEX_SCRIPT = re.compile(
+    "[\u0590-\u1cff\ua800-\uabff\ufb1d-\ufdff\ufe70-\ufeff"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]")
+# Characters XML 1.0 forbids; a stray one in a label would make the SVG unparsable.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+# --------------------------------------------------------------------------- palette
+
+
+def palette(theme: Theme, n: int) -> list[str]:
+    """``n`` distinct series colours (``#rrggbb``) for an audience's theme.
+
+    The theme's primary and accent colours come first (so a two-series chart is drawn in
+    exactly the audience's colours), then tints and shades of them and two neutral
+    greys; beyond that, colours at the primary's saturation spread round the colour
+    wheel. The same theme and ``n`` always give the same list.
+    """
+    if n <= 0:
+        return []
+    primary = _legible(_parse_hex(theme.primary, "primary"))
+    accent = _legible(_parse_hex(theme.accent, "accent"))
+    candidates = [
+        primary,
+        accent,
+        _mix(primary, WHITE, 0.5),
+        SLATE,
+        _mix(accent, "#000000", 0.35),
+        _mix(accent, WHITE, 0.5),
+        _mix(primary, "#000000", 0.4),
+        SILVER,
+        _mix(primary, WHITE, 0.75),
+    ]
+    colours: list[str] = []
+    for colour in candidates:
+        if all(_distance(colour, chosen) > 40 for chosen in colours):
+            colours.append(colour)
+    h, lightness, s = colorsys.rgb_to_hls(*_rgb01(primary))
+    step = 0
+    while len(colours) < n:
+        step += 1
+        hue = (h + step * 0.381966) % 1.0  # the golden angle: neighbours stay far apart
+        light = (0.35, 0.5, 0.65)[step % 3]
+        colour = _hex01(colorsys.hls_to_rgb(hue, light, max(s, 0.35)))
+        if all(_distance(colour, chosen) > 25 for chosen in colours) or step > 64:
+            colours.append(colour)
+    return colours[:n]
+
+
+def _parse_hex(value: str, what: str) -> str:
+    match = _HEX.match(value.strip())
+    if not match:
+        raise RenderError(f"theme {what} colour {value!r} is not a hex colour like #0b3d2e")
+    digits = match.group(1).lower()
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return "#" + digits
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _rgb01(colour: str) -> tuple[float, float, float]:
+    r, g, b = _rgb(colour)
+    return r / 255, g / 255, b / 255
+
+
+def _hex01(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{round(min(max(c, 0.0), 1.0) * 255):02x}" for c in rgb)
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    """``colour`` moved ``amount`` (0..1) of the way towards ``other``."""
+    a, b = _rgb01(colour), _rgb01(other)
+    r, g, bl = (x + (y - x) * amount for x, y in zip(a, b, strict=True))
+    return _hex01((r, g, bl))
+
+
+def _distance(a: str, b: str) -> float:
+    return math.dist(_rgb(a), _rgb(b))
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance (0 = black, 1 = white)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb01(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _legible(colour: str) -> str:
+    """A theme colour too pale to see on white paper, darkened until it shows."""
+    while _luminance(colour) > 0.8:
+        colour = _mix(colour, "#000000", 0.15)
+    return colour
+
+
+def _text_on(colour: str) -> str:
+    """Black or white text, whichever reads better on ``colour``."""
+    return INK if _luminance(colour) > 0.4 else WHITE
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _check(chart: Chart) -> None:
+    """Refuse a chart no renderer could draw, with a message naming the chart."""
+    where = f"chart `{chart.id}`"
+    if chart.type not in CHART_TYPES:
+        raise RenderError(f"{where}: unknown type {chart.type!r} "
+                          f"(expected one of: {', '.join(CHART_TYPES)})")
+    if not chart.categories:
+        raise RenderError(f"{where}: no categories")
+    if not chart.series:
+        raise RenderError(f"{where}: no series")
+    for series in chart.series:
+        if len(series.values) != len(chart.categories):
+            raise RenderError(f"{where}: series `{series.name}` has {len(series.values)} "
+                              f"values for {len(chart.categories)} categories")
+        if any(math.isinf(v) for v in series.values):
+            raise RenderError(f"{where}: series `{series.name}` has an infinite value")
+    if chart.type == "pie":
+        _, (series,) = _pie_data(chart)
+        if any(v < 0 for v in series.values if not math.isnan(v)):
+            raise RenderError(f"{where}: a pie chart cannot show negative values")
+        if not sum(v for v in series.values if not math.isnan(v)) > 0:
+            raise RenderError(f"{where}: a pie chart needs values that add up to more than 0")
+
+
+def _pie_data(chart: Chart) -> tuple[tuple[str, ...], tuple[Series]]:
+    """What a pie shows: the first series across the categories, or, with a single
+    category, each series' total."""
+    if len(chart.categories) == 1 and len(chart.series) > 1:
+        names = tuple(s.name for s in chart.series)
+        totals = tuple(math.fsum(v for v in s.values if not math.isnan(v))
+                       for s in chart.series)
+        return names, (Series(chart.categories[0], totals),)
+    return chart.categories, (chart.series[0],)
+
+
+def _values(chart: Chart) -> list[float]:
+    return [v for s in chart.series for v in s.values if not math.isnan(v)]
+
+
+def _decimals(values: Sequence[float]) -> int:
+    """How many decimals the data needs (0, 1 or 2)."""
+    for places in (0, 1):
+        if all(abs(v * 10**places - round(v * 10**places)) < 1e-9 for v in values):
+            return places
+    return 2
+
+
+def _number(value: float, decimals: int | None = None) -> str:
+    """``12,345`` / ``0.25``: grouped, never scientific, no trailing zeros, no ``-0``."""
+    if decimals is None:
+        text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    return text.replace("-", "\u2212")  # a true minus sign, as typeset
+
+
+def _clean(text: str) -> str:
+    return _XML_ILLEGAL.sub("", text)
+
+
+# --------------------------------------------------------------------------- SVG
+
+
+def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str = "en",
+               width_in: float = 6.5, height_in: float = 3.4) -> str:
+    """The chart as an ``<svg>`` element to inline in the brief's HTML.
+
+    The title is not drawn (the brief prints it as the figure's caption) but carried as
+    the SVG's ``<title>``, with ``chart.description`` as ``<desc>``. Text stays text in
+    the ``FONT_STACK`` fonts. ``rtl`` mirrors the chart for a right-to-left reader:
+    categories run right to left, the value axis and legend sit on the right; numbers
+    stay left-to-right. The SVG is ``width_in`` × ``height_in`` inches (in ``pt``, with
+    a ``viewBox``, so CSS may scale it). The same arguments always give the same string.
+    """
+    _check(chart)
+    if not (width_in > 0 and height_in > 0):
+        raise RenderError(f"chart `{chart.id}`: size must be positive, "
+                          f"got {width_in} × {height_in} in")
+
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    with _RENDER_LOCK, matplotlib.rc_context():
+        matplotlib.rcdefaults()  # a user's matplotlibrc must not change the output
+        matplotlib.rcParams.update(_rc_params(language, _text_as_paths(chart)))
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+        FigureCanvasSVG(fig)
+        if chart.type == "pie":
+            _draw_pie(fig, chart, theme, rtl)
+        else:
+            _draw_cartesian(fig, chart, theme, rtl, width_in)
+        out = io.StringIO()
+        fig.savefig(out, format="svg", transparent=True,
+                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return _finish_svg(out.getvalue(), chart)
+
+
+def _text_as_paths(chart: Chart) -> bool:
+    """True when the chart has text WeasyPrint cannot draw as SVG text (see
+    ``_COMPLEX_SCRIPT``); it is then drawn as glyph outlines."""
+    texts = (chart.unit, *chart.categories, *(s.name for s in chart.series))
+    return any(_COMPLEX_SCRIPT.search(text) for text in texts)
+
+
+def _rc_params(language: str, text_as_paths: bool) -> dict[str, Any]:
+    lang = language if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language) else None
+    return {
+        # Text stays text (selectable, searchable in the PDF, in the page's fonts) unless
+        # WeasyPrint could not shape it; then it is outlines, with the text as a comment.
+        "svg.fonttype": "path" if text_as_paths else "none",
+        "svg.hashsalt": "briefgen",
+        "text.parse_math": False,  # "$5m to $10m" is money, not mathtext
+        "text.language": lang,
+        "font.family": _installed_fonts(),  # a list of names: matplotlib falls back per glyph
+        "font.size": SVG_FONT_PT,
+        "text.color": INK,
+        "axes.labelcolor": MUTED,
+        "axes.labelsize": SVG_FONT_PT,
+        "axes.edgecolor": RULE,
+        "axes.linewidth": 0.8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.spines.left": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "axes.axisbelow": True,
+        "axes.facecolor": "none",
+        "grid.color": GRID,
+        "grid.linewidth": 0.7,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "xtick.labelsize": SVG_FONT_PT,
+        "ytick.labelsize": SVG_FONT_PT,
+        "xtick.major.size": 0,
+        "ytick.major.size": 0,
+        "xtick.major.pad": 4,
+        "ytick.major.pad": 4,
+        "legend.frameon": False,
+        "legend.fontsize": SVG_FONT_PT,
+        "legend.labelcolor": INK,
+        "legend.handlelength": 1.0,
+        "legend.handleheight": 1.0,
+        "legend.columnspacing": 1.6,
+        "figure.constrained_layout.h_pad": 0.04,
+        "figure.constrained_layout.w_pad": 0.04,
+    }
+
+
+@cache
+def _installed_fonts() -> list[str]:
+    """The ``FONT_STACK`` fonts matplotlib can measure with here (it logs a warning for
+    each missing one otherwise). The SVG still names the whole stack."""
+    from matplotlib import font_manager
+
+    present = {font.name for font in font_manager.fontManager.ttflist}
+    return [name for name in FONT_STACK if name in present] or ["DejaVu Sans"]
+
+
+def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
+                    width_in: float) -> None:
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax = fig.add_subplot()
+    n_cat, n_series = len(chart.categories), len(chart.series)
+    colours = palette(theme, n_series)
+    x = np.arange(n_cat, dtype=float)
+    values = _values(chart)
+    decimals = _decimals(values)
+
+    if chart.type == "bar":
+        group = 0.8 if n_series > 1 else 0.62
+        width = group / n_series
+        for i, (series, colour) in enumerate(zip(chart.series, colours, strict=True)):
+            offset = (i - (n_series - 1) / 2) * width
+            bars = ax.bar(x + offset, _nan_to_zero(series.values), width * 0.9,
+                          color=colour, label=_clean(series.name), zorder=2)
+            if n_cat * n_series <= MAX_VALUE_LABELS:
+                ax.bar_label(bars, [_value_label(v, decimals) for v in series.values],
+                             padding=2, color=MUTED, fontsize=SVG_FONT_PT - 1)
+    elif chart.type == "stacked-bar":
+        above = np.zeros(n_cat)
+        below = np.zeros(n_cat)
+        for series, colour in zip(chart.series, colours, strict=True):
+            heights = np.array(_nan_to_zero(series.values))
+            bottoms = np.where(heights >= 0, above, below)
+            ax.bar(x, heights, 0.62, bottom=bottoms, color=colour,
+                   label=_clean(series.name), zorder=2, edgecolor=WHITE, linewidth=0.5)
+            above += np.where(heights >= 0, heights, 0)
+            below += np.where(heights < 0, heights, 0)
+        if n_cat <= MAX_VALUE_LABELS:  # the total on top of each stack
+            for position, total in zip(x, above, strict=True):
+                if total > 0:
+                    ax.annotate(_number(total, decimals), (position, total),
+                                xytext=(0, 2), textcoords="offset points", ha="center",
+                                va="bottom", color=MUTED, fontsize=SVG_FONT_PT - 1)
+        values = [*above, *below]
+    else:  # line
+        for series, colour in zip(chart.series, colours, strict=True):
+            ax.plot(x, series.values, color=colour, linewidth=2, marker="o", markersize=4.5,
+                    markeredgecolor=WHITE, markeredgewidth=0.8, label=_clean(series.name),
+                    zorder=3, solid_capstyle="round", clip_on=False)
+
+    # Value axis: round ticks (whole numbers for whole-number data) with a gridline
+    # above the highest value; from zero for bars, and for lines unless zero is far
+    # below the data.
+    pad = 0.25 if chart.type == "line" else 0.5
+    ax.set_xlim(-pad, n_cat - 1 + pad)
+    low, high = min(values, default=0.0), max(values, default=1.0)
+    if chart.type != "line" or (low >= 0 and low < 0.5 * high):
+        low = min(low, 0.0)
+    high = max(high, low + 1e-9)
+    locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10], min_n_ticks=3,
+                          integer=decimals == 0 and (high - low) >= 4)
+    ticks = locator.tick_values(low, high)
+    ax.set_ylim(max(t for t in ticks if t <= low), min(t for t in ticks if t >= high))
+    ax.yaxis.set_major_locator(locator)
+    if low < 0:
+        ax.axhline(0, color=RULE, linewidth=0.8, zorder=2.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _number(v)))
+    if chart.unit:
+        ax.set_ylabel(_clean(chart.unit), labelpad=6)
+
+    # Category axis: labels wrapped to the room each category has, else turned.
+    labels, rotate = _category_labels(chart.categories, width_in)
+    step = max(1, math.ceil(n_cat / 24))
+    ax.set_xticks(x[::step], labels[::step])
+    if rotate:
+        for label in ax.get_xticklabels():
+            label.set(rotation=-35 if rtl else 35, rotation_mode="anchor",
+                      ha="left" if rtl else "right", va="top")
+    ax.tick_params(axis="x", length=0)
+
+    if rtl:
+        ax.invert_xaxis()
+        ax.yaxis.tick_right()
+        ax.yaxis.set_label_position("right")
+    _legend(fig, ax, n_series, rtl, loc_ltr="outside upper left",
+            loc_rtl="outside upper right", ncols=min(n_series, 5),
+            handlelength=1.8 if chart.type == "line" else 1.0)
+
+
+def _value_label(value: float, decimals: int) -> str:
+    return "" if math.isnan(value) else _number(value, decimals)
+
+
+def _nan_to_zero(values: Sequence[float]) -> list[float]:
+    return [0.0 if math.isnan(v) else v for v in values]
+
+
+def _category_labels(categories: Sequence[str], width_in: float) -> tuple[list[str], bool]:
+    """Category labels wrapped to fit the room each category has; ``True`` when even
+    wrapped they would be too tall, and the (unwrapped) labels are to be turned."""
+    per_category_pt = width_in * 72 * 0.85 / len(categories)
+    chars = max(6, int(per_category_pt / (SVG_FONT_PT * 0.55)))
+    labels = [_clean(c) for c in categories]
+    wrapped = [textwrap.fill(c, chars, break_long_words=False, break_on_hyphens=True)
+               for c in labels]
+    too_long = any(max(len(line) for line in w.splitlines() or [""]) > chars
+                   for w in wrapped)
+    if too_long or max(w.count("\n") + 1 for w in wrapped) > 3:
+        return labels, True
+    return wrapped, False
+
+
+def _draw_pie(fig: Figure, chart: Chart, theme: Theme, rtl: bool) -> None:
+    ax = fig.add_subplot()
+    labels, (series,) = _pie_data(chart)
+    sizes = _nan_to_zero(series.values)
+    colours = palette(theme, len(sizes))
+
+    def percent(p: float) -> str:
+        return f"{p:.0f}%" if p >= 4 else ""
+
+    wedges, _texts, autotexts = ax.pie(
+        sizes, colors=colours, startangle=90, counterclock=rtl, autopct=percent,
+        pctdistance=0.7, wedgeprops={"edgecolor": WHITE, "linewidth": 1.2},
+        textprops={"fontsize": SVG_FONT_PT})
+    for text, colour in zip(autotexts, colours, strict=True):
+        text.set_color(_text_on(colour))
+    ax.set_aspect("equal")
+    for wedge, label in zip(wedges, labels, strict=True):
+        wedge.set_label(_clean(label))
+    # The legend hugs the pie on the reader's far side (the pie's box is square).
+    ax.legend(loc="center right" if rtl else "center left",
+              bbox_to_anchor=(-0.04, 0.5) if rtl else (1.04, 0.5),
+              markerfirst=not rtl, handletextpad=0.6, labelspacing=0.7)
+
+
+def _legend(fig: Figure, ax: Axes, count: int, rtl: bool, *, loc_ltr: str, loc_rtl: str,
+            ncols: int, handlelength: float = 1.0) -> None:
+    """A legend above the plot (first entry on the reader's side) when there is more
+    than one series."""
+    if count < 2:
+        return
+    handles, labels = ax.get_legend_handles_labels()
+    if rtl and ncols > 1:  # the first entry is read first: on the right
+        handles, labels = handles[::-1], labels[::-1]
+    fig.legend(handles, labels, loc=loc_rtl if rtl else loc_ltr, ncols=ncols,
+               markerfirst=not rtl, handletextpad=0.5, handlelength=handlelength)
+
+
+_TAG = re.compile(r"<[^<>]+>")
+_ID_ATTR = re.compile(r'\bid="([^"]*)"')
+_URL_REF = re.compile(r"url\(#([^)]*)\)")
+_HREF = re.compile(r'(\bxlink:href|\bhref)="#([^"]*)"')
+_FONT_FAMILY = re.compile(r"font-family:[^;\"]*")
+
+
+def _finish_svg(svg: str, chart: Chart) -> str:
+    """matplotlib's SVG document → an accessible ``<svg>`` element to inline in HTML.
+
+    Only tags are edited (matplotlib escapes ``<`` and ``>`` in text and attribute
+    values, so every ``<...>`` here is a real tag): ids get a per-chart prefix so several
+    charts can share a page, the font stack is the full ``FONT_STACK``.
+    """
+    svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r"^<!DOCTYPE[^>]*>\s*", "", svg)
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
+    prefix = _id_prefix(chart.id)
+
+    def fix_tag(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if tag.startswith("<!--"):  # a label's text, kept as a comment by matplotlib
+            return tag
+        tag = _ID_ATTR.sub(lambda m: f'id="{prefix}{m.group(1)}"', tag)
+        tag = _URL_REF.sub(lambda m: f"url(#{prefix}{m.group(1)})", tag)
+        tag = _HREF.sub(lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', tag)
+        return _FONT_FAMILY.sub(f"font-family: {CSS_FONT_FAMILY}", tag)
+
+    svg = _TAG.sub(fix_tag, svg)
+    title = _clean(chart.title)
+    description = _clean(chart.description)
+    root = re.search(r"<svg\b[^>]*>", svg)
+    if root is None:  # pragma: no cover - matplotlib always writes one
+        raise RenderError(f"chart `{chart.id}`: matplotlib wrote no <svg> element")
+    label = title if not description else f"{title}: {description}" if title else description
+    attributes = f' role="img" aria-label={quoteattr(label)} direction="ltr"'
+    inner = f'\n <title id="{prefix}title">{escape(title)}</title>'
+    if description:
+        inner += f'\n <desc id="{prefix}desc">{escape(description)}</desc>'
+    start = root.group(0)
+    svg = svg[:root.start()] + start[:-1] + attributes + ">" + inner + svg[root.end():]
+    return svg.strip() + "\n"
+
+
+def _id_prefix(chart_id: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", chart_id).strip("-")[:40] or "chart"
+    digest = hashlib.sha256(chart_id.encode("utf-8")).hexdigest()[:6]
+    return f"chart-{slug}-{digest}-"
+
+
+# --------------------------------------------------------------------------- PPTX
+
+
+def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, height: int,
+                     theme: Theme, *, rtl: bool = False) -> Any:
+    """Add the chart to a python-pptx ``slide`` as a native, editable chart.
+
+    ``left``/``top``/``width``/``height`` are EMU. Colours come from :func:`palette`,
+    as in the brief; the chart has no title of its own (the slide's title names it).
+    ``rtl`` runs the categories right to left (the value axis moves to the right).
+    Returns the graphic frame (``frame.chart`` is the chart).
+    """
+    _check(chart)
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import (
+        XL_CHART_TYPE,
+        XL_LABEL_POSITION,
+        XL_LEGEND_POSITION,
+        XL_MARKER_STYLE,
+        XL_TICK_MARK,
+    )
+    from pptx.util import Pt
+
+    chart_type = {
+        "bar": XL_CHART_TYPE.COLUMN_CLUSTERED,
+        "stacked-bar": XL_CHART_TYPE.COLUMN_STACKED,
+        "line": XL_CHART_TYPE.LINE_MARKERS,
+        "pie": XL_CHART_TYPE.PIE,
+    }[chart.type]
+    if chart.type == "pie":
+        categories, series_list = _pie_data(chart)
+        values = [v for v in series_list[0].values if not math.isnan(v)]
+    else:
+        categories, series_list = chart.categories, chart.series
+        values = _values(chart)
+    number_format = "#,##0" if _decimals(values) == 0 else "#,##0." + "0" * _decimals(values)
+
+    data = CategoryChartData(number_format=number_format)
+    data.categories = [_clean(c) for c in categories]
+    for series in series_list:
+        data.add_series(_clean(series.name),
+                        [None if math.isnan(v) else v for v in series.values])
+    frame = slide.shapes.add_chart(chart_type, left, top, width, height, data)
+    _pin_workbook_date(frame.chart)
+
+    native = frame.chart
+    native.has_title = False
+    native.font.size = Pt(SLIDE_FONT_PT)
+    native.font.color.rgb = _rgb_color(INK)
+    plot = native.plots[0]
+    colours = palette(theme, len(categories) if chart.type == "pie" else len(series_list))
+
+    if chart.type == "pie":
+        for point, colour in zip(plot.series[0].points, colours, strict=False):
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = _rgb_color(colour)
+            point.format.line.color.rgb = _rgb_color(WHITE)
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.show_percentage = True
+        labels.show_value = False
+        labels.show_category_name = False
+        labels.font.size = Pt(SLIDE_FONT_PT)
+        labels.font.bold = True
+        native.has_legend = True
+        native.legend.position = XL_LEGEND_POSITION.LEFT if rtl else XL_LEGEND_POSITION.RIGHT
+        native.legend.include_in_layout = False
+        native.legend.font.size = Pt(SLIDE_FONT_PT)
+        # Data labels on the wedges, coloured to read on each wedge.
+        for i, colour in enumerate(colours):
+            text = plot.series[0].points[i].data_label
+            text.font.size = Pt(SLIDE_FONT_PT)
+            text.font.bold = True
+            text.font.color.rgb = _rgb_color(_text_on(colour))
+        return frame
+
+    for series, colour in zip(plot.series, colours, strict=True):
+        if chart.type == "line":
+            series.smooth = False
+            series.format.line.color.rgb = _rgb_color(colour)
+            series.format.line.width = Pt(2.5)
+            series.marker.style = XL_MARKER_STYLE.CIRCLE
+            series.marker.size = 7
+            series.marker.format.fill.solid()
+            series.marker.format.fill.fore_color.rgb = _rgb_color(colour)
+            series.marker.format.line.color.rgb = _rgb_color(WHITE)
+        else:
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = _rgb_color(colour)
+            series.invert_if_negative = False
+    if chart.type == "bar":
+        plot.gap_width = 60
+        plot.overlap = -10 if len(series_list) > 1 else 0
+        if len(categories) * len(series_list) <= MAX_VALUE_LABELS:  # as in the brief
+            plot.has_data_labels = True
+            labels = plot.data_labels
+            labels.number_format = number_format
+            labels.number_format_is_linked = False
+            labels.position = XL_LABEL_POSITION.OUTSIDE_END
+            labels.show_value = True
+            labels.font.size = Pt(SLIDE_SMALL_FONT_PT)
+            labels.font.color.rgb = _rgb_color(MUTED)
+    elif chart.type == "stacked-bar":
+        plot.gap_width = 60
+        plot.overlap = 100
+
+    value_axis = native.value_axis
+    value_axis.has_major_gridlines = True
+    value_axis.major_gridlines.format.line.color.rgb = _rgb_color(GRID)
+    value_axis.major_gridlines.format.line.width = Pt(0.75)
+    value_axis.format.line.fill.background()  # no axis line: the gridlines suffice
+    value_axis.major_tick_mark = XL_TICK_MARK.NONE
+    value_axis.minor_tick_mark = XL_TICK_MARK.NONE
+    value_axis.tick_labels.font.size = Pt(SLIDE_FONT_PT)
+    value_axis.tick_labels.font.color.rgb = _rgb_color(INK)
+    spread = max([0.0, *values]) - min([0.0, *values])
+    value_axis.tick_labels.number_format = "#,##0" if spread >= 5 else number_format
+    value_axis.tick_labels.number_format_is_linked = False
+    if chart.type != "line" or min(values, default=0) >= 0:
+        value_axis.minimum_scale = min(0.0, *values) if min(values, default=0) < 0 else 0
+    if chart.unit:
+        value_axis.has_title = True
+        title = value_axis.axis_title.text_frame
+        title.text = _clean(chart.unit)
+        for font in (title.paragraphs[0].font, title.paragraphs[0].runs[0].font):
+            font.size = Pt(SLIDE_SMALL_FONT_PT)
+            font.bold = False
+            font.color.rgb = _rgb_color(MUTED)
+
+    category_axis = native.category_axis
+    category_axis.format.line.color.rgb = _rgb_color(RULE)
+    category_axis.major_tick_mark = XL_TICK_MARK.NONE
+    category_axis.minor_tick_mark = XL_TICK_MARK.NONE
+    category_axis.tick_labels.font.size = Pt(SLIDE_FONT_PT)
+    category_axis.tick_labels.font.color.rgb = _rgb_color(INK)
+    category_axis.reverse_order = rtl  # the value axis follows to the right
+
+    native.has_legend = len(series_list) > 1
+    if native.has_legend:
+        native.legend.position = XL_LEGEND_POSITION.BOTTOM
+        native.legend.include_in_layout = False
+        native.legend.font.size = Pt(SLIDE_FONT_PT)
+    return frame
+
+
+def _rgb_color(colour: str) -> Any:
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(colour.lstrip("#").upper())
+
+
+def _pin_workbook_date(native: Any) -> None:
+    """Replace the clock date xlsxwriter stamps in the chart's embedded workbook, so
+    the same chart gives the same deck bytes."""
+    workbook = native.part.chart_workbook
+    part = workbook.xlsx_part
+    if part is None:  # pragma: no cover - python-pptx always embeds one
+        return
+    source = zipfile.ZipFile(io.BytesIO(part.blob))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>" + _WORKBOOK_DATE.encode(), data)
+            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+    workbook.update_from_xlsx_blob(out.getvalue())

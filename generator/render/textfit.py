@@ -1,0 +1,215 @@
+"""Text measurement for the deck: how wide a run is, where lines break, how tall it gets.
+
+PowerPoint does not tell a generator where its lines break, so the deck renderer measures
+text itself, with open fonts whose advance widths match the fonts the deck asks for
+(Carlito for Calibri, Liberation Sans for Arial, Liberation Mono for Courier New, Noto
+Sans Arabic for Arabic script; see ``generator/fonts/README.md``). Pillow's FreeType
+binding gives the advance widths (shaped with Raqm when available, so Arabic joins as it
+will on screen).
+
+Widths and sizes here are in points. Everything is deterministic and cached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import ImageFont, features
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+# Fonts are opened at this pixel size and their advances scaled linearly: large enough
+# that hinting and 1/64-pixel rounding do not matter.
+_REFERENCE_PX = 512
+
+# Measurement faces: (regular, bold, italic, bold italic) file names in FONT_DIR.
+_FACES: dict[str, tuple[str, str, str, str]] = {
+    "carlito": ("Carlito-Regular.ttf", "Carlito-Bold.ttf", "Carlito-Italic.ttf",
+                "Carlito-BoldItalic.ttf"),
+    "liberation-sans": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf",
+                        "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
+    "liberation-mono": ("LiberationMono-Regular.ttf",) * 4,
+    "arabic": ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
+               "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+}
+
+# Characters set in the complex-script (Arabic) font rather than the Latin one.
+_ARABIC = re.compile("([\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+)")
+# A word and the white space after it; a forced line break on its own.
+_TOKEN = re.compile(r"\n|[^\s]+[^\S\n]*|[^\S\n]+")
+
+
+def face_for(typeface: str) -> tuple[str, float]:
+    """The measurement face for a typeface a deck asks for, and a safety factor.
+
+    Known typefaces are measured with a metric-compatible font (factor 1.0). Any other
+    typeface (a corporate master's own) is measured with Liberation Sans, wider than most
+    sans-serif faces, and 5 % more on top, so lines break early rather than overflow.
+    """
+    name = typeface.lower()
+    if "calibri" in name or "carlito" in name:
+        return "carlito", 1.0
+    if any(n in name for n in ("arial", "helvetica", "liberation sans", "arimo")):
+        return "liberation-sans", 1.0
+    if any(n in name for n in ("courier", "liberation mono", "cousine")):
+        return "liberation-mono", 1.0
+    return "liberation-sans", 1.05
+
+
+@lru_cache(maxsize=32)
+def _font(file: str) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(FONT_DIR / file), _REFERENCE_PX, layout_engine=engine)
+
+
+@lru_cache(maxsize=65536)
+def _advance(file: str, text: str, rtl: bool) -> float:
+    """Advance width of ``text`` in ems of the font in ``file``."""
+    font = _font(file)
+    direction = "rtl" if rtl and features.check("raqm") else None
+    return font.getlength(text, direction=direction) / _REFERENCE_PX
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text with the formatting that changes its width."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+
+
+# A piece of a line: (index of the span, start, end) character offsets into its text.
+Piece = tuple[int, int, int]
+Line = tuple[Piece, ...]
+
+
+class Measurer:
+    """Measures text set in ``typeface`` (code in ``mono_typeface``), in points."""
+
+    def __init__(self, typeface: str, mono_typeface: str = "Courier New") -> None:
+        self.face, self.factor = face_for(typeface)
+        self.mono_face, self.mono_factor = face_for(mono_typeface)
+
+    def width(self, text: str, size: float, *, bold: bool = False, italic: bool = False,
+              code: bool = False) -> float:
+        """The advance width of ``text`` at ``size`` points, in points."""
+        if not text:
+            return 0.0
+        style = (2 if italic else 0) + (1 if bold else 0)
+        face, factor = (self.mono_face, self.mono_factor) if code else (self.face, self.factor)
+        total = 0.0
+        for i, chunk in enumerate(_ARABIC.split(text)):
+            if not chunk:
+                continue
+            if i % 2:  # an Arabic-script chunk
+                total += _advance(_FACES["arabic"][style], chunk, True) * 1.05
+            else:
+                total += _advance(_FACES[face][style], chunk, False) * factor
+        return total * size
+
+    def span_width(self, span: Span, start: int, end: int, size: float) -> float:
+        return self.width(span.text[start:end], size, bold=span.bold, italic=span.italic,
+                          code=span.code)
+
+    def wrap(self, spans: Sequence[Span], width: float, size: float) -> list[Line]:
+        """Break ``spans`` into lines no wider than ``width`` points at ``size`` points.
+
+        Lines break at white space; a word wider than a whole line breaks between
+        characters (as PowerPoint does). ``\\n`` forces a break. Trailing white space does
+        not count against the width. Always returns at least one (possibly empty) line.
+        """
+        words = _words(spans)
+        lines: list[Line] = []
+        line: list[Piece] = []
+        used = 0.0  # width of the line so far, trailing spaces included
+        for word in words:
+            if word == "break":
+                lines.append(tuple(line))
+                line, used = [], 0.0
+                continue
+            core = sum(self.span_width(spans[s], a, b, size) for s, a, b in _strip(word, spans))
+            full = sum(self.span_width(spans[s], a, b, size) for s, a, b in word)
+            if line and used + core > width:
+                lines.append(tuple(line))
+                line, used = [], 0.0
+            if not line and core > width:
+                # Too wide for any line: break between characters.
+                for piece in _chars(word, spans):
+                    w = self.span_width(spans[piece[0]], piece[1], piece[2], size)
+                    blank = not spans[piece[0]].text[piece[1]:piece[2]].strip()
+                    if line and used + w > width and not blank:
+                        lines.append(tuple(line))
+                        line, used = [], 0.0
+                    _append(line, piece)
+                    used += w
+                continue
+            for piece in word:
+                _append(line, piece)
+            used += full
+        lines.append(tuple(line))
+        return lines
+
+
+def _words(spans: Sequence[Span]) -> list[list[Piece] | str]:
+    """Words (each a list of pieces, possibly across spans) and ``"break"`` markers."""
+    words: list[list[Piece] | str] = []
+    current: list[Piece] = []
+    for index, span in enumerate(spans):
+        for match in _TOKEN.finditer(span.text):
+            start, end = match.span()
+            token = match.group()
+            if token == "\n":
+                if current:
+                    words.append(current)
+                    current = []
+                words.append("break")
+                continue
+            if token[0].isspace():  # white space ends the current word
+                current.append((index, start, end))
+                words.append(current)
+                current = []
+                continue
+            current.append((index, start, end))
+            if token[-1].isspace():
+                words.append(current)
+                current = []
+    if current:
+        words.append(current)
+    return words
+
+
+def _strip(word: list[Piece], spans: Sequence[Span]) -> list[Piece]:
+    """The word without its trailing white space."""
+    pieces = list(word)
+    while pieces:
+        s, a, b = pieces[-1]
+        text = spans[s].text[a:b]
+        stripped = text.rstrip()
+        if stripped:
+            pieces[-1] = (s, a, a + len(stripped))
+            break
+        pieces.pop()
+    return pieces
+
+
+def _chars(word: list[Piece], spans: Sequence[Span]) -> list[Piece]:
+    return [(s, i, i + 1) for s, a, b in word for i in range(a, b)]
+
+
+def _append(line: list[Piece], piece: Piece) -> None:
+    """Add a piece, merging it with the previous one when they are contiguous."""
+    if line and line[-1][0] == piece[0] and line[-1][2] == piece[1]:
+        line[-1] = (piece[0], line[-1][1], piece[2])
+    else:
+        line.append(piece)
+
+
+def line_text(line: Line, spans: Sequence[Span]) -> str:
+    """The text of one line (for tests and debugging)."""
+    return "".join(spans[s].text[a:b] for s, a, b in line)

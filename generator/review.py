@@ -1,0 +1,51 @@
+"""The release review sheet: what an audience's edition leaves out, and why.
+
+It is written to ``OUT/_review/AUDIENCE.md``, outside the audience's own folder: it is
+for the releasing officer, and it names what was withheld.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .edition import Tailored
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def review_sheet(tailored: Tailored) -> str:
+    e = tailored.edition
+    a = e.audience
+    lines = [
+        f"# Release review: {a.name}",
+        "",
+        "For the releasing officer. Not for distribution with the audience's documents.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Document | {_cell(e.title)} ({_cell(e.reference)}, {e.date}) |",
+        f"| Audience | {_cell(a.title)} |",
+        f"| Clearance | {a.clearance} |",
+        f"| Country | {a.country or e.home_code + ' (home)'} |",
+        f"| Language | {a.language} |",
+        f"| Length | {a.length} |",
+        f"| Formats | {', '.join(a.formats)} |",
+        f"| Banner | {_cell(e.banner)} |",
+        f"| Items received | {tailored.received} |",
+        f"| Items withheld | {len(tailored.withheld)} |",
+        "",
+    ]
+    if tailored.withheld:
+        reasons = Counter(w.reason.split(":")[0].split(",")[0] for w in tailored.withheld)
+        lines += ["## Withheld", ""]
+        lines += [f"- {count} × {reason}" for reason, count in sorted(reasons.items())]
+        lines += ["", "| What | Item | Where | Why |", "|---|---|---|---|"]
+        lines += [f"| {w.kind} | {_cell(w.label)} | `{w.where}` | {_cell(w.reason)} |"
+                  for w in tailored.withheld]
+    else:
+        lines += ["Nothing was withheld: this audience receives every item."]
+    if tailored.warnings:
+        lines += ["", "## Warnings", ""] + [f"- `{_cell(d.format())}`" for d in tailored.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,427 @@
+"""The tailor stage: ``Project`` + audience -> ``Edition`` (+ what was withheld, and why).
+
+This is the only code that decides what an audience sees. The rule, from the spec:
+
+- an item's *own* marking is its ``marking`` (default: the scheme's default); at the
+  lowest level it is releasable to all, above it to the home nation only unless
+  ``releasable_to`` names the audience's country or ``ALL``;
+- a nested item is never more visible than its parent: its effective marking is the
+  higher of its own and its parent's, its effective releasability the intersection;
+- an audience sees an item when the effective marking is within its clearance and, for a
+  foreign audience, the item is releasable to its country.
+
+Document-level texts (title, summary, contact, handling) carry no marking of their own:
+they are the frame every audience receives, at the scheme's default level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import edition as ed
+from .content.loader import Block, Entry, Project, SectionFile
+from .content.models import LocalText
+from .errors import Diagnostic, did_you_mean
+from .i18n import catalog
+
+LENGTH_RANK = {name: i for i, name in enumerate(ed.LENGTHS)}
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Effective marking rank and releasability (``None`` = releasable to all)."""
+
+    rank: int
+    releasable: frozenset[str] | None
+
+    def within(self, parent: Visibility) -> Visibility:
+        """This item nested inside ``parent``: the higher marking, the intersection."""
+        if self.releasable is None:
+            releasable = parent.releasable
+        elif parent.releasable is None:
+            releasable = self.releasable
+        else:
+            releasable = self.releasable & parent.releasable
+        return Visibility(max(self.rank, parent.rank), releasable)
+
+
+def abbreviations(levels: Sequence[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Short portion marks per level: initials (``TOP SECRET`` -> ``TS``), lengthened on a
+    clash (``SECRET``/``SENSITIVE`` -> ``SEC``/``SEN``); ``overrides`` win."""
+    chosen: dict[str, str] = {}
+    for level in levels:
+        words = level.replace("_", " ").replace("-", " ").split()
+        short = "".join(w[0] for w in words) if len(words) > 1 else level[0]
+        size = len(short)
+        while short in chosen.values() and size < len(level):
+            size += 1
+            short = level[:size]
+        chosen[level] = short
+    chosen.update(overrides or {})
+    return chosen
+
+
+class Tailor:
+    """Tailors one project for one audience. Use :func:`tailor`."""
+
+    def __init__(self, project: Project, audience: str) -> None:
+        self.project = project
+        self.name = audience
+        self.entry = project.audiences[audience]
+        self.audience = a = self.entry.model
+        b = project.briefing.model
+        self.levels = project.levels
+        self.home = b.home.code
+        self.country = a.country if a.country and a.country != self.home else None
+        self.clearance = self.levels.index(a.clearance)
+        self.language = a.language or project.default_language
+        self.default_language = project.default_language
+        self.abbrev = abbreviations(self.levels, b.classification.abbreviations)
+        self.withheld: list[ed.Withheld] = []
+        self.warnings: dict[tuple[str, int, int], Diagnostic] = {}
+        self.hidden_partners: set[str] = set()
+
+    # --- the rule ----------------------------------------------------------------------
+
+    def own(self, marking: str | None, releasable_to: Iterable[str] | None) -> Visibility:
+        rank = self.levels.index(marking or self.project.default_level)
+        if rank == 0:
+            return Visibility(0, None)
+        codes = set(releasable_to or ())
+        return Visibility(rank, None if "ALL" in codes else frozenset(codes))
+
+    def refusal(self, v: Visibility) -> str | None:
+        """Why the audience may not see an item of visibility ``v`` (``None``: it may)."""
+        if v.rank > self.clearance:
+            return f"above clearance ({self.levels[v.rank]} > {self.levels[self.clearance]})"
+        if self.country and v.releasable is not None and self.country not in v.releasable:
+            return f"{self.levels[v.rank]}, not releasable to {self.country}"
+        return None
+
+    def mark(self, v: Visibility) -> ed.Mark:
+        level = self.levels[v.rank]
+        portion = f"({self.abbrev[level]})" if self.audience.portion_marks else ""
+        return ed.Mark(level, v.rank, portion)
+
+    def withhold(self, kind: str, label: str, where: str, reason: str) -> None:
+        self.withheld.append(ed.Withheld(kind, label, where, reason))
+
+    # --- language ----------------------------------------------------------------------
+
+    def text(self, value: LocalText | None, entry: Entry[Any] | None = None,
+             path: tuple[Any, ...] = (), *, written_in: str | None = None) -> str:
+        """``value`` in the audience's language, falling back to the default language.
+
+        A plain string is in the default language, or in ``written_in`` (a section
+        translation ``NAME.LANG.md`` is written in LANG).
+        """
+        if value is None:
+            return ""
+        if isinstance(value, dict) and self.language in value:
+            return value[self.language]
+        if isinstance(value, str) and written_in == self.language:
+            return value
+        if self.language != self.default_language and entry is not None:
+            self.warn(entry, path, f"no `{self.language}` translation of `{_field(path)}`; "
+                                   f"using `{self.default_language}`")
+        if isinstance(value, str):
+            return value
+        return value.get(self.default_language) or next(iter(value.values()))
+
+    def warn(self, entry: Entry[Any], path: tuple[Any, ...], message: str) -> None:
+        d = entry.error(path, message, f"audience `{self.name}`", severity="warning")
+        self.warnings.setdefault((d.file, d.line, d.col), d)
+
+    def default_text(self, value: LocalText | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        return value.get(self.default_language) or next(iter(value.values()))
+
+    # --- the parts of the document -----------------------------------------------------
+
+    def items(self, entry: Entry[Any], key: str, items: Sequence[Any], kind: str,
+              parent: Visibility) -> tuple[ed.Item, ...]:
+        kept = []
+        for i, item in enumerate(items):
+            v = self.own(item.marking, item.releasable_to).within(parent)
+            reason = self.refusal(v)
+            if reason:
+                self.withhold(kind, _short(self.default_text(item.text)),
+                              entry.where((key, i)), reason)
+                continue
+            kept.append(ed.Item(self.text(item.text, entry, (key, i, "text")), self.mark(v)))
+        return tuple(kept)
+
+    def partners(self) -> tuple[ed.Partner, ...]:
+        kept = []
+        for p in self.project.partners:
+            pm = p.model
+            reason = self.refusal(self.own(pm.marking, pm.releasable_to))
+            if reason:
+                self.hidden_partners.add(pm.code)
+                self.withhold("partner", f"{pm.code} {self.default_text(pm.name)}", p.where(),
+                              reason)
+                continue
+            v = self.own(pm.marking, pm.releasable_to)
+            flag = str((self.project.content / pm.flag).resolve()) if pm.flag else None
+            kept.append(ed.Partner(pm.code, self.text(pm.name, p, ("name",)), pm.kind,
+                                   self.mark(v), self.text(pm.region, p, ("region",)),
+                                   pm.since, flag))
+        return tuple(kept)
+
+    def collaborations(self) -> tuple[ed.Collaboration, ...]:
+        a = self.audience
+        kept = []
+        for cid, c in self.project.collaborations:
+            cm = c.model
+            label = self.default_text(cm.title)
+            tags = set(cm.tags)
+            if a.include_tags and not tags & set(a.include_tags):
+                self.withhold("collaboration", label, c.where(),
+                              f"tags: none of {', '.join(a.include_tags)}")
+                continue
+            if tags & set(a.exclude_tags):
+                self.withhold("collaboration", label, c.where(),
+                              f"tags: excluded {', '.join(sorted(tags & set(a.exclude_tags)))}")
+                continue
+            if a.partners and not set(cm.partners) & set(a.partners):
+                self.withhold("collaboration", label, c.where(),
+                              f"partners: not about {', '.join(a.partners)}")
+                continue
+            v = self.own(cm.marking, cm.releasable_to)
+            reason = self.refusal(v)
+            if reason:
+                self.withhold("collaboration", label, c.where(), reason)
+                continue
+            partners = tuple(code for code in cm.partners if code not in self.hidden_partners)
+            if not partners:
+                self.withhold("collaboration", label, c.where(), "all its partners are withheld")
+                continue
+            benefits = []
+            for i, benefit in enumerate(cm.benefits):
+                bv = self.own(benefit.marking, benefit.releasable_to).within(v)
+                reason = self.refusal(bv)
+                if reason:
+                    self.withhold("benefit", f"{label}: {_short(self.default_text(benefit.text))}",
+                                  c.where(("benefits", i)), reason)
+                    continue
+                benefits.append(ed.Benefit(benefit.category,
+                                           self.text(benefit.text, c, ("benefits", i, "text")),
+                                           self.mark(bv)))
+            metrics = []
+            for i, metric in enumerate(cm.metrics):
+                mv = self.own(metric.marking, metric.releasable_to).within(v)
+                reason = self.refusal(mv)
+                if reason:
+                    self.withhold("metric", f"{label}: {self.default_text(metric.label)}",
+                                  c.where(("metrics", i)), reason)
+                    continue
+                metrics.append(ed.Metric(
+                    self.text(metric.label, c, ("metrics", i, "label")),
+                    self.text(metric.unit, c, ("metrics", i, "unit")),
+                    tuple(metric.values.items()), self.mark(mv)))
+            kept.append(ed.Collaboration(
+                id=cid, title=self.text(cm.title, c, ("title",)), kind=cm.kind,
+                partners=partners, status=cm.status, mark=self.mark(v),
+                summary=self.text(cm.summary, c, ("summary",)), since=cm.since,
+                tags=tuple(cm.tags), benefits=tuple(benefits), metrics=tuple(metrics),
+                notes=self.text(cm.notes, c, ("notes",)),
+                sources=tuple(self.text(s, c, ("sources", i)) for i, s in enumerate(cm.sources)),
+            ))
+        return tuple(kept)
+
+    def sections(self) -> tuple[ed.Section, ...]:
+        limit = LENGTH_RANK[self.audience.length]
+        kept = []
+        for s in self.project.sections:
+            front = s.front
+            entry = s.main.entry
+            label = self.default_text(front.title)
+            if LENGTH_RANK[front.length] > limit:
+                self.withhold("section", label, entry.where(),
+                              f"length: {front.length} (audience: {self.audience.length})")
+                continue
+            v = self.own(front.marking, front.releasable_to)
+            reason = self.refusal(v)
+            if reason:
+                self.withhold("section", label, entry.where(), reason)
+                continue
+            source: SectionFile = s.main
+            if self.language != self.default_language:
+                if self.language in s.translations:
+                    source = s.translations[self.language]
+                else:
+                    d = Diagnostic(entry.source.file, 1, 1, "warning",
+                                   f"no `{self.language}` translation "
+                                   f"(sections/{s.id}.{self.language}.md); using "
+                                   f"`{self.default_language}`", f"audience `{self.name}`")
+                    self.warnings.setdefault((d.file, d.line, d.col), d)
+            t = source.entry
+            tm = t.model
+            lang = self.language if source is not s.main else self.default_language
+            key_points = []
+            for i, point in enumerate(front.key_points):
+                pv = self.own(point.marking, point.releasable_to).within(v)
+                reason = self.refusal(pv)
+                if reason:
+                    self.withhold("key point", f"{label}: {_short(self.default_text(point.text))}",
+                                  entry.where(("key_points", i)), reason)
+                    continue
+                translated = tm.key_points[i] if i < len(tm.key_points) else point
+                key_points.append(ed.Item(self.text(translated.text, t, ("key_points", i),
+                                                    written_in=lang), self.mark(pv)))
+            kept.append(ed.Section(
+                id=s.id, title=self.text(tm.title, t, ("title",), written_in=lang),
+                mark=self.mark(v),
+                length=front.length, key_points=tuple(key_points),
+                body=self.body(s.main, source, v, label),
+                notes=self.text(tm.notes, t, ("notes",), written_in=lang),
+            ))
+        return tuple(kept)
+
+    def body(self, main: SectionFile, source: SectionFile, parent: Visibility,
+             label: str) -> tuple[ed.BodyPart, ...]:
+        # Markings always come from NAME.md: the i-th marked part of a translation takes
+        # the blocks of the i-th marked part of the original.
+        main_blocks = [p.blocks for p in main.parts if p.blocks]
+        parts = []
+        marked = 0
+        for part in source.parts:
+            blocks: tuple[Block, ...] = ()
+            if part.blocks:
+                blocks = main_blocks[marked] if marked < len(main_blocks) else part.blocks
+                marked += 1
+            v = parent
+            for block in blocks:
+                v = self.own(block.marking, block.releasable_to).within(v)
+            reason = self.refusal(v)
+            if reason:
+                first = blocks[-1]
+                self.withhold("fenced block", f"{label}: {_short(part.markdown)}",
+                              f"{first.file}:{first.line}", reason)
+                continue
+            parts.append(ed.BodyPart(part.markdown, self.mark(v) if blocks else None))
+        return tuple(parts)
+
+    def charts(self) -> tuple[ed.Chart, ...]:
+        kept = []
+        briefing = self.project.briefing
+        for data in self.project.charts:
+            spec = data.entry.model.charts[data.path[1]]
+            label = self.default_text(spec.title)
+            v = self.own(spec.marking, spec.releasable_to)
+            reason = self.refusal(v)
+            if reason:
+                self.withhold("chart", label, briefing.where(data.path), reason)
+                continue
+            names = spec.series or list(data.columns)
+            series = []
+            for name in names:
+                if name in self.hidden_partners:
+                    self.withhold("chart series", f"{label}: {name}", briefing.where(data.path),
+                                  f"partner {name} is withheld")
+                    continue
+                series.append(ed.Series(name, tuple(data.columns[name])))
+            if not series:
+                self.withhold("chart", label, briefing.where(data.path),
+                              "every series is withheld")
+                continue
+            path = data.path
+            kept.append(ed.Chart(
+                id=spec.id, title=self.text(spec.title, briefing, (*path, "title")),
+                type=spec.type, categories=tuple(data.categories), series=tuple(series),
+                mark=self.mark(v),
+                description=self.text(spec.description, briefing, (*path, "description")),
+                unit=self.text(spec.unit, briefing, (*path, "unit")),
+                notes=self.text(spec.notes, briefing, (*path, "notes")),
+            ))
+        return tuple(kept)
+
+    # --- the whole ---------------------------------------------------------------------
+
+    def run(self, source_date_epoch: int | None = None) -> ed.Tailored:
+        project, briefing = self.project, self.project.briefing
+        b = briefing.model
+        a = self.audience
+        document = Visibility(self.levels.index(project.default_level), None)
+
+        partners = self.partners()  # first: hidden partners disappear everywhere
+        collaborations = self.collaborations()
+        sections = self.sections()
+        charts = self.charts()
+        key_messages = self.items(briefing, "key_messages", b.key_messages, "key message",
+                                  Visibility(0, None))
+        recommendations = self.items(briefing, "recommendations", b.recommendations,
+                                     "recommendation", Visibility(0, None))
+
+        marks = [self.mark(document)]
+        marks += [i.mark for i in (*key_messages, *recommendations)]
+        marks += [p.mark for p in partners] + [c.mark for c in charts]
+        for s in sections:
+            marks += [s.mark, *(k.mark for k in s.key_points), *(p.mark for p in s.body if p.mark)]
+        for c in collaborations:
+            marks += [c.mark, *(x.mark for x in c.benefits), *(x.mark for x in c.metrics)]
+        top = max(marks, key=lambda mk: mk.rank)
+        banner = top.level
+        if self.country and top.rank > 0:
+            banner += f" // REL TO {self.home}, {self.country}"
+
+        labels = catalog(self.language)
+        country_name = self.text(b.home.name, briefing, ("home", "name"))
+        if self.country:
+            partner = project.partner(self.country)
+            if partner:
+                country_name = self.text(partner.model.name, partner, ("name",))
+        theme = a.theme
+        logo = str((project.content / theme.logo).resolve()) if theme.logo else None
+        view = ed.AudienceView(
+            name=self.name, title=self.text(a.title, self.entry, ("title",)),
+            clearance=a.clearance, country=self.country, country_name=country_name,
+            language=self.language, length=a.length, formats=tuple(a.formats),
+            portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
+            variables=tuple(sorted(a.variables.items())),
+        )
+        handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
+            labels["default_handling"]
+        edition = ed.Edition(
+            audience=view, title=self.text(b.title, briefing, ("title",)),
+            subtitle=self.text(b.subtitle, briefing, ("subtitle",)),
+            issuer=self.text(b.issuer, briefing, ("issuer",)), reference=b.reference or "",
+            date=b.date.isoformat(), home_code=self.home,
+            home_name=self.text(b.home.name, briefing, ("home", "name")),
+            banner=banner, banner_mark=top,
+            summary=self.text(b.summary, briefing, ("summary",)),
+            key_messages=key_messages, recommendations=recommendations,
+            contact=self.text(b.contact, briefing, ("contact",)), handling=handling,
+            sections=sections, partners=partners, collaborations=collaborations, charts=charts,
+            labels=tuple(sorted(labels.items())), levels=tuple(self.levels),
+            content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
+        )
+        return ed.Tailored(edition, tuple(self.withheld),
+                           tuple(sorted(self.warnings.values())))
+
+
+def _field(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path if not isinstance(p, int)) or "text"
+
+
+def _short(text: str, size: int = 70) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= size else line[: size - 1] + "…"
+
+
+def tailor(project: Project, audience: str, *, source_date_epoch: int | None = None
+           ) -> ed.Tailored:
+    """The Edition of ``audience`` (a profile name), with what was withheld and why."""
+    if audience not in project.audiences:
+        from .errors import ContentError
+
+        raise ContentError([Diagnostic("templates/audiences", 0, 0, "error",
+                                       f"no audience `{audience}`",
+                                       did_you_mean(audience, project.audiences)
+                                       or f"audiences: {', '.join(project.audiences)}")])
+    return Tailor(project, audience).run(source_date_epoch)

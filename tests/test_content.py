@@ -1,0 +1,226 @@
+"""The load stage: every strictness rule of the spec gets its exact FILE:LINE:COL error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.content import load_project
+from generator.errors import ContentError
+
+from .projects import BRIEFING, PARTNERS, PATROLS, SECTION, write_project
+
+CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
+    "yaml syntax error": (
+        {"content/partners.yaml": "- code: NRV\n  name: [Norvia\n"},
+        "content/partners.yaml:3:1: error: YAML syntax error: expected ',' or ']', "
+        "but got '<stream end>'",
+    ),
+    "unknown key with near miss": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("summary:", "summry:")},
+        "content/collaborations/patrols.yaml:10:1: error: unknown key `summry` "
+        "(did you mean `summary`?)",
+    ),
+    "wrong type": (
+        {"content/partners.yaml": PARTNERS.replace("since: 2011", "since: twenty")},
+        "content/partners.yaml:5:10: error: `since` must be a whole number, "
+        "found the text `twenty`",
+    ),
+    "missing required field": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("kind: border-security\n", "")},
+        "content/collaborations/patrols.yaml:1:1: error: missing required key `kind`",
+    ),
+    "unknown partner": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                                "partners: [NRW]")},
+        "content/collaborations/patrols.yaml:4:12: error: unknown partner `NRW` "
+        "(did you mean `NRV`?)",
+    ),
+    "unknown marking": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("marking: RESTRICTED",
+                                                                "marking: RESTRICTD")},
+        "content/collaborations/patrols.yaml:8:10: error: unknown marking `RESTRICTD` "
+        "(did you mean `RESTRICTED`?)",
+    ),
+    "unknown category": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("category: security",
+                                                                "category: safety")},
+        "content/collaborations/patrols.yaml:12:15: error: `safety` is not a valid category: "
+        "expected one of security, diplomatic, economic, technological or humanitarian",
+    ),
+    "duplicate id": (
+        {"content/collaborations/zz-copy.yaml": PATROLS},
+        "content/collaborations/zz-copy.yaml:1:5: error: duplicate collaboration id "
+        "`joint-border-patrols` (also in content/collaborations/patrols.yaml)",
+    ),
+    "duplicate key": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\ntitle: N\n"},
+        "templates/audiences/minister.yaml:3:1: error: duplicate key `title` "
+        "(each key may appear once in a mapping)",
+    ),
+    "alias": (
+        {"templates/audiences/minister.yaml": "title: &t Minister\nclearance: SECRET\n"
+                                              "length: full\nvariables: {x: *t}\n"},
+        "templates/audiences/minister.yaml:1:8: error: YAML anchor `&t` is not allowed",
+    ),
+    "tag": (
+        {"templates/audiences/minister.yaml": "title: !!python/object x\nclearance: SECRET\n"},
+        "templates/audiences/minister.yaml:1:8: error: YAML tag `!!python/object` "
+        "is not allowed",
+    ),
+    "control character": (
+        {"content/sections/01-context.md": SECTION.replace("More.", "Mo\x07re.")},
+        "content/sections/01-context.md:15:3: error: control character U+0007 in text",
+    ),
+    "non-UTF-8 file": (
+        {"content/partners.yaml": PARTNERS.replace("Norvia", "Norv\u00eda").encode("utf-8").replace(
+            "\u00ed".encode(), b"\xed")},
+        "content/partners.yaml:2:27: error: file is not UTF-8 (byte 0xed)",
+    ),
+    "CSV with a non-number": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,1,2\n2023,3,four\n"},
+        "content/data/exercises.csv:3:8: error: `four` in column `ALT` is not a number",
+    ),
+    "missing data file": (
+        {"content/data/exercises.csv": None},
+        "content/briefing.yaml:21:11: error: data file `data/exercises.csv` does not exist",
+    ),
+    "image path leaving content": (
+        {"content/sections/01-context.md": SECTION + "\n![map](../../secret.png)\n"},
+        "content/sections/01-context.md:17:1: error: image `../../secret.png` leaves content/",
+    ),
+    "file URL image": (
+        {"content/sections/01-context.md": SECTION + "\n![map](file:///etc/passwd)\n"},
+        "content/sections/01-context.md:17:1: error: image `file:///etc/passwd` is a file: URL",
+    ),
+    "remote image": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace(
+            "summary: Coordinated patrols.",
+            "summary: 'Patrols ![x](https://example.org/x.png)'")},
+        "content/collaborations/patrols.yaml:10:10: error: image `https://example.org/x.png` "
+        "is not a file under content/",
+    ),
+    "unknown releasable_to code": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
+                                                                "releasable_to: [NRV, XX]")},
+        "content/collaborations/patrols.yaml:9:22: error: unknown partner `XX` in releasable_to",
+    ),
+    "unknown marking in fenced block": (
+        {"content/sections/01-context.md": SECTION.replace("marking=CONFIDENTIAL",
+                                                           "marking=CONFIDENTAL")},
+        "content/sections/01-context.md:11:1: error: unknown marking `CONFIDENTAL` "
+        "(did you mean `CONFIDENTIAL`?)",
+    ),
+    "unclosed fenced block": (
+        {"content/sections/01-context.md": SECTION.replace("Cleared para.\n:::\n",
+                                                           "Cleared para.\n")},
+        "content/sections/01-context.md:11:1: error: marked block is not closed",
+    ),
+    "unknown audience clearance": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: TOPSECRET\n"},
+        "templates/audiences/minister.yaml:2:12: error: unknown clearance `TOPSECRET`",
+    ),
+    "bad partner code": (
+        {"content/partners.yaml": PARTNERS.replace("code: ALT", "code: alt")},
+        "content/partners.yaml:6:9: error: `alt` is not a partner code",
+    ),
+    "duplicate partner": (
+        {"content/partners.yaml": PARTNERS.replace("code: ALT", "code: NRV")},
+        "content/partners.yaml:6:9: error: duplicate partner code `NRV`",
+    ),
+    "data URL image": (
+        {"content/sections/01-context.md": SECTION + "\n![x](data:image/png;base64,AAAA)\n"},
+        "content/sections/01-context.md:17:1: error: image `data:image/png;base64,AAAA` is not "
+        "a file under content/",
+    ),
+    "unknown series": (
+        {"content/briefing.yaml": BRIEFING.replace("series: [NRV, ALT]", "series: [NRV, ALX]")},
+        "content/briefing.yaml:22:19: error: series `ALX` is not a column of "
+        "data/exercises.csv (did you mean `ALT`?)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gets_its_error_and_nothing_is_written(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files, expected = CASES[case]
+    root = write_project(tmp_path, files)
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err, err
+    assert "Traceback" not in err
+    assert main(["build", str(root), "-j", "1"]) == 1
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "nothing was written" in err
+    assert not (root / "output").exists()
+
+
+def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "content/partners.yaml": PARTNERS.replace("since: 2011", "since: x"),
+        "content/collaborations/patrols.yaml": PATROLS.replace("summary:", "sumary:"),
+        "templates/audiences/minister.yaml": "title: M\nclearance: NOPE\n",
+    })
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    files = {d.file for d in info.value.diagnostics}
+    assert files == {"content/partners.yaml", "content/collaborations/patrols.yaml",
+                     "templates/audiences/minister.yaml"}
+
+
+def test_yaml_12_keeps_strings_that_look_like_other_things(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "content/partners.yaml": PARTNERS + "- code: NO\n  name: on\n  region: '1:20'\n"
+                                            "- code: ON\n  name: 1:20\n",
+        "content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                               "partners: [NRV, NO, ON]"),
+    })
+    project = load_project(root)
+    codes = [p.model.code for p in project.partners]
+    assert codes == ["NRV", "ALT", "QAM", "NO", "ON"]
+    assert project.partner("NO").model.name == "on"  # type: ignore[union-attr]
+    assert project.partner("ON").model.name == "1:20"  # type: ignore[union-attr]
+
+
+def test_crlf_line_endings_and_bom_are_accepted(tmp_path: Path) -> None:
+    text = ("\ufeff" + PATROLS).replace("\n", "\r\n").encode("utf-8")
+    root = write_project(tmp_path, {"content/collaborations/patrols.yaml": text})
+    project = load_project(root)
+    assert project.collaborations[0][0] == "joint-border-patrols"
+
+
+def test_symlink_leaving_content_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG")
+    root = write_project(tmp_path / "p", {
+        "content/sections/01-context.md": SECTION + "\n![x](images/link.png)\n"})
+    (root / "content" / "images").mkdir()
+    (root / "content" / "images" / "link.png").symlink_to(outside)
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "content/sections/01-context.md:17:1: error: image `images/link.png` leaves content/" \
+        in str(info.value)
+
+
+def test_translations_are_loaded_and_checked(tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {"content/sections/01-context.ar.md": ar,
+                                    "content/sections/02-missing.ar.md": ar})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert ("content/sections/02-missing.ar.md:2:1: error: translation of a section that "
+            "does not exist: sections/02-missing.md") in str(info.value)
+
+
+def test_valid_project_loads(tmp_path: Path) -> None:
+    project = load_project(write_project(tmp_path))
+    assert [p.model.code for p in project.partners] == ["NRV", "ALT", "QAM"]
+    assert [cid for cid, _ in project.collaborations] == ["joint-border-patrols"]
+    assert [s.id for s in project.sections] == ["01-context"]
+    assert project.charts[0].columns == {"NRV": [1.0, 3.0], "ALT": [2.0, 4.0]}
+    assert sorted(project.audiences) == ["minister", "norvia"]
+    assert project.warnings == []
