@@ -374,7 +374,8 @@ class Tailor:
         country_name = self.text(b.home.name, briefing, ("home", "name"))
         if self.country:
             partner = project.partner(self.country)
-            if partner:
+            country_name = self.country
+            if partner and self.country not in self.hidden_partners:
                 country_name = self.text(partner.model.name, partner, ("name",))
         theme = a.theme
         logo = str((project.content / theme.logo).resolve()) if theme.logo else None

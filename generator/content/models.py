@@ -110,7 +110,13 @@ class Marked(Strict):
 
 
 def _text_item(value: Any) -> Any:
-    return {"text": value} if isinstance(value, str) else value
+    # `- Some text` and `- {en: ..., ar: ...}` are both a bare (unmarked) text
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, dict) and value and "text" not in value and all(
+            isinstance(k, str) and LANG_CODE.match(k) for k in value):
+        return {"text": value}
+    return value
 
 
 class TextItem(Marked):

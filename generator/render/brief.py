@@ -26,6 +26,7 @@ import io
 import logging
 import re
 import traceback
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,7 +82,10 @@ MEDIA_TYPES = {
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
-_FIRST_BLOCK = re.compile(r"^<(p|h[1-6]|li)>")
+_FIRST_BLOCK = re.compile(r"^<(p|h[1-6]|li)( dir=\"\w+\")?>")
+_BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)\b([^>]*)>")
+_NEXT_BLOCK = re.compile(r"</?(?:p|li|h[1-6]|td|th|tr|thead|tbody|table|ul|ol|blockquote)\b")
+_TAG = re.compile(r"<[^>]*>")
 
 
 # --------------------------------------------------------------------------------------
@@ -179,12 +183,16 @@ def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "") -> lis
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart as the templates draw it: its number, and its SVG as a ``data:`` URI
-    (``src`` is ``""`` when no chart renderer is available; templates then show the data
-    as a table)."""
+    """A chart as the templates draw it: its number, and the SVG of
+    :func:`generator.render.charts.render_svg` both as an ``<svg>`` element to inline
+    (``svg``, for the screen page) and as a ``data:`` URI for an ``<img>`` (``src``, for
+    the PDF: WeasyPrint tags an image with its alt text, and would otherwise read the
+    SVG's presentation attributes as HTML styles). Both are empty when no chart renderer
+    is available; templates then show the data as a table."""
 
     number: int
     chart: Chart
+    svg: Markup
     src: str
 
 
@@ -248,8 +256,37 @@ class _Job:
 
     # -- template filters ----------------------------------------------------------------
 
+    def dir_attr(self, text: str) -> Markup:
+        """`` dir="ltr"`` for a text that runs against the document's direction (an
+        untranslated paragraph in an Arabic brief), else nothing."""
+        found = first_strong_direction(text)
+        if found and found != self.edition.audience.direction:
+            return Markup(' dir="{}"').format(found)
+        return Markup("")
+
+    def directed(self, html: str) -> str:
+        """Block HTML with ``dir`` set on each block whose text runs against the page.
+
+        WeasyPrint orders a line's inline boxes by the paragraph's direction, so an
+        English sentence with **bold** in it would come out in the wrong word order in an
+        Arabic brief unless its paragraph is marked left to right. (Table cells keep the
+        table's direction, so that a column stays aligned.)
+        """
+        out: list[str] = []
+        cursor = 0
+        for match in _BLOCK_OPEN.finditer(html):
+            following = _NEXT_BLOCK.search(html, match.end())
+            stop = following.start() if following else len(html)
+            text = html_lib.unescape(_TAG.sub("", html[match.end():stop]))
+            attribute = str(self.dir_attr(text))
+            if attribute and "dir=" not in match[2]:
+                out.append(html[cursor:match.end() - 1] + attribute + ">")
+                cursor = match.end()
+        out.append(html[cursor:])
+        return "".join(out)
+
     def md(self, text: str, mark: Mark | None = None, where: str = "") -> Markup:
-        html = self.rewrite_images(to_html(text), where)
+        html = self.directed(self.rewrite_images(to_html(text), where))
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
             if _FIRST_BLOCK.match(html):
@@ -297,8 +334,9 @@ class _Job:
         figures = []
         for number, chart in enumerate(self.edition.charts, start=1):
             svg = _chart_svg(chart, self.theme(), rtl=audience.rtl, language=audience.language)
+            # charts.py escapes every text it writes into the SVG (matplotlib does).
             src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
-            figures.append(Figure(number, chart, src))
+            figures.append(Figure(number, chart, Markup(svg), src))  # noqa: S704
         return figures
 
     def benefits_matrix(self) -> tuple[tuple[str, ...], list[MatrixRow]]:
@@ -437,12 +475,13 @@ def _relative(templates: TemplateSet, path: Path | str) -> str:
 
 
 def css_string(text: object) -> Markup:
-    """A CSS string literal of ``text`` (every character but letters, digits and spaces
+    """A CSS string literal of ``text`` (every character but ASCII letters and digits
     escaped), safe in a ``<style>`` element and in ``content:``."""
     out = []
     for char in str(text):
-        out.append(char if char.isascii() and (char.isalnum() or char == " ")
-                   else f"\\{ord(char):06x}")
+        # A hex escape ends at the first whitespace after it, which it swallows: so
+        # every escape carries its own terminating space, and spaces are escaped too.
+        out.append(char if char.isascii() and char.isalnum() else f"\\{ord(char):06x} ")
     return Markup('"{}"').format(Markup("".join(out)))  # noqa: S704
 
 
@@ -471,6 +510,24 @@ def _isolate(text: object) -> str:
     code in a right-to-left line of the PDF; the control characters do (they are not
     drawn, and browsers honour them too)."""
     return f"\u2066{text}\u2069"
+
+
+def first_strong_direction(text: str) -> str | None:
+    """``"ltr"`` or ``"rtl"`` after the first strongly directional letter of ``text``
+    (what HTML's ``dir="auto"`` does), skipping isolated runs (portion marks, codes)."""
+    depth = 0
+    for char in text:
+        if char in "\u2066\u2067\u2068":
+            depth += 1
+        elif char == "\u2069":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+    return None
 
 
 def bdi(text: object) -> Markup:
@@ -517,6 +574,7 @@ def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
         "date": job.date,
         "number": job.number,
         "pm": job.pm,
+        "dir": job.dir_attr,
         "plain": to_plain,
         "bdi": bdi,
         "css_string": css_string,

@@ -35,6 +35,7 @@ from generator.errors import RenderError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import LegendLocType
 
 CHART_TYPES = ("bar", "line", "stacked-bar", "pie")
 
@@ -48,6 +49,8 @@ SVG_FONT_PT = 8.5
 SLIDE_FONT_PT = 14
 SLIDE_SMALL_FONT_PT = 12
 MAX_VALUE_LABELS = 12  # bars labelled with their values up to this many
+MAX_CATEGORY_LABELS = 24  # beyond this, every second (third ...) category is labelled
+MAX_WRAPPED_CATEGORIES = 8  # long labels of more categories are turned, not wrapped
 
 # Neutral colours that sit with any theme.
 INK = "#2b3137"  # tick labels and value labels
@@ -108,13 +111,13 @@ def palette(theme: Theme, n: int) -> list[str]:
     for colour in candidates:
         if all(_distance(colour, chosen) > 40 for chosen in colours):
             colours.append(colour)
-    h, lightness, s = colorsys.rgb_to_hls(*_rgb01(primary))
+    hue0, _, saturation = colorsys.rgb_to_hls(*_rgb01(primary))
     step = 0
     while len(colours) < n:
         step += 1
-        hue = (h + step * 0.381966) % 1.0  # the golden angle: neighbours stay far apart
+        hue = (hue0 + step * 0.381966) % 1.0  # the golden angle: neighbours stay far apart
         light = (0.35, 0.5, 0.65)[step % 3]
-        colour = _hex01(colorsys.hls_to_rgb(hue, light, max(s, 0.35)))
+        colour = _hex01(colorsys.hls_to_rgb(hue, light, max(saturation, 0.35)))
         if all(_distance(colour, chosen) > 25 for chosen in colours) or step > 64:
             colours.append(colour)
     return colours[:n]
@@ -227,14 +230,13 @@ def _decimals(values: Sequence[float]) -> int:
 
 
 def _number(value: float, decimals: int | None = None) -> str:
-    """``12,345`` / ``0.25``: grouped, never scientific, no trailing zeros, no ``-0``."""
-    if decimals is None:
-        text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{value:,.{decimals}f}"
+    """``12,345`` / ``0.25`` / ``-3``: grouped, never scientific, no trailing zeros,
+    no ``-0``."""
+    text = (f"{value:,.6f}".rstrip("0").rstrip(".") if decimals is None
+            else f"{value:,.{decimals}f}")
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
-    return text.replace("-", "\u2212")  # a true minus sign, as typeset
+    return text  # an ASCII minus: U+2212 is missing from many fonts (Noto Sans among them)
 
 
 def _clean(text: str) -> str:
@@ -250,10 +252,14 @@ def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str =
 
     The title is not drawn (the brief prints it as the figure's caption) but carried as
     the SVG's ``<title>``, with ``chart.description`` as ``<desc>``. Text stays text in
-    the ``FONT_STACK`` fonts. ``rtl`` mirrors the chart for a right-to-left reader:
-    categories run right to left, the value axis and legend sit on the right; numbers
-    stay left-to-right. The SVG is ``width_in`` × ``height_in`` inches (in ``pt``, with
-    a ``viewBox``, so CSS may scale it). The same arguments always give the same string.
+    the ``FONT_STACK`` fonts, except in a chart with Arabic, Hebrew or another script
+    that needs shaping: WeasyPrint draws SVG text letter by letter, so there matplotlib
+    shapes the text and writes it as outlines (the words kept as XML comments).
+
+    ``rtl`` mirrors the chart for a right-to-left reader: categories run right to left,
+    the value axis and legend sit on the right; numbers stay left-to-right. The SVG is
+    ``width_in`` × ``height_in`` inches (in ``pt``, with a ``viewBox``, so CSS may scale
+    it). The same arguments always give the same string.
     """
     _check(chart)
     if not (width_in > 0 and height_in > 0):
@@ -286,7 +292,7 @@ def _text_as_paths(chart: Chart) -> bool:
     return any(_COMPLEX_SCRIPT.search(text) for text in texts)
 
 
-def _rc_params(language: str, text_as_paths: bool) -> dict[str, Any]:
+def _rc_params(language: str, text_as_paths: bool) -> dict[Any, Any]:
     lang = language if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language) else None
     return {
         # Text stays text (selectable, searchable in the PDF, in the page's fonts) unless
@@ -295,6 +301,7 @@ def _rc_params(language: str, text_as_paths: bool) -> dict[str, Any]:
         "svg.hashsalt": "briefgen",
         "text.parse_math": False,  # "$5m to $10m" is money, not mathtext
         "text.language": lang,
+        "axes.unicode_minus": False,
         "font.family": _installed_fonts(),  # a list of names: matplotlib falls back per glyph
         "font.size": SVG_FONT_PT,
         "text.color": INK,
@@ -390,24 +397,29 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
     # below the data.
     pad = 0.25 if chart.type == "line" else 0.5
     ax.set_xlim(-pad, n_cat - 1 + pad)
-    low, high = min(values, default=0.0), max(values, default=1.0)
-    if chart.type != "line" or (low >= 0 and low < 0.5 * high):
-        low = min(low, 0.0)
-    high = max(high, low + 1e-9)
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    if (chart.type != "line" or (low >= 0 and low < 0.5 * high)
+            or high - low <= 1e-9 * max(abs(low), abs(high))):
+        low, high = min(low, 0.0), max(high, 0.0)
+    if high == low:
+        high = low + 1
     locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10], min_n_ticks=3,
                           integer=decimals == 0 and (high - low) >= 4)
     ticks = locator.tick_values(low, high)
-    ax.set_ylim(max(t for t in ticks if t <= low), min(t for t in ticks if t >= high))
+    tolerance = (high - low) * 1e-9
+    ax.set_ylim(max((t for t in ticks if t <= low + tolerance), default=low),
+                min((t for t in ticks if t >= high - tolerance), default=high))
     ax.yaxis.set_major_locator(locator)
-    if low < 0:
+    if low < 0:  # the zero line is the baseline
         ax.axhline(0, color=RULE, linewidth=0.8, zorder=2.5)
+        ax.spines["bottom"].set_visible(False)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _number(v)))
     if chart.unit:
         ax.set_ylabel(_clean(chart.unit), labelpad=6)
 
     # Category axis: labels wrapped to the room each category has, else turned.
-    labels, rotate = _category_labels(chart.categories, width_in)
-    step = max(1, math.ceil(n_cat / 24))
+    step = max(1, math.ceil(n_cat / MAX_CATEGORY_LABELS))
+    labels, rotate = _category_labels(chart.categories, width_in, step)
     ax.set_xticks(x[::step], labels[::step])
     if rotate:
         for label in ax.get_xticklabels():
@@ -432,19 +444,23 @@ def _nan_to_zero(values: Sequence[float]) -> list[float]:
     return [0.0 if math.isnan(v) else v for v in values]
 
 
-def _category_labels(categories: Sequence[str], width_in: float) -> tuple[list[str], bool]:
-    """Category labels wrapped to fit the room each category has; ``True`` when even
-    wrapped they would be too tall, and the (unwrapped) labels are to be turned."""
-    per_category_pt = width_in * 72 * 0.85 / len(categories)
-    chars = max(6, int(per_category_pt / (SVG_FONT_PT * 0.55)))
+def _category_labels(categories: Sequence[str], width_in: float,
+                     step: int) -> tuple[list[str], bool]:
+    """Category labels fitted to the room each shown label has (every ``step``-th is
+    shown): as they are, wrapped onto up to three lines when there are few categories,
+    else ``True``: the labels are to be turned."""
     labels = [_clean(c) for c in categories]
-    wrapped = [textwrap.fill(c, chars, break_long_words=False, break_on_hyphens=True)
-               for c in labels]
-    too_long = any(max(len(line) for line in w.splitlines() or [""]) > chars
-                   for w in wrapped)
-    if too_long or max(w.count("\n") + 1 for w in wrapped) > 3:
-        return labels, True
-    return wrapped, False
+    shown = math.ceil(len(labels) / step)
+    chars = int(width_in * 72 * 0.85 / shown / (SVG_FONT_PT * 0.55))
+    if all(len(label) <= chars for label in labels):
+        return labels, False
+    if shown <= MAX_WRAPPED_CATEGORIES:
+        wrapped = [textwrap.fill(label, max(chars, 6), break_long_words=False)
+                   for label in labels]
+        fits = all(len(line) <= max(chars, 6) for w in wrapped for line in w.splitlines())
+        if fits and max(w.count("\n") + 1 for w in wrapped) <= 3:
+            return wrapped, False
+    return labels, True
 
 
 def _draw_pie(fig: Figure, chart: Chart, theme: Theme, rtl: bool) -> None:
@@ -471,8 +487,8 @@ def _draw_pie(fig: Figure, chart: Chart, theme: Theme, rtl: bool) -> None:
               markerfirst=not rtl, handletextpad=0.6, labelspacing=0.7)
 
 
-def _legend(fig: Figure, ax: Axes, count: int, rtl: bool, *, loc_ltr: str, loc_rtl: str,
-            ncols: int, handlelength: float = 1.0) -> None:
+def _legend(fig: Figure, ax: Axes, count: int, rtl: bool, *, loc_ltr: LegendLocType,
+            loc_rtl: LegendLocType, ncols: int, handlelength: float = 1.0) -> None:
     """A legend above the plot (first entry on the reader's side) when there is more
     than one series."""
     if count < 2:
@@ -557,6 +573,7 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     )
     from pptx.util import Pt
 
+    series_list: tuple[Series, ...]
     chart_type = {
         "bar": XL_CHART_TYPE.COLUMN_CLUSTERED,
         "stacked-bar": XL_CHART_TYPE.COLUMN_STACKED,
@@ -602,12 +619,13 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
         native.legend.position = XL_LEGEND_POSITION.LEFT if rtl else XL_LEGEND_POSITION.RIGHT
         native.legend.include_in_layout = False
         native.legend.font.size = Pt(SLIDE_FONT_PT)
-        # Data labels on the wedges, coloured to read on each wedge.
+        # Percentages on the wedges, each coloured to read on its wedge.
         for i, colour in enumerate(colours):
-            text = plot.series[0].points[i].data_label
-            text.font.size = Pt(SLIDE_FONT_PT)
-            text.font.bold = True
-            text.font.color.rgb = _rgb_color(_text_on(colour))
+            label = plot.series[0].points[i].data_label
+            label.font.size = Pt(SLIDE_FONT_PT)
+            label.font.bold = True
+            label.font.color.rgb = _rgb_color(_text_on(colour))
+            _show_percent_only(label)
         return frame
 
     for series, colour in zip(plot.series, colours, strict=True):
@@ -669,7 +687,10 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     category_axis.minor_tick_mark = XL_TICK_MARK.NONE
     category_axis.tick_labels.font.size = Pt(SLIDE_FONT_PT)
     category_axis.tick_labels.font.color.rgb = _rgb_color(INK)
-    category_axis.reverse_order = rtl  # the value axis follows to the right
+    category_axis.reverse_order = rtl
+    if rtl:  # the value axis (and its title) on the right, where the reader starts
+        for position in value_axis._element.xpath("c:axPos"):
+            position.set("val", "r")
 
     native.has_legend = len(series_list) > 1
     if native.has_legend:
@@ -677,6 +698,17 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
         native.legend.include_in_layout = False
         native.legend.font.size = Pt(SLIDE_FONT_PT)
     return frame
+
+
+def _show_percent_only(label: Any) -> None:
+    """python-pptx gives a point's own data label ``showVal=1`` and no way to change
+    it; a pie's labels show the percentage instead."""
+    element = label._dLbl
+    if element is None:  # pragma: no cover - the font settings above create it
+        return
+    for name, value in (("showVal", "0"), ("showPercent", "1")):
+        for flag in element.xpath(f"c:{name}"):
+            flag.set("val", value)
 
 
 def _rgb_color(colour: str) -> Any:

@@ -1,0 +1,135 @@
+"""The command line: exit codes, JSON output, schema, init, and what --help imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from generator.cli import main
+from generator.content import load_project
+
+from .projects import write_project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["build", "--help"]])
+def test_help_imports_neither_weasyprint_nor_pptx(argv: list[str]) -> None:
+    code = ("import sys; from generator.cli import main; rc = main(%r); "
+            "bad = [m for m in ('weasyprint', 'pptx', 'matplotlib') if m in sys.modules]; "
+            "print(bad); sys.exit(rc)") % (argv,)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_check_imports_neither_weasyprint_nor_pptx() -> None:
+    code = ("import sys; from generator.cli import main; rc = main(['check', %r]); "
+            "print([m for m in ('weasyprint', 'pptx') if m in sys.modules])") % (str(REPO),)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_default_project_is_clean_and_loads_with_expected_counts(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(REPO), "--strict"]) == 0, capsys.readouterr().err
+    project = load_project(REPO)
+    assert 5 <= len(project.partners) <= 7
+    assert any(p.model.kind == "alliance" for p in project.partners)
+    assert 8 <= len(project.collaborations) <= 12
+    kinds = {c.model.kind for _, c in project.collaborations}
+    assert kinds == {"intelligence-sharing", "joint-training", "technology", "border-security",
+                     "counter-terrorism", "humanitarian", "other"}
+    assert 4 <= len(project.sections) <= 6
+    assert {s.front.length for s in project.sections} == {"summary", "standard", "full"}
+    assert 2 <= len(project.charts) <= 3
+    assert len(project.audiences) >= 5
+    assert any(a.model.language == "ar" for a in project.audiences.values())
+    assert any(s.translations.get("ar") for s in project.sections)
+
+
+def test_json_schema_validates_every_default_content_file() -> None:
+    schema = json.loads(subprocess.run([sys.executable, "-m", "generator.cli", "schema"],
+                                       capture_output=True, text=True, check=True).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+    def validator(name: str) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{name}"})
+
+    yaml = YAML(typ="safe", pure=True)
+
+    def plain(value: object) -> object:  # dates -> strings, int keys -> strings (JSON)
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    briefing = plain(yaml.load((REPO / "content/briefing.yaml").read_text("utf-8")))
+    assert isinstance(briefing, dict)
+    briefing["date"] = str(briefing["date"])
+    schema["$defs"]["Briefing"]["properties"]["date"] = {"type": "string", "format": "date"}
+    validator("Briefing").validate(briefing)
+    validator("PartnersFile").validate(plain(yaml.load(
+        (REPO / "content/partners.yaml").read_text("utf-8"))))
+    for path in sorted((REPO / "content/collaborations").glob("*.yaml")):
+        validator("Collaboration").validate(plain(yaml.load(path.read_text("utf-8"))))
+    for path in sorted((REPO / "templates/audiences").glob("*.yaml")):
+        validator("Audience").validate(plain(yaml.load(path.read_text("utf-8"))))
+    with pytest.raises(jsonschema.ValidationError):
+        validator("Collaboration").validate({"title": "x", "kind": "nope", "partners": ["AB"],
+                                             "summary": "s"})
+
+
+def test_wrong_command_line_exits_2(tmp_path: Path) -> None:
+    assert main(["build", str(tmp_path / "missing")]) == 2
+    assert main(["build", str(write_project(tmp_path)), "-f", "docx"]) == 2
+    assert main(["build", str(tmp_path), "-a", "nobody"]) == 2
+    assert main(["no-such-command"]) == 2
+    assert not (tmp_path / "output").exists()
+
+
+def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": "title: M\n"})
+    assert main(["check", str(root), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert problems == [{"file": "templates/audiences/minister.yaml", "line": 1, "col": 1,
+                         "severity": "error", "message": "missing required key `clearance`",
+                         "hint": ""}]
+
+
+def test_strict_turns_warnings_into_errors(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path, {"templates/audiences/qamar.yaml":
+                                    "title: Q\nclearance: PUBLIC\ncountry: QAM\nlanguage: ar\n"
+                                    "formats: [html]\n"})
+    assert main(["check", str(root)]) == 0
+    assert "warning: no `ar` translation" in capsys.readouterr().err
+    assert main(["check", str(root), "--strict"]) == 1
+    assert "error: no `ar` translation" in capsys.readouterr().err
+
+
+def test_audiences_table_counts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["audiences", str(write_project(tmp_path)), "--json"]) == 0
+    rows = {r["audience"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["minister"]["withheld"] == 0
+    assert rows["norvia"]["withheld"] > 0
+    assert rows["norvia"]["banner"] == "RESTRICTED // REL TO HOM, NRV"
+    assert main(["audiences", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "minister" in table and "withheld" in table
+
+
+def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    assert main(["init", str(target)]) == 0
+    assert (target / "content/briefing.yaml").is_file()
+    assert (target / "templates/brief/base.html.j2").is_file()
+    assert main(["check", str(target), "--strict"]) == 0
+    assert main(["init", str(target)]) == 2  # refuses a non-empty folder
