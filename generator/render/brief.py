@@ -86,6 +86,8 @@ _FIRST_BLOCK = re.compile(r"^<(p|h[1-6]|li)( dir=\"\w+\")?>")
 _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)\b([^>]*)>")
 _NEXT_BLOCK = re.compile(r"</?(?:p|li|h[1-6]|td|th|tr|thead|tbody|table|ul|ol|blockquote)\b")
 _TAG = re.compile(r"<[^>]*>")
+# A paragraph that is only an image with a title: ![alt](src "title").
+_LONE_IMAGE = re.compile(r'<p>(<img src="[^"]*" alt="[^"]*" title="([^"]*)" ?/?>)</p>')
 
 
 # --------------------------------------------------------------------------------------
@@ -286,7 +288,8 @@ class _Job:
         return "".join(out)
 
     def md(self, text: str, mark: Mark | None = None, where: str = "") -> Markup:
-        html = self.directed(self.rewrite_images(to_html(text), where))
+        html = self.rewrite_images(to_html(text), where)
+        html = self.directed(_LONE_IMAGE.sub(_figure, html))
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
             if _FIRST_BLOCK.match(html):
@@ -433,6 +436,13 @@ class _Job:
             "logo": self.file_url(audience.theme.logo),
             "stylesheet": self.stylesheet(),
         }
+
+
+def _figure(match: re.Match[str]) -> str:
+    """A lone image with a title becomes a figure captioned with its title (the title
+    is already escaped: it was an attribute value)."""
+    return (f'<figure class="image">{match[1]}'
+            f"<figcaption>{match[2]}</figcaption></figure>")
 
 
 def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:

@@ -116,8 +116,9 @@ def palette(theme: Theme, n: int) -> list[str]:
     while len(colours) < n:
         step += 1
         hue = (hue0 + step * 0.381966) % 1.0  # the golden angle: neighbours stay far apart
-        light = (0.35, 0.5, 0.65)[step % 3]
-        colour = _hex01(colorsys.hls_to_rgb(hue, light, max(saturation, 0.35)))
+        light = (0.38, 0.52, 0.66)[step % 3]
+        muted = min(max(saturation, 0.25), 0.45)  # sober, like the rest of the page
+        colour = _hex01(colorsys.hls_to_rgb(hue, light, muted))
         if all(_distance(colour, chosen) > 25 for chosen in colours) or step > 64:
             colours.append(colour)
     return colours[:n]
@@ -222,11 +223,16 @@ def _values(chart: Chart) -> list[float]:
 
 
 def _decimals(values: Sequence[float]) -> int:
-    """How many decimals the data needs (0, 1 or 2)."""
-    for places in (0, 1):
-        if all(abs(v * 10**places - round(v * 10**places)) < 1e-9 for v in values):
+    """How many decimals show the data: as many as it has, but no more than show the
+    smallest value to three significant figures (and at least 2), at most 6."""
+    smallest = min((abs(v) for v in values if v), default=1.0)
+    cap = min(6, max(2, 2 - math.floor(math.log10(smallest))))
+    for places in range(cap):
+        scale = 10**places
+        if all(abs(v * scale - round(v * scale)) < 1e-9 * max(1.0, abs(v * scale))
+               for v in values):
             return places
-    return 2
+    return cap
 
 
 def _number(value: float, decimals: int | None = None) -> str:
@@ -586,7 +592,8 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     else:
         categories, series_list = chart.categories, chart.series
         values = _values(chart)
-    number_format = "#,##0" if _decimals(values) == 0 else "#,##0." + "0" * _decimals(values)
+    decimals = _decimals(values)
+    number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
 
     data = CategoryChartData(number_format=number_format)
     data.categories = [_clean(c) for c in categories]

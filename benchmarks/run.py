@@ -1,0 +1,209 @@
+"""Benchmarks: briefgen against the engines it drives, as ratios measured in one run.
+
+    .venv/bin/python benchmarks/run.py [--repeat N] [--scale 1,10,100]
+
+Each line is a ratio to a baseline timed in the same run on the same machine, so a noisy
+or slow machine moves both sides. Targets come from the issues:
+
+- brief:   render_brief(minister) / bare WeasyPrint on the same final HTML      <= 1.15
+- deck:    render_deck(minister) / python-pptx saving as many slides from the master <= 3
+- cold:    build() of every audience x format / the engines' serial floor      <= 1.0
+- no-op rebuild (whole process) <= 0.5 s; `briefgen --help` <= 0.25 s
+- scale:   time per PDF page at 10x/100x content within 1.5x of 1x; peak RSS <= 1 GB
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from generator.build import build, plan  # noqa: E402
+from generator.content import load_project  # noqa: E402
+from generator.tailor import tailor  # noqa: E402
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    """Best of ``repeat`` wall-clock runs (the least disturbed by the machine)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def jobs_of(root: Path) -> list:
+    project = load_project(root)
+    return plan(project, {n: tailor(project, n) for n in project.audiences})
+
+
+def bench_brief(repeat: int) -> tuple[float, float]:
+    from weasyprint import HTML
+
+    from generator.render.brief import render_brief, render_html
+
+    job = next(j for j in jobs_of(REPO) if j.audience == "minister" and j.format == "pdf")
+    html = render_html(job.edition, job.templates, for_print=True)
+    base = Path(job.edition.content_root).as_uri() + "/"
+
+    def bare() -> None:
+        HTML(string=html, base_url=base, media_type="print").write_pdf(
+            io.BytesIO(), pdf_variant="pdf/ua-1")
+
+    render_brief(job.edition, job.templates)  # warm both (fonts, imports)
+    bare()
+    return best(lambda: render_brief(job.edition, job.templates), repeat), best(bare, repeat)
+
+
+def bench_deck(repeat: int) -> tuple[float, float, int]:
+    from pptx import Presentation
+
+    from generator.render.deck import render_deck
+
+    job = next(j for j in jobs_of(REPO) if j.audience == "minister" and j.format == "pptx")
+    slides = len(Presentation(io.BytesIO(render_deck(job.edition, job.templates))).slides)
+
+    def bare() -> None:
+        prs = Presentation(job.templates.master)
+        layouts = list(prs.slide_layouts)
+        for i in range(slides):
+            prs.slides.add_slide(layouts[i % len(layouts)])
+        prs.save(io.BytesIO())
+
+    return (best(lambda: render_deck(job.edition, job.templates), repeat), best(bare, repeat),
+            slides)
+
+
+def bench_cold(repeat: int) -> tuple[float, float, int]:
+    from pptx import Presentation
+    from weasyprint import HTML
+
+    from generator.render.brief import render_html
+    from generator.render.deck import render_deck
+
+    jobs = jobs_of(REPO)
+    htmls = [(render_html(j.edition, j.templates, for_print=True),
+              Path(j.edition.content_root).as_uri() + "/") for j in jobs if j.format == "pdf"]
+    decks = [(j.templates.master, len(Presentation(io.BytesIO(
+        render_deck(j.edition, j.templates))).slides)) for j in jobs if j.format == "pptx"]
+
+    def floor() -> None:
+        for html, base in htmls:
+            HTML(string=html, base_url=base, media_type="print").write_pdf(
+                io.BytesIO(), pdf_variant="pdf/ua-1")
+        for master, count in decks:
+            prs = Presentation(master)
+            layouts = list(prs.slide_layouts)
+            for i in range(count):
+                prs.slides.add_slide(layouts[i % len(layouts)])
+            prs.save(io.BytesIO())
+
+    def cold() -> None:
+        with tempfile.TemporaryDirectory() as out:
+            build(REPO, out=out, force=True)
+
+    return best(cold, repeat), best(floor, repeat), len(jobs)
+
+
+def bench_process(repeat: int) -> tuple[float, float]:
+    exe = str(REPO / ".venv" / "bin" / "briefgen")
+    out = tempfile.mkdtemp()
+    try:
+        subprocess.run([exe, "build", str(REPO), "-o", out], check=True, capture_output=True)
+        noop = best(lambda: subprocess.run([exe, "build", str(REPO), "-o", out], check=True,
+                                           capture_output=True), repeat)
+        helptime = best(lambda: subprocess.run([exe, "--help"], check=True,
+                                               capture_output=True), repeat)
+    finally:
+        shutil.rmtree(out)
+    return noop, helptime
+
+
+def scaled_project(factor: int, into: Path) -> Path:
+    """The default project with every collaboration and section copied ``factor`` times,
+    and one home audience (the minister: full length, every format)."""
+    shutil.copytree(REPO / "content", into / "content")
+    (into / "templates" / "audiences").mkdir(parents=True)
+    shutil.copy(REPO / "templates/audiences/minister.yaml", into / "templates/audiences")
+    for folder, pattern in (("collaborations", "*.yaml"), ("sections", "*.md")):
+        originals = sorted((into / "content" / folder).glob(pattern))
+        for copy in range(1, factor):
+            for path in originals:
+                text = path.read_text("utf-8")
+                if folder == "collaborations":
+                    text = "\n".join(line for line in text.splitlines()
+                                     if not line.startswith("id:"))
+                name = path.name.split(".", 1)
+                (path.parent / f"{name[0]}-x{copy:03d}.{name[1]}").write_text(text, "utf-8")
+    return into
+
+
+def bench_scale(factor: int) -> dict[str, float]:
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = scaled_project(factor, Path(tmp) / "p")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run([str(REPO / ".venv/bin/briefgen"), "build", str(root), "-f", "pdf",
+                        "-j", "1"], check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        peak_kb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        pages = len(PdfReader(root / "output/minister/brief.pdf").pages)
+    return {"factor": factor, "pages": pages, "seconds": seconds,
+            "per_page": seconds / pages, "peak_mb": peak_kb / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", default="1,10", help="content factors, e.g. 1,10,100")
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    ours, base = bench_brief(args.repeat)
+    rows.append(("minister brief", f"{ours:.2f} s", f"bare WeasyPrint {base:.2f} s",
+                 f"{ours / base:.2f}", "<= 1.15"))
+    ours, base, slides = bench_deck(args.repeat)
+    rows.append((f"minister deck ({slides} slides)", f"{ours:.2f} s",
+                 f"bare python-pptx {base:.2f} s", f"{ours / base:.2f}", "<= 3"))
+    ours, base, count = bench_cold(max(1, args.repeat - 1))
+    rows.append((f"cold build ({count} jobs)", f"{ours:.2f} s", f"engine floor {base:.2f} s",
+                 f"{ours / base:.2f}", "<= 1.0"))
+    noop, helptime = bench_process(args.repeat)
+    rows.append(("no-op rebuild (process)", f"{noop:.2f} s", "-", "-", "<= 0.5 s"))
+    rows.append(("briefgen --help (process)", f"{helptime:.2f} s", "-", "-", "<= 0.25 s"))
+    scale = [bench_scale(int(f)) for f in args.scale.split(",")]
+    one = scale[0]["per_page"]
+    for s in scale:
+        rows.append((f"scale {s['factor']}x: {s['pages']} pages", f"{s['seconds']:.1f} s",
+                     f"{s['per_page'] * 1000:.0f} ms/page, peak {s['peak_mb']:.0f} MB",
+                     f"{s['per_page'] / one:.2f}", "<= 1.5, <= 1024 MB"))
+
+    print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
+          f"Python {platform.python_version()}, {len(__import__('os').sched_getaffinity(0))} "
+          "cores")
+    header = ("benchmark", "ours", "baseline", "ratio", "target")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    (REPO / "output").mkdir(exist_ok=True)
+    (REPO / "output" / "bench.json").write_text(json.dumps({"rows": rows, "scale": scale},
+                                                          indent=1))
+
+
+if __name__ == "__main__":
+    main()
