@@ -69,9 +69,8 @@ def bench_brief(repeat: int) -> tuple[float, float]:
 
 
 def bench_deck(repeat: int) -> tuple[float, float, int]:
-    from pptx import Presentation
-
     from generator.render.deck import render_deck
+    from pptx import Presentation
 
     job = next(j for j in jobs_of(REPO) if j.audience == "minister" and j.format == "pptx")
     slides = len(Presentation(io.BytesIO(render_deck(job.edition, job.templates))).slides)
@@ -88,11 +87,11 @@ def bench_deck(repeat: int) -> tuple[float, float, int]:
 
 
 def bench_cold(repeat: int) -> tuple[float, float, int]:
+    from generator.render.deck import render_deck
     from pptx import Presentation
     from weasyprint import HTML
 
     from generator.render.brief import render_html
-    from generator.render.deck import render_deck
 
     jobs = jobs_of(REPO)
     htmls = [(render_html(j.edition, j.templates, for_print=True),

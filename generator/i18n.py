@@ -27,7 +27,8 @@ def _read(lang: str) -> dict[str, str]:
 
 def available_languages() -> list[str]:
     folder = resources.files("generator") / "catalogs"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
 
 
 def catalog(lang: str) -> dict[str, str]:

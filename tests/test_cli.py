@@ -21,17 +21,17 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["build", "--help"]])
 def test_help_imports_neither_weasyprint_nor_pptx(argv: list[str]) -> None:
-    code = ("import sys; from generator.cli import main; rc = main(%r); "
+    code = (f"import sys; from generator.cli import main; rc = main({argv!r}); "
             "bad = [m for m in ('weasyprint', 'pptx', 'matplotlib') if m in sys.modules]; "
-            "print(bad); sys.exit(rc)") % (argv,)
+            "print(bad); sys.exit(rc)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_check_imports_neither_weasyprint_nor_pptx() -> None:
-    code = ("import sys; from generator.cli import main; rc = main(['check', %r]); "
-            "print([m for m in ('weasyprint', 'pptx') if m in sys.modules])") % (str(REPO),)
+    code = (f"import sys; from generator.cli import main; rc = main(['check', {str(REPO)!r}]); "
+            "print([m for m in ('weasyprint', 'pptx') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

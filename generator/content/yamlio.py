@@ -57,7 +57,8 @@ def read_text(path: Path, rel: str) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise FileProblems([_error(rel, line, col, f"file is not UTF-8 (byte 0x{data[exc.start]:02x})",
+        message = f"file is not UTF-8 (byte 0x{data[exc.start]:02x})"
+        raise FileProblems([_error(rel, line, col, message,
                                    "save the file with UTF-8 encoding")]) from None
     problems = []
     for match in _CONTROL.finditer(text):

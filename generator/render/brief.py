@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -37,7 +38,7 @@ from urllib.request import DataHandler, Request, url2pathname
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
@@ -82,7 +83,8 @@ MEDIA_TYPES = {
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
-_FIRST_BLOCK = re.compile(r"^<(p|h[1-6]|li)( dir=\"\w+\")?>")
+# The opening tags before a block's first words: `<p>`, `<ul>\n<li>`, `<blockquote>\n<p>`.
+_FIRST_BLOCK = re.compile(r"^(?:<(?:ul|ol|li|blockquote)\b[^>]*>\s*)*<(?:p|h[1-6]|li)\b[^>]*>")
 _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)\b([^>]*)>")
 _NEXT_BLOCK = re.compile(r"</?(?:p|li|h[1-6]|td|th|tr|thead|tbody|table|ul|ol|blockquote)\b")
 _TAG = re.compile(r"<[^>]*>")
@@ -135,7 +137,7 @@ class BriefURLFetcher(URLFetcher):
             raise self._refuse(url, f"`{scheme or 'relative'}` URLs are not allowed")
         if parts.netloc not in ("", "localhost"):
             raise self._refuse(url, "network addresses are never fetched")
-        path = Path(url2pathname(unquote(parts.path)))
+        path = Path(url2pathname(parts.path))  # url2pathname %-decodes
         if not path.is_absolute():
             raise self._refuse(url, "not an absolute file URL")
         resolved = path.resolve()
@@ -162,6 +164,11 @@ class BriefURLFetcher(URLFetcher):
         path = self.allowed_path(url)
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return _data_uri(path.read_bytes(), media)
+
+
+def _base_url(edition: Edition) -> str:
+    """``content/`` as a ``file:`` URL: what relative references are relative to."""
+    return path2url(str(Path(edition.content_root))).rstrip("/") + "/"
 
 
 def _data_uri(body: bytes, media: str) -> str:
@@ -216,12 +223,14 @@ class _Job:
     embed: bool  # True for brief.html: every resource becomes a data: URI
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
+    theme: Theme = field(init=False)
     problems: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.fetcher = BriefURLFetcher([self.edition.content_root, *self.templates.brief_dirs])
-        self.base_url = path2url(str(Path(self.edition.content_root))).rstrip("/") + "/"
+        self.base_url = _base_url(self.edition)
+        self.theme = self._checked_theme()
 
     # -- resources ---------------------------------------------------------------------
 
@@ -296,16 +305,29 @@ class _Job:
                 html = _FIRST_BLOCK.sub(lambda m: m[0] + prefix, html, count=1)
             else:
                 html = f'<p class="pm-line">{prefix}</p>\n{html}'
-        return Markup(html)  # noqa: S704 - markdown-it output with raw HTML disabled
+        return Markup(html)  # safe: markdown-it output with raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
-        return Markup(self.rewrite_images(to_inline_html(text), where))  # noqa: S704
+        return Markup(self.rewrite_images(to_inline_html(text), where))
 
     def pm(self, mark: Mark | None) -> Markup:
         """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
         if mark is None or not mark.portion:
             return Markup("")
-        return Markup('<bdi class="pm" dir="ltr">{}</bdi> ').format(_isolate(mark.portion))
+        return Markup('<bdi class="pm" dir="ltr">{}</bdi> ').format(self.isolate(mark.portion))
+
+    def isolate(self, text: object) -> str:
+        """``text`` between Unicode's LEFT-TO-RIGHT ISOLATE and POP DIRECTIONAL ISOLATE,
+        in a right-to-left brief (as is, in a left-to-right one).
+
+        WeasyPrint 70 ignores ``unicode-bidi``, so ``<bdi>`` alone does not isolate a
+        Latin code in a right-to-left line of the PDF; the control characters do (they
+        are not drawn, and browsers honour them too)."""
+        return f"\u2066{text}\u2069" if self.edition.audience.rtl else str(text)
+
+    def bdi(self, text: object) -> Markup:
+        """Text that keeps its own direction in a right-to-left line (codes, references)."""
+        return Markup('<bdi dir="ltr">{}</bdi>').format(self.isolate(text))
 
     def label(self, key: str, **values: Any) -> str:
         return self.edition.label(key, **values)
@@ -318,7 +340,7 @@ class _Job:
 
     # -- derived values ------------------------------------------------------------------
 
-    def theme(self) -> Theme:
+    def _checked_theme(self) -> Theme:
         """The audience's theme with colours checked (a bad colour never reaches the CSS)."""
         theme, default = self.edition.audience.theme, Theme()
         colours = {}
@@ -336,10 +358,10 @@ class _Job:
         audience = self.edition.audience
         figures = []
         for number, chart in enumerate(self.edition.charts, start=1):
-            svg = _chart_svg(chart, self.theme(), rtl=audience.rtl, language=audience.language)
+            svg = _chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
             # charts.py escapes every text it writes into the SVG (matplotlib does).
             src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
-            figures.append(Figure(number, chart, Markup(svg), src))  # noqa: S704
+            figures.append(Figure(number, chart, Markup(svg), src))
         return figures
 
     def benefits_matrix(self) -> tuple[tuple[str, ...], list[MatrixRow]]:
@@ -375,9 +397,12 @@ class _Job:
             "generator": f"briefgen {__version__}",
         }
 
-    def stylesheet(self) -> Markup:
+    def stylesheet(self, text: str = "") -> Markup:
         """``brief.css`` (first found along the search path) with its ``url()``\\ s resolved:
-        a relative URL names a file looked up along the same search path."""
+        a relative URL names a file looked up along the same search path.
+
+        Embedded (for brief.html), each font is cut down to the characters of ``text``
+        (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
         css_path = _find_template_file(self.templates, STYLESHEET)
         if css_path is None:
             raise TemplateError([Diagnostic(_relative(self.templates, Path(
@@ -401,7 +426,16 @@ class _Job:
                     return "url()"
                 url = path2url(str(found))
             try:
-                shown = self.fetcher.data_uri(url) if self.embed else url
+                if not self.embed:
+                    shown = url
+                elif url.lower().endswith((".ttf", ".otf")):
+                    font = self.fetcher.allowed_path(url)
+                    stat = font.stat()  # in the key, so an edited font is read again
+                    subset = _subset_font(font, stat.st_mtime_ns, stat.st_size,
+                                          _font_chars(text))
+                    shown = _data_uri(subset, "font/woff")
+                else:
+                    shown = self.fetcher.data_uri(url)
             except RefusedURL as refusal:
                 self.problems += _refusal_diagnostics([refusal], where)
                 return "url()"
@@ -410,7 +444,7 @@ class _Job:
         css = _CSS_URL.sub(swap, css)
         if re.search(r"</style", css, re.IGNORECASE):
             raise TemplateError([Diagnostic(where, 0, 0, "error", "`</style` in brief.css")])
-        return Markup(css)  # noqa: S704 - template code, not content
+        return Markup(css)  # safe: template code, not content
 
     def context(self, for_print: bool) -> dict[str, Any]:
         e = self.edition
@@ -420,7 +454,7 @@ class _Job:
         return {
             "edition": e,
             "audience": audience,
-            "theme": self.theme(),
+            "theme": self.theme,
             "show": {part: part in PARTS[audience.length] for part in PARTS["full"]},
             "for_print": for_print,
             "lang": audience.language,
@@ -434,7 +468,8 @@ class _Job:
             "matrix": matrix,
             "meta": self.metadata(),
             "logo": self.file_url(audience.theme.logo),
-            "stylesheet": self.stylesheet(),
+            # Embedded fonts are cut to the page's characters: filled in after rendering.
+            "stylesheet": _STYLESHEET_SLOT if self.embed else self.stylesheet(),
         }
 
 
@@ -443,6 +478,42 @@ def _figure(match: re.Match[str]) -> str:
     is already escaped: it was an attribute value)."""
     return (f'<figure class="image">{match[1]}'
             f"<figcaption>{match[2]}</figcaption></figure>")
+
+
+#: Characters every embedded font keeps besides the page's own: what a browser may add
+#: (hyphens, list markers, quotes, digits, capitals for ``text-transform``).
+_ALWAYS_KEPT = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0\u00ad\u2010\u2011" \
+    "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u2066\u2067\u2068\u2069\u25e6\u25aa"
+
+_STYLESHEET_SLOT = Markup("/* briefgen: stylesheet */")
+
+
+def _font_chars(text: str) -> frozenset[str]:
+    chars = set(text) | set(_ALWAYS_KEPT)
+    return frozenset(chars | {c.upper() for c in chars if len(c.upper()) == 1})
+
+
+@lru_cache(maxsize=32)
+def _subset_font(path: Path, mtime_ns: int, size: int, chars: frozenset[str]) -> bytes:
+    """The font file at ``path`` as a WOFF keeping only the glyphs of ``chars``, with
+    every OpenType feature (so Arabic still joins), deterministically."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = path.read_bytes()
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]  # keep the copyright and licence notices
+    options.notdef_outline = True
+    options.flavor = "woff"
+    with TTFont(io.BytesIO(font), recalcTimestamp=False) as ttf:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+        subsetter.subset(ttf)
+        out = io.BytesIO()
+        ttf.flavor = "woff"
+        ttf.save(out, reorderTables=True)
+    return out.getvalue()
 
 
 def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
@@ -492,13 +563,13 @@ def css_string(text: object) -> Markup:
         # A hex escape ends at the first whitespace after it, which it swallows: so
         # every escape carries its own terminating space, and spaces are escaped too.
         out.append(char if char.isascii() and char.isalnum() else f"\\{ord(char):06x} ")
-    return Markup('"{}"').format(Markup("".join(out)))  # noqa: S704
+    return Markup('"{}"').format(Markup("".join(out)))
 
 
 def css_colour(value: object) -> Markup:
     """A colour for CSS, only if it is a hex colour (else a neutral grey)."""
     text = str(value)
-    return Markup(text if _HEX_COLOUR.match(text) else "#555555")  # noqa: S704
+    return Markup(text if _HEX_COLOUR.match(text) else "#555555")
 
 
 def css_label(template: str, **counters: str) -> Markup:
@@ -510,16 +581,7 @@ def css_label(template: str, **counters: str) -> Markup:
             parts.append(counters.get(piece, str(css_string("{" + piece + "}"))))
         elif piece:
             parts.append(str(css_string(piece)))
-    return Markup(" ".join(parts) or '""')  # noqa: S704
-
-
-def _isolate(text: object) -> str:
-    """``text`` between Unicode's LEFT-TO-RIGHT ISOLATE and POP DIRECTIONAL ISOLATE.
-
-    WeasyPrint 70 ignores ``unicode-bidi``, so ``<bdi>`` alone does not isolate a Latin
-    code in a right-to-left line of the PDF; the control characters do (they are not
-    drawn, and browsers honour them too)."""
-    return f"\u2066{text}\u2069"
+    return Markup(" ".join(parts) or '""')
 
 
 def first_strong_direction(text: str) -> str | None:
@@ -538,11 +600,6 @@ def first_strong_direction(text: str) -> str | None:
             if kind in ("R", "AL"):
                 return "rtl"
     return None
-
-
-def bdi(text: object) -> Markup:
-    """Text that keeps its own direction inside a right-to-left line (codes, references)."""
-    return Markup('<bdi dir="ltr">{}</bdi>').format(_isolate(text))
 
 
 def benefits_by_category(collab: Collaboration) -> list[tuple[str, list[Benefit]]]:
@@ -586,7 +643,7 @@ def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
         "pm": job.pm,
         "dir": job.dir_attr,
         "plain": to_plain,
-        "bdi": bdi,
+        "bdi": job.bdi,
         "css_string": css_string,
         "css_colour": css_colour,
         "css_label": css_label,
@@ -641,6 +698,8 @@ def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed:
         if not diagnostic.line:  # not a template's mistake: a bug of briefgen
             raise
         raise TemplateError([diagnostic]) from None
+    if embed:
+        html = html.replace(_STYLESHEET_SLOT, job.stylesheet(html), 1)
     if warnings is not None:
         warnings.extend(job.warnings)
     if job.problems:
@@ -703,18 +762,17 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
     fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    base_url = path2url(str(Path(edition.content_root))).rstrip("/") + "/"
     output = io.BytesIO()
     with _collect_weasyprint_log() as log:
         try:
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher,
+            document = HTML(string=html, base_url=_base_url(edition), url_fetcher=fetcher,
                             media_type="print")
             document.write_pdf(output, pdf_variant="pdf/ua-1", pdf_identifier=identifier,
                                attachments=None, custom_metadata=False)
         except RefusedURL:
             pass  # reported below, with every other refusal
-    if fetcher.refused:
-        raise RenderError(_refusal_diagnostics(fetcher.refused))
+    if fetcher.refused:  # from a template, a stylesheet or inside an SVG image
+        raise RenderError(_refusal_diagnostics(fetcher.refused, "brief.pdf"))
     if warnings is not None:
         warnings.extend(job_warnings + log.messages)
     return output.getvalue()

@@ -131,6 +131,7 @@ def _inline_runs(children: list[Token]) -> list[Run]:
     href: list[str | None] = []
     for tok in children:
         t = tok.type
+        link = href[-1] if href else None
         if t == "strong_open":
             bold += 1
         elif t == "strong_close":
@@ -151,11 +152,9 @@ def _inline_runs(children: list[Token]) -> list[Run]:
                 href.pop()
         elif t in ("text", "html_inline"):
             if tok.content:
-                runs.append(
-                    Run(tok.content, bold > 0, italic > 0, False, strike > 0, href[-1] if href else None)
-                )
+                runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
         elif t == "code_inline":
-            runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, href[-1] if href else None))
+            runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, link))
         elif t in ("softbreak", "hardbreak"):
             runs.append(Run(" " if t == "softbreak" else "\n"))
         elif t == "image":

@@ -70,8 +70,12 @@ def _font(file: str) -> ImageFont.FreeTypeFont:
 def _advance(file: str, text: str, rtl: bool) -> float:
     """Advance width of ``text`` in ems of the font in ``file``."""
     font = _font(file)
-    direction = "rtl" if rtl and features.check("raqm") else None
-    return font.getlength(text, direction=direction) / _REFERENCE_PX
+    if not features.check("raqm"):
+        return font.getlength(text) / _REFERENCE_PX
+    # PowerPoint kerns only runs that ask for it (``kern``), and the deck's runs do not:
+    # measure without kerning (kerning mostly narrows, so this errs on the safe side).
+    return font.getlength(text, direction="rtl" if rtl else None,
+                          features=["-kern"]) / _REFERENCE_PX
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,16 @@ class Measurer:
         """Break ``spans`` into lines no wider than ``width`` points at ``size`` points.
 
         Lines break at white space; a word wider than a whole line breaks between
-        characters (as PowerPoint does). ``\\n`` forces a break. Trailing white space does
-        not count against the width. Always returns at least one (possibly empty) line.
+        characters (as PowerPoint does). ``\\n`` forces a break (and stays, as the last
+        piece of its line). Trailing white space does not count against the width.
+        Always returns at least one (possibly empty) line.
         """
-        words = _words(spans)
         lines: list[Line] = []
         line: list[Piece] = []
         used = 0.0  # width of the line so far, trailing spaces included
-        for word in words:
-            if word == "break":
-                lines.append(tuple(line))
+        for word, forced in _words(spans):
+            if forced:
+                lines.append((*line, *word))
                 line, used = [], 0.0
                 continue
             core = sum(self.span_width(spans[s], a, b, size) for s, a, b in _strip(word, spans))
@@ -140,7 +144,7 @@ class Measurer:
                 line, used = [], 0.0
             if not line and core > width:
                 # Too wide for any line: break between characters.
-                for piece in _chars(word, spans):
+                for piece in _chars(word):
                     w = self.span_width(spans[piece[0]], piece[1], piece[2], size)
                     blank = not spans[piece[0]].text[piece[1]:piece[2]].strip()
                     if line and used + w > width and not blank:
@@ -156,9 +160,10 @@ class Measurer:
         return lines
 
 
-def _words(spans: Sequence[Span]) -> list[list[Piece] | str]:
-    """Words (each a list of pieces, possibly across spans) and ``"break"`` markers."""
-    words: list[list[Piece] | str] = []
+def _words(spans: Sequence[Span]) -> list[tuple[list[Piece], bool]]:
+    """Words (each a list of pieces, possibly across spans, with the white space after
+    it), each flagged True when it is a forced line break (``\\n``)."""
+    words: list[tuple[list[Piece], bool]] = []
     current: list[Piece] = []
     for index, span in enumerate(spans):
         for match in _TOKEN.finditer(span.text):
@@ -166,21 +171,16 @@ def _words(spans: Sequence[Span]) -> list[list[Piece] | str]:
             token = match.group()
             if token == "\n":
                 if current:
-                    words.append(current)
+                    words.append((current, False))
                     current = []
-                words.append("break")
-                continue
-            if token[0].isspace():  # white space ends the current word
-                current.append((index, start, end))
-                words.append(current)
-                current = []
+                words.append(([(index, start, end)], True))
                 continue
             current.append((index, start, end))
-            if token[-1].isspace():
-                words.append(current)
+            if token[-1].isspace():  # white space ends the current word
+                words.append((current, False))
                 current = []
     if current:
-        words.append(current)
+        words.append((current, False))
     return words
 
 
@@ -198,7 +198,7 @@ def _strip(word: list[Piece], spans: Sequence[Span]) -> list[Piece]:
     return pieces
 
 
-def _chars(word: list[Piece], spans: Sequence[Span]) -> list[Piece]:
+def _chars(word: list[Piece]) -> list[Piece]:
     return [(s, i, i + 1) for s, a, b in word for i in range(a, b)]
 
 

@@ -30,7 +30,7 @@ from lxml import etree
 from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml import parse_xml
-from pptx.util import Emu, Inches
+from pptx.util import Emu
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "master.pptx"
@@ -42,12 +42,13 @@ NS = {
 }
 _NSDECL = " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items())
 
-SLIDE_W = Inches(13.333)
-SLIDE_H = Inches(7.5)
+SLIDE_W = Emu(12192000)  # 13.333 in: PowerPoint's own 16:9 "Widescreen"
+SLIDE_H = Emu(6858000)  # 7.5 in
+WIDE = SLIDE_W / 914400  # the width in inches
 
 # Geometry of the content area (inches). The top and bottom 0.4 in belong to the renderer.
 MARGIN = 0.6
-CONTENT_W = 13.333 - 2 * MARGIN
+CONTENT_W = WIDE - 2 * MARGIN
 BAR_TOP, BAR_H = 0.4, 1.05  # the title bar under the top banner
 RULE_H = 0.06
 BODY_TOP = 1.75
@@ -77,7 +78,7 @@ LAYOUT_NAMES = ("Title", "Agenda", "Section", "Bullets", "Two Content", "Table",
 
 
 def emu(inches: float) -> int:
-    return int(Emu(Inches(inches)))
+    return round(inches * 914400)
 
 
 def xfrm(x: float, y: float, w: float, h: float) -> str:
@@ -208,7 +209,7 @@ def layouts() -> dict[str, str]:
         "Closing": layout("Closing", "title", (
             placeholder(2, "Title", 'type="title"', MARGIN, 1.3, CONTENT_W, 1.8, anchor="b",
                         styles=title_styles(40, "ctr"))
-            + rect(3, "Accent Rule", (13.333 - 1.6) / 2, 3.35, 1.6, 0.07, "accent2")
+            + rect(3, "Accent Rule", (WIDE - 1.6) / 2, 3.35, 1.6, 0.07, "accent2")
             + placeholder(4, "Text", 'type="body" idx="1"', MARGIN + 1.0, 3.7,
                           CONTENT_W - 2.0, 2.9, styles=body_styles(20, algn="ctr"))
         ), dark=True),
@@ -218,8 +219,8 @@ def layouts() -> dict[str, str]:
 def master_tree() -> str:
     """The master's shapes: the title bar, its accent rule, title and body placeholders."""
     return sp_tree(
-        rect(2, "Title Bar", 0, BAR_TOP, 13.333, BAR_H, "accent1")
-        + rect(3, "Title Rule", 0, BAR_TOP + BAR_H, 13.333, RULE_H, "accent2")
+        rect(2, "Title Bar", 0, BAR_TOP, WIDE, BAR_H, "accent1")
+        + rect(3, "Title Rule", 0, BAR_TOP + BAR_H, WIDE, RULE_H, "accent2")
         + placeholder(4, "Title", 'type="title"', MARGIN, BAR_TOP + 0.05, CONTENT_W,
                       BAR_H - 0.1, anchor="ctr")
         + placeholder(5, "Content", 'type="body" idx="1"', MARGIN, BODY_TOP, CONTENT_W,
@@ -287,7 +288,7 @@ def _replace(element: etree._Element, xml: str) -> None:
 def _blank_text(element: etree._Element) -> None:
     """Remove the sample text (dates, prompts) from every paragraph of ``element``."""
     for tag in ("a:r", "a:fld", "a:br"):
-        for node in element.xpath(f".//{tag}", namespaces=NS):
+        for node in element.findall(f".//{tag}", NS):
             node.getparent().remove(node)
 
 
@@ -337,7 +338,7 @@ def build() -> bytes:
         if rel.reltype == RT.PRINTER_SETTINGS:
             pres_part.drop_rel(rId)
     package = pres_part.package
-    for rId, rel in list(package.rels.items()):
+    for rId, rel in list(package._rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             package.drop_rel(rId)
         elif rel.reltype == RT.EXTENDED_PROPERTIES:
@@ -354,7 +355,7 @@ def build() -> bytes:
     props.revision = 1
     props.created = props.modified = fixed.replace(tzinfo=None)
     for tag in ("dc:description", "cp:category", "cp:keywords", "dc:subject"):
-        for node in props._element.xpath(tag, namespaces=props._element.nsmap):
+        for node in props._element.findall(tag, props._element.nsmap):
             node.getparent().remove(node)
 
     buffer = io.BytesIO()

@@ -1,0 +1,1843 @@
+"""Edition -> PowerPoint deck (python-pptx).
+
+:func:`render_deck` builds one audience's deck from the master's named layouts (see
+:mod:`generator.templates`): title, agenda, key messages, partners, a slide or more per
+section, one per collaboration, the benefits matrix, one per chart (native, editable),
+recommendations, sources (``full``) and closing. A ``summary`` deck stays within
+:data:`SUMMARY_MAX_SLIDES` slides.
+
+Nothing overflows and nothing is dropped: text is measured with metric-compatible fonts
+(:mod:`generator.render.textfit`), shrunk at most to a minimum size, and what still does not
+fit continues on further slides (``Title (cont.)``); tables repeat their header row.
+
+Every slide carries the edition's banner top and bottom, its slide number, and each
+marked portion its portion mark. The package holds nothing but what the Edition says:
+the master's own slides, unused layouts, thumbnails, comments, custom properties and
+sample text are removed, core properties come from the Edition, and the zip is written
+with a fixed entry order and timestamps so the same Edition gives the same bytes.
+
+This module imports python-pptx at import time; only build workers and callers of
+:func:`check_master` import it (``briefgen check`` imports it lazily).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from lxml import etree
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
+from pptx.exc import PackageNotFoundError
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.util import Emu, Inches, Pt
+
+from ..edition import Chart, Collaboration, Edition, Item, Mark, Metric, Section, Series
+from ..errors import Diagnostic, RenderError, TemplateError
+from ..i18n import format_date, format_number
+from ..templates import SLIDE_KINDS, TemplateSet, builtin_templates
+from .charts import add_native_chart
+from .markdown import Paragraph, Run, to_paragraphs
+from .textfit import Line, Measurer, Span
+
+# --------------------------------------------------------------------------- constants
+
+#: A summary deck (``length: summary``) has at most this many slides, unless its text
+#: cannot fit at the minimum size (nothing is ever dropped).
+SUMMARY_MAX_SLIDES = 8
+
+# Type sizes to try, largest first; the last is the minimum.
+TITLE_SIZES = (32, 28, 24, 20)
+COVER_TITLE_SIZES = (40, 36, 32, 28, 24, 20)
+COVER_TEXT_SIZES = (24, 22, 20, 18, 16, 14)
+LEAD_SIZES = (24, 22, 20, 18, 16, 14)
+KEY_SIZES = (28, 26, 24, 22, 20, 18, 16)
+BODY_SIZES = (24, 22, 20, 18, 16, 14)
+TABLE_SIZES = (20, 18, 16, 14)
+# When text needs continuation slides anyway, it is set at this size.
+CONTINUED_SIZE = 20
+CONTINUED_TABLE_SIZE = 18
+HEADING_SIZE = 16  # small headings over a chart or table in a column
+BANNER_SIZES = (14, 12, 11, 10, 9, 8)
+NUMBER_SIZE = 12
+FINE_PRINT_MIN = 12  # handling instructions on the closing slide
+
+LINE = 1.2  # line pitch as a multiple of the type size (exact spacing)
+LINE_RTL = 1.4  # Arabic script needs more room above and below
+PARA_GAP = 0.4  # space before a paragraph, as a multiple of the type size
+WRAP_SAFETY = 0.985  # lines are measured 1.5 % narrower than the box, for renderer rounding
+EPSILON = 0.01
+
+# Geometry (EMU).
+BAND = Inches(0.4)  # the banner bands at the top and bottom of every slide
+BAND_SIDE = Inches(2.4)  # the ends of a band, for the logo and the slide number
+INSET_X = Inches(0.1)
+INSET_Y = Inches(0.05)
+CELL_X = Inches(0.08)
+CELL_Y = Inches(0.04)
+GAP = Inches(0.2)
+BULLET_STEP = 0.35 * 72  # pt: indent of each list level
+BULLET_HANG = 0.3 * 72  # pt: the bullet hangs this far left of the text
+NUMBER_HANG = 0.5 * 72  # pt: room for "12."
+LOGO_DPI = 300  # SVG logos are rasterised at this resolution
+LOGO_CARD_PAD = Inches(0.15)
+
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+INK = RGBColor(0x1E, 0x25, 0x2B)
+MUTED = RGBColor(0x5F, 0x6B, 0x76)
+
+CODE_FONT = "Courier New"  # Liberation Mono measures it
+COMPLEX_FONT = "Arial"  # carries Arabic script on Windows and macOS
+CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+LANGUAGE_TAGS = {"en": "en-GB", "ar": "ar-SA", "fa": "fa-IR", "he": "he-IL", "ur": "ur-PK",
+                 "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "ru": "ru-RU"}
+
+# Placeholder types by role.
+TITLE_TYPES = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
+BODY_TYPES = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
+AREA_TYPES = (*BODY_TYPES, PP_PLACEHOLDER.TABLE, PP_PLACEHOLDER.CHART,
+              PP_PLACEHOLDER.PICTURE)
+FOOTER_TYPES = (PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER,
+                PP_PLACEHOLDER.HEADER)
+
+# What each kind of slide needs from its layout: a title, and n body placeholders.
+REQUIRED_BODIES = {"agenda": 1, "bullets": 1, "two_content": 2}
+DARK_KINDS = frozenset({"title", "section", "closing"})
+
+NS = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+_HLINK_COLOUR_EXT = "{A12FA001-AC4F-418D-AE19-62706E023703}"
+_HLINK_COLOUR_NS = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor"
+_DROPPED_PACKAGE_RELS = {RT.THUMBNAIL, RT.CUSTOM_PROPERTIES}
+_DROPPED_PRESENTATION_RELS = {RT.PRINTER_SETTINGS, RT.COMMENT_AUTHORS, RT.CUSTOM_XML,
+                              RT.HANDOUT_MASTER, RT.TAGS,
+                              "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+                              "http://schemas.microsoft.com/office/2017/10/relationships/person",
+                              "http://schemas.microsoft.com/office/2015/10/relationships/revisionInfo"}
+
+
+def _a(tag: str) -> str:
+    return f"{{{NS['a']}}}{tag}"
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
+    """The deck of ``edition`` as ``.pptx`` bytes, built from ``templates.master``.
+
+    Raises :class:`TemplateError` when the master lacks a layout or placeholder the deck
+    needs, :class:`RenderError` when a file the edition names (the logo) cannot be used.
+    """
+    problems = [d for d in check_master(templates) if d.severity == "error"]
+    if problems:
+        raise TemplateError(problems)
+    builder = _DeckBuilder(edition, templates)
+    builder.build()
+    return builder.save()
+
+
+def check_master(templates: TemplateSet) -> list[Diagnostic]:
+    """Problems with the master of ``templates``: a slide kind without a layout (none of
+    its candidate names), a layout without its title or body placeholder, and (as a
+    warning) text a layout would put on every slide."""
+    where = _template_path(templates)
+    try:
+        prs = Presentation(templates.master)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            etree.XMLSyntaxError) as exc:
+        return [Diagnostic(where, 0, 0, "error", f"not a readable PowerPoint file: {exc}",
+                           "save it again from PowerPoint or LibreOffice as .pptx")]
+    names = _layouts_by_name(prs)
+    problems: list[Diagnostic] = []
+    for kind in SLIDE_KINDS:
+        candidates = templates.layout_candidates(kind)
+        name = next((c for c in candidates if c in names), None)
+        if name is None:
+            problems.append(Diagnostic(
+                where, 0, 0, "error",
+                f"no layout for {kind.replace('_', ' ')} slides: the master has none of "
+                f"{', '.join(repr(c) for c in candidates)}",
+                f"its layouts are {', '.join(repr(n) for n in sorted(names))}; rename one, "
+                "or name one in templates/deck/layouts.yaml"))
+            continue
+        layout = names[name]
+        if not any(_ph_type(ph) in TITLE_TYPES for ph in layout.placeholders):
+            problems.append(Diagnostic(
+                where, 0, 0, "error", f"layout {name!r} has no title placeholder",
+                f"{kind.replace('_', ' ')} slides put their title there; add one"))
+        bodies = [ph for ph in layout.placeholders if _ph_type(ph) in BODY_TYPES]
+        needed = REQUIRED_BODIES.get(kind, 0)
+        if len(bodies) < needed:
+            what = "a body placeholder" if needed == 1 else f"{needed} body placeholders"
+            problems.append(Diagnostic(
+                where, 0, 0, "error", f"layout {name!r} has no {what.removeprefix('a ')}"
+                if needed == 1 else f"layout {name!r} needs {what}, it has {len(bodies)}",
+                f"{kind.replace('_', ' ')} slides put their text there; add "
+                f"{'one' if needed == 1 else 'them'}"))
+        for shape in layout.shapes:
+            if not shape.is_placeholder and shape.has_text_frame and shape.text_frame.text:
+                problems.append(Diagnostic(
+                    where, 0, 0, "warning",
+                    f"layout {name!r} has text of its own ({shape.text_frame.text[:40]!r}) "
+                    "that every slide built from it will show",
+                    "markings and titles come from the content; remove it from the layout"))
+    return problems
+
+
+def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """``data`` (a zip) rewritten with a fixed entry order (``[Content_Types].xml`` and
+    ``_rels/.rels`` first, then by name), a fixed ``date_time``, attributes and
+    compression: the same parts give the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    first = ("[Content_Types].xml", "_rels/.rels")
+    names = sorted(source.namelist(), key=lambda n: (first.index(n) if n in first else 2, n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, source.read(name), compresslevel=6)
+    return out.getvalue()
+
+
+def zip_date_time(edition: Edition) -> tuple[int, int, int, int, int, int]:
+    """Zip timestamps: ``SOURCE_DATE_EPOCH`` when set (clamped to zip's 1980-2107),
+    else 1980-01-01 00:00."""
+    if edition.source_date_epoch is None:
+        return (1980, 1, 1, 0, 0, 0)
+    when = dt.datetime.fromtimestamp(edition.source_date_epoch, dt.UTC)
+    when = min(max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)),
+               dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC))
+    return (when.year, when.month, when.day, when.hour, when.minute, when.second)
+
+
+def document_time(edition: Edition) -> dt.datetime:
+    """The deck's created/modified time: ``SOURCE_DATE_EPOCH`` when set, else the
+    briefing's date at midnight UTC (never the clock)."""
+    if edition.source_date_epoch is not None:
+        when = dt.datetime.fromtimestamp(edition.source_date_epoch, dt.UTC)
+    else:
+        when = dt.datetime.combine(dt.date.fromisoformat(edition.date), dt.time(),
+                                   dt.UTC)
+    return when.replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- text model
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph to set: its runs and how it sits in the text.
+
+    ``level`` 0 is flush; ``level`` n is indented n list steps (a bullet or number
+    hangs in the indent). ``heading`` paragraphs are bold, in the primary colour and kept
+    with the next paragraph. The type size is the block's size times ``scale``, never less
+    than ``min_pt``. ``gap`` is False for the tail of a paragraph split over two slides.
+    """
+
+    runs: tuple[Run, ...]
+    level: int = 0
+    bullet: Literal["none", "bullet", "number"] = "none"
+    number: int = 1
+    heading: bool = False
+    scale: float = 1.0
+    min_pt: float = 0.0
+    gap: bool = True
+    colour: str | None = None  # a theme colour name ("accent1") or None to inherit
+    italic: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(run.text for run in self.runs)
+
+
+def _portion(mark: Mark | None) -> str:
+    return mark.portion if mark and mark.portion else ""
+
+
+def _with_portion(text: str, mark: Mark | None) -> str:
+    portion = _portion(mark)
+    return f"{portion} {text}" if portion else text
+
+
+def _inline_text(text: str) -> str:
+    """A title-like Markdown field as plain text (list numbers kept: a title such as
+    ``2026. A year`` is not a list)."""
+    parts = []
+    for p in to_paragraphs(text):
+        prefix = f"{p.number}. " if p.kind == "number" and p.number is not None else ""
+        parts.append(prefix + p.text.replace("\n", " "))
+    return " ".join(parts).strip() or text.strip()
+
+
+def _plain_paras(text: str) -> list[str]:
+    """Markdown -> plain paragraphs (for speaker notes)."""
+    out = []
+    for p in to_paragraphs(text):
+        prefix = f"{p.number}. " if p.kind == "number" else "• " if p.kind == "bullet" else ""
+        out.append("    " * max(p.level - 1, 0) + prefix + p.text)
+    return out
+
+
+def _md_paras(text: str, *, base: int = 0, scale: float = 1.0,
+              prefix: str = "") -> list[Para]:
+    """Block Markdown -> paragraphs; list items indented ``base`` + their depth; the
+    first paragraph starts with ``prefix`` (a portion mark)."""
+    out: list[Para] = []
+    for p in to_paragraphs(text):
+        out.append(_from_markdown(p, base=base, scale=scale))
+    if prefix:
+        if out:
+            first = out[0]
+            out[0] = replace(first, runs=(Run(prefix + " "), *first.runs))
+        else:
+            out.append(Para((Run(prefix),), base, scale=scale))
+    return out
+
+
+def _from_markdown(p: Paragraph, *, base: int, scale: float) -> Para:
+    if p.kind == "heading":
+        return Para(p.runs, base, heading=True, scale=scale, colour="accent1")
+    if p.kind in ("bullet", "number"):
+        return Para(p.runs, base + p.level, "number" if p.kind == "number" else "bullet",
+                    p.number or 1, scale=scale)
+    return Para(p.runs, base + p.level, scale=scale)
+
+
+def _item_paras(item: Item, *, level: int = 1, bullet: Literal["bullet", "number"] = "bullet",
+                number: int = 1, scale: float = 1.0) -> list[Para]:
+    """A key point, message or recommendation: a bullet (its portion mark first); any
+    further paragraphs or nested lists of the item sit under it."""
+    paras = _md_paras(item.text, base=level, scale=scale)
+    portion = _portion(item.mark)
+    if not paras:
+        paras = [Para((), level, scale=scale)]
+    first = paras[0]
+    runs = (Run(portion + " "), *first.runs) if portion else first.runs
+    paras[0] = Para(runs, level, bullet, number, scale=scale)
+    return paras
+
+
+def _heading(text: str, *, scale: float = 1.0) -> Para:
+    return Para((Run(text),), 0, heading=True, scale=scale, colour="accent1")
+
+
+def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = False,
+           min_pt: float = 0.0) -> Para:
+    return Para((Run(text, italic=italic),), level, scale=scale, italic=italic, min_pt=min_pt)
+
+
+# --------------------------------------------------------------------------- fitting
+
+Box = Callable[[int], tuple[float, float]]  # page number -> (width, height) in points
+
+
+def _indent(para: Para) -> float:
+    """Left margin of the paragraph's text, in points."""
+    if para.level <= 0:
+        return 0.0
+    if para.bullet == "number":
+        return (para.level - 1) * BULLET_STEP + NUMBER_HANG
+    return para.level * BULLET_STEP
+
+
+def _hang(para: Para) -> float:
+    if para.bullet == "number":
+        return NUMBER_HANG
+    return BULLET_HANG if para.bullet == "bullet" else 0.0
+
+
+def _spans(para: Para) -> tuple[Span, ...]:
+    return tuple(Span(r.text, r.bold or para.heading, r.italic or para.italic, r.code)
+                 for r in para.runs)
+
+
+class _Fitter:
+    """Wraps paragraphs into lines, and lines into slides."""
+
+    def __init__(self, measurer: Measurer, rtl: bool) -> None:
+        self.measurer = measurer
+        self.line = LINE_RTL if rtl else LINE
+        self._lines: dict[tuple[Para, float, float], list[Line]] = {}
+
+    def size(self, para: Para, size: float) -> float:
+        return max(size * para.scale, para.min_pt)
+
+    def pitch(self, para: Para, size: float) -> float:
+        return round(self.size(para, size) * self.line, 1)
+
+    def gap(self, para: Para, size: float) -> float:
+        return round(self.size(para, size) * PARA_GAP, 1) if para.gap else 0.0
+
+    def lines(self, para: Para, width: float, size: float) -> list[Line]:
+        key = (para, width, size)
+        if key not in self._lines:
+            room = max((width - _indent(para)) * WRAP_SAFETY, 1.0)
+            self._lines[key] = self.measurer.wrap(_spans(para), room, self.size(para, size))
+        return self._lines[key]
+
+    def height(self, paras: Sequence[Para], width: float, size: float) -> float:
+        total = 0.0
+        for i, para in enumerate(paras):
+            total += (self.gap(para, size) if i else 0.0)
+            total += len(self.lines(para, width, size)) * self.pitch(para, size)
+        return total
+
+    def natural_width(self, para: Para, size: float) -> float:
+        """Width of the paragraph set on one line (its longest forced line)."""
+        widest = 0.0
+        for line in self.lines(para, 1e9, size):
+            spans = _spans(para)
+            widest = max(widest, sum(self.measurer.span_width(spans[s], a, b,
+                                                              self.size(para, size))
+                                     for s, a, b in line))
+        return widest / WRAP_SAFETY + _indent(para)
+
+    def longest_word(self, para: Para, size: float) -> float:
+        spans = _spans(para)
+        widest = 0.0
+        for span in spans:
+            for word in span.text.split():
+                widest = max(widest, self.measurer.width(
+                    word, self.size(para, size), bold=span.bold, italic=span.italic,
+                    code=span.code))
+        return widest / WRAP_SAFETY + _indent(para)
+
+    def split(self, para: Para, lines: list[Line], keep: int) -> tuple[Para, Para]:
+        """The first ``keep`` lines of ``para``, and the rest as a continuation."""
+        head = _runs_of(para, lines[:keep])
+        tail = _runs_of(para, lines[keep:])
+        return (replace(para, runs=head),
+                replace(para, runs=tail, bullet="none", gap=False, heading=para.heading))
+
+    def paginate(self, paras: Sequence[Para], box: Box, size: float) -> list[list[Para]]:
+        """``paras`` set at ``size`` into as many boxes as they need, in order; a
+        paragraph too long for the room left is split between lines."""
+        pages: list[list[Para]] = []
+        page: list[Para] = []
+        used = 0.0
+        queue = deque(paras)
+        while queue:
+            para = queue.popleft()
+            width, height = box(len(pages))
+            lines = self.lines(para, width, size)
+            pitch = self.pitch(para, size)
+            before = self.gap(para, size) if page else 0.0
+            need = before + len(lines) * pitch
+            follow = 0.0
+            if para.heading and queue:
+                nxt = queue[0]
+                follow = self.gap(nxt, size) + self.pitch(nxt, size)
+            if used + need + follow <= height + EPSILON:
+                page.append(para)
+                used += need
+                continue
+            room = int((height - used - before + EPSILON) // pitch)
+            if page and (para.heading or room < 2 or used + need <= height + EPSILON):
+                pages.append(page)
+                page, used = [], 0.0
+                queue.appendleft(replace(para, gap=para.gap))
+                continue
+            if not page:
+                room = max(1, int((height + EPSILON) // pitch))
+                if room >= len(lines):  # a heading alone at the foot: keep it anyway
+                    page.append(para)
+                    used += need
+                    continue
+            head, tail = self.split(para, lines, room)
+            page.append(head)
+            pages.append(page)
+            page, used = [], 0.0
+            queue.appendleft(tail)
+        if page or not pages:
+            pages.append(page)
+        return pages
+
+    def fit(self, paras: Sequence[Para], box: Box, sizes: Sequence[float], *,
+            max_pages: int = 1, fallback: float | None = None,
+            ) -> tuple[float, list[list[Para]]]:
+        """The largest size at which ``paras`` take at most ``max_pages`` boxes; if none,
+        ``fallback`` (default: :data:`CONTINUED_SIZE` or the largest size below it),
+        paginated over as many boxes as needed."""
+        for size in sizes:
+            pages = self.paginate(paras, box, size)
+            if len(pages) <= max_pages:
+                return size, pages
+        if fallback is None:
+            fallback = next((s for s in sizes if s <= CONTINUED_SIZE), sizes[-1])
+        return fallback, self.paginate(paras, box, fallback)
+
+
+def _merged(runs: Iterable[Run]) -> list[Run]:
+    """Neighbouring runs with the same formatting as one run (a portion mark and the
+    text after it): fewer run boundaries for right-to-left shaping to trip over."""
+    out: list[Run] = []
+    for run in runs:
+        if out and replace(out[-1], text="") == replace(run, text=""):
+            out[-1] = replace(out[-1], text=out[-1].text + run.text)
+        else:
+            out.append(run)
+    return out
+
+
+def _runs_of(para: Para, lines: Sequence[Line]) -> tuple[Run, ...]:
+    """The runs of ``para`` that make up ``lines`` (formatting kept, neighbours merged)."""
+    runs = _merged(replace(para.runs[s], text=para.runs[s].text[a:b])
+                   for line in lines for s, a, b in line)
+    if runs:
+        runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(" \n"))
+    return tuple(r for r in runs if r.text)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+@dataclass(frozen=True)
+class Rect:
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    def inset(self, dx: int, dy: int) -> Rect:
+        return Rect(self.left + dx, self.top + dy, max(self.width - 2 * dx, 0),
+                    max(self.height - 2 * dy, 0))
+
+    def text_box(self) -> tuple[float, float]:
+        """(width, height) in points of the text area inside the standard insets."""
+        return (Emu(self.width - 2 * INSET_X).pt, Emu(self.height - 2 * INSET_Y).pt)
+
+
+def _rect(shape: Any) -> Rect | None:
+    try:
+        left, top, width, height = shape.left, shape.top, shape.width, shape.height
+    except (AttributeError, ValueError):
+        return None
+    if None in (left, top, width, height):
+        return None
+    return Rect(int(left), int(top), int(width), int(height))
+
+
+def _ph_type(ph: Any) -> Any:
+    try:
+        return ph.placeholder_format.type
+    except (AttributeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- the deck
+
+
+class _DeckBuilder:
+    """Builds one deck: slides first, then markings, then package hygiene."""
+
+    def __init__(self, edition: Edition, templates: TemplateSet) -> None:
+        self.edition = edition
+        self.templates = templates
+        self.rtl = edition.audience.rtl
+        self.lang = _language_tag(edition.audience.language)
+        try:
+            self.prs = Presentation(templates.master)
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise TemplateError([Diagnostic(_template_path(templates), 0, 0, "error",
+                                            f"not a readable PowerPoint file: {exc}")]) from exc
+        _remove_slides(self.prs)
+        self.width = int(self.prs.slide_width or Inches(13.333))
+        self.height = int(self.prs.slide_height or Inches(7.5))
+        if self.rtl:
+            _mirror_design(self.prs, self.width)
+        names = _layouts_by_name(self.prs)
+        self.layouts = {kind: names[next(c for c in templates.layout_candidates(kind)
+                                         if c in names)]
+                        for kind in SLIDE_KINDS}
+        major, minor = _theme_fonts(self.prs)
+        self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
+        self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
+        self.logo = _load_logo(edition)
+        self.slides: list[tuple[Any, str]] = []  # (slide, kind)
+
+    # ----------------------------------------------------------------- plan
+
+    def build(self) -> None:
+        e = self.edition
+        _apply_theme_colours(self.prs, e.audience.theme.primary, e.audience.theme.accent)
+        self.title_slide()
+        if e.audience.length == "summary":
+            self.summary_body()
+        else:
+            self.agenda_slide()
+            if e.summary:
+                self.text_slides("bullets", e.label("executive_summary"),
+                                 _md_paras(e.summary), LEAD_SIZES)
+            self.key_messages_slide([])
+            self.partners_slides()
+            for section in e.sections:
+                self.section_slides(section)
+            for collab in e.collaborations:
+                self.collaboration_slides(collab)
+            self.benefits_matrix_slides()
+            for chart in e.charts:
+                self.chart_slides([chart])
+            self.recommendations_slide()
+            if e.audience.length == "full":
+                self.sources_slides()
+        self.closing_slide()
+        self.markings()
+
+    def summary_body(self) -> None:
+        """Key messages, sections, charts and recommendations within the slide budget."""
+        e = self.edition
+        lead = _md_paras(e.summary, scale=0.8) if e.summary else []
+        fixed = 2 + (1 if e.key_messages or lead else 0) + (1 if e.recommendations else 0)
+        budget = max(SUMMARY_MAX_SLIDES - fixed, 0)
+        charts = list(e.charts)
+        sections = list(e.sections)
+        per_slide = 1
+        if charts:
+            room = budget - (1 if sections else 0)
+            per_slide = next((n for n in (1, 2, 4) if math.ceil(len(charts) / n) <= room), 4)
+        chart_slides = math.ceil(len(charts) / per_slide) if charts else 0
+        section_budget = max(budget - chart_slides, 1)
+
+        if e.key_messages or lead:
+            self.key_messages_slide(lead)
+        if sections:
+            if len(sections) <= section_budget:
+                plans = [self._section_pages(s, max_pages=1) for s in sections]
+                if sum(len(p[2]) for p in plans) <= section_budget:
+                    for section, plan in zip(sections, plans, strict=True):
+                        self._emit_text("bullets", plan, self._section_title(section),
+                                        notes=self._notes([(section.notes, section.mark)]))
+                    sections = []
+            if sections:
+                paras: list[Para] = []
+                for section in sections:
+                    paras.append(_heading(self._section_title(section)))
+                    for item in section.key_points:
+                        paras += _item_paras(item)
+                layout = self.layouts["bullets"]
+                box = self._body_box(layout, 0)
+                size, pages = self.body_fit.fit(paras, box, BODY_SIZES,
+                                                max_pages=section_budget,
+                                                fallback=BODY_SIZES[-1])
+                notes = self._notes([(s.notes, s.mark, self._section_title(s))
+                                     for s in sections])
+                self._emit_text("bullets", (layout, size, pages), e.label("sections"),
+                                notes=notes)
+        for start in range(0, len(charts), per_slide):
+            self.chart_slides(charts[start:start + per_slide])
+        self.recommendations_slide()
+
+    # ----------------------------------------------------------------- slides
+
+    def title_slide(self) -> None:
+        e = self.edition
+        slide = self.new_slide("title")
+        title_ph = self.title_placeholder(slide)
+        cover = self._logo_card(slide, title_ph)
+        self.set_title(slide, title_ph, e.title, COVER_TITLE_SIZES, floor=cover)
+        paras: list[Para] = []
+        if e.subtitle:
+            paras.append(_plain(_inline_text(e.subtitle)))
+        meta = [f"{e.label('prepared_for')}: {e.audience.title}",
+                format_date(e.date, e.audience.language)]
+        if e.reference:
+            meta.append(f"{e.label('reference')}: {e.reference}")
+        if e.issuer:
+            meta.append(e.issuer)
+        for i, line in enumerate(meta):
+            para = _plain(line, scale=0.75)
+            paras.append(para if i or not paras else replace(para, gap=True))
+        body = self.body_placeholders(slide)
+        rect, shape = self._text_target(slide, body[0] if body else None, "title")
+        width_height = rect.text_box()
+        size, pages = self.body_fit.fit(paras, lambda _: width_height, COVER_TEXT_SIZES)
+        # The cover has one slide: at the minimum size what is left continues below.
+        self.write(shape, pages[0] if len(pages) == 1 else [p for pg in pages for p in pg],
+                   size, anchor=MSO_ANCHOR.TOP, kind="title")
+        self.drop_unused(slide, keep=(shape, title_ph))
+
+    def agenda_slide(self) -> None:
+        e = self.edition
+        entries: list[str] = []
+        if e.summary:
+            entries.append(e.label("executive_summary"))
+        if e.key_messages:
+            entries.append(e.label("key_messages"))
+        if e.partners:
+            entries.append(e.label("partners_overview"))
+        entries += [self._section_title(s) for s in e.sections]
+        if e.collaborations:
+            entries.append(e.label("collaborations"))
+        if any(c.benefits for c in e.collaborations):
+            entries.append(e.label("benefits_matrix"))
+        if e.charts:
+            entries.append(e.label("charts"))
+        if e.recommendations:
+            entries.append(e.label("recommendations"))
+        if e.audience.length == "full" and any(c.sources for c in e.collaborations):
+            entries.append(e.label("sources"))
+        paras = [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
+        self.text_slides("agenda", e.label("agenda"), paras, LEAD_SIZES)
+
+    def key_messages_slide(self, lead: list[Para]) -> None:
+        e = self.edition
+        paras = list(lead)
+        for item in e.key_messages:
+            paras += _item_paras(item)
+        if paras:
+            self.text_slides("key_message", e.label("key_messages"), paras, KEY_SIZES)
+
+    def recommendations_slide(self) -> None:
+        e = self.edition
+        paras: list[Para] = []
+        for i, item in enumerate(e.recommendations, 1):
+            paras += _item_paras(item, bullet="number", number=i)
+        if paras:
+            self.text_slides("bullets", e.label("recommendations"), paras, LEAD_SIZES)
+
+    def section_slides(self, section: Section) -> None:
+        title = self._section_title(section)
+        notes = self._notes([(section.notes, section.mark)])
+        if not section.key_points:
+            slide = self.new_slide("section")
+            title_ph = self.title_placeholder(slide)
+            self.set_title(slide, title_ph, title, COVER_TITLE_SIZES)
+            self.drop_unused(slide, keep=(title_ph,))
+            self.set_notes(slide, notes)
+            return
+        self._emit_text("bullets", self._section_pages(section, max_pages=1), title,
+                        notes=notes)
+
+    def _section_pages(self, section: Section, *, max_pages: int,
+                       ) -> tuple[Any, float, list[list[Para]]]:
+        paras = [p for item in section.key_points for p in _item_paras(item)]
+        layout = self.layouts["bullets"]
+        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
+                                        max_pages=max_pages)
+        return layout, size, pages
+
+    def _section_title(self, section: Section) -> str:
+        return _with_portion(_inline_text(section.title), section.mark)
+
+    def collaboration_slides(self, collab: Collaboration) -> None:
+        e = self.edition
+        title = _with_portion(_inline_text(collab.title), collab.mark)
+        facts = [e.label(f"kind.{collab.kind}") if f"kind.{collab.kind}" in dict(e.labels)
+                 else collab.kind,
+                 e.label(f"status.{collab.status}") if f"status.{collab.status}"
+                 in dict(e.labels) else collab.status]
+        if collab.since:
+            facts.append(f"{e.label('since')} {collab.since}")
+        if collab.partners:
+            facts.append(", ".join(e.partner_name(code) for code in collab.partners))
+        paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
+        paras += _md_paras(collab.summary)
+        by_category: dict[str, list[Para]] = {}
+        for benefit in collab.benefits:
+            by_category.setdefault(benefit.category, []).extend(
+                _item_paras(Item(benefit.text, benefit.mark)))
+        if by_category:
+            paras.append(_heading(e.label("benefits")))
+            for category in sorted(by_category, key=_category_order):
+                label = e.label(f"category.{category}")
+                paras.append(Para((Run(label if label != f"category.{category}"
+                                       else category, bold=True),), 0))
+                paras += by_category[category]
+        notes = self._notes([(collab.notes, collab.mark)])
+
+        if not collab.metrics:
+            layout = self.layouts["bullets"]
+            size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES)
+            self._emit_text("bullets", (layout, size, pages), title, notes=notes)
+            return
+
+        two = self.layouts["two_content"]
+        full = self.layouts["bullets"]
+        first_box = self._body_box(two, 0)
+        rest_box = self._body_box(full, 0)
+        size, pages = self.body_fit.fit(
+            paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
+        slide = self.new_slide("two_content")
+        title_ph = self.title_placeholder(slide)
+        self.set_title(slide, title_ph, title, TITLE_SIZES)
+        bodies = self.body_placeholders(slide)
+        left, right = bodies[0], bodies[1]  # in a mirrored (RTL) deck, left is right
+        self.write(left, pages[0], size, anchor=MSO_ANCHOR.TOP)
+        area = self._clamp(_rect(right) or self._default_area(slide))
+        placed = self.metrics_block(slide, collab, area)
+        self.drop_unused(slide, keep=(title_ph, left))
+        self.set_notes(slide, notes)
+        if len(pages) > 1:
+            self._emit_text("bullets", (full, size, pages[1:]), title, continued=True)
+        if not placed:
+            self.metrics_table_slides(collab, title)
+
+    def metrics_block(self, slide: Any, collab: Collaboration, area: Rect) -> bool:
+        """A collaboration's metrics in ``area``: a chart for a single metric, a small
+        table for several. False when they do not fit there (they get slides of their own)."""
+        e = self.edition
+        metrics = collab.metrics
+        if len(metrics) == 1 and len(metrics[0].values) >= 2:
+            metric = metrics[0]
+            heading = _with_portion(metric.label, metric.mark)
+            if metric.unit:
+                heading += f" ({metric.unit})"
+            top = self.small_heading(slide, heading, area)
+            chart = Chart(id=f"{collab.id}-metric", title=metric.label,
+                          type="bar" if len(metric.values) <= 8 else "line",
+                          categories=tuple(p for p, _ in metric.values),
+                          series=(Series(metric.label, tuple(v for _, v in metric.values)),),
+                          mark=metric.mark, description=heading, unit=metric.unit)
+            self.add_chart(slide, chart, Rect(area.left, top, area.width, area.bottom - top))
+            return True
+        header, rows = self._metrics_table(metrics)
+        layout = self._table_layout(header, rows, area, TABLE_SIZES)
+        if len(layout.pages) > 1 or layout.cramped:
+            return False
+        self.draw_table(slide, layout, 0, area, e.label("metrics"))
+        return True
+
+    def metrics_table_slides(self, collab: Collaboration, title: str) -> None:
+        header, rows = self._metrics_table(collab.metrics)
+        self.table_slides(f"{title} — {self.edition.label('metrics')}", header, rows)
+
+    def _metrics_table(self, metrics: Sequence[Metric]) -> tuple[list[Cell], list[list[Cell]]]:
+        e = self.edition
+        periods: list[str] = []
+        for metric in metrics:
+            periods += [p for p, _ in metric.values if p not in periods]
+        header = [Cell.of(e.label("metrics"), header=True)]
+        header += [Cell.of(p, header=True, align="ctr") for p in periods]
+        rows = []
+        for metric in metrics:
+            values = dict(metric.values)
+            label = _with_portion(metric.label, metric.mark)
+            if metric.unit:
+                label += f" ({metric.unit})"
+            row = [Cell.of(label)]
+            row += [Cell.of(format_number(values[p], e.audience.language) if p in values
+                            else "—", align="ctr") for p in periods]
+            rows.append(row)
+        return header, rows
+
+    def partners_slides(self) -> None:
+        e = self.edition
+        if not e.partners:
+            return
+        header = [Cell.of(e.label(k), header=True) for k in
+                  ("code", "name", "kind", "region", "since")]
+        rows = []
+        for partner in e.partners:
+            kind = e.label(f"partner_kind.{partner.kind}")
+            rows.append([
+                Cell.of(partner.code),
+                Cell.of(_with_portion(partner.name, partner.mark)),
+                Cell.of(kind if kind != f"partner_kind.{partner.kind}" else partner.kind),
+                Cell.of(partner.region),
+                Cell.of(str(partner.since) if partner.since else "", align="ctr"),
+            ])
+        self.table_slides(e.label("partners_overview"), header, rows)
+
+    def benefits_matrix_slides(self) -> None:
+        e = self.edition
+        collabs = [c for c in e.collaborations if c.benefits]
+        if not collabs:
+            return
+        categories = sorted({b.category for c in collabs for b in c.benefits},
+                            key=_category_order)
+        header = [Cell.of(e.label("collaboration"), header=True)]
+        for category in categories:
+            label = e.label(f"category.{category}")
+            header.append(Cell.of(label if label != f"category.{category}" else category,
+                                  header=True, align="ctr"))
+        rows = []
+        for collab in collabs:
+            row = [Cell.of(_with_portion(_inline_text(collab.title), collab.mark))]
+            for category in categories:
+                count = sum(1 for b in collab.benefits if b.category == category)
+                row.append(Cell.of("●" * count if count else "—", align="ctr"))
+            rows.append(row)
+        self.table_slides(e.label("benefits_matrix"), header, rows)
+
+    def sources_slides(self) -> None:
+        e = self.edition
+        paras: list[Para] = []
+        for collab in e.collaborations:
+            if not collab.sources:
+                continue
+            paras.append(_heading(_with_portion(_inline_text(collab.title), collab.mark)))
+            for source in collab.sources:
+                paras += _item_paras(Item(source, collab.mark), scale=0.9)
+        if paras:
+            self.text_slides("bullets", e.label("sources"), paras, BODY_SIZES)
+
+    def closing_slide(self) -> None:
+        e = self.edition
+        paras: list[Para] = []
+        if e.contact:
+            paras += _md_paras(e.contact)
+        if e.issuer:
+            paras.append(_plain(e.issuer, scale=0.85))
+        if e.handling:
+            first = True
+            for para in _md_paras(e.handling, scale=0.7):
+                para = replace(para, min_pt=FINE_PRINT_MIN, italic=True)
+                paras.append(para if not first else replace(para, gap=True))
+                first = False
+        self.text_slides("closing", e.label("closing"), paras, LEAD_SIZES)
+
+    # ----------------------------------------------------------------- charts
+
+    def chart_slides(self, charts: Sequence[Chart]) -> None:
+        e = self.edition
+        if len(charts) == 1:
+            chart = charts[0]
+            title = _with_portion(_inline_text(chart.title), chart.mark)
+        else:
+            title = e.label("charts")
+        slide = self.new_slide("chart")
+        title_ph = self.title_placeholder(slide)
+        bottom = self.set_title(slide, title_ph, title, TITLE_SIZES)
+        area = self._area(slide, below=bottom)
+        self.drop_unused(slide, keep=(title_ph,))
+        cells = _grid(area, len(charts), rtl=self.rtl)
+        for chart, cell in zip(charts, cells, strict=False):
+            if len(charts) > 1:
+                top = self.small_heading(
+                    slide, _with_portion(_inline_text(chart.title), chart.mark), cell)
+                cell = Rect(cell.left, top, cell.width, cell.bottom - top)
+            self.add_chart(slide, chart, cell)
+        self.set_notes(slide, self._notes(
+            [(c.notes, c.mark, None if len(charts) == 1 else _inline_text(c.title))
+             for c in charts]))
+
+    def add_chart(self, slide: Any, chart: Chart, rect: Rect) -> None:
+        before = len(slide.shapes)
+        add_native_chart(slide, chart, rect.left, rect.top, rect.width, rect.height,
+                         self.edition.audience.theme, rtl=self.rtl)
+        for shape in list(slide.shapes)[before:]:
+            _set_alt_text(shape, _inline_text(chart.description or chart.title))
+
+    # ----------------------------------------------------------------- tables
+
+    def table_slides(self, title: str, header: list[Cell], rows: list[list[Cell]]) -> None:
+        layout = self.layouts["table"]
+        area = self._area(layout, below=self._title_bottom(layout))
+        table = self._table_layout(header, rows, area, TABLE_SIZES)
+        for n in range(len(table.pages)):
+            slide = self.new_slide("table")
+            title_ph = self.title_placeholder(slide)
+            bottom = self.set_title(slide, title_ph, self._continued(title, n), TITLE_SIZES)
+            rect = self._area(slide, below=bottom)
+            self.drop_unused(slide, keep=(title_ph,))
+            self.draw_table(slide, table, n, rect, title)
+
+    def _table_layout(self, header: list[Cell], rows: list[list[Cell]], area: Rect,
+                      sizes: Sequence[float]) -> TableLayout:
+        fit = self.body_fit
+        width = Emu(area.width).pt
+        height = Emu(area.height).pt
+        margin_x = Emu(2 * CELL_X).pt
+        margin_y = Emu(2 * CELL_Y).pt
+        best: TableLayout | None = None
+        for size in sizes:
+            natural = [0.0] * len(header)
+            minimum = [0.0] * len(header)
+            for row in [header, *rows]:
+                for c, cell in enumerate(row):
+                    for para in cell.paras:
+                        natural[c] = max(natural[c], fit.natural_width(para, size) + margin_x)
+                        minimum[c] = max(minimum[c], fit.longest_word(para, size) + margin_x)
+            widths = _share(natural, minimum, width)
+            cramped = any(w + EPSILON < m for w, m in zip(widths, minimum, strict=True))
+
+            def row_height(row: list[Cell], size: float = size,
+                           widths: list[float] = widths) -> float:
+                return max(fit.height(cell.paras, w - margin_x, size) + margin_y
+                           for cell, w in zip(row, widths, strict=True))
+
+            head_h = row_height(header)
+            room = height - head_h
+            pages: list[list[tuple[list[Cell], float]]] = [[]]
+            used = 0.0
+            for row in rows:
+                for piece in self._split_row(row, widths, size, room - margin_y):
+                    h = row_height(piece)
+                    if pages[-1] and used + h > room + EPSILON:
+                        pages.append([])
+                        used = 0.0
+                    pages[-1].append((piece, h))
+                    used += h
+            best = TableLayout(size, widths, header, head_h, pages, cramped)
+            if len(pages) == 1 and not cramped:
+                return best
+        assert best is not None
+        if len(sizes) > 1 and (len(best.pages) > 1 or best.cramped):
+            size = next((s for s in sizes if s <= CONTINUED_TABLE_SIZE), sizes[-1])
+            return self._table_layout(header, rows, area, (size,))
+        return best
+
+    def _split_row(self, row: list[Cell], widths: list[float], size: float,
+                   room: float) -> list[list[Cell]]:
+        """A row, or the pieces of a row too tall for a slide (each cell's text split)."""
+        fit = self.body_fit
+        margin_x = Emu(2 * CELL_X).pt
+        chunks = []
+        for cell, w in zip(row, widths, strict=True):
+            chunks.append(fit.paginate(cell.paras, _fixed_box(w - margin_x, room), size))
+        count = max(len(c) for c in chunks)
+        if count == 1:
+            return [row]
+        return [[replace(cell, paras=tuple(chunks[c][n]) if n < len(chunks[c]) else ())
+                 for c, cell in enumerate(row)] for n in range(count)]
+
+    def draw_table(self, slide: Any, layout: TableLayout, page: int, area: Rect,
+                   alt: str) -> None:
+        rows = layout.pages[page]
+        widths = [int(Pt(w)) for w in layout.widths]
+        widths[-1] += area.width - sum(widths)  # rounding
+        heights = [int(Pt(layout.header_height))] + [int(Pt(h)) for _, h in rows]
+        frame = slide.shapes.add_table(len(rows) + 1, len(widths), area.left, area.top,
+                                       area.width, sum(heights))
+        _set_alt_text(frame, alt)
+        table = frame.table
+        if self.rtl:
+            table._tbl.tblPr.set("rtl", "1")
+        for c, w in enumerate(widths):
+            table.columns[c].width = w
+        for r, h in enumerate(heights):
+            table.rows[r].height = h
+        for r, cells in enumerate([layout.header, *(row for row, _ in rows)]):
+            for c, spec in enumerate(cells):
+                cell = table.cell(r, c)
+                cell.margin_left = cell.margin_right = CELL_X
+                cell.margin_top = cell.margin_bottom = CELL_Y
+                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+                cell.fill.solid()
+                if r == 0:
+                    cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
+                elif r % 2 == 0:
+                    cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
+                    cell.fill.fore_color.brightness = 0.9
+                else:
+                    cell.fill.fore_color.rgb = WHITE
+                paras = [replace(p, colour="bg1") if r == 0 else p for p in spec.paras]
+                self.write_frame(cell.text_frame, paras, layout.size, align=spec.align,
+                                 insets=False)
+
+    # ----------------------------------------------------------------- text slides
+
+    def text_slides(self, kind: str, title: str, paras: list[Para],
+                    sizes: Sequence[float]) -> None:
+        layout = self.layouts[kind]
+        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), sizes)
+        self._emit_text(kind, (layout, size, pages), title)
+
+    def _emit_text(self, kind: str, plan: tuple[Any, float, list[list[Para]]], title: str,
+                   *, notes: str = "", continued: bool = False) -> None:
+        _layout, size, pages = plan
+        for n, page in enumerate(pages):
+            slide = self.new_slide(kind)
+            title_ph = self.title_placeholder(slide)
+            shown = self._continued(title, n + (1 if continued else 0))
+            bottom = self.set_title(slide, title_ph,
+                                    shown, COVER_TITLE_SIZES if kind in DARK_KINDS
+                                    else TITLE_SIZES)
+            bodies = self.body_placeholders(slide)
+            _, shape = self._text_target(slide, bodies[0] if bodies else None, kind,
+                                            below=bottom)
+            self.write(shape, page, size, anchor=MSO_ANCHOR.TOP, kind=kind)
+            self.drop_unused(slide, keep=(title_ph, shape))
+            if n == 0:
+                self.set_notes(slide, notes)
+
+    def _body_box(self, layout: Any, index: int) -> Box:
+        """The text area of body placeholder ``index`` of ``layout`` (points), as
+        :meth:`_text_target` will place it."""
+        bodies = self.body_placeholders(layout)
+        bottom = self._title_bottom(layout)
+        target = bodies[index] if len(bodies) > index else None
+        rect = _rect(target) if target is not None else None
+        rect = self._clamp(rect) if rect else self._area(layout, below=bottom)
+        if rect.top < bottom:
+            rect = Rect(rect.left, bottom, rect.width, rect.bottom - bottom)
+        return _fixed_box(*rect.text_box())
+
+    def _text_target(self, slide: Any, placeholder: Any, kind: str, *,
+                     below: int = 0) -> tuple[Rect, Any]:
+        """Where a slide's body text goes: its body placeholder (kept inside the safe
+        area and below the title), else a new text box under the title."""
+        if placeholder is not None:
+            rect = self._clamp(_rect(placeholder) or self._area(slide, below=below))
+            if rect.top < below:
+                rect = Rect(rect.left, below, rect.width, max(rect.bottom - below, 0))
+            if rect != _rect(placeholder):
+                _place(placeholder, rect)
+            return rect, placeholder
+        rect = self._area(slide, below=below)
+        return rect, slide.shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
+
+    def _continued(self, title: str, n: int) -> str:
+        return f"{title} {self.edition.label('continued')}" if n else title
+
+    # ----------------------------------------------------------------- shapes
+
+    def new_slide(self, kind: str) -> Any:
+        slide = self.prs.slides.add_slide(self.layouts[kind])
+        self.slides.append((slide, kind))
+        return slide
+
+    def title_placeholder(self, slide: Any) -> Any:
+        return next((ph for ph in slide.placeholders if _ph_type(ph) in TITLE_TYPES), None)
+
+    def body_placeholders(self, slide: Any) -> list[Any]:
+        return sorted((ph for ph in slide.placeholders if _ph_type(ph) in BODY_TYPES),
+                      key=lambda ph: ph.placeholder_format.idx)
+
+    def _title_bottom(self, slide: Any) -> int:
+        title = self.title_placeholder(slide)
+        rect = _rect(title) if title is not None else None
+        return self._clamp(rect).bottom if rect else BAND + GAP
+
+    def set_title(self, slide: Any, placeholder: Any, text: str, sizes: Sequence[float],
+                  *, floor: int = 0) -> int:
+        """Put ``text`` in the title placeholder at the largest size that fits (the box
+        grows within the safe area if even the smallest does not). Returns its bottom."""
+        rect = self._clamp(_rect(placeholder) if placeholder is not None else None
+                           or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
+                                   Inches(1.0)))
+        if floor and rect.top < floor:
+            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
+        para = Para((Run(text),), 0, heading=False)
+        fit = self.title_fit
+        width, height = rect.text_box()
+        chosen = None
+        for size in sizes:
+            if fit.height([replace(para, runs=(Run(text, bold=True),))], width, size) \
+                    <= height + EPSILON:
+                chosen = size
+                break
+        if chosen is None:
+            chosen = sizes[-1]
+            need = int(Pt(fit.height([replace(para, runs=(Run(text, bold=True),))], width,
+                                     chosen))) + 2 * INSET_Y
+            grow = min(need - rect.height, rect.top - (floor or BAND))
+            rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
+                        rect.height + max(grow, 0))
+            if need > rect.height:  # still too long: extend downwards
+                rect = Rect(rect.left, rect.top, rect.width,
+                            min(need, self.height - BAND - rect.top))
+            _fill_theme(placeholder, "accent1")
+        if placeholder is None:
+            placeholder = slide.shapes.add_textbox(rect.left, rect.top, rect.width,
+                                                   rect.height)
+        if rect != _rect(placeholder):
+            _place(placeholder, rect)
+        self.write(placeholder, [para], chosen, fit=self.title_fit, title=True)
+        return rect.bottom
+
+    def small_heading(self, slide: Any, text: str, area: Rect) -> int:
+        """A one- or two-line heading at the top of ``area``; returns the top of what
+        goes under it."""
+        para = Para((Run(text, bold=True),), 0)
+        width = Emu(area.width - 2 * INSET_X).pt
+        height = self.body_fit.height([para], width, HEADING_SIZE) + Emu(2 * INSET_Y).pt
+        box = slide.shapes.add_textbox(area.left, area.top, area.width, int(Pt(height)))
+        box.name = "Heading"
+        self.write(box, [replace(para, colour="accent1")], HEADING_SIZE)
+        return area.top + int(Pt(height)) + Inches(0.05)
+
+    def write(self, shape: Any, paras: Sequence[Para], size: float, *,
+              anchor: Any = None, kind: str = "", fit: _Fitter | None = None,
+              title: bool = False) -> None:
+        frame = shape.text_frame
+        frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        if anchor is not None:
+            frame.vertical_anchor = anchor
+        align = _inherited_align(shape, title) if self.rtl else None
+        self.write_frame(frame, paras, size, align=align, fit=fit, dark=kind in DARK_KINDS)
+
+    def write_frame(self, frame: Any, paras: Sequence[Para], size: float, *,
+                    align: str | None = None, fit: _Fitter | None = None,
+                    insets: bool = True, dark: bool = False) -> None:
+        """Replace the text of ``frame`` with ``paras`` at ``size`` (exact line pitch,
+        explicit indents and bullets, so it sets as it was measured)."""
+        fit = fit or self.body_fit
+        if insets:
+            frame.margin_left = frame.margin_right = INSET_X
+            frame.margin_top = frame.margin_bottom = INSET_Y
+        txBody = frame._txBody
+        for p in txBody.findall(_a("p")):
+            txBody.remove(p)
+        if not paras:
+            etree.SubElement(txBody, _a("p"))
+            return
+        if self.rtl and align is None:
+            align = "r"
+        for i, para in enumerate(paras):
+            p = etree.SubElement(txBody, _a("p"))
+            self._paragraph_properties(p, para, size, fit, first=i == 0, align=align)
+            pt = fit.size(para, size)
+            for run in _merged(para.runs):
+                for j, piece in enumerate(run.text.split("\n")):
+                    if j:
+                        br = etree.SubElement(p, _a("br"))
+                        self._run_properties(br, run, para, pt)
+                    if piece:
+                        r = etree.SubElement(p, _a("r"))
+                        self._run_properties(r, run, para, pt, frame=frame, dark=dark)
+                        etree.SubElement(r, _a("t")).text = piece
+            end = etree.SubElement(p, _a("endParaRPr"))
+            end.set("lang", self.lang)
+            end.set("sz", str(round(pt * 100)))
+
+    def _paragraph_properties(self, p: Any, para: Para, size: float, fit: _Fitter, *,
+                              first: bool, align: str | None) -> None:
+        ppr = etree.SubElement(p, _a("pPr"))
+        indent = _indent(para)
+        ppr.set("marL", str(int(Pt(indent))))
+        ppr.set("indent", str(-int(Pt(_hang(para))) if para.bullet != "none" else 0))
+        if para.level > 1:
+            ppr.set("lvl", str(min(para.level - 1, 8)))
+        if align:
+            ppr.set("algn", align)
+        if self.rtl:
+            ppr.set("rtl", "1")
+        pitch = fit.pitch(para, size)
+        etree.SubElement(etree.SubElement(ppr, _a("lnSpc")), _a("spcPts")).set(
+            "val", str(round(pitch * 100)))
+        before = 0.0 if first else fit.gap(para, size)
+        etree.SubElement(etree.SubElement(ppr, _a("spcBef")), _a("spcPts")).set(
+            "val", str(round(before * 100)))
+        etree.SubElement(etree.SubElement(ppr, _a("spcAft")), _a("spcPts")).set("val", "0")
+        if para.bullet == "none":
+            etree.SubElement(ppr, _a("buNone"))
+            return
+        clr = etree.SubElement(ppr, _a("buClr"))
+        etree.SubElement(clr, _a("schemeClr")).set("val", para.colour or "accent1")
+        if para.bullet == "number":
+            etree.SubElement(ppr, _a("buFont")).set("typeface", "+mj-lt")
+            auto = etree.SubElement(ppr, _a("buAutoNum"))
+            auto.set("type", "arabicPeriod")
+            if para.number != 1:
+                auto.set("startAt", str(para.number))
+        else:
+            etree.SubElement(ppr, _a("buFont")).set("typeface", "Arial")
+            etree.SubElement(ppr, _a("buChar")).set("char", "•" if para.level % 2 else "–")
+
+    def _run_properties(self, r: Any, run: Run, para: Para, pt: float, *,
+                        frame: Any = None, dark: bool = False) -> None:
+        rpr = etree.SubElement(r, _a("rPr"))
+        rpr.set("lang", self.lang)
+        rpr.set("sz", str(round(pt * 100)))
+        if run.bold or para.heading:
+            rpr.set("b", "1")
+        if run.italic or para.italic:
+            rpr.set("i", "1")
+        if run.strike:
+            rpr.set("strike", "sngStrike")
+        if run.href:
+            rpr.set("u", "sng")
+        if para.colour:
+            fill = etree.SubElement(rpr, _a("solidFill"))
+            etree.SubElement(fill, _a("schemeClr")).set("val", para.colour)
+        if run.code:
+            etree.SubElement(rpr, _a("latin")).set("typeface", CODE_FONT)
+        if self.rtl:
+            etree.SubElement(rpr, _a("cs")).set("typeface", COMPLEX_FONT)
+        if run.href and frame is not None:
+            part = frame.part if hasattr(frame, "part") else None
+            if part is not None:
+                rid = part.relate_to(run.href, RT.HYPERLINK, is_external=True)
+                link = etree.SubElement(rpr, _a("hlinkClick"))
+                link.set(f"{{{NS['r']}}}id", rid)
+                if dark or para.colour == "bg1":
+                    # Office 2019+: the link keeps the text colour (legible on dark).
+                    ext = etree.SubElement(etree.SubElement(link, _a("extLst")), _a("ext"))
+                    ext.set("uri", _HLINK_COLOUR_EXT)
+                    etree.SubElement(ext, f"{{{_HLINK_COLOUR_NS}}}hlinkClr").set("val", "tx")
+
+    def drop_unused(self, slide: Any, keep: Iterable[Any]) -> None:
+        """Remove the placeholders the layout gave this slide that hold nothing."""
+        kept = {id(s._element) for s in keep if s is not None}
+        for ph in list(slide.placeholders):
+            if id(ph._element) not in kept:
+                ph._element.getparent().remove(ph._element)
+
+    def set_notes(self, slide: Any, text: str) -> None:
+        if not text:
+            return
+        frame = slide.notes_slide.notes_text_frame
+        frame.text = text
+        if self.rtl:
+            for p in frame.paragraphs:
+                p._p.get_or_add_pPr().set("rtl", "1")
+                p._p.get_or_add_pPr().set("algn", "r")
+
+    def _notes(self, parts: Iterable[tuple[Any, ...]]) -> str:
+        """Speaker notes as plain text: each notes field with its portion mark, headed by
+        its item's title when several share a slide."""
+        blocks = []
+        for part in parts:
+            text, mark = part[0], part[1]
+            heading = part[2] if len(part) > 2 else None
+            if not text:
+                continue
+            lines = _plain_paras(text)
+            if lines:
+                lines[0] = _with_portion(lines[0], mark)
+            if heading:
+                lines.insert(0, heading)
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    # ----------------------------------------------------------------- areas
+
+    def _clamp(self, rect: Rect | None) -> Rect:
+        """``rect`` moved and cut to lie inside the slide, between the banner bands."""
+        if rect is None:
+            return self._area(None, below=0)
+        top = max(rect.top, BAND)
+        bottom = min(rect.bottom, self.height - BAND)
+        left = max(rect.left, 0)
+        right = min(rect.right, self.width)
+        return Rect(left, top, max(right - left, 0), max(bottom - top, 0))
+
+    def _default_area(self, slide: Any) -> Rect:
+        return self._area(slide, below=self._title_bottom(slide) if slide else BAND)
+
+    def _area(self, slide: Any, *, below: int) -> Rect:
+        """The content area of a slide: its first non-title placeholder (table, chart,
+        body ...), else the space under the title down to the bottom band."""
+        if slide is not None:
+            for ph in sorted(slide.placeholders, key=lambda p: p.placeholder_format.idx):
+                if _ph_type(ph) in AREA_TYPES and _rect(ph) is not None:
+                    rect = self._clamp(_rect(ph))
+                    top = max(rect.top, below + (GAP if below else 0))
+                    return Rect(rect.left, top, rect.width, max(rect.bottom - top, 0))
+        margin = Inches(0.6)
+        top = max(below + GAP, BAND + GAP)
+        bottom = self.height - BAND - GAP
+        return Rect(margin, top, self.width - 2 * margin, max(bottom - top, 0))
+
+    # ----------------------------------------------------------------- markings
+
+    def _logo_card(self, slide: Any, title_ph: Any) -> int:
+        """The logo on the cover, on a white card above the title; returns the lowest
+        point the title may start at (0 when there is no logo)."""
+        if self.logo is None:
+            return 0
+        data, px_w, px_h = self.logo
+        title_rect = self._clamp(_rect(title_ph)) if title_ph is not None else None
+        max_h = Inches(0.85)
+        max_w = Inches(3.2)
+        scale = min(max_w / px_w, max_h / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        card_w, card_h = w + 2 * LOGO_CARD_PAD, h + 2 * LOGO_CARD_PAD
+        margin = title_rect.left if title_rect else Inches(0.6)
+        left = self.width - margin - card_w if self.rtl else margin
+        top = BAND + Inches(0.3)
+        card = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, card_w, card_h)
+        card.name = "Logo Card"
+        card.adjustments[0] = 0.08
+        card.fill.solid()
+        card.fill.fore_color.rgb = WHITE
+        card.line.fill.background()
+        card.shadow.inherit = False
+        pic = slide.shapes.add_picture(io.BytesIO(data), left + LOGO_CARD_PAD,
+                                       top + LOGO_CARD_PAD, w, h)
+        pic.name = "Logo"
+        _set_alt_text(pic, self._logo_alt())
+        return top + card_h + GAP
+
+    def _logo_alt(self) -> str:
+        text = self.edition.label("logo_alt", issuer=self.edition.issuer)
+        return text if text != "logo_alt" else self.edition.issuer
+
+    def markings(self) -> None:
+        """Banner top and bottom, slide number and logo on every slide."""
+        e = self.edition
+        total = len(self.slides)
+        side = min(BAND_SIDE, self.width // 4)
+        for number, (slide, kind) in enumerate(self.slides, 1):
+            for name, top in (("Banner Top", 0), ("Banner Bottom", self.height - BAND)):
+                self._band_text(slide, name, e.banner, Rect(0, top, self.width, BAND),
+                                side=side, bold=True, fill=True, align="ctr",
+                                sizes=BANNER_SIZES, colour=INK)
+            label = e.label("slide_x_of_y", slide=number, slides=total)
+            left = 0 if self.rtl else self.width - side
+            self._band_text(slide, "Slide Number", label,
+                            Rect(left, self.height - BAND, side, BAND), side=0,
+                            align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
+                            colour=MUTED)
+            if e.reference:
+                left = self.width - side if self.rtl else 0
+                self._band_text(slide, "Reference", e.reference,
+                                Rect(left, self.height - BAND, side, BAND), side=0,
+                                align="r" if self.rtl else "l", sizes=(10, 9, 8),
+                                colour=MUTED)
+            if self.logo is not None and kind != "title":
+                self._band_logo(slide, side)
+
+    def _band_text(self, slide: Any, name: str, text: str, rect: Rect, *, side: int,
+                   align: str, sizes: Sequence[float], colour: RGBColor, bold: bool = False,
+                   fill: bool = False) -> None:
+        box = slide.shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
+        box.name = name
+        if fill:
+            box.fill.solid()
+            box.fill.fore_color.rgb = WHITE
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        frame.margin_left = frame.margin_right = side + INSET_X
+        frame.margin_top = frame.margin_bottom = 0
+        para = Para((Run(text, bold=bold),), 0)
+        width = Emu(rect.width - 2 * (side + INSET_X)).pt
+        height = Emu(rect.height).pt
+        size = next((s for s in sizes if self.body_fit.height([para], width, s)
+                     <= height + EPSILON and len(self.body_fit.lines(para, width, s)) == 1),
+                    None)
+        if size is None:
+            size = sizes[-1]
+        txBody = frame._txBody
+        for p in txBody.findall(_a("p")):
+            txBody.remove(p)
+        p = etree.SubElement(txBody, _a("p"))
+        ppr = etree.SubElement(p, _a("pPr"))
+        ppr.set("algn", align)
+        if self.rtl and _has_rtl_text(text):  # "12 / 15" must not read "15 / 12"
+            ppr.set("rtl", "1")
+        etree.SubElement(ppr, _a("buNone"))
+        r = etree.SubElement(p, _a("r"))
+        rpr = etree.SubElement(r, _a("rPr"))
+        rpr.set("lang", self.lang)
+        rpr.set("sz", str(int(size * 100)))
+        if bold:
+            rpr.set("b", "1")
+        fill_el = etree.SubElement(rpr, _a("solidFill"))
+        etree.SubElement(fill_el, _a("srgbClr")).set("val", str(colour))
+        if self.rtl:
+            etree.SubElement(rpr, _a("cs")).set("typeface", COMPLEX_FONT)
+        etree.SubElement(r, _a("t")).text = text
+
+    def _band_logo(self, slide: Any, side: int) -> None:
+        assert self.logo is not None
+        data, px_w, px_h = self.logo
+        pad = Inches(0.06)
+        scale = min((side - 2 * INSET_X) / px_w, (BAND - 2 * pad) / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        left = self.width - INSET_X - w if self.rtl else INSET_X
+        pic = slide.shapes.add_picture(io.BytesIO(data), left, (BAND - h) // 2, w, h)
+        pic.name = "Logo"
+        _set_alt_text(pic, self._logo_alt())
+
+    # ----------------------------------------------------------------- package
+
+    def save(self) -> bytes:
+        _remove_unused_layouts(self.prs)
+        _scrub_template(self.prs)
+        _set_core_properties(self.prs, self.edition)
+        _set_app_properties(self.prs, len(self.slides),
+                            sum(1 for s, _ in self.slides if s.has_notes_slide))
+        buffer = io.BytesIO()
+        self.prs.save(buffer)
+        return normalise_package(buffer.getvalue(), zip_date_time(self.edition))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its paragraphs and alignment."""
+
+    paras: tuple[Para, ...]
+    align: str | None = None
+
+    @classmethod
+    def of(cls, text: str, *, header: bool = False, align: str | None = None) -> Cell:
+        para = Para((Run(text, bold=header),), 0)
+        return cls((para,) if text else (), align)
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    size: float
+    widths: list[float]  # points
+    header: list[Cell]
+    header_height: float
+    pages: list[list[tuple[list[Cell], float]]]  # rows (cells, height in points) per slide
+    cramped: bool  # a column narrower than its longest word
+
+
+def _fixed_box(width: float, height: float) -> Box:
+    return lambda _: (width, height)
+
+
+def _share(natural: list[float], minimum: list[float], total: float) -> list[float]:
+    """Column widths summing to ``total``: natural widths when they fit (the spare room
+    shared out in proportion), else each column's minimum plus a share of the rest in
+    proportion to how much more it wants."""
+    want = sum(natural)
+    if want <= total:
+        return [w + (total - want) * w / want for w in natural] if want else \
+            [total / len(natural)] * len(natural)
+    floor = [min(m, n) for m, n in zip(minimum, natural, strict=True)]
+    base = sum(floor)
+    if base >= total:
+        return [total * f / base for f in floor]
+    extra = [n - f for n, f in zip(natural, floor, strict=True)]
+    spare = total - base
+    more = sum(extra)
+    return [f + spare * x / more for f, x in zip(floor, extra, strict=True)]
+
+
+def _grid(area: Rect, count: int, *, rtl: bool) -> list[Rect]:
+    """``count`` (1, 2 or up to 4) cells side by side / in a 2 x 2 grid, reading order
+    right to left when ``rtl``."""
+    if count <= 1:
+        return [area]
+    cols = 2
+    rows = 1 if count <= 2 else 2
+    gap = GAP
+    w = (area.width - gap * (cols - 1)) // cols
+    h = (area.height - gap * (rows - 1)) // rows
+    cells = []
+    for i in range(count):
+        r, c = divmod(i, cols)
+        if rtl:
+            c = cols - 1 - c
+        cells.append(Rect(area.left + c * (w + gap), area.top + r * (h + gap), w, h))
+    return cells
+
+
+def _category_order(category: str) -> tuple[int, str]:
+    return (CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES),
+            category)
+
+
+# --------------------------------------------------------------------------- XML helpers
+
+
+def _set_alt_text(shape: Any, text: str) -> None:
+    """Alt text (``descr``) of a picture, chart or table."""
+    c_nv_pr = shape._element.find(".//p:cNvPr", NS)
+    if c_nv_pr is not None:
+        c_nv_pr.set("descr", text)
+
+
+def _place(shape: Any, rect: Rect) -> None:
+    shape.left, shape.top, shape.width, shape.height = (rect.left, rect.top, rect.width,
+                                                        rect.height)
+
+
+def _fill_theme(shape: Any, colour: str) -> None:
+    if shape is None:
+        return
+    shape.fill.solid()
+    shape.fill.fore_color.theme_color = getattr(MSO_THEME_COLOR, colour.upper().replace(
+        "ACCENT", "ACCENT_"))
+
+
+def _inherited_align(shape: Any, title: bool) -> str | None:
+    """The alignment a placeholder's first level inherits (layout, then master), mirrored
+    for right-to-left text: centred stays centred, anything else becomes right."""
+    found = None
+    if getattr(shape, "is_placeholder", False):
+        try:
+            layout_ph = shape._base_placeholder
+        except (AttributeError, KeyError):
+            layout_ph = None
+        chain: list[Any] = []
+        while layout_ph is not None and len(chain) < 3:
+            chain.append(layout_ph)
+            try:
+                layout_ph = layout_ph._base_placeholder
+            except (AttributeError, KeyError, NotImplementedError):
+                layout_ph = None
+        for ph in chain:
+            lvl = ph._element.find(".//a:lstStyle/a:lvl1pPr", NS)
+            if lvl is not None and lvl.get("algn"):
+                found = lvl.get("algn")
+                break
+    return "ctr" if found == "ctr" else "r"
+
+
+def _mirror_design(prs: Any, width: int) -> None:
+    """Mirror every master and layout left to right, for a right-to-left deck: shapes
+    placed at the left move to the right (logo, accent bars, the first of two columns)
+    and left-aligned text styles become right-aligned."""
+    parts = []
+    for master in prs.slide_masters:
+        parts.append(master._element)
+        parts += [layout._element for layout in master.slide_layouts]
+    for element in parts:
+        tree = element.find("p:cSld/p:spTree", NS)
+        for shape in (tree if tree is not None else ()):
+            off = shape.find("./*/a:xfrm/a:off", NS)
+            ext = shape.find("./*/a:xfrm/a:ext", NS)
+            if off is None or ext is None:
+                continue
+            off.set("x", str(width - int(off.get("x", "0")) - int(ext.get("cx", "0"))))
+        for level in element.iter():
+            if isinstance(level.tag, str) and level.tag.startswith(_a("lvl")) and \
+                    level.tag.endswith("pPr"):
+                level.set("rtl", "1")
+                if level.get("algn", "l") == "l":
+                    level.set("algn", "r")
+
+
+def _has_rtl_text(text: str) -> bool:
+    return any("\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufefc" for ch in text)
+
+
+def _language_tag(language: str) -> str:
+    if "-" in language:
+        return language
+    return LANGUAGE_TAGS.get(language.lower(), language.lower())
+
+
+def _template_path(templates: TemplateSet) -> str:
+    path = Path(templates.master)
+    try:
+        return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "<built-in>/" + path.resolve().relative_to(
+            builtin_templates().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _layouts_by_name(prs: Any) -> dict[str, Any]:
+    """Every layout of every master by name (the first of a name wins)."""
+    found: dict[str, Any] = {}
+    for master in prs.slide_masters:
+        for layout in master.slide_layouts:
+            found.setdefault(layout.name, layout)
+    return found
+
+
+def _theme_fonts(prs: Any) -> tuple[str, str]:
+    """The (major, minor) Latin typefaces of the first master's theme."""
+    theme = etree.fromstring(prs.slide_master.part.part_related_by(RT.THEME).blob)
+    major = theme.find(".//a:fontScheme/a:majorFont/a:latin", NS)
+    minor = theme.find(".//a:fontScheme/a:minorFont/a:latin", NS)
+    return (major.get("typeface", "") if major is not None else "",
+            minor.get("typeface", "") if minor is not None else "")
+
+
+def _hex(colour: str, what: str) -> str:
+    value = colour.strip().lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise RenderError(f"theme {what} colour {colour!r} is not a #RRGGBB colour")
+    return value.upper()
+
+
+def _apply_theme_colours(prs: Any, primary: str, accent: str) -> None:
+    """The audience's primary colour as the theme's accent 1 and dark 2, its accent as
+    accent 2, in every master's theme: title bars, bullets and tables follow."""
+    colours = {"accent1": _hex(primary, "primary"), "dk2": _hex(primary, "primary"),
+               "accent2": _hex(accent, "accent")}
+    seen = set()
+    for master in prs.slide_masters:
+        part = master.part.part_related_by(RT.THEME)
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        theme = etree.fromstring(part.blob)
+        scheme = theme.find(".//a:themeElements/a:clrScheme", NS)
+        if scheme is None:
+            continue
+        for name, rgb in colours.items():
+            slot = scheme.find(f"a:{name}", NS)
+            if slot is not None:
+                slot[:] = [etree.Element(_a("srgbClr"), val=rgb)]
+        part.blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8",
+                                   standalone=True)
+
+
+def _load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
+    """The audience's logo as PNG/JPEG bytes and its pixel size (SVG rasterised at
+    :data:`LOGO_DPI`, without fetching anything it references)."""
+    logo = edition.audience.theme.logo
+    if not logo:
+        return None
+    path = Path(logo)
+    root = Path(edition.content_root)
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        raise RenderError(f"the logo {logo} is outside the project's content folder")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"cannot read the logo {logo}: {exc.strerror}") from exc
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        import cairosvg
+
+        try:
+            data = cairosvg.svg2png(bytestring=data, scale=LOGO_DPI / 96, unsafe=False)
+        except (ValueError, etree.XMLSyntaxError, OSError) as exc:
+            raise RenderError(f"cannot draw the logo {logo}: {exc}") from exc
+    elif suffix not in (".png", ".jpg", ".jpeg"):
+        raise RenderError(f"the logo {logo} is not a PNG, JPEG or SVG file")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError) as exc:
+        raise RenderError(f"the logo {logo} is not a readable image") from exc
+    if not width or not height:
+        raise RenderError(f"the logo {logo} is empty")
+    return data, width, height
+
+
+# --------------------------------------------------------------------------- package hygiene
+
+
+def _remove_slides(prs: Any) -> None:
+    """Remove every slide the master file contains (and, with them, their notes,
+    comments and media): a deck holds only the slides built from the Edition."""
+    id_list = prs.slides._sldIdLst
+    for sld_id in list(id_list):
+        prs.part.drop_rel(sld_id.rId)
+        id_list.remove(sld_id)
+
+
+def _remove_unused_layouts(prs: Any) -> None:
+    """Drop layouts no slide uses, and masters none of whose layouts are used."""
+    for master in list(prs.slide_masters):
+        for layout in list(master.slide_layouts):
+            if not layout.used_by_slides:
+                master.slide_layouts.remove(layout)
+    id_list = prs.part._element.find("p:sldMasterIdLst", NS)
+    if id_list is None:
+        return
+    for master_id in list(id_list):
+        rid = master_id.get(f"{{{NS['r']}}}id")
+        master = prs.part.related_part(rid).slide_master
+        if len(master.slide_layouts) == 0 and len(id_list) > 1:
+            id_list.remove(master_id)
+            prs.part.drop_rel(rid)
+
+
+def _blank_placeholder_text(element: Any) -> None:
+    """Remove prompt and sample text (runs, fields, breaks) from the placeholders in a
+    master, layout or notes master; drawn shapes keep theirs."""
+    for sp in element.iter(f"{{{NS['p']}}}sp"):
+        if sp.find("p:nvSpPr/p:nvPr/p:ph", NS) is None:
+            continue
+        for tag in ("r", "fld", "br"):
+            for node in sp.findall(f".//a:{tag}", NS):
+                node.getparent().remove(node)
+
+
+def _scrub_template(prs: Any) -> None:
+    """Remove what the master file brings but the Edition does not say."""
+    package = prs.part.package
+    for rid, rel in list(package._rels.items()):
+        if rel.reltype in _DROPPED_PACKAGE_RELS:
+            package.drop_rel(rid)
+    for rid, rel in list(prs.part.rels.items()):
+        if rel.reltype in _DROPPED_PRESENTATION_RELS:
+            prs.part._rels.pop(rid)
+    pres = prs.part._element
+    for tag in ("p:handoutMasterIdLst", "p:custShowLst", "p:custDataLst", "p:extLst",
+                "p:photoAlbum"):
+        for node in pres.findall(tag, NS):
+            pres.remove(node)
+    for master in prs.slide_masters:
+        _blank_placeholder_text(master._element)
+        for layout in master.slide_layouts:
+            _blank_placeholder_text(layout._element)
+    if any(rel.reltype == RT.NOTES_MASTER for rel in prs.part.rels.values()):
+        _blank_placeholder_text(prs.notes_master._element)
+    for rel in prs.part.rels.values():
+        if rel.reltype == RT.VIEW_PROPS:
+            rel.target_part.blob = _VIEW_PROPS.encode()
+
+
+_VIEW_PROPS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<p:viewPr xmlns:a="{NS["a"]}" xmlns:r="{NS["r"]}" xmlns:p="{NS["p"]}">'
+    '<p:gridSpacing cx="76200" cy="76200"/></p:viewPr>'
+)
+
+
+def _set_core_properties(prs: Any, edition: Edition) -> None:
+    """Core properties from the Edition only; every other field of the template's is
+    removed."""
+    props = prs.core_properties
+    element = props._element
+    for child in list(element):
+        element.remove(child)
+    when = document_time(edition)
+    tags = sorted({tag for c in edition.collaborations for tag in c.tags})
+    props.title = edition.title
+    props.subject = edition.subtitle or edition.title
+    props.author = edition.issuer
+    props.last_modified_by = edition.issuer
+    if tags:
+        props.keywords = ", ".join(tags)
+    if edition.reference:
+        props.identifier = edition.reference
+    props.category = edition.banner
+    props.language = _language_tag(edition.audience.language)
+    props.revision = 1
+    props.created = when
+    props.modified = when
+
+
+def _set_app_properties(prs: Any, slides: int, notes: int) -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/docPropsVTypes"><Application>briefgen</Application>'
+        f'<Slides>{slides}</Slides><Notes>{notes}</Notes></Properties>'
+    )
+    package = prs.part.package
+    for rel in package._rels.values():
+        if rel.reltype == RT.EXTENDED_PROPERTIES:
+            rel.target_part.blob = xml.encode()
+            return

@@ -1,0 +1,572 @@
+"""The PDF brief and brief.html: what a reader sees, and what the renderer refuses to read.
+
+PDFs are built from hand-made Editions (tests/factories.py) and read back the way a
+reader or a tool would: text per page (pypdf, pdftotext), bookmarks, metadata,
+attachments (pdfdetach), structure (qpdf).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from generator.edition import Edition, Mark, Theme
+from generator.errors import RenderError, TemplateError
+from generator.render import brief
+from generator.render.brief import (
+    BriefURLFetcher,
+    RefusedURL,
+    brief_html,
+    render_brief,
+    render_html,
+)
+from generator.templates import TemplateSet, builtin_templates
+
+from .conftest import require_tool
+from .factories import sample_edition
+
+BUILTIN = str(builtin_templates() / "brief")
+TITLE = "Benefits of cross-border defence collaboration"
+BANNER = "CONFIDENTIAL"
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def content_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def builtin_set(project: Path | None = None, *extra_dirs: Path) -> TemplateSet:
+    return TemplateSet((*map(str, extra_dirs), BUILTIN), "/nonexistent/master.pptx", (),
+                       str(project or ""))
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    """The text of each page, with runs of white space (line breaks) as one space."""
+    return [" ".join((page.extract_text() or "").split())
+            for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def pdftotext_page(path: Path, page: int) -> list[str]:
+    """The non-empty lines of one page, laid out as on paper."""
+    tool = require_tool("pdftotext")
+    out = subprocess.run([tool, "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
+                         check=True, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def with_summary(edition: Edition, text: str) -> Edition:
+    return dataclasses.replace(edition, summary=text)
+
+
+def with_body(edition: Edition, markdown: str) -> Edition:
+    section = edition.sections[0]
+    body = (dataclasses.replace(section.body[0], markdown=markdown),)
+    return dataclasses.replace(edition, sections=(dataclasses.replace(section, body=body),))
+
+
+def strip_portions(value: Any) -> Any:
+    """``value`` with every Mark's portion emptied (a profile with portion_marks off)."""
+    if isinstance(value, Mark):
+        return dataclasses.replace(value, portion="")
+    if isinstance(value, tuple):
+        return tuple(strip_portions(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{
+            f.name: strip_portions(getattr(value, f.name)) for f in dataclasses.fields(value)
+            if f.init})
+    return value
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The sample brief in each length and in Arabic, rendered once for the module."""
+    root = tmp_path_factory.mktemp("brief")
+    content = content_dir(root)
+    templates = builtin_set(root)
+    out: dict[str, Any] = {"root": root, "templates": templates}
+    for name, language, length in [("full", "en", "full"), ("standard", "en", "standard"),
+                                   ("summary", "en", "summary"), ("arabic", "ar", "full")]:
+        edition = sample_edition(content, language=language, length=length)
+        warnings: list[str] = []
+        pdf = render_brief(edition, templates, warnings=warnings)
+        path = root / f"{name}.pdf"
+        path.write_bytes(pdf)
+        out[name] = {"edition": edition, "pdf": pdf, "path": path, "warnings": warnings,
+                     "pages": pages_text(pdf)}
+    return out
+
+
+# ------------------------------------------------------------------- what a reader sees
+
+
+def test_every_page_shows_the_banner_at_top_and_bottom(built: dict[str, Any]) -> None:
+    for name in ("full", "summary", "arabic"):
+        path, count = built[name]["path"], len(built[name]["pages"])
+        for page in range(1, count + 1):
+            lines = pdftotext_page(path, page)
+            assert BANNER in lines[0], (name, page, lines[0])
+            assert BANNER in lines[-1], (name, page, lines[-1])
+
+
+def test_every_page_is_numbered_page_x_of_y(built: dict[str, Any]) -> None:
+    pages = built["full"]["pages"]
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+
+
+def test_the_cover_names_title_issuer_reference_date_and_audience(
+        built: dict[str, Any]) -> None:
+    cover = built["full"]["pages"][0].casefold()  # some labels are set in capitals
+    for expected in (TITLE, "Annual review 2026", "Directorate of International Defence "
+                     "Cooperation", "DIDC/2026/014", "27 November 2026", "Prepared for",
+                     "Minister of Defence"):
+        assert expected.casefold() in cover
+
+
+def test_contents_list_each_part_with_the_page_it_starts_on(built: dict[str, Any]) -> None:
+    path, pages = built["full"]["path"], built["full"]["pages"]
+    contents = [line.strip() for line in pdftotext_page(path, 2)]
+    entries = {}
+    for line in contents:
+        match = re.match(r"^(.*?)[\s.]{3,}(\d+)$", line)
+        if match:
+            entries[re.sub(r"^\(\w\)\s*", "", match[1]).strip()] = int(match[2])
+    for title in ("Executive summary", "Strategic context", "Partners overview",
+                  "Collaborations", "Joint border patrols", "Benefits by collaboration",
+                  "Figures", "Recommendations", "Annex: Sources", "Handling instructions"):
+        assert title in entries, (title, contents)
+        assert title in pages[entries[title] - 1], (title, entries[title])
+
+
+def test_the_body_shows_summary_sections_collaborations_and_portion_marks(
+        built: dict[str, Any]) -> None:
+    text = "\n".join(built["full"]["pages"]).casefold()  # some labels are in capitals
+    for expected in ("Collaboration with partners strengthens our security.",
+                     "Key messages", "(P) Shared training has cut response times.",
+                     "(C) Intelligence sharing prevented two attacks.",
+                     "(P) Strategic context", "three major incidents",
+                     "(C) Only for cleared readers.",
+                     "Federation of Norvia", "(R) Joint border patrols", "Border security",
+                     "Active", "(R) Response times down by a third.", "Joint patrols",
+                     "Joint exercises per year", "(R) Renew the border agreement.",
+                     "Border agency annual report 2025", "Handling instructions",
+                     "Desk officer, DIDC"):
+        assert expected.casefold() in text, expected
+
+
+def test_portion_marks_are_left_out_when_the_profile_turns_them_off(tmp_path: Path) -> None:
+    edition = strip_portions(sample_edition(content_dir(tmp_path), length="full"))
+    text = "\n".join(pages_text(render_brief(edition, builtin_set())))
+    assert "Joint border patrols" in text
+    assert not re.search(r"\((P|R|C)\)", text)
+
+
+@pytest.mark.parametrize(("name", "low", "high"), [("summary", 3, 6), ("standard", 4, 9),
+                                                   ("full", 5, 12)])
+def test_page_count_follows_the_length(built: dict[str, Any], name: str, low: int,
+                                       high: int) -> None:
+    assert low <= len(built[name]["pages"]) <= high
+
+
+def test_what_each_length_includes(built: dict[str, Any]) -> None:
+    summary = "\n".join(built["summary"]["pages"])
+    standard = "\n".join(built["standard"]["pages"])
+    full = "\n".join(built["full"]["pages"])
+    for text in (summary, standard, full):
+        assert "Executive summary" in text and "Strategic context" in text
+        assert "Joint exercises per year" in text and "Renew the border agreement" in text
+        assert "Handling instructions" in text
+    assert "Contents" not in summary and "Partners overview" not in summary
+    assert "Joint border patrols" not in summary
+    assert "Contents" in standard and "Partners overview" in standard
+    assert "Benefits by collaboration" in standard and "Joint border patrols" in standard
+    assert "Annex" not in standard and "Border agency annual report" not in standard
+    assert "Annex: Sources" in full and "Border agency annual report 2025" in full
+
+
+def test_tables_keep_their_rows_and_headings_stay_with_what_follows() -> None:
+    css = (Path(BUILTIN) / "brief.css").read_text(encoding="utf-8")
+    assert re.search(r"tr\s*\{\s*break-inside:\s*avoid", css)
+    assert re.search(r"break-after:\s*avoid", css)
+    assert "orphans: 3" in css and "widows: 3" in css
+
+
+def test_a_long_table_repeats_its_header_on_the_next_page(tmp_path: Path) -> None:
+    rows = "\n".join(f"| {2000 + i} | {i} |" for i in range(90))
+    edition = with_body(sample_edition(content_dir(tmp_path), length="summary"),
+                        "| Year | Incidents |\n|---|---|\n" + rows)
+    pages = pages_text(render_brief(edition, builtin_set()))
+    with_rows = [text for text in pages if "2010" in text or "2080" in text]
+    continued = [text for text in pages if "2080" in text]
+    assert continued and "Year" in continued[0] and "Incidents" in continued[0]
+    assert len(with_rows) >= 2
+
+
+# ------------------------------------------------------------ metadata, structure, bytes
+
+
+def test_pdf_metadata_comes_from_the_edition(built: dict[str, Any]) -> None:
+    reader = PdfReader(built["full"]["path"])
+    info = reader.metadata
+    assert info is not None
+    assert info.title == TITLE
+    assert info.author == "Directorate of International Defence Cooperation"
+    assert info.subject == "Annual review 2026"
+    assert "DIDC/2026/014" in str(info.get("/Keywords"))
+    assert info.get("/CreationDate") == "D:20261127"
+    assert set(info) <= {"/Title", "/Author", "/Subject", "/Keywords", "/Creator",
+                         "/Producer", "/CreationDate", "/ModDate"}
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert root["/MarkInfo"]["/Marked"]  # tagged for accessibility
+
+
+def test_pdf_dates_follow_source_date_epoch(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary",
+                             source_date_epoch=1_700_000_000)
+    info = PdfReader(io.BytesIO(render_brief(edition, builtin_set()))).metadata
+    assert info is not None
+    assert info.get("/CreationDate") == "D:20261127"
+    assert info.get("/ModDate") == "D:20231114221320Z"
+
+
+def test_bookmarks_follow_the_headings(built: dict[str, Any]) -> None:
+    reader = PdfReader(built["full"]["path"])
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top[0] == TITLE
+    for title in ("Contents", "Executive summary", "(P) Strategic context",
+                  "Partners overview", "Collaborations", "Figures", "Recommendations",
+                  "Annex: Sources", "Handling instructions"):
+        assert title in top, (title, top)
+    nested = [item.title for group in reader.outline if isinstance(group, list)
+              for item in group if not isinstance(item, list)]
+    assert "(R) Joint border patrols" in nested
+
+
+def test_no_attachments_and_a_sound_pdf(built: dict[str, Any]) -> None:
+    path = built["full"]["path"]
+    listing = subprocess.run([require_tool("pdfdetach"), "-list", str(path)],
+                             check=True, capture_output=True, text=True).stdout
+    assert listing.strip().startswith("0 embedded files")
+    subprocess.run([require_tool("qpdf"), "--check", str(path)], check=True,
+                   capture_output=True)
+    assert "/EmbeddedFiles" not in str(PdfReader(path).trailer["/Root"].get("/Names", {}))
+
+
+def test_only_vendored_fonts_are_embedded(built: dict[str, Any]) -> None:
+    for name in ("full", "arabic"):
+        listing = subprocess.run([require_tool("pdffonts"), str(built[name]["path"])],
+                                 check=True, capture_output=True, text=True).stdout
+        fonts = [line.split()[0] for line in listing.splitlines()[2:]]
+        assert fonts and all(re.search(r"\+(Brief|Noto)-", font) for font in fonts), fonts
+
+
+def test_the_sample_renders_without_warnings(built: dict[str, Any]) -> None:
+    for name in ("full", "summary", "arabic"):
+        assert built[name]["warnings"] == []
+
+
+def test_the_same_edition_gives_the_same_bytes(built: dict[str, Any]) -> None:
+    first = built["full"]
+    again = render_brief(first["edition"], built["templates"])
+    assert again == first["pdf"]
+    assert brief_html(first["edition"], built["templates"]) == brief_html(
+        first["edition"], built["templates"])
+
+
+def test_the_same_bytes_in_another_process(built: dict[str, Any]) -> None:
+    """Build workers are other processes, with other hash seeds."""
+    content = built["full"]["edition"].content_root
+    script = (
+        "import sys; from tests.factories import sample_edition;"
+        "from generator.templates import TemplateSet, builtin_templates;"
+        "from generator.render.brief import render_brief;"
+        f"t = TemplateSet((str(builtin_templates() / 'brief'),), '/nonexistent/master.pptx',"
+        f" (), {str(built['root'])!r});"
+        f"sys.stdout.buffer.write(render_brief(sample_edition({content!r}), t))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                         env=env, cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out == built["full"]["pdf"]
+
+
+# ------------------------------------------------------------------------------ Arabic
+
+
+def test_an_arabic_brief_is_right_to_left_with_arabic_text(built: dict[str, Any]) -> None:
+    edition = built["arabic"]["edition"]
+    html = render_html(edition, built["templates"], for_print=True)
+    assert re.search(r'<html lang="ar" dir="rtl"', html)
+    text = "\n".join(built["arabic"]["pages"])
+    for label in ("الملخص التنفيذي", "الرسائل الرئيسية", "التوصيات", "تعليمات التداول"):
+        assert label in text
+    assert BANNER in text and "DIDC/2026/014" in text
+
+
+def test_the_html_lang_follows_the_audience(tmp_path: Path) -> None:
+    html = render_html(sample_edition(content_dir(tmp_path)), builtin_set(), for_print=True)
+    assert re.search(r'<html lang="en" dir="ltr"', html)
+
+
+# ---------------------------------------------------------------------- brief.html
+
+
+def test_brief_html_is_one_self_contained_page(tmp_path: Path) -> None:
+    content = content_dir(tmp_path)
+    (content / "images").mkdir()
+    (content / "images" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', encoding="utf-8")
+    edition = with_body(sample_edition(content), '![Map](images/map.svg "The border")')
+    page = brief_html(edition, builtin_set()).decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<link" not in page and "<script" not in page
+    assert not re.search(r"""(src|href)=["'](?!data:|#|https?:|mailto:)""", page)
+    css = re.sub(r"/\*.*?\*/", "", page, flags=re.DOTALL)
+    assert not re.search(r"url\((?![\"']?(data:|#))", css)
+    assert "data:font/woff;base64," in page and "data:image/svg+xml;base64," in page
+    assert len(page) < 1_000_000  # fonts cut down to the characters on the page
+    assert "<figcaption>The border</figcaption>" in page
+    assert "CONFIDENTIAL" in page and TITLE in page
+
+
+# ----------------------------------------------------------------- content is data
+
+
+def test_markup_and_template_syntax_in_content_are_shown_literally(tmp_path: Path) -> None:
+    hostile = "Beware <script>alert(1)</script> and {{ 7*7 }} and {% raw %}x"
+    edition = with_summary(sample_edition(content_dir(tmp_path), length="summary"), hostile)
+    text = "\n".join(pages_text(render_brief(edition, builtin_set())))
+    assert "<script>alert(1)</script>" in text
+    assert "{{ 7*7 }}" in text and "{% raw %}" in text
+    assert "49" not in text
+    page = brief_html(edition, builtin_set()).decode("utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_bad_theme_colour_never_reaches_the_css(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    audience = dataclasses.replace(edition.audience,
+                                   theme=Theme("red;}</style><script>x()</script>", "#abc"))
+    edition = dataclasses.replace(edition, audience=audience)
+    warnings: list[str] = []
+    page = brief_html(edition, builtin_set(), warnings=warnings).decode("utf-8")
+    assert "<script>" not in page and "--primary: #0b3d2e;" in page
+    assert "--accent: #abc;" in page
+    assert any("theme.primary" in w for w in warnings)
+
+
+# ------------------------------------------------------------ what the fetcher refuses
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[object]]]:
+    """A TCP port on 127.0.0.1 that records every connection made to it."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.1)
+    connections: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, address = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            connections.append(address)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], connections
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+def assert_refused(error: pytest.ExceptionInfo[RenderError], url: str) -> None:
+    assert any(url in d.message and "refused" in d.message for d in error.value.diagnostics), \
+        error.value.diagnostics
+
+
+@pytest.mark.parametrize("render", [render_brief, brief_html])
+def test_an_image_outside_content_is_refused(tmp_path: Path, render: Any) -> None:
+    edition = with_body(sample_edition(content_dir(tmp_path)), "![x](../../etc/passwd)")
+    with pytest.raises(RenderError) as error:
+        render(edition, builtin_set())
+    assert_refused(error, "/etc/passwd")
+
+
+@pytest.mark.parametrize("render", [render_brief, brief_html])
+def test_a_network_image_is_refused_without_connecting(
+        tmp_path: Path, listener: tuple[int, list[object]], render: Any) -> None:
+    port, connections = listener
+    url = f"http://127.0.0.1:{port}/x.png"
+    edition = with_body(sample_edition(content_dir(tmp_path)), f"![x]({url})")
+    with pytest.raises(RenderError) as error:
+        render(edition, builtin_set())
+    assert_refused(error, url)
+    assert connections == []
+
+
+def test_a_symlink_inside_content_pointing_outside_is_refused(tmp_path: Path) -> None:
+    content = content_dir(tmp_path)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG not really")
+    (content / "images").mkdir()
+    (content / "images" / "innocent.png").symlink_to(secret)
+    edition = with_body(sample_edition(content), "![x](images/innocent.png)")
+    with pytest.raises(RenderError) as error:
+        render_brief(edition, builtin_set())
+    assert_refused(error, "innocent.png")
+
+
+def test_a_logo_outside_content_is_refused(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path))
+    audience = dataclasses.replace(edition.audience, theme=Theme(logo="/etc/passwd"))
+    with pytest.raises(RenderError) as error:
+        render_brief(dataclasses.replace(edition, audience=audience), builtin_set())
+    assert_refused(error, "file:///etc/passwd")
+
+
+def test_a_template_may_not_read_files_outside_either(tmp_path: Path) -> None:
+    override = tmp_path / "templates" / "audiences" / "minister" / "brief"
+    (override / "partials").mkdir(parents=True)
+    (override / "partials" / "cover.html.j2").write_text(
+        '<img src="file:///etc/passwd" alt="">', encoding="utf-8")
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    with pytest.raises(RenderError) as error:
+        render_brief(edition, builtin_set(tmp_path, override))
+    assert_refused(error, "file:///etc/passwd")
+
+
+def test_the_fetcher_serves_only_files_inside_its_roots(tmp_path: Path) -> None:
+    content = content_dir(tmp_path)
+    (content / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>",
+                                      encoding="utf-8")
+    (content / "link.svg").symlink_to(tmp_path / "outside.svg")
+    (tmp_path / "outside.svg").write_text("<svg/>", encoding="utf-8")
+    fetcher = BriefURLFetcher([content])
+    response = fetcher.fetch((content / "logo.svg").as_uri())
+    assert response.content_type == "image/svg+xml"
+    assert response.read().startswith(b"<svg")
+    for url in ("file:///etc/passwd", (content / "link.svg").as_uri(),
+                (content / ".." / "outside.svg").as_uri(), "http://127.0.0.1:9/x.png",
+                "https://example.org/x.png", "ftp://example.org/x", "file://host/etc/passwd",
+                "//example.org/x.png", "javascript:alert(1)"):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 9
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_a_missing_image_inside_content_is_a_warning(tmp_path: Path) -> None:
+    edition = with_body(sample_edition(content_dir(tmp_path), length="summary"),
+                        "![x](images/missing.png)")
+    warnings: list[str] = []
+    pdf = render_brief(edition, builtin_set(), warnings=warnings)
+    assert pdf.startswith(b"%PDF")
+    assert any("missing.png" in w for w in warnings), warnings
+
+
+# ---------------------------------------------------------------------- templates
+
+
+def test_an_audience_override_shadows_one_partial(tmp_path: Path) -> None:
+    override = tmp_path / "templates" / "audiences" / "minister" / "brief"
+    (override / "partials").mkdir(parents=True)
+    (override / "partials" / "cover.html.j2").write_text(
+        '<section class="cover"><h1>{{ edition.title }} for {{ audience.title }}'
+        ' ({{ variables.office }})</h1></section>', encoding="utf-8")
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    html = render_html(edition, builtin_set(tmp_path, override))
+    assert f"{TITLE} for Minister of Defence (Private Office)" in html
+    assert "Executive summary" in html  # everything else from the built-in templates
+
+
+def test_an_audience_may_override_a_block(tmp_path: Path) -> None:
+    override = tmp_path / "brief"
+    override.mkdir()
+    # Extending the built-in base by its absolute folder is not possible: an override of
+    # base.html.j2 is a full copy; here a copy with one block changed.
+    base = (Path(BUILTIN) / "base.html.j2").read_text(encoding="utf-8")
+    base = base.replace('{% block summary %}{% include "partials/summary.html.j2" %}'
+                        '{% endblock %}', "{% block summary %}<p>SHORT</p>{% endblock %}")
+    (override / "base.html.j2").write_text(base, encoding="utf-8")
+    html = render_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override))
+    assert "<p>SHORT</p>" in html and "Executive summary" in html  # the contents entry
+
+
+@pytest.mark.parametrize(("source", "line", "words"), [
+    ("<p>\n{{ edition.nope }}</p>", 2, "nope"),
+    ("<p>\n\n{% if %}</p>", 3, ""),
+    ("{{ ''.__class__.__mro__ }}", 1, ""),
+    ("{% include 'partials/absent.html.j2' %}", 1, "absent.html.j2"),
+])
+def test_a_broken_template_is_reported_with_its_file_and_line(
+        tmp_path: Path, source: str, line: int, words: str) -> None:
+    override = tmp_path / "templates" / "audiences" / "minister" / "brief"
+    (override / "partials").mkdir(parents=True)
+    (override / "partials" / "cover.html.j2").write_text(source, encoding="utf-8")
+    with pytest.raises(TemplateError) as error:
+        render_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override))
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.file == "templates/audiences/minister/brief/partials/cover.html.j2"
+    assert diagnostic.line == line
+    assert words in diagnostic.message
+
+
+def test_content_can_not_reach_python_through_the_sandbox(tmp_path: Path) -> None:
+    """Even a template (code, not content) runs sandboxed: no attribute walks."""
+    override = tmp_path / "brief"
+    (override / "partials").mkdir(parents=True)
+    (override / "partials" / "cover.html.j2").write_text(
+        "{{ edition.label.__globals__ }}", encoding="utf-8")
+    with pytest.raises(TemplateError):
+        render_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override))
+
+
+def test_css_urls_resolve_along_the_template_search_path(tmp_path: Path) -> None:
+    override = tmp_path / "brief"
+    override.mkdir()
+    (override / "brief.css").write_text(
+        "@font-face { font-family: X; src: url(fonts/NotoSans-Regular.ttf); }\n"
+        "body { background: url(../../../../etc/passwd); }\n", encoding="utf-8")
+    warnings: list[str] = []
+    page = brief_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override),
+                      warnings=warnings).decode("utf-8")
+    assert "data:font/woff;base64," in page  # found in the built-in fonts/
+    assert "passwd" not in page.split("</style>")[0].split("<style>")[1]
+    assert any("etc/passwd" in w for w in warnings)
+
+
+def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    html = render_html(edition, builtin_set(), for_print=True)
+    assert "Joint exercises per year" in html
+    monkeypatch.setattr(brief, "_chart_svg", lambda *args, **kwargs: "")
+    text = "\n".join(pages_text(render_brief(edition, builtin_set())))
+    assert "Joint exercises per year" in text and "NRV" in text and "ALT" in text

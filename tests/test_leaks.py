@@ -1,0 +1,185 @@
+"""End to end: canaries in every kind of field at every level; build every audience in
+every format; extract everything a reader or a tool could see; no withheld canary may
+appear, and every canary the Edition holds must appear somewhere in the audience's files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from generator.build import build
+from generator.content import load_project
+from generator.tailor import tailor
+
+from .conftest import require_tool
+
+COMBOS = [("PUBLIC", None), ("RESTRICTED", None), ("RESTRICTED", "NRV"), ("CONFIDENTIAL", "ALL"),
+          ("CONFIDENTIAL", "ALT"), ("SECRET", None), ("SECRET", "NRV")]
+AUDIENCES = {
+    "minister": "clearance: SECRET\n",
+    "committee": "clearance: CONFIDENTIAL\n",
+    "norvia": "clearance: RESTRICTED\ncountry: NRV\n",
+    "altmark": "clearance: CONFIDENTIAL\ncountry: ALT\n",
+    "press": "clearance: PUBLIC\n",
+}
+
+
+def _marks(i: int, indent: str) -> str:
+    level, rel = COMBOS[i % len(COMBOS)]
+    text = f"\n{indent}marking: {level}"
+    return text + (f"\n{indent}releasable_to: [{rel}]" if rel else "")
+
+
+def canary(kind: str, i: int) -> str:
+    return f"Qx{kind}{i}z"
+
+
+def write_canary_project(root: Path) -> None:
+    files: dict[str, str] = {}
+    km = "".join(f"  - text: {canary('km', i)}{_marks(i, '    ')}\n" for i in range(7))
+    rc = "".join(f"  - text: {canary('rc', i)}{_marks(i + 3, '    ')}\n" for i in range(7))
+    charts = "".join(
+        f"  - id: c{i}\n    title: {canary('ch', i)}\n    data: data/d.csv\n"
+        f"    description: {canary('cd', i)}{_marks(i, '    ')}\n" for i in range(7))
+    files["content/briefing.yaml"] = (
+        "title: Canary brief\nissuer: Directorate\nreference: REF/1\ndate: 2026-11-27\n"
+        "home: {code: HOM, name: Home}\nclassification: {levels: [PUBLIC, RESTRICTED, "
+        "CONFIDENTIAL, SECRET]}\nsummary: Summary.\n"
+        f"key_messages:\n{km}recommendations:\n{rc}contact: Desk\ncharts:\n{charts}")
+    files["content/data/d.csv"] = "year,NRV,ALT,SEC\n2023,1,2,3\n2024,2,3,4\n"
+    files["content/partners.yaml"] = (
+        "- code: NRV\n  name: Norvia\n- code: ALT\n  name: Altmark\n  kind: alliance\n"
+        f"- code: SEC\n  name: {canary('pn', 0)}\n  region: {canary('pr', 0)}\n"
+        "  marking: SECRET\n")
+    for i in range(7):
+        benefits = "".join(f"  - category: security\n    text: {canary(f'b{i}x', j)}"
+                           f"{_marks(j, '    ')}\n" for j in range(7))
+        metrics = "".join(f"  - label: {canary(f'm{i}x', j)}\n    values: {{2024: 5}}"
+                          f"{_marks(j + 2, '    ')}\n" for j in range(3))
+        files[f"content/collaborations/c{i}.yaml"] = (
+            f"title: {canary('ct', i)}\nkind: other\npartners: [NRV, ALT]\n"
+            f"summary: {canary('cs', i)}\nnotes: {canary('cn', i)}\n"
+            f"sources: [{canary('so', i)}]{_marks(i, '')}\nbenefits:\n{benefits}"
+            f"metrics:\n{metrics}")
+        points = "".join(f"  - text: {canary(f'k{i}x', j)}{_marks(j, '    ')}\n"
+                         for j in range(7))
+        blocks = "".join(
+            f"\n::: marking={COMBOS[j][0]}"
+            + (f" releasable_to={COMBOS[j][1]}" if COMBOS[j][1] else "")
+            + f"\n{canary(f'f{i}x', j)}\n:::\n" for j in range(7))
+        files[f"content/sections/{i:02d}-s.md"] = (
+            f"---\ntitle: {canary('st', i)}{_marks(i, '')}\nlength: full\nkey_points:\n{points}"
+            f"notes: {canary('sn', i)}\n---\n{canary('sb', i)}\n{blocks}")
+    for name, profile in AUDIENCES.items():
+        files[f"templates/audiences/{name}.yaml"] = f"title: {name}\nlength: full\n{profile}"
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\u00ad\u200b-]+", "", text)
+
+
+def pdf_surface(path: Path) -> str:
+    """Everything a reader or tool can get from a PDF: text, metadata, outline, links,
+    attachments' names, and pdftotext's own extraction."""
+    reader = PdfReader(path)
+    parts = [page.extract_text() or "" for page in reader.pages]
+    parts += [str(v) for v in (reader.metadata or {}).values()]
+    if reader.xmp_metadata is not None:
+        parts.append(reader.xmp_metadata.stream.get_data().decode("utf-8", "replace"))
+
+    def outline(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                outline(item)
+            else:
+                parts.append(str(item.title))
+
+    outline(reader.outline)
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                parts.append(str(action["/URI"]))
+    parts += list(reader.attachments)
+    parts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                text=True, check=True).stdout)
+    return "\n".join(parts)
+
+
+def pptx_surface(path: Path) -> str:
+    """Every part of the deck, raw: slides, notes, layouts, masters, properties."""
+    with zipfile.ZipFile(path) as archive:
+        return "\n".join(archive.read(name).decode("utf-8", "replace")
+                         for name in archive.namelist())
+
+
+@pytest.fixture(scope="module")
+def canary_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("pdftotext")
+    root = tmp_path_factory.mktemp("canary")
+    write_canary_project(root)
+    build(root, jobs=2)
+    return root
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_no_withheld_canary_anywhere_and_every_visible_one_somewhere(
+        canary_build: Path, audience: str) -> None:
+    project = load_project(canary_build)
+    edition = tailor(project, audience).edition
+    blob = json.dumps(dataclasses.asdict(edition), ensure_ascii=False)
+    all_canaries = set(re.findall(r"Qx[a-z0-9]+z", "\n".join(
+        p.read_text("utf-8") for p in (canary_build / "content").rglob("*.*")
+        if p.suffix in (".yaml", ".md"))))
+    visible = {c for c in all_canaries if c in blob}
+    withheld = all_canaries - visible
+    assert visible
+    assert bool(withheld) == (audience != "minister")  # all but the minister lose something
+
+    out = canary_build / "output" / audience
+    surfaces = {
+        "brief.pdf": _squash(pdf_surface(out / "brief.pdf")),
+        "deck.pptx": _squash(pptx_surface(out / "deck.pptx")),
+        "brief.html": _squash((out / "brief.html").read_text("utf-8")),
+    }
+    names = "\n".join(p.name for p in out.rglob("*"))
+    for name, surface in surfaces.items():
+        leaked = sorted(c for c in withheld if c in surface or c in names)
+        assert not leaked, f"{audience}/{name} leaks {leaked}"
+    everything = "".join(surfaces.values())
+    missing = sorted(c for c in visible if c not in everything)
+    assert not missing, f"{audience}: visible canaries missing from every output: {missing}"
+
+
+def test_review_sheets_are_outside_audience_folders(canary_build: Path) -> None:
+    out = canary_build / "output"
+    for audience in AUDIENCES:
+        sheet = out / "_review" / f"{audience}.md"
+        assert sheet.is_file()
+        assert not list((out / audience).glob("*.md"))
+    assert "Qxkm5z" in (out / "_review" / "press.md").read_text("utf-8")  # withheld, listed
+
+
+def test_banner_matches_highest_included_marking(canary_build: Path) -> None:
+    project = load_project(canary_build)
+    banners = {a: tailor(project, a).edition.banner for a in AUDIENCES}
+    assert banners == {"minister": "SECRET", "committee": "CONFIDENTIAL",
+                       "norvia": "RESTRICTED // REL TO HOM, NRV",
+                       "altmark": "CONFIDENTIAL // REL TO HOM, ALT", "press": "PUBLIC"}
+    for audience, banner in banners.items():
+        pages = PdfReader(canary_build / "output" / audience / "brief.pdf").pages
+        for number, page in enumerate(pages, 1):
+            # top and bottom of every page
+            assert (page.extract_text() or "").count(banner) >= 2, (audience, number)
