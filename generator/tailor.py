@@ -223,7 +223,7 @@ class Tailor:
                 metrics.append(ed.Metric(
                     self.text(metric.label, c, ("metrics", i, "label")),
                     self.text(metric.unit, c, ("metrics", i, "unit")),
-                    tuple(metric.values.items()), self.mark(mv)))
+                    _periods_in_order(metric.values), self.mark(mv)))
             kept.append(ed.Collaboration(
                 id=cid, title=self.text(cm.title, c, ("title",)), kind=cm.kind,
                 partners=partners, status=cm.status, mark=self.mark(v),
@@ -311,7 +311,7 @@ class Tailor:
         kept = []
         briefing = self.project.briefing
         for data in self.project.charts:
-            spec = data.entry.model.charts[data.path[1]]
+            spec = data.spec
             label = self.default_text(spec.title)
             v = self.own(spec.marking, spec.releasable_to)
             reason = self.refusal(v)
@@ -404,6 +404,14 @@ class Tailor:
         )
         return ed.Tailored(edition, tuple(self.withheld),
                            tuple(sorted(self.warnings.values())))
+
+
+def _periods_in_order(values: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """Years in numeric order (a metric may list them in any order); other periods
+    (``Q1``, ``H2 2025``) as written."""
+    items = tuple(values.items())
+    return tuple(sorted(items, key=lambda kv: int(kv[0]))) if all(
+        k.isdigit() for k in values) else items
 
 
 def _field(path: tuple[Any, ...]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from generator.edition import Edition, Mark, Theme
 from generator.errors import RenderError, TemplateError
@@ -232,9 +233,10 @@ def test_pdf_metadata_comes_from_the_edition(built: dict[str, Any]) -> None:
     assert info.get("/CreationDate") == "D:20261127"
     assert set(info) <= {"/Title", "/Author", "/Subject", "/Keywords", "/Creator",
                          "/Producer", "/CreationDate", "/ModDate"}
-    root = reader.trailer["/Root"]
+    root = reader.root_object
     assert root["/Lang"] == "en"
-    assert root["/MarkInfo"]["/Marked"]  # tagged for accessibility
+    mark_info = root["/MarkInfo"].get_object()
+    assert isinstance(mark_info, DictionaryObject) and mark_info["/Marked"]  # tagged PDF
 
 
 def test_pdf_dates_follow_source_date_epoch(tmp_path: Path) -> None:
@@ -266,7 +268,7 @@ def test_no_attachments_and_a_sound_pdf(built: dict[str, Any]) -> None:
     assert listing.strip().startswith("0 embedded files")
     subprocess.run([require_tool("qpdf"), "--check", str(path)], check=True,
                    capture_output=True)
-    assert "/EmbeddedFiles" not in str(PdfReader(path).trailer["/Root"].get("/Names", {}))
+    assert "/EmbeddedFiles" not in str(PdfReader(path).root_object.get("/Names", {}))
 
 
 def test_only_vendored_fonts_are_embedded(built: dict[str, Any]) -> None:
@@ -570,3 +572,36 @@ def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
     monkeypatch.setattr(brief, "_chart_svg", lambda *args, **kwargs: "")
     text = "\n".join(pages_text(render_brief(edition, builtin_set())))
     assert "Joint exercises per year" in text and "NRV" in text and "ALT" in text
+
+
+def test_a_content_svg_may_not_pull_in_files_from_outside(tmp_path: Path) -> None:
+    content = content_dir(tmp_path)
+    (content / "images").mkdir()
+    (content / "images" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        ' width="10" height="10"><image xlink:href="file:///etc/hostname" width="10"'
+        ' height="10"/></svg>', encoding="utf-8")
+    edition = with_body(sample_edition(content, length="summary"), "![map](images/map.svg)")
+    with pytest.raises(RenderError) as error:
+        render_brief(edition, builtin_set())
+    assert_refused(error, "file:///etc/hostname")
+
+
+def test_a_marked_block_carries_its_portion_mark_on_its_first_line(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    section = edition.sections[0]
+    body = (section.body[0], dataclasses.replace(section.body[1], markdown="- first\n- second"))
+    edition = dataclasses.replace(edition, sections=(dataclasses.replace(section, body=body),))
+    html = render_html(edition, builtin_set(), for_print=True)
+    assert re.search(r'<ul>\s*<li><bdi class="pm" dir="ltr">\(C\)</bdi> first', html)
+    assert "(C) first" in "\n".join(pages_text(render_brief(edition, builtin_set())))
+
+
+def test_a_missing_tool_fails_on_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        require_tool("pdftotext")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_tool("pdftotext")

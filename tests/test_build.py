@@ -106,3 +106,33 @@ def test_writer_refuses_paths_outside_out(project: Path, tmp_path: Path) -> None
 
     with pytest.raises(RenderError):
         _safe_target(tmp_path / "out", "../escape.pdf")
+
+
+def test_no_op_rebuild_imports_no_renderer(project: Path) -> None:
+    import subprocess
+    import sys
+
+    build(project, jobs=1)
+    code = ("import sys; from generator.build import build; r = build(%r, jobs=1); "
+            "print(len(r.built), [m for m in ('weasyprint', 'pptx', 'matplotlib') "
+            "if m in sys.modules])") % str(project)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split("\n")[0] == "0 []"
+
+
+def test_audience_override_template_is_used_and_a_bad_one_is_a_file_line_error(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    css = project / "templates/audiences/alt/brief/brief.css"
+    css.parent.mkdir(parents=True)
+    builtin = Path(__file__).resolve().parent.parent / "generator/templates/brief/brief.css"
+    css.write_text(builtin.read_text("utf-8") + "\n/* alt-override-marker */\n", "utf-8")
+    build(project, jobs=1)
+    assert "alt-override-marker" in (project / "output/alt/brief.html").read_text("utf-8")
+    assert "alt-override-marker" not in (project / "output/norvia/brief.html").read_text("utf-8")
+    bad = project / "templates/audiences/alt/brief/base.html.j2"
+    bad.write_text("{% extends 'base.html.j2' %}\n{% block cover %}{% if %}{% endblock %}\n",
+                   "utf-8")
+    assert main(["check", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "templates/audiences/alt/brief/base.html.j2:2: error: template syntax error" in err

@@ -87,10 +87,16 @@ class Section:
 
 @dataclass
 class ChartData:
-    entry: Entry[m.ChartSpec]  # node/path point into briefing.yaml
-    path: tuple[Any, ...]
+    """A chart of briefing.yaml (at ``path``) with the columns of its CSV file."""
+
+    entry: Entry[m.Briefing]
+    path: tuple[Any, ...]  # ("charts", index)
     categories: list[str]
     columns: dict[str, list[float]]
+
+    @property
+    def spec(self) -> m.ChartSpec:
+        return self.entry.model.charts[self.path[1]]
 
 
 @dataclass
@@ -441,8 +447,9 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
     if loaded is None:
         return None
     node, source = loaded
-    cls = m.SectionTranslationFront if translation else m.SectionFront
-    entry = _validate(cls, node, source, col)  # type: ignore[arg-type]
+    cls: type[m.SectionFront] | type[m.SectionTranslationFront] = (
+        m.SectionTranslationFront if translation else m.SectionFront)
+    entry: Entry[Any] | None = _validate(cls, node, source, col)
     parts, problems = _parse_blocks(body, rel, body_line)
     col.extend(problems)
     for part in parts:
@@ -594,9 +601,9 @@ def load_project(root: Path | str) -> Project:
     for path in _yaml_files(content / "collaborations"):
         loaded = _read_yaml(path, col)
         if loaded:
-            entry = _validate(m.Collaboration, *loaded, col)
-            if entry:
-                collaborations.append((entry.model.id or path.stem, entry))
+            collab = _validate(m.Collaboration, *loaded, col)
+            if collab:
+                collaborations.append((collab.model.id or path.stem, collab))
 
     # sections and their translations
     sections: list[Section] = []
@@ -635,9 +642,9 @@ def load_project(root: Path | str) -> Project:
             continue
         loaded = _read_yaml(path, col)
         if loaded:
-            entry = _validate(m.Audience, *loaded, col)
-            if entry:
-                audiences[path.stem] = entry
+            audience = _validate(m.Audience, *loaded, col)
+            if audience:
+                audiences[path.stem] = audience
 
     # layouts.yaml (project-wide and per audience)
     layouts: dict[str, dict[str, str]] = {}

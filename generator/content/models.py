@@ -250,7 +250,7 @@ class Audience(Strict):
     exclude_tags: list[str] = []
     partners: list[Code] = []
     portion_marks: StrictBool = True
-    theme: Theme = Theme()
+    theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
 
 

@@ -46,6 +46,7 @@ from generator import __version__
 from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
+from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
 from generator.templates import TemplateSet
 
@@ -427,6 +428,8 @@ class _Job:
                 url = path2url(str(found))
             try:
                 if not self.embed:
+                    if url[:5].lower() != "data:":
+                        self.fetcher.allowed_path(url)  # refuse now, not halfway through
                     shown = url
                 elif url.lower().endswith((".ttf", ".otf")):
                     font = self.fetcher.allowed_path(url)
@@ -517,16 +520,8 @@ def _subset_font(path: Path, mtime_ns: int, size: int, chars: frozenset[str]) ->
 
 
 def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
-    """The chart as SVG from :mod:`generator.render.charts`, or ``""`` while it is absent."""
-    try:
-        from generator.render.charts import render_svg  # type: ignore[attr-defined]
-    except ModuleNotFoundError as missing:
-        if missing.name != "generator.render.charts":
-            raise
-        return ""
-    except ImportError:  # charts.py exists but has no render_svg yet
-        return ""
-    return str(render_svg(chart, theme, rtl=rtl, language=language))
+    """The chart as an ``<svg>`` element (:func:`generator.render.charts.render_svg`)."""
+    return render_svg(chart, theme, rtl=rtl, language=language)
 
 
 # --------------------------------------------------------------------------------------
@@ -611,8 +606,12 @@ def benefits_by_category(collab: Collaboration) -> list[tuple[str, list[Benefit]
 
 
 def metric_periods(metrics: Sequence[Metric]) -> list[str]:
-    """Every period of ``metrics``, in order of first appearance (a table's columns)."""
-    return list(dict.fromkeys(period for m in metrics for period, _ in m.values))
+    """Every period of ``metrics``, as a table's columns: years in numeric order when all
+    periods are numbers (metrics may list different years), else in order of appearance."""
+    periods = list(dict.fromkeys(period for m in metrics for period, _ in m.values))
+    if all(p.isdigit() for p in periods):
+        periods.sort(key=int)
+    return periods
 
 
 def metric_value(metric: Metric, period: str) -> float | None:
@@ -668,10 +667,11 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         file, line = error.filename, error.lineno or 0
     else:
-        roots = [str(Path(d).resolve()) for d in templates.brief_dirs]
+        # Jinja rewrites tracebacks so that template frames name the template file.
+        roots = [Path(d).resolve() for d in templates.brief_dirs]
         for frame in traceback.extract_tb(error.__traceback__):
-            resolved = str(Path(frame.filename).resolve())
-            if frame.filename.endswith(".j2") and any(resolved.startswith(r) for r in roots):
+            resolved = Path(frame.filename).resolve()
+            if frame.filename.endswith(".j2") and any(resolved.is_relative_to(r) for r in roots):
                 file, line = frame.filename, frame.lineno or 0
     if isinstance(error, jinja2.TemplateNotFound):
         message = f"template not found: {error.name}"

@@ -167,6 +167,7 @@ def check_master(templates: TemplateSet) -> list[Diagnostic]:
                            "save it again from PowerPoint or LibreOffice as .pptx")]
     names = _layouts_by_name(prs)
     problems: list[Diagnostic] = []
+    checked: set[str] = set()  # layouts whose placeholders and text were checked
     for kind in SLIDE_KINDS:
         candidates = templates.layout_candidates(kind)
         name = next((c for c in candidates if c in names), None)
@@ -179,19 +180,22 @@ def check_master(templates: TemplateSet) -> list[Diagnostic]:
                 "or name one in templates/deck/layouts.yaml"))
             continue
         layout = names[name]
-        if not any(_ph_type(ph) in TITLE_TYPES for ph in layout.placeholders):
-            problems.append(Diagnostic(
-                where, 0, 0, "error", f"layout {name!r} has no title placeholder",
-                f"{kind.replace('_', ' ')} slides put their title there; add one"))
         bodies = [ph for ph in layout.placeholders if _ph_type(ph) in BODY_TYPES]
         needed = REQUIRED_BODIES.get(kind, 0)
         if len(bodies) < needed:
-            what = "a body placeholder" if needed == 1 else f"{needed} body placeholders"
             problems.append(Diagnostic(
-                where, 0, 0, "error", f"layout {name!r} has no {what.removeprefix('a ')}"
-                if needed == 1 else f"layout {name!r} needs {what}, it has {len(bodies)}",
+                where, 0, 0, "error",
+                f"layout {name!r} has no body placeholder" if needed == 1 else
+                f"layout {name!r} needs {needed} body placeholders, it has {len(bodies)}",
                 f"{kind.replace('_', ' ')} slides put their text there; add "
                 f"{'one' if needed == 1 else 'them'}"))
+        if name in checked:
+            continue
+        checked.add(name)
+        if not any(_ph_type(ph) in TITLE_TYPES for ph in layout.placeholders):
+            problems.append(Diagnostic(where, 0, 0, "error",
+                                       f"layout {name!r} has no title placeholder",
+                                       "every slide puts its title there; add one"))
         for shape in layout.shapes:
             if not shape.is_placeholder and shape.has_text_frame and shape.text_frame.text:
                 problems.append(Diagnostic(
@@ -199,7 +203,7 @@ def check_master(templates: TemplateSet) -> list[Diagnostic]:
                     f"layout {name!r} has text of its own ({shape.text_frame.text[:40]!r}) "
                     "that every slide built from it will show",
                     "markings and titles come from the content; remove it from the layout"))
-    return problems
+    return list(dict.fromkeys(problems))  # a layout serving several kinds: said once
 
 
 def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
@@ -350,6 +354,9 @@ def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = Fals
 # --------------------------------------------------------------------------- fitting
 
 Box = Callable[[int], tuple[float, float]]  # page number -> (width, height) in points
+# Slides of text, planned: (layout, type size, paragraphs per slide).
+_Pages = tuple[Any, float, list[list["Para"]]]
+_Plan = tuple[str, str, _Pages]  # (title, speaker notes, pages)
 
 
 def _indent(para: Para) -> float:
@@ -613,48 +620,56 @@ class _DeckBuilder:
         self.markings()
 
     def summary_body(self) -> None:
-        """Key messages, sections, charts and recommendations within the slide budget."""
+        """Key messages, sections, charts and recommendations within the slide budget:
+        a slide per section while they fit, else sections share slides under their own
+        headings; charts one per slide, else two or four to a slide."""
         e = self.edition
         lead = _md_paras(e.summary, scale=0.8) if e.summary else []
         fixed = 2 + (1 if e.key_messages or lead else 0) + (1 if e.recommendations else 0)
         budget = max(SUMMARY_MAX_SLIDES - fixed, 0)
         charts = list(e.charts)
-        sections = list(e.sections)
-        per_slide = 1
-        if charts:
-            room = budget - (1 if sections else 0)
-            per_slide = next((n for n in (1, 2, 4) if math.ceil(len(charts) / n) <= room), 4)
-        chart_slides = math.ceil(len(charts) / per_slide) if charts else 0
-        section_budget = max(budget - chart_slides, 1)
+        # Within budget first, then fewest slides; a slide per section beats a slide
+        # per chart; then the fewest charts to a slide.
+        best: tuple[tuple[bool, int, bool], int, list[_Plan]] | None = None
+        for per_slide in ((1, 2, 4) if charts else (1,)):
+            chart_slides = math.ceil(len(charts) / per_slide)
+            plans = self._summary_sections(max(budget - chart_slides, 1))
+            total = chart_slides + sum(len(plan[2][2]) for plan in plans)
+            shared = len(plans) < len(e.sections)
+            key = (total > budget, total if total > budget else 0, shared)
+            if best is None or key < best[0]:
+                best = (key, per_slide, plans)
+        assert best is not None
+        _, per_slide, plans = best
 
         if e.key_messages or lead:
-            self.key_messages_slide(lead)
-        if sections:
-            if len(sections) <= section_budget:
-                plans = [self._section_pages(s, max_pages=1) for s in sections]
-                if sum(len(p[2]) for p in plans) <= section_budget:
-                    for section, plan in zip(sections, plans, strict=True):
-                        self._emit_text("bullets", plan, self._section_title(section),
-                                        notes=self._notes([(section.notes, section.mark)]))
-                    sections = []
-            if sections:
-                paras: list[Para] = []
-                for section in sections:
-                    paras.append(_heading(self._section_title(section)))
-                    for item in section.key_points:
-                        paras += _item_paras(item)
-                layout = self.layouts["bullets"]
-                box = self._body_box(layout, 0)
-                size, pages = self.body_fit.fit(paras, box, BODY_SIZES,
-                                                max_pages=section_budget,
-                                                fallback=BODY_SIZES[-1])
-                notes = self._notes([(s.notes, s.mark, self._section_title(s))
-                                     for s in sections])
-                self._emit_text("bullets", (layout, size, pages), e.label("sections"),
-                                notes=notes)
+            self.key_messages_slide(lead, fallback=KEY_SIZES[-1])
+        for title, notes, plan in plans:
+            self._emit_text("bullets", plan, title, notes=notes)
         for start in range(0, len(charts), per_slide):
             self.chart_slides(charts[start:start + per_slide])
         self.recommendations_slide()
+
+    def _summary_sections(self, budget: int) -> list[_Plan]:
+        """The sections' slides within ``budget``: one each, or all sharing slides."""
+        sections = self.edition.sections
+        if not sections:
+            return []
+        if len(sections) <= budget:
+            plans = [(self._section_title(s), self._notes([(s.notes, s.mark)]),
+                      self._section_pages(s, max_pages=1)) for s in sections]
+            if sum(len(plan[2][2]) for plan in plans) <= budget:
+                return plans
+        paras: list[Para] = []
+        for section in sections:
+            paras.append(_heading(self._section_title(section)))
+            for item in section.key_points:
+                paras += _item_paras(item)
+        layout = self.layouts["bullets"]
+        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
+                                        max_pages=budget, fallback=BODY_SIZES[-1])
+        notes = self._notes([(s.notes, s.mark, self._section_title(s)) for s in sections])
+        return [(self.edition.label("sections"), notes, (layout, size, pages))]
 
     # ----------------------------------------------------------------- slides
 
@@ -673,16 +688,15 @@ class _DeckBuilder:
             meta.append(f"{e.label('reference')}: {e.reference}")
         if e.issuer:
             meta.append(e.issuer)
-        for i, line in enumerate(meta):
-            para = _plain(line, scale=0.75)
-            paras.append(para if i or not paras else replace(para, gap=True))
+        paras += [_plain(line, scale=0.75) for line in meta]
         body = self.body_placeholders(slide)
         rect, shape = self._text_target(slide, body[0] if body else None, "title")
-        width_height = rect.text_box()
-        size, pages = self.body_fit.fit(paras, lambda _: width_height, COVER_TEXT_SIZES)
-        # The cover has one slide: at the minimum size what is left continues below.
-        self.write(shape, pages[0] if len(pages) == 1 else [p for pg in pages for p in pg],
-                   size, anchor=MSO_ANCHOR.TOP, kind="title")
+        size, pages = self.body_fit.fit(paras, _fixed_box(*rect.text_box()), COVER_TEXT_SIZES,
+                                        fallback=COVER_TEXT_SIZES[-1])
+        if len(pages) > 1:  # the cover is one slide: its text box grows down instead
+            rect = Rect(rect.left, rect.top, rect.width, self.height - BAND - rect.top)
+            _place(shape, rect)
+        self.write(shape, paras, size, anchor=MSO_ANCHOR.TOP, kind="title")
         self.drop_unused(slide, keep=(shape, title_ph))
 
     def agenda_slide(self) -> None:
@@ -705,16 +719,19 @@ class _DeckBuilder:
             entries.append(e.label("recommendations"))
         if e.audience.length == "full" and any(c.sources for c in e.collaborations):
             entries.append(e.label("sources"))
+        if len(entries) < 2:  # an agenda of one item is no agenda
+            return
         paras = [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
         self.text_slides("agenda", e.label("agenda"), paras, LEAD_SIZES)
 
-    def key_messages_slide(self, lead: list[Para]) -> None:
+    def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
         e = self.edition
         paras = list(lead)
         for item in e.key_messages:
             paras += _item_paras(item)
         if paras:
-            self.text_slides("key_message", e.label("key_messages"), paras, KEY_SIZES)
+            self.text_slides("key_message", e.label("key_messages"), paras, KEY_SIZES,
+                             fallback=fallback)
 
     def recommendations_slide(self) -> None:
         e = self.edition
@@ -737,13 +754,19 @@ class _DeckBuilder:
         self._emit_text("bullets", self._section_pages(section, max_pages=1), title,
                         notes=notes)
 
-    def _section_pages(self, section: Section, *, max_pages: int,
-                       ) -> tuple[Any, float, list[list[Para]]]:
+    def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
         paras = [p for item in section.key_points for p in _item_paras(item)]
         layout = self.layouts["bullets"]
         size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
                                         max_pages=max_pages)
         return layout, size, pages
+
+    def _term(self, group: str, value: str) -> str:
+        """A vocabulary word in the audience's language (``kind.border-security`` ->
+        "Border security"), or the value itself when the catalog has no entry."""
+        key = f"{group}.{value}"
+        text = self.edition.label(key)
+        return value if text == key else text
 
     def _section_title(self, section: Section) -> str:
         return _with_portion(_inline_text(section.title), section.mark)
@@ -751,10 +774,7 @@ class _DeckBuilder:
     def collaboration_slides(self, collab: Collaboration) -> None:
         e = self.edition
         title = _with_portion(_inline_text(collab.title), collab.mark)
-        facts = [e.label(f"kind.{collab.kind}") if f"kind.{collab.kind}" in dict(e.labels)
-                 else collab.kind,
-                 e.label(f"status.{collab.status}") if f"status.{collab.status}"
-                 in dict(e.labels) else collab.status]
+        facts = [self._term("kind", collab.kind), self._term("status", collab.status)]
         if collab.since:
             facts.append(f"{e.label('since')} {collab.since}")
         if collab.partners:
@@ -768,20 +788,23 @@ class _DeckBuilder:
         if by_category:
             paras.append(_heading(e.label("benefits")))
             for category in sorted(by_category, key=_category_order):
-                label = e.label(f"category.{category}")
-                paras.append(Para((Run(label if label != f"category.{category}"
-                                       else category, bold=True),), 0))
+                paras.append(Para((Run(self._term("category", category)),), 0, heading=True))
                 paras += by_category[category]
         notes = self._notes([(collab.notes, collab.mark)])
 
-        if not collab.metrics:
-            layout = self.layouts["bullets"]
-            size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES)
-            self._emit_text("bullets", (layout, size, pages), title, notes=notes)
-            return
-
         two = self.layouts["two_content"]
         full = self.layouts["bullets"]
+        columns = self.body_placeholders(two)
+        area = self._clamp(_rect(columns[1])) if len(columns) > 1 and _rect(columns[1]) \
+            else None
+        beside = self._metrics_beside(collab, area) if collab.metrics and area else None
+        if beside is None:  # text across the slide; metrics (if any) on slides of their own
+            size, pages = self.body_fit.fit(paras, self._body_box(full, 0), BODY_SIZES)
+            self._emit_text("bullets", (full, size, pages), title, notes=notes)
+            if collab.metrics:
+                self.metrics_table_slides(collab, title)
+            return
+
         first_box = self._body_box(two, 0)
         rest_box = self._body_box(full, 0)
         size, pages = self.body_fit.fit(
@@ -789,42 +812,36 @@ class _DeckBuilder:
         slide = self.new_slide("two_content")
         title_ph = self.title_placeholder(slide)
         self.set_title(slide, title_ph, title, TITLE_SIZES)
-        bodies = self.body_placeholders(slide)
-        left, right = bodies[0], bodies[1]  # in a mirrored (RTL) deck, left is right
+        left, right = self.body_placeholders(slide)[:2]  # mirrored in an RTL deck
         self.write(left, pages[0], size, anchor=MSO_ANCHOR.TOP)
-        area = self._clamp(_rect(right) or self._default_area(slide))
-        placed = self.metrics_block(slide, collab, area)
+        area = self._clamp(_rect(right) or area)
+        if isinstance(beside, Chart):
+            top = self.small_heading(slide, beside.description, area)
+            self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
+        else:
+            self.draw_table(slide, beside, 0, area, self.edition.label("metrics"))
         self.drop_unused(slide, keep=(title_ph, left))
         self.set_notes(slide, notes)
         if len(pages) > 1:
             self._emit_text("bullets", (full, size, pages[1:]), title, continued=True)
-        if not placed:
-            self.metrics_table_slides(collab, title)
 
-    def metrics_block(self, slide: Any, collab: Collaboration, area: Rect) -> bool:
-        """A collaboration's metrics in ``area``: a chart for a single metric, a small
-        table for several. False when they do not fit there (they get slides of their own)."""
-        e = self.edition
+    def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
+        """A collaboration's metrics for the column beside its text: a chart for a single
+        metric, a small table for several; None when the table would not fit there."""
         metrics = collab.metrics
         if len(metrics) == 1 and len(metrics[0].values) >= 2:
             metric = metrics[0]
             heading = _with_portion(metric.label, metric.mark)
             if metric.unit:
                 heading += f" ({metric.unit})"
-            top = self.small_heading(slide, heading, area)
-            chart = Chart(id=f"{collab.id}-metric", title=metric.label,
-                          type="bar" if len(metric.values) <= 8 else "line",
-                          categories=tuple(p for p, _ in metric.values),
-                          series=(Series(metric.label, tuple(v for _, v in metric.values)),),
-                          mark=metric.mark, description=heading, unit=metric.unit)
-            self.add_chart(slide, chart, Rect(area.left, top, area.width, area.bottom - top))
-            return True
+            return Chart(id=f"{collab.id}-metric", title=metric.label,
+                         type="bar" if len(metric.values) <= 8 else "line",
+                         categories=tuple(p for p, _ in metric.values),
+                         series=(Series(metric.label, tuple(v for _, v in metric.values)),),
+                         mark=metric.mark, description=heading, unit=metric.unit)
         header, rows = self._metrics_table(metrics)
         layout = self._table_layout(header, rows, area, TABLE_SIZES)
-        if len(layout.pages) > 1 or layout.cramped:
-            return False
-        self.draw_table(slide, layout, 0, area, e.label("metrics"))
-        return True
+        return None if len(layout.pages) > 1 or layout.cramped else layout
 
     def metrics_table_slides(self, collab: Collaboration, title: str) -> None:
         header, rows = self._metrics_table(collab.metrics)
@@ -857,11 +874,10 @@ class _DeckBuilder:
                   ("code", "name", "kind", "region", "since")]
         rows = []
         for partner in e.partners:
-            kind = e.label(f"partner_kind.{partner.kind}")
             rows.append([
                 Cell.of(partner.code),
                 Cell.of(_with_portion(partner.name, partner.mark)),
-                Cell.of(kind if kind != f"partner_kind.{partner.kind}" else partner.kind),
+                Cell.of(self._term("partner_kind", partner.kind)),
                 Cell.of(partner.region),
                 Cell.of(str(partner.since) if partner.since else "", align="ctr"),
             ])
@@ -876,15 +892,13 @@ class _DeckBuilder:
                             key=_category_order)
         header = [Cell.of(e.label("collaboration"), header=True)]
         for category in categories:
-            label = e.label(f"category.{category}")
-            header.append(Cell.of(label if label != f"category.{category}" else category,
-                                  header=True, align="ctr"))
+            header.append(Cell.of(self._term("category", category), header=True, align="ctr"))
         rows = []
         for collab in collabs:
             row = [Cell.of(_with_portion(_inline_text(collab.title), collab.mark))]
             for category in categories:
                 count = sum(1 for b in collab.benefits if b.category == category)
-                row.append(Cell.of("●" * count if count else "—", align="ctr"))
+                row.append(Cell.of("●" * count, align="ctr"))
             rows.append(row)
         self.table_slides(e.label("benefits_matrix"), header, rows)
 
@@ -908,11 +922,8 @@ class _DeckBuilder:
         if e.issuer:
             paras.append(_plain(e.issuer, scale=0.85))
         if e.handling:
-            first = True
-            for para in _md_paras(e.handling, scale=0.7):
-                para = replace(para, min_pt=FINE_PRINT_MIN, italic=True)
-                paras.append(para if not first else replace(para, gap=True))
-                first = False
+            paras += [replace(para, min_pt=FINE_PRINT_MIN, italic=True)
+                      for para in _md_paras(e.handling, scale=0.7)]
         self.text_slides("closing", e.label("closing"), paras, LEAD_SIZES)
 
     # ----------------------------------------------------------------- charts
@@ -1057,12 +1068,13 @@ class _DeckBuilder:
     # ----------------------------------------------------------------- text slides
 
     def text_slides(self, kind: str, title: str, paras: list[Para],
-                    sizes: Sequence[float]) -> None:
+                    sizes: Sequence[float], *, fallback: float | None = None) -> None:
         layout = self.layouts[kind]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), sizes)
+        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), sizes,
+                                        fallback=fallback)
         self._emit_text(kind, (layout, size, pages), title)
 
-    def _emit_text(self, kind: str, plan: tuple[Any, float, list[list[Para]]], title: str,
+    def _emit_text(self, kind: str, plan: _Pages, title: str,
                    *, notes: str = "", continued: bool = False) -> None:
         _layout, size, pages = plan
         for n, page in enumerate(pages):
@@ -1206,7 +1218,8 @@ class _DeckBuilder:
             align = "r"
         for i, para in enumerate(paras):
             p = etree.SubElement(txBody, _a("p"))
-            self._paragraph_properties(p, para, size, fit, first=i == 0, align=align)
+            self._paragraph_properties(p, para, size, fit, first=i == 0, align=align,
+                                       dark=dark)
             pt = fit.size(para, size)
             for run in _merged(para.runs):
                 for j, piece in enumerate(run.text.split("\n")):
@@ -1222,7 +1235,7 @@ class _DeckBuilder:
             end.set("sz", str(round(pt * 100)))
 
     def _paragraph_properties(self, p: Any, para: Para, size: float, fit: _Fitter, *,
-                              first: bool, align: str | None) -> None:
+                              first: bool, align: str | None, dark: bool = False) -> None:
         ppr = etree.SubElement(p, _a("pPr"))
         indent = _indent(para)
         ppr.set("marL", str(int(Pt(indent))))
@@ -1244,7 +1257,9 @@ class _DeckBuilder:
             etree.SubElement(ppr, _a("buNone"))
             return
         clr = etree.SubElement(ppr, _a("buClr"))
-        etree.SubElement(clr, _a("schemeClr")).set("val", para.colour or "accent1")
+        # Bullets in the primary colour; on a dark (primary) background, in the accent.
+        etree.SubElement(clr, _a("schemeClr")).set(
+            "val", para.colour or ("accent2" if dark else "accent1"))
         if para.bullet == "number":
             etree.SubElement(ppr, _a("buFont")).set("typeface", "+mj-lt")
             auto = etree.SubElement(ppr, _a("buAutoNum"))

@@ -1,0 +1,488 @@
+"""The PowerPoint deck: what a presenter sees, read back with python-pptx and LibreOffice.
+
+Decks are rendered from hand-made Editions (tests/factories.py), reopened with
+python-pptx, and converted to PDF by LibreOffice (one page per slide; text positions
+read back with pdftotext). Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import re
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pypdf import PdfReader
+
+from generator.edition import Chart, Edition, Item, Section, Series, Theme
+from generator.errors import RenderError, TemplateError
+from generator.render.deck import SUMMARY_MAX_SLIDES, render_deck
+from generator.render.textfit import Measurer, Span, line_text
+from generator.templates import TemplateSet, builtin_templates
+
+from .conftest import require_tool
+from .factories import P, R, sample_edition
+
+MASTER = str(builtin_templates() / "deck" / "master.pptx")
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+BAND_IN = 0.4  # the banner bands the renderer keeps at the top and bottom
+
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">
+<rect width="120" height="40" fill="#0b3d2e"/><circle cx="20" cy="20" r="12" fill="#c8a951"/>
+<image href="file:///etc/passwd" width="10" height="10"/></svg>"""
+
+MARKDOWN_POINT = ("Use **bold**, *italic*, `code()`, [a link](https://example.org/x) and "
+                  "<b>raw html</b> {{ x }}.")
+ARABIC = "تتيح الشراكات تقاسم الأعباء والمنافع وتسد ثغرات لا تستطيع الميزانيات الوطنية سدّها."
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def templates(master: str = MASTER, root: Path | str = "") -> TemplateSet:
+    return TemplateSet((), master, (), str(root))
+
+
+def content_root(tmp: Path) -> Path:
+    root = tmp / "content"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    (root / "images" / "logo.svg").write_text(LOGO_SVG, "utf-8")
+    Image.new("RGB", (300, 100), "#0b3d2e").save(root / "images" / "logo.png")
+    return root
+
+
+def with_logo(edition: Edition, logo: Path) -> Edition:
+    theme = Theme(primary="#14213d", accent="#e09f3e", logo=str(logo))
+    return dataclasses.replace(edition, audience=dataclasses.replace(edition.audience,
+                                                                     theme=theme))
+
+
+def open_deck(data: bytes) -> Any:
+    return Presentation(io.BytesIO(data))
+
+
+def slide_texts(slide: Any) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def title_of(slide: Any) -> str:
+    return slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
+
+
+def xml_of(data: bytes, prefix: str = "ppt/slides/slide") -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "\n".join(archive.read(n).decode("utf-8") for n in archive.namelist()
+                         if n.startswith(prefix) and n.endswith(".xml"))
+
+
+def thirty_points(edition: Edition) -> Edition:
+    points = tuple(Item(f"Point {i:02d}: " + "the partners share the burden of regional "
+                        "security " * (1 + i % 3), P if i % 2 else R) for i in range(1, 31))
+    section = dataclasses.replace(edition.sections[0], key_points=points)
+    return dataclasses.replace(edition, sections=(section,))
+
+
+def arabic_edition(root: Path) -> Edition:
+    edition = with_logo(sample_edition(root, language="ar"), root / "images" / "logo.svg")
+    section = dataclasses.replace(
+        edition.sections[0], title="السياق الاستراتيجي",
+        key_points=(Item(ARABIC, P), Item("لا تستطيع أي دولة بمفردها مراقبة حدودها.", R)),
+        notes="ابدأ بالخريطة.")
+    return dataclasses.replace(edition, sections=(section,),
+                               key_messages=(Item(ARABIC, P),))
+
+
+def summary_edition(root: Path) -> Edition:
+    """A summary edition with more sections and charts than slides to spare."""
+    edition = sample_edition(root, length="summary")
+    sections = tuple(
+        Section(f"s{n}", f"Section {n}", P, "summary",
+                tuple(Item(f"Point {n}.{i}: partners share the burden.", P) for i in range(4)),
+                (), notes=f"Section {n} notes.")
+        for n in range(5))
+    charts = tuple(
+        Chart(f"c{n}", f"Chart {n}", ("bar", "line", "pie")[n % 3], ("2022", "2023", "2024"),
+              (Series("NRV", (1.0, 2.0, 3.0)), Series("ALT", (2.0, 1.0, 4.0))), P,
+              notes=f"Chart {n} notes.")
+        for n in range(4))
+    return dataclasses.replace(edition, sections=sections, charts=charts)
+
+
+def corporate_master(tmp: Path) -> Path:
+    """python-pptx's default template (4:3, standard layout names) with a slide, notes,
+    comments and author of its own: none of it may reach a deck."""
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text_frame.text = "LEFTOVER slide title"
+    slide.notes_slide.notes_text_frame.text = "LEFTOVER speaker notes"
+    prs.core_properties.comments = "LEFTOVER comment"
+    prs.core_properties.author = "LEFTOVER author"
+    path = tmp / "corporate" / "master.pptx"
+    path.parent.mkdir(parents=True)
+    prs.save(str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    tmp = tmp_path_factory.mktemp("decks")
+    root = content_root(tmp)
+    en = dataclasses.replace(
+        with_logo(sample_edition(root), root / "images" / "logo.svg"),
+        charts=(dataclasses.replace(sample_edition(root).charts[0],
+                                    notes="Point at the *2024* bar."),),
+        key_messages=(*sample_edition(root).key_messages, Item(MARKDOWN_POINT, R)))
+    return {
+        "en": render_deck(en, templates()),
+        "ar": render_deck(arabic_edition(root), templates()),
+        "long": render_deck(thirty_points(sample_edition(root, length="standard")),
+                            templates()),
+        "summary": render_deck(summary_edition(root), templates()),
+        "corporate": render_deck(with_logo(sample_edition(root), root / "images" / "logo.png"),
+                                 templates(str(corporate_master(tmp)), tmp)),
+    }
+
+
+@pytest.fixture(scope="module")
+def pdfs(decks: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every deck converted to PDF by LibreOffice (one run, a fresh profile)."""
+    soffice = require_tool("soffice")
+    tmp = tmp_path_factory.mktemp("soffice")
+    sources = []
+    for name, data in decks.items():
+        path = tmp / f"{name}.pptx"
+        path.write_bytes(data)
+        sources.append(str(path))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp / "pdf"), *sources],
+                   check=True, capture_output=True, timeout=600)
+    out = {name: tmp / "pdf" / f"{name}.pdf" for name in decks}
+    for name, path in out.items():  # soffice can exit 0 without writing anything
+        assert path.is_file(), f"LibreOffice wrote no PDF for the {name} deck"
+    return out
+
+
+def all_decks(decks: dict[str, bytes]) -> Iterator[tuple[str, Any]]:
+    for name, data in decks.items():
+        yield name, open_deck(data)
+
+
+# ---------------------------------------------------------------------------- opening
+
+
+def test_python_pptx_reopens_every_deck(decks: dict[str, bytes]) -> None:
+    for name, prs in all_decks(decks):
+        assert len(prs.slides) >= 5, name
+        for slide in prs.slides:
+            assert title_of(slide), f"{name}: a slide without a title"
+
+
+def test_libreoffice_converts_every_deck_one_page_per_slide(
+        decks: dict[str, bytes], pdfs: dict[str, Path]) -> None:
+    for name, prs in all_decks(decks):
+        assert len(PdfReader(pdfs[name]).pages) == len(prs.slides), name
+
+
+def test_every_shape_lies_inside_the_slide(decks: dict[str, bytes]) -> None:
+    for name, prs in all_decks(decks):
+        width, height = prs.slide_width, prs.slide_height
+        for number, slide in enumerate(prs.slides, 1):
+            for shape in slide.shapes:
+                box = (shape.left, shape.top, shape.width, shape.height)
+                assert None not in box, (name, number, shape.name)
+                left, top, w, h = box
+                assert left >= 0 and top >= 0, (name, number, shape.name)
+                assert left + w <= width and top + h <= height, (name, number, shape.name)
+
+
+def test_banner_top_and_bottom_and_slide_number_on_every_slide(
+        decks: dict[str, bytes]) -> None:
+    for name, prs in all_decks(decks):
+        count = len(prs.slides)
+        for number, slide in enumerate(prs.slides, 1):
+            banners = [s for s in slide.shapes
+                       if s.has_text_frame and s.text_frame.text == "CONFIDENTIAL"]
+            tops = sorted(s.top for s in banners)
+            assert len(tops) == 2, (name, number)
+            assert tops[0] == 0 and tops[1] + banners[0].height == prs.slide_height
+            assert f"{number} / {count}" in slide_texts(slide), (name, number)
+
+
+def test_banner_is_on_every_page_libreoffice_draws(pdfs: dict[str, Path]) -> None:
+    for name in ("en", "long"):
+        for number, page in enumerate(PdfReader(pdfs[name]).pages, 1):
+            assert (page.extract_text() or "").count("CONFIDENTIAL") >= 2, (name, number)
+
+
+# ---------------------------------------------------------------------------- content
+
+
+def test_thirty_key_points_continue_over_three_slides_in_order(
+        decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["long"])
+    slides = [s for s in prs.slides if title_of(s).startswith("(P) Strategic context")]
+    assert len(slides) >= 3
+    assert title_of(slides[0]) == "(P) Strategic context"
+    assert all(title_of(s) == "(P) Strategic context (cont.)" for s in slides[1:])
+    text = "\n".join(t for s in slides for t in slide_texts(s))
+    found = [int(n) for n in re.findall(r"Point (\d\d):", text)]
+    assert found == list(range(1, 31))
+    for i in range(1, 31):  # each with its own portion mark
+        assert f"({'P' if i % 2 else 'R'}) Point {i:02d}:" in text
+
+
+def test_long_text_never_runs_into_the_bottom_band(decks: dict[str, bytes],
+                                                   pdfs: dict[str, Path]) -> None:
+    """Read back where LibreOffice put every word: only the markings are in the bands."""
+    tool = require_tool("pdftotext")
+    allowed = {"CONFIDENTIAL", "DIDC/2026/014", "/"} | {str(n) for n in range(1, 100)}
+    for name in ("long", "en", "summary"):
+        out = subprocess.run([tool, "-bbox", str(pdfs[name]), "-"], capture_output=True,
+                             text=True, check=True).stdout
+        for page in re.findall(r"<page width=\"([\d.]+)\" height=\"([\d.]+)\">(.*?)</page>",
+                               out, re.S):
+            height = float(page[1])
+            band = height * BAND_IN / 7.5
+            for y_min, y_max, word in re.findall(
+                    r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page[2]):
+                if float(y_max) > height - band + 1 or float(y_min) < band - 1:
+                    assert html.unescape(word) in allowed, (name, word)
+
+
+def test_speaker_notes_come_from_every_notes_field(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["en"])
+    notes = {title_of(s): s.notes_slide.notes_text_frame.text
+             for s in prs.slides if s.has_notes_slide}
+    assert notes["(P) Strategic context"] == "(P) Open with the map."
+    assert notes["(R) Joint border patrols"] == "(R) Stress the reduction in incidents."
+    assert notes["(P) Joint exercises per year"] == "(P) Point at the 2024 bar."
+    summary = open_deck(decks["summary"])
+    text = "\n".join(s.notes_slide.notes_text_frame.text for s in summary.slides
+                     if s.has_notes_slide)
+    for n in range(5):
+        assert f"Section {n} notes." in text
+    for n in range(4):
+        assert f"Chart {n} notes." in text
+
+
+def test_tables_and_charts_are_native_and_editable(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["en"])
+    frames = {title_of(s): [sh for sh in s.shapes if sh.has_chart or sh.has_table]
+              for s in prs.slides}
+    partners = frames["Partners overview"][0]
+    assert partners.has_table
+    cells = [[c.text for c in row.cells] for row in partners.table.rows]
+    assert cells[0] == ["Code", "Name", "Kind", "Region", "Since"]
+    assert cells[1][:2] == ["NRV", "(P) Federation of Norvia"]
+    matrix = frames["Benefits by collaboration"][0]
+    assert matrix.has_table
+    assert [c.text for c in matrix.table.rows[0].cells] == ["Collaboration", "Security",
+                                                            "Diplomatic"]
+    chart = frames["(P) Joint exercises per year"][0]
+    assert chart.has_chart
+    assert list(chart.chart.plots[0].categories) == ["2022", "2023", "2024"]
+    assert "Exercises with Norvia" in chart._element.xpath(".//p:cNvPr/@descr")[0]
+    metrics = frames["(R) Joint border patrols"][0]
+    assert metrics.has_chart  # one metric: a small native chart beside the text
+
+
+def test_markdown_becomes_runs(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["en"])
+    slide = next(s for s in prs.slides if title_of(s) == "Key messages")
+    runs = [r for shape in slide.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for r in p.runs]
+    by_text = {r.text: r for r in runs}
+    assert by_text["bold"].font.bold
+    assert by_text["italic"].font.italic
+    assert by_text["code()"].font.name == "Courier New"
+    assert by_text["a link"].hyperlink.address == "https://example.org/x"
+    text = "".join(r.text for r in runs)
+    assert "<b>raw html</b> {{ x }}." in text  # content is data: shown as typed
+
+
+def test_summary_deck_stays_within_its_slide_budget(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["summary"])
+    assert len(prs.slides) <= SUMMARY_MAX_SLIDES
+    text = "\n".join(t for s in prs.slides for t in slide_texts(s))
+    for n in range(5):
+        for i in range(4):
+            assert f"Point {n}.{i}:" in text
+    charts = sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart)
+    assert charts == 4
+
+
+def test_cover_and_closing_say_who_and_what(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["en"])
+    cover = "\n".join(slide_texts(prs.slides[0]))
+    assert "Benefits of cross-border defence collaboration" in cover
+    assert "Prepared for: Minister of Defence" in cover
+    assert "27 November 2026" in cover
+    closing = "\n".join(slide_texts(prs.slides[-1]))
+    assert "Questions and discussion" in closing
+    assert "Desk officer, DIDC" in closing
+
+
+# ---------------------------------------------------------------------------- theme
+
+
+def test_logo_is_a_picture_with_alt_text_on_every_slide(decks: dict[str, bytes]) -> None:
+    for name in ("en", "corporate"):
+        prs = open_deck(decks[name])
+        for slide in prs.slides:
+            logos = [s for s in slide.shapes if s.name == "Logo"]
+            assert len(logos) == 1
+            assert logos[0].image.content_type == "image/png"
+            assert logos[0]._element.xpath(".//p:cNvPr/@descr") == [
+                "Logo: Directorate of International Defence Cooperation"]
+
+
+def test_svg_logo_is_drawn_without_fetching_what_it_references(
+        tmp_path: Path) -> None:
+    root = content_root(tmp_path)
+    edition = with_logo(sample_edition(root), root / "images" / "logo.svg")
+    prs = open_deck(render_deck(edition, templates()))
+    logo = next(s for s in prs.slides[0].shapes if s.name == "Logo")
+    image = Image.open(io.BytesIO(logo.image.blob))
+    assert image.size == (375, 125)  # 120 x 40 px at 300 dpi
+
+
+def test_logo_outside_the_content_folder_is_refused(tmp_path: Path) -> None:
+    root = content_root(tmp_path)
+    outside = tmp_path / "elsewhere.png"
+    Image.new("RGB", (10, 10)).save(outside)
+    with pytest.raises(RenderError, match="outside the project's content folder"):
+        render_deck(with_logo(sample_edition(root), outside), templates())
+
+
+def test_theme_colours_come_from_the_audience(decks: dict[str, bytes]) -> None:
+    theme = xml_of(decks["en"], "ppt/theme/theme1")
+    assert '<a:accent1><a:srgbClr val="14213D"/></a:accent1>' in theme
+    assert '<a:accent2><a:srgbClr val="E09F3E"/></a:accent2>' in theme
+
+
+def test_an_audience_master_replaces_the_default(decks: dict[str, bytes]) -> None:
+    prs = open_deck(decks["corporate"])
+    assert prs.slide_width == 9144000  # the corporate 4:3 master, not ours
+    assert {s.slide_layout.name for s in prs.slides} >= {"Title Slide", "Title and Content",
+                                                         "Two Content", "Title Only"}
+
+
+def test_incomplete_master_is_a_template_error(tmp_path: Path) -> None:
+    prs = Presentation()
+    prs.slide_layouts.remove(prs.slide_layouts.get_by_name("Two Content"))
+    path = tmp_path / "templates" / "deck" / "master.pptx"
+    path.parent.mkdir(parents=True)
+    prs.save(str(path))
+    with pytest.raises(TemplateError, match=re.escape(
+            "templates/deck/master.pptx: error: no layout for two content slides")):
+        render_deck(sample_edition(), templates(str(path), tmp_path))
+
+
+# ---------------------------------------------------------------------------- package
+
+
+def test_same_edition_gives_the_same_bytes(tmp_path: Path) -> None:
+    root = content_root(tmp_path)
+    edition = with_logo(sample_edition(root), root / "images" / "logo.svg")
+    first = render_deck(edition, templates())
+    assert render_deck(edition, templates()) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.namelist()[0] == "[Content_Types].xml"
+    pinned = dataclasses.replace(edition, source_date_epoch=1_790_000_000)
+    data = render_deck(pinned, templates())
+    assert data == render_deck(pinned, templates())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 9, 21, 14, 13, 20)}
+    core = open_deck(data).core_properties
+    assert core.created.isoformat() == "2026-09-21T14:13:20"
+
+
+def test_core_properties_come_from_the_edition_only(decks: dict[str, bytes]) -> None:
+    for name in ("en", "corporate"):
+        core = open_deck(decks[name]).core_properties
+        assert core.title == "Benefits of cross-border defence collaboration"
+        assert core.subject == "Annual review 2026"
+        assert core.author == core.last_modified_by == \
+            "Directorate of International Defence Cooperation"
+        assert core.revision == 1
+        assert core.created.isoformat() == core.modified.isoformat() == "2026-11-27T00:00:00"
+        assert core.comments == "" and core.content_status == ""
+        assert core.keywords == "border"
+        assert core.category == "CONFIDENTIAL"
+
+
+def test_nothing_of_the_master_file_is_left_over(decks: dict[str, bytes]) -> None:
+    for name in ("en", "corporate"):
+        data = decks[name]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            everything = b"\n".join(archive.read(n) for n in names)
+        for residue in (b"LEFTOVER", b"Steve Canny", b"python-pptx", b"Click to edit",
+                        b"Second level", b"10/17/16", b"briefgen deck master"):
+            assert residue not in everything, (name, residue)
+        assert not [n for n in names if "thumbnail" in n or "printerSettings" in n
+                    or n.startswith(("customXml/", "docProps/custom"))]
+        prs = open_deck(data)
+        used = {s.slide_layout.name for s in prs.slides}
+        assert {layout.name for layout in prs.slide_master.slide_layouts} == used
+
+
+def test_arabic_edition_is_laid_out_right_to_left(decks: dict[str, bytes]) -> None:
+    data = decks["ar"]
+    slides = xml_of(data)
+    paragraphs = re.findall(r"<a:pPr[^>]*>", slides)
+    rtl = [p for p in paragraphs if 'rtl="1"' in p]
+    assert len(rtl) > len(paragraphs) / 2
+    assert '<a:tblPr firstRow="1" bandRow="1" rtl="1">' in slides
+    assert 'lang="ar-SA"' in slides
+    assert '<a:cs typeface="Arial"/>' in slides
+    prs = open_deck(data)
+    width = prs.slide_width
+    for slide in prs.slides:
+        logo = next(s for s in slide.shapes if s.name == "Logo")
+        number = next(s for s in slide.shapes if s.name == "Slide Number")
+        assert logo.left > width / 2  # mirrored: the logo sits on the right
+        assert number.left < width / 2
+    text = "\n".join(t for s in prs.slides for t in slide_texts(s))
+    assert ARABIC in text.replace("\n", " ") or ARABIC[:40] in text
+    notes = [s.notes_slide.notes_text_frame for s in prs.slides if s.has_notes_slide]
+    assert notes and notes[0].text == "(P) ابدأ بالخريطة."
+    assert notes[0].paragraphs[0]._p.pPr.get("rtl") == "1"
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def test_lines_never_exceed_the_width_and_long_words_break() -> None:
+    measurer = Measurer("Calibri")
+    spans = [Span("A very "), Span("long", bold=True),
+             Span(" sentence with Pneumonoultramicroscopicsilicovolcanoconiosis and more.")]
+    lines = measurer.wrap(spans, 120, 20)
+    text = [line_text(line, spans) for line in lines]
+    assert "".join(text) == "".join(s.text for s in spans)  # nothing lost
+    assert len(lines) > 3 and "Pneumonoultramicroscopicsilicovolcanoconiosis" not in text
+    for line in lines:
+        width = sum(measurer.span_width(spans[s], a, b, 20) for s, a, b in line)
+        assert width <= 120 or line_text(line, spans).endswith(" ")
+
+
+def test_forced_line_breaks_are_kept() -> None:
+    spans = [Span("first\nsecond")]
+    lines = Measurer("Arial").wrap(spans, 500, 12)
+    assert [line_text(line, spans) for line in lines] == ["first\n", "second"]
+
+
+def test_unknown_typefaces_are_measured_wider_than_known_ones() -> None:
+    text = "Partners carry a growing share of the burden."
+    assert Measurer("Corporate Sans").width(text, 20) > Measurer("Arial").width(text, 20)
+    assert Measurer("Calibri").width(text, 20) < Measurer("Arial").width(text, 20)
+    assert Measurer("Calibri").width(ARABIC, 20) > 0

@@ -1,0 +1,161 @@
+"""The default PowerPoint master and ``check_master``: what a designer and ``briefgen
+check`` see."""
+
+from __future__ import annotations
+
+import importlib.util
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import PP_PLACEHOLDER
+
+from generator.render.deck import check_master
+from generator.templates import SLIDE_KINDS, TemplateSet, builtin_templates
+
+DECK = builtin_templates() / "deck"
+MASTER = DECK / "master.pptx"
+LAYOUTS = ("Title", "Agenda", "Section", "Bullets", "Two Content", "Table", "Chart",
+           "Key Message", "Closing")
+
+
+def make_master() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_master", DECK / "make_master.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def project_master(tmp_path: Path, prs: object) -> TemplateSet:
+    path = tmp_path / "templates" / "deck" / "master.pptx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prs.save(str(path))  # type: ignore[attr-defined]
+    return TemplateSet((), str(path), (), str(tmp_path))
+
+
+def test_master_is_generated_reproducibly_by_its_script() -> None:
+    assert make_master().build() == MASTER.read_bytes(), \
+        "master.pptx is stale: run python generator/templates/deck/make_master.py"
+
+
+def test_master_is_16_9_with_the_named_layouts_and_no_slides() -> None:
+    prs = Presentation(str(MASTER))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)
+    assert len(prs.slides) == 0
+    assert [layout.name for layout in prs.slide_layouts] == list(LAYOUTS)
+    assert check_master(TemplateSet((), str(MASTER), (), "")) == []
+
+
+def test_each_layout_has_the_placeholders_its_slides_need() -> None:
+    prs = Presentation(str(MASTER))
+    titles = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
+    bodies = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
+    for layout in prs.slide_layouts:
+        types = [ph.placeholder_format.type for ph in layout.placeholders]
+        assert any(t in titles for t in types), layout.name
+        needed = {"Two Content": 2, "Agenda": 1, "Bullets": 1, "Key Message": 1,
+                  "Title": 1, "Section": 1, "Closing": 1}.get(layout.name, 0)
+        assert sum(t in bodies for t in types) == needed, layout.name
+        footers = (PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER)
+        assert not any(t in footers for t in types), layout.name
+
+
+def test_layouts_leave_the_banner_bands_free_and_stay_on_the_slide() -> None:
+    prs = Presentation(str(MASTER))
+    band = 365760  # 0.4 in
+    height, width = prs.slide_height, prs.slide_width
+    for layout in [prs.slide_master, *prs.slide_layouts]:
+        for shape in layout.shapes:
+            assert shape.left >= 0 and shape.left + shape.width <= width, shape.name
+            assert shape.top >= band and shape.top + shape.height <= height - band, \
+                (getattr(layout, "name", "master"), shape.name)
+
+
+def test_theme_uses_fonts_every_powerpoint_has() -> None:
+    with zipfile.ZipFile(MASTER) as archive:
+        theme = archive.read("ppt/theme/theme1.xml").decode()
+    assert theme.count('<a:latin typeface="Calibri"/>') == 2
+    assert theme.count('<a:cs typeface="Arial"/>') == 2
+    assert '<a:font script="Arab" typeface="Arial"/>' in theme
+    assert 'name="briefgen"' in theme
+
+
+def test_master_carries_no_sample_text_or_stray_parts() -> None:
+    with zipfile.ZipFile(MASTER) as archive:
+        names = archive.namelist()
+        for name in names:
+            if name.startswith(("ppt/slideLayouts/", "ppt/slideMasters/",
+                                "ppt/notesMasters/")) and name.endswith(".xml"):
+                assert b"<a:t>" not in archive.read(name), name
+        core = archive.read("docProps/core.xml")
+    assert not [n for n in names if "thumbnail" in n or "printerSettings" in n]
+    assert b"python-pptx" not in core and b"Steve" not in core
+
+
+# ---------------------------------------------------------------------------- check_master
+
+
+def test_standard_master_checks_clean(tmp_path: Path) -> None:
+    assert check_master(project_master(tmp_path, Presentation())) == []
+
+
+def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> None:
+    prs = Presentation()
+    prs.slide_layouts.remove(prs.slide_layouts.get_by_name("Two Content"))
+    problems = check_master(project_master(tmp_path, prs))
+    assert [p.format() for p in problems] == [
+        "templates/deck/master.pptx: error: no layout for two content slides: the master "
+        "has none of 'Two Content' (its layouts are 'Blank', 'Comparison', 'Content with "
+        "Caption', 'Picture with Caption', 'Section Header', 'Title Only', 'Title Slide', "
+        "'Title and Content', 'Title and Vertical Text', 'Vertical Title and Text'; rename "
+        "one, or name one in templates/deck/layouts.yaml)"]
+
+
+def test_missing_title_and_body_placeholders_are_reported(tmp_path: Path) -> None:
+    prs = Presentation()
+    only = prs.slide_layouts.get_by_name("Title Only")
+    only.placeholders[0]._element.getparent().remove(only.placeholders[0]._element)
+    content = prs.slide_layouts.get_by_name("Title and Content")
+    body = next(ph for ph in content.placeholders if ph.placeholder_format.idx == 1)
+    body._element.getparent().remove(body._element)
+    messages = [p.message for p in check_master(project_master(tmp_path, prs))]
+    assert "layout 'Title Only' has no title placeholder" in messages
+    assert "layout 'Title and Content' has no body placeholder" in messages
+
+
+def test_layouts_yaml_names_a_layout_of_the_masters_choosing(tmp_path: Path) -> None:
+    templates = project_master(tmp_path, Presentation())
+    chosen = TemplateSet((), templates.master, (("bullets", "Comparison"),), str(tmp_path))
+    assert check_master(chosen) == []
+    missing = TemplateSet((), templates.master, (("chart", "Graph"),), str(tmp_path))
+    [problem] = check_master(missing)
+    assert "no layout for chart slides: the master has none of 'Graph'" in problem.message
+
+
+def test_fixed_text_in_a_layout_is_a_warning(tmp_path: Path) -> None:
+    prs = Presentation()
+    layout = prs.slide_layouts.get_by_name("Title Only")
+    box = layout.shapes._spTree.add_textbox(99, "Stamp", 0, 0, 100, 100)
+    box.get_or_add_txBody().p_lst[0].add_r().text = "COMPANY SECRET"
+    [problem] = check_master(project_master(tmp_path, prs))
+    assert problem.severity == "warning"
+    assert "'COMPANY SECRET'" in problem.message
+
+
+def test_unreadable_master_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "templates" / "deck" / "master.pptx"
+    path.parent.mkdir(parents=True)
+    path.write_text("not a zip")
+    [problem] = check_master(TemplateSet((), str(path), (), str(tmp_path)))
+    assert problem.file == "templates/deck/master.pptx"
+    assert problem.message.startswith("not a readable PowerPoint file")
+
+
+@pytest.mark.parametrize("kind", sorted(SLIDE_KINDS))
+def test_every_slide_kind_finds_a_layout_in_the_default_master(kind: str) -> None:
+    names = [layout.name for layout in Presentation(str(MASTER)).slide_layouts]
+    candidates = TemplateSet((), str(MASTER)).layout_candidates(kind)
+    assert candidates[0] in names
