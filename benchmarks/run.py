@@ -45,6 +45,19 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def paired(ours: Callable[[], object], base: Callable[[], object], repeat: int
+           ) -> tuple[float, float]:
+    """Best times of ``ours`` and ``base``, run alternately so that a machine's drift
+    (another process, CPU frequency) falls on both sides alike."""
+    ours_times, base_times = [], []
+    for _ in range(repeat):
+        for fn, times in ((ours, ours_times), (base, base_times)):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return min(ours_times), min(base_times)
+
+
 def jobs_of(root: Path) -> list:
     project = load_project(root)
     return plan(project, {n: tailor(project, n) for n in project.audiences})
@@ -65,12 +78,13 @@ def bench_brief(repeat: int) -> tuple[float, float]:
 
     render_brief(job.edition, job.templates)  # warm both (fonts, imports)
     bare()
-    return best(lambda: render_brief(job.edition, job.templates), repeat), best(bare, repeat)
+    return paired(lambda: render_brief(job.edition, job.templates), bare, repeat)
 
 
 def bench_deck(repeat: int) -> tuple[float, float, int]:
-    from generator.render.deck import render_deck
     from pptx import Presentation
+
+    from generator.render.deck import render_deck
 
     job = next(j for j in jobs_of(REPO) if j.audience == "minister" and j.format == "pptx")
     slides = len(Presentation(io.BytesIO(render_deck(job.edition, job.templates))).slides)
@@ -82,16 +96,16 @@ def bench_deck(repeat: int) -> tuple[float, float, int]:
             prs.slides.add_slide(layouts[i % len(layouts)])
         prs.save(io.BytesIO())
 
-    return (best(lambda: render_deck(job.edition, job.templates), repeat), best(bare, repeat),
-            slides)
+    ours, base = paired(lambda: render_deck(job.edition, job.templates), bare, repeat)
+    return ours, base, slides
 
 
 def bench_cold(repeat: int) -> tuple[float, float, int]:
-    from generator.render.deck import render_deck
     from pptx import Presentation
     from weasyprint import HTML
 
     from generator.render.brief import render_html
+    from generator.render.deck import render_deck
 
     jobs = jobs_of(REPO)
     htmls = [(render_html(j.edition, j.templates, for_print=True),
@@ -114,7 +128,8 @@ def bench_cold(repeat: int) -> tuple[float, float, int]:
         with tempfile.TemporaryDirectory() as out:
             build(REPO, out=out, force=True)
 
-    return best(cold, repeat), best(floor, repeat), len(jobs)
+    ours, base = paired(cold, floor, repeat)
+    return ours, base, len(jobs)
 
 
 def bench_process(repeat: int) -> tuple[float, float]:
@@ -168,7 +183,7 @@ def bench_scale(factor: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", default="1,10", help="content factors, e.g. 1,10,100")
     args = parser.parse_args()
 
@@ -179,7 +194,7 @@ def main() -> None:
     ours, base, slides = bench_deck(args.repeat)
     rows.append((f"minister deck ({slides} slides)", f"{ours:.2f} s",
                  f"bare python-pptx {base:.2f} s", f"{ours / base:.2f}", "<= 3"))
-    ours, base, count = bench_cold(max(1, args.repeat - 1))
+    ours, base, count = bench_cold(max(2, args.repeat // 2))
     rows.append((f"cold build ({count} jobs)", f"{ours:.2f} s", f"engine floor {base:.2f} s",
                  f"{ours / base:.2f}", "<= 1.0"))
     noop, helptime = bench_process(args.repeat)

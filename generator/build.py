@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .content import Project, load_project
-from .edition import FORMATS, Edition, Tailored
+from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
     BriefgenError,
     ContentError,
@@ -157,6 +157,13 @@ def render(job: Job) -> tuple[bytes, list[str]]:
     return data, warnings
 
 
+def _expected_cost(job: Job) -> tuple[int, int, int]:
+    """A rough order of render cost: PDF layout dominates, then length, then content."""
+    e = job.edition
+    size = len(e.collaborations) + len(e.sections) + len(e.charts)
+    return ({"pdf": 2, "html": 1}.get(job.format, 0), LENGTHS.index(e.audience.length), size)
+
+
 def _run(job: Job) -> JobResult:
     started = time.perf_counter()
     try:
@@ -236,6 +243,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                 progress("skipped", job, results[job.path])
         else:
             pending.append(job)
+    # Longest first, so that the last job to finish does not start late on one core.
+    pending.sort(key=_expected_cost, reverse=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
     for job in pending:
         if progress:

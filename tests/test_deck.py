@@ -376,7 +376,7 @@ def test_an_audience_master_replaces_the_default(decks: dict[str, bytes]) -> Non
 
 
 def test_incomplete_master_is_a_template_error(tmp_path: Path) -> None:
-    prs = Presentation()
+    prs: Any = Presentation()
     prs.slide_layouts.remove(prs.slide_layouts.get_by_name("Two Content"))
     path = tmp_path / "templates" / "deck" / "master.pptx"
     path.parent.mkdir(parents=True)

@@ -7,6 +7,7 @@ import importlib.util
 import zipfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from pptx import Presentation
@@ -27,6 +28,12 @@ def make_master() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def layout_named(prs: Any, name: str) -> Any:
+    layout = prs.slide_layouts.get_by_name(name)
+    assert layout is not None, name
+    return layout
 
 
 def project_master(tmp_path: Path, prs: object) -> TemplateSet:
@@ -50,7 +57,7 @@ def test_master_is_16_9_with_the_named_layouts_and_no_slides() -> None:
 
 
 def test_each_layout_has_the_placeholders_its_slides_need() -> None:
-    prs = Presentation(str(MASTER))
+    prs: Any = Presentation(str(MASTER))
     titles = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
     bodies = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
     for layout in prs.slide_layouts:
@@ -64,7 +71,7 @@ def test_each_layout_has_the_placeholders_its_slides_need() -> None:
 
 
 def test_layouts_leave_the_banner_bands_free_and_stay_on_the_slide() -> None:
-    prs = Presentation(str(MASTER))
+    prs: Any = Presentation(str(MASTER))
     band = 365760  # 0.4 in
     height, width = prs.slide_height, prs.slide_width
     for layout in [prs.slide_master, *prs.slide_layouts]:
@@ -104,7 +111,7 @@ def test_standard_master_checks_clean(tmp_path: Path) -> None:
 
 def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> None:
     prs = Presentation()
-    prs.slide_layouts.remove(prs.slide_layouts.get_by_name("Two Content"))
+    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
     problems = check_master(project_master(tmp_path, prs))
     assert [p.format() for p in problems] == [
         "templates/deck/master.pptx: error: no layout for two content slides: the master "
@@ -116,9 +123,9 @@ def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> 
 
 def test_missing_title_and_body_placeholders_are_reported(tmp_path: Path) -> None:
     prs = Presentation()
-    only = prs.slide_layouts.get_by_name("Title Only")
+    only = layout_named(prs, "Title Only")
     only.placeholders[0]._element.getparent().remove(only.placeholders[0]._element)
-    content = prs.slide_layouts.get_by_name("Title and Content")
+    content = layout_named(prs, "Title and Content")
     body = next(ph for ph in content.placeholders if ph.placeholder_format.idx == 1)
     body._element.getparent().remove(body._element)
     messages = [p.message for p in check_master(project_master(tmp_path, prs))]
@@ -137,7 +144,7 @@ def test_layouts_yaml_names_a_layout_of_the_masters_choosing(tmp_path: Path) -> 
 
 def test_fixed_text_in_a_layout_is_a_warning(tmp_path: Path) -> None:
     prs = Presentation()
-    layout = prs.slide_layouts.get_by_name("Title Only")
+    layout = layout_named(prs, "Title Only")
     box = layout.shapes._spTree.add_textbox(99, "Stamp", 0, 0, 100, 100)
     box.get_or_add_txBody().p_lst[0].add_r().text = "COMPANY SECRET"
     [problem] = check_master(project_master(tmp_path, prs))

@@ -624,6 +624,9 @@ def metric_value(metric: Metric, period: str) -> float | None:
 
 
 def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
+    # A fresh environment per render, never a shared bytecode cache: Jinja folds filters
+    # on constants at compile time (`"contents"|label`), so compiled code holds one
+    # audience's language.
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(templates.brief_dirs)),
         autoescape=True,

@@ -22,6 +22,7 @@ This module imports python-pptx at import time; only build workers and callers o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -107,8 +108,6 @@ TITLE_TYPES = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 BODY_TYPES = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
 AREA_TYPES = (*BODY_TYPES, PP_PLACEHOLDER.TABLE, PP_PLACEHOLDER.CHART,
               PP_PLACEHOLDER.PICTURE)
-FOOTER_TYPES = (PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER,
-                PP_PLACEHOLDER.HEADER)
 
 # What each kind of slide needs from its layout: a title, and n body placeholders.
 REQUIRED_BODIES = {"agenda": 1, "bullets": 1, "two_content": 2}
@@ -534,10 +533,6 @@ class Rect:
     def bottom(self) -> int:
         return self.top + self.height
 
-    def inset(self, dx: int, dy: int) -> Rect:
-        return Rect(self.left + dx, self.top + dy, max(self.width - 2 * dx, 0),
-                    max(self.height - 2 * dy, 0))
-
     def text_box(self) -> tuple[float, float]:
         """(width, height) in points of the text area inside the standard insets."""
         return (Emu(self.width - 2 * INSET_X).pt, Emu(self.height - 2 * INSET_Y).pt)
@@ -568,7 +563,6 @@ class _DeckBuilder:
 
     def __init__(self, edition: Edition, templates: TemplateSet) -> None:
         self.edition = edition
-        self.templates = templates
         self.rtl = edition.audience.rtl
         self.lang = _language_tag(edition.audience.language)
         try:
@@ -818,8 +812,12 @@ class _DeckBuilder:
         if isinstance(beside, Chart):
             top = self.small_heading(slide, beside.description, area)
             self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
-        else:
-            self.draw_table(slide, beside, 0, area, self.edition.label("metrics"))
+        else:  # no larger than the text beside it
+            sizes = [s for s in TABLE_SIZES if s <= size] or [TABLE_SIZES[-1]]
+            table = self._table_layout(beside.header, beside.rows, area, sizes)
+            if len(table.pages) > 1 or table.cramped:
+                table = beside
+            self.draw_table(slide, table, 0, area, self.edition.label("metrics"))
         self.drop_unused(slide, keep=(title_ph, left))
         self.set_notes(slide, notes)
         if len(pages) > 1:
@@ -839,31 +837,48 @@ class _DeckBuilder:
                          categories=tuple(p for p, _ in metric.values),
                          series=(Series(metric.label, tuple(v for _, v in metric.values)),),
                          mark=metric.mark, description=heading, unit=metric.unit)
-        header, rows = self._metrics_table(metrics)
-        layout = self._table_layout(header, rows, area, TABLE_SIZES)
-        return None if len(layout.pages) > 1 or layout.cramped else layout
+        for transposed in (False, True):  # periods across, else (narrow column) down
+            header, rows = self._metrics_table(metrics, transposed=transposed)
+            layout = self._table_layout(header, rows, area, TABLE_SIZES)
+            if len(layout.pages) == 1 and not layout.cramped:
+                return layout
+        return None
 
     def metrics_table_slides(self, collab: Collaboration, title: str) -> None:
         header, rows = self._metrics_table(collab.metrics)
         self.table_slides(f"{title} — {self.edition.label('metrics')}", header, rows)
 
-    def _metrics_table(self, metrics: Sequence[Metric]) -> tuple[list[Cell], list[list[Cell]]]:
+    def _metrics_table(self, metrics: Sequence[Metric], *, transposed: bool = False,
+                       ) -> tuple[list[Cell], list[list[Cell]]]:
+        """Metrics as a table: a row per metric and a column per period, or (transposed)
+        a row per period and a column per metric."""
         e = self.edition
         periods: list[str] = []
         for metric in metrics:
             periods += [p for p, _ in metric.values if p not in periods]
-        header = [Cell.of(e.label("metrics"), header=True)]
-        header += [Cell.of(p, header=True, align="ctr") for p in periods]
-        rows = []
+        if all(p.isdigit() for p in periods):  # years from several metrics, in order
+            periods.sort(key=int)
+        labels = []
         for metric in metrics:
-            values = dict(metric.values)
             label = _with_portion(metric.label, metric.mark)
-            if metric.unit:
-                label += f" ({metric.unit})"
-            row = [Cell.of(label)]
-            row += [Cell.of(format_number(values[p], e.audience.language) if p in values
-                            else "—", align="ctr") for p in periods]
-            rows.append(row)
+            labels.append(f"{label} ({metric.unit})" if metric.unit else label)
+        values = [dict(metric.values) for metric in metrics]
+
+        def value(m: int, period: str) -> Cell:
+            found = values[m].get(period)
+            return Cell.of("—" if found is None else
+                           format_number(found, e.audience.language), align="ctr")
+
+        if transposed:
+            header = [Cell.of(e.label("period"), header=True)]
+            header += [Cell.of(label, header=True, align="ctr") for label in labels]
+            rows = [[Cell.of(p), *(value(m, p) for m in range(len(metrics)))]
+                    for p in periods]
+        else:
+            header = [Cell.of(e.label("metrics"), header=True)]
+            header += [Cell.of(p, header=True, align="ctr") for p in periods]
+            rows = [[Cell.of(label), *(value(m, p) for p in periods)]
+                    for m, label in enumerate(labels)]
         return header, rows
 
     def partners_slides(self) -> None:
@@ -1008,7 +1023,7 @@ class _DeckBuilder:
                         used = 0.0
                     pages[-1].append((piece, h))
                     used += h
-            best = TableLayout(size, widths, header, head_h, pages, cramped)
+            best = TableLayout(size, widths, header, head_h, pages, cramped, rows)
             if len(pages) == 1 and not cramped:
                 return best
         assert best is not None
@@ -1149,19 +1164,15 @@ class _DeckBuilder:
                                    Inches(1.0)))
         if floor and rect.top < floor:
             rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
-        para = Para((Run(text),), 0, heading=False)
+        para = Para((Run(text),), 0)  # bold or not as the layout says
+        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
         fit = self.title_fit
         width, height = rect.text_box()
-        chosen = None
-        for size in sizes:
-            if fit.height([replace(para, runs=(Run(text, bold=True),))], width, size) \
-                    <= height + EPSILON:
-                chosen = size
-                break
+        chosen = next((size for size in sizes
+                       if fit.height(measured, width, size) <= height + EPSILON), None)
         if chosen is None:
             chosen = sizes[-1]
-            need = int(Pt(fit.height([replace(para, runs=(Run(text, bold=True),))], width,
-                                     chosen))) + 2 * INSET_Y
+            need = int(Pt(fit.height(measured, width, chosen))) + 2 * INSET_Y
             grow = min(need - rect.height, rect.top - (floor or BAND))
             rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
                         rect.height + max(grow, 0))
@@ -1300,7 +1311,8 @@ class _DeckBuilder:
                     # Office 2019+: the link keeps the text colour (legible on dark).
                     ext = etree.SubElement(etree.SubElement(link, _a("extLst")), _a("ext"))
                     ext.set("uri", _HLINK_COLOUR_EXT)
-                    etree.SubElement(ext, f"{{{_HLINK_COLOUR_NS}}}hlinkClr").set("val", "tx")
+                    etree.SubElement(ext, f"{{{_HLINK_COLOUR_NS}}}hlinkClr",
+                                     nsmap={"ahyp": _HLINK_COLOUR_NS}).set("val", "tx")
 
     def drop_unused(self, slide: Any, keep: Iterable[Any]) -> None:
         """Remove the placeholders the layout gave this slide that hold nothing."""
@@ -1347,9 +1359,6 @@ class _DeckBuilder:
         left = max(rect.left, 0)
         right = min(rect.right, self.width)
         return Rect(left, top, max(right - left, 0), max(bottom - top, 0))
-
-    def _default_area(self, slide: Any) -> Rect:
-        return self._area(slide, below=self._title_bottom(slide) if slide else BAND)
 
     def _area(self, slide: Any, *, below: int) -> Rect:
         """The content area of a slide: its first non-title placeholder (table, chart,
@@ -1509,12 +1518,15 @@ class Cell:
 
 @dataclass(frozen=True)
 class TableLayout:
+    """A table set at ``size``: column widths and the rows of each slide."""
+
     size: float
     widths: list[float]  # points
     header: list[Cell]
     header_height: float
     pages: list[list[tuple[list[Cell], float]]]  # rows (cells, height in points) per slide
     cramped: bool  # a column narrower than its longest word
+    rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
 
 
 def _fixed_box(width: float, height: float) -> Box:

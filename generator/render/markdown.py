@@ -215,4 +215,6 @@ def to_paragraphs(text: str) -> list[Paragraph]:
 
 def to_plain(text: str) -> str:
     """Markdown -> plain text (for PDF metadata, alt text, slide titles)."""
-    return "\n".join(p.text for p in to_paragraphs(text)).strip()
+    # a title such as "2026. A year" parses as a numbered list: keep its number
+    return "\n".join(f"{p.number}. {p.text}" if p.kind == "number" else p.text
+                     for p in to_paragraphs(text)).strip()

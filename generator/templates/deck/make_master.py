@@ -148,10 +148,12 @@ PRIMARY_BG = ('<p:bg><p:bgPr><a:solidFill><a:schemeClr val="accent1"/></a:solidF
 
 
 def layout(name: str, kind: str, shapes: str, *, dark: bool = False) -> str:
-    """A whole ``p:sldLayout``; ``dark`` layouts have the primary colour as background and
-    hide the master's title bar."""
+    """A whole ``p:sldLayout`` of layout type ``kind`` (each standard type once, the rest
+    ``cust``); ``dark`` layouts have the primary colour as background and hide the
+    master's title bar."""
     show = ' showMasterSp="0"' if dark else ""
-    return (f'<p:sldLayout {_NSDECL} type="{kind}" preserve="1"{show}>'
+    kind_attr = "" if kind == "cust" else f' type="{kind}"'
+    return (f'<p:sldLayout {_NSDECL}{kind_attr} preserve="1"{show}>'
             f'<p:cSld name="{name}">{PRIMARY_BG if dark else ""}{sp_tree(shapes)}</p:cSld>'
             '<p:clrMapOvr><a:masterClrMapping/></p:clrMapOvr></p:sldLayout>')
 
@@ -167,7 +169,8 @@ def body_styles(size: int, *, colour: str = "bg1", algn: str = "l") -> str:
 
 def layouts() -> dict[str, str]:
     """The XML of every layout, by name."""
-    half = (CONTENT_W - GUTTER) / 2
+    wide = round((CONTENT_W - GUTTER) * 0.58, 3)  # text on the first side, a figure beside
+    narrow = CONTENT_W - GUTTER - wide
     title = inherited(2, "Title", 'type="title"')
     body = inherited(3, "Content", 'idx="1"')
     rule_y = 4.05
@@ -179,7 +182,7 @@ def layouts() -> dict[str, str]:
             + placeholder(4, "Subtitle", 'type="subTitle" idx="1"', MARGIN, 4.3, CONTENT_W,
                           2.3, styles=body_styles(24)))
         , dark=True),
-        "Agenda": layout("Agenda", "obj", title + body),
+        "Agenda": layout("Agenda", "cust", title + body),
         "Section": layout("Section", "secHead", (
             placeholder(2, "Title", 'type="title"', MARGIN, 2.0, CONTENT_W, 1.95, anchor="b",
                         styles=title_styles(40))
@@ -190,23 +193,23 @@ def layouts() -> dict[str, str]:
         "Bullets": layout("Bullets", "obj", title + body),
         "Two Content": layout("Two Content", "twoObj", (
             title
-            + placeholder(3, "Left Content", 'sz="half" idx="1"', MARGIN, BODY_TOP, half,
+            + placeholder(3, "Left Content", 'sz="half" idx="1"', MARGIN, BODY_TOP, wide,
                           BODY_H)
-            + placeholder(4, "Right Content", 'sz="half" idx="2"', MARGIN + half + GUTTER,
-                          BODY_TOP, half, BODY_H))),
+            + placeholder(4, "Right Content", 'sz="half" idx="2"', MARGIN + wide + GUTTER,
+                          BODY_TOP, narrow, BODY_H))),
         "Table": layout("Table", "tbl", (
             title + placeholder(3, "Table", 'type="tbl" idx="1"', MARGIN, BODY_TOP, CONTENT_W,
                                 BODY_H))),
         "Chart": layout("Chart", "chart", (
             title + placeholder(3, "Chart", 'type="chart" idx="1"', MARGIN, BODY_TOP,
                                 CONTENT_W, BODY_H))),
-        "Key Message": layout("Key Message", "obj", (
+        "Key Message": layout("Key Message", "cust", (
             title
             + rect(3, "Accent Bar", MARGIN, BODY_TOP + 0.2, 0.1, BODY_H - 0.4, "accent2")
             + placeholder(4, "Message", 'idx="1"', MARGIN + 0.4, BODY_TOP + 0.1,
                           CONTENT_W - 0.4, BODY_H - 0.2,
                           styles=body_styles(28, colour="tx1")))),
-        "Closing": layout("Closing", "title", (
+        "Closing": layout("Closing", "cust", (
             placeholder(2, "Title", 'type="title"', MARGIN, 1.3, CONTENT_W, 1.8, anchor="b",
                         styles=title_styles(40, "ctr"))
             + rect(3, "Accent Rule", (WIDE - 1.6) / 2, 3.35, 1.6, 0.07, "accent2")
