@@ -108,6 +108,14 @@ class Tailor:
     def withhold(self, kind: str, label: str, where: str, reason: str) -> None:
         self.withheld.append(ed.Withheld(kind, label, where, reason))
 
+    def admit(self, v: Visibility, kind: str, label: str, where: str) -> bool:
+        """True when the audience may see an item of visibility ``v``; otherwise the item
+        goes on the review sheet with the reason."""
+        reason = self.refusal(v)
+        if reason:
+            self.withhold(kind, label, where, reason)
+        return reason is None
+
     # --- language ----------------------------------------------------------------------
 
     def text(self, value: LocalText | None, entry: Entry[Any] | None = None,
@@ -148,10 +156,8 @@ class Tailor:
         kept = []
         for i, item in enumerate(items):
             v = self.own(item.marking, item.releasable_to).within(parent)
-            reason = self.refusal(v)
-            if reason:
-                self.withhold(kind, _short(self.default_text(item.text)),
-                              entry.where((key, i)), reason)
+            if not self.admit(v, kind, _short(self.default_text(item.text)),
+                              entry.where((key, i))):
                 continue
             kept.append(ed.Item(self.text(item.text, entry, (key, i, "text")), self.mark(v)))
         return tuple(kept)
@@ -193,9 +199,7 @@ class Tailor:
                               f"partners: not about {', '.join(a.partners)}")
                 continue
             v = self.own(cm.marking, cm.releasable_to)
-            reason = self.refusal(v)
-            if reason:
-                self.withhold("collaboration", label, c.where(), reason)
+            if not self.admit(v, "collaboration", label, c.where()):
                 continue
             partners = tuple(code for code in cm.partners if code not in self.hidden_partners)
             if not partners:
@@ -204,10 +208,9 @@ class Tailor:
             benefits = []
             for i, benefit in enumerate(cm.benefits):
                 bv = self.own(benefit.marking, benefit.releasable_to).within(v)
-                reason = self.refusal(bv)
-                if reason:
-                    self.withhold("benefit", f"{label}: {_short(self.default_text(benefit.text))}",
-                                  c.where(("benefits", i)), reason)
+                if not self.admit(bv, "benefit",
+                                  f"{label}: {_short(self.default_text(benefit.text))}",
+                                  c.where(("benefits", i))):
                     continue
                 benefits.append(ed.Benefit(benefit.category,
                                            self.text(benefit.text, c, ("benefits", i, "text")),
@@ -215,10 +218,8 @@ class Tailor:
             metrics = []
             for i, metric in enumerate(cm.metrics):
                 mv = self.own(metric.marking, metric.releasable_to).within(v)
-                reason = self.refusal(mv)
-                if reason:
-                    self.withhold("metric", f"{label}: {self.default_text(metric.label)}",
-                                  c.where(("metrics", i)), reason)
+                if not self.admit(mv, "metric", f"{label}: {self.default_text(metric.label)}",
+                                  c.where(("metrics", i))):
                     continue
                 metrics.append(ed.Metric(
                     self.text(metric.label, c, ("metrics", i, "label")),
@@ -246,9 +247,7 @@ class Tailor:
                               f"length: {front.length} (audience: {self.audience.length})")
                 continue
             v = self.own(front.marking, front.releasable_to)
-            reason = self.refusal(v)
-            if reason:
-                self.withhold("section", label, entry.where(), reason)
+            if not self.admit(v, "section", label, entry.where()):
                 continue
             source: SectionFile = s.main
             if self.language != self.default_language:
@@ -266,10 +265,9 @@ class Tailor:
             key_points = []
             for i, point in enumerate(front.key_points):
                 pv = self.own(point.marking, point.releasable_to).within(v)
-                reason = self.refusal(pv)
-                if reason:
-                    self.withhold("key point", f"{label}: {_short(self.default_text(point.text))}",
-                                  entry.where(("key_points", i)), reason)
+                if not self.admit(pv, "key point",
+                                  f"{label}: {_short(self.default_text(point.text))}",
+                                  entry.where(("key_points", i))):
                     continue
                 translated = tm.key_points[i] if i < len(tm.key_points) else point
                 key_points.append(ed.Item(self.text(translated.text, t, ("key_points", i),
@@ -298,11 +296,9 @@ class Tailor:
             v = parent
             for block in blocks:
                 v = self.own(block.marking, block.releasable_to).within(v)
-            reason = self.refusal(v)
-            if reason:
-                first = blocks[-1]
-                self.withhold("fenced block", f"{label}: {_short(part.markdown)}",
-                              f"{first.file}:{first.line}", reason)
+            inner = blocks[-1] if blocks else None
+            where = f"{inner.file}:{inner.line}" if inner else label
+            if not self.admit(v, "fenced block", f"{label}: {_short(part.markdown)}", where):
                 continue
             parts.append(ed.BodyPart(part.markdown, self.mark(v) if blocks else None))
         return tuple(parts)
@@ -314,9 +310,7 @@ class Tailor:
             spec = data.spec
             label = self.default_text(spec.title)
             v = self.own(spec.marking, spec.releasable_to)
-            reason = self.refusal(v)
-            if reason:
-                self.withhold("chart", label, briefing.where(data.path), reason)
+            if not self.admit(v, "chart", label, briefing.where(data.path)):
                 continue
             names = spec.series or list(data.columns)
             series = []

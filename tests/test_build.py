@@ -113,9 +113,9 @@ def test_no_op_rebuild_imports_no_renderer(project: Path) -> None:
     import sys
 
     build(project, jobs=1)
-    code = ("import sys; from generator.build import build; r = build(%r, jobs=1); "
+    code = (f"import sys; from generator.build import build; r = build({str(project)!r}, jobs=1); "
             "print(len(r.built), [m for m in ('weasyprint', 'pptx', 'matplotlib') "
-            "if m in sys.modules])") % str(project)
+            "if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split("\n")[0] == "0 []"
