@@ -33,7 +33,7 @@ from generator.render.brief import (
     render_brief,
     render_html,
 )
-from generator.templates import TemplateSet, builtin_templates
+from generator.templates import TemplateSet, builtin_templates, resolve_templates
 
 from .conftest import require_tool
 from .factories import sample_edition
@@ -605,3 +605,15 @@ def test_a_missing_tool_fails_on_ci_and_skips_elsewhere(monkeypatch: pytest.Monk
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         require_tool("pdftotext")
+
+
+def test_languages_do_not_leak_between_renders_in_one_process(tmp_path: Path) -> None:
+    """Compiled templates are shared within a process; interface strings must not be."""
+    content = tmp_path / "content"
+    content.mkdir()
+    templates = resolve_templates(tmp_path, "minister")
+    english = render_html(sample_edition(content, language="en"), templates)
+    arabic = render_html(sample_edition(content, language="ar"), templates)
+    again = render_html(sample_edition(content, language="en"), templates)
+    assert ">الملخص التنفيذي<" in arabic and ">Executive summary<" not in arabic
+    assert ">Executive summary<" in english and english == again

@@ -624,9 +624,9 @@ def metric_value(metric: Metric, period: str) -> float | None:
 
 
 def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
-    # A fresh environment per render, never a shared bytecode cache: Jinja folds filters
-    # on constants at compile time (`"contents"|label`), so compiled code holds one
-    # audience's language.
+    # A fresh environment per render and no shared bytecode cache: compiled templates
+    # would carry one audience's interface strings into the next render (see
+    # test_languages_do_not_leak_between_renders_in_one_process).
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(templates.brief_dirs)),
         autoescape=True,
