@@ -8,6 +8,7 @@ to each response that reloads the page after a rebuild.
 from __future__ import annotations
 
 import html
+import shutil
 import tempfile
 import threading
 from http import HTTPStatus
@@ -106,3 +107,4 @@ def serve(project: Path, port: int, audiences: list[str] | None = None) -> None:
         pass
     finally:
         server.shutdown()
+        shutil.rmtree(preview.out, ignore_errors=True)

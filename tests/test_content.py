@@ -224,3 +224,13 @@ def test_valid_project_loads(tmp_path: Path) -> None:
     assert project.charts[0].columns == {"NRV": [1.0, 3.0], "ALT": [2.0, 4.0]}
     assert sorted(project.audiences) == ["minister", "norvia"]
     assert project.warnings == []
+
+
+def test_releasable_to_on_a_lowest_level_item_is_a_warning(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"content/collaborations/patrols.yaml": PATROLS.replace(
+        "marking: RESTRICTED\n", "")})
+    project = load_project(root)
+    assert [d.format() for d in project.warnings] == [
+        "content/collaborations/patrols.yaml:8:1: warning: releasable_to has no effect on an "
+        "item at PUBLIC: it is releasable to all (give the item a higher marking, or remove "
+        "releasable_to)"]

@@ -713,8 +713,15 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
     # With partners.yaml broken, every code would look unknown: report only its own errors.
     unknown = (lambda code: code not in known) if partners_complete else (lambda code: False)
 
+    default = b.classification.default or levels[0]
+
     def check_marking(entry: Entry[Any], path: tuple[Any, ...], marking: str | None,
                       releasable: list[str] | tuple[str, ...] | None) -> None:
+        if releasable and (marking or default) == levels[0]:
+            col.add(entry.error((*path, "releasable_to"), f"releasable_to has no effect on an "
+                                f"item at {levels[0]}: it is releasable to all",
+                                "give the item a higher marking, or remove releasable_to",
+                                key=True, severity="warning"))
         if marking is not None and marking not in levels:
             col.add(entry.error((*path, "marking"), f"unknown marking `{marking}`",
                                 did_you_mean(marking, levels) or f"levels: {', '.join(levels)}"))
