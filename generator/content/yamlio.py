@@ -31,6 +31,10 @@ from ..errors import Diagnostic
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 
 
+# Anchors, aliases and tags can only start after a space, a line start or a flow bracket.
+_MAYBE_SPECIAL = re.compile(r"(?:^|[\s\[\{,])[&*!]", re.MULTILINE)
+
+
 class FileProblems(Exception):
     """Raised by the readers with every diagnostic found in one file."""
 
@@ -129,7 +133,10 @@ def load_yaml(text: str, source: Source) -> Any:
     """Parse one YAML document. Raises :class:`FileProblems` listing every problem."""
     problems: list[Diagnostic] = []
     try:
-        for event in _events(text):
+        # The event scan costs almost as much as loading: skip it when no `&`, `*` or `!`
+        # stands where YAML could read it as an anchor, alias or tag.
+        events = _events(text) if _MAYBE_SPECIAL.search(text) else iter(())
+        for event in events:
             mark = event.start_mark
             line, col = mark.line + 1 + source.line_offset, mark.column + 1
             if isinstance(event, AliasEvent):
