@@ -234,3 +234,14 @@ def test_releasable_to_on_a_lowest_level_item_is_a_warning(tmp_path: Path) -> No
         "content/collaborations/patrols.yaml:8:1: warning: releasable_to has no effect on an "
         "item at PUBLIC: it is releasable to all (give the item a higher marking, or remove "
         "releasable_to)"]
+
+
+def test_a_content_file_linking_out_of_the_project_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(PATROLS.replace("Joint border patrols", "OUTSIDE-CANARY"), "utf-8")
+    root = write_project(tmp_path / "p")
+    (root / "content/collaborations/linked.yaml").symlink_to(outside)
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "content/collaborations/linked.yaml: error: file leaves the project" in str(info.value)
+    assert "OUTSIDE-CANARY" not in str(info.value)

@@ -160,13 +160,25 @@ class _Collector:
 # --- reading one file ------------------------------------------------------------------
 
 
+def _read(path: Path, col: _Collector) -> str:
+    """A user's file, which must really be inside the project (a symlink may not lead out:
+    nothing outside the project is read)."""
+    rel = col.rel(path)
+    root = col.root.resolve()
+    if root not in path.resolve().parents:
+        raise FileProblems([Diagnostic(rel, 0, 0, "error", "file leaves the project (a "
+                                       "symbolic link to somewhere else)",
+                                       "copy the file into the project instead")])
+    return read_text(path, rel)
+
+
 def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | None = None
                ) -> tuple[Any, Source] | None:
     rel = col.rel(path)
     source = Source(rel, line_offset)
     try:
         if text is None:
-            text = read_text(path, rel)
+            text = _read(path, col)
         return load_yaml(text, source), source
     except FileProblems as exc:
         col.extend(exc.diagnostics)
@@ -438,7 +450,7 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
 def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
     rel = col.rel(path)
     try:
-        text = read_text(path, rel)
+        text = _read(path, col)
         front, body, body_line = _split_front_matter(text, rel)
     except FileProblems as exc:
         col.extend(exc.diagnostics)
@@ -487,7 +499,7 @@ def _field_columns(line: str) -> list[int]:
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     try:
-        text = read_text(path, rel)
+        text = _read(path, col)
     except FileProblems as exc:
         col.extend(exc.diagnostics)
         return None
