@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
+import os
 import re
 import subprocess
 import zipfile
@@ -18,13 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
 from generator.edition import Chart, Edition, Item, Section, Series, Theme
 from generator.errors import RenderError, TemplateError
-from generator.render.deck import SUMMARY_MAX_SLIDES, render_deck
+from generator.render import textfit
+from generator.render.deck import (
+    SUMMARY_MAX_SLIDES,
+    _DeckBuilder,
+    _layouts_by_name,
+    _open_master,
+    _remove_slides,
+    render_deck,
+)
 from generator.render.textfit import Measurer, Span, line_text
 from generator.templates import TemplateSet, builtin_templates
 
@@ -486,3 +496,121 @@ def test_unknown_typefaces_are_measured_wider_than_known_ones() -> None:
     assert Measurer("Corporate Sans").width(text, 20) > Measurer("Arial").width(text, 20)
     assert Measurer("Calibri").width(text, 20) < Measurer("Arial").width(text, 20)
     assert Measurer("Calibri").width(ARABIC, 20) > 0
+
+
+def test_measuring_gives_the_same_lines_cached_or_not_whatever_the_face() -> None:
+    """Widths and words are cached per process: keyed on the face, its safety factor and
+    the style, so faces and styles measured in any order never borrow each other's."""
+    text = "Partners carry a growing share of the burden of border security. " * 3
+    spans = (Span(text[:40]), Span(text[40:90], bold=True), Span(text[90:], code=True),
+             Span(" " + ARABIC))
+    faces = ("Calibri", "Arial", "Corporate Sans", "Courier New")
+    cases = [(face, width, size) for face in faces for width in (150, 400) for size in (12, 20)]
+
+    def measure() -> list[Any]:
+        return [(Measurer(face).wrap(spans, width, size),
+                 Measurer(face).width(text, size, bold=True)) for face, width, size in cases]
+
+    textfit._em.cache_clear()
+    textfit._measured_words.cache_clear()
+    fresh = measure()
+    assert measure() == fresh  # cached
+    textfit._em.cache_clear()
+    textfit._measured_words.cache_clear()
+    assert list(reversed([(Measurer(face).wrap(spans, width, size),
+                           Measurer(face).width(text, size, bold=True))
+                          for face, width, size in reversed(cases)])) == fresh
+    assert len({str(lines) for lines, _ in fresh}) > len(cases) / 2  # faces do differ
+    code = Measurer("Calibri").wrap((Span("print(partners, burden)", code=True),), 1e9, 20)
+    assert Measurer("Calibri").width("print(partners, burden)", 20, code=True) == \
+        Measurer("Courier New").width("print(partners, burden)", 20) != \
+        Measurer("Calibri").width("print(partners, burden)", 20)
+    assert len(code) == 1
+
+
+# ---------------------------------------------------------------------------- shortcuts
+
+
+def test_decks_rendered_one_after_another_do_not_share_state(tmp_path: Path) -> None:
+    """A build worker renders English and Arabic decks, on different masters, one after
+    another: per-process caches (measuring, logos) and what each deck copies from its
+    first slides must not carry over from one deck to the next."""
+    root = content_root(tmp_path)
+    corporate = templates(str(corporate_master(tmp_path)), tmp_path)
+    cases = [(with_logo(sample_edition(root), root / "images" / "logo.svg"), templates()),
+             (arabic_edition(root), templates()),
+             (with_logo(sample_edition(root), root / "images" / "logo.png"), corporate),
+             (arabic_edition(root), corporate)]
+    first = [render_deck(edition, master) for edition, master in cases]
+    assert [render_deck(edition, master) for edition, master in reversed(cases)] == \
+        list(reversed(first))
+
+
+def test_slides_and_notes_copied_from_the_first_are_what_python_pptx_makes() -> None:
+    """The renderer makes a layout's first slide (and the first notes slide) with
+    python-pptx, and copies them for later slides: the copies, their part names and
+    relationships are exactly what python-pptx makes."""
+    prs, problems = _open_master(templates())
+    assert problems == []
+    builder = _DeckBuilder(sample_edition(), prs, templates())
+    reference: Any = Presentation(MASTER)
+    _remove_slides(reference)
+    layouts = _layouts_by_name(reference)
+
+    def rels(part: Any) -> list[tuple[str, str, str]]:
+        return [(rid, rel.reltype, str(rel.target_part.partname))
+                for rid, rel in part.rels.items()]
+
+    for kind in ("bullets", "table", "bullets", "bullets", "table", "title"):
+        ours = builder.new_slide(kind)
+        theirs = reference.slides.add_slide(layouts[builder.layouts[kind].name])
+        assert ours.part.partname == theirs.part.partname
+        assert etree.tostring(ours._element) == etree.tostring(theirs._element)
+        assert rels(ours.part) == rels(theirs.part)
+        if kind != "title":
+            ours_notes, theirs_notes = builder._notes_slide(ours), theirs.notes_slide
+            assert ours_notes.part.partname == theirs_notes.part.partname
+            assert etree.tostring(ours_notes._element) == etree.tostring(theirs_notes._element)
+            assert rels(ours_notes.part) == rels(theirs_notes.part)
+            assert rels(ours.part) == rels(theirs.part)
+    assert etree.tostring(prs.part._element) == etree.tostring(reference.part._element)
+
+
+def test_checking_a_master_leaves_it_as_it_was() -> None:
+    """A deck is built from the presentation its master was checked in: the check must
+    not change it (python-pptx's ``text_frame`` gives a shape without text an empty text
+    body: the default master's accent rules have none)."""
+    prs, problems = _open_master(templates())
+    assert problems == []
+    fresh = Presentation(MASTER)
+    for ours, theirs in zip(prs.slide_layouts, fresh.slide_layouts, strict=True):
+        assert etree.tostring(ours._element) == etree.tostring(theirs._element)
+
+
+def test_every_shape_on_a_slide_has_an_id_of_its_own(decks: dict[str, bytes]) -> None:
+    """Band texts and logos are copies of the first slide's, each given the next id."""
+    for name, prs in all_decks(decks):
+        for number, slide in enumerate(prs.slides, 1):
+            ids = [int(i) for i in slide._element.xpath("//p:cNvPr/@id")]
+            assert len(ids) == len(set(ids)), (name, number)
+            for shape in slide.shapes:
+                if shape.name == "Logo":
+                    assert shape.image.blob  # its relationship leads to the image
+
+
+def test_a_changed_logo_file_is_read_again(tmp_path: Path) -> None:
+    """Logos are read (and SVGs drawn) once per process while the file is unchanged."""
+    root = content_root(tmp_path)
+    logo = root / "images" / "logo.png"
+    edition = with_logo(sample_edition(root), logo)
+
+    def logo_size() -> tuple[int, int]:
+        prs = open_deck(render_deck(edition, templates()))
+        picture = next(s for s in prs.slides[0].shapes if s.name == "Logo")
+        return Image.open(io.BytesIO(picture.image.blob)).size
+
+    assert logo_size() == (300, 100)
+    modified = logo.stat().st_mtime_ns
+    Image.new("RGB", (200, 100), "#c8a951").save(logo)
+    os.utime(logo, ns=(modified + 2_000_000_000, modified + 2_000_000_000))
+    assert logo_size() == (200, 100)

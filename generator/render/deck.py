@@ -26,10 +26,13 @@ import dataclasses
 import datetime as dt
 import io
 import math
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, replace
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,7 +43,17 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
+from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.serialized import PackageWriter, _PhysPkgWriter
+from pptx.oxml.shapes.autoshape import CT_Shape
+from pptx.oxml.table import CT_TableCell
+from pptx.parts.slide import NotesSlidePart, SlidePart
+from pptx.shapes.placeholder import LayoutPlaceholder, _BaseSlidePlaceholder
+from pptx.shapes.shapetree import BaseShapeFactory, SlideShapeFactory
+from pptx.slide import Slide, SlideLayout
+from pptx.table import _Cell
+from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
 from ..edition import Chart, Collaboration, Edition, Item, Mark, Metric, Section, Series
@@ -145,10 +158,11 @@ def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
     Raises :class:`TemplateError` when the master lacks a layout or placeholder the deck
     needs, :class:`RenderError` when a file the edition names (the logo) cannot be used.
     """
-    problems = [d for d in check_master(templates) if d.severity == "error"]
-    if problems:
-        raise TemplateError(problems)
-    builder = _DeckBuilder(edition, templates)
+    prs, problems = _open_master(templates)
+    errors = [d for d in problems if d.severity == "error"]
+    if errors or prs is None:
+        raise TemplateError(errors)
+    builder = _DeckBuilder(edition, prs, templates)
     builder.build()
     return builder.save()
 
@@ -157,13 +171,24 @@ def check_master(templates: TemplateSet) -> list[Diagnostic]:
     """Problems with the master of ``templates``: a slide kind without a layout (none of
     its candidate names), a layout without its title or body placeholder, and (as a
     warning) text a layout would put on every slide."""
+    return _open_master(templates)[1]
+
+
+def _open_master(templates: TemplateSet) -> tuple[Any, list[Diagnostic]]:
+    """The master of ``templates`` opened (None when it cannot be read), and
+    :func:`check_master`'s findings: a deck is built from the presentation checked."""
     where = _template_path(templates)
     try:
         prs = Presentation(templates.master)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
             etree.XMLSyntaxError) as exc:
-        return [Diagnostic(where, 0, 0, "error", f"not a readable PowerPoint file: {exc}",
-                           "save it again from PowerPoint or LibreOffice as .pptx")]
+        return None, [Diagnostic(where, 0, 0, "error", f"not a readable PowerPoint file: {exc}",
+                                 "save it again from PowerPoint or LibreOffice as .pptx")]
+    return prs, _check_layouts(prs, templates, where)
+
+
+def _check_layouts(prs: Any, templates: TemplateSet, where: str) -> list[Diagnostic]:
+    """:func:`check_master` of an opened master (which it leaves as it found it)."""
     names = _layouts_by_name(prs)
     problems: list[Diagnostic] = []
     checked: set[str] = set()  # layouts whose placeholders and text were checked
@@ -196,13 +221,24 @@ def check_master(templates: TemplateSet) -> list[Diagnostic]:
                                        f"layout {name!r} has no title placeholder",
                                        "every slide puts its title there; add one"))
         for shape in layout.shapes:
-            if not shape.is_placeholder and shape.has_text_frame and shape.text_frame.text:
+            text = _own_text(shape)
+            if text:
                 problems.append(Diagnostic(
                     where, 0, 0, "warning",
-                    f"layout {name!r} has text of its own ({shape.text_frame.text[:40]!r}) "
+                    f"layout {name!r} has text of its own ({text[:40]!r}) "
                     "that every slide built from it will show",
                     "markings and titles come from the content; remove it from the layout"))
     return list(dict.fromkeys(problems))  # a layout serving several kinds: said once
+
+
+def _own_text(shape: Any) -> str:
+    """The text of a shape that is not a placeholder, read without changing the shape
+    (``shape.text_frame`` would give a shape without text an empty text frame, and the
+    presentation checked is the one the deck is built from)."""
+    if shape.is_placeholder or not shape.has_text_frame:
+        return ""
+    body = getattr(shape._element, "txBody", None)
+    return TextFrame(body, shape).text if body is not None else ""
 
 
 def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
@@ -210,8 +246,18 @@ def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int
     ``_rels/.rels`` first, then by name), a fixed ``date_time``, attributes and
     compression: the same parts give the same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    return _normalised_zip([(name, source.read(name)) for name in source.namelist()],
+                           date_time)
+
+
+def _normalised_zip(members: Sequence[tuple[str, bytes]],
+                    date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip of ``members`` (name, data), as :func:`normalise_package` writes it (a name
+    given twice: written twice, with the data given last, as a zip read back gives)."""
+    data = dict(members)
     first = ("[Content_Types].xml", "_rels/.rels")
-    names = sorted(source.namelist(), key=lambda n: (first.index(n) if n in first else 2, n))
+    names = sorted((name for name, _ in members),
+                   key=lambda n: (first.index(n) if n in first else 2, n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for name in names:
@@ -219,8 +265,31 @@ def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            target.writestr(info, source.read(name), compresslevel=6)
+            target.writestr(info, data[name], compresslevel=6)
     return out.getvalue()
+
+
+class _Members(_PhysPkgWriter):
+    """Collects what python-pptx's package writer would put in its zip."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.members.append((pack_uri.membername, blob))
+
+
+def _package_members(prs: Any) -> list[tuple[str, bytes]]:
+    """The (name, data) entries ``prs.save()`` would write, without zipping them: the deck
+    is zipped once, by :func:`_normalised_zip`, rather than deflated, inflated and
+    deflated again."""
+    package = prs.part.package
+    writer = PackageWriter("", package._rels, tuple(package.iter_parts()))  # no file:
+    members = _Members()  # PackageWriter._write, with a collector for its zip writer
+    writer._write_content_types_stream(members)
+    writer._write_pkg_rels(members)
+    writer._write_parts(members)
+    return members.members
 
 
 def zip_date_time(edition: Edition) -> tuple[int, int, int, int, int, int]:
@@ -385,6 +454,8 @@ class _Fitter:
         self.measurer = measurer
         self.line = LINE_RTL if rtl else LINE
         self._lines: dict[tuple[Para, float, float], list[Line]] = {}
+        self._natural: dict[tuple[Para, float], float] = {}
+        self._longest: dict[tuple[Para, float], float] = {}
 
     def size(self, para: Para, size: float) -> float:
         return max(size * para.scale, para.min_pt)
@@ -397,10 +468,12 @@ class _Fitter:
 
     def lines(self, para: Para, width: float, size: float) -> list[Line]:
         key = (para, width, size)
-        if key not in self._lines:
+        found = self._lines.get(key)
+        if found is None:
             room = max((width - _indent(para)) * WRAP_SAFETY, 1.0)
-            self._lines[key] = self.measurer.wrap(_spans(para), room, self.size(para, size))
-        return self._lines[key]
+            found = self._lines[key] = self.measurer.wrap(_spans(para), room,
+                                                          self.size(para, size))
+        return found
 
     def height(self, paras: Sequence[Para], width: float, size: float) -> float:
         total = 0.0
@@ -411,15 +484,29 @@ class _Fitter:
 
     def natural_width(self, para: Para, size: float) -> float:
         """Width of the paragraph set on one line (its longest forced line)."""
+        key = (para, size)
+        found = self._natural.get(key)
+        if found is None:
+            found = self._natural[key] = self._natural_width(para, size)
+        return found
+
+    def _natural_width(self, para: Para, size: float) -> float:
         widest = 0.0
+        spans = _spans(para)
         for line in self.lines(para, 1e9, size):
-            spans = _spans(para)
             widest = max(widest, sum(self.measurer.span_width(spans[s], a, b,
                                                               self.size(para, size))
                                      for s, a, b in line))
         return widest / WRAP_SAFETY + _indent(para)
 
     def longest_word(self, para: Para, size: float) -> float:
+        key = (para, size)
+        found = self._longest.get(key)
+        if found is None:
+            found = self._longest[key] = self._longest_word(para, size)
+        return found
+
+    def _longest_word(self, para: Para, size: float) -> float:
         spans = _spans(para)
         widest = 0.0
         for span in spans:
@@ -548,10 +635,55 @@ def _rect(shape: Any) -> Rect | None:
     return Rect(int(left), int(top), int(width), int(height))
 
 
-def _ph_type(ph: Any) -> Any:
+# python-pptx's ``ph`` look-up (``BaseShapeElement.ph``), compiled once: python-pptx
+# compiles its XPath on every call, and placeholders are looked up thousands of times.
+_PH = etree.XPath("./*[1]/p:nvPr/p:ph", namespaces={"p": NS["p"]})
+
+
+def _ph_elm(element: Any) -> Any:
+    """The ``p:ph`` of a shape element, or None (as ``element.ph``)."""
+    found = _PH(element)
+    return found[0] if found else None
+
+
+def _own_geometry(element: Any) -> tuple[Any, Any, Any, Any]:
+    """A shape element's own (x, y, cx, cy), None where it has none (as ``element.x``
+    and so on, with the ``a:xfrm`` looked up once)."""
+    xfrm = element.xfrm
+    if xfrm is None:
+        return (None, None, None, None)
+    return (xfrm.x, xfrm.y, xfrm.cx, xfrm.cy)
+
+
+def _merged_geometry(own: tuple[Any, Any, Any, Any], inherited: tuple[Any, Any, Any, Any],
+                     ) -> tuple[Any, Any, Any, Any]:
+    return (own[0] if own[0] is not None else inherited[0],
+            own[1] if own[1] is not None else inherited[1],
+            own[2] if own[2] is not None else inherited[2],
+            own[3] if own[3] is not None else inherited[3])
+
+
+def _rect_of(values: tuple[Any, Any, Any, Any]) -> Rect | None:
+    """:func:`_rect`'s result for (left, top, width, height)."""
+    if None in values:
+        return None
+    return Rect(int(values[0]), int(values[1]), int(values[2]), int(values[3]))
+
+
+def _type_of(ph: Any) -> Any:
+    """The type of a ``p:ph`` (None if it is not one python-pptx knows)."""
     try:
-        return ph.placeholder_format.type
-    except (AttributeError, ValueError):
+        return ph.type
+    except ValueError:
+        return None
+
+
+def _ph_type(ph: Any) -> Any:
+    """The placeholder type of a shape (``ph.placeholder_format.type``), or None."""
+    try:
+        found = _ph_elm(ph._element)
+        return None if found is None else found.type
+    except (AttributeError, ValueError, TypeError):
         return None
 
 
@@ -561,15 +693,11 @@ def _ph_type(ph: Any) -> Any:
 class _DeckBuilder:
     """Builds one deck: slides first, then markings, then package hygiene."""
 
-    def __init__(self, edition: Edition, templates: TemplateSet) -> None:
+    def __init__(self, edition: Edition, prs: Any, templates: TemplateSet) -> None:
         self.edition = edition
         self.rtl = edition.audience.rtl
         self.lang = _language_tag(edition.audience.language)
-        try:
-            self.prs = Presentation(templates.master)
-        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise TemplateError([Diagnostic(_template_path(templates), 0, 0, "error",
-                                            f"not a readable PowerPoint file: {exc}")]) from exc
+        self.prs = prs  # the master, checked (see _open_master)
         _remove_slides(self.prs)
         self.width = int(self.prs.slide_width or Inches(13.333))
         self.height = int(self.prs.slide_height or Inches(7.5))
@@ -584,6 +712,19 @@ class _DeckBuilder:
         self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
         self.logo = _load_logo(edition)
         self.slides: list[tuple[Any, str]] = []  # (slide, kind)
+        # Read once per deck: layouts and masters do not change while slides are built
+        # (they are mirrored before and pruned after). Keyed on the elements and parts
+        # themselves, which the presentation keeps alive as long as this builder.
+        self._layout_phs: dict[Any, list[tuple[Any, Any, int]]] = {}
+        self._layout_rects: dict[Any, tuple[Any, Any, Any, Any]] = {}
+        self._inherited: dict[tuple[Any, int], tuple[Any, Any, Any, Any]] = {}
+        self._aligns: dict[tuple[Any, int, bool], str | None] = {}
+        self._proxies: dict[Any, Any] = {}  # slide placeholder element -> its shape
+        self._band_boxes: dict[tuple[str, Rect, int, bool], Any] = {}  # see _band_box
+        self._band_pic: tuple[tuple[int, ...], Any, Any] | None = None  # see _band_logo
+        self._blank_keys: dict[Any, tuple[str, bytes]] = {}  # see _add_slide, _notes_slide
+        self._pprs: dict[tuple[Any, ...], Any] = {}  # see _paragraph_properties
+        self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
     # ----------------------------------------------------------------- plan
 
@@ -789,8 +930,8 @@ class _DeckBuilder:
         two = self.layouts["two_content"]
         full = self.layouts["bullets"]
         columns = self.body_placeholders(two)
-        area = self._clamp(_rect(columns[1])) if len(columns) > 1 and _rect(columns[1]) \
-            else None
+        column = self._rect(columns[1]) if len(columns) > 1 else None
+        area = self._clamp(column) if column else None
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
             size, pages = self.body_fit.fit(paras, self._body_box(full, 0), BODY_SIZES)
@@ -808,7 +949,7 @@ class _DeckBuilder:
         self.set_title(slide, title_ph, title, TITLE_SIZES)
         left, right = self.body_placeholders(slide)[:2]  # mirrored in an RTL deck
         self.write(left, pages[0], size, anchor=MSO_ANCHOR.TOP)
-        area = self._clamp(_rect(right) or area)
+        area = self._clamp(self._rect(right) or area)
         if isinstance(beside, Chart):
             top = self.small_heading(slide, beside.description, area)
             self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
@@ -1058,24 +1199,21 @@ class _DeckBuilder:
         table = frame.table
         if self.rtl:
             table._tbl.tblPr.set("rtl", "1")
-        for c, w in enumerate(widths):
-            table.columns[c].width = w
-        for r, h in enumerate(heights):
-            table.rows[r].height = h
+        # As setting table.columns[c].width and table.rows[r].height, which sum all the
+        # columns (rows) into the frame's width (height) after each one.
+        for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+            grid_col.w = w
+        table.notify_width_changed()
+        trs = table._tbl.tr_lst
+        for tr, h in zip(trs, heights, strict=True):
+            tr.h = h
+        table.notify_height_changed()
         for r, cells in enumerate([layout.header, *(row for row, _ in rows)]):
+            tcs = trs[r].tc_lst
+            band = "header" if r == 0 else "banded" if r % 2 == 0 else "plain"
             for c, spec in enumerate(cells):
-                cell = table.cell(r, c)
-                cell.margin_left = cell.margin_right = CELL_X
-                cell.margin_top = cell.margin_bottom = CELL_Y
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                cell.fill.solid()
-                if r == 0:
-                    cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
-                elif r % 2 == 0:
-                    cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
-                    cell.fill.fore_color.brightness = 0.9
-                else:
-                    cell.fill.fore_color.rgb = WHITE
+                cell = _Cell(tcs[c], table)  # as table.cell(r, c)
+                _style_cell(cell, band)
                 paras = [replace(p, colour="bg1") if r == 0 else p for p in spec.paras]
                 self.write_frame(cell.text_frame, paras, layout.size, align=spec.align,
                                  insets=False)
@@ -1113,7 +1251,7 @@ class _DeckBuilder:
         bodies = self.body_placeholders(layout)
         bottom = self._title_bottom(layout)
         target = bodies[index] if len(bodies) > index else None
-        rect = _rect(target) if target is not None else None
+        rect = self._rect(target) if target is not None else None
         rect = self._clamp(rect) if rect else self._area(layout, below=bottom)
         if rect.top < bottom:
             rect = Rect(rect.left, bottom, rect.width, rect.bottom - bottom)
@@ -1124,10 +1262,10 @@ class _DeckBuilder:
         """Where a slide's body text goes: its body placeholder (kept inside the safe
         area and below the title), else a new text box under the title."""
         if placeholder is not None:
-            rect = self._clamp(_rect(placeholder) or self._area(slide, below=below))
+            rect = self._clamp(self._rect(placeholder) or self._area(slide, below=below))
             if rect.top < below:
                 rect = Rect(rect.left, below, rect.width, max(rect.bottom - below, 0))
-            if rect != _rect(placeholder):
+            if rect != self._rect(placeholder):
                 _place(placeholder, rect)
             return rect, placeholder
         rect = self._area(slide, below=below)
@@ -1139,27 +1277,179 @@ class _DeckBuilder:
     # ----------------------------------------------------------------- shapes
 
     def new_slide(self, kind: str) -> Any:
-        slide = self.prs.slides.add_slide(self.layouts[kind])
+        slide = self._add_slide(self.layouts[kind])
         self.slides.append((slide, kind))
         return slide
 
+    def _add_slide(self, layout: Any) -> Any:
+        """``prs.slides.add_slide(layout)``.
+
+        A new slide is python-pptx's blank slide with the layout's placeholders cloned
+        (ids and names counted on the blank slide): the same ``p:sld`` every time for
+        the same layout. The first is made by python-pptx and kept (see :data:`_BLANKS`);
+        later ones are copies of it, in a part made and related as python-pptx makes it
+        (``PresentationPart.add_slide``, ``SlidePart.new``, ``Slides.add_slide``), without
+        the dozens of placeholder look-ups python-pptx makes for each slide.
+        """
+        slides = self.prs.slides
+        key = self._blank_keys.get(layout._element)
+        if key is None:
+            key = self._blank_keys[layout._element] = ("slide",
+                                                       etree.tostring(layout._element))
+        made = _BLANKS.get(key)
+        if made is None:
+            slide = slides.add_slide(layout)
+            _keep_blank(key, slide._element)
+            return slide
+        presentation = self.prs.part
+        part = SlidePart(presentation._next_slide_partname, CT.PML_SLIDE, presentation.package,
+                         deepcopy(made))
+        part.relate_to(layout.part, RT.SLIDE_LAYOUT)
+        slides._sldIdLst.add_sldId(presentation.relate_to(part, RT.SLIDE))
+        return part.slide
+
+    def _notes_slide(self, slide: Any) -> Any:
+        """``slide.notes_slide``.
+
+        A new notes slide, too, is the same every time for the same notes master:
+        python-pptx's blank notes slide with the master's placeholders cloned. The first
+        is made by python-pptx and kept; later ones are copies of it, in a part made and
+        related as python-pptx makes it (``SlidePart._add_notes_slide_part``,
+        ``NotesSlidePart.new``).
+        """
+        if slide.has_notes_slide:
+            return slide.notes_slide
+        slide_part = slide.part
+        package = slide_part.package
+        master = package.presentation_part.notes_master_part  # made if need be, as by pptx
+        key = self._blank_keys.get(master._element)
+        if key is None:
+            key = self._blank_keys[master._element] = ("notes", etree.tostring(master._element))
+        made = _BLANKS.get(key)
+        if made is None:
+            notes = slide.notes_slide
+            _keep_blank(key, notes._element)
+            return notes
+        part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"),
+                              CT.PML_NOTES_SLIDE, package, deepcopy(made))
+        part.relate_to(master, RT.NOTES_MASTER)
+        part.relate_to(slide_part, RT.SLIDE)
+        slide_part.relate_to(part, RT.NOTES_SLIDE)
+        return slide.notes_slide
+
     def title_placeholder(self, slide: Any) -> Any:
-        return next((ph for ph in slide.placeholders if _ph_type(ph) in TITLE_TYPES), None)
+        return next((ph for ph, kind, _ in self._placeholders(slide) if kind in TITLE_TYPES),
+                    None)
 
     def body_placeholders(self, slide: Any) -> list[Any]:
-        return sorted((ph for ph in slide.placeholders if _ph_type(ph) in BODY_TYPES),
-                      key=lambda ph: ph.placeholder_format.idx)
+        found = [(ph, idx) for ph, kind, idx in self._placeholders(slide) if kind in BODY_TYPES]
+        return [ph for ph, _ in sorted(found, key=lambda found: found[1])]
+
+    def _placeholders(self, owner: Any) -> list[tuple[Any, Any, int]]:
+        """(shape, type, idx) of each placeholder of a slide or layout, in the order
+        ``owner.placeholders`` gives them (a slide's by idx, a layout's as in the file).
+
+        python-pptx finds them with an XPath compiled afresh for every shape and every
+        question; here each ``p:ph`` is found once, a layout's once per deck, and a slide
+        placeholder's shape object is made once.
+        """
+        collection = owner.placeholders
+        if isinstance(owner, SlideLayout):
+            found = self._layout_phs.get(owner._element)
+            if found is None:
+                found = []
+                for element in collection._element.iter_shape_elms():
+                    ph = _ph_elm(element)
+                    if ph is not None:  # as LayoutPlaceholders (_LayoutShapeFactory) has it
+                        shape: Any = LayoutPlaceholder(element, collection) \
+                            if isinstance(element, CT_Shape) else BaseShapeFactory(element,
+                                                                                   collection)
+                        found.append((shape, _type_of(ph), ph.idx))
+                self._layout_phs[owner._element] = found
+            return found
+        if not isinstance(owner, Slide):
+            return [(ph, _ph_type(ph), ph.placeholder_format.idx) for ph in collection]
+        elements = []
+        for element in collection._element.iter_shape_elms():
+            ph = _ph_elm(element)
+            if ph is not None:
+                elements.append((ph.idx, element, ph))
+        elements.sort(key=lambda found: found[0])  # stable: as SlidePlaceholders sorts
+        out = []
+        for idx, element, ph in elements:
+            shape = self._proxies.get(element)
+            if shape is None:
+                shape = self._proxies[element] = SlideShapeFactory(element, collection)
+            out.append((shape, _type_of(ph), idx))
+        return out
+
+    def _rect(self, shape: Any) -> Rect | None:
+        """:func:`_rect` of ``shape``, python-pptx's geometry of a placeholder (its own
+        offset and size, else what it inherits) with what a slide placeholder inherits
+        from its layout, and a layout placeholder from the master, read once per deck."""
+        element = getattr(shape, "_element", None)
+        if not isinstance(element, CT_Shape):
+            return _rect(shape)
+        if isinstance(shape, LayoutPlaceholder):
+            try:
+                return _rect_of(self._layout_geometry(shape))
+            except (AttributeError, ValueError):
+                return None
+        if not isinstance(shape, _BaseSlidePlaceholder):
+            return _rect(shape)
+        own = _own_geometry(element)
+        if None in own:  # each missing value from the layout placeholder of the same idx
+            layout_part: Any = shape.part.part_related_by(RT.SLIDE_LAYOUT)
+            key = (layout_part, _ph_elm(element).idx)
+            inherited = self._inherited.get(key)
+            if inherited is None:
+                try:  # as _BaseSlidePlaceholder._base_placeholder
+                    base = next((ph for ph, _, idx in self._placeholders(layout_part.slide_layout)
+                                 if idx == key[1]), None)
+                    inherited = (None, None, None, None) if base is None else \
+                        self._layout_geometry(base) if isinstance(base, LayoutPlaceholder) \
+                        else (base.left, base.top, base.width, base.height)
+                except (AttributeError, ValueError, KeyError):
+                    return _rect(shape)  # as python-pptx would fail (or not)
+                self._inherited[key] = inherited
+            own = _merged_geometry(own, inherited)
+        return _rect_of(own)
+
+    def _layout_geometry(self, shape: Any) -> tuple[Any, Any, Any, Any]:
+        """(left, top, width, height) of a layout placeholder as python-pptx gives them:
+        its own, else those of the master placeholder it inherits from (looked up once,
+        where python-pptx looks it up for each of the four)."""
+        found = self._layout_rects.get(shape._element)
+        if found is None:
+            found = _own_geometry(shape._element)
+            if None in found:
+                base = shape._base_placeholder
+                found = _merged_geometry(found, (None, None, None, None) if base is None else
+                                         (base.left, base.top, base.width, base.height))
+            self._layout_rects[shape._element] = found
+        return found
+
+    def _inherited_align(self, shape: Any, title: bool) -> str | None:
+        """:func:`_inherited_align`, once per layout placeholder (what a slide placeholder
+        inherits comes from the layout's placeholder with its idx)."""
+        if not isinstance(shape, _BaseSlidePlaceholder):
+            return _inherited_align(shape, title)
+        key = (shape.part.part_related_by(RT.SLIDE_LAYOUT), _ph_elm(shape._element).idx,
+               title)
+        if key not in self._aligns:
+            self._aligns[key] = _inherited_align(shape, title)
+        return self._aligns[key]
 
     def _title_bottom(self, slide: Any) -> int:
         title = self.title_placeholder(slide)
-        rect = _rect(title) if title is not None else None
+        rect = self._rect(title) if title is not None else None
         return self._clamp(rect).bottom if rect else BAND + GAP
 
     def set_title(self, slide: Any, placeholder: Any, text: str, sizes: Sequence[float],
                   *, floor: int = 0) -> int:
         """Put ``text`` in the title placeholder at the largest size that fits (the box
         grows within the safe area if even the smallest does not). Returns its bottom."""
-        rect = self._clamp(_rect(placeholder) if placeholder is not None else None
+        rect = self._clamp(self._rect(placeholder) if placeholder is not None else None
                            or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
                                    Inches(1.0)))
         if floor and rect.top < floor:
@@ -1183,7 +1473,7 @@ class _DeckBuilder:
         if placeholder is None:
             placeholder = slide.shapes.add_textbox(rect.left, rect.top, rect.width,
                                                    rect.height)
-        if rect != _rect(placeholder):
+        if rect != self._rect(placeholder):
             _place(placeholder, rect)
         self.write(placeholder, [para], chosen, fit=self.title_fit, title=True)
         return rect.bottom
@@ -1203,12 +1493,28 @@ class _DeckBuilder:
               anchor: Any = None, kind: str = "", fit: _Fitter | None = None,
               title: bool = False) -> None:
         frame = shape.text_frame
+        self._frame_properties(frame, anchor)
+        align = self._inherited_align(shape, title) if self.rtl else None
+        self.write_frame(frame, paras, size, align=align, fit=fit, dark=kind in DARK_KINDS,
+                         insets=False)  # set above
+
+    def _frame_properties(self, frame: Any, anchor: Any) -> None:
+        """Word wrap, no autofit, ``anchor`` and the standard insets, as python-pptx sets
+        them on the frame's ``a:bodyPr``. What that makes of a ``bodyPr`` depends on
+        nothing but the ``bodyPr`` (and ``anchor``): it is worked out once for each."""
+        body_pr = frame._txBody.bodyPr
+        key = (etree.tostring(body_pr), anchor)
+        made = self._body_prs.get(key)
+        if made is not None:
+            body_pr.getparent().replace(body_pr, deepcopy(made))
+            return
         frame.word_wrap = True
         frame.auto_size = MSO_AUTO_SIZE.NONE
         if anchor is not None:
             frame.vertical_anchor = anchor
-        align = _inherited_align(shape, title) if self.rtl else None
-        self.write_frame(frame, paras, size, align=align, fit=fit, dark=kind in DARK_KINDS)
+        frame.margin_left = frame.margin_right = INSET_X
+        frame.margin_top = frame.margin_bottom = INSET_Y
+        self._body_prs[key] = deepcopy(frame._txBody.bodyPr)
 
     def write_frame(self, frame: Any, paras: Sequence[Para], size: float, *,
                     align: str | None = None, fit: _Fitter | None = None,
@@ -1247,7 +1553,21 @@ class _DeckBuilder:
 
     def _paragraph_properties(self, p: Any, para: Para, size: float, fit: _Fitter, *,
                               first: bool, align: str | None, dark: bool = False) -> None:
+        """The ``a:pPr`` of ``p`` (empty so far). Decks repeat a handful of paragraph
+        styles hundreds of times: each is made once, then copied."""
+        pitch = fit.pitch(para, size)
+        before = 0.0 if first else fit.gap(para, size)
+        key = (para.level, para.bullet, para.number, para.colour, align, dark, pitch, before)
+        made = self._pprs.get(key)
+        if made is not None:
+            p.append(deepcopy(made))
+            return
         ppr = etree.SubElement(p, _a("pPr"))
+        self._make_paragraph_properties(ppr, para, pitch, before, align=align, dark=dark)
+        self._pprs[key] = deepcopy(ppr)
+
+    def _make_paragraph_properties(self, ppr: Any, para: Para, pitch: float, before: float,
+                                   *, align: str | None, dark: bool) -> None:
         indent = _indent(para)
         ppr.set("marL", str(int(Pt(indent))))
         ppr.set("indent", str(-int(Pt(_hang(para))) if para.bullet != "none" else 0))
@@ -1257,10 +1577,8 @@ class _DeckBuilder:
             ppr.set("algn", align)
         if self.rtl:
             ppr.set("rtl", "1")
-        pitch = fit.pitch(para, size)
         etree.SubElement(etree.SubElement(ppr, _a("lnSpc")), _a("spcPts")).set(
             "val", str(round(pitch * 100)))
-        before = 0.0 if first else fit.gap(para, size)
         etree.SubElement(etree.SubElement(ppr, _a("spcBef")), _a("spcPts")).set(
             "val", str(round(before * 100)))
         etree.SubElement(etree.SubElement(ppr, _a("spcAft")), _a("spcPts")).set("val", "0")
@@ -1317,14 +1635,14 @@ class _DeckBuilder:
     def drop_unused(self, slide: Any, keep: Iterable[Any]) -> None:
         """Remove the placeholders the layout gave this slide that hold nothing."""
         kept = {id(s._element) for s in keep if s is not None}
-        for ph in list(slide.placeholders):
+        for ph, _, _ in self._placeholders(slide):
             if id(ph._element) not in kept:
                 ph._element.getparent().remove(ph._element)
 
     def set_notes(self, slide: Any, text: str) -> None:
         if not text:
             return
-        frame = slide.notes_slide.notes_text_frame
+        frame = self._notes_slide(slide).notes_text_frame
         frame.text = text
         if self.rtl:
             for p in frame.paragraphs:
@@ -1364,9 +1682,9 @@ class _DeckBuilder:
         """The content area of a slide: its first non-title placeholder (table, chart,
         body ...), else the space under the title down to the bottom band."""
         if slide is not None:
-            for ph in sorted(slide.placeholders, key=lambda p: p.placeholder_format.idx):
-                if _ph_type(ph) in AREA_TYPES and _rect(ph) is not None:
-                    rect = self._clamp(_rect(ph))
+            for ph, kind, _ in sorted(self._placeholders(slide), key=lambda found: found[2]):
+                if kind in AREA_TYPES and self._rect(ph) is not None:
+                    rect = self._clamp(self._rect(ph))
                     top = max(rect.top, below + (GAP if below else 0))
                     return Rect(rect.left, top, rect.width, max(rect.bottom - top, 0))
         margin = Inches(0.6)
@@ -1382,7 +1700,7 @@ class _DeckBuilder:
         if self.logo is None:
             return 0
         data, px_w, px_h = self.logo
-        title_rect = self._clamp(_rect(title_ph)) if title_ph is not None else None
+        title_rect = self._clamp(self._rect(title_ph)) if title_ph is not None else None
         max_h = Inches(0.85)
         max_w = Inches(3.2)
         scale = min(max_w / px_w, max_h / px_h)
@@ -1410,43 +1728,42 @@ class _DeckBuilder:
 
     def markings(self) -> None:
         """Banner top and bottom, slide number and logo on every slide."""
-        e = self.edition
         total = len(self.slides)
         side = min(BAND_SIDE, self.width // 4)
         for number, (slide, kind) in enumerate(self.slides, 1):
-            for name, top in (("Banner Top", 0), ("Banner Bottom", self.height - BAND)):
-                self._band_text(slide, name, e.banner, Rect(0, top, self.width, BAND),
-                                side=side, bold=True, fill=True, align="ctr",
-                                sizes=BANNER_SIZES, colour=INK)
-            label = e.label("slide_x_of_y", slide=number, slides=total)
-            left = 0 if self.rtl else self.width - side
-            self._band_text(slide, "Slide Number", label,
+            # Every shape added to the slide from here on is added here, through this one
+            # SlideShapes, so python-pptx may count shape ids on from the highest instead
+            # of searching the slide for it before each shape: the same ids.
+            slide.shapes.turbo_add_enabled = True
+            self._slide_markings(slide, kind, number, total, side)
+            slide.shapes.turbo_add_enabled = False
+
+    def _slide_markings(self, slide: Any, kind: str, number: int, total: int,
+                        side: int) -> None:
+        e = self.edition
+        for name, top in (("Banner Top", 0), ("Banner Bottom", self.height - BAND)):
+            self._band_text(slide, name, e.banner, Rect(0, top, self.width, BAND),
+                            side=side, bold=True, fill=True, align="ctr",
+                            sizes=BANNER_SIZES, colour=INK)
+        label = e.label("slide_x_of_y", slide=number, slides=total)
+        left = 0 if self.rtl else self.width - side
+        self._band_text(slide, "Slide Number", label,
+                        Rect(left, self.height - BAND, side, BAND), side=0,
+                        align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
+                        colour=MUTED)
+        if e.reference:
+            left = self.width - side if self.rtl else 0
+            self._band_text(slide, "Reference", e.reference,
                             Rect(left, self.height - BAND, side, BAND), side=0,
-                            align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
+                            align="r" if self.rtl else "l", sizes=(10, 9, 8),
                             colour=MUTED)
-            if e.reference:
-                left = self.width - side if self.rtl else 0
-                self._band_text(slide, "Reference", e.reference,
-                                Rect(left, self.height - BAND, side, BAND), side=0,
-                                align="r" if self.rtl else "l", sizes=(10, 9, 8),
-                                colour=MUTED)
-            if self.logo is not None and kind != "title":
-                self._band_logo(slide, side)
+        if self.logo is not None and kind != "title":
+            self._band_logo(slide, side)
 
     def _band_text(self, slide: Any, name: str, text: str, rect: Rect, *, side: int,
                    align: str, sizes: Sequence[float], colour: RGBColor, bold: bool = False,
                    fill: bool = False) -> None:
-        box = slide.shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
-        box.name = name
-        if fill:
-            box.fill.solid()
-            box.fill.fore_color.rgb = WHITE
-        frame = box.text_frame
-        frame.word_wrap = True
-        frame.auto_size = MSO_AUTO_SIZE.NONE
-        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        frame.margin_left = frame.margin_right = side + INSET_X
-        frame.margin_top = frame.margin_bottom = 0
+        txBody = self._band_box(slide, name, rect, side, fill)
         para = Para((Run(text, bold=bold),), 0)
         width = Emu(rect.width - 2 * (side + INSET_X)).pt
         height = Emu(rect.height).pt
@@ -1455,9 +1772,6 @@ class _DeckBuilder:
                     None)
         if size is None:
             size = sizes[-1]
-        txBody = frame._txBody
-        for p in txBody.findall(_a("p")):
-            txBody.remove(p)
         p = etree.SubElement(txBody, _a("p"))
         ppr = etree.SubElement(p, _a("pPr"))
         ppr.set("algn", align)
@@ -1476,6 +1790,38 @@ class _DeckBuilder:
             etree.SubElement(rpr, _a("cs")).set("typeface", COMPLEX_FONT)
         etree.SubElement(r, _a("t")).text = text
 
+    def _band_box(self, slide: Any, name: str, rect: Rect, side: int, fill: bool) -> Any:
+        """A text box for a band, without paragraphs; returns its ``p:txBody``.
+
+        The first box of each kind is made with python-pptx; the same box on later slides
+        is a copy of it with a shape id of its own (what python-pptx would make, without
+        its dozen element look-ups for each property).
+        """
+        shapes = slide.shapes
+        key = (name, rect, side, fill)
+        made = self._band_boxes.get(key)
+        if made is not None:
+            sp = deepcopy(made)
+            sp.nvSpPr.cNvPr.set("id", str(shapes._next_shape_id))
+            shapes._spTree.insert_element_before(sp, "p:extLst")  # as add_textbox
+            return sp.txBody
+        box = shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
+        box.name = name
+        if fill:
+            box.fill.solid()
+            box.fill.fore_color.rgb = WHITE
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        frame.margin_left = frame.margin_right = side + INSET_X
+        frame.margin_top = frame.margin_bottom = 0
+        txBody = frame._txBody
+        for p in txBody.findall(_a("p")):
+            txBody.remove(p)
+        self._band_boxes[key] = deepcopy(box._element)
+        return txBody
+
     def _band_logo(self, slide: Any, side: int) -> None:
         assert self.logo is not None
         data, px_w, px_h = self.logo
@@ -1483,9 +1829,23 @@ class _DeckBuilder:
         scale = min((side - 2 * INSET_X) / px_w, (BAND - 2 * pad) / px_h)
         w, h = int(px_w * scale), int(px_h * scale)
         left = self.width - INSET_X - w if self.rtl else INSET_X
-        pic = slide.shapes.add_picture(io.BytesIO(data), left, (BAND - h) // 2, w, h)
-        pic.name = "Logo"
-        _set_alt_text(pic, self._logo_alt())
+        shapes = slide.shapes
+        place = (left, (BAND - h) // 2, w, h)
+        if self._band_pic is not None and self._band_pic[0] == place:
+            # As add_picture would: the image part it made for the first slide (the one
+            # it finds by the image's hash), related to this slide, and the same picture.
+            _, image_part, made = self._band_pic
+            rid = slide.part.relate_to(image_part, RT.IMAGE)
+            pic = deepcopy(made)
+            pic.nvPicPr.cNvPr.set("id", str(shapes._next_shape_id))
+            pic.blipFill.blip.set(f"{{{NS['r']}}}embed", rid)
+            shapes._spTree.insert_element_before(pic, "p:extLst")  # as add_pic
+            return
+        shape = shapes.add_picture(io.BytesIO(data), *place)
+        shape.name = "Logo"
+        _set_alt_text(shape, self._logo_alt())
+        self._band_pic = (place, slide.part.related_part(shape._element.blipFill.blip.rEmbed),
+                          deepcopy(shape._element))
 
     # ----------------------------------------------------------------- package
 
@@ -1495,9 +1855,23 @@ class _DeckBuilder:
         _set_core_properties(self.prs, self.edition)
         _set_app_properties(self.prs, len(self.slides),
                             sum(1 for s, _ in self.slides if s.has_notes_slide))
-        buffer = io.BytesIO()
-        self.prs.save(buffer)
-        return normalise_package(buffer.getvalue(), zip_date_time(self.edition))
+        return _normalised_zip(_package_members(self.prs), zip_date_time(self.edition))
+
+
+# Blank slides python-pptx made (see _DeckBuilder._add_slide, _notes_slide), by what they
+# were made from: ("slide", the layout's XML) or ("notes", the notes master's XML). Never
+# changed: each deck gets copies.
+_BLANKS: dict[tuple[str, bytes], Any] = {}
+_BLANKS_KEPT = 64
+_BLANKS_LOCK = threading.Lock()
+
+
+def _keep_blank(key: tuple[str, bytes], element: Any) -> None:
+    blank = deepcopy(element)
+    with _BLANKS_LOCK:
+        if len(_BLANKS) >= _BLANKS_KEPT:
+            _BLANKS.pop(next(iter(_BLANKS)))  # the oldest
+        _BLANKS[key] = blank
 
 
 # --------------------------------------------------------------------------- tables
@@ -1527,6 +1901,42 @@ class TableLayout:
     pages: list[list[tuple[list[Cell], float]]]  # rows (cells, height in points) per slide
     cramped: bool  # a column narrower than its longest word
     rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
+
+
+def _apply_cell_style(cell: Any, band: str) -> None:
+    """Margins, anchor and fill of a table cell: ``header``, ``banded`` (even rows) or
+    ``plain``."""
+    cell.margin_left = cell.margin_right = CELL_X
+    cell.margin_top = cell.margin_bottom = CELL_Y
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.fill.solid()
+    if band == "header":
+        cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
+    elif band == "banded":
+        cell.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
+        cell.fill.fore_color.brightness = 0.9
+    else:
+        cell.fill.fore_color.rgb = WHITE
+
+
+@cache
+def _cell_style(band: str) -> Any:
+    """The ``a:tcPr`` :func:`_apply_cell_style` makes of a new cell's (empty) one, made
+    once with python-pptx on a cell of its own."""
+    parent: Any = None  # a cell of no table: only its own XML is touched
+    cell = _Cell(CT_TableCell.new(), parent)
+    _apply_cell_style(cell, band)
+    return cell._tc.tcPr
+
+
+def _style_cell(cell: Any, band: str) -> None:
+    """:func:`_apply_cell_style`: a new table's cell (its ``a:tcPr`` empty) gets a copy of
+    the result, which python-pptx takes a dozen element look-ups per cell to make."""
+    tc_pr = cell._tc.tcPr
+    if tc_pr is None or len(tc_pr) or tc_pr.attrib:
+        _apply_cell_style(cell, band)
+        return
+    tc_pr.getparent().replace(tc_pr, deepcopy(_cell_style(band)))
 
 
 def _fixed_box(width: float, height: float) -> Box:
@@ -1734,6 +2144,25 @@ def _load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
     if not inside:
         raise RenderError(f"the logo {logo} is outside the project's content folder")
     try:
+        stat = path.stat()
+    except OSError:
+        return _read_logo(logo)  # raises as reading it does
+    # Read and drawn once per process while the file is unchanged (a build worker renders
+    # a deck per audience, most with the same logo).
+    return _cached_logo(logo, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _cached_logo(logo: str, resolved: str, mtime_ns: int, size: int,
+                 ) -> tuple[bytes, int, int]:
+    """:func:`_read_logo`, keyed on the file (where it resolves to, when it was modified,
+    its size) as well as its name."""
+    return _read_logo(logo)
+
+
+def _read_logo(logo: str) -> tuple[bytes, int, int]:
+    path = Path(logo)
+    try:
         data = path.read_bytes()
     except OSError as exc:
         raise RenderError(f"cannot read the logo {logo}: {exc.strerror}") from exc
@@ -1773,9 +2202,11 @@ def _remove_slides(prs: Any) -> None:
 
 def _remove_unused_layouts(prs: Any) -> None:
     """Drop layouts no slide uses, and masters none of whose layouts are used."""
+    # layout.used_by_slides, for all layouts at once (it walks every slide per layout)
+    used = {id(slide.slide_layout._element) for slide in prs.slides}
     for master in list(prs.slide_masters):
         for layout in list(master.slide_layouts):
-            if not layout.used_by_slides:
+            if id(layout._element) not in used:
                 master.slide_layouts.remove(layout)
     id_list = prs.part._element.find("p:sldMasterIdLst", NS)
     if id_list is None:

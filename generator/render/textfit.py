@@ -105,17 +105,15 @@ class Measurer:
         """The advance width of ``text`` at ``size`` points, in points."""
         if not text:
             return 0.0
+        return self.em(text, bold=bold, italic=italic, code=code) * size
+
+    def em(self, text: str, *, bold: bool = False, italic: bool = False,
+           code: bool = False) -> float:
+        """The advance width of ``text`` in ems (its width at 1 point)."""
         style = (2 if italic else 0) + (1 if bold else 0)
-        face, factor = (self.mono_face, self.mono_factor) if code else (self.face, self.factor)
-        total = 0.0
-        for i, chunk in enumerate(_ARABIC.split(text)):
-            if not chunk:
-                continue
-            if i % 2:  # an Arabic-script chunk
-                total += _advance(_FACES["arabic"][style], chunk, True) * 1.05
-            else:
-                total += _advance(_FACES[face][style], chunk, False) * factor
-        return total * size
+        if code:
+            return _em(self.mono_face, self.mono_factor, style, text)
+        return _em(self.face, self.factor, style, text)
 
     def span_width(self, span: Span, start: int, end: int, size: float) -> float:
         return self.width(span.text[start:end], size, bold=span.bold, italic=span.italic,
@@ -129,16 +127,22 @@ class Measurer:
         piece of its line). Trailing white space does not count against the width.
         Always returns at least one (possibly empty) line.
         """
+        spans = tuple(spans)
         lines: list[Line] = []
         line: list[Piece] = []
         used = 0.0  # width of the line so far, trailing spaces included
-        for word, forced in _words(spans):
+        for word, forced, core_ems, full_ems in _measured_words(
+                self.face, self.factor, self.mono_face, self.mono_factor, spans):
             if forced:
                 lines.append((*line, *word))
                 line, used = [], 0.0
                 continue
-            core = sum(self.span_width(spans[s], a, b, size) for s, a, b in _strip(word, spans))
-            full = sum(self.span_width(spans[s], a, b, size) for s, a, b in word)
+            # Summed piece by piece, as ``sum`` would: the same floats as measuring each
+            # piece at ``size`` (most words are one piece).
+            core = (core_ems[0] * size if len(core_ems) == 1
+                    else sum(em * size for em in core_ems))
+            full = (full_ems[0] * size if len(full_ems) == 1
+                    else sum(em * size for em in full_ems))
             if line and used + core > width:
                 lines.append(tuple(line))
                 line, used = [], 0.0
@@ -153,11 +157,66 @@ class Measurer:
                     _append(line, piece)
                     used += w
                 continue
-            for piece in word:
-                _append(line, piece)
+            for piece in word:  # _append, inline: most lines are many words
+                if line:
+                    last = line[-1]
+                    if last[0] == piece[0] and last[2] == piece[1]:
+                        line[-1] = (last[0], last[1], piece[2])
+                        continue
+                line.append(piece)
             used += full
         lines.append(tuple(line))
         return lines
+
+
+# A word of a paragraph, ready to set: its pieces, whether it is a forced break, and the
+# advance widths in ems of its pieces without and with its trailing white space.
+_Word = tuple[tuple[Piece, ...], bool, tuple[float, ...], tuple[float, ...]]
+
+
+@lru_cache(maxsize=32768)
+def _em(face: str, factor: float, style: int, text: str) -> float:
+    """Advance width of ``text`` in ems, set in measurement ``face`` (Arabic script in
+    the Arabic face) with its safety ``factor``: the widths of a :class:`Measurer` at
+    1 point."""
+    total = 0.0
+    for i, chunk in enumerate(_ARABIC.split(text)):
+        if not chunk:
+            continue
+        if i % 2:  # an Arabic-script chunk
+            total += _advance(_FACES["arabic"][style], chunk, True) * 1.05
+        else:
+            total += _advance(_FACES[face][style], chunk, False) * factor
+    return total
+
+
+@lru_cache(maxsize=2048)  # a few kB each; a deck has a few hundred paragraphs
+def _measured_words(face: str, factor: float, mono_face: str, mono_factor: float,
+                    spans: tuple[Span, ...]) -> tuple[_Word, ...]:
+    """The words of ``spans`` (see :func:`_words`) with their widths in ems, for
+    :meth:`Measurer.wrap`: independent of the width and size being tried, so a paragraph
+    is split and measured once however often it is fitted."""
+    out: list[_Word] = []
+
+    def ems(pieces: Sequence[Piece]) -> tuple[float, ...]:
+        widths = []
+        for s, a, b in pieces:
+            span = spans[s]
+            text = span.text[a:b]
+            if not text:
+                widths.append(0.0)
+                continue
+            style = (2 if span.italic else 0) + (1 if span.bold else 0)
+            widths.append(_em(mono_face, mono_factor, style, text) if span.code
+                          else _em(face, factor, style, text))
+        return tuple(widths)
+
+    for word, forced in _words(spans):
+        if forced:
+            out.append((tuple(word), True, (), ()))
+        else:
+            out.append((tuple(word), False, ems(_strip(word, spans)), ems(word)))
+    return tuple(out)
 
 
 def _words(spans: Sequence[Span]) -> list[tuple[list[Piece], bool]]:
@@ -198,7 +257,7 @@ def _strip(word: list[Piece], spans: Sequence[Span]) -> list[Piece]:
     return pieces
 
 
-def _chars(word: list[Piece]) -> list[Piece]:
+def _chars(word: Sequence[Piece]) -> list[Piece]:
     return [(s, i, i + 1) for s, a, b in word for i in range(a, b)]
 
 
