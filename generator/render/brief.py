@@ -19,6 +19,7 @@ is ever compiled as a template. All WeasyPrint calls of briefgen live in this mo
 from __future__ import annotations
 
 import base64
+import gc
 import datetime as dt
 import hashlib
 import html as html_lib
@@ -763,6 +764,9 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
+    # Free the HTML stage's cyclic garbage (matplotlib figures) now: left in place, it is
+    # walked by every garbage collection during layout, which creates millions of objects.
+    gc.collect()
     fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     output = io.BytesIO()
