@@ -231,10 +231,6 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _describe(value: Any) -> str:
-    return m._type_name(value)
-
-
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
@@ -272,7 +268,7 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             found.append(source.error(node, loc, f"`{value}` is not {what or 'valid here'}"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
-                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {_describe(value)}"))
+                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}"))
         elif kind in ("too_short", "too_long"):
             found.append(source.error(node, loc, f"`{name}`: {err['msg'].lower()}"))
         else:
@@ -285,7 +281,7 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
 
 def _validate(cls: type[T], node: Any, source: Source, col: _Collector) -> Entry[T] | None:
     if not isinstance(node, dict):
-        found = "an empty file" if node is None else _describe(node)
+        found = "an empty file" if node is None else m.type_name(node)
         col.add(source.error(node, (), f"expected a mapping of keys (like `title: ...`), "
                                        f"found {found}"))
         return None

@@ -26,7 +26,8 @@ from pydantic_core import PydanticCustomError
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """What a value is, in a staff officer's words, for "expected X, found Y" messages."""
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
@@ -56,12 +57,12 @@ def _local_text(value: Any) -> str | dict[str, str]:
             if not isinstance(text, str):
                 raise PydanticCustomError(
                     "text_type", "the `{lang}` text must be text, found {found}",
-                    {"lang": lang, "found": _type_name(text)})
+                    {"lang": lang, "found": type_name(text)})
         return dict(value)
     raise PydanticCustomError(
         "text_type",
         "expected text, or a mapping from language code to text, found {found}",
-        {"found": _type_name(value)},
+        {"found": type_name(value)},
     )
 
 

@@ -19,8 +19,8 @@ is ever compiled as a template. All WeasyPrint calls of briefgen live in this mo
 from __future__ import annotations
 
 import base64
-import gc
 import datetime as dt
+import gc
 import hashlib
 import html as html_lib
 import io
