@@ -231,12 +231,30 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+_UNION_TAG = re.compile(r"^(function-[a-z]+\[.*\]|[a-z_]+(\[.*\])?)$")
+
+
+def _user_path(loc: tuple[Any, ...], node: Any) -> tuple[Any, ...]:
+    """Pydantic's error location without its union-member tags (``str``,
+    ``function-plain[...]``): only the keys and indexes of the user's file."""
+    path: list[Any] = []
+    for step in loc:
+        if (isinstance(node, dict) and step in node) or (
+                isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
+            node = node[step]
+        elif isinstance(step, str) and _UNION_TAG.match(step) and not isinstance(node, dict):
+            continue  # a tag, where no mapping could hold a key of that name
+        else:
+            node = None
+        path.append(step)
+    return tuple(path)
+
+
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
-        loc = tuple(step for step in err["loc"] if not (isinstance(step, str) and (
-            "[" in step or step.startswith("function-"))))
+        loc = _user_path(err["loc"], node)
         kind = err["type"]
         name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
         value = err.get("input")

@@ -1,0 +1,61 @@
+"""Hostile input: whatever bytes a user's file holds, loading ends in diagnostics, never a
+traceback."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.content import load_project
+from generator.errors import ContentError
+from generator.tailor import tailor
+
+from .projects import PARTNERS, PATROLS, SECTION, write_project
+
+# Text built from the characters YAML, Markdown and our ::: blocks care about.
+yamlish = st.text(alphabet=st.sampled_from(list("abc: -[]{},&*!|>'\"#\n\t\\%@`~?=.1209") +
+                                           ["\u00e9", "\u0627", "\x00", "\x85", "\ufeff"]),
+                  max_size=200)
+FILES = ["content/partners.yaml", "content/collaborations/patrols.yaml",
+         "content/sections/01-context.md", "content/data/exercises.csv",
+         "templates/audiences/minister.yaml", "content/briefing.yaml"]
+
+
+def _load(files: dict[str, str | bytes | None]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_project(Path(tmp), files)
+        try:
+            project = load_project(root)
+        except ContentError as exc:
+            assert exc.diagnostics
+            assert all(d.severity in ("error", "warning") for d in exc.diagnostics)
+            return
+        for name in project.audiences:
+            tailor(project, name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.sampled_from(FILES), text=yamlish)
+def test_random_text_in_any_file_gives_diagnostics_not_tracebacks(target: str, text: str) -> None:
+    _load({target: text})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.sampled_from([("content/partners.yaml", PARTNERS),
+                               ("content/collaborations/patrols.yaml", PATROLS),
+                               ("content/sections/01-context.md", SECTION)]),
+       position=st.integers(min_value=0, max_value=400), insert=yamlish)
+def test_damaged_valid_files_give_diagnostics_not_tracebacks(
+        target: tuple[str, str], position: int, insert: str) -> None:
+    name, text = target
+    at = min(position, len(text))
+    _load({name: text[:at] + insert + text[at:]})
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=120))
+def test_random_bytes_give_diagnostics(data: bytes) -> None:
+    _load({"content/collaborations/patrols.yaml": data})
