@@ -16,9 +16,9 @@ from generator.tailor import tailor
 from .projects import PARTNERS, PATROLS, SECTION, write_project
 
 # Text built from the characters YAML, Markdown and our ::: blocks care about.
-yamlish = st.text(alphabet=st.sampled_from(list("abc: -[]{},&*!|>'\"#\n\t\\%@`~?=.1209") +
-                                           ["\u00e9", "\u0627", "\x00", "\x85", "\ufeff"]),
-                  max_size=200)
+ALPHABET = [*"abc: -[]{},&*!|>'\"#\n\t\\%@`~?=.1209", "\u00e9", "\u0627", "\x00", "\x85",
+            "\ufeff"]
+yamlish = st.text(alphabet=st.sampled_from(ALPHABET), max_size=200)
 FILES = ["content/partners.yaml", "content/collaborations/patrols.yaml",
          "content/sections/01-context.md", "content/data/exercises.csv",
          "templates/audiences/minister.yaml", "content/briefing.yaml"]
