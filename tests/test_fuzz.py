@@ -59,3 +59,35 @@ def test_damaged_valid_files_give_diagnostics_not_tracebacks(
 @given(data=st.binary(max_size=120))
 def test_random_bytes_give_diagnostics(data: bytes) -> None:
     _load({"content/collaborations/patrols.yaml": data})
+
+
+markdownish = st.text(alphabet=st.sampled_from([*"ab *_`#-|:>[]()!\n\t1.+~<>&{}%\\\"'", "\u0627",
+                                                "\u200f", " "]), max_size=300)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=markdownish, point=markdownish, title=markdownish,
+       language=st.sampled_from(["en", "ar"]))
+def test_renderers_take_any_markdown(body: str, point: str, title: str, language: str) -> None:
+    """Whatever Markdown a user writes, the HTML and the deck render (no traceback)."""
+    import dataclasses
+
+    from generator.edition import BodyPart, Item
+    from generator.render.brief import render_html
+    from generator.render.deck import render_deck
+    from generator.templates import resolve_templates
+
+    from .factories import sample_edition
+
+    with tempfile.TemporaryDirectory() as tmp:
+        content = Path(tmp) / "content"
+        content.mkdir()
+        edition = sample_edition(content, language=language)
+        section = dataclasses.replace(
+            edition.sections[0], title=title or "x", body=(BodyPart(body),),
+            key_points=(Item(point, edition.sections[0].mark),) * 3)
+        edition = dataclasses.replace(edition, sections=(section,), summary=body,
+                                      key_messages=(Item(point, edition.key_messages[0].mark),))
+        templates = resolve_templates(Path(tmp), "minister")
+        assert "<html" in render_html(edition, templates, for_print=True)
+        assert render_deck(edition, templates)[:2] == b"PK"
