@@ -125,9 +125,7 @@ def plan(project: Project, tailored: dict[str, Tailored],
     wanted = set(formats or FORMATS)
     jobs = []
     for name, t in tailored.items():
-        layouts = dict(project.layouts.get("", {}))
-        layouts.update(project.layouts.get(name, {}))
-        templates = resolve_templates(project.root, name, tuple(sorted(layouts.items())))
+        templates = resolve_templates(project.root, name, project.layouts_for(name))
         fingerprint = t.edition.fingerprint()
         for fmt in t.edition.audience.formats:
             if fmt not in wanted:

@@ -25,8 +25,6 @@ def check_project(root: Path | str) -> list[Diagnostic]:
                              "add templates/audiences/NAME.yaml"))
     for name, entry in sorted(project.audiences.items()):
         found.update(tailor(project, name).warnings)
-        layouts = dict(project.layouts.get("", {}))
-        layouts.update(project.layouts.get(name, {}))
-        templates = resolve_templates(root, name, tuple(sorted(layouts.items())))
+        templates = resolve_templates(root, name, project.layouts_for(name))
         found.update(check_templates(templates, tuple(entry.model.formats)))
     return sorted(found)

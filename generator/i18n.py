@@ -25,12 +25,6 @@ def _read(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def available_languages() -> list[str]:
-    folder = resources.files("generator") / "catalogs"
-    names = (p.name for p in folder.iterdir())
-    return sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
-
-
 def catalog(lang: str) -> dict[str, str]:
     """Every interface string in ``lang`` (English where the catalog lacks one)."""
     merged = dict(_read(FALLBACK))

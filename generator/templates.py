@@ -26,6 +26,8 @@ SLIDE_KINDS: dict[str, tuple[str, ...]] = {
     "key_message": ("Key Message", "Title Only"),
     "closing": ("Closing", "Title Slide", "Section Header"),
 }
+# What each kind of slide needs from its layout besides a title: n body placeholders.
+REQUIRED_BODIES: dict[str, int] = {"agenda": 1, "bullets": 1, "two_content": 2}
 
 
 def builtin_templates() -> Path:
@@ -79,23 +81,15 @@ def resolve_templates(
     return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root))
 
 
-def layouts_file(root: Path, audience: str) -> Path | None:
-    """The ``layouts.yaml`` that applies to ``audience``, if any."""
-    for p in (root / "templates" / "audiences" / audience / "deck" / "layouts.yaml",
-              root / "templates" / "deck" / "layouts.yaml"):
-        if p.is_file():
-            return p
-    return None
-
-
-def master_layouts(master: Path) -> dict[str, set[str]]:
-    """Layout names of a master and the placeholder types each holds, read straight from
-    the file's XML (so ``briefgen check`` does not need python-pptx)."""
+def master_layouts(master: Path) -> dict[str, list[str]]:
+    """Layout names of a master and the placeholder types each holds (``obj`` where the
+    XML names none), read straight from the file's XML (so ``briefgen check`` does not
+    need python-pptx)."""
     import zipfile
     from xml.etree import ElementTree
 
     ns = {"p": "http://schemas.openxmlformats.org/presentationml/2006/main"}
-    found: dict[str, set[str]] = {}
+    found: dict[str, list[str]] = {}
     with zipfile.ZipFile(master) as archive:
         for name in sorted(archive.namelist()):
             if not (name.startswith("ppt/slideLayouts/") and name.endswith(".xml")):
@@ -103,7 +97,7 @@ def master_layouts(master: Path) -> dict[str, set[str]]:
             root = ElementTree.fromstring(archive.read(name))
             csld = root.find("p:cSld", ns)
             layout = csld.get("name", "") if csld is not None else ""
-            kinds = {ph.get("type", "body") for ph in root.iter(f"{{{ns['p']}}}ph")}
+            kinds = [ph.get("type", "obj") for ph in root.iter(f"{{{ns['p']}}}ph")]
             found[layout] = kinds
     return found
 
@@ -152,7 +146,16 @@ def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Di
                     f"the master has no layout for {kind} slides (looked for: "
                     f"{', '.join(candidates)})",
                     f"its layouts: {', '.join(sorted(layouts))}; name one in layouts.yaml"))
-            elif kind != "closing" and not layouts[name] & {"title", "ctrTitle"}:
+                continue
+            types = layouts[name]
+            if not {"title", "ctrTitle"} & set(types):
                 problems.append(Diagnostic(rel(master), 0, 0, "error",
                                            f"layout `{name}` has no title placeholder"))
+            bodies = sum(t in ("body", "obj", "subTitle") for t in types)
+            needed = REQUIRED_BODIES.get(kind, 0)
+            if bodies < needed:
+                problems.append(Diagnostic(
+                    rel(master), 0, 0, "error",
+                    f"layout `{name}` ({kind.replace('_', ' ')} slides) needs {needed} body "
+                    f"placeholder{'s' * (needed > 1)}, it has {bodies}"))
     return problems

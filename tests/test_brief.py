@@ -617,3 +617,40 @@ def test_languages_do_not_leak_between_renders_in_one_process(tmp_path: Path) ->
     again = render_html(sample_edition(content, language="en"), templates)
     assert ">الملخص التنفيذي<" in arabic and ">Executive summary<" not in arabic
     assert ">Executive summary<" in english and english == again
+
+
+def test_content_sources_are_never_served_only_through_the_edition(tmp_path: Path) -> None:
+    """A template (say an audience override) cannot pull content/'s YAML, Markdown or CSV
+    (which hold withheld items) into a brief: the fetcher serves only images, CSS, fonts."""
+    content = tmp_path / "content"
+    (content / "collaborations").mkdir(parents=True)
+    source = content / "collaborations" / "secret.yaml"
+    source.write_text("title: WITHHELD-CANARY\n", "utf-8")
+    override = tmp_path / "templates" / "audiences" / "minister" / "brief"
+    override.mkdir(parents=True)
+    (override / "base.html.j2").write_text(
+        '{% extends "builtin/base.html.j2" %}{% block cover %}'
+        '<link rel="attachment" href="{{ resource("collaborations/secret.yaml") }}">'
+        '<img src="collaborations/secret.yaml">{% endblock %}', "utf-8")
+    fetcher = BriefURLFetcher([content])
+    with pytest.raises(RefusedURL):
+        fetcher.allowed_path(source.as_uri())
+    from generator.templates import resolve_templates
+
+    templates = resolve_templates(tmp_path, "minister")
+    with pytest.raises((RenderError, TemplateError)):
+        render_brief(sample_edition(content), templates)
+
+
+def test_an_override_extending_itself_is_a_template_error(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    override = tmp_path / "templates" / "audiences" / "minister" / "brief"
+    override.mkdir(parents=True)
+    (override / "base.html.j2").write_text('{% extends "base.html.j2" %}', "utf-8")
+    from generator.templates import resolve_templates
+
+    with pytest.raises(TemplateError) as info:
+        render_html(sample_edition(content), resolve_templates(tmp_path, "minister"))
+    assert "extends or includes itself" in str(info.value)
+    assert 'extends "builtin/base.html.j2"' in str(info.value)

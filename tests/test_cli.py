@@ -133,3 +133,21 @@ def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
     assert (target / "templates/brief/base.html.j2").is_file()
     assert main(["check", str(target), "--strict"]) == 0
     assert main(["init", str(target)]) == 2  # refuses a non-empty folder
+
+
+def test_check_reports_a_master_layout_the_deck_cannot_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A corporate master with PowerPoint's standard layout names works as it is; a
+    layouts.yaml choosing a layout without the placeholders a slide needs is reported
+    (read from the master's XML: `check` does not import python-pptx)."""
+    from pptx import Presentation
+
+    root = write_project(tmp_path)
+    (root / "templates/deck").mkdir(parents=True)
+    Presentation().save(str(root / "templates/deck/master.pptx"))
+    assert main(["check", str(root), "--strict"]) == 0
+    (root / "templates/deck/layouts.yaml").write_text("bullets: Title Only\n", "utf-8")
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert ("templates/deck/master.pptx: error: layout `Title Only` (bullets slides) needs 1 "
+            "body placeholder, it has 0") in err

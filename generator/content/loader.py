@@ -129,6 +129,12 @@ class Project:
     def default_language(self) -> str:
         return self.briefing.model.default_language
 
+    def layouts_for(self, audience: str) -> tuple[tuple[str, str], ...]:
+        """The deck layout names chosen for ``audience``: its own layouts.yaml over the
+        project's."""
+        chosen = {**self.layouts.get("", {}), **self.layouts.get(audience, {})}
+        return tuple(sorted(chosen.items()))
+
     def partner(self, code: str) -> Entry[m.Partner] | None:
         return next((p for p in self.partners if p.model.code == code), None)
 

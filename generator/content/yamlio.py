@@ -168,14 +168,20 @@ def load_yaml(text: str, source: Source) -> Any:
                                    "each key may appear once in a mapping")]) from None
     except MarkedYAMLError as exc:
         raise FileProblems([_syntax_error(exc, source)]) from None
+    except TypeError:
+        # ruamel cannot hash a mapping or list used as a key (`? [a, b]: x`)
+        found = re.search(r"^[ \t-]*\?(?=\s|$)", text, re.MULTILINE)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        col = found.end() - found.start() if found else 1
+        raise FileProblems([_error(source.file, line + source.line_offset, col,
+                                   "a key must be plain text, not a list or mapping",
+                                   "write `key: value`")]) from None
 
 
 def _explicit_tag(event: Any) -> bool:
-    tag = getattr(event, "tag", None)
-    if not tag:
-        return False
-    # ruamel reports the implicit `!` of a quoted scalar as no tag; anything else is explicit
-    return str(tag) not in ("!",) or not getattr(event, "implicit", (True,))[0]
+    # ruamel leaves the tag of an untagged node (plain or quoted) empty; `!x`, `!!str`
+    # and the bare non-specific `!` are all written by the user
+    return bool(getattr(event, "tag", None))
 
 
 def _duplicate_key(exc: DuplicateKeyError) -> str:

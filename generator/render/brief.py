@@ -49,7 +49,7 @@ from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
-from generator.templates import TemplateSet
+from generator.templates import TemplateSet, builtin_templates
 
 BASE_TEMPLATE = "base.html.j2"
 STYLESHEET = "brief.css"
@@ -145,6 +145,10 @@ class BriefURLFetcher(URLFetcher):
         resolved = path.resolve()
         if not any(resolved.is_relative_to(root) for root in self.roots):
             raise self._refuse(url, "outside content/ and the template folders")
+        if resolved.suffix.lower() not in MEDIA_TYPES:
+            # Only images, stylesheets and fonts: content/'s YAML, Markdown and CSV hold
+            # items withheld from this audience, and must reach it only through the Edition.
+            raise self._refuse(url, "only images, stylesheets and fonts are served")
         return resolved
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -629,7 +633,13 @@ def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
     # would carry one audience's interface strings into the next render (see
     # test_languages_do_not_leak_between_renders_in_one_process).
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(templates.brief_dirs)),
+        # An override may extend the built-in template of the same name as
+        # "builtin/NAME" (extending "NAME" would be extending itself).
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(list(templates.brief_dirs)),
+            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(
+                str(builtin_templates() / "brief"))}),
+        ]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -697,6 +707,12 @@ def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed:
         html = template.render(job.context(for_print))
     except jinja2.TemplateError as error:
         raise TemplateError([_template_diagnostic(templates, error)]) from None
+    except RecursionError:
+        raise TemplateError([Diagnostic(
+            _relative(templates, templates.brief_dirs[0]), 0, 0, "error",
+            "a brief template extends or includes itself",
+            f'to build on the built-in one, write {{% extends "builtin/{BASE_TEMPLATE}" %}}'
+        )]) from None
     except _TEMPLATE_BUGS as error:
         diagnostic = _template_diagnostic(templates, error)
         if not diagnostic.line:  # not a template's mistake: a bug of briefgen

@@ -59,7 +59,7 @@ from pptx.util import Emu, Inches, Pt
 from ..edition import Chart, Collaboration, Edition, Item, Mark, Metric, Section, Series
 from ..errors import Diagnostic, RenderError, TemplateError
 from ..i18n import format_date, format_number
-from ..templates import SLIDE_KINDS, TemplateSet, builtin_templates
+from ..templates import REQUIRED_BODIES, SLIDE_KINDS, TemplateSet, builtin_templates
 from .charts import add_native_chart
 from .markdown import Paragraph, Run, to_paragraphs
 from .textfit import Line, Measurer, Span
@@ -122,8 +122,6 @@ BODY_TYPES = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITL
 AREA_TYPES = (*BODY_TYPES, PP_PLACEHOLDER.TABLE, PP_PLACEHOLDER.CHART,
               PP_PLACEHOLDER.PICTURE)
 
-# What each kind of slide needs from its layout: a title, and n body placeholders.
-REQUIRED_BODIES = {"agenda": 1, "bullets": 1, "two_content": 2}
 DARK_KINDS = frozenset({"title", "section", "closing"})
 
 NS = {
