@@ -8,6 +8,7 @@ attachments (pdfdetach), structure (qpdf).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import os
 import re
@@ -654,3 +655,13 @@ def test_an_override_extending_itself_is_a_template_error(tmp_path: Path) -> Non
         render_html(sample_edition(content), resolve_templates(tmp_path, "minister"))
     assert "extends or includes itself" in str(info.value)
     assert 'extends "builtin/base.html.j2"' in str(info.value)
+
+
+def test_layout_gc_restores_the_collector_even_on_error() -> None:
+    from generator.render.brief import layout_gc
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), layout_gc():
+        assert gc.get_threshold()[0] > before[0]
+        raise RuntimeError("layout failed")
+    assert gc.get_threshold() == before

@@ -280,14 +280,17 @@ def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str =
         matplotlib.rcdefaults()  # a user's matplotlibrc must not change the output
         matplotlib.rcParams.update(_rc_params(language, _text_as_paths(chart)))
         fig = Figure(figsize=(width_in, height_in), layout="constrained")
-        FigureCanvasSVG(fig)
+        fig.patch.set_visible(False)  # transparent: the page shows through
+        canvas = FigureCanvasSVG(fig)
         if chart.type == "pie":
             _draw_pie(fig, chart, theme, rtl)
         else:
             _draw_cartesian(fig, chart, theme, rtl, width_in)
         out = io.StringIO()
-        fig.savefig(out, format="svg", transparent=True,
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+        # print_svg rather than savefig: savefig draws the whole figure once just to lay
+        # it out, then again to write it; here the layout runs inside the one real draw.
+        canvas.print_svg(out, metadata={"Date": None, "Creator": None, "Format": None,
+                                        "Type": None})
     return _finish_svg(out.getvalue(), chart)
 
 
