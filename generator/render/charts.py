@@ -23,7 +23,6 @@ import math
 import re
 import textwrap
 import threading
-import zipfile
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -572,7 +571,6 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     Returns the graphic frame (``frame.chart`` is the chart).
     """
     _check(chart)
-    from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import (
         XL_CHART_TYPE,
         XL_LABEL_POSITION,
@@ -598,13 +596,12 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     decimals = _decimals(values)
     number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
 
-    data = CategoryChartData(number_format=number_format)
+    data = _chart_data_class()(number_format=number_format)
     data.categories = [_clean(c) for c in categories]
     for series in series_list:
         data.add_series(_clean(series.name),
                         [None if math.isnan(v) else v for v in series.values])
     frame = slide.shapes.add_chart(chart_type, left, top, width, height, data)
-    _pin_workbook_date(frame.chart)
 
     native = frame.chart
     native.has_title = False
@@ -727,23 +724,26 @@ def _rgb_color(colour: str) -> Any:
     return RGBColor.from_string(colour.lstrip("#").upper())
 
 
-def _pin_workbook_date(native: Any) -> None:
-    """Replace the clock date xlsxwriter stamps in the chart's embedded workbook, so
-    the same chart gives the same deck bytes."""
-    workbook = native.part.chart_workbook
-    part = workbook.xlsx_part
-    if part is None:  # pragma: no cover - python-pptx always embeds one
-        return
-    source = zipfile.ZipFile(io.BytesIO(part.blob))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
-                              rb"\g<1>" + _WORKBOOK_DATE.encode(), data)
-            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, data)
-    workbook.update_from_xlsx_blob(out.getvalue())
+@cache
+def _chart_data_class() -> type:
+    """python-pptx's ``CategoryChartData`` with an embedded workbook that carries a fixed
+    date (xlsxwriter stamps "now"), so the same chart gives the same deck bytes."""
+    import datetime as dt
+
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+    from pptx.util import lazyproperty
+
+    created = dt.datetime.fromisoformat(_WORKBOOK_DATE)
+
+    class PinnedWorkbookWriter(CategoryWorkbookWriter):  # type: ignore[misc]
+        def _populate_worksheet(self, workbook: Any, worksheet: Any) -> None:
+            workbook.set_properties({"created": created})
+            super()._populate_worksheet(workbook, worksheet)
+
+    class PinnedChartData(CategoryChartData):  # type: ignore[misc]
+        @lazyproperty
+        def _workbook_writer(self) -> PinnedWorkbookWriter:
+            return PinnedWorkbookWriter(self)
+
+    return PinnedChartData

@@ -45,6 +45,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter, _PhysPkgWriter
 from pptx.oxml.shapes.autoshape import CT_Shape
 from pptx.oxml.table import CT_TableCell
@@ -160,9 +161,31 @@ def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
     errors = [d for d in problems if d.severity == "error"]
     if errors or prs is None:
         raise TemplateError(errors)
+    _count_partnames(prs.part.package)
     builder = _DeckBuilder(edition, prs, templates)
     builder.build()
     return builder.save()
+
+
+def _count_partnames(package: Any) -> None:
+    """Give ``package`` a ``next_partname`` that remembers the names it has handed out.
+
+    python-pptx's walks every part of the package for each new notes page, chart and
+    embedded workbook (quadratic in the deck's size). While a deck is built, those parts
+    are added only through this method, so the names taken can be listed once and kept.
+    """
+    taken: set[str] = set()
+
+    def next_partname(template: str) -> Any:
+        if not taken:
+            taken.update(str(part.partname) for part in package.iter_parts())
+        n = 1
+        while template % n in taken:
+            n += 1
+        taken.add(template % n)
+        return PackURI(template % n)
+
+    package.next_partname = next_partname
 
 
 def check_master(templates: TemplateSet) -> list[Diagnostic]:
