@@ -334,7 +334,13 @@ class _Job:
         return f"\u2066{text}\u2069" if self.edition.audience.rtl else str(text)
 
     def bdi(self, text: object) -> Markup:
-        """Text that keeps its own direction in a right-to-left line (codes, references)."""
+        """Text that keeps its own direction in a right-to-left line (codes, references).
+
+        Not wrapped for the PDF of a left-to-right brief: WeasyPrint ignores
+        ``unicode-bidi``, so there the element changes nothing but costs an inline box
+        (thousands of them in a large brief)."""
+        if not self.embed and not self.edition.audience.rtl:
+            return Markup.escape(str(text))
         return Markup('<bdi dir="ltr">{}</bdi>').format(self.isolate(text))
 
     def label(self, key: str, **values: Any) -> str:
