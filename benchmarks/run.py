@@ -1,6 +1,6 @@
 """Benchmarks: briefgen against the engines it drives, as ratios measured in one run.
 
-    .venv/bin/python benchmarks/run.py [--repeat N] [--scale 1,10,100]
+    .venv/bin/python benchmarks/run.py [--repeat N] [--scale 1,10,100] [--only brief,deck,...]
 
 Each line is a ratio to a baseline timed in the same run on the same machine, so a noisy
 or slow machine moves both sides. Targets come from the issues:
