@@ -19,6 +19,21 @@ from .errors import BriefgenError, Diagnostic, UsageProblem
 FORMAT_CHOICE = click.Choice(["pdf", "pptx", "html"])
 
 
+def _listed(choice: click.Choice | None = None) -> Any:
+    """A repeatable option that also takes a comma-separated list: ``-f pdf,html`` is
+    ``-f pdf -f html``; each name is checked against ``choice`` when given."""
+    def split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+              ) -> tuple[str, ...]:
+        names = [name.strip() for value in values for name in value.split(",")]
+        if any(not name for name in names):
+            raise click.BadParameter("an empty name in the list", ctx, param)
+        if choice is not None:
+            names = [choice.convert(name, param, ctx) for name in names]
+        return tuple(dict.fromkeys(names))
+
+    return split
+
+
 def _stderr() -> Any:
     from rich.console import Console
 
@@ -45,9 +60,10 @@ def cli() -> None:
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE",
-              help="Build only this audience (repeatable).")
-@click.option("-f", "--format", "formats", multiple=True, type=FORMAT_CHOICE,
-              help="Build only this format (repeatable).")
+              callback=_listed(), help="Build only this audience (repeatable, or a,b).")
+@click.option("-f", "--format", "formats", multiple=True, metavar="[pdf|pptx|html]",
+              callback=_listed(FORMAT_CHOICE),
+              help="Build only this format (repeatable, or pdf,html).")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: PROJECT/output).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel jobs (default: cores).")
@@ -173,7 +189,8 @@ def audiences(project: Path, as_json: bool) -> None:
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", default=8000, type=click.IntRange(0, 65535), show_default=True)
-@click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE")
+@click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE",
+              callback=_listed(), help="Serve only this audience (repeatable, or a,b).")
 def serve(project: Path, port: int, audiences: tuple[str, ...]) -> None:
     """Preview the HTML briefs in a browser, rebuilt on every change (localhost only)."""
     from .serve import serve as run_serve

@@ -95,6 +95,21 @@ def test_wrong_command_line_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "output").exists()
 
 
+def test_audiences_and_formats_take_comma_lists(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path)
+    assert main(["build", str(root), "-a", "minister,norvia", "-f", "html", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert main(["build", str(root), "-a", "minister", "-a", "norvia", "-f", "html",
+                 "--json", "--force"]) == 0
+    repeated = json.loads(capsys.readouterr().out)
+    built = sorted(r["path"] for r in listed["jobs"])
+    assert built == sorted(r["path"] for r in repeated["jobs"])
+    assert built == ["minister/brief.html", "norvia/brief.html"]
+    assert main(["build", str(root), "-f", "html,docx"]) == 2
+    assert main(["build", str(root), "-f", "html,"]) == 2
+
+
 def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_project(tmp_path, {"templates/audiences/minister.yaml": "title: M\n"})
     assert main(["check", str(root), "--json"]) == 1
