@@ -49,6 +49,7 @@ from generator import __version__
 from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
+from generator.render import parts
 from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
 from generator.templates import TemplateSet, builtin_templates
@@ -847,12 +848,21 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
     fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
     output = io.BytesIO()
+
+    def lay_out(source: str, tagged: bool = True) -> Any:
+        return HTML(string=source, base_url=_base_url(edition), url_fetcher=fetcher,
+                    media_type="print").render(pdf_variant="pdf/ua-1" if tagged else None)
+
+    # A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint
+    # holds about 3 MB per page until the PDF is written.
+    in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
     with _collect_weasyprint_log() as log, layout_gc():
         try:
-            document = HTML(string=html, base_url=_base_url(edition), url_fetcher=fetcher,
-                            media_type="print")
-            document.write_pdf(output, pdf_variant="pdf/ua-1",
-                               attachments=None, custom_metadata=False)
+            if in_parts is not None:
+                output.write(parts.render_in_parts(in_parts, lay_out))
+            else:
+                lay_out(html).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
+                                        custom_metadata=False)
         except RefusedURL:
             pass  # reported below, with every other refusal
     if fetcher.refused:  # from a template, a stylesheet or inside an SVG image

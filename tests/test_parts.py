@@ -1,0 +1,187 @@
+"""A large brief is laid out in parts and joined (generator/render/parts.py): the reader
+must not be able to tell. The default briefs are forced into parts with a small part
+size and compared with the same brief laid out as one document."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from generator.build import plan
+from generator.content import load_project
+from generator.render import parts
+from generator.render.brief import render_brief, render_html
+from generator.tailor import tailor
+
+from .conftest import require_tool
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = 30_000  # characters per part: the 20-page minister brief in four parts
+
+
+def _job(audience: str) -> Any:
+    project = load_project(REPO)
+    return next(j for j in plan(project, {audience: tailor(project, audience)})
+                if j.format == "pdf")
+
+
+@pytest.fixture(scope="module")
+def minister(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    job = _job("minister")
+    single = render_brief(job.edition, job.templates)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "PART_SIZE", SMALL)
+        in_parts = render_brief(job.edition, job.templates)
+        again = render_brief(job.edition, job.templates)
+        html = render_html(job.edition, job.templates, for_print=True)
+        split = parts.split(html, SMALL)
+    root = tmp_path_factory.mktemp("parts")
+    (root / "single.pdf").write_bytes(single)
+    (root / "parts.pdf").write_bytes(in_parts)
+    return {"job": job, "single": single, "parts": in_parts, "again": again, "root": root,
+            "split": split}
+
+
+def _page_lines(path: Path, page: int) -> list[str]:
+    text = subprocess.run([require_tool("pdftotext"), "-layout", "-f", str(page), "-l",
+                           str(page), str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_the_brief_was_really_laid_out_in_parts(minister: dict[str, Any]) -> None:
+    split = minister["split"]
+    assert split is not None and split.front is not None and len(split.body) >= 3
+    assert minister["parts"] != minister["single"]
+
+
+def test_page_x_of_y_banners_and_footers_match_the_single_document(
+        minister: dict[str, Any]) -> None:
+    single, joined = (PdfReader(minister["root"] / name) for name in ("single.pdf", "parts.pdf"))
+    count = len(joined.pages)
+    assert len(single.pages) <= count <= len(single.pages) + len(minister["split"].body)
+    for page in range(1, count + 1):
+        lines = _page_lines(minister["root"] / "parts.pdf", page)
+        assert "SECRET" in lines[0] and "SECRET" in lines[-1], page
+        assert f"Page {page} of {count}" in lines[-2], (page, lines[-2])
+        if page > 1:  # the cover has the page number alone
+            assert lines[-2].startswith("Prepared for Minister of Defence"), page
+
+
+def test_contents_numbers_point_at_the_pages_of_their_entries(
+        minister: dict[str, Any]) -> None:
+    path = minister["root"] / "parts.pdf"
+    contents = _page_lines(path, 2)
+    entries = [re.fullmatch(r"(?:\([A-Z]\) )?(.+?)\s+(\d+)", line) for line in contents]
+    checked = 0
+    for entry in filter(None, entries):
+        title, page = entry.group(1), int(entry.group(2))
+        body = " ".join(_page_lines(path, page))
+        assert title[:25] in body, (title, page)
+        checked += 1
+    assert checked >= 20
+    single = _page_lines(minister["root"] / "single.pdf", 2)
+    if len(PdfReader(path).pages) == len(PdfReader(minister["root"] / "single.pdf").pages):
+        assert contents == single
+
+
+def test_links_bookmarks_and_metadata_survive_the_join(minister: dict[str, Any]) -> None:
+    single, joined = (PdfReader(minister["root"] / name) for name in ("single.pdf", "parts.pdf"))
+
+    def outline(reader: PdfReader) -> list[str]:
+        titles: list[str] = []
+
+        def walk(items: list[Any]) -> None:
+            for item in items:
+                if isinstance(item, list):
+                    walk(item)
+                else:
+                    titles.append(item.title)
+        walk(reader.outline)
+        return titles
+
+    assert outline(joined) == outline(single) and len(outline(joined)) > 30
+    destinations = joined.named_destinations
+    links = [annotation.get_object() for page in joined.pages
+             for annotation in page.get("/Annots", []) or []]
+    links = [a for a in links if a.get("/Subtype") == "/Link"]
+    internal = [a for a in links if "/Dest" in a]
+    assert len(internal) >= 40
+    assert all(str(a["/Dest"]) in destinations for a in internal)
+    assert not any("x-dest" in str(a.get("/A", "")) for a in links)
+    assert joined.metadata == single.metadata
+    assert joined.trailer["/Root"]["/Lang"] == single.trailer["/Root"]["/Lang"]
+
+
+def test_one_structure_tree_for_the_whole_brief(minister: dict[str, Any]) -> None:
+    joined = PdfReader(minister["root"] / "parts.pdf")
+    root = joined.trailer["/Root"]
+    tree = root["/StructTreeRoot"]
+    kids = tree["/K"]
+    assert len(kids) == 1 and kids[0]["/S"] == "/Document"
+    nums = tree["/ParentTree"]["/Nums"]
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    pages = [int(page["/StructParents"]) for page in joined.pages]
+    assert pages == list(range(len(joined.pages)))
+    assert len(keys) == len(set(keys)) and set(pages) <= set(keys)
+    assert int(tree["/ParentTreeNextKey"]) == max(keys) + 1
+    assert root["/MarkInfo"]["/Marked"]
+    check = subprocess.run([require_tool("qpdf"), "--check", str(minister["root"] /
+                                                                  "parts.pdf")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_brief_in_parts_is_deterministic(minister: dict[str, Any]) -> None:
+    assert minister["parts"] == minister["again"]
+
+
+def test_right_to_left_brief_in_parts_matches_its_single_document(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    job = _job("delegation-zahran")
+    single = render_brief(job.edition, job.templates)
+    monkeypatch.setattr(parts, "PART_SIZE", 8_000)
+    assert parts.split(render_html(job.edition, job.templates, for_print=True), 8_000)
+    joined = render_brief(job.edition, job.templates)
+    (tmp_path / "single.pdf").write_bytes(single)
+    (tmp_path / "parts.pdf").write_bytes(joined)
+    count = len(PdfReader(tmp_path / "parts.pdf").pages)
+    assert count == len(PdfReader(tmp_path / "single.pdf").pages)
+    for page in range(1, count + 1):  # the page-number box is on the left there
+        assert (_page_lines(tmp_path / "parts.pdf", page)[-2:]
+                == _page_lines(tmp_path / "single.pdf", page)[-2:]), page
+
+
+def test_split_puts_every_part_in_exactly_one_document(minister: dict[str, Any]) -> None:
+    split = minister["split"]
+    documents = [split.front({}), *split.body]
+    ids = [i for doc in documents
+           for i in re.findall(r'<article[^>]* id="(collaboration-\d+)"', doc)]
+    assert len(ids) == len(set(ids)) == len(minister["job"].edition.collaborations)
+
+
+def test_briefs_of_unknown_shape_are_laid_out_whole() -> None:
+    def page(css: str, body: str) -> str:
+        return (f"<html><head><style>@page {{ @bottom-right {{ content: counter(page) }} }}"
+                f"{css}</style></head><body>{body}</body></html>")
+
+    # A contents entry of an overridden partial: its number comes from target-counter.
+    assert parts.split(page("", "<main><nav class='contents'><a href='#a'>A</a></nav>"
+                                "<section id='a'>text</section></main>"), 10) is None
+    assert parts.split(page(".x::after { content: target-counter(attr(href), page) }",
+                            "<main><section>text</section></main>"), 10) is None
+    assert parts.split(page("", "<p>no main</p>"), 10) is None
+    assert parts.split(page("", "<main><section>a</section><section>b</section></main>"),
+                       10) is not None
+
+
+def test_a_failed_join_is_a_clear_render_error() -> None:
+    from generator.errors import RenderError
+
+    with pytest.raises(RenderError, match="joining the parts of the brief failed"):
+        parts._merge_in_child([], None, 0)  # nothing to join: the child fails
