@@ -2044,6 +2044,8 @@ def _inherited_align(shape: Any, title: bool) -> str | None:
             try:
                 layout_ph = layout_ph._base_placeholder
             except (AttributeError, KeyError, NotImplementedError):
+                # python-pptx raises NotImplementedError for a master placeholder, the
+                # end of the chain: not a missing feature of ours.
                 layout_ph = None
         for ph in chain:
             lvl = ph._element.find(".//a:lstStyle/a:lvl1pPr", NS)

@@ -163,7 +163,7 @@ def _groups(units: list[Any], size: int) -> Iterator[list[Any]]:
     used = 0
     for unit in units:
         weight = _weight(unit)
-        if used + weight <= size or (not group and weight <= size):
+        if used + weight <= size:
             group.append(unit)
             used += weight
             continue
