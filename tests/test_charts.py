@@ -367,6 +367,43 @@ def test_native_chart_escapes_hostile_text() -> None:
     _prs, native = add_to_blank_slide(chart)
     assert native.plots[0].categories[1] == HOSTILE
     assert native.plots[0].series[0].name == HOSTILE
+    assert native.value_axis.axis_title.text_frame.text == HOSTILE  # the unit
+
+
+def test_native_chart_styling_reads_back_through_python_pptx() -> None:
+    """The styling is written into the chart XML directly: python-pptx must read the
+    same settings back from it (the elements in schema order, where it looks)."""
+    from pptx.enum.chart import XL_LEGEND_POSITION, XL_TICK_MARK
+
+    _, bar = add_to_blank_slide(sample_chart("bar"))
+    plot = bar.plots[0]
+    assert plot.gap_width == 60 and plot.overlap == -10
+    assert plot.has_data_labels and plot.data_labels.show_value
+    assert all(s.invert_if_negative is False for s in plot.series)
+    assert bar.legend.position == XL_LEGEND_POSITION.BOTTOM
+    assert not bar.legend.include_in_layout
+    for axis in (bar.value_axis, bar.category_axis):
+        assert axis.major_tick_mark == XL_TICK_MARK.NONE
+        assert axis.minor_tick_mark == XL_TICK_MARK.NONE
+        assert axis.tick_labels.font.size.pt == 14
+    assert bar.value_axis.minimum_scale == 0
+    assert str(bar.value_axis.major_gridlines.format.line.color.rgb) == "DDE1E5"
+    assert bar.value_axis.format.line.fill.type is not None  # no line: a fill of none
+
+    _, stacked = add_to_blank_slide(sample_chart("stacked-bar"))
+    assert stacked.plots[0].overlap == 100 and not stacked.plots[0].has_data_labels
+
+    _, line = add_to_blank_slide(sample_chart("line"))
+    series = line.plots[0].series[0]
+    assert series.format.line.width.pt == 2.5 and series.marker.size == 7
+    assert not series.smooth
+
+    _, pie = add_to_blank_slide(sample_chart("pie"))
+    assert pie.legend.position == XL_LEGEND_POSITION.RIGHT
+    labels = [pie.plots[0].series[0].points[i].data_label for i in range(3)]
+    assert all(label.font.bold and label.font.size.pt == 14 for label in labels)
+    _, pie_rtl = add_to_blank_slide(sample_chart("pie"), rtl=True)
+    assert pie_rtl.legend.position == XL_LEGEND_POSITION.LEFT
 
 
 def test_native_chart_is_deterministic() -> None:

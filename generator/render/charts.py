@@ -571,14 +571,7 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     Returns the graphic frame (``frame.chart`` is the chart).
     """
     _check(chart)
-    from pptx.enum.chart import (
-        XL_CHART_TYPE,
-        XL_LABEL_POSITION,
-        XL_LEGEND_POSITION,
-        XL_MARKER_STYLE,
-        XL_TICK_MARK,
-    )
-    from pptx.util import Pt
+    from pptx.enum.chart import XL_CHART_TYPE
 
     series_list: tuple[Series, ...]
     chart_type = {
@@ -601,127 +594,194 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     for series in series_list:
         data.add_series(_clean(series.name),
                         [None if math.isnan(v) else v for v in series.values])
+    # python-pptx writes the chart's data, its workbook and the parts; the styling is
+    # then written into its XML directly (python-pptx's object API for the same settings
+    # costs more than the rest of the chart together).
     frame = slide.shapes.add_chart(chart_type, left, top, width, height, data)
-
-    native = frame.chart
-    native.has_title = False
-    native.font.size = Pt(SLIDE_FONT_PT)
-    native.font.color.rgb = _rgb_color(INK)
-    plot = native.plots[0]
+    space = frame.chart_part._element
     colours = palette(theme, len(categories) if chart.type == "pie" else len(series_list))
-
+    _style_text(space.find(_c("txPr")), SLIDE_FONT_PT, INK)
+    space.find(f"{_c('chart')}/{_c('autoTitleDeleted')}").set("val", "1")
     if chart.type == "pie":
-        for point, colour in zip(plot.series[0].points, colours, strict=False):
-            point.format.fill.solid()
-            point.format.fill.fore_color.rgb = _rgb_color(colour)
-            point.format.line.color.rgb = _rgb_color(WHITE)
-        plot.has_data_labels = True
-        labels = plot.data_labels
-        labels.show_percentage = True
-        labels.show_value = False
-        labels.show_category_name = False
-        labels.font.size = Pt(SLIDE_FONT_PT)
-        labels.font.bold = True
-        native.has_legend = True
-        native.legend.position = XL_LEGEND_POSITION.LEFT if rtl else XL_LEGEND_POSITION.RIGHT
-        native.legend.include_in_layout = False
-        native.legend.font.size = Pt(SLIDE_FONT_PT)
-        # Percentages on the wedges, each coloured to read on its wedge.
-        for i, colour in enumerate(colours):
-            label = plot.series[0].points[i].data_label
-            label.font.size = Pt(SLIDE_FONT_PT)
-            label.font.bold = True
-            label.font.color.rgb = _rgb_color(_text_on(colour))
-            _show_percent_only(label)
-        return frame
-
-    for series, colour in zip(plot.series, colours, strict=True):
-        if chart.type == "line":
-            series.smooth = False
-            series.format.line.color.rgb = _rgb_color(colour)
-            series.format.line.width = Pt(2.5)
-            series.marker.style = XL_MARKER_STYLE.CIRCLE
-            series.marker.size = 7
-            series.marker.format.fill.solid()
-            series.marker.format.fill.fore_color.rgb = _rgb_color(colour)
-            series.marker.format.line.color.rgb = _rgb_color(WHITE)
-        else:
-            series.format.fill.solid()
-            series.format.fill.fore_color.rgb = _rgb_color(colour)
-            series.invert_if_negative = False
-    if chart.type == "bar":
-        plot.gap_width = 60
-        plot.overlap = -10 if len(series_list) > 1 else 0
-        if len(categories) * len(series_list) <= MAX_VALUE_LABELS:  # as in the brief
-            plot.has_data_labels = True
-            labels = plot.data_labels
-            labels.number_format = number_format
-            labels.number_format_is_linked = False
-            labels.position = XL_LABEL_POSITION.OUTSIDE_END
-            labels.show_value = True
-            labels.font.size = Pt(SLIDE_SMALL_FONT_PT)
-            labels.font.color.rgb = _rgb_color(MUTED)
-    elif chart.type == "stacked-bar":
-        plot.gap_width = 60
-        plot.overlap = 100
-
-    value_axis = native.value_axis
-    value_axis.has_major_gridlines = True
-    value_axis.major_gridlines.format.line.color.rgb = _rgb_color(GRID)
-    value_axis.major_gridlines.format.line.width = Pt(0.75)
-    value_axis.format.line.fill.background()  # no axis line: the gridlines suffice
-    value_axis.major_tick_mark = XL_TICK_MARK.NONE
-    value_axis.minor_tick_mark = XL_TICK_MARK.NONE
-    value_axis.tick_labels.font.size = Pt(SLIDE_FONT_PT)
-    value_axis.tick_labels.font.color.rgb = _rgb_color(INK)
-    spread = max([0.0, *values]) - min([0.0, *values])
-    value_axis.tick_labels.number_format = "#,##0" if spread >= 5 else number_format
-    value_axis.tick_labels.number_format_is_linked = False
-    if chart.type != "line" or min(values, default=0) >= 0:
-        value_axis.minimum_scale = min(0.0, *values) if min(values, default=0) < 0 else 0
-    if chart.unit:
-        value_axis.has_title = True
-        title = value_axis.axis_title.text_frame
-        title.text = _clean(chart.unit)
-        for font in (title.paragraphs[0].font, title.paragraphs[0].runs[0].font):
-            font.size = Pt(SLIDE_SMALL_FONT_PT)
-            font.bold = False
-            font.color.rgb = _rgb_color(MUTED)
-
-    category_axis = native.category_axis
-    category_axis.format.line.color.rgb = _rgb_color(RULE)
-    category_axis.major_tick_mark = XL_TICK_MARK.NONE
-    category_axis.minor_tick_mark = XL_TICK_MARK.NONE
-    category_axis.tick_labels.font.size = Pt(SLIDE_FONT_PT)
-    category_axis.tick_labels.font.color.rgb = _rgb_color(INK)
-    category_axis.reverse_order = rtl
-    if rtl:  # the value axis (and its title) on the right, where the reader starts
-        for position in value_axis._element.xpath("c:axPos"):
-            position.set("val", "r")
-
-    native.has_legend = len(series_list) > 1
-    if native.has_legend:
-        native.legend.position = XL_LEGEND_POSITION.BOTTOM
-        native.legend.include_in_layout = False
-        native.legend.font.size = Pt(SLIDE_FONT_PT)
+        _style_pie(space, colours, rtl)
+    else:
+        _style_cartesian(space, chart, len(categories), len(series_list), colours, values,
+                         number_format, rtl)
     return frame
 
 
-def _show_percent_only(label: Any) -> None:
-    """python-pptx gives a point's own data label ``showVal=1`` and no way to change
-    it; a pie's labels show the percentage instead."""
-    element = label._dLbl
-    if element is None:  # pragma: no cover - the font settings above create it
-        return
-    for name, value in (("showVal", "0"), ("showPercent", "1")):
-        for flag in element.xpath(f"c:{name}"):
-            flag.set("val", value)
+# DrawingML written into python-pptx's chart XML. Elements of a chart have a fixed order
+# (ECMA-376 part 1, 21.2); each is put before the first sibling that must follow it.
+
+_C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 
-def _rgb_color(colour: str) -> Any:
-    from pptx.dml.color import RGBColor
+def _c(tag: str) -> str:
+    return f"{{{_C_NS}}}{tag}"
 
-    return RGBColor.from_string(colour.lstrip("#").upper())
+
+def _xml(markup: str) -> list[Any]:
+    """Elements of a chart from ``markup`` (``c:`` and ``a:`` prefixes), parsed by
+    python-pptx so that they are its element classes."""
+    from pptx.oxml import parse_xml
+
+    return list(parse_xml(f'<c:x xmlns:c="{_C_NS}" xmlns:a="{_A_NS}">{markup}</c:x>'))
+
+
+def _put(parent: Any, markup: str, *, before: Sequence[str] = ()) -> None:
+    """Insert the elements of ``markup`` into ``parent`` before its first child named in
+    ``before`` (at the end when there is none)."""
+    at = next((i for i, child in enumerate(parent) if child.tag in {_c(t) for t in before}),
+              len(parent))
+    for offset, element in enumerate(_xml(markup)):
+        parent.insert(at + offset, element)
+
+
+def _hex_val(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+def _fill(colour: str) -> str:
+    return f'<a:solidFill><a:srgbClr val="{_hex_val(colour)}"/></a:solidFill>'
+
+
+def _line(colour: str | None, width: int | None = None) -> str:
+    w = f' w="{width}"' if width is not None else ""
+    return f"<a:ln{w}>{_fill(colour) if colour else '<a:noFill/>'}</a:ln>"
+
+
+def _defrpr(size: float, colour: str | None = None, bold: bool | None = None,
+            tag: str = "defRPr") -> str:
+    b = "" if bold is None else f' b="{int(bold)}"'
+    if colour is None:
+        return f'<a:{tag} sz="{round(size * 100)}"{b}/>'
+    return f'<a:{tag} sz="{round(size * 100)}"{b}>{_fill(colour)}</a:{tag}>'
+
+
+def _txpr(size: float, colour: str | None = None, bold: bool | None = None) -> str:
+    return ("<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr>"
+            f"{_defrpr(size, colour, bold)}</a:pPr></a:p></c:txPr>")
+
+
+def _flags(*, value: bool, percent: bool, leader_lines: bool) -> str:
+    shown = {"showLegendKey": False, "showVal": value, "showCatName": False,
+             "showSerName": False, "showPercent": percent, "showBubbleSize": False}
+    out = "".join(f'<c:{name} val="{int(on)}"/>' for name, on in shown.items())
+    return out + ('<c:showLeaderLines val="1"/>' if leader_lines else "")
+
+
+def _style_text(tx_pr: Any, size: float, colour: str) -> None:
+    """The chart's default text: ``size`` points in ``colour``."""
+    default = tx_pr.find(f"{{{_A_NS}}}p/{{{_A_NS}}}pPr/{{{_A_NS}}}defRPr")
+    default.set("sz", str(round(size * 100)))
+    default.extend(_xml(_fill(colour)))
+
+
+def _native_legend(chart_el: Any, position: str | None) -> None:
+    """A legend at ``position`` (``None``: the default, on the right) outside the plot."""
+    for old in chart_el.findall(_c("legend")):
+        chart_el.remove(old)
+    where = "<c:legendPos/>" if position is None else f'<c:legendPos val="{position}"/>'
+    layout = "<c:layout/>" if chart_el.find(_c("plotVisOnly")) is not None else ""
+    _put(chart_el, f'<c:legend>{where}{layout}<c:overlay val="0"/>{_txpr(SLIDE_FONT_PT)}'
+                   "</c:legend>",
+         before=("plotVisOnly", "dispBlanksAs", "showDLblsOverMax", "extLst"))
+
+
+def _style_pie(space: Any, colours: Sequence[str], rtl: bool) -> None:
+    """Wedges in the palette with white edges, each labelled with its percentage in a
+    colour that reads on it; the legend beside the pie, where the reader starts."""
+    chart_el = space.find(_c("chart"))
+    pie = chart_el.find(f"{_c('plotArea')}/{_c('pieChart')}")
+    ser = pie.find(_c("ser"))
+    points = "".join(f'<c:dPt><c:idx val="{i}"/><c:spPr>{_fill(colour)}{_line(WHITE)}'
+                     "</c:spPr></c:dPt>" for i, colour in enumerate(colours))
+    labels = "".join(
+        f'<c:dLbl><c:idx val="{i}"/><c:spPr/>'
+        f"{_txpr(SLIDE_FONT_PT, _text_on(colour), True)}"
+        f"{_flags(value=False, percent=True, leader_lines=False)}</c:dLbl>"
+        for i, colour in enumerate(colours))
+    _put(ser, points + f"<c:dLbls>{labels}"
+                       f"{_flags(value=False, percent=False, leader_lines=True)}</c:dLbls>",
+         before=("cat", "val", "extLst"))
+    _put(pie, f"<c:dLbls>{_txpr(SLIDE_FONT_PT, bold=True)}"
+              f"{_flags(value=False, percent=True, leader_lines=True)}</c:dLbls>",
+         before=("firstSliceAng", "extLst"))
+    _native_legend(chart_el, "l" if rtl else None)
+
+
+def _style_cartesian(space: Any, chart: Chart, n_categories: int, n_series: int,
+                     colours: Sequence[str], values: Sequence[float], number_format: str,
+                     rtl: bool) -> None:
+    """Bars or lines in the palette, light gridlines and no axis line on the value axis,
+    value labels on bars when there are few; in a right-to-left deck the categories run
+    from the right and the value axis stands there."""
+    chart_el = space.find(_c("chart"))
+    plot_area = chart_el.find(_c("plotArea"))
+    plot = plot_area.find(_c("lineChart" if chart.type == "line" else "barChart"))
+    for ser, colour in zip(plot.findall(_c("ser")), colours, strict=True):
+        if chart.type == "line":
+            markup = (f"<c:spPr>{_line(colour, 31750)}</c:spPr>"
+                      '<c:marker><c:symbol val="circle"/><c:size val="7"/>'
+                      f"<c:spPr>{_fill(colour)}{_line(WHITE)}</c:spPr></c:marker>")
+        else:
+            markup = f'<c:spPr>{_fill(colour)}</c:spPr><c:invertIfNegative val="0"/>'
+        _put(ser, markup, before=("dPt", "dLbls", "trendline", "errBars", "cat", "val"))
+    if chart.type != "line":
+        for old in plot.findall(_c("overlap")) + plot.findall(_c("gapWidth")):
+            plot.remove(old)
+        markup = ""
+        if chart.type == "bar" and n_categories * n_series <= MAX_VALUE_LABELS:
+            markup += (f'<c:dLbls><c:numFmt formatCode="{escape(number_format)}" '
+                       f'sourceLinked="0"/>{_txpr(SLIDE_SMALL_FONT_PT, MUTED)}'
+                       '<c:dLblPos val="outEnd"/>'
+                       f"{_flags(value=True, percent=False, leader_lines=True)}</c:dLbls>")
+        markup += '<c:gapWidth val="60"/>'
+        overlap = 100 if chart.type == "stacked-bar" else -10 if n_series > 1 else 0
+        if overlap:
+            markup += f'<c:overlap val="{overlap}"/>'
+        _put(plot, markup, before=("serLines", "axId", "extLst"))
+
+    text = _txpr(SLIDE_FONT_PT, INK)
+    value_axis = plot_area.find(_c("valAx"))
+    value_axis.find(_c("majorGridlines")).extend(
+        _xml(f"<c:spPr>{_line(GRID, 9525)}</c:spPr>"))
+    spread = max([0.0, *values]) - min([0.0, *values])
+    axis_format = "#,##0" if spread >= 5 else number_format
+    markup = ""
+    if chart.unit:
+        markup += ("<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr>"
+                   f"{_defrpr(SLIDE_SMALL_FONT_PT, MUTED, False)}</a:pPr><a:r>"
+                   f"{_defrpr(SLIDE_SMALL_FONT_PT, MUTED, False, tag='rPr')}"
+                   f"<a:t>{escape(_clean(chart.unit))}</a:t></a:r></a:p></c:rich></c:tx>"
+                   '<c:layout/><c:overlay val="0"/></c:title>')
+    markup += f'<c:numFmt formatCode="{escape(axis_format)}" sourceLinked="0"/>'
+    _put(value_axis, markup, before=("majorTickMark",))
+    _put(value_axis, f"<c:spPr>{_line(None)}</c:spPr>{text}", before=("crossAx",))
+    if chart.type != "line" or min(values, default=0) >= 0:
+        lowest = min(0.0, *values) if min(values, default=0) < 0 else 0.0
+        value_axis.find(_c("scaling")).extend(_xml(f'<c:min val="{float(lowest)!r}"/>'))
+    if rtl:  # the value axis (and its title) on the right, where the reader starts
+        value_axis.find(_c("axPos")).set("val", "r")
+
+    category_axis = plot_area.find(_c("catAx"))
+    _put(category_axis, f"<c:spPr>{_line(RULE)}</c:spPr>{text}", before=("crossAx",))
+    scaling = category_axis.find(_c("scaling"))
+    for orientation in scaling.findall(_c("orientation")):
+        scaling.remove(orientation)
+    if rtl:
+        scaling.extend(_xml('<c:orientation val="maxMin"/>'))
+
+    for axis in (value_axis, category_axis):
+        axis.find(_c("majorTickMark")).set("val", "none")
+        axis.find(_c("minorTickMark")).set("val", "none")
+
+    if n_series > 1:
+        _native_legend(chart_el, "b")
+    else:
+        for old in chart_el.findall(_c("legend")):
+            chart_el.remove(old)
 
 
 @cache

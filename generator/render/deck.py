@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -363,6 +363,22 @@ class Para:
     def text(self) -> str:
         return "".join(run.text for run in self.runs)
 
+    # Fitting looks paragraphs up by value thousands of times per deck: the hash and the
+    # measured spans are worked out once per paragraph (a frozen value, so they hold).
+    def __hash__(self) -> int:
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.runs, self.level, self.bullet, self.number, self.heading,
+                          self.scale, self.min_pt, self.gap, self.colour, self.italic))
+            self.__dict__["_hash"] = found
+        return found
+
+    @cached_property
+    def spans(self) -> tuple[Span, ...]:
+        """The runs as :class:`Span` s, for measuring."""
+        return tuple(Span(r.text, r.bold or self.heading, r.italic or self.italic, r.code)
+                     for r in self.runs)
+
 
 def _portion(mark: Mark | None) -> str:
     return mark.portion if mark and mark.portion else ""
@@ -464,8 +480,7 @@ def _hang(para: Para) -> float:
 
 
 def _spans(para: Para) -> tuple[Span, ...]:
-    return tuple(Span(r.text, r.bold or para.heading, r.italic or para.italic, r.code)
-                 for r in para.runs)
+    return para.spans
 
 
 class _Fitter:
