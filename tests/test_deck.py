@@ -614,3 +614,58 @@ def test_a_changed_logo_file_is_read_again(tmp_path: Path) -> None:
     Image.new("RGB", (200, 100), "#c8a951").save(logo)
     os.utime(logo, ns=(modified + 2_000_000_000, modified + 2_000_000_000))
     assert logo_size() == (200, 100)
+
+
+HOSTILE_TEXT = 'a & b < c > d "quoted" \'single\' {{ x }} </a:t><a:t>'
+
+
+def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> None:
+    """Text and tables are written as DrawingML markup: whatever a user typed (markup
+    characters, quotes, a link with ``&`` and quotes in it) reads back as typed, and the
+    table is what python-pptx's own table API reads: widths, heights, fills, margins."""
+    from pptx.enum.text import MSO_ANCHOR
+    from pptx.util import Pt
+
+    from generator.render.deck import CELL_X, CELL_Y, Cell, _md_paras
+
+    link = 'https://example.org/?a=1&b="2"&c=<3>'
+    normalised = "https://example.org/?a=1&b=%222%22&c=%3C3%3E"
+    point = f"{HOSTILE_TEXT} [here]({link}) `{HOSTILE_TEXT}`"
+    edition = sample_edition(content_root(tmp_path))
+    section = dataclasses.replace(edition.sections[0], key_points=(Item(point, P),))
+    prs = open_deck(render_deck(dataclasses.replace(edition, sections=(section,)),
+                                templates()))
+    runs = [r for s in prs.slides for shape in s.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for r in p.runs]
+    texts = [r.text for r in runs]
+    assert sum(HOSTILE_TEXT in t for t in texts) >= 2  # the text and the code span
+    linked = next(r for r in runs if r.text == "here")
+    assert linked.hyperlink.address == normalised  # as markdown-it percent-encodes it
+
+    prs2, _ = _open_master(templates())
+    builder = _DeckBuilder(edition, prs2, templates())
+    slide = builder.new_slide("table")
+    area = builder._area(slide, below=builder._title_bottom(slide))
+    header = [Cell.of("Name", header=True), Cell.of(HOSTILE_TEXT, header=True, align="ctr")]
+    rows = [[Cell.of(f"row {i}"), Cell(tuple(_md_paras(f"[{i}]({link})")), align="ctr")]
+            for i in range(3)]
+    layout = builder._table_layout(header, rows, area, (14,))
+    builder.draw_table(slide, layout, 0, area, HOSTILE_TEXT)
+    frame = next(s for s in slide.shapes if s.has_table)
+    assert frame._element.xpath(".//p:cNvPr/@descr") == [HOSTILE_TEXT]
+    assert (frame.left, frame.top, frame.width) == (area.left, area.top, area.width)
+    table = frame.table
+    assert sum(c.width for c in table.columns) == area.width
+    assert [r.height for r in table.rows] == [
+        int(Pt(h)) for h in (layout.header_height, *(h for _, h in layout.pages[0]))]
+    assert frame.height == sum(r.height for r in table.rows)
+    assert table.cell(0, 1).text_frame.text == HOSTILE_TEXT
+    assert [table.cell(i + 1, 1).text_frame.text for i in range(3)] == ["0", "1", "2"]
+    cell_link = table.cell(1, 1).text_frame.paragraphs[0].runs[0].hyperlink
+    assert cell_link.address == normalised
+    for r in range(4):
+        cell = table.cell(r, 0)
+        assert (cell.margin_left, cell.margin_top) == (CELL_X, CELL_Y)
+        assert cell.vertical_anchor == MSO_ANCHOR.MIDDLE
+    assert str(table.cell(0, 0).fill.fore_color.theme_color).startswith("ACCENT_1")
+    assert table.cell(0, 0).text_frame.paragraphs[0].runs[0].font.bold

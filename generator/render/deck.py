@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import io
 import math
+import re
 import threading
 import zipfile
 from collections import deque
@@ -45,7 +46,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.packuri import PackURI
+from pptx.opc.packuri import PACKAGE_URI, PackURI
 from pptx.opc.serialized import PackageWriter, _PhysPkgWriter
 from pptx.oxml.shapes.autoshape import CT_Shape
 from pptx.oxml.table import CT_TableCell
@@ -142,6 +143,41 @@ _DROPPED_PRESENTATION_RELS = {RT.PRINTER_SETTINGS, RT.COMMENT_AUTHORS, RT.CUSTOM
                               "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
                               "http://schemas.microsoft.com/office/2017/10/relationships/person",
                               "http://schemas.microsoft.com/office/2015/10/relationships/revisionInfo"}
+
+
+_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+# Markup the deck writes itself (see _DeckBuilder._paragraphs_markup, draw_table).
+_NS_DECLS = " ".join(f'xmlns:{prefix}="{NS[prefix]}"' for prefix in ("a", "p", "r"))
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
+_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's new tables
+_MARKUP_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+# What XML would not keep as written: markup characters, and white space an attribute
+# value would have normalised (and a carriage return, which text would lose).
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
+
+
+def _xml_text(text: str) -> str:
+    return text.translate(_TEXT_ESCAPES)
+
+
+def _xml_attr(value: str) -> str:
+    """``value`` as a quoted attribute value."""
+    return f'"{value.translate(_ATTR_ESCAPES)}"'
+
+
+def _elements(markup: str) -> list[Any]:
+    """The elements of ``markup`` (DrawingML with ``a:``, ``p:`` and ``r:`` prefixes),
+    to be moved into a part's XML (which then gives them python-pptx's classes)."""
+    return list(etree.fromstring(f"<a:x {_NS_DECLS}>{markup}</a:x>", _MARKUP_PARSER))
+
+
+def _element(markup: str) -> Any:
+    """The one element of ``markup``, which declares its namespaces itself."""
+    return etree.fromstring(markup, _MARKUP_PARSER)
 
 
 def _a(tag: str) -> str:
@@ -305,12 +341,35 @@ def _package_members(prs: Any) -> list[tuple[str, bytes]]:
     is zipped once, by :func:`_normalised_zip`, rather than deflated, inflated and
     deflated again."""
     package = prs.part.package
-    writer = PackageWriter("", package._rels, tuple(package.iter_parts()))  # no file:
+    parts = tuple(package.iter_parts())
+    writer = PackageWriter("", package._rels, parts)  # no file:
     members = _Members()  # PackageWriter._write, with a collector for its zip writer
     writer._write_content_types_stream(members)
-    writer._write_pkg_rels(members)
-    writer._write_parts(members)
+    members.write(PACKAGE_URI.rels_uri, _rels_xml(package._rels))
+    for part in parts:  # PackageWriter._write_parts
+        members.write(part.partname, part.blob)
+        if part._rels:
+            members.write(part.partname.rels_uri, _rels_xml(part._rels))
     return members.members
+
+
+def _rels_xml(rels: Any) -> bytes:
+    """``rels.xml`` (python-pptx's ``_Relationships.xml``, the same bytes), made without
+    parsing an XML snippet for each relationship as python-pptx does."""
+    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
+
+    def numerical(rid: str) -> tuple[int, str]:  # rId2 before rId10, as python-pptx
+        return (int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0, rid)
+
+    for rid in sorted(rels.keys(), key=numerical):
+        rel = rels[rid]
+        element = etree.SubElement(root, f"{{{_PR}}}Relationship")
+        element.set("Id", rid)
+        element.set("Type", rel.reltype)
+        element.set("Target", rel.target_ref)
+        if rel.is_external:
+            element.set("TargetMode", "External")
+    return etree.tostring(root, encoding="UTF-8", standalone=True)
 
 
 def zip_date_time(edition: Edition) -> tuple[int, int, int, int, int, int]:
@@ -1225,34 +1284,41 @@ class _DeckBuilder:
 
     def draw_table(self, slide: Any, layout: TableLayout, page: int, area: Rect,
                    alt: str) -> None:
+        """Page ``page`` of ``layout`` as a native table filling ``area``'s width: the
+        ``p:graphicFrame`` python-pptx's ``add_table`` makes, with column widths, row
+        heights, cell styles and text set, written as one piece of markup."""
         rows = layout.pages[page]
         widths = [int(Pt(w)) for w in layout.widths]
         widths[-1] += area.width - sum(widths)  # rounding
         heights = [int(Pt(layout.header_height))] + [int(Pt(h)) for _, h in rows]
-        frame = slide.shapes.add_table(len(rows) + 1, len(widths), area.left, area.top,
-                                       area.width, sum(heights))
-        _set_alt_text(frame, alt)
-        table = frame.table
-        if self.rtl:
-            table._tbl.tblPr.set("rtl", "1")
-        # As setting table.columns[c].width and table.rows[r].height, which sum all the
-        # columns (rows) into the frame's width (height) after each one.
-        for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
-            grid_col.w = w
-        table.notify_width_changed()
-        trs = table._tbl.tr_lst
-        for tr, h in zip(trs, heights, strict=True):
-            tr.h = h
-        table.notify_height_changed()
-        for r, cells in enumerate([layout.header, *(row for row, _ in rows)]):
-            tcs = trs[r].tc_lst
-            band = "header" if r == 0 else "banded" if r % 2 == 0 else "plain"
-            for c, spec in enumerate(cells):
-                cell = _Cell(tcs[c], table)  # as table.cell(r, c)
-                _style_cell(cell, band)
+        shape_id = slide.shapes._next_shape_id
+        rtl = ' rtl="1"' if self.rtl else ""
+        out = [f"<p:graphicFrame {_NS_DECLS}><p:nvGraphicFramePr>"
+               f'<p:cNvPr id="{shape_id}" name="Table {shape_id - 1}" descr={_xml_attr(alt)}/>'
+               '<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr>'
+               f'<p:nvPr/></p:nvGraphicFramePr><p:xfrm><a:off x="{area.left}" '
+               f'y="{area.top}"/><a:ext cx="{sum(widths)}" cy="{sum(heights)}"/></p:xfrm>'
+               f'<a:graphic><a:graphicData uri="{_TABLE_URI}"><a:tbl>'
+               f'<a:tblPr firstRow="1" bandRow="1"{rtl}>'
+               f"<a:tableStyleId>{_TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>"]
+        out += [f'<a:gridCol w="{w}"/>' for w in widths]
+        out.append("</a:tblGrid>")
+        part = slide.part
+        for r, (cells, h) in enumerate(zip([layout.header, *(row for row, _ in rows)],
+                                           heights, strict=True)):
+            style = _cell_style_markup("header" if r == 0 else
+                                       "banded" if r % 2 == 0 else "plain")
+            out.append(f'<a:tr h="{h}">')
+            for spec in cells:
                 paras = [replace(p, colour="bg1") if r == 0 else p for p in spec.paras]
-                self.write_frame(cell.text_frame, paras, layout.size, align=spec.align,
-                                 insets=False)
+                out.append("<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>")
+                out.append(self._paragraphs_markup(paras, layout.size, self.body_fit,
+                                                   align=spec.align, dark=False, part=part))
+                out.append(f"</a:txBody>{style}</a:tc>")
+            out.append("</a:tr>")
+        out.append("</a:tbl></a:graphicData></a:graphic></p:graphicFrame>")
+        frame = _element("".join(out))
+        slide.shapes._spTree.insert_element_before(frame, "p:extLst")
 
     # ----------------------------------------------------------------- text slides
 
@@ -1341,7 +1407,7 @@ class _DeckBuilder:
         part = SlidePart(presentation._next_slide_partname, CT.PML_SLIDE, presentation.package,
                          deepcopy(made))
         part.relate_to(layout.part, RT.SLIDE_LAYOUT)
-        slides._sldIdLst.add_sldId(presentation.relate_to(part, RT.SLIDE))
+        _add_slide_id(slides._sldIdLst, presentation.relate_to(part, RT.SLIDE))
         return part.slide
 
     def _notes_slide(self, slide: Any) -> Any:
@@ -1557,116 +1623,113 @@ class _DeckBuilder:
                     insets: bool = True, dark: bool = False) -> None:
         """Replace the text of ``frame`` with ``paras`` at ``size`` (exact line pitch,
         explicit indents and bullets, so it sets as it was measured)."""
-        fit = fit or self.body_fit
         if insets:
             frame.margin_left = frame.margin_right = INSET_X
             frame.margin_top = frame.margin_bottom = INSET_Y
         txBody = frame._txBody
         for p in txBody.findall(_a("p")):
             txBody.remove(p)
+        part = frame.part if hasattr(frame, "part") else None
+        txBody.extend(_elements(self._paragraphs_markup(
+            paras, size, fit or self.body_fit, align=align, dark=dark, part=part)))
+
+    # Text is written as DrawingML markup and parsed once per frame or table: building
+    # the same elements one lxml call at a time costs several times as much.
+
+    def _paragraphs_markup(self, paras: Sequence[Para], size: float, fit: _Fitter, *,
+                           align: str | None, dark: bool, part: Any) -> str:
+        """``a:p`` elements of ``paras`` at ``size``; hyperlinks are related to ``part``
+        (none when it is None)."""
         if not paras:
-            etree.SubElement(txBody, _a("p"))
-            return
+            return "<a:p/>"
         if self.rtl and align is None:
             align = "r"
+        out = []
         for i, para in enumerate(paras):
-            p = etree.SubElement(txBody, _a("p"))
-            self._paragraph_properties(p, para, size, fit, first=i == 0, align=align,
-                                       dark=dark)
-            pt = fit.size(para, size)
+            sz = round(fit.size(para, size) * 100)
+            out.append("<a:p>")
+            out.append(self._ppr_markup(para, size, fit, first=i == 0, align=align,
+                                        dark=dark))
             for run in _merged(para.runs):
                 for j, piece in enumerate(run.text.split("\n")):
                     if j:
-                        br = etree.SubElement(p, _a("br"))
-                        self._run_properties(br, run, para, pt)
+                        out.append(f"<a:br>{self._rpr_markup(run, para, sz)}</a:br>")
                     if piece:
-                        r = etree.SubElement(p, _a("r"))
-                        self._run_properties(r, run, para, pt, frame=frame, dark=dark)
-                        etree.SubElement(r, _a("t")).text = piece
-            end = etree.SubElement(p, _a("endParaRPr"))
-            end.set("lang", self.lang)
-            end.set("sz", str(round(pt * 100)))
+                        out.append(f"<a:r>{self._rpr_markup(run, para, sz, part, dark)}"
+                                   f"<a:t>{_xml_text(piece)}</a:t></a:r>")
+            out.append(f'<a:endParaRPr lang="{self.lang}" sz="{sz}"/></a:p>')
+        return "".join(out)
 
-    def _paragraph_properties(self, p: Any, para: Para, size: float, fit: _Fitter, *,
-                              first: bool, align: str | None, dark: bool = False) -> None:
-        """The ``a:pPr`` of ``p`` (empty so far). Decks repeat a handful of paragraph
-        styles hundreds of times: each is made once, then copied."""
+    def _ppr_markup(self, para: Para, size: float, fit: _Fitter, *, first: bool,
+                    align: str | None, dark: bool) -> str:
+        """The ``a:pPr`` of a paragraph. Decks repeat a handful of paragraph styles
+        hundreds of times: each is written once."""
         pitch = fit.pitch(para, size)
         before = 0.0 if first else fit.gap(para, size)
         key = (para.level, para.bullet, para.number, para.colour, align, dark, pitch, before)
         made = self._pprs.get(key)
-        if made is not None:
-            p.append(deepcopy(made))
-            return
-        ppr = etree.SubElement(p, _a("pPr"))
-        self._make_paragraph_properties(ppr, para, pitch, before, align=align, dark=dark)
-        self._pprs[key] = deepcopy(ppr)
+        if made is None:
+            made = self._pprs[key] = self._make_ppr_markup(para, pitch, before, align=align,
+                                                           dark=dark)
+        return made
 
-    def _make_paragraph_properties(self, ppr: Any, para: Para, pitch: float, before: float,
-                                   *, align: str | None, dark: bool) -> None:
-        indent = _indent(para)
-        ppr.set("marL", str(int(Pt(indent))))
-        ppr.set("indent", str(-int(Pt(_hang(para))) if para.bullet != "none" else 0))
+    def _make_ppr_markup(self, para: Para, pitch: float, before: float, *,
+                         align: str | None, dark: bool) -> str:
+        attrs = f'marL="{int(Pt(_indent(para)))}" indent="' + (
+            f'{-int(Pt(_hang(para)))}"' if para.bullet != "none" else '0"')
         if para.level > 1:
-            ppr.set("lvl", str(min(para.level - 1, 8)))
+            attrs += f' lvl="{min(para.level - 1, 8)}"'
         if align:
-            ppr.set("algn", align)
+            attrs += f" algn={_xml_attr(align)}"
         if self.rtl:
-            ppr.set("rtl", "1")
-        etree.SubElement(etree.SubElement(ppr, _a("lnSpc")), _a("spcPts")).set(
-            "val", str(round(pitch * 100)))
-        etree.SubElement(etree.SubElement(ppr, _a("spcBef")), _a("spcPts")).set(
-            "val", str(round(before * 100)))
-        etree.SubElement(etree.SubElement(ppr, _a("spcAft")), _a("spcPts")).set("val", "0")
+            attrs += ' rtl="1"'
+        spacing = (f'<a:lnSpc><a:spcPts val="{round(pitch * 100)}"/></a:lnSpc>'
+                   f'<a:spcBef><a:spcPts val="{round(before * 100)}"/></a:spcBef>'
+                   '<a:spcAft><a:spcPts val="0"/></a:spcAft>')
         if para.bullet == "none":
-            etree.SubElement(ppr, _a("buNone"))
-            return
-        clr = etree.SubElement(ppr, _a("buClr"))
+            return f"<a:pPr {attrs}>{spacing}<a:buNone/></a:pPr>"
         # Bullets in the primary colour; on a dark (primary) background, in the accent.
-        etree.SubElement(clr, _a("schemeClr")).set(
-            "val", para.colour or ("accent2" if dark else "accent1"))
+        colour = para.colour or ("accent2" if dark else "accent1")
+        bullet = f"<a:buClr><a:schemeClr val={_xml_attr(colour)}/></a:buClr>"
         if para.bullet == "number":
-            etree.SubElement(ppr, _a("buFont")).set("typeface", "+mj-lt")
-            auto = etree.SubElement(ppr, _a("buAutoNum"))
-            auto.set("type", "arabicPeriod")
-            if para.number != 1:
-                auto.set("startAt", str(para.number))
+            start = f' startAt="{para.number}"' if para.number != 1 else ""
+            bullet += ('<a:buFont typeface="+mj-lt"/>'
+                       f'<a:buAutoNum type="arabicPeriod"{start}/>')
         else:
-            etree.SubElement(ppr, _a("buFont")).set("typeface", "Arial")
-            etree.SubElement(ppr, _a("buChar")).set("char", "•" if para.level % 2 else "–")
+            char = "•" if para.level % 2 else "–"
+            bullet += f'<a:buFont typeface="Arial"/><a:buChar char="{char}"/>'
+        return f"<a:pPr {attrs}>{spacing}{bullet}</a:pPr>"
 
-    def _run_properties(self, r: Any, run: Run, para: Para, pt: float, *,
-                        frame: Any = None, dark: bool = False) -> None:
-        rpr = etree.SubElement(r, _a("rPr"))
-        rpr.set("lang", self.lang)
-        rpr.set("sz", str(round(pt * 100)))
+    def _rpr_markup(self, run: Run, para: Para, sz: int, part: Any = None,
+                    dark: bool = False) -> str:
+        """The ``a:rPr`` of a run (its hyperlink related to ``part``, if given)."""
+        attrs = f'lang="{self.lang}" sz="{sz}"'
         if run.bold or para.heading:
-            rpr.set("b", "1")
+            attrs += ' b="1"'
         if run.italic or para.italic:
-            rpr.set("i", "1")
+            attrs += ' i="1"'
         if run.strike:
-            rpr.set("strike", "sngStrike")
+            attrs += ' strike="sngStrike"'
         if run.href:
-            rpr.set("u", "sng")
+            attrs += ' u="sng"'
+        inner = ""
         if para.colour:
-            fill = etree.SubElement(rpr, _a("solidFill"))
-            etree.SubElement(fill, _a("schemeClr")).set("val", para.colour)
+            inner += f"<a:solidFill><a:schemeClr val={_xml_attr(para.colour)}/></a:solidFill>"
         if run.code:
-            etree.SubElement(rpr, _a("latin")).set("typeface", CODE_FONT)
+            inner += f"<a:latin typeface={_xml_attr(CODE_FONT)}/>"
         if self.rtl:
-            etree.SubElement(rpr, _a("cs")).set("typeface", COMPLEX_FONT)
-        if run.href and frame is not None:
-            part = frame.part if hasattr(frame, "part") else None
-            if part is not None:
-                rid = part.relate_to(run.href, RT.HYPERLINK, is_external=True)
-                link = etree.SubElement(rpr, _a("hlinkClick"))
-                link.set(f"{{{NS['r']}}}id", rid)
-                if dark or para.colour == "bg1":
-                    # Office 2019+: the link keeps the text colour (legible on dark).
-                    ext = etree.SubElement(etree.SubElement(link, _a("extLst")), _a("ext"))
-                    ext.set("uri", _HLINK_COLOUR_EXT)
-                    etree.SubElement(ext, f"{{{_HLINK_COLOUR_NS}}}hlinkClr",
-                                     nsmap={"ahyp": _HLINK_COLOUR_NS}).set("val", "tx")
+            inner += f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>"
+        if run.href and part is not None:
+            rid = part.relate_to(run.href, RT.HYPERLINK, is_external=True)
+            if dark or para.colour == "bg1":
+                # Office 2019+: the link keeps the text colour (legible on dark).
+                inner += (f"<a:hlinkClick r:id={_xml_attr(rid)}><a:extLst>"
+                          f"<a:ext uri={_xml_attr(_HLINK_COLOUR_EXT)}><ahyp:hlinkClr "
+                          f'xmlns:ahyp={_xml_attr(_HLINK_COLOUR_NS)} val="tx"/></a:ext>'
+                          "</a:extLst></a:hlinkClick>")
+            else:
+                inner += f"<a:hlinkClick r:id={_xml_attr(rid)}/>"
+        return f"<a:rPr {attrs}>{inner}</a:rPr>" if inner else f"<a:rPr {attrs}/>"
 
     def drop_unused(self, slide: Any, keep: Iterable[Any]) -> None:
         """Remove the placeholders the layout gave this slide that hold nothing."""
@@ -1902,6 +1965,19 @@ _BLANKS_KEPT = 64
 _BLANKS_LOCK = threading.Lock()
 
 
+def _add_slide_id(id_list: Any, rid: str) -> None:
+    """``id_list.add_sldId(rid)``: python-pptx's next id (one above the highest, from
+    256), without compiling an XPath for each slide."""
+    ids = [int(element.get("id")) for element in id_list if element.get("id", "").isdigit()]
+    next_id = max([255, *ids]) + 1
+    if next_id > 2147483647:  # pragma: no cover - a deck of two billion slides
+        id_list.add_sldId(rid)
+        return
+    element = etree.SubElement(id_list, f"{{{NS['p']}}}sldId")
+    element.set("id", str(next_id))
+    element.set(f"{{{NS['r']}}}id", rid)
+
+
 def _keep_blank(key: tuple[str, bytes], element: Any) -> None:
     blank = deepcopy(element)
     with _BLANKS_LOCK:
@@ -1965,14 +2041,11 @@ def _cell_style(band: str) -> Any:
     return cell._tc.tcPr
 
 
-def _style_cell(cell: Any, band: str) -> None:
-    """:func:`_apply_cell_style`: a new table's cell (its ``a:tcPr`` empty) gets a copy of
-    the result, which python-pptx takes a dozen element look-ups per cell to make."""
-    tc_pr = cell._tc.tcPr
-    if tc_pr is None or len(tc_pr) or tc_pr.attrib:
-        _apply_cell_style(cell, band)
-        return
-    tc_pr.getparent().replace(tc_pr, deepcopy(_cell_style(band)))
+@cache
+def _cell_style_markup(band: str) -> str:
+    """:func:`_cell_style` as markup, for :meth:`_DeckBuilder.draw_table`."""
+    return re.sub(r' xmlns:\w+="[^"]*"', "",  # declared where it is used
+                  etree.tostring(_cell_style(band), encoding="unicode"))
 
 
 def _fixed_box(width: float, height: float) -> Box:
