@@ -22,6 +22,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 from pptx import Presentation
+from pptx.shapes.shapetree import SlideShapeFactory
 from pypdf import PdfReader
 
 from generator.edition import Chart, Edition, Item, Section, Series, Theme
@@ -567,6 +568,8 @@ def test_slides_and_notes_copied_from_the_first_are_what_python_pptx_makes() -> 
         assert ours.part.partname == theirs.part.partname
         assert etree.tostring(ours._element) == etree.tostring(theirs._element)
         assert rels(ours.part) == rels(theirs.part)
+        for proxy, _, _ in builder._placeholders(ours):  # the classes python-pptx picks
+            assert type(proxy) is type(SlideShapeFactory(proxy._element, ours.shapes))
         if kind != "title":
             ours_notes, theirs_notes = builder._notes_slide(ours), theirs.notes_slide
             assert ours_notes.part.partname == theirs_notes.part.partname

@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,7 +51,16 @@ from pptx.opc.serialized import PackageWriter, _PhysPkgWriter
 from pptx.oxml.shapes.autoshape import CT_Shape
 from pptx.oxml.table import CT_TableCell
 from pptx.parts.slide import NotesSlidePart, SlidePart
-from pptx.shapes.placeholder import LayoutPlaceholder, _BaseSlidePlaceholder
+from pptx.shapes.placeholder import (
+    ChartPlaceholder,
+    LayoutPlaceholder,
+    PicturePlaceholder,
+    PlaceholderGraphicFrame,
+    PlaceholderPicture,
+    SlidePlaceholder,
+    TablePlaceholder,
+    _BaseSlidePlaceholder,
+)
 from pptx.shapes.shapetree import BaseShapeFactory, SlideShapeFactory
 from pptx.slide import Slide, SlideLayout
 from pptx.table import _Cell
@@ -432,11 +441,15 @@ class Para:
             self.__dict__["_hash"] = found
         return found
 
-    @cached_property
+    @property
     def spans(self) -> tuple[Span, ...]:
         """The runs as :class:`Span` s, for measuring."""
-        return tuple(Span(r.text, r.bold or self.heading, r.italic or self.italic, r.code)
-                     for r in self.runs)
+        found: tuple[Span, ...] | None = self.__dict__.get("_spans")
+        if found is None:
+            heading, italic = self.heading, self.italic
+            found = self.__dict__["_spans"] = tuple(
+                Span(r.text, r.bold or heading, r.italic or italic, r.code) for r in self.runs)
+        return found
 
 
 def _portion(mark: Mark | None) -> str:
@@ -551,6 +564,8 @@ class _Fitter:
         self._lines: dict[tuple[Para, float, float], list[Line]] = {}
         self._natural: dict[tuple[Para, float], float] = {}
         self._longest: dict[tuple[Para, float], float] = {}
+        self._ems: dict[Para, list[list[float]]] = {}  # see _line_ems
+        self._widest_word: dict[Para, float] = {}  # see _longest_word
 
     def size(self, para: Para, size: float) -> float:
         return max(size * para.scale, para.min_pt)
@@ -587,12 +602,23 @@ class _Fitter:
 
     def _natural_width(self, para: Para, size: float) -> float:
         widest = 0.0
-        spans = _spans(para)
-        for line in self.lines(para, 1e9, size):
-            widest = max(widest, sum(self.measurer.span_width(spans[s], a, b,
-                                                              self.size(para, size))
-                                     for s, a, b in line))
+        at = self.size(para, size)
+        for ems in self._line_ems(para, size):  # each piece's width at ``at``, summed
+            widest = max(widest, sum(em * at for em in ems))
         return widest / WRAP_SAFETY + _indent(para)
+
+    def _line_ems(self, para: Para, size: float) -> list[list[float]]:
+        """The widths in ems of the pieces of each line of ``para`` set without a width
+        limit (its forced lines): the same at every size, so measured once."""
+        found = self._ems.get(para)
+        if found is None:
+            spans = _spans(para)
+            found = self._ems[para] = [
+                [self.measurer.em(spans[s].text[a:b], bold=spans[s].bold,
+                                  italic=spans[s].italic, code=spans[s].code)
+                 if b > a else 0.0 for s, a, b in line]
+                for line in self.lines(para, 1e9, size)]
+        return found
 
     def longest_word(self, para: Para, size: float) -> float:
         key = (para, size)
@@ -602,14 +628,12 @@ class _Fitter:
         return found
 
     def _longest_word(self, para: Para, size: float) -> float:
-        spans = _spans(para)
-        widest = 0.0
-        for span in spans:
-            for word in span.text.split():
-                widest = max(widest, self.measurer.width(
-                    word, self.size(para, size), bold=span.bold, italic=span.italic,
-                    code=span.code))
-        return widest / WRAP_SAFETY + _indent(para)
+        widest = self._widest_word.get(para)
+        if widest is None:  # in ems: scaling keeps the order (and the product is exact)
+            widest = self._widest_word[para] = max(
+                (self.measurer.em(word, bold=span.bold, italic=span.italic, code=span.code)
+                 for span in _spans(para) for word in span.text.split()), default=0.0)
+        return widest * self.size(para, size) / WRAP_SAFETY + _indent(para)
 
     def split(self, para: Para, lines: list[Line], keep: int) -> tuple[Para, Para]:
         """The first ``keep`` lines of ``para``, and the rest as a continuation."""
@@ -773,6 +797,24 @@ def _type_of(ph: Any) -> Any:
         return None
 
 
+_SP, _GRAPHIC_FRAME, _PIC = (f"{{{NS['p']}}}{tag}" for tag in ("sp", "graphicFrame", "pic"))
+_PLACEHOLDER_CLASSES: dict[Any, type] = {
+    PP_PLACEHOLDER.BITMAP: PicturePlaceholder, PP_PLACEHOLDER.CHART: ChartPlaceholder,
+    PP_PLACEHOLDER.PICTURE: PicturePlaceholder, PP_PLACEHOLDER.TABLE: TablePlaceholder}
+
+
+def _slide_placeholder(element: Any, kind: Any, parent: Any) -> Any:
+    """``SlideShapeFactory(element, parent)`` for a placeholder of type ``kind``: the
+    class python-pptx picks, without the two XPath look-ups of ``p:ph`` it makes."""
+    if element.tag == _SP:
+        return _PLACEHOLDER_CLASSES.get(kind, SlidePlaceholder)(element, parent)
+    if element.tag == _GRAPHIC_FRAME:
+        return PlaceholderGraphicFrame(element, parent)
+    if element.tag == _PIC:
+        return PlaceholderPicture(element, parent)
+    return SlideShapeFactory(element, parent)
+
+
 def _ph_type(ph: Any) -> Any:
     """The placeholder type of a shape (``ph.placeholder_format.type``), or None."""
     try:
@@ -792,6 +834,7 @@ class _DeckBuilder:
         self.edition = edition
         self.rtl = edition.audience.rtl
         self.lang = _language_tag(edition.audience.language)
+        self.lang_attr = _xml_attr(self.lang)  # for markup
         self.prs = prs  # the master, checked (see _open_master)
         _remove_slides(self.prs)
         self.width = int(self.prs.slide_width or Inches(13.333))
@@ -1203,11 +1246,9 @@ class _DeckBuilder:
              for c in charts]))
 
     def add_chart(self, slide: Any, chart: Chart, rect: Rect) -> None:
-        before = len(slide.shapes)
-        add_native_chart(slide, chart, rect.left, rect.top, rect.width, rect.height,
-                         self.edition.audience.theme, rtl=self.rtl)
-        for shape in list(slide.shapes)[before:]:
-            _set_alt_text(shape, _inline_text(chart.description or chart.title))
+        frame = add_native_chart(slide, chart, rect.left, rect.top, rect.width, rect.height,
+                                 self.edition.audience.theme, rtl=self.rtl)
+        _set_alt_text(frame, _inline_text(chart.description or chart.title))
 
     # ----------------------------------------------------------------- tables
 
@@ -1275,6 +1316,11 @@ class _DeckBuilder:
         margin_x = Emu(2 * CELL_X).pt
         chunks = []
         for cell, w in zip(row, widths, strict=True):
+            # A cell whose text is lower than the room is one piece, as paginate would
+            # find (the margin covers summing the same heights in another order).
+            if fit.height(cell.paras, w - margin_x, size) <= room + EPSILON - 1e-6:
+                chunks.append([list(cell.paras)])
+                continue
             chunks.append(fit.paginate(cell.paras, _fixed_box(w - margin_x, room), size))
         count = max(len(c) for c in chunks)
         if count == 1:
@@ -1479,10 +1525,11 @@ class _DeckBuilder:
         elements.sort(key=lambda found: found[0])  # stable: as SlidePlaceholders sorts
         out = []
         for idx, element, ph in elements:
+            kind = _type_of(ph)
             shape = self._proxies.get(element)
             if shape is None:
-                shape = self._proxies[element] = SlideShapeFactory(element, collection)
-            out.append((shape, _type_of(ph), idx))
+                shape = self._proxies[element] = _slide_placeholder(element, kind, collection)
+            out.append((shape, kind, idx))
         return out
 
     def _rect(self, shape: Any) -> Rect | None:
@@ -1657,7 +1704,7 @@ class _DeckBuilder:
                     if piece:
                         out.append(f"<a:r>{self._rpr_markup(run, para, sz, part, dark)}"
                                    f"<a:t>{_xml_text(piece)}</a:t></a:r>")
-            out.append(f'<a:endParaRPr lang="{self.lang}" sz="{sz}"/></a:p>')
+            out.append(f'<a:endParaRPr lang={self.lang_attr} sz="{sz}"/></a:p>')
         return "".join(out)
 
     def _ppr_markup(self, para: Para, size: float, fit: _Fitter, *, first: bool,
@@ -1703,7 +1750,7 @@ class _DeckBuilder:
     def _rpr_markup(self, run: Run, para: Para, sz: int, part: Any = None,
                     dark: bool = False) -> str:
         """The ``a:rPr`` of a run (its hyperlink related to ``part``, if given)."""
-        attrs = f'lang="{self.lang}" sz="{sz}"'
+        attrs = f'lang={self.lang_attr} sz="{sz}"'
         if run.bold or para.heading:
             attrs += ' b="1"'
         if run.italic or para.italic:
@@ -1834,35 +1881,38 @@ class _DeckBuilder:
             # SlideShapes, so python-pptx may count shape ids on from the highest instead
             # of searching the slide for it before each shape: the same ids.
             slide.shapes.turbo_add_enabled = True
-            self._slide_markings(slide, kind, number, total, side)
+            pending: list[str] = []
+            self._slide_markings(slide, kind, number, total, side, pending)
+            _append_shapes(slide, pending)
             slide.shapes.turbo_add_enabled = False
 
     def _slide_markings(self, slide: Any, kind: str, number: int, total: int,
-                        side: int) -> None:
+                        side: int, pending: list[str]) -> None:
         e = self.edition
         for name, top in (("Banner Top", 0), ("Banner Bottom", self.height - BAND)):
-            self._band_text(slide, name, e.banner, Rect(0, top, self.width, BAND),
+            self._band_text(slide, pending, name, e.banner, Rect(0, top, self.width, BAND),
                             side=side, bold=True, fill=True, align="ctr",
                             sizes=BANNER_SIZES, colour=INK)
         label = e.label("slide_x_of_y", slide=number, slides=total)
         left = 0 if self.rtl else self.width - side
-        self._band_text(slide, "Slide Number", label,
+        self._band_text(slide, pending, "Slide Number", label,
                         Rect(left, self.height - BAND, side, BAND), side=0,
                         align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
                         colour=MUTED)
         if e.reference:
             left = self.width - side if self.rtl else 0
-            self._band_text(slide, "Reference", e.reference,
+            self._band_text(slide, pending, "Reference", e.reference,
                             Rect(left, self.height - BAND, side, BAND), side=0,
                             align="r" if self.rtl else "l", sizes=(10, 9, 8),
                             colour=MUTED)
         if self.logo is not None and kind != "title":
-            self._band_logo(slide, side)
+            self._band_logo(slide, side, pending)
 
-    def _band_text(self, slide: Any, name: str, text: str, rect: Rect, *, side: int,
-                   align: str, sizes: Sequence[float], colour: RGBColor, bold: bool = False,
-                   fill: bool = False) -> None:
-        txBody = self._band_box(slide, name, rect, side, fill)
+    def _band_text(self, slide: Any, pending: list[str], name: str, text: str, rect: Rect,
+                   *, side: int, align: str, sizes: Sequence[float], colour: RGBColor,
+                   bold: bool = False, fill: bool = False) -> None:
+        """A band's text box: added to the slide, or (once one like it has been made)
+        its markup added to ``pending``, for :func:`_append_shapes`."""
         para = Para((Run(text, bold=bold),), 0)
         width = Emu(rect.width - 2 * (side + INSET_X)).pt
         height = Emu(rect.height).pt
@@ -1871,40 +1921,30 @@ class _DeckBuilder:
                     None)
         if size is None:
             size = sizes[-1]
-        p = etree.SubElement(txBody, _a("p"))
-        ppr = etree.SubElement(p, _a("pPr"))
-        ppr.set("algn", align)
-        if self.rtl and _has_rtl_text(text):  # "12 / 15" must not read "15 / 12"
-            ppr.set("rtl", "1")
-        etree.SubElement(ppr, _a("buNone"))
-        r = etree.SubElement(p, _a("r"))
-        rpr = etree.SubElement(r, _a("rPr"))
-        rpr.set("lang", self.lang)
-        rpr.set("sz", str(int(size * 100)))
-        if bold:
-            rpr.set("b", "1")
-        fill_el = etree.SubElement(rpr, _a("solidFill"))
-        etree.SubElement(fill_el, _a("srgbClr")).set("val", str(colour))
-        if self.rtl:
-            etree.SubElement(rpr, _a("cs")).set("typeface", COMPLEX_FONT)
-        etree.SubElement(r, _a("t")).text = text
-
-    def _band_box(self, slide: Any, name: str, rect: Rect, side: int, fill: bool) -> Any:
-        """A text box for a band, without paragraphs; returns its ``p:txBody``.
-
-        The first box of each kind is made with python-pptx; the same box on later slides
-        is a copy of it with a shape id of its own (what python-pptx would make, without
-        its dozen element look-ups for each property).
-        """
-        shapes = slide.shapes
+        rtl = ' rtl="1"' if self.rtl and _has_rtl_text(text) else ""  # "12 / 15", not "15 / 12"
+        weight = ' b="1"' if bold else ""
+        script = f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>" if self.rtl else ""
+        markup = (f"<a:p><a:pPr algn={_xml_attr(align)}{rtl}><a:buNone/></a:pPr><a:r>"
+                  f'<a:rPr lang={self.lang_attr} sz="{int(size * 100)}"{weight}>'
+                  f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>{script}'
+                  f"</a:rPr><a:t>{_xml_text(text)}</a:t></a:r></a:p>")
         key = (name, rect, side, fill)
         made = self._band_boxes.get(key)
-        if made is not None:
-            sp = deepcopy(made)
-            sp.nvSpPr.cNvPr.set("id", str(shapes._next_shape_id))
-            shapes._spTree.insert_element_before(sp, "p:extLst")  # as add_textbox
-            return sp.txBody
-        box = shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
+        if made is not None:  # the box python-pptx made, with an id of its own
+            head, tail = made
+            pending.append(f"{head}{slide.shapes._next_shape_id}{tail}".replace(
+                "</p:txBody>", f"{markup}</p:txBody>"))
+            return
+        _append_shapes(slide, pending)  # the shapes before it first, in order
+        pending.clear()
+        txBody = self._band_box(slide, name, rect, side, fill)
+        txBody.extend(_elements(markup))
+
+    def _band_box(self, slide: Any, name: str, rect: Rect, side: int, fill: bool) -> Any:
+        """A text box for a band, made with python-pptx, without paragraphs; returns its
+        ``p:txBody``. Its markup is kept for the same box on later slides (what
+        python-pptx would make, without its dozen element look-ups for each property)."""
+        box = slide.shapes.add_textbox(rect.left, rect.top, rect.width, rect.height)
         box.name = name
         if fill:
             box.fill.solid()
@@ -1918,10 +1958,10 @@ class _DeckBuilder:
         txBody = frame._txBody
         for p in txBody.findall(_a("p")):
             txBody.remove(p)
-        self._band_boxes[key] = deepcopy(box._element)
+        self._band_boxes[(name, rect, side, fill)] = _split_at_id(box._element)
         return txBody
 
-    def _band_logo(self, slide: Any, side: int) -> None:
+    def _band_logo(self, slide: Any, side: int, pending: list[str]) -> None:
         assert self.logo is not None
         data, px_w, px_h = self.logo
         pad = Inches(0.06)
@@ -1933,18 +1973,21 @@ class _DeckBuilder:
         if self._band_pic is not None and self._band_pic[0] == place:
             # As add_picture would: the image part it made for the first slide (the one
             # it finds by the image's hash), related to this slide, and the same picture.
-            _, image_part, made = self._band_pic
+            _, image_part, (head, tail) = self._band_pic
             rid = slide.part.relate_to(image_part, RT.IMAGE)
-            pic = deepcopy(made)
-            pic.nvPicPr.cNvPr.set("id", str(shapes._next_shape_id))
-            pic.blipFill.blip.set(f"{{{NS['r']}}}embed", rid)
-            shapes._spTree.insert_element_before(pic, "p:extLst")  # as add_pic
+            pending.append(f"{head}{shapes._next_shape_id}{tail}".replace(
+                _EMBED_MARK, _xml_attr(rid)))
             return
+        _append_shapes(slide, pending)
+        pending.clear()
         shape = shapes.add_picture(io.BytesIO(data), *place)
         shape.name = "Logo"
         _set_alt_text(shape, self._logo_alt())
-        self._band_pic = (place, slide.part.related_part(shape._element.blipFill.blip.rEmbed),
-                          deepcopy(shape._element))
+        blip = shape._element.blipFill.blip
+        rid = blip.rEmbed
+        blip.set(f"{{{NS['r']}}}embed", _EMBED_MARK.strip('"'))
+        self._band_pic = (place, slide.part.related_part(rid), _split_at_id(shape._element))
+        blip.set(f"{{{NS['r']}}}embed", rid)
 
     # ----------------------------------------------------------------- package
 
@@ -1976,6 +2019,28 @@ def _add_slide_id(id_list: Any, rid: str) -> None:
     element = etree.SubElement(id_list, f"{{{NS['p']}}}sldId")
     element.set("id", str(next_id))
     element.set(f"{{{NS['r']}}}id", rid)
+
+
+_EMBED_MARK = '"embed-rid"'  # where a band logo's image relationship goes
+_FIRST_ID = re.compile(r' id="\d+"')
+
+
+def _split_at_id(element: Any) -> tuple[str, str]:
+    """The markup of a shape element, split where the value of its (first) ``id`` goes."""
+    markup = etree.tostring(element, encoding="unicode")
+    found = _FIRST_ID.search(markup)
+    assert found is not None  # every shape's cNvPr has an id
+    return markup[:found.start()] + ' id="', '"' + markup[found.end():]
+
+
+def _append_shapes(slide: Any, markup: Sequence[str]) -> None:
+    """Add shapes written as markup to ``slide``, as python-pptx adds a shape (before
+    any ``p:extLst``)."""
+    if not markup:
+        return
+    tree = slide.shapes._spTree
+    for element in _elements("".join(markup)):
+        tree.insert_element_before(element, "p:extLst")
 
 
 def _keep_blank(key: tuple[str, bytes], element: Any) -> None:
