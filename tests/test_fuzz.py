@@ -3,6 +3,7 @@ traceback."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -95,3 +96,34 @@ def test_renderers_take_any_markdown(body: str, point: str, title: str, language
         templates = resolve_templates(Path(tmp), "minister")
         assert "<html" in render_html(edition, templates, for_print=True)
         assert render_deck(edition, templates)[:2] == b"PK"
+
+
+# Plain words with every character that could make them Markdown, and white space of
+# several kinds, so that the plain-text shortcut meets its edge cases.
+plainish = st.one_of(
+    st.text(alphabet=st.sampled_from([*"ab -+=>09.):(", "\u00a0", "\u3000", "\u0627", "é"]),
+            max_size=12),
+    st.text(alphabet=st.sampled_from([*"ab -+=>09.)*_`#|:[]()!~<&\\\n\t\r", "\x00",
+                                      "\u00a0", "\u2028", "\u3000", "\u0627", "é", "\x85"]),
+            max_size=12))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=plainish)
+@example(text="a")
+@example(text="2026. A year")
+@example(text="a\u00a0")
+def test_plain_text_shortcut_gives_what_markdown_gives(text: str) -> None:
+    """Text with nothing of Markdown in it skips the parser: only where the parser
+    would give the same paragraph."""
+    from generator.render import markdown
+
+    shortcut = markdown._PLAIN.fullmatch(text) is not None
+    parsed = markdown.to_paragraphs(text)
+    if shortcut:
+        original = markdown._PLAIN
+        try:
+            markdown._PLAIN = re.compile(r"(?!)")  # matches nothing: always parse
+            assert markdown.to_paragraphs(text) == parsed
+        finally:
+            markdown._PLAIN = original

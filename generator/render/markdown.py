@@ -172,10 +172,21 @@ def _inline_runs(children: list[Token]) -> list[Run]:
     return merged
 
 
+# Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
+# emphasis, links, images, autolinks and HTML, entities, strikethrough, table pipes), no
+# line break or control character, nothing at the start that opens a block (a list
+# marker or number, a heading, a quote, indentation) and no white space at either end.
+# Most fields of a briefing are such text; they need no parse.
+_INERT = r"[^\\`*_\[\]<>&!~|#\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_PLAIN = re.compile(rf"(?![\s+=>0-9-]){_INERT}+(?<!\s)")
+
+
 def to_paragraphs(text: str) -> list[Paragraph]:
     """Block Markdown -> paragraphs of runs (lists flattened with their depth)."""
     if not text:
         return []
+    if _PLAIN.fullmatch(text):
+        return [Paragraph((Run(text),))]
     paragraphs: list[Paragraph] = []
     lists: list[list[int]] = []  # stack of [kind(0 bullet/1 number), counter]
     heading = False
