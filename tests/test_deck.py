@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 from pptx import Presentation
@@ -514,10 +516,12 @@ def test_measuring_gives_the_same_lines_cached_or_not_whatever_the_face() -> Non
 
     textfit._em.cache_clear()
     textfit._measured_words.cache_clear()
+    textfit._one_line.cache_clear()
     fresh = measure()
     assert measure() == fresh  # cached
     textfit._em.cache_clear()
     textfit._measured_words.cache_clear()
+    textfit._one_line.cache_clear()
     assert list(reversed([(Measurer(face).wrap(spans, width, size),
                            Measurer(face).width(text, size, bold=True))
                           for face, width, size in reversed(cases)])) == fresh
@@ -530,6 +534,26 @@ def test_measuring_gives_the_same_lines_cached_or_not_whatever_the_face() -> Non
 
 
 # ---------------------------------------------------------------------------- shortcuts
+
+
+@settings(max_examples=400, deadline=None)
+@given(words=st.lists(st.tuples(st.text(st.sampled_from([*"ab Wi.-", "\u0627", " ", "\n"]),
+                                        max_size=12),
+                                st.booleans(), st.booleans()), min_size=1, max_size=5),
+       width=st.floats(1, 400), size=st.sampled_from([8, 12, 20, 28]))
+def test_one_line_shortcut_gives_what_wrapping_gives(words: list[tuple[str, bool, bool]],
+                                                     width: float, size: int) -> None:
+    """Text that fits on one line is set without placing word by word: only where
+    placing word by word gives that one line."""
+    spans = tuple(Span(text, bold=bold, code=code) for text, bold, code in words)
+    measurer = Measurer("Calibri")
+    shortcut = measurer.wrap(spans, width, size)
+    original = textfit._one_line
+    try:
+        textfit._one_line = lambda *_: None  # type: ignore[assignment]
+        assert measurer.wrap(spans, width, size) == shortcut
+    finally:
+        textfit._one_line = original
 
 
 def test_decks_rendered_one_after_another_do_not_share_state(tmp_path: Path) -> None:

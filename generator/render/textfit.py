@@ -127,6 +127,11 @@ class Measurer:
         Always returns at least one (possibly empty) line.
         """
         spans = tuple(spans)
+        one = _one_line(self.face, self.factor, self.mono_face, self.mono_factor, spans)
+        # Most paragraphs of a deck fit on one line: then no word needs placing (the
+        # margin covers summing the same widths in another order).
+        if one is not None and one[1] * size <= width * (1 - 1e-9):
+            return [one[0]]
         lines: list[Line] = []
         line: list[Piece] = []
         used = 0.0  # width of the line so far, trailing spaces included
@@ -216,6 +221,24 @@ def _measured_words(face: str, factor: float, mono_face: str, mono_factor: float
         else:
             out.append((tuple(word), False, ems(_strip(word, spans)), ems(word)))
     return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def _one_line(face: str, factor: float, mono_face: str, mono_factor: float,
+              spans: tuple[Span, ...]) -> tuple[Line, float] | None:
+    """``spans`` set on one line, and its width in ems with every word's trailing white
+    space: what :meth:`Measurer.wrap` gives whenever that width fits. None when the text
+    has a forced line break."""
+    line: list[Piece] = []
+    ems = 0.0
+    for word, forced, _core, full in _measured_words(face, factor, mono_face, mono_factor,
+                                                      spans):
+        if forced:
+            return None
+        for piece in word:
+            _append(line, piece)
+        ems += sum(full)
+    return tuple(line), ems
 
 
 def _words(spans: Sequence[Span]) -> list[tuple[list[Piece], bool]]:
