@@ -696,3 +696,29 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
         assert cell.vertical_anchor == MSO_ANCHOR.MIDDLE
     assert str(table.cell(0, 0).fill.fore_color.theme_color).startswith("ACCENT_1")
     assert table.cell(0, 0).text_frame.paragraphs[0].runs[0].font.bold
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from([*"ab Wi.-", "\u0627", " ", "\n"]), max_size=90),
+                      min_size=1, max_size=8),
+       headings=st.lists(st.booleans(), min_size=8, max_size=8),
+       width=st.floats(20, 700), height=st.floats(10, 500), max_pages=st.integers(1, 3))
+def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: list[bool],
+                                                  width: float, height: float,
+                                                  max_pages: int) -> None:
+    """``fit`` skips a size without paginating when even the fewest lines the text
+    could take are too tall for the boxes: the size and pages it settles on are those it
+    finds trying every size."""
+    from generator.render.deck import BODY_SIZES, Para, _Fitter
+    from generator.render.markdown import Run
+
+    paras = [Para((Run(text),), heading=heading) for text, heading in zip(texts, headings,
+                                                                          strict=False)]
+    fitter = _Fitter(Measurer("Calibri"), rtl=False)
+    def box(_n: int) -> tuple[float, float]:
+        return width, height
+
+    found = fitter.fit(paras, box, BODY_SIZES, max_pages=max_pages)
+    every = _Fitter(Measurer("Calibri"), rtl=False)
+    every._overflows = lambda *_: False  # type: ignore[method-assign]
+    assert every.fit(paras, box, BODY_SIZES, max_pages=max_pages) == found

@@ -685,6 +685,27 @@ class _Fitter:
             pages.append(page)
         return pages
 
+    def _overflows(self, paras: Sequence[Para], box: Box, size: float, max_pages: int,
+                   ) -> bool:
+        """True when ``paras`` at ``size`` surely take more than ``max_pages`` boxes
+        (so :meth:`paginate` need not try): even their fewest possible lines, at the
+        widest of the boxes, are taller than the boxes together. (:meth:`paginate` fills
+        no box beyond its height unless one line is taller than a box; then this says
+        False.)"""
+        boxes = [box(n) for n in range(max_pages)]
+        room = max(max(width for width, _ in boxes) * WRAP_SAFETY, 1.0)  # no indent: widest
+        lowest = min(height for _, height in boxes)
+        capacity = sum(height for _, height in boxes) + max_pages * EPSILON + 1e-6
+        total = 0.0
+        for para in paras:
+            pitch = self.pitch(para, size)
+            if pitch > lowest + EPSILON:
+                return False
+            total += self.measurer.min_lines(para.spans, room, self.size(para, size)) * pitch
+            if total > capacity:
+                return True
+        return False
+
     def fit(self, paras: Sequence[Para], box: Box, sizes: Sequence[float], *,
             max_pages: int = 1, fallback: float | None = None,
             ) -> tuple[float, list[list[Para]]]:
@@ -692,6 +713,8 @@ class _Fitter:
         ``fallback`` (default: :data:`CONTINUED_SIZE` or the largest size below it),
         paginated over as many boxes as needed."""
         for size in sizes:
+            if self._overflows(paras, box, size, max_pages):
+                continue
             pages = self.paginate(paras, box, size)
             if len(pages) <= max_pages:
                 return size, pages
@@ -765,13 +788,22 @@ def _ph_elm(element: Any) -> Any:
     return found[0] if found else None
 
 
+_XFRM = f"{{{NS['p']}}}spPr/{{{NS['a']}}}xfrm"
+_OFF, _EXT = f"{{{NS['a']}}}off", f"{{{NS['a']}}}ext"
+
+
 def _own_geometry(element: Any) -> tuple[Any, Any, Any, Any]:
     """A shape element's own (x, y, cx, cy), None where it has none (as ``element.x``
-    and so on, with the ``a:xfrm`` looked up once)."""
-    xfrm = element.xfrm
+    and so on, with the ``a:xfrm`` looked up once and plain EMU values read directly)."""
+    xfrm = element.find(_XFRM)
     if xfrm is None:
         return (None, None, None, None)
-    return (xfrm.x, xfrm.y, xfrm.cx, xfrm.cy)
+    off, ext = xfrm.find(_OFF), xfrm.find(_EXT)
+    values = ((off.get("x"), off.get("y")) if off is not None else (None, None)) + \
+        ((ext.get("cx"), ext.get("cy")) if ext is not None else (None, None))
+    if all(v is not None and v.lstrip("-").isdigit() for v in values):
+        return tuple(int(v) for v in values)  # type: ignore[return-value]
+    return (xfrm.x, xfrm.y, xfrm.cx, xfrm.cy)  # a unit ("1in"), or a part missing
 
 
 def _merged_geometry(own: tuple[Any, Any, Any, Any], inherited: tuple[Any, Any, Any, Any],
@@ -789,12 +821,15 @@ def _rect_of(values: tuple[Any, Any, Any, Any]) -> Rect | None:
     return Rect(int(values[0]), int(values[1]), int(values[2]), int(values[3]))
 
 
+_PH_TYPES = {member.xml_value: member for member in PP_PLACEHOLDER if member.xml_value}
+
+
 def _type_of(ph: Any) -> Any:
     """The type of a ``p:ph`` (None if it is not one python-pptx knows)."""
-    try:
-        return ph.type
-    except ValueError:
-        return None
+    value = ph.get("type")
+    if value is None:
+        return PP_PLACEHOLDER.OBJECT  # the schema's default, as python-pptx has it
+    return _PH_TYPES.get(value)
 
 
 _SP, _GRAPHIC_FRAME, _PIC = (f"{{{NS['p']}}}{tag}" for tag in ("sp", "graphicFrame", "pic"))
@@ -1453,7 +1488,8 @@ class _DeckBuilder:
         part = SlidePart(presentation._next_slide_partname, CT.PML_SLIDE, presentation.package,
                          deepcopy(made))
         part.relate_to(layout.part, RT.SLIDE_LAYOUT)
-        _add_slide_id(slides._sldIdLst, presentation.relate_to(part, RT.SLIDE))
+        # relate_to, without its search for a relationship the new part cannot have yet
+        _add_slide_id(slides._sldIdLst, presentation._rels._add_relationship(RT.SLIDE, part))
         return part.slide
 
     def _notes_slide(self, slide: Any) -> Any:
@@ -1652,7 +1688,9 @@ class _DeckBuilder:
         them on the frame's ``a:bodyPr``. What that makes of a ``bodyPr`` depends on
         nothing but the ``bodyPr`` (and ``anchor``): it is worked out once for each."""
         body_pr = frame._txBody.bodyPr
-        key = (etree.tostring(body_pr), anchor)
+        # Keyed on the ``bodyPr`` as written (a placeholder's is most often empty).
+        key = (b"" if not len(body_pr) and not body_pr.attrib else etree.tostring(body_pr),
+               anchor)
         made = self._body_prs.get(key)
         if made is not None:
             body_pr.getparent().replace(body_pr, deepcopy(made))
@@ -1788,12 +1826,24 @@ class _DeckBuilder:
     def set_notes(self, slide: Any, text: str) -> None:
         if not text:
             return
-        frame = self._notes_slide(slide).notes_text_frame
-        frame.text = text
-        if self.rtl:
-            for p in frame.paragraphs:
-                p._p.get_or_add_pPr().set("rtl", "1")
-                p._p.get_or_add_pPr().set("algn", "r")
+        notes = self._notes_slide(slide)
+        body = _notes_body(notes._element)
+        if body is None:  # no text body yet: python-pptx adds one
+            body = notes.notes_text_frame._txBody
+        # As ``notes_text_frame.text = text`` writes it: a paragraph per line, a run per
+        # stretch between vertical tabs (which become breaks), control characters
+        # written as "_xHHHH_".
+        ppr = '<a:pPr rtl="1" algn="r"/>' if self.rtl else ""
+        markup = []
+        for line in text.split("\n"):
+            pieces = [_CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", piece)
+                      for piece in re.split("\v", line)]
+            content = "<a:br/>".join(f"<a:r><a:t>{_xml_text(piece)}</a:t></a:r>" if piece
+                                     else "" for piece in pieces)
+            markup.append(f"<a:p>{ppr}{content}</a:p>")
+        for p in body.findall(_a("p")):
+            body.remove(p)
+        body.extend(_elements("".join(markup)))
 
     def _notes(self, parts: Iterable[tuple[Any, ...]]) -> str:
         """Speaker notes as plain text: each notes field with its portion mark, headed by
@@ -2041,6 +2091,19 @@ def _append_shapes(slide: Any, markup: Sequence[str]) -> None:
     tree = slide.shapes._spTree
     for element in _elements("".join(markup)):
         tree.insert_element_before(element, "p:extLst")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what python-pptx writes as _xHHHH_
+_NOTES_BODY = etree.XPath(
+    "./p:cSld/p:spTree/*[./*[1]/p:nvPr/p:ph[@type='body']][1]/p:txBody",
+    namespaces={"p": NS["p"]})
+
+
+def _notes_body(notes: Any) -> Any:
+    """The ``p:txBody`` of a notes slide's body placeholder (its first), or None (as
+    ``notes_slide.notes_text_frame`` finds it, when it has one)."""
+    found = _NOTES_BODY(notes)
+    return found[0] if found else None
 
 
 def _keep_blank(key: tuple[str, bytes], element: Any) -> None:

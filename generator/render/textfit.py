@@ -12,6 +12,7 @@ Widths and sizes here are in points. Everything is deterministic and cached.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -117,6 +118,17 @@ class Measurer:
     def span_width(self, span: Span, start: int, end: int, size: float) -> float:
         return self.width(span.text[start:end], size, bold=span.bold, italic=span.italic,
                           code=span.code)
+
+    def min_lines(self, spans: Sequence[Span], width: float, size: float) -> int:
+        """A lower bound on ``len(self.wrap(spans, width, size))``, found without placing
+        words: every line holds words no wider together than ``width`` (a word wider
+        than a line is counted as one line's width: it starts a line of its own), and
+        each forced break ends a line."""
+        cores, forced = _word_cores(self.face, self.factor, self.mono_face,
+                                    self.mono_factor, tuple(spans))
+        room = width / size  # in ems
+        total = sum(core if core < room else room for core in cores)
+        return max(forced + 1, math.ceil(total / room * (1 - 1e-9)))
 
     def wrap(self, spans: Sequence[Span], width: float, size: float) -> list[Line]:
         """Break ``spans`` into lines no wider than ``width`` points at ``size`` points.
@@ -239,6 +251,16 @@ def _one_line(face: str, factor: float, mono_face: str, mono_factor: float,
             _append(line, piece)
         ems += sum(full)
     return tuple(line), ems
+
+
+@lru_cache(maxsize=2048)
+def _word_cores(face: str, factor: float, mono_face: str, mono_factor: float,
+                spans: tuple[Span, ...]) -> tuple[tuple[float, ...], int]:
+    """The widths in ems of the words of ``spans`` without their trailing white space,
+    and the number of forced line breaks: for :meth:`Measurer.min_lines`."""
+    words = _measured_words(face, factor, mono_face, mono_factor, spans)
+    return (tuple(sum(core) for _, forced, core, _ in words if not forced),
+            sum(1 for _, forced, _, _ in words if forced))
 
 
 def _words(spans: Sequence[Span]) -> list[tuple[list[Piece], bool]]:
