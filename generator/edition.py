@@ -193,7 +193,10 @@ class Edition:
 
     def label(self, key: str, **values: Any) -> str:
         """An interface string (``label("page_x_of_y", page=1, pages=3)``)."""
-        text = dict(self.labels).get(key, key)
+        table: dict[str, str] | None = self.__dict__.get("_label_table")
+        if table is None:  # looked up hundreds of times per render: made once
+            table = self.__dict__["_label_table"] = dict(self.labels)
+        text = table.get(key, key)
         return text.format(**values) if values else text
 
     def partner_name(self, code: str) -> str:

@@ -32,6 +32,7 @@ def catalog(lang: str) -> dict[str, str]:
     return merged
 
 
+@lru_cache(maxsize=16)
 def _locale(lang: str) -> str:
     from babel import Locale, UnknownLocaleError
 
