@@ -174,9 +174,10 @@ def _inline_runs(children: list[Token]) -> list[Run]:
 
 # Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
 # emphasis, links, images, autolinks and HTML, entities, strikethrough, table pipes), no
-# line break or control character, nothing at the start that opens a block (a list
-# marker or number, a heading, a quote, indentation) and no white space at either end.
-# Most fields of a briefing are such text; they need no parse.
+# control character, nothing at the start of a line that opens a block (a list marker
+# or number, a heading, a quote, indentation, a heading's underline) and no white space
+# at either end of a line. Most fields of a briefing are such text, on one line or
+# several (one paragraph): they need no parse.
 _INERT = r"[^\\`*_\[\]<>&!~|#\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _PLAIN = re.compile(rf"(?![\s+=>0-9-]){_INERT}+(?<!\s)")
 
@@ -185,8 +186,9 @@ def to_paragraphs(text: str) -> list[Paragraph]:
     """Block Markdown -> paragraphs of runs (lists flattened with their depth)."""
     if not text:
         return []
-    if _PLAIN.fullmatch(text):
-        return [Paragraph((Run(text),))]
+    lines = text.rstrip("\n").split("\n")  # a paragraph's lines: joined by a space
+    if all(_PLAIN.fullmatch(line) for line in lines):
+        return [Paragraph((Run(" ".join(lines)),))]
     paragraphs: list[Paragraph] = []
     lists: list[list[int]] = []  # stack of [kind(0 bullet/1 number), counter]
     heading = False
