@@ -1381,7 +1381,7 @@ class _DeckBuilder:
         widths = [int(Pt(w)) for w in layout.widths]
         widths[-1] += area.width - sum(widths)  # rounding
         heights = [int(Pt(layout.header_height))] + [int(Pt(h)) for _, h in rows]
-        shape_id = slide.shapes._next_shape_id
+        shape_id = _max_shape_id(slide.shapes._spTree) + 1  # as shapes._next_shape_id
         rtl = ' rtl="1"' if self.rtl else ""
         out = [f"<p:graphicFrame {_NS_DECLS}><p:nvGraphicFramePr>"
                f'<p:cNvPr id="{shape_id}" name="Table {shape_id - 1}" descr={_xml_attr(alt)}/>'
@@ -1939,7 +1939,7 @@ class _DeckBuilder:
             # Every shape added to the slide from here on is added here, through this one
             # SlideShapes, so python-pptx may count shape ids on from the highest instead
             # of searching the slide for it before each shape: the same ids.
-            slide.shapes.turbo_add_enabled = True
+            slide.shapes._cached_max_shape_id = _max_shape_id(slide.shapes._spTree)  # turbo
             pending: list[str] = []
             self._slide_markings(slide, kind, number, total, side, pending)
             _append_shapes(slide, pending)
@@ -2090,6 +2090,15 @@ def _split_at_id(element: Any) -> tuple[str, str]:
     found = _FIRST_ID.search(markup)
     assert found is not None  # every shape's cNvPr has an id
     return markup[:found.start()] + ' id="', '"' + markup[found.end():]
+
+
+_IDS = etree.XPath("//@id")
+
+
+def _max_shape_id(tree: Any) -> int:
+    """python-pptx's ``max_shape_id`` of a shape tree (the highest numeric ``id`` in its
+    document), with its XPath compiled once rather than on every call."""
+    return max((int(value) for value in _IDS(tree) if value.isdigit()), default=0)
 
 
 def _append_shapes(slide: Any, markup: Sequence[str]) -> None:
