@@ -121,6 +121,19 @@ def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> 
         "one, or name one in templates/deck/layouts.yaml)"]
 
 
+def test_a_master_changed_in_place_is_checked_again(tmp_path: Path) -> None:
+    """Check results are kept per process for the file's contents: the same path with
+    other contents (a designer saving over it) is checked afresh, either way round."""
+    templates = project_master(tmp_path, Presentation())
+    assert check_master(templates) == []
+    broken = Presentation()
+    broken.slide_layouts.remove(layout_named(broken, "Two Content"))
+    project_master(tmp_path, broken)
+    assert [p.severity for p in check_master(templates)] == ["error"]
+    project_master(tmp_path, Presentation())
+    assert check_master(templates) == []
+
+
 def test_missing_title_and_body_placeholders_are_reported(tmp_path: Path) -> None:
     prs = Presentation()
     only = layout_named(prs, "Title Only")

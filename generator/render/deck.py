@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import math
 import re
@@ -245,12 +246,29 @@ def _open_master(templates: TemplateSet) -> tuple[Any, list[Diagnostic]]:
     :func:`check_master`'s findings: a deck is built from the presentation checked."""
     where = _template_path(templates)
     try:
-        prs = Presentation(templates.master)
+        data = Path(templates.master).read_bytes()
+        prs = Presentation(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
             etree.XMLSyntaxError) as exc:
         return None, [Diagnostic(where, 0, 0, "error", f"not a readable PowerPoint file: {exc}",
                                  "save it again from PowerPoint or LibreOffice as .pptx")]
-    return prs, _check_layouts(prs, templates, where)
+    # What the check finds depends on nothing but the file and the layout names asked
+    # for: found once per process for each (as a compiled template is kept).
+    key = (hashlib.sha256(data).digest(), where,
+           tuple(templates.layout_candidates(kind) for kind in SLIDE_KINDS))
+    with _CHECKED_LOCK:
+        problems = _CHECKED.get(key)
+    if problems is None:
+        problems = _check_layouts(prs, templates, where)
+        with _CHECKED_LOCK:
+            if len(_CHECKED) >= 16:
+                _CHECKED.pop(next(iter(_CHECKED)))
+            _CHECKED[key] = problems
+    return prs, list(problems)
+
+
+_CHECKED: dict[tuple[Any, ...], list[Diagnostic]] = {}  # see _open_master
+_CHECKED_LOCK = threading.Lock()
 
 
 def _check_layouts(prs: Any, templates: TemplateSet, where: str) -> list[Diagnostic]:
