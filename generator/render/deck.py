@@ -47,8 +47,9 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.packuri import PACKAGE_URI, PackURI
-from pptx.opc.serialized import PackageWriter, _PhysPkgWriter
+from pptx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
+from pptx.opc.serialized import _PhysPkgWriter
+from pptx.opc.spec import default_content_types
 from pptx.oxml.shapes.autoshape import CT_Shape
 from pptx.oxml.table import CT_TableCell
 from pptx.parts.slide import NotesSlidePart, SlidePart
@@ -156,6 +157,7 @@ _DROPPED_PRESENTATION_RELS = {RT.PRINTER_SETTINGS, RT.COMMENT_AUTHORS, RT.CUSTOM
 
 
 _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 # Markup the deck writes itself (see _DeckBuilder._paragraphs_markup, draw_table).
@@ -378,15 +380,34 @@ def _package_members(prs: Any) -> list[tuple[str, bytes]]:
     deflated again."""
     package = prs.part.package
     parts = tuple(package.iter_parts())
-    writer = PackageWriter("", package._rels, parts)  # no file:
     members = _Members()  # PackageWriter._write, with a collector for its zip writer
-    writer._write_content_types_stream(members)
+    members.write(CONTENT_TYPES_URI, _content_types_xml(parts))
     members.write(PACKAGE_URI.rels_uri, _rels_xml(package._rels))
     for part in parts:  # PackageWriter._write_parts
         members.write(part.partname, part.blob)
         if part._rels:
             members.write(part.partname.rels_uri, _rels_xml(part._rels))
     return members.members
+
+
+def _content_types_xml(parts: Sequence[Any]) -> bytes:
+    """``[Content_Types].xml`` for ``parts``, as python-pptx's ``PackageWriter`` writes it
+    (the same bytes), made without its element classes."""
+    defaults = {"rels": CT.OPC_RELATIONSHIPS, "xml": CT.XML}  # by extension, lower case
+    overrides = {}
+    for part in parts:
+        partname, content_type = part.partname, part.content_type
+        if (partname.ext.lower(), content_type) in default_content_types:
+            defaults[partname.ext.lower()] = content_type
+        else:
+            overrides[str(partname)] = content_type
+    root = etree.Element(f"{{{_CT_NS}}}Types", nsmap={None: _CT_NS})
+    for ext, content_type in sorted(defaults.items()):
+        etree.SubElement(root, f"{{{_CT_NS}}}Default", Extension=ext, ContentType=content_type)
+    for partname, content_type in sorted(overrides.items()):
+        etree.SubElement(root, f"{{{_CT_NS}}}Override", PartName=partname,
+                         ContentType=content_type)
+    return etree.tostring(root, encoding="UTF-8", standalone=True)
 
 
 def _rels_xml(rels: Any) -> bytes:
@@ -923,7 +944,8 @@ class _DeckBuilder:
         self._band_boxes: dict[tuple[str, Rect, int, bool], Any] = {}  # see _band_box
         self._band_pic: tuple[tuple[int, ...], Any, Any] | None = None  # see _band_logo
         self._blank_keys: dict[Any, tuple[str, bytes]] = {}  # see _add_slide, _notes_slide
-        self._pprs: dict[tuple[Any, ...], Any] = {}  # see _paragraph_properties
+        self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
+        self._numbers: dict[float, str] = {}  # see _number
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
     # ----------------------------------------------------------------- plan
@@ -1207,8 +1229,7 @@ class _DeckBuilder:
 
         def value(m: int, period: str) -> Cell:
             found = values[m].get(period)
-            return Cell.of("—" if found is None else
-                           format_number(found, e.audience.language), align="ctr")
+            return Cell.of("—" if found is None else self._number(found), align="ctr")
 
         if transposed:
             header = [Cell.of(e.label("period"), header=True)]
@@ -1221,6 +1242,14 @@ class _DeckBuilder:
             rows = [[Cell.of(label), *(value(m, p) for p in periods)]
                     for m, label in enumerate(labels)]
         return header, rows
+
+    def _number(self, value: float) -> str:
+        """``value`` formatted for the audience's language (each value once per deck:
+        a collaboration's metrics are laid out several ways to find the one that fits)."""
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = format_number(value, self.edition.audience.language)
+        return found
 
     def partners_slides(self) -> None:
         e = self.edition
