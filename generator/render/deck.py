@@ -635,9 +635,11 @@ class _Fitter:
 
     def height(self, paras: Sequence[Para], width: float, size: float) -> float:
         total = 0.0
-        for i, para in enumerate(paras):
-            total += (self.gap(para, size) if i else 0.0)
-            total += len(self.lines(para, width, size)) * self.pitch(para, size)
+        for i, para in enumerate(paras):  # gap() and pitch(), inline: a hot loop
+            at = max(size * para.scale, para.min_pt)
+            if i and para.gap:
+                total += round(at * PARA_GAP, 1)
+            total += len(self.lines(para, width, size)) * round(at * self.line, 1)
         return total
 
     def natural_width(self, para: Para, size: float) -> float:
@@ -881,6 +883,17 @@ def _type_of(ph: Any) -> Any:
 
 
 _SP, _GRAPHIC_FRAME, _PIC = (f"{{{NS['p']}}}{tag}" for tag in ("sp", "graphicFrame", "pic"))
+# The master placeholder type a layout placeholder inherits from (as python-pptx's
+# LayoutPlaceholder._base_placeholder has it).
+_BASE_TYPES = {
+    PP_PLACEHOLDER.BODY: PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.CHART: PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.BITMAP: PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.CENTER_TITLE: PP_PLACEHOLDER.TITLE,
+    PP_PLACEHOLDER.ORG_CHART: PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.DATE: PP_PLACEHOLDER.DATE,
+    PP_PLACEHOLDER.FOOTER: PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.MEDIA_CLIP: PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.OBJECT: PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.PICTURE: PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.SLIDE_NUMBER: PP_PLACEHOLDER.SLIDE_NUMBER,
+    PP_PLACEHOLDER.SUBTITLE: PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.TABLE: PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.TITLE: PP_PLACEHOLDER.TITLE}
 _PLACEHOLDER_CLASSES: dict[Any, type] = {
     PP_PLACEHOLDER.BITMAP: PicturePlaceholder, PP_PLACEHOLDER.CHART: ChartPlaceholder,
     PP_PLACEHOLDER.PICTURE: PicturePlaceholder, PP_PLACEHOLDER.TABLE: TablePlaceholder}
@@ -938,6 +951,7 @@ class _DeckBuilder:
         # themselves, which the presentation keeps alive as long as this builder.
         self._layout_phs: dict[Any, list[tuple[Any, Any, int]]] = {}
         self._layout_rects: dict[Any, tuple[Any, Any, Any, Any]] = {}
+        self._masters: dict[Any, Any] = {}  # layout part -> its master's p:sldMaster
         self._inherited: dict[tuple[Any, int], tuple[Any, Any, Any, Any]] = {}
         self._aligns: dict[tuple[Any, int, bool], str | None] = {}
         self._proxies: dict[Any, Any] = {}  # slide placeholder element -> its shape
@@ -1664,11 +1678,29 @@ class _DeckBuilder:
         if found is None:
             found = _own_geometry(shape._element)
             if None in found:
-                base = shape._base_placeholder
-                found = _merged_geometry(found, (None, None, None, None) if base is None else
-                                         (base.left, base.top, base.width, base.height))
+                found = _merged_geometry(found, self._master_geometry(shape))
             self._layout_rects[shape._element] = found
         return found
+
+    def _master_geometry(self, shape: Any) -> tuple[Any, Any, Any, Any]:
+        """The geometry of the master placeholder a layout placeholder inherits from
+        (``shape._base_placeholder``: the master's first placeholder of the base type),
+        found in the master's XML rather than through a proxy for each of its shapes."""
+        kind = _BASE_TYPES.get(_type_of(_ph_elm(shape._element)))
+        master = self._masters.get(shape.part)
+        if master is None:
+            master = self._masters[shape.part] = shape.part.slide_master._element
+        if kind is not None:
+            for element in master.cSld.spTree.iter_shape_elms():
+                ph = _ph_elm(element)
+                if ph is None or _type_of(ph) != kind:
+                    continue
+                if element.tag in (_SP, _PIC):
+                    return _own_geometry(element)
+                break  # another kind of shape: as python-pptx reads it
+        base = shape._base_placeholder  # raises, or finds, as it would have
+        return (None, None, None, None) if base is None else \
+            (base.left, base.top, base.width, base.height)
 
     def _inherited_align(self, shape: Any, title: bool) -> str | None:
         """:func:`_inherited_align`, once per layout placeholder (what a slide placeholder
@@ -2154,8 +2186,12 @@ def _append_shapes(slide: Any, markup: Sequence[str]) -> None:
     if not markup:
         return
     tree = slide.shapes._spTree
+    ext = tree.find(f"{{{NS['p']}}}extLst")
     for element in _elements("".join(markup)):
-        tree.insert_element_before(element, "p:extLst")
+        if ext is None:
+            tree.append(element)
+        else:
+            ext.addprevious(element)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what python-pptx writes as _xHHHH_
