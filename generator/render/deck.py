@@ -1169,6 +1169,7 @@ class _DeckBuilder:
         column = self._rect(columns[1]) if len(columns) > 1 else None
         area = self._clamp(column) if column else None
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
+        beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
             size, pages = self.body_fit.fit(paras, self._body_box(full, 0), BODY_SIZES)
             self._emit_text("bullets", (full, size, pages), title, notes=notes)
@@ -1191,9 +1192,12 @@ class _DeckBuilder:
             self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
         else:  # no larger than the text beside it
             sizes = [s for s in TABLE_SIZES if s <= size] or [TABLE_SIZES[-1]]
-            table = self._table_layout(beside.header, beside.rows, area, sizes)
-            if len(table.pages) > 1 or table.cramped:
-                table = beside
+            if beside.size in sizes and beside_dims == (area.width, area.height):
+                table = beside  # what laying it out again from the sizes left would give
+            else:
+                table = self._table_layout(beside.header, beside.rows, area, sizes)
+                if len(table.pages) > 1 or table.cramped:
+                    table = beside
             self.draw_table(slide, table, 0, area, self.edition.label("metrics"))
         self.drop_unused(slide, keep=(title_ph, left))
         self.set_notes(slide, notes)
