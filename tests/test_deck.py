@@ -722,3 +722,30 @@ def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: li
     every = _Fitter(Measurer("Calibri"), rtl=False)
     every._overflows = lambda *_: False  # type: ignore[method-assign]
     assert every.fit(paras, box, BODY_SIZES, max_pages=max_pages) == found
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.text(st.sampled_from([*"ab 1.W", "\u0627"]), min_size=1, max_size=40),
+                      min_size=6, max_size=24),
+       columns=st.integers(2, 6), width=st.integers(2, 12))
+def test_table_sizes_skipped_are_only_those_that_cannot_fit(cells: list[str], columns: int,
+                                                            width: int) -> None:
+    """A table size whose columns' longest words alone are wider than the room is
+    skipped unlaid: the layout chosen is the one found laying out every size in turn."""
+    from pptx.util import Inches
+
+    from generator.render.deck import TABLE_SIZES, Cell, Rect
+
+    prs, _ = _open_master(templates())
+    builder = _DeckBuilder(sample_edition(), prs, templates())
+    area = Rect(0, 0, int(Inches(width)), int(Inches(4)))
+    header = [Cell.of(f"H{c}", header=True) for c in range(columns)]
+    rows = [[Cell.of(cells[(r * columns + c) % len(cells)]) for c in range(columns)]
+            for r in range(len(cells) // columns)]
+    chosen = builder._table_layout(header, rows, area, TABLE_SIZES)
+    singles = [builder._table_layout(header, rows, area, (size,)) for size in TABLE_SIZES]
+    fitting = [t for t in singles if len(t.pages) == 1 and not t.cramped]
+    expected = fitting[0] if fitting else builder._table_layout(
+        header, rows, area, (next(s for s in TABLE_SIZES if s <= 18),))
+    assert (chosen.size, chosen.widths, chosen.pages) == \
+        (expected.size, expected.widths, expected.pages)

@@ -1381,14 +1381,21 @@ class _DeckBuilder:
         margin_x = Emu(2 * CELL_X).pt
         margin_y = Emu(2 * CELL_Y).pt
         best: TableLayout | None = None
-        for size in sizes:
-            natural = [0.0] * len(header)
+        for attempt, size in enumerate(sizes):
             minimum = [0.0] * len(header)
             for row in [header, *rows]:
                 for c, cell in enumerate(row):
                     for para in cell.paras:
-                        natural[c] = max(natural[c], fit.natural_width(para, size) + margin_x)
                         minimum[c] = max(minimum[c], fit.longest_word(para, size) + margin_x)
+            if attempt < len(sizes) - 1 and \
+                    sum(minimum) > width + len(minimum) * EPSILON + 1e-6:
+                continue  # surely cramped: no sharing of the width gives every column its
+                # longest word (the last size is laid out whatever: see below)
+            natural = [0.0] * len(header)
+            for row in [header, *rows]:
+                for c, cell in enumerate(row):
+                    for para in cell.paras:
+                        natural[c] = max(natural[c], fit.natural_width(para, size) + margin_x)
             widths = _share(natural, minimum, width)
             cramped = any(w + EPSILON < m for w, m in zip(widths, minimum, strict=True))
 
