@@ -749,3 +749,19 @@ def test_table_sizes_skipped_are_only_those_that_cannot_fit(cells: list[str], co
         header, rows, area, (next(s for s in TABLE_SIZES if s <= 18),))
     assert (chosen.size, chosen.widths, chosen.pages) == \
         (expected.size, expected.widths, expected.pages)
+
+
+def test_runs_merge_only_when_every_field_but_the_text_agrees() -> None:
+    """Neighbouring runs merge on their formatting: every field of a run but its text
+    (a field added to Run must be compared too)."""
+    from generator.render.deck import _format_of, _merged
+    from generator.render.markdown import Run
+
+    fields = [f.name for f in dataclasses.fields(Run) if f.name != "text"]
+    base = Run("a")
+    for name in fields:
+        value = "https://x.example" if name == "href" else True
+        other = dataclasses.replace(base, text="b", **{name: value})
+        assert _format_of(other) != _format_of(base), name
+        assert _merged([base, other]) == [base, other], name
+    assert _merged([base, Run("b")]) == [Run("ab")]

@@ -778,11 +778,16 @@ def _merged(runs: Iterable[Run]) -> list[Run]:
     text after it): fewer run boundaries for right-to-left shaping to trip over."""
     out: list[Run] = []
     for run in runs:
-        if out and replace(out[-1], text="") == replace(run, text=""):
+        if out and _format_of(out[-1]) == _format_of(run):
             out[-1] = replace(out[-1], text=out[-1].text + run.text)
         else:
             out.append(run)
     return out
+
+
+def _format_of(run: Run) -> tuple[Any, ...]:
+    """Everything of a run but its text."""
+    return (run.bold, run.italic, run.code, run.strike, run.href)
 
 
 def _runs_of(para: Para, lines: Sequence[Line]) -> tuple[Run, ...]:
@@ -960,6 +965,7 @@ class _DeckBuilder:
         self._blank_keys: dict[Any, tuple[str, bytes]] = {}  # see _add_slide, _notes_slide
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
         self._numbers: dict[float, str] = {}  # see _number
+        self._band_sizes: dict[tuple[Any, ...], float] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
     # ----------------------------------------------------------------- plan
@@ -2062,14 +2068,15 @@ class _DeckBuilder:
                    bold: bool = False, fill: bool = False) -> None:
         """A band's text box: added to the slide, or (once one like it has been made)
         its markup added to ``pending``, for :func:`_append_shapes`."""
-        para = Para((Run(text, bold=bold),), 0)
-        width = Emu(rect.width - 2 * (side + INSET_X)).pt
-        height = Emu(rect.height).pt
-        size = next((s for s in sizes if self.body_fit.height([para], width, s)
-                     <= height + EPSILON and len(self.body_fit.lines(para, width, s)) == 1),
-                    None)
+        fit_key = (text, bold, rect.width, rect.height, side, tuple(sizes))
+        size = self._band_sizes.get(fit_key)  # the banner reads the same on every slide
         if size is None:
-            size = sizes[-1]
+            para = Para((Run(text, bold=bold),), 0)
+            width = Emu(rect.width - 2 * (side + INSET_X)).pt
+            height = Emu(rect.height).pt
+            size = self._band_sizes[fit_key] = next(
+                (s for s in sizes if self.body_fit.height([para], width, s) <= height + EPSILON
+                 and len(self.body_fit.lines(para, width, s)) == 1), sizes[-1])
         rtl = ' rtl="1"' if self.rtl and _has_rtl_text(text) else ""  # "12 / 15", not "15 / 12"
         weight = ' b="1"' if bold else ""
         script = f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>" if self.rtl else ""
