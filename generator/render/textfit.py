@@ -61,17 +61,45 @@ def face_for(typeface: str) -> tuple[str, float]:
     return "liberation-sans", 1.05
 
 
+@lru_cache(maxsize=1)
+def _raqm() -> bool:
+    """Whether Pillow shapes text with Raqm (HarfBuzz)."""
+    return bool(features.check("raqm"))
+
+
 @lru_cache(maxsize=32)
 def _font(file: str) -> ImageFont.FreeTypeFont:
-    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    engine = ImageFont.Layout.RAQM if _raqm() else ImageFont.Layout.BASIC
     return ImageFont.truetype(str(FONT_DIR / file), _REFERENCE_PX, layout_engine=engine)
+
+
+# Text whose width is the sum of its characters' widths: scripts whose letters keep their
+# shape whatever their neighbours (Latin, Greek, Cyrillic, their punctuation and symbols),
+# without combining marks or invisible formatting characters. PowerPoint sets them with
+# neither kerning (see _advance) nor ligatures; a ligature ("fi") is narrower than its
+# letters, so where a renderer does use one the text is narrower than measured.
+_SIMPLE = re.compile("[\u0020-\u007e\u00a0-\u02ff\u0370-\u03ff\u0400-\u04ff"
+                     "\u1e00-\u1eff\u2010-\u2027\u2030-\u205e\u20a0-\u20cf"
+                     "\u2100-\u214f]+")
 
 
 @lru_cache(maxsize=65536)
 def _advance(file: str, text: str, rtl: bool) -> float:
     """Advance width of ``text`` in ems of the font in ``file``."""
+    if not rtl and _SIMPLE.fullmatch(text):
+        return math.fsum(_char_advance(file, ch) for ch in text)
+    return _shaped_advance(file, text, rtl)
+
+
+@lru_cache(maxsize=8192)
+def _char_advance(file: str, ch: str) -> float:
+    """Advance width of one character in ems: a metric of the font, measured once."""
+    return _shaped_advance(file, ch, False)
+
+
+def _shaped_advance(file: str, text: str, rtl: bool) -> float:
     font = _font(file)
-    if not features.check("raqm"):
+    if not _raqm():
         return font.getlength(text) / _REFERENCE_PX
     # PowerPoint kerns only runs that ask for it (``kern``), and the deck's runs do not:
     # measure without kerning (kerning mostly narrows, so this errs on the safe side).
