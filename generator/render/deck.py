@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import io
 import math
+import posixpath
 import re
 import threading
 import zipfile
@@ -410,6 +411,13 @@ def _content_types_xml(parts: Sequence[Any]) -> bytes:
     return etree.tostring(root, encoding="UTF-8", standalone=True)
 
 
+@lru_cache(maxsize=4096)
+def _relative_ref(partname: str, base_uri: str) -> str:
+    """``PackURI(partname).relative_ref(base_uri)`` (``posixpath.relpath``, worked out
+    once for each pair of part names rather than for each relationship of each deck)."""
+    return partname[1:] if base_uri == "/" else posixpath.relpath(partname, base_uri)
+
+
 def _rels_xml(rels: Any) -> bytes:
     """``rels.xml`` (python-pptx's ``_Relationships.xml``, the same bytes), made without
     parsing an XML snippet for each relationship as python-pptx does."""
@@ -423,7 +431,8 @@ def _rels_xml(rels: Any) -> bytes:
         element = etree.SubElement(root, f"{{{_PR}}}Relationship")
         element.set("Id", rid)
         element.set("Type", rel.reltype)
-        element.set("Target", rel.target_ref)
+        element.set("Target", rel.target_ref if rel.is_external else
+                    _relative_ref(str(rel.target_partname), rel._base_uri))
         if rel.is_external:
             element.set("TargetMode", "External")
     return etree.tostring(root, encoding="UTF-8", standalone=True)
