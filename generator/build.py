@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -169,6 +170,12 @@ def _run(job: Job) -> JobResult:
     except BriefgenError as exc:
         return JobResult(job, "failed", time.perf_counter() - started,
                          errors=list(exc.diagnostics))
+    except Exception as exc:
+        # A fault of briefgen's, not of the content. It goes back from a worker process
+        # by pickling; some exceptions cannot be (lxml's carry their error log), and the
+        # pool would report that instead: this one says what failed, and where.
+        raise RuntimeError(f"{job.path}: {type(exc).__name__}: {exc}\n"
+                           f"{traceback.format_exc()}") from None
     return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
 
 

@@ -136,3 +136,22 @@ def test_audience_override_template_is_used_and_a_bad_one_is_a_file_line_error(
     assert main(["check", str(project)]) == 1
     err = capsys.readouterr().err
     assert "templates/audiences/alt/brief/base.html.j2:2: error: template syntax error" in err
+
+
+def test_a_fault_in_a_worker_is_reported_as_itself(project: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renderer's own fault (not the content's) in a worker process reaches the caller
+    naming the output and the original error, even when that error cannot be pickled
+    (lxml's carry their error log); nothing is written."""
+    from lxml import etree
+
+    import generator.build
+
+    def broken(job: object) -> None:
+        etree.fromstring("<unclosed>")  # raises an XMLSyntaxError
+
+    monkeypatch.setattr(generator.build, "render", broken)  # workers are forked from here
+    with pytest.raises(RuntimeError, match=r"brief\.(pdf|html): XMLSyntaxError") as info:
+        build(project, jobs=2)
+    assert "Traceback" in str(info.value)
+    assert not (project / "output").exists()

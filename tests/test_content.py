@@ -74,6 +74,31 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/sections/01-context.md": SECTION.replace("More.", "Mo\x07re.")},
         "content/sections/01-context.md:15:3: error: control character U+0007 in text",
     ),
+    "noncharacter": (
+        {"content/sections/01-context.md": SECTION.replace("More.", "Mo\uffffre.")},
+        "content/sections/01-context.md:15:3: error: character U+FFFF in text",
+    ),
+    "escaped control character in a quoted string": (
+        {"content/briefing.yaml": BRIEFING.replace("summary: Collaboration pays.",
+                                                   'summary: "Collaboration \\x01 pays."')},
+        "content/briefing.yaml:9:10: error: control character U+0001 in text "
+        "(remove the escape that writes it)",
+    ),
+    "escaped noncharacter in a list": (
+        {"content/briefing.yaml": BRIEFING.replace(
+            "  - Shared training has cut response times.",
+            '  - "Shared training \\uffff has cut response times."')},
+        "content/briefing.yaml:11:5: error: character U+FFFF in text",
+    ),
+    "escaped half surrogate in a nested value": (
+        {"content/partners.yaml": PARTNERS.replace("name: {en: Emirate of Qamar",
+                                                   'name: {en: "Emirate \\ud800 of Qamar"')},
+        "content/partners.yaml:10:14: error: character U+D800 in text",
+    ),
+    "escaped next-line in a key": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", '  "reg\\Nion": North')},
+        "content/partners.yaml:4:3: error: control character U+0085 in text",
+    ),
     "non-UTF-8 file": (
         {"content/partners.yaml": PARTNERS.replace("Norvia", "Norv\u00eda").encode("utf-8").replace(
             "\u00ed".encode(), b"\xed")},

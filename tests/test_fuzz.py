@@ -132,3 +132,36 @@ def test_plain_text_shortcut_gives_what_markdown_gives(text: str) -> None:
             assert markdown.to_paragraphs(text) == parsed
         finally:
             markdown._PLAIN = original
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(code=st.one_of(st.integers(0, 0x3000), st.integers(0xD700, 0xE100),
+                      st.integers(0xFFF0, 0x10FFFF)))
+@example(code=0xFFFF)
+@example(code=0xD800)
+@example(code=0x0085)
+def test_any_character_a_yaml_escape_spells_is_refused_or_rendered(code: int) -> None:
+    """A double-quoted YAML string can spell any code point with an escape: one no
+    output can hold is a diagnostic; any other reaches the deck and the HTML."""
+    from generator.render.brief import render_html
+    from generator.render.deck import render_deck
+    from generator.templates import resolve_templates
+
+    from .projects import BRIEFING
+
+    escape = f"\\U{code:08x}"
+    briefing = BRIEFING.replace("summary: Collaboration pays.",
+                                f'summary: "Collaboration {escape} pays."').replace(
+        "  - Shared training has cut response times.",
+        f'  - "Shared {escape} training."')
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_project(Path(tmp), {"content/briefing.yaml": briefing})
+        try:
+            project = load_project(root)
+        except ContentError as exc:
+            assert all(d.file == "content/briefing.yaml" and d.line for d in exc.diagnostics)
+            return
+        edition = tailor(project, "minister").edition
+        templates = resolve_templates(root, "minister")
+        assert render_deck(edition, templates)[:2] == b"PK"
+        assert "<html" in render_html(edition, templates, for_print=True)

@@ -27,8 +27,13 @@ from ruamel.yaml.events import (
 
 from ..errors import Diagnostic
 
-# C0 controls except tab/newline, DEL, C1 controls. A CR is allowed only in CRLF.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+# C0 controls except tab/newline, DEL, C1 controls, and U+FFFE/U+FFFF (which XML, and so
+# the PDF's and the deck's text, cannot hold). A CR is allowed only in CRLF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|\r(?!\n)")
+# The same in a value a double-quoted YAML string spells with escapes ("\x01", "\uffff",
+# "\N"), and half of a surrogate pair ("\ud800"), which no encoding can write.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+                         "\ud800-\udfff]|\r(?!\n)")
 
 
 # Anchors, aliases and tags can only start after a space, a line start or a flow bracket.
@@ -68,12 +73,16 @@ def read_text(path: Path, rel: str) -> str:
     for match in _CONTROL.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        problems.append(_error(rel, line, col,
-                               f"control character U+{ord(match.group()[0]):04X} in text",
+        problems.append(_error(rel, line, col, _character_message(match.group()[0]),
                                "only tab and newline are allowed"))
     if problems:
         raise FileProblems(problems)
     return text.replace("\r\n", "\n")
+
+
+def _character_message(ch: str) -> str:
+    kind = "control character" if ord(ch) < 0xA0 else "character"
+    return f"{kind} U+{ord(ch):04X} in text"
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,7 @@ def load_yaml(text: str, source: Source) -> Any:
     if problems:
         raise FileProblems(problems)
     try:
-        return _yaml().load(text)
+        data = _yaml().load(text)
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         key = _duplicate_key(exc)
@@ -176,6 +185,31 @@ def load_yaml(text: str, source: Source) -> Any:
         raise FileProblems([_error(source.file, line + source.line_offset, col,
                                    "a key must be plain text, not a list or mapping",
                                    "write `key: value`")]) from None
+    if "\\" in text:  # only an escape can spell what the file's text may not hold
+        problems = list(_unwritable(data, source))
+        if problems:
+            raise FileProblems(problems)
+    return data
+
+
+def _unwritable(node: Any, source: Source, path: tuple[Any, ...] = (),
+                root: Any = None) -> Iterator[Diagnostic]:
+    """A diagnostic for each string of a loaded document (key or value) that holds a
+    character no output can: the file's text was checked before parsing, but a
+    double-quoted string can spell one with an escape."""
+    root = node if root is None else root
+    items = node.items() if isinstance(node, dict) else \
+        enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and (found := _UNWRITABLE.search(key)):
+            yield source.error(root, (*path, key), _character_message(found.group()[0]),
+                               "remove the escape that writes it", key=True)
+        if isinstance(value, str):
+            if found := _UNWRITABLE.search(value):
+                yield source.error(root, (*path, key), _character_message(found.group()[0]),
+                                   "remove the escape that writes it")
+        else:
+            yield from _unwritable(value, source, (*path, key), root)
 
 
 def _explicit_tag(event: Any) -> bool:
