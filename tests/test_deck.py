@@ -765,3 +765,17 @@ def test_runs_merge_only_when_every_field_but_the_text_agrees() -> None:
         assert _format_of(other) != _format_of(base), name
         assert _merged([base, other]) == [base, other], name
     assert _merged([base, Run("b")]) == [Run("ab")]
+
+
+def test_decks_rendered_in_threads_are_the_decks_rendered_one_by_one(tmp_path: Path) -> None:
+    """A library user may render from several threads: the per-process caches (master
+    checks, blank slides, text widths) and the markup parser give each the same deck."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = content_root(tmp_path)
+    editions = [with_logo(sample_edition(root), root / "images" / "logo.svg"),
+                arabic_edition(root), thirty_points(sample_edition(root, length="standard"))]
+    alone = [render_deck(e, templates()) for e in editions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda e: render_deck(e, templates()), editions * 3))
+    assert together == alone * 3

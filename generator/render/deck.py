@@ -165,7 +165,7 @@ _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _NS_DECLS = " ".join(f'xmlns:{prefix}="{NS[prefix]}"' for prefix in ("a", "p", "r"))
 _TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 _TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's new tables
-_MARKUP_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+_PARSERS = threading.local()  # an lxml parser is for one thread at a time
 # What XML would not keep as written: markup characters, and white space an attribute
 # value would have normalised (and a carriage return, which text would lose).
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -182,15 +182,22 @@ def _xml_attr(value: str) -> str:
     return f'"{value.translate(_ATTR_ESCAPES)}"'
 
 
+def _markup_parser() -> Any:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return parser
+
+
 def _elements(markup: str) -> list[Any]:
     """The elements of ``markup`` (DrawingML with ``a:``, ``p:`` and ``r:`` prefixes),
     to be moved into a part's XML (which then gives them python-pptx's classes)."""
-    return list(etree.fromstring(f"<a:x {_NS_DECLS}>{markup}</a:x>", _MARKUP_PARSER))
+    return list(etree.fromstring(f"<a:x {_NS_DECLS}>{markup}</a:x>", _markup_parser()))
 
 
 def _element(markup: str) -> Any:
     """The one element of ``markup``, which declares its namespaces itself."""
-    return etree.fromstring(markup, _MARKUP_PARSER)
+    return etree.fromstring(markup, _markup_parser())
 
 
 def _a(tag: str) -> str:
