@@ -93,7 +93,7 @@ def _clear_text_caches() -> None:
     words, their line breaks): a render of content this process has not measured."""
     from generator.render import textfit
 
-    for cached in (textfit._advance, textfit._char_advance, textfit._em, textfit._measured_words,
+    for cached in (textfit._advance, textfit._char_widths, textfit._em, textfit._measured_words,
                    textfit._one_line, textfit._word_cores):
         cached.cache_clear()
 

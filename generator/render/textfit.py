@@ -87,14 +87,26 @@ _SIMPLE = re.compile("[\u0020-\u007e\u00a0-\u02ff\u0370-\u03ff\u0400-\u04ff"
 def _advance(file: str, text: str, rtl: bool) -> float:
     """Advance width of ``text`` in ems of the font in ``file``."""
     if not rtl and _SIMPLE.fullmatch(text):
-        return math.fsum(_char_advance(file, ch) for ch in text)
+        return math.fsum(map(_char_widths(file).__getitem__, text))
     return _shaped_advance(file, text, rtl)
 
 
-@lru_cache(maxsize=8192)
-def _char_advance(file: str, ch: str) -> float:
-    """Advance width of one character in ems: a metric of the font, measured once."""
-    return _shaped_advance(file, ch, False)
+class _CharWidths(dict[str, float]):
+    """Advance widths in ems of single characters of one font, each measured when first
+    asked for: a metric of the font."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+
+    def __missing__(self, ch: str) -> float:
+        width = self[ch] = _shaped_advance(self.file, ch, False)
+        return width
+
+
+@lru_cache(maxsize=32)
+def _char_widths(file: str) -> _CharWidths:
+    return _CharWidths(file)
 
 
 def _shaped_advance(file: str, text: str, rtl: bool) -> float:
