@@ -751,17 +751,16 @@ class _Fitter:
             pages.append(page)
         return pages
 
-    def _overflows(self, paras: Sequence[Para], box: Box, size: float, max_pages: int,
-                   ) -> bool:
-        """True when ``paras`` at ``size`` surely take more than ``max_pages`` boxes
+    def _overflows(self, paras: Sequence[Para], boxes: Sequence[tuple[float, float]],
+                   size: float) -> bool:
+        """True when ``paras`` at ``size`` surely take more than ``len(boxes)`` boxes
         (so :meth:`paginate` need not try): even their fewest possible lines, at the
         widest of the boxes, are taller than the boxes together. (:meth:`paginate` fills
         no box beyond its height unless one line is taller than a box; then this says
         False.)"""
-        boxes = [box(n) for n in range(max_pages)]
         room = max(max(width for width, _ in boxes) * WRAP_SAFETY, 1.0)  # no indent: widest
         lowest = min(height for _, height in boxes)
-        capacity = sum(height for _, height in boxes) + max_pages * EPSILON + 1e-6
+        capacity = sum(height for _, height in boxes) + len(boxes) * EPSILON + 1e-6
         total = 0.0
         for para in paras:
             pitch = self.pitch(para, size)
@@ -778,8 +777,9 @@ class _Fitter:
         """The largest size at which ``paras`` take at most ``max_pages`` boxes; if none,
         ``fallback`` (default: :data:`CONTINUED_SIZE` or the largest size below it),
         paginated over as many boxes as needed."""
+        boxes = [box(n) for n in range(max_pages)]  # the first max_pages boxes
         for size in sizes:
-            if self._overflows(paras, box, size, max_pages):
+            if self._overflows(paras, boxes, size):
                 continue
             pages = self.paginate(paras, box, size)
             if len(pages) <= max_pages:
@@ -980,8 +980,10 @@ class _DeckBuilder:
         self._band_pic: tuple[tuple[int, ...], Any, Any] | None = None  # see _band_logo
         self._blank_keys: dict[Any, tuple[str, bytes]] = {}  # see _add_slide, _notes_slide
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
+        self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
         self._numbers: dict[float, str] = {}  # see _number
         self._band_sizes: dict[tuple[Any, ...], float] = {}  # see _band_text
+        self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
     # ----------------------------------------------------------------- plan
@@ -1908,7 +1910,19 @@ class _DeckBuilder:
 
     def _rpr_markup(self, run: Run, para: Para, sz: int, part: Any = None,
                     dark: bool = False) -> str:
-        """The ``a:rPr`` of a run (its hyperlink related to ``part``, if given)."""
+        """The ``a:rPr`` of a run (its hyperlink related to ``part``, if given). A run
+        without a link has one of a few formats: each is written once."""
+        if run.href and part is not None:
+            return self._make_rpr_markup(run, para, sz, part, dark)
+        key = (run.bold, run.italic, run.code, run.strike, bool(run.href), para.heading,
+               para.italic, para.colour, sz)
+        made = self._rprs.get(key)
+        if made is None:
+            made = self._rprs[key] = self._make_rpr_markup(run, para, sz, None, dark)
+        return made
+
+    def _make_rpr_markup(self, run: Run, para: Para, sz: int, part: Any,
+                         dark: bool) -> str:
         attrs = f'lang={self.lang_attr} sz="{sz}"'
         if run.bold or para.heading:
             attrs += ' b="1"'
@@ -2093,13 +2107,17 @@ class _DeckBuilder:
             size = self._band_sizes[fit_key] = next(
                 (s for s in sizes if self.body_fit.height([para], width, s) <= height + EPSILON
                  and len(self.body_fit.lines(para, width, s)) == 1), sizes[-1])
-        rtl = ' rtl="1"' if self.rtl and _has_rtl_text(text) else ""  # "12 / 15", not "15 / 12"
-        weight = ' b="1"' if bold else ""
-        script = f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>" if self.rtl else ""
-        markup = (f"<a:p><a:pPr algn={_xml_attr(align)}{rtl}><a:buNone/></a:pPr><a:r>"
-                  f'<a:rPr lang={self.lang_attr} sz="{int(size * 100)}"{weight}>'
-                  f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>{script}'
-                  f"</a:rPr><a:t>{_xml_text(text)}</a:t></a:r></a:p>")
+        markup_key = (fit_key, align, str(colour))
+        markup = self._band_markup.get(markup_key)
+        if markup is None:
+            rtl = ' rtl="1"' if self.rtl and _has_rtl_text(text) else ""  # "12 / 15"
+            weight = ' b="1"' if bold else ""
+            script = f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>" if self.rtl else ""
+            markup = self._band_markup[markup_key] = (
+                f"<a:p><a:pPr algn={_xml_attr(align)}{rtl}><a:buNone/></a:pPr><a:r>"
+                f'<a:rPr lang={self.lang_attr} sz="{int(size * 100)}"{weight}>'
+                f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>{script}'
+                f"</a:rPr><a:t>{_xml_text(text)}</a:t></a:r></a:p>")
         key = (name, rect, side, fill)
         made = self._band_boxes.get(key)
         if made is not None:  # the box python-pptx made, with an id of its own

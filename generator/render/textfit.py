@@ -164,10 +164,11 @@ class Measurer:
         words: every line holds words no wider together than ``width`` (a word wider
         than a line is counted as one line's width: it starts a line of its own), and
         each forced break ends a line."""
-        cores, forced = _word_cores(self.face, self.factor, self.mono_face,
-                                    self.mono_factor, tuple(spans))
+        cores, total, widest, forced = _word_cores(self.face, self.factor, self.mono_face,
+                                                   self.mono_factor, tuple(spans))
         room = width / size  # in ems
-        total = sum(core if core < room else room for core in cores)
+        if widest >= room:  # some word counts as a whole line
+            total = sum(core if core < room else room for core in cores)
         return max(forced + 1, math.ceil(total / room * (1 - 1e-9)))
 
     def wrap(self, spans: Sequence[Span], width: float, size: float) -> list[Line]:
@@ -295,11 +296,13 @@ def _one_line(face: str, factor: float, mono_face: str, mono_factor: float,
 
 @lru_cache(maxsize=2048)
 def _word_cores(face: str, factor: float, mono_face: str, mono_factor: float,
-                spans: tuple[Span, ...]) -> tuple[tuple[float, ...], int]:
+                spans: tuple[Span, ...]) -> tuple[tuple[float, ...], float, float, int]:
     """The widths in ems of the words of ``spans`` without their trailing white space,
-    and the number of forced line breaks: for :meth:`Measurer.min_lines`."""
+    their sum and the widest, and the number of forced line breaks: for
+    :meth:`Measurer.min_lines`."""
     words = _measured_words(face, factor, mono_face, mono_factor, spans)
-    return (tuple(sum(core) for _, forced, core, _ in words if not forced),
+    cores = tuple(sum(core) for _, forced, core, _ in words if not forced)
+    return (cores, sum(cores), max(cores, default=0.0),
             sum(1 for _, forced, _, _ in words if forced))
 
 
