@@ -982,6 +982,7 @@ class _DeckBuilder:
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
         self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
         self._numbers: dict[float, str] = {}  # see _number
+        self._cells: dict[tuple[str, bool, str | None], Cell] = {}  # see _cell
         self._band_sizes: dict[tuple[Any, ...], float] = {}  # see _band_text
         self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
@@ -1271,19 +1272,28 @@ class _DeckBuilder:
 
         def value(m: int, period: str) -> Cell:
             found = values[m].get(period)
-            return Cell.of("—" if found is None else self._number(found), align="ctr")
+            return self._cell("—" if found is None else self._number(found), align="ctr")
 
         if transposed:
-            header = [Cell.of(e.label("period"), header=True)]
-            header += [Cell.of(label, header=True, align="ctr") for label in labels]
-            rows = [[Cell.of(p), *(value(m, p) for m in range(len(metrics)))]
+            header = [self._cell(e.label("period"), header=True)]
+            header += [self._cell(label, header=True, align="ctr") for label in labels]
+            rows = [[self._cell(p), *(value(m, p) for m in range(len(metrics)))]
                     for p in periods]
         else:
-            header = [Cell.of(e.label("metrics"), header=True)]
-            header += [Cell.of(p, header=True, align="ctr") for p in periods]
-            rows = [[Cell.of(label), *(value(m, p) for p in periods)]
+            header = [self._cell(e.label("metrics"), header=True)]
+            header += [self._cell(p, header=True, align="ctr") for p in periods]
+            rows = [[self._cell(label), *(value(m, p) for p in periods)]
                     for m, label in enumerate(labels)]
         return header, rows
+
+    def _cell(self, text: str, *, header: bool = False, align: str | None = None) -> Cell:
+        """``Cell.of``, each distinct cell made once per deck: a table is laid out at
+        several sizes and shapes, and equal cells are then one object to the fitter."""
+        key = (text, header, align)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = Cell.of(text, header=header, align=align)
+        return found
 
     def _number(self, value: float) -> str:
         """``value`` formatted for the audience's language (each value once per deck:
@@ -1297,16 +1307,16 @@ class _DeckBuilder:
         e = self.edition
         if not e.partners:
             return
-        header = [Cell.of(e.label(k), header=True) for k in
+        header = [self._cell(e.label(k), header=True) for k in
                   ("code", "name", "kind", "region", "since")]
         rows = []
         for partner in e.partners:
             rows.append([
-                Cell.of(partner.code),
-                Cell.of(_with_portion(partner.name, partner.mark)),
-                Cell.of(self._term("partner_kind", partner.kind)),
-                Cell.of(partner.region),
-                Cell.of(str(partner.since) if partner.since else "", align="ctr"),
+                self._cell(partner.code),
+                self._cell(_with_portion(partner.name, partner.mark)),
+                self._cell(self._term("partner_kind", partner.kind)),
+                self._cell(partner.region),
+                self._cell(str(partner.since) if partner.since else "", align="ctr"),
             ])
         self.table_slides(e.label("partners_overview"), header, rows)
 
@@ -1317,15 +1327,15 @@ class _DeckBuilder:
             return
         categories = sorted({b.category for c in collabs for b in c.benefits},
                             key=_category_order)
-        header = [Cell.of(e.label("collaboration"), header=True)]
+        header = [self._cell(e.label("collaboration"), header=True)]
         for category in categories:
-            header.append(Cell.of(self._term("category", category), header=True, align="ctr"))
+            header.append(self._cell(self._term("category", category), header=True, align="ctr"))
         rows = []
         for collab in collabs:
-            row = [Cell.of(_with_portion(_inline_text(collab.title), collab.mark))]
+            row = [self._cell(_with_portion(_inline_text(collab.title), collab.mark))]
             for category in categories:
                 count = sum(1 for b in collab.benefits if b.category == category)
-                row.append(Cell.of("●" * count, align="ctr"))
+                row.append(self._cell("●" * count, align="ctr"))
             rows.append(row)
         self.table_slides(e.label("benefits_matrix"), header, rows)
 
