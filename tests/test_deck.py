@@ -754,8 +754,9 @@ def test_table_sizes_skipped_are_only_those_that_cannot_fit(cells: list[str], co
 def test_runs_merge_only_when_every_field_but_the_text_agrees() -> None:
     """Neighbouring runs merge on their formatting: every field of a run but its text
     (a field added to Run must be compared too)."""
-    from generator.render.deck import _format_of, _merged
     from generator.render.markdown import Run
+    from generator.render.markdown import format_of as _format_of
+    from generator.render.markdown import merged_runs as _merged
 
     fields = [f.name for f in dataclasses.fields(Run) if f.name != "text"]
     base = Run("a")

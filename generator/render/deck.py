@@ -75,7 +75,7 @@ from ..errors import Diagnostic, RenderError, TemplateError
 from ..i18n import format_date, format_number
 from ..templates import REQUIRED_BODIES, SLIDE_KINDS, TemplateSet, builtin_templates
 from .charts import add_native_chart
-from .markdown import Paragraph, Run, to_paragraphs
+from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span
 
 # --------------------------------------------------------------------------- constants
@@ -789,26 +789,9 @@ class _Fitter:
         return fallback, self.paginate(paras, box, fallback)
 
 
-def _merged(runs: Iterable[Run]) -> list[Run]:
-    """Neighbouring runs with the same formatting as one run (a portion mark and the
-    text after it): fewer run boundaries for right-to-left shaping to trip over."""
-    out: list[Run] = []
-    for run in runs:
-        if out and _format_of(out[-1]) == _format_of(run):
-            out[-1] = replace(out[-1], text=out[-1].text + run.text)
-        else:
-            out.append(run)
-    return out
-
-
-def _format_of(run: Run) -> tuple[Any, ...]:
-    """Everything of a run but its text."""
-    return (run.bold, run.italic, run.code, run.strike, run.href)
-
-
 def _runs_of(para: Para, lines: Sequence[Line]) -> tuple[Run, ...]:
     """The runs of ``para`` that make up ``lines`` (formatting kept, neighbours merged)."""
-    runs = _merged(replace(para.runs[s], text=para.runs[s].text[a:b])
+    runs = merged_runs(replace(para.runs[s], text=para.runs[s].text[a:b])
                    for line in lines for s, a, b in line)
     if runs:
         runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(" \n"))
@@ -983,7 +966,6 @@ class _DeckBuilder:
         self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
         self._numbers: dict[float, str] = {}  # see _number
         self._cells: dict[tuple[str, bool, str | None], Cell] = {}  # see _cell
-        self._band_sizes: dict[tuple[Any, ...], float] = {}  # see _band_text
         self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
@@ -1868,7 +1850,7 @@ class _DeckBuilder:
             out.append("<a:p>")
             out.append(self._ppr_markup(para, size, fit, first=i == 0, align=align,
                                         dark=dark))
-            for run in _merged(para.runs):
+            for run in merged_runs(para.runs):  # fewer run boundaries for RTL shaping
                 for j, piece in enumerate(run.text.split("\n")):
                     if j:
                         out.append(f"<a:br>{self._rpr_markup(run, para, sz)}</a:br>")
@@ -2108,18 +2090,17 @@ class _DeckBuilder:
                    bold: bool = False, fill: bool = False) -> None:
         """A band's text box: added to the slide, or (once one like it has been made)
         its markup added to ``pending``, for :func:`_append_shapes`."""
-        fit_key = (text, bold, rect.width, rect.height, side, tuple(sizes))
-        size = self._band_sizes.get(fit_key)  # the banner reads the same on every slide
-        if size is None:
+        # The banner reads the same on every slide: sized and written once.
+        markup_key = (text, bold, rect.width, rect.height, side, tuple(sizes), align,
+                      str(colour))
+        markup = self._band_markup.get(markup_key)
+        if markup is None:
             para = Para((Run(text, bold=bold),), 0)
             width = Emu(rect.width - 2 * (side + INSET_X)).pt
             height = Emu(rect.height).pt
-            size = self._band_sizes[fit_key] = next(
-                (s for s in sizes if self.body_fit.height([para], width, s) <= height + EPSILON
-                 and len(self.body_fit.lines(para, width, s)) == 1), sizes[-1])
-        markup_key = (fit_key, align, str(colour))
-        markup = self._band_markup.get(markup_key)
-        if markup is None:
+            size = next((s for s in sizes if self.body_fit.height([para], width, s)
+                         <= height + EPSILON and len(self.body_fit.lines(para, width, s)) == 1),
+                        sizes[-1])
             rtl = ' rtl="1"' if self.rtl and _has_rtl_text(text) else ""  # "12 / 15"
             weight = ' b="1"' if bold else ""
             script = f"<a:cs typeface={_xml_attr(COMPLEX_FONT)}/>" if self.rtl else ""

@@ -8,7 +8,8 @@ Content is data: raw HTML in Markdown is shown as literal text (``html=False``),
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -161,15 +162,23 @@ def _inline_runs(children: list[Token]) -> list[Run]:
             alt = tok.content or "".join(c.content for c in tok.children or ())
             if alt:
                 runs.append(Run(alt, italic=True))
-    # merge neighbours with identical formatting
-    merged: list[Run] = []
+    return merged_runs(runs)
+
+
+def merged_runs(runs: Iterable[Run]) -> list[Run]:
+    """Neighbouring runs with the same formatting (every field but the text) as one."""
+    out: list[Run] = []
     for run in runs:
-        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].code, merged[-1].strike,
-                       merged[-1].href) == (run.bold, run.italic, run.code, run.strike, run.href):
-            prev = merged.pop()
-            run = Run(prev.text + run.text, run.bold, run.italic, run.code, run.strike, run.href)
-        merged.append(run)
-    return merged
+        if out and format_of(out[-1]) == format_of(run):
+            out[-1] = replace(out[-1], text=out[-1].text + run.text)
+        else:
+            out.append(run)
+    return out
+
+
+def format_of(run: Run) -> tuple[object, ...]:
+    """Everything of a run but its text."""
+    return (run.bold, run.italic, run.code, run.strike, run.href)
 
 
 # Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
