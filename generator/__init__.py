@@ -1,6 +1,6 @@
 """briefgen: tailored PDF briefs and PowerPoint decks from one set of content files.
 
-The pipeline is load -> tailor -> render -> write (see DESIGN.md in the repository):
+The pipeline is load -> tailor -> render -> write (see docs/design.md):
 
 - :func:`generator.content.load_project` reads and validates a project folder;
 - :func:`generator.tailor.tailor` cuts a :class:`generator.edition.Edition` for one audience;
