@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .edition import Tailored
+from .edition import Tailored, banner_of, walk
 
 
 def _cell(text: str) -> str:
@@ -37,6 +37,18 @@ def review_sheet(tailored: Tailored) -> str:
         f"| Items withheld | {len(tailored.withheld)} |",
         "",
     ]
+    # Per output: each prints only some parts (a summary brief no partner table, a deck
+    # no section bodies), so each has the banner of what it prints.
+    lines += ["## Banner per output", "",
+              "| Output | Banner | Set by | Items printed |", "|---|---|---|---|"]
+    for output in tailored.outputs():
+        banner, _, top = banner_of(output)
+        setter = "the document itself (nothing marked higher)" if not top.path else \
+            f"{top.kind}: {_cell(top.label)}"
+        printed = sum(1 for item in walk(output) if item.path)
+        lines.append(f"| {output.output} | {_cell(banner)} | {setter} | "
+                     f"{printed} of {tailored.received} |")
+    lines.append("")
     if tailored.withheld:
         reasons = Counter(w.reason.split(":")[0].split(",")[0] for w in tailored.withheld)
         lines += ["## Withheld", ""]
