@@ -178,8 +178,14 @@ class Tailor:
             if self.audience.speaker_notes == "omit":
                 self.withhold("speaker note", what, entry.where(at), "speaker_notes: omit")
                 continue
-            own = self.own(note.marking or self.levels[parent.rank], note.releasable_to)
-            v = own.within(parent)
+            if note.marking is not None:  # its own marking, as any other item's
+                v = self.own(note.marking, note.releasable_to).within(parent)
+            elif note.releasable_to and parent.rank > 0:  # its item's level, to fewer
+                codes = set(note.releasable_to)
+                v = Visibility(parent.rank, None if "ALL" in codes else frozenset(codes)
+                               ).within(parent)
+            else:  # exactly its item's marking and releasability
+                v = parent
             if not self.admit(v, "speaker note", what, entry.where(at)):
                 continue
             source, source_entry = note, entry

@@ -118,3 +118,59 @@ def test_received_counts_the_walked_items(tmp_path: Path) -> None:
                 + sum(len(c.notes) for c in e.charts))
     assert minister.received == expected == 15
     assert f"| Items received | {expected} |" in review_sheet(minister)
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'
+
+
+def test_every_string_a_renderer_gets_is_reached_under_its_effective_marking(
+        tmp_path: Path) -> None:
+    """Notes, alt text, captions, chart titles and labels, table cells, link targets and
+    file names, written into a real project: each is walked under the marking the rules
+    give it (nested items take the higher of their own and their parent's)."""
+    expected = {  # canary -> its effective marking
+        "Qkmlinkz": "SECRET", "Qsecalt": "CONFIDENTIAL", "Qseccap": "CONFIDENTIAL",
+        "Qseclinkz": "CONFIDENTIAL", "Qsecfile": "CONFIDENTIAL", "Qkpz": "CONFIDENTIAL",
+        "Qcellz": "SECRET", "Qsnplainz": "CONFIDENTIAL", "Qsnsecretz": "SECRET",
+        "Qchtitlez": "RESTRICTED", "Qchaltz": "RESTRICTED", "Qchunitz": "RESTRICTED",
+        "Qcatz": "RESTRICTED", "Qserz": "RESTRICTED", "Qchnotez": "CONFIDENTIAL",
+        "Qcsourcez": "RESTRICTED", "Qctagz": "RESTRICTED", "Qmlabelz": "CONFIDENTIAL",
+        "Qmunitz": "CONFIDENTIAL", "Qmperiodz": "CONFIDENTIAL", "Qpregionz": "RESTRICTED",
+        "Qpflagz": "RESTRICTED", "Qbenefitz": "RESTRICTED",
+    }
+    root = write_project(tmp_path, {
+        "templates/audiences/committee.yaml": "title: C\nclearance: RESTRICTED\n",
+        "content/images/Qsecfile.svg": SVG, "content/images/Qpflagz.svg": SVG,
+        "content/data/exercises.csv": "year,NRV,Qserz\nQcatz,1,2\n2023,3,4\n",
+        "content/briefing.yaml": (
+            "title: T\nissuer: I\ndate: 2026-11-27\nhome: {code: HOM, name: Home}\n"
+            "classification: {levels: [PUBLIC, RESTRICTED, CONFIDENTIAL, SECRET]}\n"
+            "summary: S.\nkey_messages:\n  - text: See [here](https://example.org/Qkmlinkz).\n"
+            "    marking: SECRET\ncharts:\n  - id: ex\n    title: Qchtitlez\n"
+            "    data: data/exercises.csv\n    description: Qchaltz\n    unit: Qchunitz\n"
+            "    marking: RESTRICTED\n    notes:\n      text: Qchnotez\n"
+            "      marking: CONFIDENTIAL\n"),
+        "content/partners.yaml": (
+            "- code: NRV\n  name: Norvia\n- code: ALT\n  name: Altmark\n  region: Qpregionz\n"
+            "  flag: images/Qpflagz.svg\n  marking: RESTRICTED\n"),
+        "content/collaborations/patrols.yaml": (
+            "title: Patrols\nkind: other\npartners: [NRV, ALT]\nsummary: s\n"
+            "marking: RESTRICTED\ntags: [Qctagz]\nsources: [Qcsourcez]\nbenefits:\n"
+            "  - category: security\n    text: Qbenefitz\nmetrics:\n  - label: Qmlabelz\n"
+            "    unit: Qmunitz\n    values: {Qmperiodz: 4}\n    marking: CONFIDENTIAL\n"),
+        "content/sections/01-context.md": (
+            "---\ntitle: Context\nmarking: CONFIDENTIAL\nlength: summary\nkey_points: [Qkpz]\n"
+            "notes:\n  - Qsnplainz\n  - text: Qsnsecretz\n    marking: SECRET\n---\n"
+            '![Qsecalt](images/Qsecfile.svg "Qseccap") and [a link](https://example.org/'
+            "Qseclinkz).\n\n::: marking=SECRET\n| a | b |\n|---|---|\n| Qcellz | 1 |\n:::\n"),
+    })
+    project = load_project(root)
+    items = list(ed.walk(tailor(project, "minister").edition))
+    for canary, level in expected.items():
+        holders = {item.mark.level for item in items if any(canary in t for t in item.texts)}
+        assert holders == {level}, f"{canary}: walked under {holders}, expected {level}"
+    # and a lower audience's Edition holds none of those above its clearance
+    committee = tailor(project, "committee").edition
+    blob = "\n".join(t for item in ed.walk(committee) for t in item.texts)
+    for canary, level in expected.items():
+        assert (canary in blob) == (level == "RESTRICTED"), canary
