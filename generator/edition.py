@@ -316,7 +316,7 @@ def walk(edition: Edition) -> Iterator[MarkedItem]:
     yield from _walk_item(edition, "", frame)
 
 
-def _walk_item(obj: Any, path: str, mark: Mark) -> Iterator[MarkedItem]:
+def _walk_item(obj: Any, path: str, mark: Mark, within: str = "") -> Iterator[MarkedItem]:
     texts: list[str] = []
     nested: list[tuple[Any, str]] = []
     for f in dataclasses.fields(obj):
@@ -326,10 +326,11 @@ def _walk_item(obj: Any, path: str, mark: Mark) -> Iterator[MarkedItem]:
     label = next((str(getattr(obj, name)) for name in ("title", "label", "name", "text",
                                                         "markdown")
                   if isinstance(getattr(obj, name, None), str)), path)
-    yield MarkedItem(KINDS.get(path, path.rsplit(".", 1)[-1]), path, _short(label), mark,
+    label = _short(f"{within}: {label}" if within else label)  # "Section: its block"
+    yield MarkedItem(KINDS.get(path, path.rsplit(".", 1)[-1]), path, label, mark,
                      tuple(texts))
     for item, sub in nested:
-        yield from _walk_item(item, sub, item.mark)
+        yield from _walk_item(item, sub, item.mark, label if path else "")
 
 
 def _collect(value: Any, path: str, texts: list[str], nested: list[tuple[Any, str]]) -> None:

@@ -18,6 +18,9 @@ def _cell(text: str) -> str:
 def review_sheet(tailored: Tailored) -> str:
     e = tailored.edition
     a = e.audience
+    outputs = tailored.outputs()
+    # The highest banner of the outputs built (each has the banner of what it prints).
+    highest = max(outputs, key=lambda o: o.banner_mark.rank).banner if outputs else e.banner
     lines = [
         f"# Release review: {a.name}",
         "",
@@ -32,7 +35,7 @@ def review_sheet(tailored: Tailored) -> str:
         f"| Language | {a.language} |",
         f"| Length | {a.length} |",
         f"| Formats | {', '.join(a.formats)} |",
-        f"| Banner | {_cell(e.banner)} |",
+        f"| Banner | {_cell(highest)} (highest of the outputs) |",
         f"| Items received | {tailored.received} |",
         f"| Items withheld | {len(tailored.withheld)} |",
         "",
@@ -41,7 +44,7 @@ def review_sheet(tailored: Tailored) -> str:
     # no section bodies), so each has the banner of what it prints.
     lines += ["## Banner per output", "",
               "| Output | Banner | Set by | Items printed |", "|---|---|---|---|"]
-    for output in tailored.outputs():
+    for output in outputs:
         banner, _, top = banner_of(output)
         setter = "the document itself (nothing marked higher)" if not top.path else \
             f"{top.kind}: {_cell(top.label)}"

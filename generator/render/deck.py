@@ -2654,7 +2654,9 @@ def _set_core_properties(prs: Any, edition: Edition) -> None:
     for child in list(element):
         element.remove(child)
     when = document_time(edition)
-    tags = sorted({tag for c in edition.collaborations for tag in c.tags})
+    # Keywords of what the deck prints only (a summary deck has no collaborations).
+    shown = edition.shown_in("pptx")
+    tags = sorted({tag for c in shown.collaborations for tag in c.tags})
     props.title = edition.title
     props.subject = edition.subtitle or edition.title
     props.author = edition.issuer
