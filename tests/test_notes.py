@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
 
 from generator.build import build
 from generator.content import load_project
@@ -130,8 +131,12 @@ def test_each_note_carries_its_own_portion_mark(
 def test_speaker_notes_omit_leaves_no_notes_slide(
         notes_build: tuple[Path, dict[str, tuple[str, str | None]]]) -> None:
     root, expected = notes_build
-    parts = _every_part(root / "output" / "quiet" / "deck.pptx")
-    assert not [name for name in parts if "notesSlide" in name]
+    deck = root / "output" / "quiet" / "deck.pptx"
+    parts = _every_part(deck)
+    assert not [name for name in parts if "notes" in name.lower()]  # no notes master either
+    assert "notesMaster" not in parts["ppt/presentation.xml"]
+    assert "notes" not in parts["[Content_Types].xml"].lower()
+    assert len(Presentation(str(deck)).slides) > 3  # still a whole deck
     assert not re.search(r"Qn[a-z]+\d*z", "".join(parts.values()))
     sheet = (root / "output" / "_review" / "quiet.md").read_text("utf-8")
     assert sheet.count("speaker_notes: omit") == len(expected)

@@ -2176,6 +2176,8 @@ class _DeckBuilder:
     def save(self) -> bytes:
         _remove_unused_layouts(self.prs)
         _scrub_template(self.prs)
+        if self.edition.audience.speaker_notes == "omit":
+            _drop_notes_master(self.prs)
         _set_core_properties(self.prs, self.edition)
         _set_app_properties(self.prs, len(self.slides),
                             sum(1 for s, _ in self.slides if s.has_notes_slide))
@@ -2601,6 +2603,16 @@ def _remove_unused_layouts(prs: Any) -> None:
         if len(master.slide_layouts) == 0 and len(id_list) > 1:
             id_list.remove(master_id)
             prs.part.drop_rel(rid)
+
+
+def _drop_notes_master(prs: Any) -> None:
+    """No notes parts at all (``speaker_notes: omit``): the notes master the master file
+    brings goes too, with its theme (a part no relationship reaches is not written)."""
+    for rid, rel in list(prs.part.rels.items()):
+        if rel.reltype == RT.NOTES_MASTER:
+            prs.part.drop_rel(rid)
+    for node in prs.part._element.findall("p:notesMasterIdLst", NS):
+        prs.part._element.remove(node)
 
 
 def _blank_placeholder_text(element: Any) -> None:
