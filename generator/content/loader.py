@@ -27,7 +27,13 @@ T = TypeVar("T", bound=BaseModel)
 AUDIENCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 SECTION_FILE = re.compile(r"^(?P<name>[^.]+)(\.(?P<lang>[a-z]{2,3}(-[A-Za-z0-9]{2,8})*))?\.md$")
 FENCE_OPEN = re.compile(r"^:::(?P<attrs>.*)$")
-CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+# A line that a reader would take for a marked block's fence but that is not one: `:::`
+# after indentation, quote markers or list markers. Markdown would print it (and the
+# paragraphs it seems to enclose) as text, so it is refused: `:::` lines are reserved.
+FENCE_LOOKALIKE = re.compile(r"^(?:[ \t>]|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*:::")
+# CommonMark's fenced code blocks: a backtick fence's info string holds no backtick
+# (else the line is inline code, not a fence); it closes with a run as long or longer.
+CODE_FENCE = re.compile(r"^ {0,3}(?P<run>`{3,}(?!.*`)|~{3,})")
 BLOCK_ATTRS = ("marking", "releasable_to")
 
 
@@ -271,6 +277,10 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             hint = did_you_mean(str(loc[-1]), allowed) or (
                 f"allowed keys: {', '.join(allowed)}" if allowed else "")
             found.append(source.error(node, loc, f"unknown key `{loc[-1]}`", hint, key=True))
+        elif kind == "marking_empty":
+            found.append(source.error(node, loc, "`marking` is empty",
+                                      "give a level, or remove the key for the default level",
+                                      key=True))  # a null value has no position of its own
         elif kind == "missing":
             found.append(source.error(node, loc[:-1], f"missing required key `{loc[-1]}`"))
         elif kind == "literal_error":
@@ -377,9 +387,17 @@ def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 visit(value, (*path, i))
-        elif isinstance(node, str) and "![" in node:
-            line, column = entry.source.at(entry.node, path)
-            _check_images(node, content, entry.source.file, line, column, col)
+        elif isinstance(node, str):
+            if "![" in node:
+                line, column = entry.source.at(entry.node, path)
+                _check_images(node, content, entry.source.file, line, column, col)
+            if ":::" in node and any(FENCE_LOOKALIKE.match(one) or FENCE_OPEN.match(one)
+                                     for one in node.split("\n")):
+                # A YAML text cannot hold marked blocks; printing the fence would release
+                # what its author meant to mark.
+                col.add(entry.error(path, "a marked block (`:::`) is only possible in a "
+                                          "section body",
+                                    "give the item its own `marking:` instead"))
 
     visit(entry.node, ())
 
@@ -419,15 +437,24 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
         lineno = first_line + index
         fence = CODE_FENCE.match(line)
         if fence:
-            marker = fence.group(1)
+            run = fence.group("run")
             if in_code is None:
-                in_code = marker
-            elif marker == in_code:
+                in_code = run
+            elif run[0] == in_code[0] and len(run) >= len(in_code) and \
+                    not line[fence.end():].strip():
                 in_code = None
             buffer.append(line)
             continue
         opened = FENCE_OPEN.match(line) if in_code is None else None
         if not opened:
+            lookalike = FENCE_LOOKALIKE.match(line) if in_code is None else None
+            if lookalike:
+                problems.append(Diagnostic(
+                    rel, lineno, lookalike.end() - 2, "error",
+                    "`:::` must start its line: a marked block cannot be indented, quoted "
+                    "or inside a list",
+                    "move `:::` to column 1; lines starting with `:::` are reserved for "
+                    "marked blocks"))
             buffer.append(line)
             continue
         attrs = opened.group("attrs").strip()
@@ -442,6 +469,7 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
         marking: str | None = None
         releasable: tuple[str, ...] | None = None
         offset = line.index(attrs)
+        seen_keys: set[str] = set()
         for match in re.finditer(r"(\S+?)=(\S*)|(\S+)", attrs):
             column = offset + match.start() + 1
             if match.group(3):
@@ -451,6 +479,18 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
                     "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
                 continue
             key, value = match.group(1), match.group(2)
+            if key in BLOCK_ATTRS and key in seen_keys:
+                problems.append(Diagnostic(rel, lineno, column, "error",
+                                           f"`{key}` appears twice in a marked block",
+                                           "give each attribute once"))
+                continue
+            seen_keys.add(key)
+            if key in BLOCK_ATTRS and not value:
+                problems.append(Diagnostic(rel, lineno, column, "error",
+                                           f"`{key}=` without a value in a marked block",
+                                           "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
+                marking = "" if key == "marking" else marking
+                continue
             if key == "marking":
                 marking = value
             elif key == "releasable_to":
@@ -666,7 +706,22 @@ def load_project(root: Path | str) -> Project:
 
     # audiences
     audiences: dict[str, Entry[m.Audience]] = {}
-    for path in _yaml_files(root / "templates" / "audiences"):
+    profiles = _yaml_files(root / "templates" / "audiences")
+    by_name: dict[str, list[Path]] = {}
+    for path in profiles:
+        by_name.setdefault(path.stem.lower(), []).append(path)
+    for same in by_name.values():
+        if len(same) > 1:
+            # Which one would win is an accident of ordering: refuse rather than guess
+            # the audience's clearance.
+            names = " and ".join(col.rel(p) for p in same)
+            for path in same:
+                col.add(Diagnostic(col.rel(path), 1, 1, "error",
+                                   f"two profiles for one audience: {names}",
+                                   "keep one file per audience name"))
+    for path in profiles:
+        if len(by_name[path.stem.lower()]) > 1:
+            continue
         rel = col.rel(path)
         if not AUDIENCE_NAME.match(path.stem):
             col.add(Diagnostic(rel, 0, 0, "error", f"`{path.stem}` is not a usable audience "
@@ -886,7 +941,7 @@ def _check_block(block: Block, levels: list[str], known: list[str] | None, home:
     if block.marking is None:
         col.add(Diagnostic(block.file, block.line, block.col, "error",
                            "a marked block needs `marking=LEVEL`"))
-    elif block.marking not in levels:
+    elif block.marking and block.marking not in levels:  # "" was reported when parsed
         col.add(Diagnostic(block.file, block.line, block.col, "error",
                            f"unknown marking `{block.marking}`",
                            did_you_mean(block.marking, levels) or f"levels: {', '.join(levels)}"))

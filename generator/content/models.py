@@ -20,6 +20,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -108,6 +109,15 @@ class Marked(Strict):
     marking: str | None = Field(None, description="a level of the briefing's scheme")
     releasable_to: list[str] | None = Field(
         None, description="partner codes this item may be released to; ALL for every partner")
+
+    @field_validator("marking", mode="before")
+    @classmethod
+    def _marking_given(cls, value: Any) -> Any:
+        # `marking:` left empty is a mistake, not a request for the default level: fail
+        # closed rather than release the item at the lowest level.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise PydanticCustomError("marking_empty", "`marking` is empty")
+        return value
 
 
 def _text_item(value: Any) -> Any:
