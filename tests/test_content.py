@@ -268,7 +268,8 @@ def test_a_content_file_linking_out_of_the_project_is_not_read(tmp_path: Path) -
     (root / "content/collaborations/linked.yaml").symlink_to(outside)
     with pytest.raises(ContentError) as info:
         load_project(root)
-    assert "content/collaborations/linked.yaml: error: file leaves the project" in str(info.value)
+    assert "content/collaborations/linked.yaml:1:1: error: file leaves the project" \
+        in str(info.value)
     assert "OUTSIDE-CANARY" not in str(info.value)
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +21,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, Diagnostic, did_you_mean
-from ..render.markdown import image_sources, is_relative_path
+from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
+from ..limits import hint as limit_hint
+from ..render.markdown import image_sources, is_relative_path, table_sizes, too_deep
 from . import models as m
-from .yamlio import FileProblems, Source, load_yaml, plain, read_text
+from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -151,6 +156,7 @@ class _Collector:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.diagnostics: list[Diagnostic] = []
+        self.limits = DEFAULT  # until briefing.yaml's own `limits:` block is read
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -172,16 +178,27 @@ class _Collector:
 # --- reading one file ------------------------------------------------------------------
 
 
-def _read(path: Path, col: _Collector) -> str:
-    """A user's file, which must really be inside the project (a symlink may not lead out:
+def _inside(path: Path, col: _Collector) -> None:
+    """A user's file must really be inside the project (a symlink may not lead out:
     nothing outside the project is read)."""
-    rel = col.rel(path)
-    root = col.root.resolve()
-    if root not in path.resolve().parents:
-        raise FileProblems([Diagnostic(rel, 0, 0, "error", "file leaves the project (a "
-                                       "symbolic link to somewhere else)",
+    if col.root.resolve() not in path.resolve().parents:
+        raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error", "file leaves the "
+                                       "project (a symbolic link to somewhere else)",
                                        "copy the file into the project instead")])
-    return read_text(path, rel)
+
+
+def _read(path: Path, col: _Collector, max_bytes: int | None = None, key: str = "file_bytes"
+          ) -> str:
+    """A user's text file inside the project, at most ``limits.file_bytes`` long (or
+    ``max_bytes``, the limit named ``key``)."""
+    rel = col.rel(path)
+    _inside(path, col)
+    limit = col.limits.file_bytes if max_bytes is None else max_bytes
+    try:
+        return read_text(path, rel, limit, limit_hint(key, limit))
+    except OSError as exc:
+        raise FileProblems([Diagnostic(rel, 1, 1, "error",
+                                       f"cannot read file: {exc.strerror}")]) from None
 
 
 def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | None = None
@@ -191,12 +208,41 @@ def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | No
     try:
         if text is None:
             text = _read(path, col)
-        return load_yaml(text, source), source
+        return load_yaml(text, source, col.limits.yaml_depth), source
     except FileProblems as exc:
         col.extend(exc.diagnostics)
-    except OSError as exc:
-        col.add(Diagnostic(rel, 0, 0, "error", f"cannot read file: {exc.strerror}"))
     return None
+
+
+# A top-level `limits:` key and the indented (or blank) lines under it.
+_LIMITS_BLOCK = re.compile(r"^limits:[^\n]*\n?(?:(?:[ \t][^\n]*)?\n)*", re.MULTILINE)
+
+
+def _read_briefing(path: Path, col: _Collector) -> tuple[Any, Source] | None:
+    """briefing.yaml, under the limits its own `limits:` block sets.
+
+    The block is found and read on its own first (it is small), so that the rest of the
+    file, and every other file, is held to the project's limits."""
+    rel = col.rel(path)
+    try:
+        text = _read(path, col, BRIEFING_CEILING)
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+        return None
+    found = _LIMITS_BLOCK.search(text)
+    if found:
+        try:
+            offset = text.count("\n", 0, found.start())
+            node = load_yaml(found.group(), Source(rel, offset))
+            col.limits = Limits.model_validate(plain(node["limits"]))
+        except (FileProblems, ValidationError, TypeError, KeyError):
+            pass  # reported with its position when the whole file is validated
+    size = len(text.encode("utf-8"))
+    if size > col.limits.file_bytes:
+        col.add(too_large(rel, size, col.limits.file_bytes,
+                          limit_hint("file_bytes", col.limits.file_bytes)))
+        return None
+    return _read_yaml(path, col, text=text)
 
 
 _TYPE_WORDS = {
@@ -287,8 +333,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             expected = str(ctx.get("expected", "")).replace("'", "")
             choices = re.findall(r"[\w\-]+", expected)
             hint = did_you_mean(str(value), choices)
-            found.append(source.error(
-                node, loc, f"`{value}` is not a valid {name}: expected one of {expected}", hint))
+            found.append(source.error(node, loc, f"`{excerpt(value)}` is not a valid {name}: "
+                                                 f"expected one of {expected}", hint))
         elif kind == "string_pattern_mismatch":
             what = {"code": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "country": "a partner code (2-4 upper-case letters, e.g. NRV)",
@@ -299,7 +345,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             if what is None and isinstance(loc[-1], int) and len(loc) > 1:
                 what = {"partners": "a partner code (2-4 upper-case letters, e.g. NRV)",
                         "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
-            found.append(source.error(node, loc, f"`{value}` is not {what or 'valid here'}"))
+            found.append(source.error(node, loc,
+                                      f"`{excerpt(value)}` is not {what or 'valid here'}"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
                 node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}"))
@@ -342,7 +389,9 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
     def fail(message: str, hint: str = "") -> None:
         col.add(Diagnostic(file, line, column, "error", message, hint))
 
-    stripped = value.strip()
+    original = value
+    value = excerpt(value)  # messages echo this: a data: URL can be megabytes long
+    stripped = original.strip()
     if not is_relative_path(stripped):
         scheme = stripped.split(":", 1)[0].lower() if ":" in stripped else "//"
         if scheme == "file":
@@ -360,10 +409,89 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
     if root != target and root not in target.parents:
         fail(f"{what} `{value}` leaves content/", "files must stay inside content/")
         return None
-    if not target.is_file():
-        fail(f"{what} `{value}` does not exist", f"looked for content/{stripped}")
+    try:
+        info = target.stat()
+    except OSError:
+        fail(f"{what} `{value}` does not exist", f"looked for content/{excerpt(stripped)}")
         return None
+    if not stat.S_ISREG(info.st_mode):
+        fail(f"{what} `{value}` is not a regular file",
+             "a pipe, device, socket or folder cannot be read")
+        return None
+    if what in ("image", "flag", "logo"):
+        try:
+            problem = _image_problem(target, what, col.limits)
+        except OSError as exc:
+            problem = (f"cannot be read: {exc.strerror}", "")
+        if problem:
+            fail(f"{what} `{value}` {problem[0]}", problem[1])
+            return None
     return target
+
+
+_SVG_TAG = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE)
+_SVG_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
+
+
+def _svg_size(head: bytes) -> tuple[float, float] | None:
+    """An SVG's drawing size from its root element (width/height in px, else viewBox)."""
+    tag = _SVG_TAG.search(head)
+    if not tag:
+        return None
+    attrs = dict(re.findall(r'([\w:-]+)\s*=\s*["\']([^"\']*)["\']',
+                            tag.group().decode("utf-8", "replace")))
+    width, height = (_SVG_LENGTH.match(attrs.get(k, "")) for k in ("width", "height"))
+    if width and height:
+        return float(width.group(1)), float(height.group(1))
+    box = attrs.get("viewBox", "").replace(",", " ").split()
+    try:
+        return (float(box[2]), float(box[3])) if len(box) == 4 else None
+    except ValueError:
+        return None
+
+
+def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] | None:
+    """Why an image may not be used (too many bytes or pixels, not an image), or None.
+
+    Only the file's header is read: its size is known before anything is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        size = os.fstat(fd).st_size
+        if size > limits.image_bytes:
+            return (f"is too large: {size:,} bytes, more than {limits.image_bytes:,}",
+                    limit_hint("image_bytes", limits.image_bytes))
+        if target.suffix.lower() == ".svg":
+            dims = _svg_size(file.read(65536))
+            raster = False
+        else:
+            raster = True
+            try:
+                with warnings.catch_warnings():
+                    # Pillow's own bomb check warns (or raises) on the size: ours decides
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    with Image.open(file) as image:
+                        dims = image.size
+            except Image.DecompressionBombError as exc:
+                # Pillow refuses before our limit can: its message holds the pixel count
+                found = re.search(r"\((\d+) pixels\)", str(exc))
+                return (f"has {int(found.group(1)) if found else 0:,} pixels, more than "
+                        f"{limits.image_pixels:,}", limit_hint("image_pixels", limits.image_pixels))
+            except (UnidentifiedImageError, OSError, ValueError):
+                dims = None
+    if dims is None:
+        if what == "logo":
+            return ("is not a readable PNG, JPEG or SVG image",
+                    "a logo is a .png, .jpg or .svg file")
+        return None
+    width, height = dims
+    if width * height > limits.image_pixels:
+        return (f"has {width:g} x {height:g} pixels, more than {limits.image_pixels:,}",
+                limit_hint("image_pixels", limits.image_pixels))
+    if what == "logo" and raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return ("is not a PNG, JPEG or SVG file", "a logo is a .png, .jpg or .svg file")
+    return None
 
 
 def _check_images(text: Any, content: Path, file: str, line: int, column: int,
@@ -376,6 +504,29 @@ def _check_images(text: Any, content: Path, file: str, line: int, column: int,
         for src, offset in image_sources(one):
             _check_reference(src, content, file, line + offset, column if not offset else 1,
                              col, "image")
+
+
+def _check_markdown(text: str, file: str, line: int, column: int, col: _Collector,
+                    tokens_ok: bool = True) -> bool:
+    """Refuse Markdown that would cost unbounded time or recursion to parse or lay out: a
+    table of too many cells, lists, quotes or emphasis nested too deep. ``line`` is where
+    the text starts; True if the text may be parsed."""
+    limits = col.limits
+    for at, columns, rows in table_sizes(text):
+        if columns * rows > limits.table_cells:
+            col.add(Diagnostic(file, line + at, column if not at else 1, "error",
+                               f"table of {columns} columns and {rows} rows has "
+                               f"{columns * rows:,} cells, more than {limits.table_cells:,}",
+                               limit_hint("table_cells", limits.table_cells)))
+            return False
+    deep = too_deep(text, limits.markdown_depth) if tokens_ok else None
+    if deep is not None:
+        col.add(Diagnostic(file, line + deep, column if not deep else 1, "error",
+                           f"lists, quotes, emphasis or links nested more than "
+                           f"{limits.markdown_depth} deep",
+                           limit_hint("markdown_depth", limits.markdown_depth)))
+        return False
+    return True
 
 
 def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
@@ -391,6 +542,7 @@ def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
             if "![" in node:
                 line, column = entry.source.at(entry.node, path)
                 _check_images(node, content, entry.source.file, line, column, col)
+            _check_markdown(node, entry.source.file, *entry.source.at(entry.node, path), col)
             if ":::" in node and any(FENCE_LOOKALIKE.match(one) or FENCE_OPEN.match(one)
                                      for one in node.split("\n")):
                 # A YAML text cannot hold marked blocks; printing the fence would release
@@ -475,13 +627,13 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
             if match.group(3):
                 problems.append(Diagnostic(
                     rel, lineno, column, "error",
-                    f"`{match.group(3)}` in a marked block: expected key=value",
+                    f"`{excerpt(match.group(3))}` in a marked block: expected key=value",
                     "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
                 continue
             key, value = match.group(1), match.group(2)
             if key in BLOCK_ATTRS and key in seen_keys:
                 problems.append(Diagnostic(rel, lineno, column, "error",
-                                           f"`{key}` appears twice in a marked block",
+                                           f"`{excerpt(key)}` appears twice in a marked block",
                                            "give each attribute once"))
                 continue
             seen_keys.add(key)
@@ -497,7 +649,7 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
                 releasable = tuple(v for v in value.split(",") if v)
             else:
                 problems.append(Diagnostic(rel, lineno, column, "error",
-                                           f"unknown attribute `{key}` of a marked block",
+                                           f"unknown attribute `{excerpt(key)}` of a marked block",
                                            did_you_mean(key, BLOCK_ATTRS)))
         stack.append(Block(marking, releasable, rel, lineno, 1))
     flush()
@@ -525,10 +677,12 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
     parts, problems = _parse_blocks(body, rel, body_line)
     col.extend(problems)
     for part in parts:
+        # the part's text starts at a line we can recover from the body
+        start = _line_of(body, part.markdown, body_line)
+        if not _check_markdown(part.markdown, rel, start, 1, col):
+            continue
         for src, offset in image_sources(part.markdown):
-            # the part's text starts at a line we can recover from the body
-            line = _line_of(body, part.markdown, body_line) + offset
-            _check_reference(src, col.root / "content", rel, line, 1, col, "image")
+            _check_reference(src, col.root / "content", rel, start + offset, 1, col, "image")
     if entry is None:
         return None
     match = SECTION_FILE.match(path.name)
@@ -558,14 +712,28 @@ def _field_columns(line: str) -> list[int]:
 
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
+    limits = col.limits
     try:
-        text = _read(path, col)
+        text = _read(path, col, limits.csv_bytes, "csv_bytes")
     except FileProblems as exc:
         col.extend(exc.diagnostics)
         return None
     raw_lines = text.split("\n")
-    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text)))
-            if row and any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(rows) > limits.csv_rows:  # the heading, then at most csv_rows rows
+                col.add(Diagnostic(rel, reader.line_num, 1, "error",
+                                   f"the data file has more than {limits.csv_rows:,} rows",
+                                   limit_hint("csv_rows", limits.csv_rows)))
+                return None
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        col.add(Diagnostic(rel, reader.line_num, 1, "error", f"cannot read the CSV: {exc}"))
+        return None
     if not rows:
         col.add(Diagnostic(rel, 1, 1, "error", "the data file is empty",
                            "first row: a category heading, then one column per series"))
@@ -589,7 +757,6 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
     categories: list[str] = []
     columns: dict[str, list[float]] = {name: [] for name in names[1:]}
     for lineno, row in rows[1:]:
-        starts = _field_columns(raw_lines[lineno - 1]) if lineno - 1 < len(raw_lines) else [1]
         if len(row) != len(names):
             col.add(Diagnostic(rel, lineno, 1, "error",
                                f"row has {len(row)} values, the heading has {len(names)}"))
@@ -597,12 +764,15 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
             continue
         categories.append(row[0].strip())
         for i, cell in enumerate(row[1:], start=1):
-            column = starts[i] if i < len(starts) else 1
             try:
                 value = float(cell.strip())
                 if value != value or value in (float("inf"), float("-inf")):
                     raise ValueError
             except ValueError:
+                # positions only for an error: measuring every row would double the work
+                starts = _field_columns(raw_lines[lineno - 1]) if lineno <= len(raw_lines) \
+                    else []
+                column = starts[i] if i < len(starts) else 1
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
                                    "write numbers like 42 or 3.5, without units"))
@@ -625,6 +795,31 @@ def _yaml_files(folder: Path) -> list[Path]:
                   if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
+def _too_many_files(root: Path, col: _Collector) -> Diagnostic | None:
+    """An error if content/ and templates/audiences/ hold more than ``limits.files``
+    files (counting stops there; symlinked folders are not entered)."""
+    limit, count = col.limits.files, 0
+    stack = [root / "templates" / "audiences", root / "content"]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                    continue
+                count += 1
+                if count > limit:
+                    return Diagnostic(col.rel(folder), 0, 0, "error",
+                                      f"more than {limit:,} files in content/ and "
+                                      "templates/audiences/ (counting stopped in this folder)",
+                                      limit_hint("files", limit))
+    return None
+
+
 def load_project(root: Path | str) -> Project:
     """Read and validate the project at ``root``. Raises :class:`ContentError`."""
     root = Path(root).absolute()
@@ -638,8 +833,8 @@ def load_project(root: Path | str) -> Project:
     # briefing.yaml
     briefing: Entry[m.Briefing] | None = None
     briefing_path = content / "briefing.yaml"
-    if briefing_path.is_file():
-        loaded = _read_yaml(briefing_path, col)
+    if os.path.lexists(briefing_path):
+        loaded = _read_briefing(briefing_path, col)
         if loaded:
             briefing = _validate(m.Briefing, *loaded, col)
     else:
@@ -647,11 +842,15 @@ def load_project(root: Path | str) -> Project:
                            "content/briefing.yaml is missing", "it holds the document's title, "
                            "issuer, marking scheme and summary"))
 
+    too_many = _too_many_files(root, col)
+    if too_many:  # reading them all is the work the limit is there to prevent
+        raise ContentError([*col.diagnostics, too_many])
+
     # partners.yaml
     partners: list[Entry[m.Partner]] = []
     before = len(col.errors)
     partners_path = content / "partners.yaml"
-    if partners_path.is_file():
+    if os.path.lexists(partners_path):
         loaded = _read_yaml(partners_path, col)
         if loaded:
             node, source = loaded
@@ -739,7 +938,7 @@ def load_project(root: Path | str) -> Project:
     candidates += [(name, root / "templates" / "audiences" / name / "deck" / "layouts.yaml")
                    for name in audiences]
     for name, path in candidates:
-        if path.is_file():
+        if os.path.lexists(path):
             loaded = _read_yaml(path, col)
             if loaded:
                 entry_l = _validate(m.Layouts, *loaded, col)
@@ -810,12 +1009,12 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                 "give the item a higher marking, or remove releasable_to",
                                 key=True, severity="warning"))
         if marking is not None and marking not in levels:
-            col.add(entry.error((*path, "marking"), f"unknown marking `{marking}`",
+            col.add(entry.error((*path, "marking"), f"unknown marking `{excerpt(marking)}`",
                                 did_you_mean(marking, levels) or f"levels: {', '.join(levels)}"))
         for j, code in enumerate(releasable or ()):
             if code != "ALL" and code != home and unknown(code):
                 col.add(entry.error((*path, "releasable_to", j),
-                                    f"unknown partner `{code}` in releasable_to",
+                                    f"unknown partner `{excerpt(code)}` in releasable_to",
                                     did_you_mean(code, [*known, "ALL"])
                                     or f"known partners: {', '.join(known) or 'none'}, or ALL"))
 
@@ -929,7 +1128,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for key in ("include_tags", "exclude_tags"):
             for j, tag in enumerate(getattr(am, key)):
                 if tag not in tags:
-                    col.add(a.error((key, j), f"no collaboration has the tag `{tag}`",
+                    col.add(a.error((key, j), f"no collaboration has the tag `{excerpt(tag)}`",
                                     did_you_mean(tag, sorted(tags)), severity="warning"))
         if name.startswith("_"):
             col.add(a.error((), f"audience names cannot start with `_` ({name})"))
@@ -943,11 +1142,11 @@ def _check_block(block: Block, levels: list[str], known: list[str] | None, home:
                            "a marked block needs `marking=LEVEL`"))
     elif block.marking and block.marking not in levels:  # "" was reported when parsed
         col.add(Diagnostic(block.file, block.line, block.col, "error",
-                           f"unknown marking `{block.marking}`",
+                           f"unknown marking `{excerpt(block.marking)}`",
                            did_you_mean(block.marking, levels) or f"levels: {', '.join(levels)}"))
     for code in block.releasable_to or ():
         if known is not None and code != "ALL" and code != home and code not in known:
             col.add(Diagnostic(block.file, block.line, block.col, "error",
-                               f"unknown partner `{code}` in releasable_to",
+                               f"unknown partner `{excerpt(code)}` in releasable_to",
                                did_you_mean(code, [*known, "ALL"])
                                or f"known partners: {', '.join(known)}, or ALL"))

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..limits import Limits, excerpt
+
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -42,7 +44,7 @@ def type_name(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return "a date"
     if isinstance(value, str):
-        return f"the text `{value}`"
+        return f"the text `{excerpt(value)}`"
     return type(value).__name__
 
 
@@ -178,6 +180,8 @@ class Briefing(Strict):
     contact: LocalText | None = None
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
+    limits: Limits = Field(default_factory=Limits,
+                           description="resource limits on the project's files")
 
 
 class Partner(Marked):
