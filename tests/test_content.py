@@ -297,6 +297,11 @@ FAIL_CLOSED: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/sections/01-context.md": SECTION.replace(FENCE, "> 1. " + FENCE)},
         f"content/sections/01-context.md:11:6: error: {MISPLACED}",
     ),
+    "code fence in a list item hiding a fence at the top level": (
+        {"content/sections/01-context.md": SECTION.replace("Body para.", "- Item.\n  ```")},
+        "content/sections/01-context.md:12:1: error: this `:::` line would be printed as text: "
+        "the ``` or ~~~ line before it does not open a code block here",
+    ),
     "misspelled keyword": (
         {"content/sections/01-context.md": SECTION.replace("marking=CONF", "markng=CONF")},
         "content/sections/01-context.md:11:5: error: unknown attribute `markng` of a marked "

@@ -23,7 +23,13 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ContentError, Diagnostic, did_you_mean
 from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
 from ..limits import hint as limit_hint
-from ..render.markdown import image_sources, is_relative_path, table_sizes, too_deep
+from ..render.markdown import (
+    block_tokens,
+    image_sources,
+    is_relative_path,
+    table_sizes,
+    too_deep,
+)
 from . import models as m
 from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
 
@@ -577,13 +583,24 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
     parts: list[Part] = []
     stack: list[Block] = []
     buffer: list[str] = []
+    as_code: list[int] = []  # indexes in buffer of `:::` lines kept as code
     in_code: str | None = None
 
-    def flush() -> None:
+    def flush(lineno: int) -> None:
         text = "\n".join(buffer).strip("\n")
         if text.strip():
             parts.append(Part(text + "\n", tuple(stack)))
+            # A `:::` line kept in the text as code must be code to Markdown too (a ```
+            # in a list item, say, does not open a code block at the top level).
+            if as_code:
+                start = lineno - len(buffer)
+                for at in code_fence_lines(buffer, as_code):
+                    problems.append(Diagnostic(
+                        rel, start + at, 1, "error", "this `:::` line would be printed as "
+                        "text: the ``` or ~~~ line before it does not open a code block here",
+                        "close the code block, or start the marked block outside it"))
         buffer.clear()
+        as_code.clear()
 
     for index, line in enumerate(body.split("\n")):
         lineno = first_line + index
@@ -607,10 +624,12 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
                     "or inside a list",
                     "move `:::` to column 1; lines starting with `:::` are reserved for "
                     "marked blocks"))
+            elif in_code is not None and (FENCE_OPEN.match(line) or FENCE_LOOKALIKE.match(line)):
+                as_code.append(len(buffer))
             buffer.append(line)
             continue
         attrs = opened.group("attrs").strip()
-        flush()
+        flush(lineno)
         if not attrs:
             if stack:
                 stack.pop()
@@ -652,11 +671,21 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
                                            f"unknown attribute `{excerpt(key)}` of a marked block",
                                            did_you_mean(key, BLOCK_ATTRS)))
         stack.append(Block(marking, releasable, rel, lineno, 1))
-    flush()
+    flush(first_line + body.count("\n") + 1)
     for block in stack:
         problems.append(Diagnostic(rel, block.line, 1, "error",
                                    "marked block is not closed", "end it with a line `:::`"))
     return parts, problems
+
+
+def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
+    """Those of the ``suspects`` (0-based indexes of lines that look like a marked block's
+    fence) that Markdown does not read as code in ``lines``."""
+    code: set[int] = set()
+    for token in block_tokens("\n".join(lines)):
+        if token.type in ("fence", "code_block") and token.map:
+            code.update(range(*token.map))
+    return [i for i in suspects if i not in code]
 
 
 def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
@@ -710,6 +739,13 @@ def _field_columns(line: str) -> list[int]:
     return columns
 
 
+def _column(raw_lines: list[str], line: int, index: int) -> int:
+    """1-based column of field ``index`` on a 1-based line, or 1 where a quoted field
+    spans lines (the CSV reader and a naive split then disagree)."""
+    starts = _field_columns(raw_lines[line - 1]) if 0 < line <= len(raw_lines) else []
+    return starts[index] if index < len(starts) else 1
+
+
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
@@ -747,11 +783,11 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
         return None
     for i, name in enumerate(names):
         if not name:
-            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+            col.add(Diagnostic(rel, header_line, _column(raw_lines, header_line, i),
                                "error", "empty column heading"))
             ok = False
         elif name in names[:i]:
-            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+            col.add(Diagnostic(rel, header_line, _column(raw_lines, header_line, i),
                                "error", f"duplicate column `{name}`"))
             ok = False
     categories: list[str] = []
@@ -770,9 +806,7 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
                     raise ValueError
             except ValueError:
                 # positions only for an error: measuring every row would double the work
-                starts = _field_columns(raw_lines[lineno - 1]) if lineno <= len(raw_lines) \
-                    else []
-                column = starts[i] if i < len(starts) else 1
+                column = _column(raw_lines, lineno, i)
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
                                    "write numbers like 42 or 3.5, without units"))

@@ -84,6 +84,19 @@ def _permissive_parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    # Blocks only (no inline parse): where code blocks, lists and quotes are.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.disable("inline")
+    return md
+
+
+def block_tokens(text: str) -> list[Token]:
+    """The block tokens of a Markdown text (with their line ``map``), inline left unparsed."""
+    return _block_parser().parse(text)
+
+
 def image_sources(text: str) -> list[tuple[str, int]]:
     """Every image reference in a Markdown text, with its 0-based line within the text."""
     found: list[tuple[str, int]] = []
