@@ -268,5 +268,115 @@ def test_a_content_file_linking_out_of_the_project_is_not_read(tmp_path: Path) -
     (root / "content/collaborations/linked.yaml").symlink_to(outside)
     with pytest.raises(ContentError) as info:
         load_project(root)
-    assert "content/collaborations/linked.yaml: error: file leaves the project" in str(info.value)
+    assert "content/collaborations/linked.yaml:1:1: error: file leaves the project" \
+        in str(info.value)
     assert "OUTSIDE-CANARY" not in str(info.value)
+
+
+FENCE = "::: marking=CONFIDENTIAL releasable_to=NRV"
+MISPLACED = "`:::` must start its line: a marked block cannot be indented, quoted or inside a list"
+
+FAIL_CLOSED: dict[str, tuple[dict[str, str | bytes | None], str]] = {
+    "fence indented by two spaces": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, "  " + FENCE)},
+        f"content/sections/01-context.md:11:3: error: {MISPLACED}",
+    ),
+    "fence indented by a tab": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, "\t" + FENCE)},
+        f"content/sections/01-context.md:11:2: error: {MISPLACED}",
+    ),
+    "fence in a quote": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, "> " + FENCE)},
+        f"content/sections/01-context.md:11:3: error: {MISPLACED}",
+    ),
+    "fence in a list item": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, "- " + FENCE)},
+        f"content/sections/01-context.md:11:3: error: {MISPLACED}",
+    ),
+    "fence in a numbered list inside a quote": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, "> 1. " + FENCE)},
+        f"content/sections/01-context.md:11:6: error: {MISPLACED}",
+    ),
+    "code fence in a list item hiding a fence at the top level": (
+        {"content/sections/01-context.md": SECTION.replace("Body para.", "- Item.\n  ```")},
+        "content/sections/01-context.md:12:1: error: this `:::` line would be printed as text: "
+        "the ``` or ~~~ line before it does not open a code block here",
+    ),
+    "misspelled keyword": (
+        {"content/sections/01-context.md": SECTION.replace("marking=CONF", "markng=CONF")},
+        "content/sections/01-context.md:11:5: error: unknown attribute `markng` of a marked "
+        "block (did you mean `marking`?)",
+    ),
+    "fence keyword without a value": (
+        {"content/sections/01-context.md": SECTION.replace("marking=CONFIDENTIAL", "marking=")},
+        "content/sections/01-context.md:11:5: error: `marking=` without a value in a marked "
+        "block",
+    ),
+    "fence keyword given twice": (
+        {"content/sections/01-context.md": SECTION.replace(
+            "marking=CONFIDENTIAL", "marking=CONFIDENTIAL marking=PUBLIC")},
+        "content/sections/01-context.md:11:26: error: `marking` appears twice in a marked block",
+    ),
+    "fence followed by something that does not parse": (
+        {"content/sections/01-context.md": SECTION.replace(FENCE, FENCE + " secret")},
+        "content/sections/01-context.md:11:44: error: `secret` in a marked block: expected "
+        "key=value",
+    ),
+    "fence line in a YAML text": (
+        {"content/briefing.yaml": BRIEFING.replace(
+            "summary: Collaboration pays.",
+            "summary: |\n  Collaboration pays.\n  ::: marking=SECRET\n  Hidden.\n  :::")},
+        "content/briefing.yaml:9:10: error: a marked block (`:::`) is only possible in a "
+        "section body",
+    ),
+    "empty marking of a key message": (
+        {"content/briefing.yaml": BRIEFING.replace("    marking: SECRET", "    marking:")},
+        "content/briefing.yaml:13:5: error: `marking` is empty (give a level, or remove the "
+        "key for the default level)",
+    ),
+    "empty-string marking of a benefit": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace(
+            "    marking: CONFIDENTIAL", "    marking: ''")},
+        "content/collaborations/patrols.yaml:14:5: error: `marking` is empty",
+    ),
+    "null marking in section front matter": (
+        {"content/sections/01-context.md": SECTION.replace("marking: PUBLIC", "marking: null")},
+        "content/sections/01-context.md:3:1: error: `marking` is empty",
+    ),
+    "two profiles for one audience": (
+        {"templates/audiences/minister.yml": "title: M\nclearance: PUBLIC\n"},
+        "templates/audiences/minister.yaml:1:1: error: two profiles for one audience: "
+        "templates/audiences/minister.yaml and templates/audiences/minister.yml",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAIL_CLOSED))
+def test_anything_like_a_marking_that_is_not_one_is_an_error(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files, expected = FAIL_CLOSED[case]
+    root = write_project(tmp_path, files)
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err, err
+    assert "Traceback" not in err
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert expected in str(info.value)
+
+
+def test_a_backtick_line_that_is_not_a_code_fence_does_not_hide_a_marked_block(
+        tmp_path: Path) -> None:
+    # "```a`b" is inline code in CommonMark, not a fence: the block after it is a real one.
+    root = write_project(tmp_path, {"content/sections/01-context.md": SECTION.replace(
+        "Body para.", "```a`b")})
+    section = load_project(root).sections[0]
+    assert [p.blocks[0].marking for p in section.main.parts if p.blocks] == ["CONFIDENTIAL"]
+
+
+def test_fence_lines_inside_a_code_block_stay_code(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"content/sections/01-context.md": SECTION.replace(
+        "Body para.", "````md\n  ::: marking=SECRET\n```\n:::\n````")})
+    section = load_project(root).sections[0]
+    assert "  ::: marking=SECRET\n```\n:::\n" in section.main.parts[0].markdown
+    assert [p.blocks[0].marking for p in section.main.parts if p.blocks] == ["CONFIDENTIAL"]

@@ -41,6 +41,7 @@ def _load(files: dict[str, str | bytes | None]) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(target=st.sampled_from(FILES), text=yamlish)
 @example(target="content/partners.yaml", text="! [")  # found by this test: a bare `!` tag
+@example(target="content/data/exercises.csv", text='0",')  # a quote hiding the comma
 def test_random_text_in_any_file_gives_diagnostics_not_tracebacks(target: str, text: str) -> None:
     _load({target: text})
 
@@ -165,3 +166,30 @@ def test_any_character_a_yaml_escape_spells_is_refused_or_rendered(code: int) ->
         templates = resolve_templates(root, "minister")
         assert render_deck(edition, templates)[:2] == b"PK"
         assert "<html" in render_html(edition, templates, for_print=True)
+
+
+PREFIXES = ["", "", " ", "  ", "   ", "\t", "    ", "> ", ">", "- ", "* ", "1. ", "2) ", "> - "]
+LINES = [":::", "::: marking=SECRET", "::: markng=SECRET", ":::marking=SECRET",
+         "::: marking=SECRET releasable_to=ALL", "Text.", "", "```", "````", "~~~", "```a`b"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.tuples(st.sampled_from(PREFIXES), st.sampled_from(LINES)),
+                      max_size=12))
+def test_a_fence_line_never_reaches_a_reader_as_text(lines: list[tuple[str, str]]) -> None:
+    """Whatever mix of marked blocks, misplaced fences and code fences a body holds, it is
+    refused, or no `:::` line is printed outside a code block (which its author wrote to
+    show code)."""
+    from generator.render.markdown import to_html
+
+    body = "\n".join(prefix + line for prefix, line in lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_project(Path(tmp), {"content/sections/01-context.md":
+                                         SECTION.replace("Body para.", body)})
+        try:
+            project = load_project(root)
+        except ContentError:
+            return
+        for part in project.sections[0].main.parts:
+            shown = re.sub(r"<pre>.*?</pre>", "", to_html(part.markdown), flags=re.DOTALL)
+            assert ":::" not in shown, (body, shown)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +21,30 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, Diagnostic, did_you_mean
-from ..render.markdown import image_sources, is_relative_path
+from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
+from ..limits import hint as limit_hint
+from ..render.markdown import (
+    block_tokens,
+    image_sources,
+    is_relative_path,
+    table_sizes,
+    too_deep,
+)
 from . import models as m
-from .yamlio import FileProblems, Source, load_yaml, plain, read_text
+from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
 
 T = TypeVar("T", bound=BaseModel)
 
 AUDIENCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 SECTION_FILE = re.compile(r"^(?P<name>[^.]+)(\.(?P<lang>[a-z]{2,3}(-[A-Za-z0-9]{2,8})*))?\.md$")
 FENCE_OPEN = re.compile(r"^:::(?P<attrs>.*)$")
-CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+# A line that a reader would take for a marked block's fence but that is not one: `:::`
+# after indentation, quote markers or list markers. Markdown would print it (and the
+# paragraphs it seems to enclose) as text, so it is refused: `:::` lines are reserved.
+FENCE_LOOKALIKE = re.compile(r"^(?:[ \t>]|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*:::")
+# CommonMark's fenced code blocks: a backtick fence's info string holds no backtick
+# (else the line is inline code, not a fence); it closes with a run as long or longer.
+CODE_FENCE = re.compile(r"^ {0,3}(?P<run>`{3,}(?!.*`)|~{3,})")
 BLOCK_ATTRS = ("marking", "releasable_to")
 
 
@@ -145,6 +162,7 @@ class _Collector:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.diagnostics: list[Diagnostic] = []
+        self.limits = DEFAULT  # until briefing.yaml's own `limits:` block is read
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -166,16 +184,27 @@ class _Collector:
 # --- reading one file ------------------------------------------------------------------
 
 
-def _read(path: Path, col: _Collector) -> str:
-    """A user's file, which must really be inside the project (a symlink may not lead out:
+def _inside(path: Path, col: _Collector) -> None:
+    """A user's file must really be inside the project (a symlink may not lead out:
     nothing outside the project is read)."""
-    rel = col.rel(path)
-    root = col.root.resolve()
-    if root not in path.resolve().parents:
-        raise FileProblems([Diagnostic(rel, 0, 0, "error", "file leaves the project (a "
-                                       "symbolic link to somewhere else)",
+    if col.root.resolve() not in path.resolve().parents:
+        raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error", "file leaves the "
+                                       "project (a symbolic link to somewhere else)",
                                        "copy the file into the project instead")])
-    return read_text(path, rel)
+
+
+def _read(path: Path, col: _Collector, max_bytes: int | None = None, key: str = "file_bytes"
+          ) -> str:
+    """A user's text file inside the project, at most ``limits.file_bytes`` long (or
+    ``max_bytes``, the limit named ``key``)."""
+    rel = col.rel(path)
+    _inside(path, col)
+    limit = col.limits.file_bytes if max_bytes is None else max_bytes
+    try:
+        return read_text(path, rel, limit, limit_hint(key, limit))
+    except OSError as exc:
+        raise FileProblems([Diagnostic(rel, 1, 1, "error",
+                                       f"cannot read file: {exc.strerror}")]) from None
 
 
 def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | None = None
@@ -185,12 +214,41 @@ def _read_yaml(path: Path, col: _Collector, line_offset: int = 0, text: str | No
     try:
         if text is None:
             text = _read(path, col)
-        return load_yaml(text, source), source
+        return load_yaml(text, source, col.limits.yaml_depth), source
     except FileProblems as exc:
         col.extend(exc.diagnostics)
-    except OSError as exc:
-        col.add(Diagnostic(rel, 0, 0, "error", f"cannot read file: {exc.strerror}"))
     return None
+
+
+# A top-level `limits:` key and the indented (or blank) lines under it.
+_LIMITS_BLOCK = re.compile(r"^limits:[^\n]*\n?(?:(?:[ \t][^\n]*)?\n)*", re.MULTILINE)
+
+
+def _read_briefing(path: Path, col: _Collector) -> tuple[Any, Source] | None:
+    """briefing.yaml, under the limits its own `limits:` block sets.
+
+    The block is found and read on its own first (it is small), so that the rest of the
+    file, and every other file, is held to the project's limits."""
+    rel = col.rel(path)
+    try:
+        text = _read(path, col, BRIEFING_CEILING)
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+        return None
+    found = _LIMITS_BLOCK.search(text)
+    if found:
+        try:
+            offset = text.count("\n", 0, found.start())
+            node = load_yaml(found.group(), Source(rel, offset))
+            col.limits = Limits.model_validate(plain(node["limits"]))
+        except (FileProblems, ValidationError, TypeError, KeyError):
+            pass  # reported with its position when the whole file is validated
+    size = len(text.encode("utf-8"))
+    if size > col.limits.file_bytes:
+        col.add(too_large(rel, size, col.limits.file_bytes,
+                          limit_hint("file_bytes", col.limits.file_bytes)))
+        return None
+    return _read_yaml(path, col, text=text)
 
 
 _TYPE_WORDS = {
@@ -271,14 +329,18 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             hint = did_you_mean(str(loc[-1]), allowed) or (
                 f"allowed keys: {', '.join(allowed)}" if allowed else "")
             found.append(source.error(node, loc, f"unknown key `{loc[-1]}`", hint, key=True))
+        elif kind == "marking_empty":
+            found.append(source.error(node, loc, "`marking` is empty",
+                                      "give a level, or remove the key for the default level",
+                                      key=True))  # a null value has no position of its own
         elif kind == "missing":
             found.append(source.error(node, loc[:-1], f"missing required key `{loc[-1]}`"))
         elif kind == "literal_error":
             expected = str(ctx.get("expected", "")).replace("'", "")
             choices = re.findall(r"[\w\-]+", expected)
             hint = did_you_mean(str(value), choices)
-            found.append(source.error(
-                node, loc, f"`{value}` is not a valid {name}: expected one of {expected}", hint))
+            found.append(source.error(node, loc, f"`{excerpt(value)}` is not a valid {name}: "
+                                                 f"expected one of {expected}", hint))
         elif kind == "string_pattern_mismatch":
             what = {"code": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "country": "a partner code (2-4 upper-case letters, e.g. NRV)",
@@ -289,7 +351,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             if what is None and isinstance(loc[-1], int) and len(loc) > 1:
                 what = {"partners": "a partner code (2-4 upper-case letters, e.g. NRV)",
                         "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
-            found.append(source.error(node, loc, f"`{value}` is not {what or 'valid here'}"))
+            found.append(source.error(node, loc,
+                                      f"`{excerpt(value)}` is not {what or 'valid here'}"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
                 node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}"))
@@ -332,7 +395,9 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
     def fail(message: str, hint: str = "") -> None:
         col.add(Diagnostic(file, line, column, "error", message, hint))
 
-    stripped = value.strip()
+    original = value
+    value = excerpt(value)  # messages echo this: a data: URL can be megabytes long
+    stripped = original.strip()
     if not is_relative_path(stripped):
         scheme = stripped.split(":", 1)[0].lower() if ":" in stripped else "//"
         if scheme == "file":
@@ -350,10 +415,89 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
     if root != target and root not in target.parents:
         fail(f"{what} `{value}` leaves content/", "files must stay inside content/")
         return None
-    if not target.is_file():
-        fail(f"{what} `{value}` does not exist", f"looked for content/{stripped}")
+    try:
+        info = target.stat()
+    except OSError:
+        fail(f"{what} `{value}` does not exist", f"looked for content/{excerpt(stripped)}")
         return None
+    if not stat.S_ISREG(info.st_mode):
+        fail(f"{what} `{value}` is not a regular file",
+             "a pipe, device, socket or folder cannot be read")
+        return None
+    if what in ("image", "flag", "logo"):
+        try:
+            problem = _image_problem(target, what, col.limits)
+        except OSError as exc:
+            problem = (f"cannot be read: {exc.strerror}", "")
+        if problem:
+            fail(f"{what} `{value}` {problem[0]}", problem[1])
+            return None
     return target
+
+
+_SVG_TAG = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE)
+_SVG_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
+
+
+def _svg_size(head: bytes) -> tuple[float, float] | None:
+    """An SVG's drawing size from its root element (width/height in px, else viewBox)."""
+    tag = _SVG_TAG.search(head)
+    if not tag:
+        return None
+    attrs = dict(re.findall(r'([\w:-]+)\s*=\s*["\']([^"\']*)["\']',
+                            tag.group().decode("utf-8", "replace")))
+    width, height = (_SVG_LENGTH.match(attrs.get(k, "")) for k in ("width", "height"))
+    if width and height:
+        return float(width.group(1)), float(height.group(1))
+    box = attrs.get("viewBox", "").replace(",", " ").split()
+    try:
+        return (float(box[2]), float(box[3])) if len(box) == 4 else None
+    except ValueError:
+        return None
+
+
+def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] | None:
+    """Why an image may not be used (too many bytes or pixels, not an image), or None.
+
+    Only the file's header is read: its size is known before anything is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        size = os.fstat(fd).st_size
+        if size > limits.image_bytes:
+            return (f"is too large: {size:,} bytes, more than {limits.image_bytes:,}",
+                    limit_hint("image_bytes", limits.image_bytes))
+        if target.suffix.lower() == ".svg":
+            dims = _svg_size(file.read(65536))
+            raster = False
+        else:
+            raster = True
+            try:
+                with warnings.catch_warnings():
+                    # Pillow's own bomb check warns (or raises) on the size: ours decides
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    with Image.open(file) as image:
+                        dims = image.size
+            except Image.DecompressionBombError as exc:
+                # Pillow refuses before our limit can: its message holds the pixel count
+                found = re.search(r"\((\d+) pixels\)", str(exc))
+                return (f"has {int(found.group(1)) if found else 0:,} pixels, more than "
+                        f"{limits.image_pixels:,}", limit_hint("image_pixels", limits.image_pixels))
+            except (UnidentifiedImageError, OSError, ValueError):
+                dims = None
+    if dims is None:
+        if what == "logo":
+            return ("is not a readable PNG, JPEG or SVG image",
+                    "a logo is a .png, .jpg or .svg file")
+        return None
+    width, height = dims
+    if width * height > limits.image_pixels:
+        return (f"has {width:g} x {height:g} pixels, more than {limits.image_pixels:,}",
+                limit_hint("image_pixels", limits.image_pixels))
+    if what == "logo" and raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return ("is not a PNG, JPEG or SVG file", "a logo is a .png, .jpg or .svg file")
+    return None
 
 
 def _check_images(text: Any, content: Path, file: str, line: int, column: int,
@@ -368,6 +512,29 @@ def _check_images(text: Any, content: Path, file: str, line: int, column: int,
                              col, "image")
 
 
+def _check_markdown(text: str, file: str, line: int, column: int, col: _Collector,
+                    tokens_ok: bool = True) -> bool:
+    """Refuse Markdown that would cost unbounded time or recursion to parse or lay out: a
+    table of too many cells, lists, quotes or emphasis nested too deep. ``line`` is where
+    the text starts; True if the text may be parsed."""
+    limits = col.limits
+    for at, columns, rows in table_sizes(text):
+        if columns * rows > limits.table_cells:
+            col.add(Diagnostic(file, line + at, column if not at else 1, "error",
+                               f"table of {columns} columns and {rows} rows has "
+                               f"{columns * rows:,} cells, more than {limits.table_cells:,}",
+                               limit_hint("table_cells", limits.table_cells)))
+            return False
+    deep = too_deep(text, limits.markdown_depth) if tokens_ok else None
+    if deep is not None:
+        col.add(Diagnostic(file, line + deep, column if not deep else 1, "error",
+                           f"lists, quotes, emphasis or links nested more than "
+                           f"{limits.markdown_depth} deep",
+                           limit_hint("markdown_depth", limits.markdown_depth)))
+        return False
+    return True
+
+
 def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
     """Check image references in every text field of an entry's YAML."""
     def visit(node: Any, path: tuple[Any, ...]) -> None:
@@ -377,9 +544,18 @@ def _walk_texts(entry: Entry[Any], col: _Collector, content: Path) -> None:
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 visit(value, (*path, i))
-        elif isinstance(node, str) and "![" in node:
-            line, column = entry.source.at(entry.node, path)
-            _check_images(node, content, entry.source.file, line, column, col)
+        elif isinstance(node, str):
+            if "![" in node:
+                line, column = entry.source.at(entry.node, path)
+                _check_images(node, content, entry.source.file, line, column, col)
+            _check_markdown(node, entry.source.file, *entry.source.at(entry.node, path), col)
+            if ":::" in node and any(FENCE_LOOKALIKE.match(one) or FENCE_OPEN.match(one)
+                                     for one in node.split("\n")):
+                # A YAML text cannot hold marked blocks; printing the fence would release
+                # what its author meant to mark.
+                col.add(entry.error(path, "a marked block (`:::`) is only possible in a "
+                                          "section body",
+                                    "give the item its own `marking:` instead"))
 
     visit(entry.node, ())
 
@@ -407,31 +583,53 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
     parts: list[Part] = []
     stack: list[Block] = []
     buffer: list[str] = []
+    as_code: list[int] = []  # indexes in buffer of `:::` lines kept as code
     in_code: str | None = None
 
-    def flush() -> None:
+    def flush(lineno: int) -> None:
         text = "\n".join(buffer).strip("\n")
         if text.strip():
             parts.append(Part(text + "\n", tuple(stack)))
+            # A `:::` line kept in the text as code must be code to Markdown too (a ```
+            # in a list item, say, does not open a code block at the top level).
+            if as_code:
+                start = lineno - len(buffer)
+                for at in code_fence_lines(buffer, as_code):
+                    problems.append(Diagnostic(
+                        rel, start + at, 1, "error", "this `:::` line would be printed as "
+                        "text: the ``` or ~~~ line before it does not open a code block here",
+                        "close the code block, or start the marked block outside it"))
         buffer.clear()
+        as_code.clear()
 
     for index, line in enumerate(body.split("\n")):
         lineno = first_line + index
         fence = CODE_FENCE.match(line)
         if fence:
-            marker = fence.group(1)
+            run = fence.group("run")
             if in_code is None:
-                in_code = marker
-            elif marker == in_code:
+                in_code = run
+            elif run[0] == in_code[0] and len(run) >= len(in_code) and \
+                    not line[fence.end():].strip():
                 in_code = None
             buffer.append(line)
             continue
         opened = FENCE_OPEN.match(line) if in_code is None else None
         if not opened:
+            lookalike = FENCE_LOOKALIKE.match(line) if in_code is None else None
+            if lookalike:
+                problems.append(Diagnostic(
+                    rel, lineno, lookalike.end() - 2, "error",
+                    "`:::` must start its line: a marked block cannot be indented, quoted "
+                    "or inside a list",
+                    "move `:::` to column 1; lines starting with `:::` are reserved for "
+                    "marked blocks"))
+            elif in_code is not None and (FENCE_OPEN.match(line) or FENCE_LOOKALIKE.match(line)):
+                as_code.append(len(buffer))
             buffer.append(line)
             continue
         attrs = opened.group("attrs").strip()
-        flush()
+        flush(lineno)
         if not attrs:
             if stack:
                 stack.pop()
@@ -442,29 +640,52 @@ def _parse_blocks(body: str, rel: str, first_line: int) -> tuple[list[Part], lis
         marking: str | None = None
         releasable: tuple[str, ...] | None = None
         offset = line.index(attrs)
+        seen_keys: set[str] = set()
         for match in re.finditer(r"(\S+?)=(\S*)|(\S+)", attrs):
             column = offset + match.start() + 1
             if match.group(3):
                 problems.append(Diagnostic(
                     rel, lineno, column, "error",
-                    f"`{match.group(3)}` in a marked block: expected key=value",
+                    f"`{excerpt(match.group(3))}` in a marked block: expected key=value",
                     "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
                 continue
             key, value = match.group(1), match.group(2)
+            if key in BLOCK_ATTRS and key in seen_keys:
+                problems.append(Diagnostic(rel, lineno, column, "error",
+                                           f"`{excerpt(key)}` appears twice in a marked block",
+                                           "give each attribute once"))
+                continue
+            seen_keys.add(key)
+            if key in BLOCK_ATTRS and not value:
+                problems.append(Diagnostic(rel, lineno, column, "error",
+                                           f"`{key}=` without a value in a marked block",
+                                           "write `::: marking=LEVEL releasable_to=CODE,CODE`"))
+                marking = "" if key == "marking" else marking
+                continue
             if key == "marking":
                 marking = value
             elif key == "releasable_to":
                 releasable = tuple(v for v in value.split(",") if v)
             else:
                 problems.append(Diagnostic(rel, lineno, column, "error",
-                                           f"unknown attribute `{key}` of a marked block",
+                                           f"unknown attribute `{excerpt(key)}` of a marked block",
                                            did_you_mean(key, BLOCK_ATTRS)))
         stack.append(Block(marking, releasable, rel, lineno, 1))
-    flush()
+    flush(first_line + body.count("\n") + 1)
     for block in stack:
         problems.append(Diagnostic(rel, block.line, 1, "error",
                                    "marked block is not closed", "end it with a line `:::`"))
     return parts, problems
+
+
+def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
+    """Those of the ``suspects`` (0-based indexes of lines that look like a marked block's
+    fence) that Markdown does not read as code in ``lines``."""
+    code: set[int] = set()
+    for token in block_tokens("\n".join(lines)):
+        if token.type in ("fence", "code_block") and token.map:
+            code.update(range(*token.map))
+    return [i for i in suspects if i not in code]
 
 
 def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
@@ -485,10 +706,12 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
     parts, problems = _parse_blocks(body, rel, body_line)
     col.extend(problems)
     for part in parts:
+        # the part's text starts at a line we can recover from the body
+        start = _line_of(body, part.markdown, body_line)
+        if not _check_markdown(part.markdown, rel, start, 1, col):
+            continue
         for src, offset in image_sources(part.markdown):
-            # the part's text starts at a line we can recover from the body
-            line = _line_of(body, part.markdown, body_line) + offset
-            _check_reference(src, col.root / "content", rel, line, 1, col, "image")
+            _check_reference(src, col.root / "content", rel, start + offset, 1, col, "image")
     if entry is None:
         return None
     match = SECTION_FILE.match(path.name)
@@ -516,16 +739,37 @@ def _field_columns(line: str) -> list[int]:
     return columns
 
 
+def _column(raw_lines: list[str], line: int, index: int) -> int:
+    """1-based column of field ``index`` on a 1-based line, or 1 where a quoted field
+    spans lines (the CSV reader and a naive split then disagree)."""
+    starts = _field_columns(raw_lines[line - 1]) if 0 < line <= len(raw_lines) else []
+    return starts[index] if index < len(starts) else 1
+
+
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
+    limits = col.limits
     try:
-        text = _read(path, col)
+        text = _read(path, col, limits.csv_bytes, "csv_bytes")
     except FileProblems as exc:
         col.extend(exc.diagnostics)
         return None
     raw_lines = text.split("\n")
-    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text)))
-            if row and any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(rows) > limits.csv_rows:  # the heading, then at most csv_rows rows
+                col.add(Diagnostic(rel, reader.line_num, 1, "error",
+                                   f"the data file has more than {limits.csv_rows:,} rows",
+                                   limit_hint("csv_rows", limits.csv_rows)))
+                return None
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        col.add(Diagnostic(rel, reader.line_num, 1, "error", f"cannot read the CSV: {exc}"))
+        return None
     if not rows:
         col.add(Diagnostic(rel, 1, 1, "error", "the data file is empty",
                            "first row: a category heading, then one column per series"))
@@ -539,17 +783,16 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
         return None
     for i, name in enumerate(names):
         if not name:
-            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+            col.add(Diagnostic(rel, header_line, _column(raw_lines, header_line, i),
                                "error", "empty column heading"))
             ok = False
         elif name in names[:i]:
-            col.add(Diagnostic(rel, header_line, _field_columns(raw_lines[header_line - 1])[i],
+            col.add(Diagnostic(rel, header_line, _column(raw_lines, header_line, i),
                                "error", f"duplicate column `{name}`"))
             ok = False
     categories: list[str] = []
     columns: dict[str, list[float]] = {name: [] for name in names[1:]}
     for lineno, row in rows[1:]:
-        starts = _field_columns(raw_lines[lineno - 1]) if lineno - 1 < len(raw_lines) else [1]
         if len(row) != len(names):
             col.add(Diagnostic(rel, lineno, 1, "error",
                                f"row has {len(row)} values, the heading has {len(names)}"))
@@ -557,12 +800,13 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
             continue
         categories.append(row[0].strip())
         for i, cell in enumerate(row[1:], start=1):
-            column = starts[i] if i < len(starts) else 1
             try:
                 value = float(cell.strip())
                 if value != value or value in (float("inf"), float("-inf")):
                     raise ValueError
             except ValueError:
+                # positions only for an error: measuring every row would double the work
+                column = _column(raw_lines, lineno, i)
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
                                    "write numbers like 42 or 3.5, without units"))
@@ -585,6 +829,31 @@ def _yaml_files(folder: Path) -> list[Path]:
                   if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
+def _too_many_files(root: Path, col: _Collector) -> Diagnostic | None:
+    """An error if content/ and templates/audiences/ hold more than ``limits.files``
+    files (counting stops there; symlinked folders are not entered)."""
+    limit, count = col.limits.files, 0
+    stack = [root / "templates" / "audiences", root / "content"]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                    continue
+                count += 1
+                if count > limit:
+                    return Diagnostic(col.rel(folder), 0, 0, "error",
+                                      f"more than {limit:,} files in content/ and "
+                                      "templates/audiences/ (counting stopped in this folder)",
+                                      limit_hint("files", limit))
+    return None
+
+
 def load_project(root: Path | str) -> Project:
     """Read and validate the project at ``root``. Raises :class:`ContentError`."""
     root = Path(root).absolute()
@@ -598,8 +867,8 @@ def load_project(root: Path | str) -> Project:
     # briefing.yaml
     briefing: Entry[m.Briefing] | None = None
     briefing_path = content / "briefing.yaml"
-    if briefing_path.is_file():
-        loaded = _read_yaml(briefing_path, col)
+    if os.path.lexists(briefing_path):
+        loaded = _read_briefing(briefing_path, col)
         if loaded:
             briefing = _validate(m.Briefing, *loaded, col)
     else:
@@ -607,11 +876,15 @@ def load_project(root: Path | str) -> Project:
                            "content/briefing.yaml is missing", "it holds the document's title, "
                            "issuer, marking scheme and summary"))
 
+    too_many = _too_many_files(root, col)
+    if too_many:  # reading them all is the work the limit is there to prevent
+        raise ContentError([*col.diagnostics, too_many])
+
     # partners.yaml
     partners: list[Entry[m.Partner]] = []
     before = len(col.errors)
     partners_path = content / "partners.yaml"
-    if partners_path.is_file():
+    if os.path.lexists(partners_path):
         loaded = _read_yaml(partners_path, col)
         if loaded:
             node, source = loaded
@@ -666,7 +939,22 @@ def load_project(root: Path | str) -> Project:
 
     # audiences
     audiences: dict[str, Entry[m.Audience]] = {}
-    for path in _yaml_files(root / "templates" / "audiences"):
+    profiles = _yaml_files(root / "templates" / "audiences")
+    by_name: dict[str, list[Path]] = {}
+    for path in profiles:
+        by_name.setdefault(path.stem.lower(), []).append(path)
+    for same in by_name.values():
+        if len(same) > 1:
+            # Which one would win is an accident of ordering: refuse rather than guess
+            # the audience's clearance.
+            names = " and ".join(col.rel(p) for p in same)
+            for path in same:
+                col.add(Diagnostic(col.rel(path), 1, 1, "error",
+                                   f"two profiles for one audience: {names}",
+                                   "keep one file per audience name"))
+    for path in profiles:
+        if len(by_name[path.stem.lower()]) > 1:
+            continue
         rel = col.rel(path)
         if not AUDIENCE_NAME.match(path.stem):
             col.add(Diagnostic(rel, 0, 0, "error", f"`{path.stem}` is not a usable audience "
@@ -684,7 +972,7 @@ def load_project(root: Path | str) -> Project:
     candidates += [(name, root / "templates" / "audiences" / name / "deck" / "layouts.yaml")
                    for name in audiences]
     for name, path in candidates:
-        if path.is_file():
+        if os.path.lexists(path):
             loaded = _read_yaml(path, col)
             if loaded:
                 entry_l = _validate(m.Layouts, *loaded, col)
@@ -755,12 +1043,12 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                 "give the item a higher marking, or remove releasable_to",
                                 key=True, severity="warning"))
         if marking is not None and marking not in levels:
-            col.add(entry.error((*path, "marking"), f"unknown marking `{marking}`",
+            col.add(entry.error((*path, "marking"), f"unknown marking `{excerpt(marking)}`",
                                 did_you_mean(marking, levels) or f"levels: {', '.join(levels)}"))
         for j, code in enumerate(releasable or ()):
             if code != "ALL" and code != home and unknown(code):
                 col.add(entry.error((*path, "releasable_to", j),
-                                    f"unknown partner `{code}` in releasable_to",
+                                    f"unknown partner `{excerpt(code)}` in releasable_to",
                                     did_you_mean(code, [*known, "ALL"])
                                     or f"known partners: {', '.join(known) or 'none'}, or ALL"))
 
@@ -894,7 +1182,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for key in ("include_tags", "exclude_tags"):
             for j, tag in enumerate(getattr(am, key)):
                 if tag not in tags:
-                    col.add(a.error((key, j), f"no collaboration has the tag `{tag}`",
+                    col.add(a.error((key, j), f"no collaboration has the tag `{excerpt(tag)}`",
                                     did_you_mean(tag, sorted(tags)), severity="warning"))
         if name.startswith("_"):
             col.add(a.error((), f"audience names cannot start with `_` ({name})"))
@@ -906,13 +1194,13 @@ def _check_block(block: Block, levels: list[str], known: list[str] | None, home:
     if block.marking is None:
         col.add(Diagnostic(block.file, block.line, block.col, "error",
                            "a marked block needs `marking=LEVEL`"))
-    elif block.marking not in levels:
+    elif block.marking and block.marking not in levels:  # "" was reported when parsed
         col.add(Diagnostic(block.file, block.line, block.col, "error",
-                           f"unknown marking `{block.marking}`",
+                           f"unknown marking `{excerpt(block.marking)}`",
                            did_you_mean(block.marking, levels) or f"levels: {', '.join(levels)}"))
     for code in block.releasable_to or ():
         if known is not None and code != "ALL" and code != home and code not in known:
             col.add(Diagnostic(block.file, block.line, block.col, "error",
-                               f"unknown partner `{code}` in releasable_to",
+                               f"unknown partner `{excerpt(code)}` in releasable_to",
                                did_you_mean(code, [*known, "ALL"])
                                or f"known partners: {', '.join(known)}, or ALL"))

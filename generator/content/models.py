@@ -20,8 +20,11 @@ from pydantic import (
     StrictBool,
     StrictInt,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from ..limits import Limits, excerpt
 
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -41,7 +44,7 @@ def type_name(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return "a date"
     if isinstance(value, str):
-        return f"the text `{value}`"
+        return f"the text `{excerpt(value)}`"
     return type(value).__name__
 
 
@@ -108,6 +111,15 @@ class Marked(Strict):
     marking: str | None = Field(None, description="a level of the briefing's scheme")
     releasable_to: list[str] | None = Field(
         None, description="partner codes this item may be released to; ALL for every partner")
+
+    @field_validator("marking", mode="before")
+    @classmethod
+    def _marking_given(cls, value: Any) -> Any:
+        # `marking:` left empty is a mistake, not a request for the default level: fail
+        # closed rather than release the item at the lowest level.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise PydanticCustomError("marking_empty", "`marking` is empty")
+        return value
 
 
 def _text_item(value: Any) -> Any:
@@ -188,6 +200,8 @@ class Briefing(Strict):
     contact: LocalText | None = None
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
+    limits: Limits = Field(default_factory=Limits,
+                           description="resource limits on the project's files")
 
 
 class Partner(Marked):

@@ -8,7 +8,9 @@ alias makes one edit change many places silently); duplicate keys are refused.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +22,15 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    CollectionEndEvent,
     CollectionStartEvent,
     NodeEvent,
     ScalarEvent,
 )
 
 from ..errors import Diagnostic
+from ..limits import DEFAULT
+from ..limits import hint as limit_hint
 
 # C0 controls except tab/newline, DEL, C1 controls, and U+FFFE/U+FFFF (which XML, and so
 # the PDF's and the deck's text, cannot hold). A CR is allowed only in CRLF.
@@ -52,12 +57,40 @@ def _error(file: str, line: int, col: int, message: str, hint: str = "") -> Diag
     return Diagnostic(file, line, col, "error", message, hint)
 
 
-def read_text(path: Path, rel: str) -> str:
+def read_bytes(path: Path, rel: str, max_bytes: int, hint: str) -> bytes:
+    """A user's file, at most ``max_bytes`` long, which must be a regular file.
+
+    Opened without blocking and checked on the open descriptor: a FIFO, device or socket
+    (which would hang the build or never end) is refused, and a file over the limit is
+    refused from its size before it is read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileProblems([_error(rel, 1, 1, "not a regular file (a pipe, device or "
+                                       "socket)", "only regular files are read")])
+        if info.st_size > max_bytes:
+            raise FileProblems([too_large(rel, info.st_size, max_bytes, hint)])
+        data = file.read(max_bytes + 1)  # the file may have grown since fstat
+    if len(data) > max_bytes:
+        raise FileProblems([too_large(rel, len(data), max_bytes, hint)])
+    return data
+
+
+def too_large(rel: str, size: int, max_bytes: int, hint: str, line: int = 1,
+              col: int = 1) -> Diagnostic:
+    return _error(rel, line, col, f"file is too large: {size:,} bytes, more than "
+                  f"{max_bytes:,}", hint)
+
+
+def read_text(path: Path, rel: str, max_bytes: int = DEFAULT.file_bytes,
+              hint: str = "") -> str:
     """A user's text file: strict UTF-8 (a BOM is allowed), no control characters.
 
     CRLF line endings are accepted and normalised to LF.
     """
-    data = path.read_bytes()
+    data = read_bytes(path, rel, max_bytes, hint or limit_hint("file_bytes", max_bytes))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -138,16 +171,48 @@ def _events(text: str) -> Iterator[Any]:
     return _yaml().parse(text)
 
 
-def load_yaml(text: str, source: Source) -> Any:
-    """Parse one YAML document. Raises :class:`FileProblems` listing every problem."""
+# The start of a line: indentation and block indicators (`- `, `? `, `: `).
+_LINE_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of a YAML text's nesting, in linear time without parsing.
+
+    A nested block collection starts further right than its parent, or on the same line
+    after an indicator, or (a list in a mapping) at the same indentation once: at most two
+    levels per column of a line's prefix. A flow collection needs its own bracket, and
+    counting every bracket (even in quotes) only overestimates.
+    """
+    prefix = max((len(m.group()) for m in _LINE_PREFIX.finditer(text)), default=0)
+    return 2 * prefix + 2 + text.count("[") + text.count("{")
+
+
+def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) -> Any:
+    """Parse one YAML document. Raises :class:`FileProblems` listing every problem.
+
+    Nesting deeper than ``max_depth`` is refused from the parser's events (which ruamel
+    makes without recursion) before anything recursive builds or walks the document.
+    """
     problems: list[Diagnostic] = []
     try:
         # The event scan costs almost as much as loading: skip it when no `&`, `*` or `!`
-        # stands where YAML could read it as an anchor, alias or tag.
-        events = _events(text) if _MAYBE_SPECIAL.search(text) else iter(())
+        # stands where YAML could read it as an anchor, alias or tag, and the text
+        # cannot nest deeper than allowed.
+        deep = _depth_bound(text) > max_depth
+        events = _events(text) if deep or _MAYBE_SPECIAL.search(text) else iter(())
+        depth = 0
         for event in events:
             mark = event.start_mark
             line, col = mark.line + 1 + source.line_offset, mark.column + 1
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise FileProblems([_error(
+                        source.file, line, col,
+                        f"lists and mappings nested more than {max_depth} deep",
+                        limit_hint("yaml_depth", max_depth))])
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
             if isinstance(event, AliasEvent):
                 problems.append(_error(source.file, line, col,
                                        f"YAML alias `*{event.anchor}` is not allowed",

@@ -84,6 +84,19 @@ def _permissive_parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    # Blocks only (no inline parse): where code blocks, lists and quotes are.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.disable("inline")
+    return md
+
+
+def block_tokens(text: str) -> list[Token]:
+    """The block tokens of a Markdown text (with their line ``map``), inline left unparsed."""
+    return _block_parser().parse(text)
+
+
 def image_sources(text: str) -> list[tuple[str, int]]:
     """Every image reference in a Markdown text, with its 0-based line within the text."""
     found: list[tuple[str, int]] = []
@@ -240,3 +253,66 @@ def to_plain(text: str) -> str:
     # a title such as "2026. A year" parses as a numbered list: keep its number
     return "\n".join(f"{p.number}. {p.text}" if p.kind == "number" else p.text
                      for p in to_paragraphs(text)).strip()
+
+
+# Every level of Markdown nesting needs one of these characters: emphasis (`*`, `_`),
+# strikethrough (`~`), a link (`[`, or `<` for an autolink), a quote (`>`), a list marker
+# (`-`, `+`, `*`, or `.` / `)` after a number).
+_NESTING_MARKS = "*_~[<>+-.)"
+_NESTS = {"blockquote_open", "bullet_list_open", "ordered_list_open", "em_open",
+          "strong_open", "s_open", "link_open"}
+_UNNESTS = {"blockquote_close", "bullet_list_close", "ordered_list_close", "em_close",
+            "strong_close", "s_close", "link_close"}
+
+
+def too_deep(text: str, limit: int) -> int | None:
+    """The 0-based line (within ``text``) where lists, quotes, emphasis and links nest
+    more than ``limit`` deep, or None. Texts with too few marks to nest that deep (nearly
+    all) are not parsed."""
+    if sum(text.count(mark) for mark in _NESTING_MARKS) <= limit:
+        return None
+    depth = 0
+    for token in _permissive_parser().parse(text):
+        if token.type in _NESTS:
+            depth += 1
+        elif token.type in _UNNESTS:
+            depth -= 1
+        inner = depth
+        for child in token.children or ():
+            if child.type in _NESTS:
+                inner += 1
+            elif child.type in _UNNESTS:
+                inner -= 1
+            if inner > limit:
+                return token.map[0] if token.map else 0
+        if depth > limit:
+            return token.map[0] if token.map else 0
+    return None
+
+
+# A table's delimiter row (`|---|:--:|`), after any quote or list prefix.
+_PREFIX = re.compile(r"^(?:[ \t>]|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*")
+_DELIMITER_ROW = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+
+
+def table_sizes(text: str) -> list[tuple[int, int, int]]:
+    """(0-based line of the heading row, columns, rows) of every table in ``text``, read
+    line by line without parsing: a table has its delimiter row's number of columns and
+    runs to the next blank line (at most: a table may end earlier), so a huge table is
+    found before the Markdown parser spends time on it."""
+    if "|" not in text or "-" not in text:
+        return []
+    lines = text.split("\n")
+    found: list[tuple[int, int, int]] = []
+    i = 1
+    while i < len(lines):
+        line = lines[i][_PREFIX.match(lines[i]).end():]  # type: ignore[union-attr]
+        if "-" in line and "|" in lines[i - 1] and _DELIMITER_ROW.match(line):
+            columns = line.strip().strip("|").count("|") + 1
+            end = i + 1
+            while end < len(lines) and lines[end].strip(" \t>"):
+                end += 1
+            found.append((i - 1, columns, end - i))  # heading + body rows
+            i = end
+        i += 1
+    return found
