@@ -40,7 +40,6 @@ from urllib.request import DataHandler, Request, url2pathname
 import jinja2
 import jinja2.bccache
 import jinja2.runtime
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
@@ -52,6 +51,7 @@ from generator.i18n import format_date, format_number
 from generator.render import parts
 from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
+from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.templates import TemplateSet, builtin_templates
 
 BASE_TEMPLATE = "base.html.j2"
@@ -554,14 +554,15 @@ def _find_template_file(templates: TemplateSet, name: str) -> Path | None:
 
 
 def _relative(templates: TemplateSet, path: Path | str) -> str:
-    """``path`` relative to the project (forward slashes) where possible, else absolute."""
-    path = Path(path)
-    if templates.project_root:
-        try:
-            return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    """``path`` relative to the project (forward slashes), ``<built-in>/...`` for a
+    built-in template; never an absolute path of this machine."""
+    path = Path(path).absolute()
+    roots = [(Path(templates.project_root), "")] if templates.project_root else []
+    for root, prefix in [*roots, (builtin_templates(), "<built-in>/")]:
+        for candidate in (path, path.resolve()):
+            if candidate.is_relative_to(root.absolute()):
+                return prefix + candidate.relative_to(root.absolute()).as_posix()
+    return path.name
 
 
 def css_string(text: object) -> Markup:
@@ -675,10 +676,10 @@ def _per_render(function: Callable[..., Any]) -> Callable[..., Any]:
     return filter_
 
 
-def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
+def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     # A fresh environment per render (its filters are bound to this render), sharing
     # compiled templates with the other renders of the process.
-    env = SandboxedEnvironment(
+    env = BriefSandbox(
         # An override may extend the built-in template of the same name as
         # "builtin/NAME" (extending "NAME" would be extending itself).
         loader=jinja2.ChoiceLoader([
@@ -720,7 +721,8 @@ def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
     return env
 
 
-_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError)
+_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
+                  OverflowError, MemoryError)
 
 
 def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagnostic:
@@ -739,6 +741,10 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
         message = f"template not found: {error.name}"
     elif isinstance(error, jinja2.TemplateError):
         message = error.message or type(error).__name__
+    elif isinstance(error, UnsafeFormat):
+        message = str(error)
+    elif isinstance(error, MemoryError):
+        message = "the template ran out of memory"
     else:
         message = f"{type(error).__name__}: {error}"
     where = _relative(templates, file) if file else _relative(
@@ -752,7 +758,7 @@ def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed:
     env = _environment(templates, job)
     try:
         template = env.get_template(BASE_TEMPLATE)
-        html = template.render(job.context(for_print))
+        html = bounded_render(template.generate(job.context(for_print)), env)
     except jinja2.TemplateError as error:
         raise TemplateError([_template_diagnostic(templates, error)]) from None
     except RecursionError:
