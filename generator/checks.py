@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .content import load_project
-from .errors import ContentError, Diagnostic
+from .errors import ContentError, Diagnostic, TemplateError
 from .tailor import tailor
 from .templates import check_templates, resolve_templates
 
@@ -25,6 +25,10 @@ def check_project(root: Path | str) -> list[Diagnostic]:
                              "add templates/audiences/NAME.yaml"))
     for name, entry in sorted(project.audiences.items()):
         found.update(tailor(project, name).warnings)
-        templates = resolve_templates(root, name, project.layouts_for(name))
+        try:
+            templates = resolve_templates(root, name, project.layouts_for(name))
+        except TemplateError as exc:  # a template folder or master linked out of templates/
+            found.update(exc.diagnostics)
+            continue
         found.update(check_templates(templates, tuple(entry.model.formats)))
     return sorted(found)

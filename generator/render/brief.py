@@ -19,12 +19,14 @@ is ever compiled as a template. All WeasyPrint calls of briefgen live in this mo
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import gc
 import html as html_lib
 import io
 import logging
 import re
+import stat
 import threading
 import traceback
 import unicodedata
@@ -40,6 +42,7 @@ from urllib.request import DataHandler, Request, url2pathname
 import jinja2
 import jinja2.bccache
 import jinja2.runtime
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
@@ -52,7 +55,15 @@ from generator.render import parts
 from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
-from generator.templates import TemplateSet, builtin_templates
+from generator.templates import (
+    ASSET_SUFFIXES,
+    TEMPLATE_SUFFIXES,
+    RefusedFile,
+    TemplateSet,
+    builtin_templates,
+    gated_file,
+    shown_path,
+)
 
 BASE_TEMPLATE = "base.html.j2"
 STYLESHEET = "brief.css"
@@ -121,10 +132,16 @@ class BriefURLFetcher(URLFetcher):
     A missing file inside the roots is an ordinary error: WeasyPrint logs it as a warning.
     """
 
-    def __init__(self, roots: Iterable[str | Path]) -> None:
+    def __init__(self, roots: Iterable[str | Path], *, content: str | Path | None = None,
+                 referenced: Iterable[str | Path] | None = None) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False,
                          fail_on_errors=False)
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        # From content/, only the files the Edition references (when given): an audience
+        # override must not embed another audience's images (a withheld partner's flag).
+        self.content = Path(content).resolve() if content is not None else None
+        self.referenced = (None if referenced is None
+                           else frozenset(Path(r).resolve() for r in referenced))
         self.refused: list[RefusedURL] = []
 
     def _refuse(self, url: str, reason: str) -> RefusedURL:
@@ -152,6 +169,15 @@ class BriefURLFetcher(URLFetcher):
             # Only images, stylesheets and fonts: content/'s YAML, Markdown and CSV hold
             # items withheld from this audience, and must reach it only through the Edition.
             raise self._refuse(url, "only images, stylesheets and fonts are served")
+        if self.referenced is not None and self.content is not None and \
+                resolved.is_relative_to(self.content) and resolved not in self.referenced:
+            raise self._refuse(url, "this audience's content does not refer to it")
+        try:
+            mode = resolved.stat().st_mode
+        except OSError:
+            return resolved  # missing: reading it fails, and WeasyPrint warns
+        if not stat.S_ISREG(mode):
+            raise self._refuse(url, "not a regular file")
         return resolved
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -184,14 +210,93 @@ def _data_uri(body: bytes, media: str) -> str:
     return f"data:{media};base64,{base64.b64encode(body).decode('ascii')}"
 
 
-def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "") -> list[Diagnostic]:
-    return [
-        Diagnostic(where or "content", 0, 0, "error",
-                   f"refused to read `{r.url}`: {r.reason}",
-                   "images, logos and fonts must be files inside content/ or the template "
-                   "folders; nothing is fetched from a network")
-        for r in refusals
-    ]
+def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "",
+                         templates: TemplateSet | None = None) -> list[Diagnostic]:
+    """One diagnostic per refused URL. ``where`` names the file that referred to it;
+    without one (WeasyPrint fetching during layout), the project's template that
+    mentions the file is named, with its line, when one does."""
+    found = []
+    for r in refusals:
+        file, line = where or "content", 0
+        if not where and templates is not None:
+            file, line = _mentioned_in(templates, r.url) or ("brief.pdf", 0)
+        found.append(Diagnostic(
+            file, line, 0, "error", f"refused to read `{_shown_url(r.url, templates)}`: "
+            f"{r.reason}", "images, logos and fonts must be files inside content/ (that "
+            "this audience's content refers to) or the template folders; nothing is "
+            "fetched from a network"))
+    return found
+
+
+def _shown_url(url: str, templates: TemplateSet | None) -> str:
+    """A ``file:`` URL as a project-relative path; other URLs as they are."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return url
+    path = Path(url2pathname(parts.path))
+    if templates is None or not templates.project_root:
+        return url
+    shown = shown_path(path, templates.project_root)
+    return url if shown.endswith("(outside the project)") else shown
+
+
+def _mentioned_in(templates: TemplateSet, url: str) -> tuple[str, int] | None:
+    """The first project template (or stylesheet) line that mentions the file of
+    ``url``: where an override wrote ``<img src="...">``."""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    if not name:
+        return None
+    for folder in templates.brief_dirs:
+        if not templates.project_root or not Path(folder).resolve().is_relative_to(
+                Path(templates.project_root).resolve()):
+            continue
+        for path in sorted(Path(folder).rglob("*")):
+            try:
+                gated = gated_file(folder, path.relative_to(folder).as_posix(),
+                                   TEMPLATE_SUFFIXES | {".css"})
+            except RefusedFile:
+                continue
+            if gated is None:
+                continue
+            for number, text in enumerate(gated.read_text("utf-8", "replace").splitlines(), 1):
+                if name in text:
+                    return shown_path(path, templates.project_root), number
+    return None
+
+
+def referenced_files(edition: Edition) -> frozenset[Path]:
+    """The files under content/ this Edition refers to: the logo, its partners' flags
+    and the images of its Markdown. The fetcher serves no other file of content/."""
+    base = _base_url(edition)
+    found = {Path(p) for p in (edition.audience.theme.logo,
+                               *(partner.flag for partner in edition.partners)) if p}
+    for text in _strings(edition):
+        if "![" not in text:
+            continue
+        for match in _IMG_SRC.finditer(to_html(text)):
+            url = html_lib.unescape(match[2])
+            absolute = urljoin(base, url) if is_relative_path(url) else url
+            parts = urlsplit(absolute)
+            if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+                found.add(Path(url2pathname(parts.path)))
+    return frozenset(path.resolve() for path in found)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside an Edition (its dataclasses and tuples)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _strings(getattr(value, item.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
+    return BriefURLFetcher([edition.content_root, *templates.brief_dirs],
+                           content=edition.content_root, referenced=referenced_files(edition))
 
 
 # --------------------------------------------------------------------------------------
@@ -237,7 +342,7 @@ class _Job:
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.fetcher = BriefURLFetcher([self.edition.content_root, *self.templates.brief_dirs])
+        self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
         self.theme = self._checked_theme()
 
@@ -257,7 +362,7 @@ class _Job:
                 self.fetcher.allowed_path(absolute)
             return absolute
         except RefusedURL as refusal:
-            self.problems += _refusal_diagnostics([refusal], where)
+            self.problems += _refusal_diagnostics([refusal], where, self.templates)
             return ""
         except OSError as error:  # a missing file: the brief is still made, with a warning
             self.warnings.append(f"cannot read `{url}`: {error.strerror or error}")
@@ -418,7 +523,12 @@ class _Job:
 
         Embedded (for brief.html), each font is cut down to the characters of ``text``
         (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
-        css_path = _find_template_file(self.templates, STYLESHEET)
+        try:
+            css_path = _find_template_file(self.templates, STYLESHEET)
+        except RefusedFile as refused:
+            raise TemplateError([Diagnostic(refused.shown, 0, 0, "error",
+                                            f"refused to read a stylesheet: {refused.message}")
+                                 ]) from None
         if css_path is None:
             raise TemplateError([Diagnostic(_relative(self.templates, Path(
                 self.templates.brief_dirs[0]) / STYLESHEET), 0, 0, "error",
@@ -435,7 +545,12 @@ class _Job:
             if url.startswith("#") or not url:
                 return match[0]
             if is_relative_path(url):
-                found = _find_template_file(self.templates, unquote(url.split("#")[0]))
+                try:
+                    found = _find_template_file(self.templates, unquote(url.split("#")[0]))
+                except RefusedFile as refused:
+                    self.problems.append(Diagnostic(where, 0, 0, "error",
+                                                    f"refused to read {refused.message}"))
+                    return "url()"
                 if found is None:
                     self.warnings.append(f"{where}: no file `{url}` in the brief templates")
                     return "url()"
@@ -454,7 +569,7 @@ class _Job:
                 else:
                     shown = self.fetcher.data_uri(url)
             except RefusedURL as refusal:
-                self.problems += _refusal_diagnostics([refusal], where)
+                self.problems += _refusal_diagnostics([refusal], where, self.templates)
                 return "url()"
             return f'url("{shown}")'
 
@@ -544,25 +659,18 @@ def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
 
 
 def _find_template_file(templates: TemplateSet, name: str) -> Path | None:
-    """The first ``name`` along ``brief_dirs`` that stays inside its folder."""
+    """The first ``name`` along ``brief_dirs`` (an asset: stylesheet, font, image).
+    Raises :class:`RefusedFile` for one that leaves its folder or is not an asset."""
     for folder in templates.brief_dirs:
-        root = Path(folder).resolve()
-        candidate = (root / name).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return candidate
+        found = gated_file(folder, name, ASSET_SUFFIXES, templates.project_root or None)
+        if found is not None:
+            return found
     return None
 
 
 def _relative(templates: TemplateSet, path: Path | str) -> str:
-    """``path`` relative to the project (forward slashes), ``<built-in>/...`` for a
-    built-in template; never an absolute path of this machine."""
-    path = Path(path).absolute()
-    roots = [(Path(templates.project_root), "")] if templates.project_root else []
-    for root, prefix in [*roots, (builtin_templates(), "<built-in>/")]:
-        for candidate in (path, path.resolve()):
-            if candidate.is_relative_to(root.absolute()):
-                return prefix + candidate.relative_to(root.absolute()).as_posix()
-    return path.name
+    """``path`` as the user reads it (see :func:`generator.templates.shown_path`)."""
+    return shown_path(path, templates.project_root or None)
 
 
 def css_string(text: object) -> Markup:
@@ -676,6 +784,54 @@ def _per_render(function: Callable[..., Any]) -> Callable[..., Any]:
     return filter_
 
 
+class _RefusedTemplate(jinja2.TemplateError):
+    """A template file the gate refused; ``shown`` is its project-relative path."""
+
+    def __init__(self, shown: str, message: str) -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
+class _GatedLoader(jinja2.BaseLoader):
+    """Jinja's file loader through the template file gate: only ``*.j2`` regular files
+    that lie (symlinks resolved) inside the folder they were found in.
+
+    A link ``templates/audiences/press/brief/leak.j2 -> content/collaborations/x.yaml``
+    would otherwise put a withheld collaboration's source into the press brief."""
+
+    def __init__(self, folders: Sequence[str], root: str) -> None:
+        self.folders = tuple(folders)
+        self.root = root or None
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        name = "/".join(split_template_path(template))  # TemplateNotFound for ".."
+        for folder in self.folders:
+            try:
+                path = gated_file(folder, name, TEMPLATE_SUFFIXES, self.root)
+            except RefusedFile as refused:
+                raise _RefusedTemplate(refused.shown,
+                                       f"refused to read a template: {refused.message}"
+                                       ) from None
+            if path is None:
+                continue
+            shown = Path(folder, name)
+            try:
+                source = path.read_text("utf-8")
+            except UnicodeDecodeError:
+                raise _RefusedTemplate(_relative_to(self.root, shown),
+                                       f"`{_relative_to(self.root, shown)}` is not UTF-8 text"
+                                       ) from None
+            # Named by where it was found (not the link's target), so errors name the
+            # file the user placed; compiled once per process (auto_reload is off).
+            return source, str(shown), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+def _relative_to(root: str | None, path: Path) -> str:
+    return shown_path(path, root)
+
+
 def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     # A fresh environment per render (its filters are bound to this render), sharing
     # compiled templates with the other renders of the process.
@@ -683,9 +839,9 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         # An override may extend the built-in template of the same name as
         # "builtin/NAME" (extending "NAME" would be extending itself).
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(list(templates.brief_dirs)),
-            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(
-                str(builtin_templates() / "brief"))}),
+            _GatedLoader(templates.brief_dirs, templates.project_root),
+            jinja2.PrefixLoader({"builtin": _GatedLoader(
+                [str(builtin_templates() / "brief")], templates.project_root)}),
         ]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -747,8 +903,12 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
         message = "the template ran out of memory"
     else:
         message = f"{type(error).__name__}: {error}"
-    where = _relative(templates, file) if file else _relative(
-        templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
+    if file:
+        where = _relative(templates, file)
+    elif isinstance(error, _RefusedTemplate):
+        where = error.shown
+    else:
+        where = _relative(templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
     return Diagnostic(where, line, 0, "error", message)
 
 
@@ -852,7 +1012,7 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
-    fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
+    fetcher = _fetcher(edition, templates)
     output = io.BytesIO()
 
     def lay_out(source: str, tagged: bool = True) -> Any:
@@ -872,7 +1032,7 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
         except RefusedURL:
             pass  # reported below, with every other refusal
     if fetcher.refused:  # from a template, a stylesheet or inside an SVG image
-        raise RenderError(_refusal_diagnostics(fetcher.refused, "brief.pdf"))
+        raise RenderError(_refusal_diagnostics(fetcher.refused, "", templates))
     if warnings is not None:
         warnings.extend(job_warnings + log.messages)
     return output.getvalue()
