@@ -156,3 +156,41 @@ def test_images_the_content_refers_to_still_reach_the_brief(project: Path) -> No
     text = subprocess.run([pdftotext, str(project / "output/press/brief.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert CANARY not in text
+
+
+# ------------------------------------------------------ check finds what build would
+
+
+def test_check_renders_each_audiences_templates_and_reports_as_build_does(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project / OVERRIDE / "partials"
+    folder.mkdir(parents=True)
+    (folder / "cover.html.j2").write_text(
+        '<section class="cover">\n<h1>{{ edition.titel }}</h1></section>', "utf-8")
+    [from_build] = failure(project)
+    expected = f"{OVERRIDE}/partials/cover.html.j2:2: error: "
+    assert from_build.startswith(expected) and "titel" in from_build
+    assert main(["check", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert from_build in err.splitlines()  # the same line, word for word
+    assert err.count(expected) == 1  # the PDF's and the page's renderings agree: once
+
+
+def test_check_reports_a_template_error_only_one_format_reaches(project: Path) -> None:
+    """The screen page and the PDF take different branches: both are rendered."""
+    folder = project / OVERRIDE / "partials"
+    folder.mkdir(parents=True)
+    (folder / "cover.html.j2").write_text(
+        "{% if for_print %}ok{% else %}\n{{ screen_only_typo }}{% endif %}", "utf-8")
+    problems = [d.format() for d in check_project(project)]
+    assert f"{OVERRIDE}/partials/cover.html.j2:2: error: 'screen_only_typo' is undefined" \
+        in problems
+
+
+def test_check_reports_template_resource_bounds_with_their_line(project: Path) -> None:
+    folder = project / OVERRIDE / "partials"
+    folder.mkdir(parents=True)
+    (folder / "cover.html.j2").write_text("<p>\n{{ range(10**9)|list }}</p>", "utf-8")
+    [problem] = [d for d in check_project(project) if d.severity == "error"]
+    assert (problem.file, problem.line) == (f"{OVERRIDE}/partials/cover.html.j2", 2)
+    assert "MAX_RANGE" in problem.message

@@ -25,6 +25,7 @@ import gc
 import html as html_lib
 import io
 import logging
+import os
 import re
 import stat
 import threading
@@ -37,15 +38,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import DataHandler, Request, url2pathname
+from urllib.request import DataHandler, Request, pathname2url, url2pathname
 
 import jinja2
 import jinja2.bccache
 import jinja2.runtime
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from generator import __version__
 from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
@@ -113,8 +112,17 @@ _LONE_IMAGE = re.compile(r'<p>(<img src="[^"]*" alt="[^"]*" title="([^"]*)" ?/?>
 # --------------------------------------------------------------------------------------
 
 
-class RefusedURL(FatalURLFetchingError):
-    """A URL the brief may not read. Stops WeasyPrint at once (it is fatal)."""
+def path2url(path: str | Path) -> str:
+    """A ``file:`` URL of ``path`` (a folder's ends with ``/``), as WeasyPrint writes them."""
+    text = os.path.abspath(str(path))
+    if str(path).endswith(("/", os.sep)) or os.path.isdir(text):
+        text += "/"
+    return f"file://{pathname2url(text)}"
+
+
+class RefusedURL(Exception):
+    """A URL the brief may not read. The WeasyPrint side turns it into a fatal error,
+    so that layout stops at once (see :func:`_weasyprint_fetcher`)."""
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"refused to read {url}: {reason}")
@@ -122,20 +130,30 @@ class RefusedURL(FatalURLFetchingError):
         self.reason = reason
 
 
-class BriefURLFetcher(URLFetcher):
+@dataclass(frozen=True)
+class Fetched:
+    """A file the fetcher read: what WeasyPrint's fetch response carries."""
+
+    url: str
+    body: bytes
+    content_type: str
+
+    def read(self) -> bytes:
+        return self.body
+
+
+class BriefURLFetcher:
     """Serves files inside ``roots`` (symlinks resolved) and ``data:`` URLs; refuses the rest.
 
-    Every refusal raises :class:`RefusedURL` (a ``FatalURLFetchingError``, so WeasyPrint
-    stops instead of logging and carrying on) and is remembered in :attr:`refused`, so
+    Every refusal raises :class:`RefusedURL` and is remembered in :attr:`refused`, so
     the caller can report it even where WeasyPrint swallows errors (inside an SVG).
     Nothing is ever read from a network: there are no HTTP handlers in play at all.
     A missing file inside the roots is an ordinary error: WeasyPrint logs it as a warning.
+    This class imports no WeasyPrint, so ``briefgen check`` can render templates with it.
     """
 
     def __init__(self, roots: Iterable[str | Path], *, content: str | Path | None = None,
                  referenced: Iterable[str | Path] | None = None) -> None:
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False,
-                         fail_on_errors=False)
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         # From content/, only the files the Edition references (when given): an audience
         # override must not embed another audience's images (a withheld partner's flag).
@@ -180,17 +198,15 @@ class BriefURLFetcher(URLFetcher):
             raise self._refuse(url, "not a regular file")
         return resolved
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+    def fetch(self, url: str) -> Fetched:
         if url[:5].lower() == "data:":
             # Decoded in memory by urllib's DataHandler: reads no file, opens no socket.
             with DataHandler().data_open(Request(url)) as response:
-                body = response.read()
-                media = response.headers.get_content_type()
-            return URLFetcherResponse(url, body, {"Content-Type": media})
+                return Fetched(url, response.read(), response.headers.get_content_type())
         path = self.allowed_path(url)
         body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return URLFetcherResponse(path2url(str(path)), body, {"Content-Type": media})
+        return Fetched(path2url(str(path)), body, media)
 
     def data_uri(self, url: str) -> str:
         """The file behind ``url`` as a ``data:`` URI (for the self-contained HTML)."""
@@ -335,6 +351,7 @@ class _Job:
     edition: Edition
     templates: TemplateSet
     embed: bool  # True for brief.html: every resource becomes a data: URI
+    charts: bool = True  # False for `check`: a stand-in SVG per chart, no matplotlib
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
@@ -478,7 +495,8 @@ class _Job:
         audience = self.edition.audience
         figures = []
         for number, chart in enumerate(self.edition.charts, start=1):
-            svg = _chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
+            svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
+                   if self.charts else _STAND_IN_SVG)
             # charts.py escapes every text it writes into the SVG (matplotlib does).
             src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
             figures.append(Figure(number, chart, Markup(svg), src))
@@ -913,8 +931,8 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
 
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
-            warnings: list[str] | None = None) -> str:
-    job = _Job(edition, templates, embed)
+            warnings: list[str] | None = None, charts: bool = True) -> str:
+    job = _Job(edition, templates, embed, charts)
     env = _environment(templates, job)
     try:
         template = env.get_template(BASE_TEMPLATE)
@@ -939,6 +957,27 @@ def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed:
     if job.problems:
         raise RenderError(job.problems)
     return html
+
+
+#: What a chart is in `check`'s rendering: the same template branch as a drawn chart.
+_STAND_IN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
+
+
+def check_brief(edition: Edition, templates: TemplateSet,
+                formats: Iterable[str]) -> list[Diagnostic]:
+    """What rendering the brief templates for ``edition`` would report, without laying
+    anything out (for ``briefgen check``; imports no WeasyPrint, draws no chart): each
+    template error with its file and line, each refused file, in the words of ``build``.
+    The PDF's document and the screen page take different branches of the templates,
+    so each format the audience receives is rendered."""
+    found: list[Diagnostic] = []
+    modes = [for_print for fmt, for_print in (("pdf", True), ("html", False)) if fmt in formats]
+    for for_print in modes:
+        try:
+            _render(edition, templates, for_print=for_print, embed=False, charts=False)
+        except (TemplateError, RenderError) as error:
+            found += [d for d in error.diagnostics if d not in found]
+    return found
 
 
 def render_html(edition: Edition, templates: TemplateSet, *, for_print: bool = False) -> str:
@@ -1000,6 +1039,24 @@ def layout_gc() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def _weasyprint_fetcher(fetcher: BriefURLFetcher) -> Any:
+    """``fetcher`` as WeasyPrint's URL fetcher: a refusal stops the layout at once (a
+    ``FatalURLFetchingError``) instead of being logged while layout carries on."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class Fetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            try:
+                found = fetcher.fetch(url)
+            except RefusedURL as refusal:
+                raise FatalURLFetchingError(str(refusal)) from None
+            return URLFetcherResponse(found.url, found.body,
+                                      {"Content-Type": found.content_type})
+
+    return Fetcher(allowed_protocols=("file", "data"), allow_redirects=False,
+                   fail_on_errors=False)
+
+
 def render_brief(edition: Edition, templates: TemplateSet, *,
                  warnings: list[str] | None = None) -> bytes:
     """The brief as PDF bytes: tagged (PDF/UA-1), with bookmarks, no attachments.
@@ -1012,11 +1069,15 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
     fetcher = _fetcher(edition, templates)
+    url_fetcher = _weasyprint_fetcher(fetcher)
     output = io.BytesIO()
 
     def lay_out(source: str, tagged: bool = True) -> Any:
-        return HTML(string=source, base_url=_base_url(edition), url_fetcher=fetcher,
+        return HTML(string=source, base_url=_base_url(edition), url_fetcher=url_fetcher,
                     media_type="print").render(pdf_variant="pdf/ua-1" if tagged else None)
 
     # A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint
@@ -1029,8 +1090,10 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
             else:
                 lay_out(html).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
                                         custom_metadata=False)
-        except RefusedURL:
-            pass  # reported below, with every other refusal
+        except FatalURLFetchingError:
+            if not fetcher.refused:
+                raise
+            # reported below, with every other refusal
     if fetcher.refused:  # from a template, a stylesheet or inside an SVG image
         raise RenderError(_refusal_diagnostics(fetcher.refused, "", templates))
     if warnings is not None:
