@@ -535,22 +535,42 @@ class _Job:
             "generator": f"briefgen {__version__}",
         }
 
-    def stylesheet(self, text: str = "") -> Markup:
-        """``brief.css`` (first found along the search path) with its ``url()``\\ s resolved:
-        a relative URL names a file looked up along the same search path.
-
-        Embedded (for brief.html), each font is cut down to the characters of ``text``
-        (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
-        try:
-            css_path = _find_template_file(self.templates, STYLESHEET)
-        except RefusedFile as refused:
-            raise TemplateError([Diagnostic(refused.shown, 0, 0, "error",
-                                            f"refused to read a stylesheet: {refused.message}")
-                                 ]) from None
-        if css_path is None:
+    def stylesheets(self) -> list[Path]:
+        """The ``brief.css`` files in cascade order: the built-in one, then the project's,
+        then the audience's. A stylesheet adds to those before it, so a two-line
+        ``brief.css`` cannot drop the banners' rules; one whose first line is
+        ``/* briefgen: replace */`` replaces them (an explicit, documented choice)."""
+        sheets: list[Path] = []
+        for folder in reversed(self.templates.brief_dirs):
+            try:
+                found = gated_file(folder, STYLESHEET, ASSET_SUFFIXES,
+                                   self.templates.project_root or None)
+            except RefusedFile as refused:
+                raise TemplateError([Diagnostic(refused.shown, 0, 0, "error",
+                                                f"refused to read a stylesheet: "
+                                                f"{refused.message}")]) from None
+            if found is None:
+                continue
+            with found.open(encoding="utf-8", errors="replace") as stream:
+                first = stream.readline()
+            if _REPLACE_MARK.match(first):
+                sheets.clear()
+            sheets.append(Path(folder, STYLESHEET))
+        if not sheets:
             raise TemplateError([Diagnostic(_relative(self.templates, Path(
                 self.templates.brief_dirs[0]) / STYLESHEET), 0, 0, "error",
                 f"no {STYLESHEET} in the brief templates")])
+        return sheets
+
+    def stylesheet(self, text: str = "") -> Markup:
+        """Every ``brief.css`` of :meth:`stylesheets`, in order, with their ``url()``\\ s
+        resolved: a relative URL names a file looked up along the template search path.
+
+        Embedded (for brief.html), each font is cut down to the characters of ``text``
+        (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
+        return Markup("\n".join(self._one_stylesheet(path, text) for path in self.stylesheets()))
+
+    def _one_stylesheet(self, css_path: Path, text: str) -> str:
         css = css_path.read_text(encoding="utf-8")
         where = _relative(self.templates, css_path)
         if re.search(r"@import\b", css, re.IGNORECASE):
@@ -594,7 +614,7 @@ class _Job:
         css = _CSS_URL.sub(swap, css)
         if re.search(r"</style", css, re.IGNORECASE):
             raise TemplateError([Diagnostic(where, 0, 0, "error", "`</style` in brief.css")])
-        return Markup(css)  # safe: template code, not content
+        return f"/* {where.replace('*/', '* /')} */\n{css}"  # safe: template code
 
     def context(self, for_print: bool) -> dict[str, Any]:
         e = self.edition
@@ -636,6 +656,8 @@ _ALWAYS_KEPT = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0\u00ad\u2010\
     "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u2066\u2067\u2068\u2069\u25e6\u25aa"
 
 _STYLESHEET_SLOT = Markup("/* briefgen: stylesheet */")
+#: The first line of a brief.css that replaces the stylesheets before it.
+_REPLACE_MARK = re.compile(r"^\ufeff?\s*/\*\s*briefgen:\s*replace\s*\*/", re.IGNORECASE)
 
 
 def _font_chars(text: str) -> frozenset[str]:
