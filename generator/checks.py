@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .content import load_project
-from .errors import ContentError, Diagnostic
+from .errors import ContentError, Diagnostic, TemplateError
 from .tailor import tailor
 from .templates import check_templates, resolve_templates
 
 
 def check_project(root: Path | str) -> list[Diagnostic]:
     """Content, audiences (including missing translations per audience language) and
-    templates. Imports neither WeasyPrint nor python-pptx."""
+    templates: each audience's brief templates are rendered against its Edition, as
+    `build` would (without layout). Imports neither WeasyPrint nor python-pptx."""
     root = Path(root).absolute()
     try:
         project = load_project(root)
@@ -24,7 +25,20 @@ def check_project(root: Path | str) -> list[Diagnostic]:
                              "the project has no audiences, so nothing would be built",
                              "add templates/audiences/NAME.yaml"))
     for name, entry in sorted(project.audiences.items()):
-        found.update(tailor(project, name).warnings)
-        templates = resolve_templates(root, name, project.layouts_for(name))
-        found.update(check_templates(templates, tuple(entry.model.formats)))
+        tailored = tailor(project, name)
+        found.update(tailored.warnings)
+        try:
+            templates = resolve_templates(root, name, project.layouts_for(name))
+        except TemplateError as exc:  # a template folder or master linked out of templates/
+            found.update(exc.diagnostics)
+            continue
+        formats = tuple(entry.model.formats)
+        problems = check_templates(templates, formats)
+        found.update(problems)
+        if not any(p.severity == "error" and p.file.endswith(".j2") for p in problems):
+            # Render the brief templates against this audience's Edition (no layout), so
+            # an undefined name in an override is found here, not first by `build`.
+            from .render.brief import check_brief
+
+            found.update(check_brief(tailored.edition, templates, formats))
     return sorted(found)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import Diagnostic
+from .i18n import format_label
 
 Length = Literal["summary", "standard", "full"]
 LENGTHS: tuple[Length, ...] = ("summary", "standard", "full")
@@ -214,12 +215,16 @@ class Edition:
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
 
     def label(self, key: str, **values: Any) -> str:
-        """An interface string (``label("page_x_of_y", page=1, pages=3)``)."""
+        """An interface string (``label("page_x_of_y", page=1, pages=3)``).
+
+        Templates can call this with a string of their own (an unknown key is shown as
+        is), so it is filled by :func:`generator.i18n.format_label`, never ``str.format``.
+        """
         table: dict[str, str] | None = self.__dict__.get("_label_table")
         if table is None:  # looked up hundreds of times per render: made once
             table = self.__dict__["_label_table"] = dict(self.labels)
         text = table.get(key, key)
-        return text.format(**values) if values else text
+        return format_label(text, **values) if values else text
 
     def partner_name(self, code: str) -> str:
         for partner in self.partners:

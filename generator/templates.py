@@ -7,11 +7,14 @@ else the built-in templates shipped in ``generator/templates/``.
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import Diagnostic
+from .errors import Diagnostic, TemplateError
 
 # The kinds of slide the deck is built from, with the layout name used for each when the
 # master has no layouts.yaml. Each kind also lists standard PowerPoint names that serve.
@@ -35,6 +38,79 @@ def builtin_templates() -> Path:
     return Path(str(resources.files("generator") / "templates"))
 
 
+# --------------------------------------------------------------------------------------
+# The file gate: what a template folder may hand a renderer
+# --------------------------------------------------------------------------------------
+
+#: What Jinja may load from a brief folder: templates only, never content's YAML,
+#: Markdown or CSV (which hold items withheld from some audiences).
+TEMPLATE_SUFFIXES = frozenset({".j2"})
+#: What a stylesheet or a template may pull in from its folder.
+ASSET_SUFFIXES = frozenset({".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".jpg",
+                            ".jpeg", ".gif", ".webp", ".svg"})
+
+
+class RefusedFile(Exception):
+    """A file a template folder may not hand out; ``message`` says which and why, with
+    project-relative paths."""
+
+    def __init__(self, shown: str, message: str) -> None:
+        super().__init__(message)
+        self.shown = shown
+        self.message = message
+
+
+def shown_path(path: Path | str, root: Path | str | None) -> str:
+    """``path`` as a user reads it: relative to the project, ``<built-in>/...`` for a
+    built-in template, else only its name (no absolute path of this machine)."""
+    path = Path(path).absolute()
+    bases = [(Path(root), "")] if root else []
+    for base, prefix in [*bases, (builtin_templates(), "<built-in>/")]:
+        for candidate in (path, path.resolve()):
+            for folder in (base.absolute(), base.resolve()):
+                if candidate.is_relative_to(folder):
+                    return prefix + candidate.relative_to(folder).as_posix()
+    return f"{path.name} (outside the project)"
+
+
+def _target(resolved: Path, root: Path | str | None) -> str:
+    """Where a link points, for a message: a project path, or no machine path at all."""
+    shown = shown_path(resolved, root)
+    return "a file outside the project" if shown.endswith("(outside the project)") \
+        else f"`{shown}`"
+
+
+def gated_file(folder: Path | str, name: str, suffixes: Iterable[str],
+               root: Path | str | None = None) -> Path | None:
+    """The file ``name`` inside ``folder`` (symlinks resolved), or ``None`` if there is
+    none. Raises :class:`RefusedFile` for a name or link that leaves ``folder``, a file
+    that is not one of ``suffixes``, and anything that is not a regular file (a FIFO
+    would hang the build, a device would never end)."""
+    folder = Path(folder)
+    pieces = Path(name).parts
+    candidate = folder.joinpath(*pieces)
+    shown = shown_path(candidate, root)
+    if Path(name).is_absolute() or ".." in pieces:
+        raise RefusedFile(shown, f"`{name}` leaves its template folder")
+    if not os.path.lexists(candidate):
+        return None
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(folder.resolve()):
+        raise RefusedFile(shown, f"`{shown}` links to {_target(resolved, root)}, outside "
+                                 "its template folder")
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        return None  # a dangling link: as if absent
+    if not stat.S_ISREG(mode):
+        raise RefusedFile(shown, f"`{shown}` is not a regular file")
+    allowed = {suffix.lower() for suffix in suffixes}
+    if candidate.suffix.lower() not in allowed or resolved.suffix.lower() not in allowed:
+        raise RefusedFile(shown, f"`{shown}` is not a template file (allowed here: "
+                                 f"{', '.join(sorted(allowed))})")
+    return resolved
+
+
 @dataclass(frozen=True)
 class TemplateSet:
     """The resolved templates of one audience (picklable; part of the cache key).
@@ -56,10 +132,17 @@ class TemplateSet:
         return (chosen,) if chosen else SLIDE_KINDS[kind]
 
     def files(self) -> list[Path]:
-        """Every template file this set may read, for the build cache key."""
+        """Every template file this set may read, for the build cache key (files the
+        gate refuses are left out: they are never read)."""
         found: list[Path] = []
+        kinds = TEMPLATE_SUFFIXES | ASSET_SUFFIXES
         for folder in self.brief_dirs:
-            found += sorted(p for p in Path(folder).rglob("*") if p.is_file())
+            for path in sorted(Path(folder).rglob("*")):
+                try:
+                    if gated_file(folder, path.relative_to(folder).as_posix(), kinds):
+                        found.append(path)
+                except RefusedFile:
+                    continue
         found.append(Path(self.master))
         return found
 
@@ -67,17 +150,46 @@ class TemplateSet:
 def resolve_templates(
     root: Path, audience: str, layouts: tuple[tuple[str, str], ...] = ()
 ) -> TemplateSet:
-    """The template search path of ``audience`` in the project at ``root``."""
+    """The template search path of ``audience`` in the project at ``root``.
+
+    Raises :class:`TemplateError` when a template folder or master resolves (through a
+    symlink) outside the project's ``templates/`` folder, or a master is not a regular
+    file: what a renderer reads from there is never checked against the Edition."""
     builtin = builtin_templates()
-    own = root / "templates" / "audiences" / audience
-    brief_dirs = [d for d in (own / "brief", root / "templates" / "brief") if d.is_dir()]
+    templates = root / "templates"
+    own = templates / "audiences" / audience
+    problems: list[Diagnostic] = []
+
+    def inside_templates(path: Path) -> bool:
+        shown = shown_path(path, root)
+        resolved = path.resolve()
+        if resolved.is_relative_to(templates.resolve()) and \
+                templates.resolve().is_relative_to(root.resolve()):
+            return True
+        problems.append(Diagnostic(shown, 0, 0, "error",
+                                   f"`{shown}` links to {_target(resolved, root)}, "
+                                   "outside the project's templates/ folder",
+                                   "templates are read only from templates/; copy the "
+                                   "files there instead of linking"))
+        return False
+
+    brief_dirs = [d for d in (own / "brief", templates / "brief")
+                  if d.is_dir() and inside_templates(d)]
     brief_dirs.append(builtin / "brief")
-    master = next(
-        p
-        for p in (own / "deck" / "master.pptx", root / "templates" / "deck" / "master.pptx",
-                  builtin / "deck" / "master.pptx")
-        if p.is_file() or p.parent == builtin / "deck"
-    )
+    master = builtin / "deck" / "master.pptx"
+    for candidate in (own / "deck" / "master.pptx", templates / "deck" / "master.pptx"):
+        if not os.path.lexists(candidate) or not inside_templates(candidate):
+            continue
+        try:
+            if gated_file(candidate.parent, candidate.name, {".pptx"}, root) is None:
+                continue
+        except RefusedFile as refused:
+            problems.append(Diagnostic(refused.shown, 0, 0, "error", refused.message))
+            continue
+        master = candidate
+        break
+    if problems:
+        raise TemplateError(problems)
     return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root))
 
 
@@ -123,7 +235,16 @@ def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Di
         for folder in templates.brief_dirs:
             for path in sorted(Path(folder).rglob("*.j2")):
                 try:
-                    env.parse(path.read_text("utf-8"), path.name, str(path))
+                    gated = gated_file(folder, path.relative_to(folder).as_posix(),
+                                       TEMPLATE_SUFFIXES, root)
+                except RefusedFile as refused:
+                    problems.append(Diagnostic(refused.shown, 0, 0, "error",
+                                               f"refused to read a template: {refused.message}"))
+                    continue
+                if gated is None:
+                    continue
+                try:
+                    env.parse(gated.read_text("utf-8"), path.name, str(path))
                 except jinja2.TemplateSyntaxError as exc:
                     problems.append(Diagnostic(rel(path), exc.lineno or 0, 0, "error",
                                                f"template syntax error: {exc.message}"))

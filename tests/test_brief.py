@@ -556,13 +556,19 @@ def test_css_urls_resolve_along_the_template_search_path(tmp_path: Path) -> None
     override.mkdir()
     (override / "brief.css").write_text(
         "@font-face { font-family: X; src: url(fonts/NotoSans-Regular.ttf); }\n"
-        "body { background: url(../../../../etc/passwd); }\n", encoding="utf-8")
+        "body { background: url(missing.png); }\n", encoding="utf-8")
     warnings: list[str] = []
     page = brief_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override),
                       warnings=warnings).decode("utf-8")
     assert "data:font/woff;base64," in page  # found in the built-in fonts/
-    assert "passwd" not in page.split("</style>")[0].split("<style>")[1]
-    assert any("etc/passwd" in w for w in warnings)
+    assert any("missing.png" in w for w in warnings)
+    # A relative URL leaving the template folders is refused (an error, not a warning).
+    (override / "brief.css").write_text("body { background: url(../../../../etc/passwd); }",
+                                        encoding="utf-8")
+    with pytest.raises(RenderError) as error:
+        brief_html(sample_edition(content_dir(tmp_path)), builtin_set(tmp_path, override))
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.file == "brief/brief.css" and "etc/passwd" in diagnostic.message
 
 
 def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,

@@ -19,12 +19,15 @@ is ever compiled as a template. All WeasyPrint calls of briefgen live in this mo
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import gc
 import html as html_lib
 import io
 import logging
+import os
 import re
+import stat
 import threading
 import traceback
 import unicodedata
@@ -35,15 +38,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import DataHandler, Request, url2pathname
+from urllib.request import DataHandler, Request, pathname2url, url2pathname
 
 import jinja2
 import jinja2.bccache
 import jinja2.runtime
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from generator import __version__
 from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
@@ -52,7 +53,16 @@ from generator.i18n import format_date, format_number
 from generator.render import parts
 from generator.render.charts import render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
-from generator.templates import TemplateSet, builtin_templates
+from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
+from generator.templates import (
+    ASSET_SUFFIXES,
+    TEMPLATE_SUFFIXES,
+    RefusedFile,
+    TemplateSet,
+    builtin_templates,
+    gated_file,
+    shown_path,
+)
 
 BASE_TEMPLATE = "base.html.j2"
 STYLESHEET = "brief.css"
@@ -102,8 +112,17 @@ _LONE_IMAGE = re.compile(r'<p>(<img src="[^"]*" alt="[^"]*" title="([^"]*)" ?/?>
 # --------------------------------------------------------------------------------------
 
 
-class RefusedURL(FatalURLFetchingError):
-    """A URL the brief may not read. Stops WeasyPrint at once (it is fatal)."""
+def path2url(path: str | Path) -> str:
+    """A ``file:`` URL of ``path`` (a folder's ends with ``/``), as WeasyPrint writes them."""
+    text = os.path.abspath(str(path))
+    if str(path).endswith(("/", os.sep)) or os.path.isdir(text):
+        text += "/"
+    return f"file://{pathname2url(text)}"
+
+
+class RefusedURL(Exception):
+    """A URL the brief may not read. The WeasyPrint side turns it into a fatal error,
+    so that layout stops at once (see :func:`_weasyprint_fetcher`)."""
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"refused to read {url}: {reason}")
@@ -111,20 +130,36 @@ class RefusedURL(FatalURLFetchingError):
         self.reason = reason
 
 
-class BriefURLFetcher(URLFetcher):
+@dataclass(frozen=True)
+class Fetched:
+    """A file the fetcher read: what WeasyPrint's fetch response carries."""
+
+    url: str
+    body: bytes
+    content_type: str
+
+    def read(self) -> bytes:
+        return self.body
+
+
+class BriefURLFetcher:
     """Serves files inside ``roots`` (symlinks resolved) and ``data:`` URLs; refuses the rest.
 
-    Every refusal raises :class:`RefusedURL` (a ``FatalURLFetchingError``, so WeasyPrint
-    stops instead of logging and carrying on) and is remembered in :attr:`refused`, so
+    Every refusal raises :class:`RefusedURL` and is remembered in :attr:`refused`, so
     the caller can report it even where WeasyPrint swallows errors (inside an SVG).
     Nothing is ever read from a network: there are no HTTP handlers in play at all.
     A missing file inside the roots is an ordinary error: WeasyPrint logs it as a warning.
+    This class imports no WeasyPrint, so ``briefgen check`` can render templates with it.
     """
 
-    def __init__(self, roots: Iterable[str | Path]) -> None:
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False,
-                         fail_on_errors=False)
+    def __init__(self, roots: Iterable[str | Path], *, content: str | Path | None = None,
+                 referenced: Iterable[str | Path] | None = None) -> None:
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        # From content/, only the files the Edition references (when given): an audience
+        # override must not embed another audience's images (a withheld partner's flag).
+        self.content = Path(content).resolve() if content is not None else None
+        self.referenced = (None if referenced is None
+                           else frozenset(Path(r).resolve() for r in referenced))
         self.refused: list[RefusedURL] = []
 
     def _refuse(self, url: str, reason: str) -> RefusedURL:
@@ -152,19 +187,26 @@ class BriefURLFetcher(URLFetcher):
             # Only images, stylesheets and fonts: content/'s YAML, Markdown and CSV hold
             # items withheld from this audience, and must reach it only through the Edition.
             raise self._refuse(url, "only images, stylesheets and fonts are served")
+        if self.referenced is not None and self.content is not None and \
+                resolved.is_relative_to(self.content) and resolved not in self.referenced:
+            raise self._refuse(url, "this audience's content does not refer to it")
+        try:
+            mode = resolved.stat().st_mode
+        except OSError:
+            return resolved  # missing: reading it fails, and WeasyPrint warns
+        if not stat.S_ISREG(mode):
+            raise self._refuse(url, "not a regular file")
         return resolved
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+    def fetch(self, url: str) -> Fetched:
         if url[:5].lower() == "data:":
             # Decoded in memory by urllib's DataHandler: reads no file, opens no socket.
             with DataHandler().data_open(Request(url)) as response:
-                body = response.read()
-                media = response.headers.get_content_type()
-            return URLFetcherResponse(url, body, {"Content-Type": media})
+                return Fetched(url, response.read(), response.headers.get_content_type())
         path = self.allowed_path(url)
         body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return URLFetcherResponse(path2url(str(path)), body, {"Content-Type": media})
+        return Fetched(path2url(str(path)), body, media)
 
     def data_uri(self, url: str) -> str:
         """The file behind ``url`` as a ``data:`` URI (for the self-contained HTML)."""
@@ -184,14 +226,93 @@ def _data_uri(body: bytes, media: str) -> str:
     return f"data:{media};base64,{base64.b64encode(body).decode('ascii')}"
 
 
-def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "") -> list[Diagnostic]:
-    return [
-        Diagnostic(where or "content", 0, 0, "error",
-                   f"refused to read `{r.url}`: {r.reason}",
-                   "images, logos and fonts must be files inside content/ or the template "
-                   "folders; nothing is fetched from a network")
-        for r in refusals
-    ]
+def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "",
+                         templates: TemplateSet | None = None) -> list[Diagnostic]:
+    """One diagnostic per refused URL. ``where`` names the file that referred to it;
+    without one (WeasyPrint fetching during layout), the project's template that
+    mentions the file is named, with its line, when one does."""
+    found = []
+    for r in refusals:
+        file, line = where or "content", 0
+        if not where and templates is not None:
+            file, line = _mentioned_in(templates, r.url) or ("brief.pdf", 0)
+        found.append(Diagnostic(
+            file, line, 0, "error", f"refused to read `{_shown_url(r.url, templates)}`: "
+            f"{r.reason}", "images, logos and fonts must be files inside content/ (that "
+            "this audience's content refers to) or the template folders; nothing is "
+            "fetched from a network"))
+    return found
+
+
+def _shown_url(url: str, templates: TemplateSet | None) -> str:
+    """A ``file:`` URL as a project-relative path; other URLs as they are."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return url
+    path = Path(url2pathname(parts.path))
+    if templates is None or not templates.project_root:
+        return url
+    shown = shown_path(path, templates.project_root)
+    return url if shown.endswith("(outside the project)") else shown
+
+
+def _mentioned_in(templates: TemplateSet, url: str) -> tuple[str, int] | None:
+    """The first project template (or stylesheet) line that mentions the file of
+    ``url``: where an override wrote ``<img src="...">``."""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    if not name:
+        return None
+    for folder in templates.brief_dirs:
+        if not templates.project_root or not Path(folder).resolve().is_relative_to(
+                Path(templates.project_root).resolve()):
+            continue
+        for path in sorted(Path(folder).rglob("*")):
+            try:
+                gated = gated_file(folder, path.relative_to(folder).as_posix(),
+                                   TEMPLATE_SUFFIXES | {".css"})
+            except RefusedFile:
+                continue
+            if gated is None:
+                continue
+            for number, text in enumerate(gated.read_text("utf-8", "replace").splitlines(), 1):
+                if name in text:
+                    return shown_path(path, templates.project_root), number
+    return None
+
+
+def referenced_files(edition: Edition) -> frozenset[Path]:
+    """The files under content/ this Edition refers to: the logo, its partners' flags
+    and the images of its Markdown. The fetcher serves no other file of content/."""
+    base = _base_url(edition)
+    found = {Path(p) for p in (edition.audience.theme.logo,
+                               *(partner.flag for partner in edition.partners)) if p}
+    for text in _strings(edition):
+        if "![" not in text:
+            continue
+        for match in _IMG_SRC.finditer(to_html(text)):
+            url = html_lib.unescape(match[2])
+            absolute = urljoin(base, url) if is_relative_path(url) else url
+            parts = urlsplit(absolute)
+            if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+                found.add(Path(url2pathname(parts.path)))
+    return frozenset(path.resolve() for path in found)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside an Edition (its dataclasses and tuples)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _strings(getattr(value, item.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
+    return BriefURLFetcher([edition.content_root, *templates.brief_dirs],
+                           content=edition.content_root, referenced=referenced_files(edition))
 
 
 # --------------------------------------------------------------------------------------
@@ -230,6 +351,7 @@ class _Job:
     edition: Edition
     templates: TemplateSet
     embed: bool  # True for brief.html: every resource becomes a data: URI
+    charts: bool = True  # False for `check`: a stand-in SVG per chart, no matplotlib
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
@@ -237,7 +359,7 @@ class _Job:
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.fetcher = BriefURLFetcher([self.edition.content_root, *self.templates.brief_dirs])
+        self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
         self.theme = self._checked_theme()
 
@@ -257,7 +379,7 @@ class _Job:
                 self.fetcher.allowed_path(absolute)
             return absolute
         except RefusedURL as refusal:
-            self.problems += _refusal_diagnostics([refusal], where)
+            self.problems += _refusal_diagnostics([refusal], where, self.templates)
             return ""
         except OSError as error:  # a missing file: the brief is still made, with a warning
             self.warnings.append(f"cannot read `{url}`: {error.strerror or error}")
@@ -373,7 +495,8 @@ class _Job:
         audience = self.edition.audience
         figures = []
         for number, chart in enumerate(self.edition.charts, start=1):
-            svg = _chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
+            svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
+                   if self.charts else _STAND_IN_SVG)
             # charts.py escapes every text it writes into the SVG (matplotlib does).
             src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
             figures.append(Figure(number, chart, Markup(svg), src))
@@ -414,17 +537,42 @@ class _Job:
             "generator": f"briefgen {__version__}",
         }
 
-    def stylesheet(self, text: str = "") -> Markup:
-        """``brief.css`` (first found along the search path) with its ``url()``\\ s resolved:
-        a relative URL names a file looked up along the same search path.
-
-        Embedded (for brief.html), each font is cut down to the characters of ``text``
-        (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
-        css_path = _find_template_file(self.templates, STYLESHEET)
-        if css_path is None:
+    def stylesheets(self) -> list[Path]:
+        """The ``brief.css`` files in cascade order: the built-in one, then the project's,
+        then the audience's. A stylesheet adds to those before it, so a two-line
+        ``brief.css`` cannot drop the banners' rules; one whose first line is
+        ``/* briefgen: replace */`` replaces them (an explicit, documented choice)."""
+        sheets: list[Path] = []
+        for folder in reversed(self.templates.brief_dirs):
+            try:
+                found = gated_file(folder, STYLESHEET, ASSET_SUFFIXES,
+                                   self.templates.project_root or None)
+            except RefusedFile as refused:
+                raise TemplateError([Diagnostic(refused.shown, 0, 0, "error",
+                                                f"refused to read a stylesheet: "
+                                                f"{refused.message}")]) from None
+            if found is None:
+                continue
+            with found.open(encoding="utf-8", errors="replace") as stream:
+                first = stream.readline()
+            if _REPLACE_MARK.match(first):
+                sheets.clear()
+            sheets.append(Path(folder, STYLESHEET))
+        if not sheets:
             raise TemplateError([Diagnostic(_relative(self.templates, Path(
                 self.templates.brief_dirs[0]) / STYLESHEET), 0, 0, "error",
                 f"no {STYLESHEET} in the brief templates")])
+        return sheets
+
+    def stylesheet(self, text: str = "") -> Markup:
+        """Every ``brief.css`` of :meth:`stylesheets`, in order, with their ``url()``\\ s
+        resolved: a relative URL names a file looked up along the template search path.
+
+        Embedded (for brief.html), each font is cut down to the characters of ``text``
+        (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
+        return Markup("\n".join(self._one_stylesheet(path, text) for path in self.stylesheets()))
+
+    def _one_stylesheet(self, css_path: Path, text: str) -> str:
         css = css_path.read_text(encoding="utf-8")
         where = _relative(self.templates, css_path)
         if re.search(r"@import\b", css, re.IGNORECASE):
@@ -437,7 +585,12 @@ class _Job:
             if url.startswith("#") or not url:
                 return match[0]
             if is_relative_path(url):
-                found = _find_template_file(self.templates, unquote(url.split("#")[0]))
+                try:
+                    found = _find_template_file(self.templates, unquote(url.split("#")[0]))
+                except RefusedFile as refused:
+                    self.problems.append(Diagnostic(where, 0, 0, "error",
+                                                    f"refused to read {refused.message}"))
+                    return "url()"
                 if found is None:
                     self.warnings.append(f"{where}: no file `{url}` in the brief templates")
                     return "url()"
@@ -456,14 +609,14 @@ class _Job:
                 else:
                     shown = self.fetcher.data_uri(url)
             except RefusedURL as refusal:
-                self.problems += _refusal_diagnostics([refusal], where)
+                self.problems += _refusal_diagnostics([refusal], where, self.templates)
                 return "url()"
             return f'url("{shown}")'
 
         css = _CSS_URL.sub(swap, css)
         if re.search(r"</style", css, re.IGNORECASE):
             raise TemplateError([Diagnostic(where, 0, 0, "error", "`</style` in brief.css")])
-        return Markup(css)  # safe: template code, not content
+        return f"/* {where.replace('*/', '* /')} */\n{css}"  # safe: template code
 
     def context(self, for_print: bool) -> dict[str, Any]:
         e = self.edition
@@ -505,6 +658,8 @@ _ALWAYS_KEPT = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0\u00ad\u2010\
     "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u2066\u2067\u2068\u2069\u25e6\u25aa"
 
 _STYLESHEET_SLOT = Markup("/* briefgen: stylesheet */")
+#: The first line of a brief.css that replaces the stylesheets before it.
+_REPLACE_MARK = re.compile(r"^\ufeff?\s*/\*\s*briefgen:\s*replace\s*\*/", re.IGNORECASE)
 
 
 def _font_chars(text: str) -> frozenset[str]:
@@ -546,24 +701,18 @@ def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
 
 
 def _find_template_file(templates: TemplateSet, name: str) -> Path | None:
-    """The first ``name`` along ``brief_dirs`` that stays inside its folder."""
+    """The first ``name`` along ``brief_dirs`` (an asset: stylesheet, font, image).
+    Raises :class:`RefusedFile` for one that leaves its folder or is not an asset."""
     for folder in templates.brief_dirs:
-        root = Path(folder).resolve()
-        candidate = (root / name).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return candidate
+        found = gated_file(folder, name, ASSET_SUFFIXES, templates.project_root or None)
+        if found is not None:
+            return found
     return None
 
 
 def _relative(templates: TemplateSet, path: Path | str) -> str:
-    """``path`` relative to the project (forward slashes) where possible, else absolute."""
-    path = Path(path)
-    if templates.project_root:
-        try:
-            return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    """``path`` as the user reads it (see :func:`generator.templates.shown_path`)."""
+    return shown_path(path, templates.project_root or None)
 
 
 def css_string(text: object) -> Markup:
@@ -677,16 +826,64 @@ def _per_render(function: Callable[..., Any]) -> Callable[..., Any]:
     return filter_
 
 
-def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
+class _RefusedTemplate(jinja2.TemplateError):
+    """A template file the gate refused; ``shown`` is its project-relative path."""
+
+    def __init__(self, shown: str, message: str) -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
+class _GatedLoader(jinja2.BaseLoader):
+    """Jinja's file loader through the template file gate: only ``*.j2`` regular files
+    that lie (symlinks resolved) inside the folder they were found in.
+
+    A link ``templates/audiences/press/brief/leak.j2 -> content/collaborations/x.yaml``
+    would otherwise put a withheld collaboration's source into the press brief."""
+
+    def __init__(self, folders: Sequence[str], root: str) -> None:
+        self.folders = tuple(folders)
+        self.root = root or None
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        name = "/".join(split_template_path(template))  # TemplateNotFound for ".."
+        for folder in self.folders:
+            try:
+                path = gated_file(folder, name, TEMPLATE_SUFFIXES, self.root)
+            except RefusedFile as refused:
+                raise _RefusedTemplate(refused.shown,
+                                       f"refused to read a template: {refused.message}"
+                                       ) from None
+            if path is None:
+                continue
+            shown = Path(folder, name)
+            try:
+                source = path.read_text("utf-8")
+            except UnicodeDecodeError:
+                raise _RefusedTemplate(_relative_to(self.root, shown),
+                                       f"`{_relative_to(self.root, shown)}` is not UTF-8 text"
+                                       ) from None
+            # Named by where it was found (not the link's target), so errors name the
+            # file the user placed; compiled once per process (auto_reload is off).
+            return source, str(shown), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+def _relative_to(root: str | None, path: Path) -> str:
+    return shown_path(path, root)
+
+
+def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     # A fresh environment per render (its filters are bound to this render), sharing
     # compiled templates with the other renders of the process.
-    env = SandboxedEnvironment(
+    env = BriefSandbox(
         # An override may extend the built-in template of the same name as
         # "builtin/NAME" (extending "NAME" would be extending itself).
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(list(templates.brief_dirs)),
-            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(
-                str(builtin_templates() / "brief"))}),
+            _GatedLoader(templates.brief_dirs, templates.project_root),
+            jinja2.PrefixLoader({"builtin": _GatedLoader(
+                [str(builtin_templates() / "brief")], templates.project_root)}),
         ]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -722,7 +919,8 @@ def _environment(templates: TemplateSet, job: _Job) -> SandboxedEnvironment:
     return env
 
 
-_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError)
+_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
+                  OverflowError, MemoryError)
 
 
 def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagnostic:
@@ -741,20 +939,28 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
         message = f"template not found: {error.name}"
     elif isinstance(error, jinja2.TemplateError):
         message = error.message or type(error).__name__
+    elif isinstance(error, UnsafeFormat):
+        message = str(error)
+    elif isinstance(error, MemoryError):
+        message = "the template ran out of memory"
     else:
         message = f"{type(error).__name__}: {error}"
-    where = _relative(templates, file) if file else _relative(
-        templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
+    if file:
+        where = _relative(templates, file)
+    elif isinstance(error, _RefusedTemplate):
+        where = error.shown
+    else:
+        where = _relative(templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
     return Diagnostic(where, line, 0, "error", message)
 
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
-            warnings: list[str] | None = None) -> str:
-    job = _Job(edition, templates, embed)
+            warnings: list[str] | None = None, charts: bool = True) -> str:
+    job = _Job(edition, templates, embed, charts)
     env = _environment(templates, job)
     try:
         template = env.get_template(BASE_TEMPLATE)
-        html = template.render(job.context(for_print))
+        html = bounded_render(template.generate(job.context(for_print)), env)
     except jinja2.TemplateError as error:
         raise TemplateError([_template_diagnostic(templates, error)]) from None
     except RecursionError:
@@ -775,6 +981,27 @@ def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed:
     if job.problems:
         raise RenderError(job.problems)
     return html
+
+
+#: What a chart is in `check`'s rendering: the same template branch as a drawn chart.
+_STAND_IN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
+
+
+def check_brief(edition: Edition, templates: TemplateSet,
+                formats: Iterable[str]) -> list[Diagnostic]:
+    """What rendering the brief templates for ``edition`` would report, without laying
+    anything out (for ``briefgen check``; imports no WeasyPrint, draws no chart): each
+    template error with its file and line, each refused file, in the words of ``build``.
+    The PDF's document and the screen page take different branches of the templates,
+    so each format the audience receives is rendered."""
+    found: list[Diagnostic] = []
+    modes = [for_print for fmt, for_print in (("pdf", True), ("html", False)) if fmt in formats]
+    for for_print in modes:
+        try:
+            _render(edition, templates, for_print=for_print, embed=False, charts=False)
+        except (TemplateError, RenderError) as error:
+            found += [d for d in error.diagnostics if d not in found]
+    return found
 
 
 def render_html(edition: Edition, templates: TemplateSet, *, for_print: bool = False) -> str:
@@ -836,6 +1063,24 @@ def layout_gc() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def _weasyprint_fetcher(fetcher: BriefURLFetcher) -> Any:
+    """``fetcher`` as WeasyPrint's URL fetcher: a refusal stops the layout at once (a
+    ``FatalURLFetchingError``) instead of being logged while layout carries on."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class Fetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            try:
+                found = fetcher.fetch(url)
+            except RefusedURL as refusal:
+                raise FatalURLFetchingError(str(refusal)) from None
+            return URLFetcherResponse(found.url, found.body,
+                                      {"Content-Type": found.content_type})
+
+    return Fetcher(allowed_protocols=("file", "data"), allow_redirects=False,
+                   fail_on_errors=False)
+
+
 def render_brief(edition: Edition, templates: TemplateSet, *,
                  warnings: list[str] | None = None) -> bytes:
     """The brief as PDF bytes: tagged (PDF/UA-1), with bookmarks, no attachments.
@@ -848,11 +1093,15 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
-    fetcher = BriefURLFetcher([edition.content_root, *templates.brief_dirs])
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = _fetcher(edition, templates)
+    url_fetcher = _weasyprint_fetcher(fetcher)
     output = io.BytesIO()
 
     def lay_out(source: str, tagged: bool = True) -> Any:
-        return HTML(string=source, base_url=_base_url(edition), url_fetcher=fetcher,
+        return HTML(string=source, base_url=_base_url(edition), url_fetcher=url_fetcher,
                     media_type="print").render(pdf_variant="pdf/ua-1" if tagged else None)
 
     # A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint
@@ -865,10 +1114,12 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
             else:
                 lay_out(html).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
                                         custom_metadata=False)
-        except RefusedURL:
-            pass  # reported below, with every other refusal
+        except FatalURLFetchingError:
+            if not fetcher.refused:
+                raise
+            # reported below, with every other refusal
     if fetcher.refused:  # from a template, a stylesheet or inside an SVG image
-        raise RenderError(_refusal_diagnostics(fetcher.refused, "brief.pdf"))
+        raise RenderError(_refusal_diagnostics(fetcher.refused, "", templates))
     if warnings is not None:
         warnings.extend(job_warnings + log.messages)
     return output.getvalue()

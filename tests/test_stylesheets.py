@@ -1,0 +1,86 @@
+"""Stylesheets add to the built-in one; replacing it is an explicit choice (issue 12
+item 2). Checked on built files: every PDF page's text (pdftotext), the page's CSS."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+
+from .conftest import require_tool
+from .projects import write_project
+
+AUDIENCE_CSS = "templates/audiences/minister/brief/brief.css"
+TWO_LINES = 'html { font-family: "Brief Sans", sans-serif; }\np { text-transform: uppercase; }\n'
+
+
+def pdf_pages(path: Path) -> list[list[str]]:
+    """The non-empty lines of each page, as laid out (pdftotext -layout)."""
+    tool = require_tool("pdftotext")
+    text = subprocess.run([tool, "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return [[line for line in page.splitlines() if line.strip()]
+            for page in text.split("\f") if page.strip()]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "p", {
+        "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\n"
+                                             "length: full\nformats: [pdf, html]\n",
+        AUDIENCE_CSS: TWO_LINES,
+    })
+
+
+def test_a_two_line_audience_stylesheet_keeps_the_banner_on_every_page(
+        project: Path) -> None:
+    build(project, audiences=["minister"], jobs=1)
+    pdf = project / "output/minister/brief.pdf"
+    pages = pdf_pages(pdf)
+    assert len(pages) >= 3
+    for number, lines in enumerate(pages, start=1):
+        assert "SECRET" in lines[0], (number, lines[0])
+        assert "SECRET" in lines[-1], (number, lines[-1])
+    # ... and the two lines took effect (the summary's paragraph is in capitals).
+    assert any("COLLABORATION PAYS." in line for lines in pages for line in lines)
+    page = (project / "output/minister/brief.html").read_text("utf-8")
+    builtin, own = page.index("/* <built-in>/brief/brief.css */"), page.index(
+        f"/* {AUDIENCE_CSS} */")
+    assert builtin < own and page.index(TWO_LINES.splitlines()[0]) > own
+
+
+def test_the_project_stylesheet_comes_between_the_built_in_and_the_audiences(
+        project: Path) -> None:
+    write_project(project, {"templates/brief/brief.css": "h2 { letter-spacing: 0.1em; }\n"})
+    build(project, audiences=["minister"], formats=["html"], jobs=1)
+    page = (project / "output/minister/brief.html").read_text("utf-8")
+    order = [page.index(f"/* {name} */") for name in
+             ("<built-in>/brief/brief.css", "templates/brief/brief.css", AUDIENCE_CSS)]
+    assert order == sorted(order)
+
+
+def test_replacing_the_built_in_stylesheet_is_an_explicit_first_line(project: Path) -> None:
+    write_project(project, {AUDIENCE_CSS: "/* briefgen: replace */\n" + TWO_LINES})
+    build(project, audiences=["minister"], formats=["html"], jobs=1)
+    page = (project / "output/minister/brief.html").read_text("utf-8")
+    assert "<built-in>/brief/brief.css" not in page and "@font-face" not in page
+    assert f"/* {AUDIENCE_CSS} */" in page
+
+
+def test_init_copies_the_stylesheet_as_an_explicit_replacement(tmp_path: Path) -> None:
+    """``briefgen init`` copies the whole built-in stylesheet: the copy says it replaces
+    the built-in one, so its rules are not loaded twice."""
+    from generator.scaffold import init_project
+    from generator.templates import builtin_templates
+
+    init_project(tmp_path / "new")
+    css = (tmp_path / "new/templates/brief/brief.css").read_text("utf-8")
+    assert css.startswith("/* briefgen: replace */")
+    build(tmp_path / "new", audiences=["minister"], formats=["html"], jobs=1)
+    page = (tmp_path / "new/output/minister/brief.html").read_text("utf-8")
+    assert "<built-in>/brief/brief.css" not in page
+    builtin = (builtin_templates() / "brief/brief.css").read_text("utf-8")
+    assert page.count("@font-face") == builtin.count("@font-face")
