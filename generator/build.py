@@ -512,7 +512,9 @@ def recover(out: Path) -> str:
     for leftover in state.iterdir():
         if leftover.name.startswith("staging-") and leftover.is_dir() \
                 and not leftover.is_symlink():
+            # a build stopped before its commit point: nothing of it was moved
             shutil.rmtree(leftover, ignore_errors=True)
+            outcome = outcome or "back"
         elif leftover.name.endswith(".tmp"):
             with suppress(OSError):
                 leftover.unlink()
@@ -648,9 +650,13 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 
     with _locked(out_dir, shown, lock_wait):
         # 3. finish or undo a commit a crash interrupted; the folder must be ours to write
-        if recover(out_dir):
-            warnings.append(Diagnostic(shown(STATE_DIR), 0, 0, "warning",
-                                       "an interrupted build was found and completed"))
+        recovered = recover(out_dir)
+        if recovered:
+            warnings.append(Diagnostic(
+                shown(STATE_DIR), 0, 0, "warning",
+                "an interrupted build was " + ("completed: its outputs are all in place"
+                                               if recovered == "forward" else
+                                               "undone: the previous outputs are all in place")))
         state = _read_state(out_dir)
         withdraw = _withdrawals(state, configured, tailored)
         links = [d for d in sorted({REVIEW_DIR, *configured, *(w.split("/")[0]
