@@ -372,3 +372,129 @@ def test_the_limit_flags_show_their_defaults(capsys: pytest.CaptureFixture[str])
     text = " ".join(capsys.readouterr().out.split())
     assert f"(default: {JOB_TIMEOUT:g}; 0: no limit)" in text
     assert f"(default: {JOB_MEMORY}; 0: no limit)" in text
+
+
+# -- 4. the cache knows every byte a renderer reads ----------------------------------------
+
+
+def _svg(colour: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+            f'<rect width="20" height="10" fill="{colour}"/></svg>\n')
+
+
+SECRET_SECTION = """\
+---
+title: Threat picture
+marking: SECRET
+length: summary
+---
+![Threats](images/threats.svg "Threat map")
+"""
+
+CACHED = {
+    "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\n"
+                                         "formats: [html, pptx]\n"
+                                         "theme: {logo: images/logo.svg}\n",
+    "templates/audiences/norvia.yaml": None,
+    "templates/audiences/press.yaml": PRESS_PUBLIC,
+    "content/images/logo.svg": _svg("#0b3d2e"),
+    "content/images/map.svg": _svg("#336699"),
+    "content/images/threats.svg": _svg("#990000"),
+    "content/images/nrv.svg": _svg("#ffffff"),
+    "content/partners.yaml": "- code: NRV\n  name: Federation of Norvia\n  kind: state\n"
+                             "  flag: images/nrv.svg\n"
+                             "- code: ALT\n  name: Altmark Alliance\n  kind: alliance\n"
+                             "- code: QAM\n  name: Emirate of Qamar\n  kind: state\n",
+    "content/sections/01-context.md": "---\ntitle: Strategic context\nmarking: PUBLIC\n"
+                                      "length: summary\n---\n"
+                                      "![Map](images/map.svg \"The region\")\n",
+    "content/sections/02-threats.md": SECRET_SECTION,
+}
+
+
+@pytest.fixture
+def cached(tmp_path: Path) -> Path:
+    project = write_project(tmp_path / "p", dict(CACHED))
+    report = build(project, jobs=1)
+    assert sorted(r.job.path for r in report.built) == [
+        "minister/brief.html", "minister/deck.pptx", "press/brief.html"]
+    return project
+
+
+def _rebuilt_after(project: Path, rel: str, text: str | bytes) -> list[str]:
+    out = project / "output"
+    before = _digests(out)
+    path = project / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, "utf-8")
+    built = sorted(r.job.path for r in build(project, jobs=1).built)
+    after = _digests(out)
+    for output in built:  # each output rebuilt really changed: it reads that file
+        assert after[output] != before[output], output
+    assert build(project, jobs=1).built == []  # and then it is current
+    return built
+
+
+def test_editing_a_markdown_image_rebuilds_the_briefs_that_show_it(cached: Path) -> None:
+    # both briefs show the map; the deck shows no Markdown images
+    assert _rebuilt_after(cached, "content/images/map.svg", _svg("#663399")) == [
+        "minister/brief.html", "press/brief.html"]
+    # only the minister may see the threat section, so only his brief reads its image
+    assert _rebuilt_after(cached, "content/images/threats.svg", _svg("#ff0000")) == [
+        "minister/brief.html"]
+
+
+def test_editing_the_theme_logo_rebuilds_every_format_of_the_audience_using_it(
+        cached: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (cached / "content/images/logo.svg").write_text(_svg("#c8a951"), "utf-8")
+    capsys.readouterr()
+    assert main(["build", str(cached), "-j", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  built     minister/deck.pptx" in [line.split("  (")[0] for line in lines]
+    assert "  built     minister/brief.html" in [line.split("  (")[0] for line in lines]
+    assert "  unchanged press/brief.html" in lines
+
+
+def test_editing_a_stylesheet_rebuilds_exactly_the_briefs_that_use_it(cached: Path) -> None:
+    css = (REPO / "generator/templates/brief/brief.css").read_text("utf-8")
+    # the project's stylesheet: both briefs, not the deck
+    assert _rebuilt_after(cached, "templates/brief/brief.css", css + "\n/* all */\n") == [
+        "minister/brief.html", "press/brief.html"]
+    # an audience's own stylesheet: that audience's brief only
+    assert _rebuilt_after(cached, "templates/audiences/press/brief/brief.css",
+                          css + "\n/* press */\n") == ["press/brief.html"]
+    assert _rebuilt_after(cached, "templates/audiences/press/brief/brief.css",
+                          css + "\n/* press, again */\n") == ["press/brief.html"]
+
+
+def test_editing_the_master_rebuilds_exactly_the_decks_that_use_it(cached: Path) -> None:
+    import io
+
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+
+    master = Presentation(str(REPO / "generator/templates/deck/master.pptx"))
+    fill = master.slide_master.background.fill
+    fill.solid()
+    fill.fore_color.rgb = RGBColor(0xF4, 0xF1, 0xE8)
+    data = io.BytesIO()
+    master.save(data)
+    assert _rebuilt_after(cached, "templates/deck/master.pptx", data.getvalue()) == [
+        "minister/deck.pptx"]
+
+
+def test_a_flag_is_part_of_the_key_of_the_briefs_of_audiences_that_see_its_partner(
+        cached: Path) -> None:
+    from generator.content import load_project
+    from generator.inputs import image_files
+    from generator.tailor import tailor
+
+    loaded = load_project(cached)
+    flag = (cached / "content/images/nrv.svg").resolve()
+    minister = tailor(loaded, "minister").edition
+    assert flag in [p.resolve() for p in image_files(minister)]
+    assert _rebuilt_after(cached, "content/images/nrv.svg", _svg("#000000")) == [
+        "minister/brief.html", "press/brief.html"]
