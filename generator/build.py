@@ -46,7 +46,7 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
-from .inputs import FileDigests, job_files
+from .inputs import FileDigests, image_files, job_files
 from .review import review_sheet, withdrawn_sheet
 from .tailor import tailor
 from .templates import TemplateSet, resolve_templates
@@ -144,10 +144,13 @@ def plan(project: Project, tailored: dict[str, Tailored],
     for name, t in tailored.items():
         templates = resolve_templates(project.root, name, project.layouts_for(name))
         fingerprint = t.edition.fingerprint()
+        images: list[Path] | None = None  # the same for the PDF and the HTML
         for fmt in t.edition.audience.formats:
             if fmt not in wanted:
                 continue
-            files = digests.combined(job_files(t.edition, templates, fmt))
+            if fmt != "pptx" and images is None:
+                images = image_files(t.edition)
+            files = digests.combined(job_files(t.edition, templates, fmt, images))
             key = hashlib.sha256(json.dumps(
                 [__version__, fmt, fingerprint, templates.layouts, files]).encode()).hexdigest()
             jobs.append(Job(name, fmt, t.edition, templates, key))
