@@ -99,6 +99,7 @@ class BuildReport:
     reviews: list[str]
     warnings: list[Diagnostic]
     seconds: float
+    withdrawn: list[str] = field(default_factory=list)  # outputs this build removed
 
     @property
     def built(self) -> list[JobResult]:
@@ -116,6 +117,7 @@ class BuildReport:
                       "status": r.status, "seconds": round(r.seconds, 3),
                       "warnings": r.warnings} for r in self.results],
             "reviews": self.reviews,
+            "withdrawn": self.withdrawn,
             "warnings": [d.as_json() for d in self.warnings],
         }
 
@@ -703,7 +705,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                 or not (out_dir / STATE_DIR / MANIFEST).is_file():
             _commit(out_dir, files, remove, manifest, shown)
     return BuildReport(out_dir, results, sorted(r for r in reviews if r != WITHDRAWN_SHEET),
-                       warnings, time.perf_counter() - started)
+                       warnings, time.perf_counter() - started, sorted(withdraw))
 
 
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,

@@ -104,6 +104,8 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     for r in report.results:
         mark = "built    " if r.status == "built" else "unchanged"
         click.echo(f"  {mark} {r.job.path}" + (f"  ({r.seconds:.1f} s)" if r.seconds else ""))
+    for path in report.withdrawn:
+        click.echo(f"  withdrawn {path}")
     click.echo(f"  review sheets: {', '.join(report.reviews)}")
 
 

@@ -54,7 +54,9 @@ def test_a_format_dropped_from_a_profile_is_withdrawn_and_listed(
     (project / "templates/audiences/press.yaml").write_text(PRESS_PUBLIC, "utf-8")
     capsys.readouterr()
     assert main(["build", str(project), "-j", "1"]) == 0
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    err = printed.err
+    assert "  withdrawn press/deck.pptx" in printed.out.splitlines()
     assert not (out / "press/deck.pptx").exists()
     assert (out / "press/notes.txt").read_text("utf-8") == "mine"
     assert "output/press/notes.txt: warning: not written by briefgen; left in place" in err
