@@ -61,8 +61,8 @@ JOURNAL = "journal.json"
 LOCK = "lock"
 #: How long a build waits for another build into the same folder to finish.
 LOCK_WAIT = 10.0
-#: Per-job limits of local render workers (0 = none). The project's 100x scale benchmark
-#: (a 1,400-page brief) takes about 160 s and under 2 GB of address space.
+#: Per-job limits of local render workers (0 = none), far above the project's 100x scale
+#: benchmark (a 1,400-page brief: about 160 s, 0.75 GB resident; see docs/builds.md).
 JOB_TIMEOUT = 1800.0  # seconds of wall time per job
 JOB_MEMORY = 6144  # MB of address space per worker process (RLIMIT_AS)
 
@@ -265,7 +265,7 @@ def _render_pool(pending: list[Job], workers: int, timeout: float, memory: int,
                 running.pop(result.job.path, None)
                 done(result)
             if broken:
-                limit = f" (its memory limit: {memory} MB, --job-memory)" if memory else ""
+                limit = f"; its memory limit is {memory} MB (--job-memory)" if memory else ""
                 failures = [Diagnostic(path, 0, 0, "error",
                                        "the render worker stopped while rendering this output",
                                        f"it was killed, or ran out of memory{limit}")
