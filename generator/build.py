@@ -24,6 +24,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import tempfile
 import time
 import traceback
@@ -338,7 +339,10 @@ def _manifest(out: Path) -> dict[str, dict[str, str]]:
 
 
 def _sha256_file(path: Path) -> str | None:
+    """The digest of a regular file (a FIFO or device in its place is never opened)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -534,6 +538,10 @@ def _commit(out: Path, files: dict[str, bytes], remove: list[str], manifest: byt
     for rel in files:
         target = _safe_target(out, rel)
         folder = next(p for p in (target.parent, *target.parents) if p.exists())
+        if not folder.is_dir():
+            raise BuildFailed([Diagnostic(shown(folder.relative_to(out.resolve()).as_posix()),
+                                          0, 0, "error", "is a file where briefgen needs a "
+                                          "folder", "move it away and build again")])
         if not os.access(folder, os.W_OK):
             raise BuildFailed([_io_error(shown(rel), OSError(
                 errno.EACCES, os.strerror(errno.EACCES)))])
@@ -653,8 +661,14 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     configured = {name: tuple[str, ...](entry.model.formats)
                   for name, entry in loaded.audiences.items()}
 
+    def refuse_links(folders: Iterable[str]) -> None:
+        links = [f for f in sorted(set(folders)) if (out_dir / f).is_symlink()]
+        if links:
+            raise BuildFailed([_link_error(shown(f), out_dir / f) for f in links])
+
     with _locked(out_dir, shown, lock_wait):
-        # 3. finish or undo a commit a crash interrupted; the folder must be ours to write
+        # 3. the folder must be ours to write; finish or undo a commit a crash interrupted
+        refuse_links([REVIEW_DIR, *configured])
         recovered = recover(out_dir)
         if recovered:
             warnings.append(Diagnostic(
@@ -664,11 +678,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                                                "undone: the previous outputs are all in place")))
         state = _read_state(out_dir)
         withdraw = _withdrawals(state, configured, tailored)
-        links = [d for d in sorted({REVIEW_DIR, *configured, *(w.split("/")[0]
-                                                             for w in withdraw)})
-                 if (out_dir / d).is_symlink()]
-        if links:
-            raise BuildFailed([_link_error(shown(d), out_dir / d) for d in links])
+        refuse_links(w.split("/")[0] for w in withdraw)
 
         # 4. render the jobs whose inputs changed
         results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,

@@ -500,3 +500,32 @@ def test_a_flag_is_part_of_the_key_of_the_briefs_of_audiences_that_see_its_partn
     assert flag in [p.resolve() for p in image_files(minister)]
     assert _rebuilt_after(cached, "content/images/nrv.svg", _svg("#000000")) == [
         "minister/brief.html", "press/brief.html"]
+
+
+def test_a_file_where_an_audience_folder_belongs_is_an_error(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    before = _changed(project)
+    shutil.rmtree(project / "output/press")
+    (project / "output/press").write_text("not a folder", "utf-8")
+    capsys.readouterr()
+    assert main(["build", str(project), "-j", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "output/press: error: is a file where briefgen needs a folder" in err
+    assert "Traceback" not in err
+    del before["press/brief.html"], before["press/deck.pptx"]
+    assert _digests(project / "output") == {**before, "press": _digests(
+        project / "output")["press"]}
+
+
+def test_a_fifo_in_place_of_an_output_is_replaced_without_blocking(project: Path) -> None:
+    build(project, jobs=1)
+    target = project / "output/minister/brief.html"
+    target.unlink()
+    os.mkfifo(target)
+    code = f"from generator.build import build; print(len(build({str(project)!r}, jobs=1).built))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert run.stdout.strip() == "1", run.stderr
+    assert target.is_file() and "<html" in target.read_text("utf-8")
