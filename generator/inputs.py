@@ -55,7 +55,12 @@ def image_files(edition: Edition) -> list[Path]:
     if edition.audience.theme.logo:
         found.add(Path(edition.audience.theme.logo))
     found.update(Path(p.flag) for p in edition.partners if p.flag)
+    # Files the Edition names are stored as absolute paths inside content/ (the logo, the
+    # flags, and whatever file fields it gains): every such string counts.
+    inside = str(Path(edition.content_root)).rstrip("/") + "/"
     for text in _strings(edition):
+        if text.startswith(inside) and "\n" not in text:
+            found.add(Path(text))
         if "![" not in text:  # cheap: most texts hold no image
             continue
         for src, _line in image_sources(text):

@@ -406,7 +406,9 @@ CACHED = {
     "content/partners.yaml": "- code: NRV\n  name: Federation of Norvia\n  kind: state\n"
                              "  flag: images/nrv.svg\n"
                              "- code: ALT\n  name: Altmark Alliance\n  kind: alliance\n"
-                             "- code: QAM\n  name: Emirate of Qamar\n  kind: state\n",
+                             "- code: QAM\n  name: Emirate of Qamar\n  kind: state\n"
+                             "  marking: SECRET\n  flag: images/qam.svg\n",
+    "content/images/qam.svg": _svg("#008800"),
     "content/sections/01-context.md": "---\ntitle: Strategic context\nmarking: PUBLIC\n"
                                       "length: summary\n---\n"
                                       "![Map](images/map.svg \"The region\")\n",
@@ -500,6 +502,12 @@ def test_a_flag_is_part_of_the_key_of_the_briefs_of_audiences_that_see_its_partn
     assert flag in [p.resolve() for p in image_files(minister)]
     assert _rebuilt_after(cached, "content/images/nrv.svg", _svg("#000000")) == [
         "minister/brief.html", "press/brief.html"]
+    # the press may not see Qamar: its brief does not depend on Qamar's flag
+    press = tailor(loaded, "press").edition
+    assert (cached / "content/images/qam.svg").resolve() not in [
+        p.resolve() for p in image_files(press)]
+    assert (cached / "content/images/qam.svg").resolve() in [
+        p.resolve() for p in image_files(minister)]
 
 
 def test_a_file_where_an_audience_folder_belongs_is_an_error(
