@@ -334,10 +334,6 @@ def _read_state(out: Path) -> _State:
         if isinstance(withdrawn, dict) else {})
 
 
-def _manifest(out: Path) -> dict[str, dict[str, str]]:
-    return _read_state(out).outputs
-
-
 def _sha256_file(path: Path) -> str | None:
     """The digest of a regular file (a FIFO or device in its place is never opened)."""
     try:

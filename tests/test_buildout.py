@@ -537,3 +537,33 @@ def test_a_fifo_in_place_of_an_output_is_replaced_without_blocking(project: Path
                          timeout=120, cwd=REPO)
     assert run.stdout.strip() == "1", run.stderr
     assert target.is_file() and "<html" in target.read_text("utf-8")
+
+
+def test_staging_is_private_and_gone_after_the_build(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    modes = []
+    real = generator.build._replace
+
+    def replace(source: Path, target: Path) -> None:
+        modes.append(stat.S_IMODE(source.parent.stat().st_mode))
+        real(source, target)
+
+    monkeypatch.setattr(generator.build, "_replace", replace)
+    build(project, jobs=1)
+    assert modes and set(modes) == {0o700}
+    assert sorted(p.name for p in (project / "output/.briefgen").iterdir()) == [
+        "lock", "manifest.json"]
+
+
+def test_a_manifest_of_the_first_format_still_withdraws(project: Path) -> None:
+    out = project / "output"
+    build(project, jobs=1)
+    manifest = out / ".briefgen/manifest.json"
+    outputs = json.loads(manifest.read_text("utf-8"))["outputs"]
+    manifest.write_text(json.dumps({p: e for p, e in outputs.items()  # outputs only
+                                    if not p.startswith("_review/")}), "utf-8")
+    (project / "templates/audiences/press.yaml").write_text(PRESS_PUBLIC, "utf-8")
+    assert build(project, jobs=1).withdrawn == ["press/deck.pptx"]
+    assert not (out / "press/deck.pptx").exists()
