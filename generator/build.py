@@ -461,7 +461,7 @@ def _journal_ok(journal: object) -> bool:
 
 def _roll_forward(out: Path, journal: dict[str, Any]) -> None:
     """Finish a commit: every staged file into place, withdrawn files removed, the manifest
-    last; then the journal and the staging folder go. Repeatable after a crash."""
+    last; then the staging folder and the journal go. Repeatable after a crash."""
     state = out / STATE_DIR
     staging = state / journal["staging"]
     moves = journal["moves"]
@@ -483,8 +483,9 @@ def _roll_forward(out: Path, journal: dict[str, Any]) -> None:
         if (staging / name).exists():
             _replace(staging / name, state / MANIFEST)
     _fsync_dir(state)
-    (state / JOURNAL).unlink()
+    # Staging first: a staging folder without a journal then always means "not committed".
     shutil.rmtree(staging, ignore_errors=True)
+    (state / JOURNAL).unlink()
 
 
 def recover(out: Path) -> str:

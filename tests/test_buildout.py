@@ -136,21 +136,29 @@ def test_a_symlinked_folder_in_the_output_is_refused(
 
 HTML_ONLY = {**AUDIENCES, "templates/audiences/press.yaml": PRESS_PUBLIC}
 
-# Runs a build that is killed (os._exit: no cleanup runs) just before rename number N of
-# its commit; renames before it happen.
-KILLED_BUILD = textwrap.dedent("""\
-    import os, sys
-    import generator.build as b
-    project, kill_at = sys.argv[1], int(sys.argv[2])
-    real, count = b._replace, [0]
-    def replace(source, target):
-        if count[0] == kill_at:
-            os._exit(9)
-        count[0] += 1
-        real(source, target)
-    b._replace = replace
-    b.build(project, jobs=1)
-""")
+def _killed_build(project: Path, kill_at: int) -> int:
+    """Run a build in a forked process that is killed (``os._exit``: no cleanup of any
+    kind runs) just before rename number ``kill_at`` of its commit; returns its exit code
+    (9 when killed, 0 when it had fewer renames)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the test run
+        code = 1
+        try:
+            count = [0]
+            real = generator.build._replace
+
+            def replace(source: Path, target: Path) -> None:
+                if count[0] == kill_at:
+                    os._exit(9)
+                count[0] += 1
+                real(source, target)
+
+            generator.build._replace = replace  # type: ignore[assignment]
+            build(project, jobs=1)
+            code = 0
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def test_a_kill_before_any_rename_of_the_commit_leaves_all_old_or_all_new(
@@ -173,12 +181,11 @@ def test_a_kill_before_any_rename_of_the_commit_leaves_all_old_or_all_new(
     for kill_at in range(10):
         shutil.rmtree(out)
         shutil.copytree(baseline, out, symlinks=True)
-        run = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(project), str(kill_at)],
-                             capture_output=True, text=True, cwd=REPO)
-        if run.returncode == 0:  # more kill points than renames: the build finished
+        code = _killed_build(project, kill_at)
+        if code == 0:  # more kill points than renames: the build finished
             assert _digests(out) == new
             break
-        assert run.returncode == 9, run.stderr
+        assert code == 9
         state = out / ".briefgen"
         assert any(p.name.startswith("staging-") for p in state.iterdir())  # left behind
         outcome = recover(out)
