@@ -1,25 +1,40 @@
 """The build: load, tailor every audience, render each (audience, format) job, write.
 
 Read top to bottom, :func:`build` is the whole pipeline. Jobs are pure (an Edition and a
-TemplateSet in, bytes out) and run on a process pool; renderer imports happen only in
-the processes that render. A cache keyed by each job's inputs skips jobs whose output
-would not change. Nothing is written unless every job succeeded: new files go to a
-staging folder first and are moved into place at the end, one atomic rename each.
+TemplateSet in, bytes out) and run on a process pool, each worker with a memory limit and
+each job with a wall-time limit; renderer imports happen only in the processes that
+render. A cache keyed by each job's inputs (its Edition and the bytes of every file its
+renderer reads) skips jobs whose output would not change.
+
+The build owns its output folder, under a lock: nothing is written unless every job
+succeeded; new files are staged (mode 0700), a journal of the moves is written, then each
+file is moved into place. A build that finds a journal (a crash mid-commit) finishes the
+moves first, so outputs are all old or all new. Files its manifest recorded for
+audiences or formats no longer configured are removed and listed on the review sheets.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
+import resource
 import shutil
+import signal
+import stat
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .content import Project, load_project
@@ -32,13 +47,25 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
-from .review import review_sheet
+from .inputs import FileDigests, image_files, job_files
+from .review import review_sheet, withdrawn_sheet
 from .tailor import tailor
 from .templates import TemplateSet, resolve_templates
 
 FILE_NAMES = {"pdf": "brief.pdf", "pptx": "deck.pptx", "html": "brief.html"}
-STATE_DIR = ".briefgen"  # inside OUT: the cache manifest and the staging area
+FORMAT_OF = {name: fmt for fmt, name in FILE_NAMES.items()}
+STATE_DIR = ".briefgen"  # inside OUT: manifest, lock, journal and staging
 REVIEW_DIR = "_review"
+WITHDRAWN_SHEET = f"{REVIEW_DIR}/withdrawn.md"
+MANIFEST = "manifest.json"
+JOURNAL = "journal.json"
+LOCK = "lock"
+#: How long a build waits for another build into the same folder to finish.
+LOCK_WAIT = 10.0
+#: Per-job limits of local render workers (0 = none), far above the project's 100x scale
+#: benchmark (a 1,400-page brief: about 160 s, 0.75 GB resident; see docs/builds.md).
+JOB_TIMEOUT = 1800.0  # seconds of wall time per job
+JOB_MEMORY = 6144  # MB of address space per worker process (RLIMIT_AS)
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,7 @@ class Job:
     format: str
     edition: Edition
     templates: TemplateSet
-    key: str  # hash of every input: Edition, template files, generator version
+    key: str  # hash of every input: Edition, bytes of every file read, briefgen's version
 
     @property
     def path(self) -> str:
@@ -73,6 +100,7 @@ class BuildReport:
     reviews: list[str]
     warnings: list[Diagnostic]
     seconds: float
+    withdrawn: list[str] = field(default_factory=list)  # outputs this build removed
 
     @property
     def built(self) -> list[JobResult]:
@@ -90,6 +118,7 @@ class BuildReport:
                       "status": r.status, "seconds": round(r.seconds, 3),
                       "warnings": r.warnings} for r in self.results],
             "reviews": self.reviews,
+            "withdrawn": self.withdrawn,
             "warnings": [d.as_json() for d in self.warnings],
         }
 
@@ -106,24 +135,14 @@ def source_date_epoch() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _hash_files(paths: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.as_posix().encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
-    return digest.hexdigest()
-
-
-def _template_paths(templates: TemplateSet, fmt: str) -> list[Path]:
-    if fmt == "pptx":
-        return [Path(templates.master)]
-    return [p for p in templates.files() if p.suffix != ".pptx"]
-
-
 def plan(project: Project, tailored: dict[str, Tailored],
-         formats: Iterable[str] | None = None) -> list[Job]:
-    """The jobs to build: every audience x its formats (or only ``formats``)."""
+         formats: Iterable[str] | None = None, digests: FileDigests | None = None
+         ) -> list[Job]:
+    """The jobs to build: every audience x its formats (or only ``formats``), each keyed
+    by its Edition and the contents of every file its renderer reads
+    (:func:`generator.inputs.job_files`)."""
     wanted = set(formats or FORMATS)
+    digests = digests or FileDigests()
     jobs = []
     for name, t in tailored.items():
         templates = resolve_templates(project.root, name, project.layouts_for(name))
@@ -133,9 +152,11 @@ def plan(project: Project, tailored: dict[str, Tailored],
             # Each output gets the Edition cut to what it prints: its banner and metadata
             # come from that, and a change it does not print does not rebuild it.
             edition = t.edition.shown_in(fmt)
+            images = image_files(edition) if fmt != "pptx" else None
+            files = digests.combined(job_files(edition, templates, fmt, images))
             key = hashlib.sha256(json.dumps(
-                [__version__, fmt, edition.fingerprint(), templates.layouts,
-                 _hash_files(_template_paths(templates, fmt))]).encode()).hexdigest()
+                [__version__, fmt, edition.fingerprint(), templates.layouts, files]).encode()
+            ).hexdigest()
             jobs.append(Job(name, fmt, edition, templates, key))
     return jobs
 
@@ -165,13 +186,45 @@ def _expected_cost(job: Job) -> tuple[int, int, int]:
     return ({"pdf": 2, "html": 1}.get(job.format, 0), LENGTHS.index(e.audience.length), size)
 
 
+# -- rendering: workers with limits --------------------------------------------------------
+
+_STARTS: Any = None  # in a render worker: where it says which job it starts, and its pid
+_MEMORY_MB = 0  # in a render worker: its memory limit
+
+
+def _init_worker(memory_mb: int, starts: Any) -> None:
+    """A render worker's set-up: its memory limit (address space, so that a runaway
+    allocation is a MemoryError in this worker, not the machine's), and the queue on
+    which it reports each job it starts (the parent enforces the wall-time limit)."""
+    global _STARTS, _MEMORY_MB
+    _STARTS, _MEMORY_MB = starts, memory_mb
+    if memory_mb:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_mb * 2**20
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def _run(job: Job) -> JobResult:
     started = time.perf_counter()
+    if _STARTS is not None:
+        _STARTS.put((job.path, os.getpid()))
     try:
         data, warnings = render(job)
     except BriefgenError as exc:
         return JobResult(job, "failed", time.perf_counter() - started,
                          errors=list(exc.diagnostics))
+    except RecursionError:
+        return JobResult(job, "failed", time.perf_counter() - started, errors=[Diagnostic(
+            job.path, 0, 0, "error", "rendering nested too deeply (RecursionError)",
+            "a template that includes or calls itself, or content nested hundreds of levels "
+            "deep")])
+    except MemoryError:
+        limit = f"the limit is {_MEMORY_MB} MB per job; " if _MEMORY_MB else ""
+        return JobResult(job, "failed", time.perf_counter() - started, errors=[Diagnostic(
+            job.path, 0, 0, "error", "rendering ran out of memory (MemoryError)",
+            f"{limit}raise it with --job-memory MB, or make the content smaller")])
     except Exception as exc:
         # A fault of briefgen's, not of the content. It goes back from a worker process
         # by pickling; some exceptions cannot be (lxml's carry their error log), and the
@@ -181,12 +234,116 @@ def _run(job: Job) -> JobResult:
     return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
 
 
-def _manifest(out: Path) -> dict[str, dict[str, str]]:
+def _render_pool(pending: list[Job], workers: int, timeout: float, memory: int,
+                 done: Callable[[JobResult], None]) -> None:
+    """Render ``pending`` on ``workers`` processes, calling ``done`` with each result.
+
+    A job running longer than ``timeout`` seconds has its worker killed; a worker that
+    dies (killed, or out of memory inside a library) fails the jobs it was running. Either
+    ends the build with :class:`BuildFailed` naming the jobs."""
+    context = multiprocessing.get_context()
+    starts = context.SimpleQueue()
+    running: dict[str, tuple[int, float]] = {}  # job path -> (worker pid, start time)
+    failures: list[Diagnostic] = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_init_worker, initargs=(memory, starts))
     try:
-        data = json.loads((out / STATE_DIR / "manifest.json").read_text("utf-8"))
-        return data if isinstance(data, dict) else {}
+        futures: dict[Future[JobResult], Job] = {pool.submit(_run, job): job
+                                                 for job in pending}
+        waiting = set(futures)
+        while waiting and not failures:
+            finished, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+            now = time.monotonic()
+            while not starts.empty():
+                path, pid = starts.get()
+                running[path] = (pid, now)
+            broken = False
+            for future in finished:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                running.pop(result.job.path, None)
+                done(result)
+            if broken:
+                limit = f"; its memory limit is {memory} MB (--job-memory)" if memory else ""
+                failures = [Diagnostic(path, 0, 0, "error",
+                                       "the render worker stopped while rendering this output",
+                                       f"it was killed, or ran out of memory{limit}")
+                            for path in sorted(running) or ["render worker"]]
+            elif timeout:
+                failures = [Diagnostic(path, 0, 0, "error",
+                                       f"rendering took longer than {timeout:g} s and was "
+                                       "stopped", "raise the limit with --job-timeout SECONDS")
+                            for path, (_pid, began) in sorted(running.items())
+                            if now - began > timeout]
+        if failures:
+            for pid, _began in running.values():
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if failures:
+        raise BuildFailed(failures)
+
+
+# -- the output folder: manifest, lock, journaled commit -----------------------------------
+
+
+@dataclass
+class _State:
+    """``OUT/.briefgen/manifest.json``: every file the build wrote (its job key and
+    digest), and the outputs it withdrew, with why."""
+
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    withdrawn: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return json.dumps({"version": 2, "outputs": self.outputs, "withdrawn": self.withdrawn},
+                          indent=1, sort_keys=True).encode("utf-8")
+
+
+def _owned(rel: object) -> bool:
+    """A path the build may write or remove: ``AUDIENCE/brief.pdf`` (and the other file
+    names), a review sheet, or the manifest. A manifest or journal naming anything else
+    (edited by hand) is not followed."""
+    if not isinstance(rel, str):
+        return False
+    parts = rel.split("/")
+    if len(parts) != 2 or not parts[0] or parts[0].startswith(".") or "\\" in rel:
+        return rel == f"{STATE_DIR}/{MANIFEST}"
+    if parts[0] == REVIEW_DIR:
+        return parts[1].endswith(".md") and not parts[1].startswith(".")
+    return parts[1] in FORMAT_OF
+
+
+def _read_state(out: Path) -> _State:
+    try:
+        data = json.loads((out / STATE_DIR / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
-        return {}
+        return _State()
+    if not isinstance(data, dict):
+        return _State()
+    # The first manifests held only the outputs.
+    outputs, withdrawn = ((data.get("outputs"), data.get("withdrawn"))
+                          if data.get("version") == 2 else (data, {}))
+    return _State(
+        {k: v for k, v in outputs.items() if _owned(k) and isinstance(v, dict)}
+        if isinstance(outputs, dict) else {},
+        {k: str(v) for k, v in withdrawn.items() if _owned(k)}
+        if isinstance(withdrawn, dict) else {})
+
+
+def _sha256_file(path: Path) -> str | None:
+    """The digest of a regular file (a FIFO or device in its place is never opened)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _unchanged(job: Job, out: Path, manifest: dict[str, dict[str, str]]) -> bool:
@@ -195,7 +352,7 @@ def _unchanged(job: Job, out: Path, manifest: dict[str, dict[str, str]]) -> bool
     if not entry or entry.get("key") != job.key or not target.is_file():
         return False
     # the file must still be the one we wrote (not edited or replaced by hand)
-    return hashlib.sha256(target.read_bytes()).hexdigest() == entry.get("sha256")
+    return _sha256_file(target) == entry.get("sha256")
 
 
 def _safe_target(out: Path, relative: str) -> Path:
@@ -205,15 +362,277 @@ def _safe_target(out: Path, relative: str) -> Path:
     return target
 
 
+def _replace(source: Path, target: Path) -> None:
+    """One rename of the commit (a function of its own so tests can interrupt it)."""
+    os.replace(source, target)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write a new file and flush it to disk (staged files must survive a crash)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _io_error(where: str, exc: OSError) -> Diagnostic:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "the disk is full: free some space and build again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "the output folder is not writable: fix its permissions, or build with -o DIR"
+    else:
+        hint = ""
+    return Diagnostic(where, 0, 0, "error", f"cannot write: {reason}", hint)
+
+
+@contextmanager
+def _locked(out: Path, shown: Callable[[str], str], wait_seconds: float) -> Iterator[None]:
+    """Hold ``OUT/.briefgen/lock`` (``flock``) for the build: a second build into the same
+    folder waits up to ``wait_seconds``, then fails naming the folder. If the output folder
+    did not exist and the build fails, it is removed again (nothing written)."""
+    state = out / STATE_DIR
+    if state.is_symlink():
+        raise BuildFailed([_link_error(shown(STATE_DIR), state)])
+    made = [p for p in (out, state) if not p.exists()]
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        fd = os.open(state / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise BuildFailed([_io_error(shown(""), exc)]) from None
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BuildFailed([Diagnostic(
+                        shown(""), 0, 0, "error",
+                        f"another build is writing to this output folder (waited "
+                        f"{wait_seconds:g} s)",
+                        "let it finish and build again, or build into another folder "
+                        "with -o DIR")]) from None
+                time.sleep(0.05)
+        yield
+    except BaseException:
+        if made:  # the build created the folder: leave nothing behind
+            with suppress(OSError):
+                (state / LOCK).unlink()
+            for folder in reversed(made):
+                with suppress(OSError):
+                    folder.rmdir()
+        raise
+    finally:
+        os.close(fd)
+
+
+def _link_error(where: str, path: Path) -> Diagnostic:
+    return Diagnostic(where, 0, 0, "error",
+                      f"is a symbolic link (to {os.readlink(path)}); briefgen writes only "
+                      "into folders of its own",
+                      "remove the link: each audience, the review sheets and the build's "
+                      "state each get a real folder")
+
+
+def _journal_ok(journal: object) -> bool:
+    if not isinstance(journal, dict):
+        return False
+    staging, moves = journal.get("staging"), journal.get("moves")
+    return (isinstance(staging, str) and staging.startswith("staging-") and "/" not in staging
+            and isinstance(moves, list) and all(
+                isinstance(m, list) and len(m) == 3 and isinstance(m[0], str)
+                and "/" not in m[0] and _owned(m[1]) for m in moves)
+            and isinstance(journal.get("remove"), list)
+            and all(_owned(r) for r in journal["remove"]))
+
+
+def _roll_forward(out: Path, journal: dict[str, Any]) -> None:
+    """Finish a commit: every staged file into place, withdrawn files removed, the manifest
+    last; then the staging folder and the journal go. Repeatable after a crash."""
+    state = out / STATE_DIR
+    staging = state / journal["staging"]
+    moves = journal["moves"]
+    manifest = [m for m in moves if m[1] == f"{STATE_DIR}/{MANIFEST}"]
+    for name, rel, _sha in [m for m in moves if m not in manifest]:
+        staged = staging / name
+        if staged.exists():
+            target = _safe_target(out, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _replace(staged, target)
+    for rel in journal["remove"]:
+        target = _safe_target(out, rel)
+        with suppress(OSError):
+            target.unlink()
+        if target.parent != out.resolve():  # an audience's folder left empty goes too
+            with suppress(OSError):
+                target.parent.rmdir()
+    for name, _rel, _sha in manifest:
+        if (staging / name).exists():
+            _replace(staging / name, state / MANIFEST)
+    _fsync_dir(state)
+    # Staging first: a staging folder without a journal then always means "not committed".
+    shutil.rmtree(staging, ignore_errors=True)
+    (state / JOURNAL).unlink()
+
+
+def recover(out: Path) -> str:
+    """Finish or undo a commit that a crash interrupted, and remove leftover staging
+    folders (they may hold files of any marking). Returns ``"forward"`` (the crashed
+    build's outputs are now all in place), ``"back"`` (all the previous outputs are), or
+    ``""`` (there was nothing to recover). Called by :func:`build` under the lock."""
+    state = out / STATE_DIR
+    if not state.is_dir():
+        return ""
+    outcome = ""
+    journal_path = state / JOURNAL
+    if journal_path.exists():
+        try:
+            journal = json.loads(journal_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            journal = None
+        staging = state / journal["staging"] if _journal_ok(journal) else None
+        # Forward only if every move can still be made or was made.
+        if staging is not None and all(
+                (staging / name).exists() or _sha256_file(out / rel) == sha
+                for name, rel, sha in journal["moves"]):
+            _roll_forward(out, journal)
+            outcome = "forward"
+        else:
+            # The manifest was not moved: it still describes the previous outputs, and any
+            # file already replaced no longer matches it, so the build renders it again.
+            journal_path.unlink()
+            outcome = "back"
+    for leftover in state.iterdir():
+        if leftover.name.startswith("staging-") and leftover.is_dir() \
+                and not leftover.is_symlink():
+            # a build stopped before its commit point: nothing of it was moved
+            shutil.rmtree(leftover, ignore_errors=True)
+            outcome = outcome or "back"
+        elif leftover.name.endswith(".tmp"):
+            with suppress(OSError):
+                leftover.unlink()
+    return outcome
+
+
+def _commit(out: Path, files: dict[str, bytes], remove: list[str], manifest: bytes,
+            shown: Callable[[str], str]) -> None:
+    """Stage ``files``, write the journal (the commit point), then move them into place
+    and remove ``remove``. A failure before the journal leaves every file as it was."""
+    state = out / STATE_DIR
+    for rel in files:
+        target = _safe_target(out, rel)
+        folder = next(p for p in (target.parent, *target.parents) if p.exists())
+        if not folder.is_dir():
+            raise BuildFailed([Diagnostic(shown(folder.relative_to(out.resolve()).as_posix()),
+                                          0, 0, "error", "is a file where briefgen needs a "
+                                          "folder", "move it away and build again")])
+        if not os.access(folder, os.W_OK):
+            raise BuildFailed([_io_error(shown(rel), OSError(
+                errno.EACCES, os.strerror(errno.EACCES)))])
+    try:
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=state))  # mode 0700
+    except OSError as exc:
+        raise BuildFailed([_io_error(shown(STATE_DIR), exc)]) from None
+    current = STATE_DIR
+    try:
+        moves: list[list[str]] = []
+        for number, (rel, data) in enumerate(sorted(files.items())):
+            current = rel
+            _write_file(staging / str(number), data)
+            moves.append([str(number), rel, hashlib.sha256(data).hexdigest()])
+        current = f"{STATE_DIR}/{MANIFEST}"
+        _write_file(staging / "manifest", manifest)
+        moves.append(["manifest", current, hashlib.sha256(manifest).hexdigest()])
+        current = f"{STATE_DIR}/{JOURNAL}"
+        journal = {"staging": staging.name, "moves": moves, "remove": sorted(remove)}
+        _write_file(staging / "journal", json.dumps(journal).encode("utf-8"))
+        _fsync_dir(staging)
+        _replace(staging / "journal", state / JOURNAL)  # the commit point
+        _fsync_dir(state)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed([_io_error(shown(current), exc)]) from None
+    try:
+        _roll_forward(out, journal)
+    except OSError as exc:
+        raise BuildFailed([Diagnostic(
+            shown(STATE_DIR), 0, 0, "error",
+            f"the outputs could not all be moved into place: {exc.strerror or exc}",
+            "fix the cause and build again: the next build finishes this one first")]) from None
+
+
+def _foreign_files(out: Path, owned: Iterable[str], shown: Callable[[str], str]
+                   ) -> list[Diagnostic]:
+    """Files in the output folder the build never wrote: left alone, named in a warning."""
+    known = set(owned)
+    found = []
+    for folder, dirs, names in os.walk(out):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .briefgen, .git ...
+        for name in sorted(names):
+            rel = Path(folder, name).relative_to(out).as_posix()
+            if not name.startswith(".") and rel not in known:
+                found.append(Diagnostic(shown(rel), 0, 0, "warning",
+                                        "not written by briefgen; left in place"))
+    return found
+
+
+def _withdrawals(state: _State, configured: dict[str, tuple[str, ...]],
+                 selected: Iterable[str]) -> dict[str, str]:
+    """Outputs an earlier build wrote that the configuration no longer asks for: every
+    file of an audience without a profile, and (for the audiences being built) formats
+    no longer in the profile. A partial build (-a, -f) withdraws nothing still configured."""
+    chosen = set(selected)
+    withdraw: dict[str, str] = {}
+    for rel in state.outputs:
+        folder, name = rel.split("/") if "/" in rel else ("", rel)
+        if rel == WITHDRAWN_SHEET or folder == STATE_DIR:
+            continue
+        audience = name.removesuffix(".md") if folder == REVIEW_DIR else folder
+        if audience not in configured:
+            withdraw[rel] = f"the audience `{audience}` no longer has a profile"
+        elif folder != REVIEW_DIR and audience in chosen \
+                and FORMAT_OF[name] not in configured[audience]:
+            withdraw[rel] = f"`{FORMAT_OF[name]}` is no longer among the audience's formats"
+    return withdraw
+
+
 def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           formats: Iterable[str] | None = None, out: Path | str | None = None, *,
           jobs: int | None = None, strict: bool = False, force: bool = False,
-          progress: Progress | None = None) -> BuildReport:
+          progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
+          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
-    (with every diagnostic) and then writes nothing."""
+    (with every diagnostic) and then writes nothing.
+
+    ``jobs=1`` renders in this process (as ``serve`` does), without the per-job limits;
+    otherwise each job runs in a worker process limited to ``job_memory`` MB of address
+    space and ``job_timeout`` seconds (0: no limit)."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
+
+    def shown(rel: str) -> str:
+        """A path in the output folder as diagnostics show it: relative to the project
+        when the output folder is inside it."""
+        try:
+            base = out_dir.relative_to(root).as_posix()
+        except ValueError:
+            base = str(out_dir)
+        return f"{base}/{rel}".rstrip("/") if rel else base
 
     # 1. load and validate everything
     loaded = load_project(root)
@@ -237,9 +656,71 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     if strict and warnings:
         raise ContentError([Diagnostic(d.file, d.line, d.col, "error", d.message, d.hint)
                             for d in warnings])
+    configured = {name: tuple[str, ...](entry.model.formats)
+                  for name, entry in loaded.audiences.items()}
 
-    # 3. render the jobs whose inputs changed
-    manifest = {} if force else _manifest(out_dir)
+    def refuse_links(folders: Iterable[str]) -> None:
+        links = [f for f in sorted(set(folders)) if (out_dir / f).is_symlink()]
+        if links:
+            raise BuildFailed([_link_error(shown(f), out_dir / f) for f in links])
+
+    with _locked(out_dir, shown, lock_wait):
+        # 3. the folder must be ours to write; finish or undo a commit a crash interrupted
+        refuse_links([REVIEW_DIR, *configured])
+        recovered = recover(out_dir)
+        if recovered:
+            warnings.append(Diagnostic(
+                shown(STATE_DIR), 0, 0, "warning",
+                "an interrupted build was " + ("completed: its outputs are all in place"
+                                               if recovered == "forward" else
+                                               "undone: the previous outputs are all in place")))
+        state = _read_state(out_dir)
+        withdraw = _withdrawals(state, configured, tailored)
+        refuse_links(w.split("/")[0] for w in withdraw)
+
+        # 4. render the jobs whose inputs changed
+        results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
+                          jobs, strict, progress, job_timeout, job_memory)
+
+        # 5. write: the review sheets, withdrawals, then one journaled commit
+        outputs = {r.job.path: r.data for r in results if r.data is not None}
+        withdrawn = {**{p: why for p, why in state.withdrawn.items() if p not in outputs},
+                     **withdraw}
+        reviews = {f"{REVIEW_DIR}/{name}.md": review_sheet(t, sorted(
+            (p, why) for p, why in withdrawn.items() if p.split("/")[0] == name
+        )).encode("utf-8") for name, t in tailored.items()}
+        gone = sorted((p, why) for p, why in withdrawn.items()
+                      if (p.removesuffix(".md").split("/")[1] if p.startswith(REVIEW_DIR + "/")
+                          else p.split("/")[0]) not in configured)
+        remove = sorted(withdraw)
+        if gone:
+            reviews[WITHDRAWN_SHEET] = withdrawn_sheet(gone).encode("utf-8")
+        elif WITHDRAWN_SHEET in state.outputs:
+            remove.append(WITHDRAWN_SHEET)
+        warnings += _foreign_files(out_dir, [*state.outputs, *outputs, *reviews], shown)
+        new_state = _State({p: e for p, e in state.outputs.items() if p not in remove},
+                           dict(sorted(withdrawn.items())))
+        for r in results:
+            if r.data is not None:
+                new_state.outputs[r.job.path] = {"key": r.job.key,
+                                                 "sha256": hashlib.sha256(r.data).hexdigest()}
+        for rel, data in reviews.items():
+            new_state.outputs[rel] = {"key": "", "sha256": hashlib.sha256(data).hexdigest()}
+        files = {rel: data for rel, data in {**outputs, **reviews}.items()
+                 if _sha256_file(out_dir / rel) != new_state.outputs[rel]["sha256"]}
+        manifest = new_state.encode()
+        if files or remove or manifest != state.encode() \
+                or not (out_dir / STATE_DIR / MANIFEST).is_file():
+            _commit(out_dir, files, remove, manifest, shown)
+    return BuildReport(out_dir, results, sorted(r for r in reviews if r != WITHDRAWN_SHEET),
+                       warnings, time.perf_counter() - started, sorted(withdraw))
+
+
+def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,
+            out_dir: Path, manifest: dict[str, dict[str, str]], jobs: int | None,
+            strict: bool, progress: Progress | None, job_timeout: float,
+            job_memory: int) -> list[JobResult]:
+    """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`."""
     all_jobs = plan(loaded, tailored, formats)
     results: dict[str, JobResult] = {}
     pending = []
@@ -256,19 +737,17 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     for job in pending:
         if progress:
             progress("start", job, None)
-    if workers == 1:
+
+    def done(result: JobResult) -> None:
+        results[result.job.path] = result
+        if progress:
+            progress("done", result.job, result)
+
+    if jobs == 1:
         for job in pending:
-            results[job.path] = _run(job)
-            if progress:
-                progress("done", job, results[job.path])
+            done(_run(job))
     elif pending:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run, job): job for job in pending}
-            for future in as_completed(futures):
-                result = future.result()
-                results[result.job.path] = result
-                if progress:
-                    progress("done", result.job, result)
+        _render_pool(pending, workers, job_timeout, job_memory, done)
     ordered = [results[job.path] for job in all_jobs]
 
     failed = [r for r in ordered if r.status == "failed"]
@@ -279,38 +758,4 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
         failed = [r for r in ordered if r.errors]
     if failed:
         raise BuildFailed([d for r in failed for d in r.errors])
-
-    # 4. write: stage everything, then move into place
-    reviews = {f"{REVIEW_DIR}/{name}.md": review_sheet(t).encode("utf-8")
-               for name, t in tailored.items()}
-    _write(out_dir, {r.job.path: r.data for r in ordered if r.data is not None}, reviews,
-           manifest, ordered)
-    return BuildReport(out_dir, ordered, sorted(reviews), warnings,
-                       time.perf_counter() - started)
-
-
-def _write(out: Path, outputs: dict[str, bytes], reviews: dict[str, bytes],
-           manifest: dict[str, dict[str, str]], results: list[JobResult]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    state = out / STATE_DIR
-    state.mkdir(exist_ok=True)
-    files = {**outputs, **reviews}
-    targets = {rel: _safe_target(out, rel) for rel in files}
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=state))
-    try:
-        for rel, data in files.items():
-            staged = staging / rel
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(data)
-        for rel, target in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    for r in results:
-        if r.data is not None:
-            manifest[r.job.path] = {"key": r.job.key,
-                                    "sha256": hashlib.sha256(r.data).hexdigest()}
-    tmp = state / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
-    os.replace(tmp, state / "manifest.json")
+    return ordered

@@ -70,16 +70,25 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("--job-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Stop a job that renders longer than this (default: 1800; 0: no limit).")
+@click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
+              help="Memory (address space) of each render worker (default: 6144; 0: no "
+                   "limit).")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          jobs: int | None, strict: bool, force: bool, as_json: bool) -> None:
+          jobs: int | None, strict: bool, force: bool, as_json: bool,
+          job_timeout: float | None, job_memory: int | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
+    from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
 
     _require_project(project)
     progress, finish = _progress(enabled=not as_json)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
-                           strict=strict, force=force, progress=progress)
+                           strict=strict, force=force, progress=progress,
+                           job_timeout=JOB_TIMEOUT if job_timeout is None else job_timeout,
+                           job_memory=JOB_MEMORY if job_memory is None else job_memory)
     finally:
         finish()
     print_diagnostics(report.warnings)
@@ -95,6 +104,8 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     for r in report.results:
         mark = "built    " if r.status == "built" else "unchanged"
         click.echo(f"  {mark} {r.job.path}" + (f"  ({r.seconds:.1f} s)" if r.seconds else ""))
+    for path in report.withdrawn:
+        click.echo(f"  withdrawn {path}")
     click.echo(f"  review sheets: {', '.join(report.reviews)}")
 
 

@@ -7,6 +7,7 @@ for the releasing officer, and it names what was withheld.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from .edition import Tailored, banner_of, walk
 
@@ -15,7 +16,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def review_sheet(tailored: Tailored) -> str:
+def _withdrawn_table(withdrawn: Sequence[tuple[str, str]]) -> list[str]:
+    return (["| Output | Why |", "|---|---|"]
+            + [f"| `{_cell(path)}` | {_cell(why)} |" for path, why in sorted(withdrawn)])
+
+
+def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) -> str:
+    """The audience's review sheet. ``withdrawn`` lists (output path, reason) of files an
+    earlier build wrote for this audience that the build removed, because the profile no
+    longer asks for them."""
     e = tailored.edition
     a = e.audience
     outputs = tailored.outputs()
@@ -61,6 +70,18 @@ def review_sheet(tailored: Tailored) -> str:
                   for w in tailored.withheld]
     else:
         lines += ["Nothing was withheld: this audience receives every item."]
+    if withdrawn:
+        lines += ["", "## Withdrawn outputs", "",
+                  "Written by an earlier build and removed from the output folder: the "
+                  "profile no longer asks for them.", "", *_withdrawn_table(withdrawn)]
     if tailored.warnings:
         lines += ["", "## Warnings", ""] + [f"- `{_cell(d.format())}`" for d in tailored.warnings]
     return "\n".join(lines) + "\n"
+
+
+def withdrawn_sheet(withdrawn: Sequence[tuple[str, str]]) -> str:
+    """``_review/withdrawn.md``: outputs removed because their audience no longer exists."""
+    lines = ["# Withdrawn outputs", "",
+             "For the releasing officer. Files an earlier build wrote for audiences that no "
+             "longer have a profile; the build removed them from the output folder.", ""]
+    return "\n".join(lines + _withdrawn_table(withdrawn)) + "\n"
