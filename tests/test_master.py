@@ -3,7 +3,12 @@ check`` see."""
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import io
+import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -13,8 +18,13 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import PP_PLACEHOLDER
 
-from generator.render.deck import check_master
+from generator.master import check_master
+from generator.render.deck import render_deck
 from generator.templates import SLIDE_KINDS, TemplateSet, builtin_templates
+
+from .conftest import require_tool
+from .factories import sample_edition
+from .projects import write_project
 
 DECK = builtin_templates() / "deck"
 MASTER = DECK / "master.pptx"
@@ -115,8 +125,9 @@ def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> 
     problems = check_master(project_master(tmp_path, prs))
     assert [p.format() for p in problems] == [
         "templates/deck/master.pptx: error: no layout for two content slides: the master "
-        "has none of 'Two Content' (its layouts are 'Blank', 'Comparison', 'Content with "
-        "Caption', 'Picture with Caption', 'Section Header', 'Title Only', 'Title Slide', "
+        "has none of 'Two Content', 'Title, 2 Content' (its layouts are 'Blank', "
+        "'Comparison', 'Content with Caption', 'Picture with Caption', 'Section Header', "
+        "'Title Only', 'Title Slide', "
         "'Title and Content', 'Title and Vertical Text', 'Vertical Title and Text'; rename "
         "one, or name one in templates/deck/layouts.yaml)"]
 
@@ -179,3 +190,142 @@ def test_every_slide_kind_finds_a_layout_in_the_default_master(kind: str) -> Non
     names = [layout.name for layout in Presentation(str(MASTER)).slide_layouts]
     candidates = TemplateSet((), str(MASTER)).layout_candidates(kind)
     assert candidates[0] in names
+
+
+# ------------------------------------------------------- placeholders that share an idx
+
+
+P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+
+
+def placeholder_rects(slide: Any) -> dict[str, tuple[int, int, int, int]]:
+    """Each placeholder of a built slide by type: (left, top, right, bottom), as
+    python-pptx reads it (its own geometry, else the layout's of its idx)."""
+    found = {}
+    for shape in slide.placeholders:
+        kind = str(shape.placeholder_format.type).split()[0].replace("CENTER_TITLE", "TITLE")
+        found[kind] = (shape.left, shape.top, shape.left + shape.width,
+                                       shape.top + shape.height)
+    return found
+
+
+def cover_deck(master: Path, root: Path) -> Any:
+    data = render_deck(sample_edition(), TemplateSet((), str(master), (), str(root)))
+    return Presentation(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def libreoffice_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default master opened and saved again by LibreOffice Impress: its layouts
+    are LibreOffice's, whose title and subtitle placeholders carry no idx (both 0)."""
+    soffice = require_tool("soffice")
+    tmp = tmp_path_factory.mktemp("lo-master")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pptx", "--outdir", str(tmp / "saved"), str(MASTER)],
+                   check=True, capture_output=True, timeout=300)
+    saved = tmp / "saved" / "master.pptx"
+    assert saved.is_file(), "LibreOffice wrote no master"
+    target = tmp / "templates" / "deck" / "master.pptx"
+    target.parent.mkdir(parents=True)
+    saved.rename(target)
+    return target
+
+
+def test_libreoffice_master_checks_with_a_warning_and_its_cover_is_laid_out_apart(
+        libreoffice_master: Path, tmp_path: Path) -> None:
+    """A master saved from LibreOffice needs no layouts.yaml (its layout names are
+    candidates); check warns that title and subtitle share idx 0; the deck's cover puts
+    the subtitle below the title, as python-pptx and LibreOffice both read it."""
+    root = libreoffice_master.parents[2]
+    problems = check_master(TemplateSet((), str(libreoffice_master), (), str(root)))
+    assert {p.severity for p in problems} == {"warning"}
+    assert ("templates/deck/master.pptx: warning: layout 'Title Slide': placeholders "
+            "'PlaceHolder 1' and 'PlaceHolder 2' share idx 0") in [
+                p.format().split(" (")[0] for p in problems]
+    prs = cover_deck(libreoffice_master, root)
+    rects = placeholder_rects(prs.slides[0])
+    assert rects["SUBTITLE"][1] >= rects["TITLE"][3], rects
+    idxs = [ph.placeholder_format.idx for ph in prs.slides[0].placeholders]
+    assert len(idxs) == len(set(idxs))
+    # What a presenter sees: LibreOffice's rendering of the cover, title above subtitle.
+    deck = tmp_path / "deck.pptx"
+    deck.write_bytes(render_deck(sample_edition(),
+                                 TemplateSet((), str(libreoffice_master), (), str(root))))
+    soffice = require_tool("soffice")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
+                   check=True, capture_output=True, timeout=300)
+    words = cover_words(tmp_path / "deck.pdf")
+    title_bottom = max(y_max for word, _, y_max in words if word in ("Benefits", "cross-border"))
+    subtitle_top = min(y_min for word, y_min, _ in words if word in ("Annual", "review"))
+    assert subtitle_top >= title_bottom, words
+
+
+def cover_words(pdf: Path) -> list[tuple[str, float, float]]:
+    """(word, yMin, yMax) of each word on the PDF's first page (pdftotext -bbox)."""
+    tool = require_tool("pdftotext")
+    out = subprocess.run([tool, "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
+                         check=True, capture_output=True, text=True).stdout
+    found = re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>',
+        out)
+    return [(html.unescape(word), float(y_min), float(y_max)) for y_min, y_max, word in found]
+
+
+def test_placeholders_sharing_an_idx_are_reported_and_given_their_own(tmp_path: Path) -> None:
+    """A master edited so that the subtitle has the title's idx (as LibreOffice saves
+    it): check warns, and the deck's subtitle does not inherit the title's place."""
+    prs = Presentation()
+    layout = layout_named(prs, "Title Slide")
+    subtitle = next(ph for ph in layout.placeholders if ph.placeholder_format.idx == 1)
+    subtitle._element.find(f".//{P_NS}ph").set("idx", "0")
+    templates = project_master(tmp_path, prs)
+    [problem] = check_master(templates)
+    assert problem.severity == "warning"
+    assert problem.message == ("layout 'Title Slide': placeholders 'Title 1' and "
+                               "'Subtitle 2' share idx 0")
+    rects = placeholder_rects(cover_deck(Path(templates.master), tmp_path).slides[0])
+    assert rects["SUBTITLE"][1] >= rects["TITLE"][3], rects
+
+
+def test_overlapping_placeholders_are_reported_and_the_cover_keeps_them_apart(
+        tmp_path: Path) -> None:
+    """A master made with python-pptx whose subtitle box sits on its title box."""
+    prs = Presentation()
+    layout = layout_named(prs, "Title Slide")
+    title, subtitle = layout.placeholders[0], layout.placeholders[1]
+    subtitle.left, subtitle.top = title.left, title.top + title.height // 2
+    subtitle.width, subtitle.height = title.width, title.height
+    templates = project_master(tmp_path, prs)
+    [problem] = check_master(templates)
+    assert (problem.severity, problem.message) == (
+        "warning", "layout 'Title Slide': placeholders 'Title 1' and 'Subtitle 2' overlap")
+    rects = placeholder_rects(cover_deck(Path(templates.master), tmp_path).slides[0])
+    assert rects["SUBTITLE"][1] >= rects["TITLE"][3], rects
+    assert rects["SUBTITLE"][3] > rects["SUBTITLE"][1]
+
+
+def test_check_and_build_report_a_master_problem_in_the_same_words(tmp_path: Path) -> None:
+    """`briefgen check` and `briefgen build` read the master through one code path:
+    the same diagnostic, and the build writes nothing."""
+    root = write_project(tmp_path / "p", {
+        "templates/audiences/minister.yaml":
+            "title: M\nclearance: SECRET\nformats: [pptx]\n",
+        "templates/audiences/norvia.yaml": None})
+    prs = Presentation()
+    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    (root / "templates/deck").mkdir(parents=True)
+    prs.save(str(root / "templates/deck/master.pptx"))
+    expected = ("templates/deck/master.pptx: error: no layout for two content slides: the "
+                "master has none of 'Two Content', 'Title, 2 Content'")
+    checked = run_cli("check", str(root))
+    built = run_cli("build", str(root), "-o", str(tmp_path / "out"))
+    assert checked.returncode == built.returncode == 1
+    assert expected in checked.stderr and expected in built.stderr
+    assert "Traceback" not in checked.stderr + built.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.pptx"))
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True,
+                          text=True, timeout=300)
