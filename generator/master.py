@@ -29,6 +29,7 @@ import posixpath
 import stat
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,7 @@ def check_package(data: bytes, where: str) -> list[Diagnostic]:
                 f"part {_excerpt(member.filename)} inflates {size // max(member.compress_size, 1)}"
                 f" times (to {human_size(size)}), more than the {MAX_RATIO} times a part may",
                 hint))
-    if total > MAX_TOTAL_BYTES and not problems:
+    if total > MAX_TOTAL_BYTES and all(m.file_size <= MAX_PART_BYTES for m in members):
         problems.append(Diagnostic(
             where, 0, 0, "error",
             f"the master's parts inflate to {human_size(total)} together, more than the "
@@ -181,8 +182,8 @@ def image_pixels_problem(data: bytes) -> str:
         # own bomb check raises for the largest (and is the same refusal).
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-    except Image.DecompressionBombError:
-        return "its size is beyond what Pillow will read"
+    except Image.DecompressionBombError:  # Pillow's own limit is above ours
+        return f"it has more than the {MAX_IMAGE_PIXELS:,} pixels a picture may have"
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return ""
     if width * height > MAX_IMAGE_PIXELS:
@@ -348,6 +349,9 @@ def open_master(templates: TemplateSet) -> tuple[bytes | None, list[Diagnostic]]
     if cached is None:
         try:
             package = _Package(data)
+            damaged = package.archive.testzip()  # inflates member by member, bounded
+            if damaged is not None:
+                raise _Unreadable(f"its part {_excerpt(damaged)} is damaged")
             found = (_check_layouts(package, templates, where) + _check_links(package, where)
                      + _check_pictures(package, where))
             _drop_external_links(package)
@@ -355,7 +359,7 @@ def open_master(templates: TemplateSet) -> tuple[bytes | None, list[Diagnostic]]
             safe = package.rewritten() if package.changed else None
         except _Unreadable as exc:
             return None, [unreadable(where, exc)]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
             # a member whose data is not what the zip declares (bad CRC, short stream)
             return None, [unreadable(where, exc)]
         cached = (found, safe)

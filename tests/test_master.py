@@ -3,21 +3,28 @@ check`` see."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib.util
 import io
+import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from generator.errors import RenderError, TemplateError
 from generator.master import check_master
 from generator.render.deck import render_deck
 from generator.templates import SLIDE_KINDS, TemplateSet, builtin_templates
@@ -196,6 +203,7 @@ def test_every_slide_kind_finds_a_layout_in_the_default_master(kind: str) -> Non
 
 
 P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 def placeholder_rects(slide: Any) -> dict[str, tuple[int, int, int, int]]:
@@ -329,3 +337,193 @@ def test_check_and_build_report_a_master_problem_in_the_same_words(tmp_path: Pat
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True,
                           text=True, timeout=300)
+
+
+# ---------------------------------------------------------------------------- bounds
+
+GB = 1024 ** 3
+
+
+def with_members(master: Path, target: Path, add: dict[str, bytes],
+                 declared: dict[str, int] | None = None) -> Path:
+    """A copy of ``master`` with members added and the inflated sizes its central
+    directory declares changed: a zip bomb's header without its gigabytes. (zipfile
+    rewrites the central directory on close when told it changed.)"""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(master.read_bytes())
+    with zipfile.ZipFile(target, "a") as archive:
+        for name, data in add.items():
+            archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+        for info in archive.filelist:
+            if declared and info.filename in declared:
+                info.file_size = declared[info.filename]
+        archive._didModify = True  # write the central directory with the sizes above
+    return target
+
+
+def master_problems(tmp_path: Path, master: Path) -> list[str]:
+    return [p.format() for p in check_master(TemplateSet((), str(master), (), str(tmp_path)))]
+
+
+def project_with_master(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "p", {
+        "templates/audiences/minister.yaml": "title: M\nclearance: SECRET\nformats: [pptx]\n",
+        "templates/audiences/norvia.yaml": None})
+
+
+def test_a_referenced_part_declared_to_inflate_to_1_5_gb_is_refused_by_check_and_build(
+        tmp_path: Path) -> None:
+    root = project_with_master(tmp_path)
+    with_members(MASTER, root / "templates/deck/master.pptx", {},
+                 {"ppt/slideLayouts/slideLayout1.xml": 3 * GB // 2})
+    expected = ("templates/deck/master.pptx: error: part ppt/slideLayouts/slideLayout1.xml "
+                "inflates to 1.5 GB, more than the 100 MB one part may hold")
+    checked = run_cli("check", str(root))
+    built = run_cli("build", str(root), "-o", str(tmp_path / "out"))
+    assert checked.returncode == built.returncode == 1
+    assert expected in checked.stderr and expected in built.stderr, built.stderr
+    assert "Traceback" not in checked.stderr + built.stderr
+    assert not any((tmp_path / "out").rglob("*.pptx"))
+
+
+def test_an_unreferenced_5_gb_member_is_refused_unread(tmp_path: Path) -> None:
+    """Its header says 5 GB; it holds 100 bytes. Had anything inflated it, the reader
+    would have found the data short (a damaged part), not the declared size."""
+    master = with_members(MASTER, tmp_path / "templates/deck/master.pptx",
+                          {"ppt/media/huge.bin": b"x" * 100}, {"ppt/media/huge.bin": 5 * GB})
+    assert master_problems(tmp_path, master) == [
+        "templates/deck/master.pptx: error: part ppt/media/huge.bin inflates to 5 GB, more "
+        "than the 100 MB one part may hold (remove large pictures or media from the master, "
+        "or save it again)"]
+
+
+def test_parts_that_together_inflate_beyond_the_total_are_refused(tmp_path: Path) -> None:
+    names = {f"ppt/media/part{i}.bin": 90 * 1024 * 1024 for i in range(3)}
+    master = with_members(MASTER, tmp_path / "templates/deck/master.pptx",
+                          dict.fromkeys(names, b"x"), names)
+    # (each also inflates too many times: its header lies about 1 byte)
+    assert ("templates/deck/master.pptx: error: the master's parts inflate to 270.1 MB "
+            "together, more than the 200 MB a master may hold (remove large pictures or "
+            "media from the master, or save it again)") in master_problems(tmp_path, master)
+
+
+def test_too_many_members_are_refused(tmp_path: Path) -> None:
+    master = with_members(MASTER, tmp_path / "templates/deck/master.pptx",
+                          {f"ppt/media/m{i}.bin": b"" for i in range(2000)})
+    [problem] = master_problems(tmp_path, master)
+    assert "the master has 2033 parts, more than the 2000 a master may have" in problem
+
+
+def test_a_member_that_inflates_too_many_times_is_refused(tmp_path: Path) -> None:
+    """2 MB of zeros deflate to about 2 KB: a thousand times, where XML is 5-20."""
+    master = with_members(MASTER, tmp_path / "templates/deck/master.pptx",
+                          {"ppt/media/zeros.bin": bytes(2 * 1024 * 1024)})
+    [problem] = master_problems(tmp_path, master)
+    assert re.search(r"part ppt/media/zeros\.bin inflates \d{3,} times \(to 2 MB\), more "
+                     r"than the 100 times a part may", problem), problem
+
+
+def test_a_member_longer_than_its_header_says_is_a_damaged_master(tmp_path: Path) -> None:
+    """Python's zip reader stops at the declared size: what lies beyond is never
+    inflated, and the master is reported as damaged rather than read."""
+    master = with_members(MASTER, tmp_path / "templates/deck/master.pptx",
+                          {"ppt/media/long.bin": b"y" * 5000}, {"ppt/media/long.bin": 10})
+    assert master_problems(tmp_path, master) == [
+        "templates/deck/master.pptx: error: not a readable PowerPoint file: its part "
+        "ppt/media/long.bin is damaged (save it again from PowerPoint or LibreOffice as "
+        ".pptx)"]
+    with pytest.raises(TemplateError):
+        render_deck(sample_edition(), TemplateSet((), str(master), (), str(tmp_path)))
+
+
+def test_a_master_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "templates/deck/master.pptx"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    assert master_problems(tmp_path, fifo) == [
+        "templates/deck/master.pptx: error: the master is not a regular file (put a .pptx "
+        "file there)"]
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A 4 × 4 PNG whose header says ``width`` × ``height`` (decoding it would need
+    gigabytes; reading its header, nothing)."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "#0b3d2e").save(out, "PNG")
+    data = bytearray(out.getvalue())
+    struct.pack_into(">II", data, 16, width, height)  # IHDR's width and height
+    struct.pack_into(">I", data, 29, zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def logo_edition(tmp_path: Path, name: str, data: bytes) -> Any:
+    logo = tmp_path / "content" / "images" / name
+    logo.parent.mkdir(parents=True, exist_ok=True)
+    logo.write_bytes(data)
+    edition = sample_edition(tmp_path / "content")
+    theme = dataclasses.replace(edition.audience.theme, logo=str(logo))
+    return dataclasses.replace(edition, audience=dataclasses.replace(edition.audience,
+                                                                     theme=theme))
+
+
+def test_a_40000_pixel_square_logo_is_a_clean_error(tmp_path: Path) -> None:
+    edition = logo_edition(tmp_path, "logo.png", huge_png(40000, 40000))
+    with pytest.raises(RenderError) as error:
+        render_deck(edition, TemplateSet((), str(MASTER)))
+    [problem] = error.value.diagnostics
+    assert problem.file == "content/images/logo.png"
+    assert problem.message == ("the logo cannot go into a deck: it has more than the "
+                               "50,000,000 pixels a picture may have")
+    edition = logo_edition(tmp_path, "wide.png", huge_png(12000, 5000))
+    with pytest.raises(RenderError) as error:
+        render_deck(edition, TemplateSet((), str(MASTER)))
+    assert error.value.diagnostics[0].format() == (
+        "content/images/wide.png: error: the logo cannot go into a deck: it is 12000 × "
+        "5000 pixels, more than the 50,000,000 pixels a picture may have (save it smaller)")
+
+
+def test_an_svg_logo_drawn_too_large_is_refused_before_drawing(tmp_path: Path) -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="400in" height="400in"/>'
+    edition = logo_edition(tmp_path, "logo.svg", svg)
+    with pytest.raises(RenderError) as error:
+        render_deck(edition, TemplateSet((), str(MASTER)))
+    assert error.value.diagnostics[0].format() == (
+        "content/images/logo.svg: error: the logo would be drawn 120000 × 120000 pixels, "
+        "more than the 50,000,000 pixels a picture may have (give the SVG a width and "
+        "height of a few inches)")
+
+
+def test_a_picture_in_the_master_too_large_to_decode_is_refused(tmp_path: Path) -> None:
+    prs: Any = Presentation()
+    layout = layout_named(prs, "Title Only")
+    picture_on_layout(prs, layout, tmp_path)
+    saved = tmp_path / "saved.pptx"
+    prs.save(str(saved))
+    master = replace_members(saved, tmp_path / "templates/deck/master.pptx",
+                             {"ppt/media/image1.png": huge_png(9000, 9000)})
+    [problem] = master_problems(tmp_path, master)
+    assert problem.startswith("templates/deck/master.pptx: error: picture ppt/media/image1.png "
+                              "cannot go into a deck: it is 9000 × 9000 pixels")
+
+
+def picture_on_layout(prs: Any, layout: Any, tmp_path: Path) -> Any:
+    """A small picture on ``layout`` (python-pptx adds pictures to slides only: one is
+    made on a slide and moved), returned as its ``p:pic`` element."""
+    png = tmp_path / "small.png"
+    Image.new("RGB", (8, 8), "#c8a951").save(png)
+    slide = prs.slides.add_slide(layout)
+    picture = slide.shapes.add_picture(str(png), 0, 0)
+    blip = picture._element.blipFill.blip
+    image_part = slide.part.related_part(blip.rEmbed)
+    blip.set(f"{R_NS}embed", layout.part.relate_to(image_part, RT.IMAGE))
+    layout.shapes._spTree.append(picture._element)
+    return picture._element
+
+
+def replace_members(source: Path, target: Path, members: dict[str, bytes]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info.filename, members.get(info.filename, old.read(info.filename)),
+                         zipfile.ZIP_DEFLATED)
+    return target
