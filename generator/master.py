@@ -579,7 +579,7 @@ def _check_links(package: _Package, where: str) -> list[Diagnostic]:
             f"{_excerpt(rel.target)!r}): it is left out of every deck",
             "a deck never fetches anything when it is opened; embed the picture or "
             "media in the master, or remove the link"))
-    return list(dict.fromkeys(problems))
+    return sorted(set(problems))
 
 
 def _check_pictures(package: _Package, where: str) -> list[Diagnostic]:

@@ -19,18 +19,20 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from lxml import etree
 from PIL import Image
 from pptx import Presentation
-from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from generator.edition import Item
 from generator.errors import RenderError, TemplateError
 from generator.master import check_master
 from generator.render.deck import render_deck
 from generator.templates import SLIDE_KINDS, TemplateSet, builtin_templates
 
 from .conftest import require_tool
-from .factories import sample_edition
+from .factories import P, sample_edition
 from .projects import write_project
 
 DECK = builtin_templates() / "deck"
@@ -204,6 +206,7 @@ def test_every_slide_kind_finds_a_layout_in_the_default_master(kind: str) -> Non
 
 P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
 
 def placeholder_rects(slide: Any) -> dict[str, tuple[int, int, int, int]]:
@@ -527,3 +530,67 @@ def replace_members(source: Path, target: Path, members: dict[str, bytes]) -> Pa
             new.writestr(info.filename, members.get(info.filename, old.read(info.filename)),
                          zipfile.ZIP_DEFLATED)
     return target
+
+
+# ---------------------------------------------------------------------------- links
+
+WATERMARK = "http://example.org/watermark.png"
+INTRANET = "http://intranet.example.org/"
+CONTENT_LINK = "https://example.org/report"
+
+
+def external_links_master(tmp_path: Path) -> Path:
+    """python-pptx's default master with a picture on the 'Title Only' layout linked to
+    an outside address (not embedded) and a shape on the slide master whose click
+    opens an outside address."""
+    prs: Any = Presentation()
+    layout = layout_named(prs, "Title Only")
+    blip = picture_on_layout(prs, layout, tmp_path).find(f".//{A_NS}blip")
+    del blip.attrib[f"{R_NS}embed"]
+    blip.set(f"{R_NS}link", layout.part.relate_to(WATERMARK, RT.IMAGE, is_external=True))
+    box = prs.slides[0].shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, 91440, 91440)
+    box.name = "Intranet button"
+    rid = prs.slide_master.part.relate_to(INTRANET, RT.HYPERLINK, is_external=True)
+    box._element.find(f".//{P_NS}cNvPr").append(
+        etree.Element(f"{A_NS}hlinkClick", {f"{R_NS}id": rid}))
+    prs.slide_master.shapes._spTree.append(box._element)
+    path = tmp_path / "templates" / "deck" / "master.pptx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prs.save(str(path))
+    return path
+
+
+def test_external_links_of_a_master_are_reported_and_never_reach_a_deck(
+        tmp_path: Path) -> None:
+    """Every `.rels` part of the deck has no outside address but the links the content
+    itself makes (which the Edition carries); the linked picture is gone, the shape that
+    had a hyperlink stays without it."""
+    master = external_links_master(tmp_path)
+    templates = TemplateSet((), str(master), (), str(tmp_path))
+    warnings = check_master(templates)
+    assert [(p.severity, p.message) for p in warnings] == [
+        ("warning", "ppt/slideLayouts/slideLayout6.xml links to an outside address (image "
+                    f"'{WATERMARK}'): it is left out of every deck"),
+        ("warning", "ppt/slideMasters/slideMaster1.xml links to an outside address "
+                    f"(hyperlink '{INTRANET}'): it is left out of every deck")]
+    edition = sample_edition()
+    section = dataclasses.replace(edition.sections[0], key_points=(
+        Item(f"See [the report]({CONTENT_LINK}).", P),))
+    deck = render_deck(dataclasses.replace(edition, sections=(section,)), templates)
+    external: set[str] = set()
+    with zipfile.ZipFile(io.BytesIO(deck)) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            assert WATERMARK.encode() not in data and INTRANET.encode() not in data, name
+            if name.endswith(".rels"):
+                rels = etree.fromstring(data)
+                external |= {rel.get("Target") for rel in rels
+                             if rel.get("TargetMode") == "External"}
+                if "/slideLayouts/" in name or "/slideMasters/" in name:
+                    assert b'TargetMode="External"' not in data, name
+    assert external == {CONTENT_LINK}
+    prs: Any = Presentation(io.BytesIO(deck))
+    master_shapes = {s.name: s for s in prs.slide_master.shapes}
+    assert master_shapes["Intranet button"]._element.find(f".//{A_NS}hlinkClick") is None
+    used = {slide.slide_layout.name: slide.slide_layout for slide in prs.slides}
+    assert not [s for s in used["Title Only"].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
