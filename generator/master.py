@@ -7,17 +7,19 @@
    at most :data:`MAX_TOTAL_BYTES` once inflated (the sizes the zip declares: Python's
    zip reader never inflates a member beyond its declared size), and no member over
    :data:`RATIO_FLOOR` that inflates more than :data:`MAX_RATIO` times;
-2. opens it with python-pptx and checks what the deck needs: a layout for every kind of
-   slide with its title and body placeholders (errors), fixed text in a layout,
-   placeholders of a layout that share an ``idx`` or overlap, links to outside
-   addresses, and (errors) pictures larger than :data:`MAX_IMAGE_PIXELS`;
-3. makes the presentation safe to build from: every relationship with
+2. reads its parts with zipfile and lxml (no python-pptx: ``briefgen check`` stays
+   light) and checks what the deck needs: a layout for every kind of slide with its
+   title and body placeholders (errors), fixed text in a layout, placeholders of a
+   layout that share an ``idx`` or overlap, links to outside addresses, and (errors)
+   pictures larger than :data:`MAX_IMAGE_PIXELS`;
+3. makes the package safe to build from: every relationship with
    ``TargetMode="External"`` is removed with the element that uses it (opening a deck
    must never fetch anything), and placeholders of a layout that share an ``idx`` are
    given their own, so a slide's placeholders each inherit their own place.
 
-:func:`check_master` is what ``briefgen check`` reports; the deck renderer raises the
-same errors. Every limit is a constant of this module.
+:func:`check_master` is what ``briefgen check`` reports; the deck renderer opens the
+bytes :func:`open_master` returns with python-pptx and raises the same errors. Every
+limit is a constant of this module.
 """
 
 from __future__ import annotations
