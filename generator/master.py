@@ -82,18 +82,30 @@ _HARDENED = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=F
 
 
 def master_path(templates: TemplateSet) -> str:
-    """The master's path as diagnostics name it: relative to the project, else
-    ``<built-in>/deck/master.pptx``."""
+    """The master's path as diagnostics name it: relative to the project (as the
+    project names it, a link not followed), else ``<built-in>/deck/master.pptx``."""
     path = Path(templates.master)
-    try:
-        return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
-    except (ValueError, OSError):
-        pass
-    try:
-        return "<built-in>/" + path.resolve().relative_to(
-            builtin_templates().resolve()).as_posix()
-    except (ValueError, OSError):
-        return path.as_posix()
+    for base, prefix in ((Path(templates.project_root), ""), (builtin_templates(),
+                                                               "<built-in>/")):
+        if base == Path("") and not prefix:
+            continue
+        for mine, theirs in ((path.absolute(), base.absolute()),
+                             (path.resolve(), base.resolve())):
+            try:
+                return prefix + mine.relative_to(theirs).as_posix()
+            except (ValueError, OSError):
+                pass
+    return path.name
+
+
+def _outside(templates: TemplateSet) -> bool:
+    """Whether the master resolves (links followed) outside both the project and the
+    built-in templates: a link to someone else's file is not a template."""
+    if not templates.project_root:
+        return False
+    resolved = Path(templates.master).resolve()
+    return not any(resolved.is_relative_to(base.resolve())
+                   for base in (Path(templates.project_root), builtin_templates()))
 
 
 def human_size(n: int) -> str:
@@ -339,6 +351,10 @@ def open_master(templates: TemplateSet) -> tuple[bytes | None, list[Diagnostic]]
     cannot be used), and what :func:`check_master` reports about it. Reads the file with
     zipfile and lxml only: ``briefgen check`` does not import python-pptx."""
     where = master_path(templates)
+    if _outside(templates):
+        return None, [Diagnostic(where, 0, 0, "error",
+                                 "the master is a link to a file outside the project",
+                                 "copy the file into the project instead of linking to it")]
     data, problems = read_bounded(Path(templates.master), where)
     if data is None:
         return None, problems

@@ -594,3 +594,23 @@ def test_external_links_of_a_master_are_reported_and_never_reach_a_deck(
     assert master_shapes["Intranet button"]._element.find(f".//{A_NS}hlinkClick") is None
     used = {slide.slide_layout.name: slide.slide_layout for slide in prs.slides}
     assert not [s for s in used["Title Only"].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+
+
+def test_a_master_linked_from_outside_the_project_is_refused(tmp_path: Path) -> None:
+    """`templates/deck/master.pptx -> /elsewhere/master.pptx`: named as the project names
+    it, and not read."""
+    elsewhere = tmp_path / "elsewhere" / "master.pptx"
+    elsewhere.parent.mkdir()
+    Presentation().save(str(elsewhere))
+    root = tmp_path / "project"
+    link = root / "templates" / "deck" / "master.pptx"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(elsewhere)
+    assert master_problems(root, link) == [
+        "templates/deck/master.pptx: error: the master is a link to a file outside the "
+        "project (copy the file into the project instead of linking to it)"]
+    inside = root / "templates" / "audiences" / "press" / "deck" / "master.pptx"
+    inside.parent.mkdir(parents=True)
+    inside.symlink_to(link.parent / "real.pptx")
+    Presentation().save(str(link.parent / "real.pptx"))
+    assert master_problems(root, inside) == []
