@@ -7,9 +7,13 @@ sockets, with timeouts on every wait.
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -231,3 +235,39 @@ def test_content_that_breaks_the_build_never_stops_the_server(tmp_path: Path) ->
             assert b"Problems" not in get(port, "/", f"127.0.0.1:{port}")[2]
     finally:
         shutil.rmtree(made.out, ignore_errors=True)
+
+
+def test_the_serve_command_answers_and_stops_at_once_on_ctrl_c(tmp_path: Path) -> None:
+    """`briefgen serve --port 0` as a user runs it: it prints its address, answers
+    there (and only to its own name), and Ctrl+C stops it at once, even with a
+    browser's idle connection open."""
+    root = write_project(tmp_path / "p", {
+        "templates/audiences/minister.yaml": "title: M\nclearance: SECRET\nformats: [html]\n",
+        "templates/audiences/norvia.yaml": None})
+    process = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", str(root),
+                                "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        stdout = process.stdout
+        assert stdout is not None
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=120)
+        found = re.search(r"at http://127\.0\.0\.1:(\d+)/", lines[0] if lines else "")
+        assert found, lines
+        port = int(found[1])
+        # idle: accepted before the requests below (connections are taken in order)
+        with socket.create_connection(("127.0.0.1", port), timeout=10):
+            assert SECRET_TEXT.encode() in get(port, "/minister/", f"localhost:{port}")[2]
+            assert get(port, "/minister/", f"evil.example:{port}")[:3:2] == (421, b"")
+            started = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=20) == 0
+            assert time.monotonic() - started < 5
+        _, err = process.communicate(timeout=10)
+        assert "Traceback" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
