@@ -167,7 +167,7 @@ class PreviewServer(ThreadingHTTPServer):
     """A threading HTTP server with at most ``max_connections`` threads, that reports a
     client's early disconnect once, in one line."""
 
-    daemon_threads = True
+    daemon_threads = True  # Ctrl+C never waits for a browser's idle connection
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
                  *, max_connections: int = MAX_CONNECTIONS) -> None:

@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 from pptx import Presentation
@@ -614,3 +616,37 @@ def test_a_master_linked_from_outside_the_project_is_refused(tmp_path: Path) -> 
     inside.symlink_to(link.parent / "real.pptx")
     Presentation().save(str(link.parent / "real.pptx"))
     assert master_problems(root, inside) == []
+
+
+LAYOUT_PIECES = ['<p:ph type="title"/>', '<p:ph/>', 'idx="', '"', "99999999999999999999",
+                 "-1", "abc", "<", ">", "/>", "<a:xfrm>", "</p:spTree>", " ", "x",
+                 '<a:off x="1" y="1"/>', "&amp;", "&bogus;"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(layout=st.integers(1, 9), start=st.floats(0, 1), length=st.integers(0, 400),
+       insert=st.lists(st.sampled_from(LAYOUT_PIECES), max_size=6))
+def test_a_damaged_layout_is_a_diagnostic_never_a_traceback(
+        layout: int, start: float, length: int, insert: list[str]) -> None:
+    """A layout's XML cut and spliced at random: `check` gives diagnostics (it never
+    raises) and the deck is built or refused with an error of briefgen's."""
+    import tempfile
+
+    name = f"ppt/slideLayouts/slideLayout{layout}.xml"
+    with zipfile.ZipFile(MASTER) as archive:
+        xml = archive.read(name).decode("utf-8")
+    at = int(start * len(xml))
+    spliced = xml[:at] + "".join(insert) + xml[at + length:]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        master = replace_members(MASTER, root / "templates/deck/master.pptx",
+                                 {name: spliced.encode("utf-8")})
+        templates = TemplateSet((), str(master), (), str(root))
+        problems = check_master(templates)
+        assert all(p.file == "templates/deck/master.pptx" for p in problems)
+        try:
+            render_deck(sample_edition(), templates)
+        except (TemplateError, RenderError) as error:
+            assert error.diagnostics
+            assert [d for d in problems if d.severity == "error"] or \
+                "not a readable PowerPoint file" in str(error), (problems, str(error))
