@@ -280,6 +280,8 @@ class _Package:
         return rel.target
 
     def presentation(self) -> str:
+        if "[Content_Types].xml" not in self.names:  # python-pptx cannot open it either
+            raise _Unreadable("it has no [Content_Types].xml")
         rel = next((r for r in self.rels("") if r.kind.endswith("/officeDocument")
                     and not r.external), None)
         if rel is None:
