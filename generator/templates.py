@@ -17,13 +17,14 @@ from pathlib import Path
 from .errors import Diagnostic, TemplateError
 
 # The kinds of slide the deck is built from, with the layout name used for each when the
-# master has no layouts.yaml. Each kind also lists standard PowerPoint names that serve.
+# master has no layouts.yaml. Each kind also lists standard PowerPoint names, then
+# LibreOffice's (a master saved from Impress), that serve.
 SLIDE_KINDS: dict[str, tuple[str, ...]] = {
     "title": ("Title", "Title Slide"),
-    "agenda": ("Agenda", "Title and Content"),
-    "section": ("Section", "Section Header"),
-    "bullets": ("Bullets", "Title and Content"),
-    "two_content": ("Two Content",),
+    "agenda": ("Agenda", "Title and Content", "Title, Content"),
+    "section": ("Section", "Section Header", "Title Only"),
+    "bullets": ("Bullets", "Title and Content", "Title, Content"),
+    "two_content": ("Two Content", "Title, 2 Content"),
     "table": ("Table", "Title Only"),
     "chart": ("Chart", "Title Only"),
     "key_message": ("Key Message", "Title Only"),
@@ -193,32 +194,9 @@ def resolve_templates(
     return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root))
 
 
-def master_layouts(master: Path) -> dict[str, list[str]]:
-    """Layout names of a master and the placeholder types each holds (``obj`` where the
-    XML names none), read straight from the file's XML (so ``briefgen check`` does not
-    need python-pptx)."""
-    import zipfile
-    from xml.etree import ElementTree
-
-    ns = {"p": "http://schemas.openxmlformats.org/presentationml/2006/main"}
-    found: dict[str, list[str]] = {}
-    with zipfile.ZipFile(master) as archive:
-        for name in sorted(archive.namelist()):
-            if not (name.startswith("ppt/slideLayouts/") and name.endswith(".xml")):
-                continue
-            root = ElementTree.fromstring(archive.read(name))
-            csld = root.find("p:cSld", ns)
-            layout = csld.get("name", "") if csld is not None else ""
-            kinds = [ph.get("type", "obj") for ph in root.iter(f"{{{ns['p']}}}ph")]
-            found[layout] = kinds
-    return found
-
-
 def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Diagnostic]:
-    """Problems in an audience's templates: a brief template that does not parse, a
-    master without a layout the deck needs."""
-    import zipfile
-
+    """Problems in an audience's templates: a brief template that does not parse, and
+    what :func:`generator.master.check_master` finds in its master."""
     import jinja2
 
     root = Path(templates.project_root)
@@ -252,31 +230,7 @@ def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Di
                     problems.append(Diagnostic(rel(path), 0, 0, "error",
                                                f"cannot read template: {exc}"))
     if "pptx" in formats:
-        master = Path(templates.master)
-        try:
-            layouts = master_layouts(master)
-        except (OSError, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
-            return [*problems, Diagnostic(rel(master), 0, 0, "error",
-                                          f"not a readable PowerPoint file: {exc}")]
-        for kind in SLIDE_KINDS:
-            candidates = templates.layout_candidates(kind)
-            name = next((c for c in candidates if c in layouts), None)
-            if name is None:
-                problems.append(Diagnostic(
-                    rel(master), 0, 0, "error",
-                    f"the master has no layout for {kind} slides (looked for: "
-                    f"{', '.join(candidates)})",
-                    f"its layouts: {', '.join(sorted(layouts))}; name one in layouts.yaml"))
-                continue
-            types = layouts[name]
-            if not {"title", "ctrTitle"} & set(types):
-                problems.append(Diagnostic(rel(master), 0, 0, "error",
-                                           f"layout `{name}` has no title placeholder"))
-            bodies = sum(t in ("body", "obj", "subTitle") for t in types)
-            needed = REQUIRED_BODIES.get(kind, 0)
-            if bodies < needed:
-                problems.append(Diagnostic(
-                    rel(master), 0, 0, "error",
-                    f"layout `{name}` ({kind.replace('_', ' ')} slides) needs {needed} body "
-                    f"placeholder{'s' * (needed > 1)}, it has {bodies}"))
+        from .master import check_master  # imports python-pptx: only for decks
+
+        problems += check_master(templates)
     return problems

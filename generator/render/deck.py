@@ -16,17 +16,18 @@ the master's own slides, unused layouts, thumbnails, comments, custom properties
 sample text are removed, core properties come from the Edition, and the zip is written
 with a fixed entry order and timestamps so the same Edition gives the same bytes.
 
-This module imports python-pptx at import time; only build workers and callers of
-:func:`check_master` import it (``briefgen check`` imports it lazily).
+The master is opened, bounded, checked and made safe (no links to outside addresses) by
+:mod:`generator.master`, the same code ``briefgen check`` runs. This module imports
+python-pptx at import time; only build workers import it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import math
+import os
 import posixpath
 import re
 import threading
@@ -67,13 +68,23 @@ from pptx.shapes.placeholder import (
 from pptx.shapes.shapetree import BaseShapeFactory, SlideShapeFactory
 from pptx.slide import Slide, SlideLayout
 from pptx.table import _Cell
-from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
 from ..edition import Chart, Collaboration, Edition, Item, Mark, Metric, Section, Series
 from ..errors import Diagnostic, RenderError, TemplateError
 from ..i18n import format_date, format_number
-from ..templates import REQUIRED_BODIES, SLIDE_KINDS, TemplateSet, builtin_templates
+from ..master import (
+    DROPPED_PACKAGE_RELS,
+    DROPPED_PRESENTATION_RELS,
+    MAX_IMAGE_PIXELS,
+    boxes_overlap,
+    human_size,
+    image_pixels_problem,
+    master_path,
+    open_master,
+    unreadable,
+)
+from ..templates import SLIDE_KINDS, TemplateSet
 from .charts import add_native_chart
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span
@@ -118,6 +129,7 @@ BULLET_STEP = 0.35 * 72  # pt: indent of each list level
 BULLET_HANG = 0.3 * 72  # pt: the bullet hangs this far left of the text
 NUMBER_HANG = 0.5 * 72  # pt: room for "12."
 LOGO_DPI = 300  # SVG logos are rasterised at this resolution
+LOGO_MAX_BYTES = 20 * 1024 * 1024  # a logo file larger than this is refused unread
 LOGO_CARD_PAD = Inches(0.15)
 
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
@@ -149,12 +161,6 @@ NS = {
 }
 _HLINK_COLOUR_EXT = "{A12FA001-AC4F-418D-AE19-62706E023703}"
 _HLINK_COLOUR_NS = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcolor"
-_DROPPED_PACKAGE_RELS = {RT.THUMBNAIL, RT.CUSTOM_PROPERTIES}
-_DROPPED_PRESENTATION_RELS = {RT.PRINTER_SETTINGS, RT.COMMENT_AUTHORS, RT.CUSTOM_XML,
-                              RT.HANDOUT_MASTER, RT.TAGS,
-                              "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
-                              "http://schemas.microsoft.com/office/2017/10/relationships/person",
-                              "http://schemas.microsoft.com/office/2015/10/relationships/revisionInfo"}
 
 
 _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -223,6 +229,20 @@ def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
     return builder.save()
 
 
+def _open_master(templates: TemplateSet) -> tuple[Any, list[Diagnostic]]:
+    """The master of ``templates`` opened with python-pptx (None when it cannot be
+    used), and what ``briefgen check`` reports about it: the deck is built from the
+    bytes :func:`generator.master.open_master` bounded, checked and made safe."""
+    data, problems = open_master(templates)
+    if data is None:
+        return None, problems
+    try:
+        return Presentation(io.BytesIO(data)), problems
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            etree.XMLSyntaxError) as exc:
+        return None, [unreadable(master_path(templates), exc)]
+
+
 def _count_partnames(package: Any) -> None:
     """Give ``package`` a ``next_partname`` that remembers the names it has handed out.
 
@@ -242,97 +262,6 @@ def _count_partnames(package: Any) -> None:
         return PackURI(template % n)
 
     package.next_partname = next_partname
-
-
-def check_master(templates: TemplateSet) -> list[Diagnostic]:
-    """Problems with the master of ``templates``: a slide kind without a layout (none of
-    its candidate names), a layout without its title or body placeholder, and (as a
-    warning) text a layout would put on every slide."""
-    return _open_master(templates)[1]
-
-
-def _open_master(templates: TemplateSet) -> tuple[Any, list[Diagnostic]]:
-    """The master of ``templates`` opened (None when it cannot be read), and
-    :func:`check_master`'s findings: a deck is built from the presentation checked."""
-    where = _template_path(templates)
-    try:
-        data = Path(templates.master).read_bytes()
-        prs = Presentation(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
-            etree.XMLSyntaxError) as exc:
-        return None, [Diagnostic(where, 0, 0, "error", f"not a readable PowerPoint file: {exc}",
-                                 "save it again from PowerPoint or LibreOffice as .pptx")]
-    # What the check finds depends on nothing but the file and the layout names asked
-    # for: found once per process for each (as a compiled template is kept).
-    key = (hashlib.sha256(data).digest(), where,
-           tuple(templates.layout_candidates(kind) for kind in SLIDE_KINDS))
-    with _CHECKED_LOCK:
-        problems = _CHECKED.get(key)
-    if problems is None:
-        problems = _check_layouts(prs, templates, where)
-        with _CHECKED_LOCK:
-            if len(_CHECKED) >= 16:
-                _CHECKED.pop(next(iter(_CHECKED)))
-            _CHECKED[key] = problems
-    return prs, list(problems)
-
-
-_CHECKED: dict[tuple[Any, ...], list[Diagnostic]] = {}  # see _open_master
-_CHECKED_LOCK = threading.Lock()
-
-
-def _check_layouts(prs: Any, templates: TemplateSet, where: str) -> list[Diagnostic]:
-    """:func:`check_master` of an opened master (which it leaves as it found it)."""
-    names = _layouts_by_name(prs)
-    problems: list[Diagnostic] = []
-    checked: set[str] = set()  # layouts whose placeholders and text were checked
-    for kind in SLIDE_KINDS:
-        candidates = templates.layout_candidates(kind)
-        name = next((c for c in candidates if c in names), None)
-        if name is None:
-            problems.append(Diagnostic(
-                where, 0, 0, "error",
-                f"no layout for {kind.replace('_', ' ')} slides: the master has none of "
-                f"{', '.join(repr(c) for c in candidates)}",
-                f"its layouts are {', '.join(repr(n) for n in sorted(names))}; rename one, "
-                "or name one in templates/deck/layouts.yaml"))
-            continue
-        layout = names[name]
-        bodies = [ph for ph in layout.placeholders if _ph_type(ph) in BODY_TYPES]
-        needed = REQUIRED_BODIES.get(kind, 0)
-        if len(bodies) < needed:
-            problems.append(Diagnostic(
-                where, 0, 0, "error",
-                f"layout {name!r} has no body placeholder" if needed == 1 else
-                f"layout {name!r} needs {needed} body placeholders, it has {len(bodies)}",
-                f"{kind.replace('_', ' ')} slides put their text there; add "
-                f"{'one' if needed == 1 else 'them'}"))
-        if name in checked:
-            continue
-        checked.add(name)
-        if not any(_ph_type(ph) in TITLE_TYPES for ph in layout.placeholders):
-            problems.append(Diagnostic(where, 0, 0, "error",
-                                       f"layout {name!r} has no title placeholder",
-                                       "every slide puts its title there; add one"))
-        for shape in layout.shapes:
-            text = _own_text(shape)
-            if text:
-                problems.append(Diagnostic(
-                    where, 0, 0, "warning",
-                    f"layout {name!r} has text of its own ({text[:40]!r}) "
-                    "that every slide built from it will show",
-                    "markings and titles come from the content; remove it from the layout"))
-    return list(dict.fromkeys(problems))  # a layout serving several kinds: said once
-
-
-def _own_text(shape: Any) -> str:
-    """The text of a shape that is not a placeholder, read without changing the shape
-    (``shape.text_frame`` would give a shape without text an empty text frame, and the
-    presentation checked is the one the deck is built from)."""
-    if shape.is_placeholder or not shape.has_text_frame:
-        return ""
-    body = getattr(shape._element, "txBody", None)
-    return TextFrame(body, shape).text if body is not None else ""
 
 
 def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
@@ -1069,6 +998,16 @@ class _DeckBuilder:
         paras += [_plain(line, scale=0.75) for line in meta]
         body = self.body_placeholders(slide)
         rect, shape = self._text_target(slide, body[0] if body else None, "title")
+        title_rect = self._rect(title_ph) if title_ph is not None else None
+        if title_rect is not None and boxes_overlap(
+                (rect.left, rect.top, rect.width, rect.height),
+                (title_rect.left, title_rect.top, title_rect.width, title_rect.height)):
+            # A master whose subtitle sits on (or shares an idx with) the title: the
+            # text goes below the title, keeping its height where the slide has room.
+            top = title_rect.bottom + GAP
+            rect = Rect(rect.left, top, rect.width,
+                        max(rect.bottom - top, min(rect.height, self.height - BAND - top), 0))
+            _place(shape, rect)
         size, pages = self.body_fit.fit(paras, _fixed_box(*rect.text_box()), COVER_TEXT_SIZES,
                                         fallback=COVER_TEXT_SIZES[-1])
         if len(pages) > 1:  # the cover is one slide: its text box grows down instead
@@ -2452,19 +2391,6 @@ def _language_tag(language: str) -> str:
     return LANGUAGE_TAGS.get(language.lower(), language.lower())
 
 
-def _template_path(templates: TemplateSet) -> str:
-    path = Path(templates.master)
-    try:
-        return path.resolve().relative_to(Path(templates.project_root).resolve()).as_posix()
-    except ValueError:
-        pass
-    try:
-        return "<built-in>/" + path.resolve().relative_to(
-            builtin_templates().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _layouts_by_name(prs: Any) -> dict[str, Any]:
     """Every layout of every master by name (the first of a name wins)."""
     found: dict[str, Any] = {}
@@ -2517,61 +2443,113 @@ def _apply_theme_colours(prs: Any, primary: str, accent: str) -> None:
 
 def _load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
     """The audience's logo as PNG/JPEG bytes and its pixel size (SVG rasterised at
-    :data:`LOGO_DPI`, without fetching anything it references)."""
+    :data:`LOGO_DPI`, without fetching anything it references). Its size is read from
+    its header before anything is decoded (at most :data:`MAX_IMAGE_PIXELS`)."""
     logo = edition.audience.theme.logo
     if not logo:
         return None
     path = Path(logo)
     root = Path(edition.content_root)
+    name = _project_name(path, root.parent)
     try:
         inside = path.resolve().is_relative_to(root.resolve())
     except OSError:
         inside = False
     if not inside:
-        raise RenderError(f"the logo {logo} is outside the project's content folder")
+        raise RenderError([Diagnostic(name, 0, 0, "error",
+                                      "the logo is outside the project's content folder",
+                                      "put it under content/")])
     try:
         stat = path.stat()
     except OSError:
-        return _read_logo(logo)  # raises as reading it does
+        return _read_logo(logo, name)  # raises as reading it does
     # Read and drawn once per process while the file is unchanged (a build worker renders
     # a deck per audience, most with the same logo).
-    return _cached_logo(logo, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _cached_logo(logo, name, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def _project_name(path: Path, project: Path) -> str:
+    """``path`` as diagnostics name it: relative to the project folder."""
+    try:
+        return Path(os.path.relpath(path.resolve(), project.resolve())).as_posix()
+    except (OSError, ValueError):
+        return path.name
 
 
 @lru_cache(maxsize=16)
-def _cached_logo(logo: str, resolved: str, mtime_ns: int, size: int,
+def _cached_logo(logo: str, name: str, resolved: str, mtime_ns: int, size: int,
                  ) -> tuple[bytes, int, int]:
     """:func:`_read_logo`, keyed on the file (where it resolves to, when it was modified,
     its size) as well as its name."""
-    return _read_logo(logo)
+    return _read_logo(logo, name)
 
 
-def _read_logo(logo: str) -> tuple[bytes, int, int]:
+def _read_logo(logo: str, name: str) -> tuple[bytes, int, int]:
+    def refused(message: str, hint: str = "") -> RenderError:
+        return RenderError([Diagnostic(name, 0, 0, "error", message, hint)])
+
     path = Path(logo)
     try:
+        if path.exists() and not path.is_file():  # a FIFO or device would never end
+            raise refused("the logo is not a regular file")
+        if path.is_file() and path.stat().st_size > LOGO_MAX_BYTES:
+            raise refused(f"the logo is {human_size(path.stat().st_size)}, more than the "
+                          f"{human_size(LOGO_MAX_BYTES)} a logo may be", "save it smaller")
         data = path.read_bytes()
     except OSError as exc:
-        raise RenderError(f"cannot read the logo {logo}: {exc.strerror}") from exc
+        raise refused(f"cannot read the logo: {exc.strerror}") from exc
     suffix = path.suffix.lower()
     if suffix == ".svg":
-        import cairosvg
-
         try:
-            data = cairosvg.svg2png(bytestring=data, scale=LOGO_DPI / 96, unsafe=False)
-        except (ValueError, etree.XMLSyntaxError, OSError) as exc:
-            raise RenderError(f"cannot draw the logo {logo}: {exc}") from exc
+            data = _draw_svg(data)
+        except _TooLarge as exc:
+            raise refused(f"the logo would be drawn {exc.width} × {exc.height} pixels, more "
+                          f"than the {MAX_IMAGE_PIXELS:,} pixels a picture may have",
+                          "give the SVG a width and height of a few inches") from exc
+        except (ValueError, etree.XMLSyntaxError, OSError, MemoryError) as exc:
+            raise refused(f"cannot draw the logo: {exc}") from exc
     elif suffix not in (".png", ".jpg", ".jpeg"):
-        raise RenderError(f"the logo {logo} is not a PNG, JPEG or SVG file")
+        raise refused("the logo is not a PNG, JPEG or SVG file")
+    too_large = image_pixels_problem(data)
+    if too_large:
+        raise refused(f"the logo cannot go into a deck: {too_large}", "save it smaller")
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data)) as image:  # the header only
             width, height = image.size
     except (UnidentifiedImageError, OSError) as exc:
-        raise RenderError(f"the logo {logo} is not a readable image") from exc
+        raise refused("the logo is not a readable image") from exc
     if not width or not height:
-        raise RenderError(f"the logo {logo} is empty")
+        raise refused("the logo is empty")
     return data, width, height
+
+
+class _TooLarge(Exception):
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__(f"{width} x {height}")
+        self.width, self.height = int(width), int(height)
+
+
+def _draw_svg(data: bytes) -> bytes:
+    """An SVG logo as PNG bytes at :data:`LOGO_DPI`, fetching nothing it references."""
+    return bytes(_bounded_png().convert(bytestring=data, scale=LOGO_DPI / 96, unsafe=False))
+
+
+@cache
+def _bounded_png() -> Any:
+    """cairosvg's PNG surface, refusing before it allocates a surface of more than
+    :data:`MAX_IMAGE_PIXELS` (an SVG says its own size: ``width="40000in"``). Made on
+    first use: cairosvg is imported only for SVG logos."""
+    from cairosvg.surface import PNGSurface
+
+    class BoundedPNG(PNGSurface):  # type: ignore[misc]
+        def _create_surface(self, width: float, height: float) -> Any:
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _TooLarge(width, height)
+            return super()._create_surface(width, height)
+
+    return BoundedPNG
 
 
 # --------------------------------------------------------------------------- package hygiene
@@ -2630,10 +2608,10 @@ def _scrub_template(prs: Any) -> None:
     """Remove what the master file brings but the Edition does not say."""
     package = prs.part.package
     for rid, rel in list(package._rels.items()):
-        if rel.reltype in _DROPPED_PACKAGE_RELS:
+        if rel.reltype in DROPPED_PACKAGE_RELS:
             package.drop_rel(rid)
     for rid, rel in list(prs.part.rels.items()):
-        if rel.reltype in _DROPPED_PRESENTATION_RELS:
+        if rel.reltype in DROPPED_PRESENTATION_RELS:
             prs.part._rels.pop(rid)
     pres = prs.part._element
     for tag in ("p:handoutMasterIdLst", "p:custShowLst", "p:custDataLst", "p:extLst",
