@@ -396,8 +396,9 @@ class _Job:
     def metadata(self) -> dict[str, Any]:
         """What the PDF's document information says: nothing that is not in the Edition."""
         e = self.edition
-        tags = sorted({tag for c in e.collaborations for tag in c.tags})
-        keywords = [k for k in (e.banner, e.reference, *tags) if k]
+        # Only what the brief prints: collaborations' tags are not printed (the release
+        # gate, generator/verify.py, checks every value against the PDF's text).
+        keywords = [k for k in (e.banner, e.reference) if k]
         modified = e.date
         if e.source_date_epoch is not None:
             moment = dt.datetime.fromtimestamp(e.source_date_epoch, dt.UTC)

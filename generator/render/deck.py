@@ -2653,13 +2653,12 @@ def _set_core_properties(prs: Any, edition: Edition) -> None:
     for child in list(element):
         element.remove(child)
     when = document_time(edition)
-    tags = sorted({tag for c in edition.collaborations for tag in c.tags})
     props.title = edition.title
     props.subject = edition.subtitle or edition.title
     props.author = edition.issuer
     props.last_modified_by = edition.issuer
-    if tags:
-        props.keywords = ", ".join(tags)
+    # No keywords: collaborations' tags are printed on no slide, and the release gate
+    # (generator/verify.py) allows only values the deck prints.
     if edition.reference:
         props.identifier = edition.reference
     props.category = edition.banner
