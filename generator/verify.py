@@ -158,8 +158,10 @@ def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
     except pdfium.PdfiumError as error:
         return [f"{path} is not a readable PDF ({error})"]
     try:
+        printed = _pdf_text(pdf)
         findings = _check_pdf_pages(pdf, edition, path)
-        findings += _check_pdf_metadata(pdf, data, edition, path)
+        findings += _check_pdf_metadata(pdf, data, printed, path)
+        findings += check_portion_marks(printed, edition, path)
     finally:
         pdf.close()
     return findings
@@ -301,19 +303,12 @@ def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
     return True
 
 
-def _check_pdf_metadata(pdf: Any, data: bytes, edition: Edition, path: str) -> list[str]:
+def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[str]:
     import io
 
     import pikepdf
     from lxml import etree
 
-    printed: list[str] = []
-    for index in range(len(pdf)):
-        page = pdf[index]
-        textpage = page.get_textpage()
-        printed.append(textpage.get_text_range())
-        textpage.close()
-        page.close()
     info = pdf.get_metadata_dict()
     values = [(f"/{key}", info.get(key, "")) for key in PDF_INFO_CHECKED]
     with pikepdf.open(io.BytesIO(data)) as document:
@@ -339,7 +334,86 @@ def _check_pdf_metadata(pdf: Any, data: bytes, edition: Edition, path: str) -> l
                 qname = etree.QName(name)
                 if value.strip() and _xmp_checked(qname.namespace or "", qname.localname):
                     values.append((f"XMP {qname.localname}", value))
-    return _unprinted(values, "\n".join(printed), path)
+    return _unprinted(values, printed, path)
+
+
+def _pdf_text(pdf: Any) -> str:
+    """Every page's text, in page order."""
+    printed: list[str] = []
+    for index in range(len(pdf)):
+        page = pdf[index]
+        textpage = page.get_textpage()
+        printed.append(textpage.get_text_range())
+        textpage.close()
+        page.close()
+    return "\n".join(printed)
+
+
+def _marked_items(edition: Edition) -> list[tuple[str, str]]:
+    """(portion mark, plain text) of every marked item the brief's length prints."""
+    from .render.brief import PARTS
+    from .render.markdown import to_plain
+
+    shown = PARTS[edition.audience.length]
+    items: list[tuple[Any, str]] = []
+    if "summary" in shown:
+        items += [(i.mark, i.text) for i in edition.key_messages]
+    if "recommendations" in shown:
+        items += [(i.mark, i.text) for i in edition.recommendations]
+    if "sections" in shown:
+        for section in edition.sections:
+            items.append((section.mark, section.title))
+            items += [(i.mark, i.text) for i in section.key_points]
+            items += [(part.mark, part.markdown) for part in section.body if part.mark]
+    if "collaborations" in shown:
+        for collab in edition.collaborations:
+            items.append((collab.mark, collab.title))
+            items += [(b.mark, b.text) for b in collab.benefits]
+    if "charts" in shown:
+        items += [(chart.mark, chart.title) for chart in edition.charts]
+    return [(mark.portion, to_plain(text)) for mark, text in items if mark and mark.portion]
+
+
+def check_portion_marks(printed: str, edition: Edition, path: str) -> list[str]:
+    """Each marked item the output prints shows its portion mark just before its text.
+
+    An item is found by its first words (up to four) in the output's words; where it is
+    found, one of its occurrences must follow its mark within the three words before it
+    (a figure's number may stand between). An item not found is not printed (a template
+    may leave parts out) and needs no mark. In a right-to-left brief the text layer holds
+    an isolated left-to-right mark out of order: there the mark may stand anywhere on the
+    item's first line or a line next to it.
+    """
+    if not edition.audience.portion_marks:
+        return []
+    lines = [words(line) for line in printed.splitlines()]
+    text = [word for line in lines for word in line]
+    line_of = [n for n, line in enumerate(lines) for _ in line]
+    rtl = edition.audience.rtl
+    missing: dict[str, list[str]] = {}
+    for portion, plain in _marked_items(edition):
+        mark, head = words(portion), words(plain)[:4]
+        if not mark or not head:
+            continue
+        starts = [i for i in range(len(text) - len(head) + 1)
+                  if text[i:i + len(head)] == head]
+        if not starts:
+            continue
+
+        def marked(i: int, mark: list[str] = mark) -> bool:
+            if rtl:  # anywhere on the item's line, or a line next to it
+                line = line_of[i]
+                windows = lines[max(line - 1, 0):line + 2]
+            else:
+                windows = [text[max(i - 3 - len(mark), 0):i]]
+            return any(window[j:j + len(mark)] == mark for window in windows
+                       for j in range(len(window) - len(mark) + 1))
+
+        if not any(marked(i) for i in starts):
+            missing.setdefault(portion, []).append(plain)
+    return [f"{path} prints {len(items)} item{'s' * (len(items) > 1)} marked {portion} "
+            f"without {portion} before it, e.g. `{_excerpt(items[0])}`"
+            for portion, items in sorted(missing.items())]
 
 
 #: The document information entries that describe the document (the rest name tools and

@@ -353,3 +353,15 @@ def test_pdf_metadata_that_the_pages_do_not_print_is_refused(
         "minister/brief.pdf does not print"
         for field, value in (("/Keywords", "nightfall"), ("/Subject", "Operation Nightfall"),
                              ("XMP description", "Operation Nightfall"))]
+
+
+def test_portion_marks_hidden_by_a_stylesheet_fail_the_build(tmp_path: Path) -> None:
+    failure = _build_with_css(tmp_path, BUILTIN_CSS + "\n.pm { display: none }\n")
+    assert failure is not None
+    lines = sorted(d.format() for d in failure.diagnostics)
+    assert lines and all(re.match(
+        rf"{re.escape(CSS_FILE)}: error: minister/brief\.pdf prints \d+ items? marked "
+        r"\((P|R|C|S)\) without \(\1\) before it, e\.g\. `", line) for line in lines), lines
+    assert any("marked (S)" in line and "Intelligence sharing stopped two plots" in line
+               for line in lines), lines
+    assert not (tmp_path / "output" / "minister").exists()
