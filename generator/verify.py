@@ -158,8 +158,9 @@ def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
     except pdfium.PdfiumError as error:
         return [f"{path} is not a readable PDF ({error})"]
     try:
-        printed = _pdf_text(pdf)
-        findings = _check_pdf_pages(pdf, edition, path)
+        texts: list[str] = []
+        findings = _check_pdf_pages(pdf, edition, path, texts)
+        printed = "\n".join(texts)
         findings += _check_pdf_metadata(pdf, data, printed, path)
         findings += check_portion_marks(printed, edition, path)
     finally:
@@ -167,7 +168,8 @@ def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
     return findings
 
 
-def _check_pdf_pages(pdf: Any, edition: Edition, path: str) -> list[str]:
+def _check_pdf_pages(pdf: Any, edition: Edition, path: str, texts: list[str]) -> list[str]:
+    """The banners of every page; each page's text is appended to ``texts``."""
     pattern = _banner_pattern(edition.banner)
     failures: dict[tuple[str, str], list[int]] = {}
     for index in range(len(pdf)):
@@ -175,7 +177,7 @@ def _check_pdf_pages(pdf: Any, edition: Edition, path: str) -> list[str]:
         try:
             textpage = page.get_textpage()
             try:
-                found = _page_banners(page, textpage, pattern)
+                found = _page_banners(page, textpage, pattern, texts)
             finally:
                 textpage.close()
         finally:
@@ -203,12 +205,14 @@ def _band_findings(failures: dict[tuple[str, str], list[int]], unit: str, path: 
             for (numbers, problem), bands in sorted(merged.items())]
 
 
-def _page_banners(page: Any, textpage: Any, pattern: re.Pattern[str]) -> list[_Candidate]:
+def _page_banners(page: Any, textpage: Any, pattern: re.Pattern[str], texts: list[str]
+                  ) -> list[_Candidate]:
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
+    texts.append(text)
     found: list[_Candidate] = []
     for match in pattern.finditer(text):
         chars = [i for i in range(match.start(), match.end()) if not text[i].isspace()]
@@ -337,18 +341,6 @@ def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[
     return _unprinted(values, printed, path)
 
 
-def _pdf_text(pdf: Any) -> str:
-    """Every page's text, in page order."""
-    printed: list[str] = []
-    for index in range(len(pdf)):
-        page = pdf[index]
-        textpage = page.get_textpage()
-        printed.append(textpage.get_text_range())
-        textpage.close()
-        page.close()
-    return "\n".join(printed)
-
-
 def _marked_items(edition: Edition) -> list[tuple[str, str]]:
     """(portion mark, plain text) of every marked item the brief's length prints."""
     from .render.brief import PARTS
@@ -389,14 +381,16 @@ def check_portion_marks(printed: str, edition: Edition, path: str) -> list[str]:
     lines = [words(line) for line in printed.splitlines()]
     text = [word for line in lines for word in line]
     line_of = [n for n, line in enumerate(lines) for _ in line]
+    at: dict[str, list[int]] = {}  # where each word stands
+    for index, word in enumerate(text):
+        at.setdefault(word, []).append(index)
     rtl = edition.audience.rtl
     missing: dict[str, list[str]] = {}
     for portion, plain in _marked_items(edition):
         mark, head = words(portion), words(plain)[:4]
         if not mark or not head:
             continue
-        starts = [i for i in range(len(text) - len(head) + 1)
-                  if text[i:i + len(head)] == head]
+        starts = [i for i in at.get(head[0], ()) if text[i:i + len(head)] == head]
         if not starts:
             continue
 
@@ -660,6 +654,7 @@ _UNITS_PX = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54,
              "mm": 96 / 25.4, "q": 96 / 101.6}
 _SIZE_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0,
                   "large": 18.0, "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0}
+_DATA_PAYLOAD = re.compile(r"data:[^\"')\s<>]{64,}")
 MAX_OFFSET_PX = 100.0  # a banner may sit this far in from the window's edge
 _MOVING = ("transform", "translate", "scale", "rotate")
 _MASKING = ("filter", "clip-path", "mask", "mask-image", "backdrop-filter")
@@ -925,17 +920,29 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     import cssselect2
     import tinyhtml5
 
-    root = tinyhtml5.parse(data.decode("utf-8"))
+    # The payloads of embedded fonts and images are opaque to every check here and
+    # half of the parsing time: they are cut short before parsing.
+    page = _DATA_PAYLOAD.sub("data:,", data.decode("utf-8"))
+    root = tinyhtml5.parse(page)
     wanted = squash(edition.banner)
     cascade = _Cascade(root)
     top_wrapper = cssselect2.ElementWrapper.from_html_root(root)
     body = root.find(f"{_XHTML}body")
     flow = "".join(body.itertext()) if body is not None else ""
 
+    def holds_banner(element: Any) -> bool:
+        return bool(wanted) and squash("".join(element.itertext())) == wanted
+
+    # The innermost elements whose text is the banner. Only elements holding the
+    # banner's first word are looked at (the whole page's text is not squashed for
+    # each of its elements).
+    first = (words(edition.banner) or [""])[0]
+    holders = {e for e in root.iter() if isinstance(e.tag, str) and first
+               and first in (e.text or "").casefold()}
     candidates = [w for w in top_wrapper.iter_subtree()
-                  if squash("".join(w.etree_element.itertext())) == wanted and wanted
-                  and not any(squash("".join(c.etree_element.itertext())) == wanted
-                              for c in w.iter_children())]
+                  if (w.etree_element in holders or any(
+                      c in holders for c in w.etree_element)) and holds_banner(w.etree_element)
+                  and not any(holds_banner(c) for c in w.etree_element)]
     problems: dict[str, list[str]] = {"top": [], "bottom": []}
     root_px = 16.0
     for wrapper in candidates:
