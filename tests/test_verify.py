@@ -327,9 +327,12 @@ def test_html_metadata_that_the_page_does_not_print_is_refused(
     job, data = built["html"]
     edited = re.sub(rb'<meta name="description" content="[^"]*">',
                     b'<meta name="description" content="Operation Nightfall">', data)
-    assert [d.message for d in check_output(job, edited)] == [
+    problems = check_output(job, edited)
+    assert [d.message for d in problems] == [
         'the metadata of minister/brief.html (<meta name="description">) holds '
         "`Operation Nightfall`, which minister/brief.html does not print"]
+    assert problems[0].file == "<built-in>/brief/brief.css"
+    assert problems[0].hint == "templates in use: the built-in ones"
 
 
 # ---------------------------------------------------------------------------- PDF metadata
@@ -364,4 +367,23 @@ def test_portion_marks_hidden_by_a_stylesheet_fail_the_build(tmp_path: Path) -> 
         r"\((P|R|C|S)\) without \(\1\) before it, e\.g\. `", line) for line in lines), lines
     assert any("marked (S)" in line and "Intelligence sharing stopped two plots" in line
                for line in lines), lines
+    assert not (tmp_path / "output" / "minister").exists()
+
+
+def test_the_gate_names_the_project_s_own_templates(tmp_path: Path) -> None:
+    # A project-wide base template and an audience stylesheet: the stylesheet is named.
+    base = (builtin_templates() / "brief" / "base.html.j2").read_text("utf-8")
+    write_project(tmp_path, {
+        "templates/brief/base.html.j2": base.replace(
+            '<div class="banner banner-bottom" dir="ltr" role="note">{{ edition.banner }}</div>',
+            ""),
+        "templates/audiences/minister/brief/brief.css": BUILTIN_CSS,
+    })
+    with pytest.raises(BuildFailed) as failed:
+        build(tmp_path, audiences=["minister"], formats=["html"], jobs=1)
+    assert [d.format() for d in failed.value.diagnostics] == [
+        f"{CSS_FILE}: error: minister/brief.html does not show the SECRET banner at the "
+        "bottom: it is neither first nor last on the page, nor pinned to the top or bottom "
+        f"of the window (templates in use: {CSS_FILE}, templates/brief/base.html.j2; "
+        "built-in for the rest)"]
     assert not (tmp_path / "output" / "minister").exists()
