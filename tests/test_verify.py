@@ -247,9 +247,10 @@ def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
     prs = Presentation(str(builtin_templates() / "deck" / "master.pptx"))
     # python-pptx adds shapes to slides only: one made on a scratch slide is copied last
     # into the master's and every layout's shape tree (the top of their z-order).
+    width, height = prs.slide_width, prs.slide_height
+    assert width is not None and height is not None
     scratch = prs.slides.add_slide(prs.slide_layouts[0])
-    box = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Emu(prs.slide_width),
-                                   Emu(prs.slide_height))
+    box = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Emu(width), Emu(height))
     box.fill.solid()
     box.fill.fore_color.rgb = RGBColor(0x11, 0x11, 0x11)
     for owner in [prs.slide_master, *prs.slide_layouts]:
