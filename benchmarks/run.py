@@ -10,6 +10,9 @@ or slow machine moves both sides. Targets come from the issues:
            (context rows: python-pptx re-saving our deck; a render whose words the
            process has not measured before, as the first deck of a build worker)
 - cold:    build() of every audience x format / the engines' serial floor      <= 1.0
+- gate:    the release gate (generator/verify.py) on every output of a cold build, run
+           one after another / that cold build's wall time                   <= 0.10
+           (context row: the same gate time / the jobs' render times, summed)
 - no-op rebuild (whole process) <= 0.5 s; `briefgen --help` <= 0.25 s
 - scale:   time per PDF page at 10x/100x content within 1.5x of 1x; peak RSS <= 1 GB
 """
@@ -160,6 +163,30 @@ def bench_cold(repeat: int) -> tuple[float, float, int]:
     return ours, base, len(jobs)
 
 
+def bench_gate(repeat: int) -> tuple[float, float, float, int]:
+    """The gate's time on a cold build's outputs, against that build (measured here)."""
+    from generator.verify import check_output
+
+    outputs: list = []
+    walls: list[float] = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as out:
+            started = time.perf_counter()
+            report = build(REPO, out=out, force=True)
+            walls.append(time.perf_counter() - started)
+        outputs = [(r.job, r.data, r.seconds) for r in report.results if r.data is not None]
+
+    def gate() -> None:
+        for job, data, _ in outputs:
+            assert check_output(job, data) == [], job.path
+
+    gate()  # imports and first-use set-up, as a build worker pays once
+    gate_time = best(gate, repeat)
+    # each job's recorded seconds include its gate: the renders alone are the rest
+    render_time = sum(seconds for _, _, seconds in outputs) - gate_time
+    return gate_time, min(walls), render_time, len(outputs)
+
+
 def bench_process(repeat: int) -> tuple[float, float]:
     exe = str(REPO / ".venv" / "bin" / "briefgen")
     out = tempfile.mkdtemp()
@@ -220,7 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", default="1,10", help="content factors, e.g. 1,10,100")
-    parser.add_argument("--only", default="brief,deck,cold,process,scale",
+    parser.add_argument("--only", default="brief,deck,cold,gate,process,scale",
                         help="which benchmarks to run (comma-separated)")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -247,6 +274,13 @@ def main() -> None:
         ours, base, count = bench_cold(max(2, args.repeat // 2))
         rows.append((f"cold build ({count} jobs)", f"{ours:.2f} s",
                      f"engine floor {base:.2f} s", f"{ours / base:.2f}", "<= 1.0"))
+    if "gate" in only:
+        gate, cold, renders, count = bench_gate(max(2, args.repeat // 2))
+        rows.append((f"release gate ({count} outputs)", f"{gate:.2f} s",
+                     f"cold build {cold:.2f} s", f"{gate / cold:.2f}", "<= 0.10"))
+        rows.append(("  same, to the renders alone", f"{gate:.2f} s",
+                     f"renders, summed {renders:.2f} s", f"{gate / renders:.2f}",
+                     "(context)"))
     if "process" in only:
         noop, helptime = bench_process(args.repeat)
         rows.append(("no-op rebuild (process)", f"{noop:.2f} s", "-", "-", "<= 0.5 s"))

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, verify
 from .content import Project, load_project
 from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
@@ -231,6 +231,10 @@ def _run(job: Job) -> JobResult:
         # pool would report that instead: this one says what failed, and where.
         raise RuntimeError(f"{job.path}: {type(exc).__name__}: {exc}\n"
                            f"{traceback.format_exc()}") from None
+    # The release gate: the final bytes are checked against the Edition (generator/verify.py).
+    problems = verify.check_output(job, data)
+    if problems:
+        return JobResult(job, "failed", time.perf_counter() - started, errors=problems)
     return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
 
 

@@ -429,7 +429,7 @@ def test_core_properties_come_from_the_edition_only(decks: dict[str, bytes]) -> 
         assert core.revision == 1
         assert core.created.isoformat() == core.modified.isoformat() == "2026-11-27T00:00:00"
         assert core.comments == "" and core.content_status == ""
-        assert core.keywords == "border"
+        assert core.keywords == ""  # tags are printed on no slide
         assert core.category == "CONFIDENTIAL"
 
 

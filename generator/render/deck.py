@@ -2644,15 +2644,12 @@ def _set_core_properties(prs: Any, edition: Edition) -> None:
     for child in list(element):
         element.remove(child)
     when = document_time(edition)
-    # Keywords of what the deck prints only (a summary deck has no collaborations).
-    shown = edition.shown_in("pptx")
-    tags = sorted({tag for c in shown.collaborations for tag in c.tags})
     props.title = edition.title
     props.subject = edition.subtitle or edition.title
     props.author = edition.issuer
     props.last_modified_by = edition.issuer
-    if tags:
-        props.keywords = ", ".join(tags)
+    # No keywords: collaborations' tags are printed on no slide, and the release gate
+    # (generator/verify.py) allows only values the deck prints.
     if edition.reference:
         props.identifier = edition.reference
     props.category = edition.banner

@@ -1,0 +1,1032 @@
+"""The release gate: each output's final bytes are checked against its Edition.
+
+Templates, stylesheets and masters belong to users and may be wrong or hostile, so the
+guarantees of an output are proven on what a reader will open, not on what the renderer
+was asked to do. :func:`check_output` runs on every job of every build, after rendering
+and before anything is staged; any finding fails the job (exit 1, nothing written).
+
+- **PDF** (pypdfium2): on every page, the banner text stands in the page's text layer in
+  the top band and in the bottom band, inside the page box, at 7 pt or more, and each of
+  its glyphs changes the rendered page (the banner strip is rasterised with and without
+  the banner's text objects: text that is transparent, white on white, low-contrast or
+  painted over changes nothing, or too little).
+- **Deck** (zip + lxml): every slide holds a top and a bottom banner shape with the
+  banner text, inside the slide, not hidden, every run at 7 pt or more in an opaque
+  colour that contrasts with the shape's own opaque fill, and no later shape in the
+  z-order overlapping its text.
+- **HTML** (tinycss2 + cssselect2): the banner elements, on the page's own cascade, are
+  displayed, visible, opaque, at 7 pt or more, in place, and at the top and the bottom.
+- **Metadata** (PDF info and XMP, pptx docProps, HTML ``<title>`` and ``<meta>``): every
+  descriptive value is text the output prints.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Diagnostic
+from .templates import builtin_templates
+
+if TYPE_CHECKING:
+    from .build import Job
+    from .edition import Edition
+    from .templates import TemplateSet
+
+MIN_POINTS = 7.0  # the smallest banner type size a reader is trusted to see
+MIN_CONTRAST = 4.5  # WCAG 2 AA for body text, between the banner and what is behind it
+# The top and bottom bands: this fraction of the page height from each edge (A4: 24 mm).
+# The built-in banner lies within 13 mm of the edge; the cover's own facts ("SECRET" at
+# the foot of the cover's text) lie beyond 25 mm, so they cannot stand in for a banner.
+BAND = 0.08
+RASTER_SCALE = 4.0  # pixels per point when the banner strips are rasterised
+GLYPH_INK = 0.04  # a glyph is seen if this share of its box (>= 2 px) changes visibly
+
+
+# --------------------------------------------------------------------------------------
+# The gate
+# --------------------------------------------------------------------------------------
+
+
+def check_output(job: Job, data: bytes) -> list[Diagnostic]:
+    """Every way ``data`` (the job's final bytes) breaks a promise, as diagnostics naming
+    the template files in use; empty when the output may be released."""
+    edition = job.edition
+    if job.format == "pdf":
+        findings = check_pdf(data, edition, job.path)
+    elif job.format == "pptx":
+        findings = check_deck(data, edition, job.path)
+    elif job.format == "html":
+        findings = check_html(data, edition, job.path)
+    else:  # a format without a gate is not released
+        findings = [f"{job.path}: briefgen has no release check for `{job.format}` files"]
+    if not findings:
+        return []
+    where, hint = _templates_in_use(job.templates, job.format)
+    return [Diagnostic(where, 0, 0, "error", finding, hint) for finding in findings]
+
+
+def _templates_in_use(templates: TemplateSet, fmt: str) -> tuple[str, str]:
+    """The file to name (the most likely culprit: an override of the stylesheet, then the
+    base template, then any override) and a hint listing every override in use."""
+    root = Path(templates.project_root).resolve() if templates.project_root else None
+    builtin = builtin_templates().resolve()
+
+    def shown(path: Path) -> str:
+        resolved = path.resolve()
+        if resolved.is_relative_to(builtin):
+            return f"<built-in>/{resolved.relative_to(builtin).as_posix()}"
+        if root is not None and resolved.is_relative_to(root):
+            return resolved.relative_to(root).as_posix()
+        return path.name
+
+    if fmt == "pptx":
+        master = Path(templates.master)
+        return shown(master), f"master in use: {shown(master)}"
+    overrides: list[Path] = []
+    for folder in templates.brief_dirs:
+        if Path(folder).resolve().is_relative_to(builtin):
+            continue
+        overrides += sorted(p for p in Path(folder).rglob("*") if p.is_file())
+    ranked = sorted(overrides, key=lambda p: (p.name != "brief.css", p.name != "base.html.j2"))
+    if not ranked:
+        return "<built-in>/brief/brief.css", "templates in use: the built-in ones"
+    return shown(ranked[0]), ("templates in use: " + ", ".join(shown(p) for p in overrides)
+                              + "; built-in for the rest")
+
+
+def page_ranges(pages: Iterable[int], unit: str = "page") -> str:
+    """``[2, 3, 4, 7]`` -> ``"pages 2-4, 7"`` (1-based numbers)."""
+    numbers = sorted(set(pages))
+    runs: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(f"{start}-{prev}" if prev > start else str(start))
+        if n is not None:
+            start = prev = n
+    return f"{unit}{'s' * (len(numbers) > 1)} " + ", ".join(runs)
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, case-folded: how two renderings of one text are compared
+    (line breaks, hyphenation, letter-spacing and ``text-transform`` differ)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (runs of letters and digits), case-folded: metadata values
+    are compared word by word with what an output prints, so that `north` is not found
+    in `northern`."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _banner_pattern(banner: str) -> re.Pattern[str]:
+    """The banner as the text layer spells it: any white space between its words (a
+    wrapped banner is still read), any case (``text-transform``)."""
+    words = banner.split()
+    return re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    """One occurrence of the banner text on a page: what is wrong with it, if anything."""
+
+    band: str  # "top" | "bottom" | ""
+    problem: str  # "" when the occurrence is a visible banner
+
+
+def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        return [f"{path} is not a readable PDF ({error})"]
+    try:
+        texts: list[str] = []
+        findings = _check_pdf_pages(pdf, edition, path, texts)
+        printed = "\n".join(texts)
+        findings += _check_pdf_metadata(pdf, data, printed, path)
+        findings += check_portion_marks(printed, edition, path)
+    finally:
+        pdf.close()
+    return findings
+
+
+def _check_pdf_pages(pdf: Any, edition: Edition, path: str, texts: list[str]) -> list[str]:
+    """The banners of every page; each page's text is appended to ``texts``."""
+    pattern = _banner_pattern(edition.banner)
+    failures: dict[tuple[str, str], list[int]] = {}
+    for index in range(len(pdf)):
+        page = pdf[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                found = _page_banners(page, textpage, pattern, texts)
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        for band in ("top", "bottom"):
+            ours = [c for c in found if c.band == band]
+            if any(not c.problem for c in ours):
+                continue
+            problems = [c.problem for c in ours] or [
+                next((c.problem for c in found if not c.band), "it is not in the page's text")]
+            failures.setdefault((band, problems[0]), []).append(index + 1)
+    return _band_findings(failures, "page", path, edition.banner)
+
+
+def _band_findings(failures: dict[tuple[str, str], list[int]], unit: str, path: str,
+                   banner: str) -> list[str]:
+    """One finding per (pages, problem): "pages 2-20 of X do not show the S banner at the
+    top and the bottom: it is not in the page's text"."""
+    merged: dict[tuple[tuple[int, ...], str], list[str]] = {}
+    for (band, problem), numbers in failures.items():
+        merged.setdefault((tuple(numbers), problem), []).append(band)
+    return [f"{page_ranges(numbers, unit)} of {path} {'do' if len(numbers) > 1 else 'does'} "
+            f"not show the {banner} banner at {' and '.join('the ' + b for b in bands)}: "
+            f"{problem}"
+            for (numbers, problem), bands in sorted(merged.items())]
+
+
+def _page_banners(page: Any, textpage: Any, pattern: re.Pattern[str], texts: list[str]
+                  ) -> list[_Candidate]:
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    texts.append(text)
+    found: list[_Candidate] = []
+    for match in pattern.finditer(text):
+        chars = [i for i in range(match.start(), match.end()) if not text[i].isspace()]
+        boxes = [textpage.get_charbox(i) for i in chars]
+        left = min(b[0] for b in boxes)
+        bottom = min(b[1] for b in boxes)
+        right = max(b[2] for b in boxes)
+        top = max(b[3] for b in boxes)
+        band = ("top" if bottom >= height * (1 - BAND) else
+                "bottom" if top <= height * BAND else "")
+        if left < -0.5 or bottom < -0.5 or right > width + 0.5 or top > height + 0.5:
+            found.append(_Candidate(band, "it lies outside the page"))
+            continue
+        if not band:
+            found.append(_Candidate("", "it is not in the top or bottom band of the page"))
+            continue
+        size = min(_char_points(pdfium_c, textpage, i) for i in chars)
+        if size < MIN_POINTS - 0.01:
+            found.append(_Candidate(band, f"it is set at {size:.1f} pt (the least is "
+                                          f"{MIN_POINTS:g} pt)"))
+            continue
+        if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, (left, bottom, right, top)):
+            found.append(_Candidate(band, "it is transparent, low-contrast or covered"))
+            continue
+        found.append(_Candidate(band, ""))
+    return found
+
+
+def _char_points(pdfium_c: Any, textpage: Any, index: int) -> float:
+    """A character's size on the page: its font size scaled by its text matrix."""
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage.raw, index, matrix)
+    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+    return float(pdfium_c.FPDFText_GetFontSize(textpage.raw, index)) * scale
+
+
+def _luminance(pixels: Any) -> Any:
+    import numpy as np
+
+    channel = pixels[..., :3].astype(np.float32) / 255.0
+    linear = np.where(channel <= 0.04045, channel / 12.92,
+                      ((channel + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
+                 boxes: Sequence[tuple[float, float, float, float]],
+                 area: tuple[float, float, float, float]) -> bool:
+    """Whether every glyph of the occurrence shows on the rendered page.
+
+    The strip is rendered as it is, then with the occurrence's text objects made
+    invisible; a glyph is seen if enough pixels of its box differ between the two at
+    :data:`MIN_CONTRAST` or more. What the renderer paints over the text, or the text's
+    own transparency or colour, is in both renderings alike.
+    """
+    import numpy as np
+
+    width, height = page.get_size()
+    pad = 2.0
+    left, bottom = max(area[0] - pad, 0.0), max(area[1] - pad, 0.0)
+    right, top = min(area[2] + pad, width), min(area[3] + pad, height)
+    crop = (left, bottom, width - right, height - top)
+    objects: dict[int, Any] = {}
+    for index in chars:
+        obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+        if not obj:
+            return False
+        objects[ctypes.addressof(obj.contents)] = obj
+    modes = {key: pdfium_c.FPDFTextObj_GetTextRenderMode(obj) for key, obj in objects.items()}
+    shown = page.render(scale=RASTER_SCALE, crop=crop, may_draw_forms=False).to_numpy()
+    try:
+        for obj in objects.values():
+            pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        hidden = page.render(scale=RASTER_SCALE, crop=crop, may_draw_forms=False).to_numpy()
+    finally:
+        for key, obj in objects.items():
+            pdfium_c.FPDFTextObj_SetTextRenderMode(obj, modes[key])
+    a, b = _luminance(shown), _luminance(hidden)
+    contrast = (np.maximum(a, b) + 0.05) / (np.minimum(a, b) + 0.05)
+    seen = contrast >= MIN_CONTRAST
+    rows, cols = seen.shape
+    for box in boxes:
+        if box[2] - box[0] < 0.2 or box[3] - box[1] < 0.2:
+            continue  # a glyph without extent (a space the font draws as nothing)
+        x0 = max(int((box[0] - left) * RASTER_SCALE), 0)
+        x1 = min(math.ceil((box[2] - left) * RASTER_SCALE), cols)
+        y0 = max(int((top - box[3]) * RASTER_SCALE), 0)
+        y1 = min(math.ceil((top - box[1]) * RASTER_SCALE), rows)
+        cell = seen[y0:y1, x0:x1]
+        if cell.size == 0 or int(cell.sum()) < max(2, GLYPH_INK * cell.size):
+            return False
+    return True
+
+
+def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[str]:
+    import io
+
+    import pikepdf
+    from lxml import etree
+
+    info = pdf.get_metadata_dict()
+    values = [(f"/{key}", info.get(key, "")) for key in PDF_INFO_CHECKED]
+    with pikepdf.open(io.BytesIO(data)) as document:
+        metadata = document.Root.get("/Metadata")
+        xmp = metadata.read_bytes() if isinstance(metadata, pikepdf.Stream) else b""
+    if xmp:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        root = etree.fromstring(xmp, parser)
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            # a value in an rdf:li belongs to the property holding its Alt/Seq/Bag
+            owner = element
+            while owner is not None and "rdf-syntax" in (etree.QName(owner).namespace or ""):
+                owner = owner.getparent()
+                if owner is not None and owner.getparent() is not None and \
+                        "rdf-syntax" not in (etree.QName(owner).namespace or ""):
+                    break
+            pairs = list(element.attrib.items())
+            if owner is not None:
+                pairs.append((owner.tag, element.text or ""))
+            for name, value in pairs:
+                qname = etree.QName(name)
+                if value.strip() and _xmp_checked(qname.namespace or "", qname.localname):
+                    values.append((f"XMP {qname.localname}", value))
+    return _unprinted(values, printed, path)
+
+
+def _marked_items(edition: Edition) -> list[tuple[str, str]]:
+    """(portion mark, plain text) of every marked item the brief's length prints."""
+    from .render.brief import PARTS
+    from .render.markdown import to_plain
+
+    shown = PARTS[edition.audience.length]
+    items: list[tuple[Any, str]] = []
+    if "summary" in shown:
+        items += [(i.mark, i.text) for i in edition.key_messages]
+    if "recommendations" in shown:
+        items += [(i.mark, i.text) for i in edition.recommendations]
+    if "sections" in shown:
+        for section in edition.sections:
+            items.append((section.mark, section.title))
+            items += [(i.mark, i.text) for i in section.key_points]
+            items += [(part.mark, part.markdown) for part in section.body if part.mark]
+    if "collaborations" in shown:
+        for collab in edition.collaborations:
+            items.append((collab.mark, collab.title))
+            items += [(b.mark, b.text) for b in collab.benefits]
+    if "charts" in shown:
+        items += [(chart.mark, chart.title) for chart in edition.charts]
+    return [(mark.portion, to_plain(text)) for mark, text in items if mark and mark.portion]
+
+
+def check_portion_marks(printed: str, edition: Edition, path: str) -> list[str]:
+    """Each marked item the output prints shows its portion mark just before its text.
+
+    An item is found by its first words (up to four) in the output's words; where it is
+    found, one of its occurrences must follow its mark within the three words before it
+    (a figure's number may stand between). An item not found is not printed (a template
+    may leave parts out) and needs no mark. In a right-to-left brief the text layer holds
+    an isolated left-to-right mark out of order: there the mark may stand anywhere on the
+    item's first line or a line next to it.
+    """
+    if not edition.audience.portion_marks:
+        return []
+    lines = [words(line) for line in printed.splitlines()]
+    text = [word for line in lines for word in line]
+    line_of = [n for n, line in enumerate(lines) for _ in line]
+    at: dict[str, list[int]] = {}  # where each word stands
+    for index, word in enumerate(text):
+        at.setdefault(word, []).append(index)
+    rtl = edition.audience.rtl
+    missing: dict[str, list[str]] = {}
+    for portion, plain in _marked_items(edition):
+        mark, head = words(portion), words(plain)[:4]
+        if not mark or not head:
+            continue
+        starts = [i for i in at.get(head[0], ()) if text[i:i + len(head)] == head]
+        if not starts:
+            continue
+
+        def marked(i: int, mark: list[str] = mark) -> bool:
+            if rtl:  # anywhere on the item's line, or a line next to it
+                line = line_of[i]
+                windows = lines[max(line - 1, 0):line + 2]
+            else:
+                windows = [text[max(i - 3 - len(mark), 0):i]]
+            return any(window[j:j + len(mark)] == mark for window in windows
+                       for j in range(len(window) - len(mark) + 1))
+
+        if not any(marked(i) for i in starts):
+            missing.setdefault(portion, []).append(plain)
+    return [f"{path} prints {len(items)} item{'s' * (len(items) > 1)} marked {portion} "
+            f"without {portion} before it, e.g. `{_excerpt(items[0])}`"
+            for portion, items in sorted(missing.items())]
+
+
+#: The document information entries that describe the document (the rest name tools and
+#: dates): each must be text the PDF prints.
+PDF_INFO_CHECKED = ("Title", "Author", "Subject", "Keywords")
+#: XMP properties that are not descriptions: tools, dates, conformance, structure.
+_XMP_TECHNICAL = {"part", "conformance", "amd", "Producer", "CreatorTool", "CreateDate",
+                  "ModifyDate", "MetadataDate", "format", "about", "lang", "li", "Alt",
+                  "Seq", "Bag", "RDF", "Description", "xmpmeta", "DocumentID",
+                  "InstanceID", "VersionID", "PDFVersion", "Trapped"}
+
+
+def _xmp_checked(namespace: str, local: str) -> bool:
+    """Whether an XMP property (element or attribute) holds a description to check."""
+    return local not in _XMP_TECHNICAL and "rdf-syntax" not in namespace
+
+
+def _unprinted(values: Iterable[tuple[str, str]], printed: str, path: str) -> list[str]:
+    """Findings for metadata values that are not text the output prints. A list
+    (keywords) is checked item by item; comparison ignores case, spacing and hyphens."""
+    # a word hyphenated at a line's end is printed whole as well as in two
+    joined = re.sub(r"[-\u00ad\x02]\s*[\r\n]+\s*", "", printed)
+    shown = f" {' '.join(words(printed))} \n {' '.join(words(joined))} "
+    findings: list[str] = []
+    for field_name, value in values:
+        items = [value] if "keyword" not in field_name.lower() else value.split(",")
+        for item in items:
+            wanted = " ".join(words(item))
+            finding = (f"the metadata of {path} ({field_name}) holds `{_excerpt(item)}`, "
+                       f"which {path} does not print")
+            if wanted and f" {wanted} " not in shown and finding not in findings:
+                findings.append(finding)
+    return findings
+
+
+def _excerpt(text: str, size: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+# --------------------------------------------------------------------------------------
+# Deck
+# --------------------------------------------------------------------------------------
+
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SHAPES = {f"{{{_P}}}{tag}" for tag in ("sp", "grpSp", "graphicFrame", "cxnSp", "pic",
+                                         "contentPart")}
+_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+_DEFAULT_INSETS = (91440, 45720, 91440, 45720)  # DrawingML's text insets: l, t, r, b
+
+Rect = tuple[int, int, int, int]  # left, top, right, bottom (EMU)
+
+
+def _xml(archive: zipfile.ZipFile, name: str) -> Any:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(archive.read(name), parser)
+
+
+def _slide_names(archive: zipfile.ZipFile) -> list[str]:
+    """The slides' part names, in the presentation's order."""
+    presentation = _xml(archive, "ppt/presentation.xml")
+    rels = _xml(archive, "ppt/_rels/presentation.xml.rels")
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{{{_PR}}}Relationship")}
+    names = []
+    for sld in presentation.iter(f"{{{_P}}}sldId"):
+        target = targets.get(sld.get(f"{{{_R}}}id"), "")
+        names.append(target.lstrip("/") if target.startswith("/") else f"ppt/{target}")
+    return names
+
+
+def _shape_rect(shape: Any) -> Rect | None:
+    """A shape's own box, or None when it has none (it inherits its layout's)."""
+    xfrm = shape.find(f"{{{_P}}}xfrm")  # a graphic frame's
+    if xfrm is None:
+        xfrm = next(shape.iter(f"{{{_A}}}xfrm"), None)
+    if xfrm is None:
+        return None
+    off, ext = xfrm.find(f"{{{_A}}}off"), xfrm.find(f"{{{_A}}}ext")
+    if off is None or ext is None:
+        return None
+    x, y = int(off.get("x", "0")), int(off.get("y", "0"))
+    return (x, y, x + int(ext.get("cx", "0")), y + int(ext.get("cy", "0")))
+
+
+def _hidden(shape: Any) -> bool:
+    c_nv_pr = next((e for e in shape.iter() if e.tag.endswith("}cNvPr")), None)
+    return c_nv_pr is not None and c_nv_pr.get("hidden", "0") in ("1", "true")
+
+
+def _srgb(fill: Any) -> tuple[tuple[int, int, int], float] | None:
+    """An opaque-or-not sRGB colour of a ``solidFill`` (``None``: not an sRGB value)."""
+    if fill is None:
+        return None
+    colour = fill.find(f"{{{_A}}}srgbClr")
+    if colour is None or len(colour.get("val", "")) != 6:
+        return None
+    value = colour.get("val", "000000")
+    alpha = colour.find(f"{{{_A}}}alpha")
+    opacity = int(alpha.get("val", "100000")) / 100000 if alpha is not None else 1.0
+    if any(child.tag != f"{{{_A}}}alpha" for child in colour):
+        return None  # lumMod, tint ...: a colour this check does not compute
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)), opacity
+
+
+def contrast(one: tuple[int, int, int], two: tuple[int, int, int]) -> float:
+    """WCAG 2's contrast ratio of two sRGB colours (1 to 21)."""
+
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+                  for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _banner_shape_problem(shape: Any, later: Sequence[Any], size: tuple[int, int]) -> str:
+    """What keeps one banner shape from being seen, or ``""``."""
+    if shape.getparent().tag != f"{{{_P}}}spTree":
+        return "it is inside a group"
+    if _hidden(shape):
+        return "it is hidden"
+    rect = _shape_rect(shape)
+    if rect is None:
+        return "it has no position of its own"
+    if rect[0] < 0 or rect[1] < 0 or rect[2] > size[0] or rect[3] > size[1]:
+        return "it lies outside the slide"
+    body_pr = shape.find(f"{{{_P}}}txBody/{{{_A}}}bodyPr")
+    scale = 1.0
+    autofit = body_pr.find(f"{{{_A}}}normAutofit") if body_pr is not None else None
+    if autofit is not None:
+        scale = int(autofit.get("fontScale", "100000")) / 100000
+    sp_pr = shape.find(f"{{{_P}}}spPr")
+    fill = _srgb(sp_pr.find(f"{{{_A}}}solidFill") if sp_pr is not None else None)
+    if fill is None or fill[1] < 1.0:
+        return "its box has no opaque colour fill of its own (what shows behind it is unknown)"
+    for run in shape.iter(f"{{{_A}}}r"):
+        if not (run.findtext(f"{{{_A}}}t") or "").strip():
+            continue
+        r_pr = run.find(f"{{{_A}}}rPr")
+        if r_pr is None or not r_pr.get("sz"):
+            return "its text has no size of its own (the master's would apply)"
+        points = int(r_pr.get("sz")) / 100 * scale
+        if points < MIN_POINTS - 0.01:
+            return f"it is set at {points:.1f} pt (the least is {MIN_POINTS:g} pt)"
+        colour = _srgb(r_pr.find(f"{{{_A}}}solidFill"))
+        if colour is None:
+            return "its text has no colour of its own"
+        if colour[1] < 1.0:
+            return "its text is transparent"
+        if contrast(colour[0], fill[0]) < MIN_CONTRAST:
+            return (f"its text contrasts {contrast(colour[0], fill[0]):.1f}:1 with its fill "
+                    f"(the least is {MIN_CONTRAST:g}:1)")
+    insets = [int(body_pr.get(k, d)) if body_pr is not None else d
+              for k, d in zip(("lIns", "tIns", "rIns", "bIns"), _DEFAULT_INSETS, strict=True)]
+    text_area = (rect[0] + insets[0], rect[1] + insets[1], rect[2] - insets[2],
+                 rect[3] - insets[3])
+    for other in later:
+        if _hidden(other):
+            continue  # not drawn
+        box = _shape_rect(other)
+        name = next((e.get("name", "") for e in other.iter() if e.tag.endswith("}cNvPr")), "")
+        if box is None:
+            return f"shape `{name}` above it has no position of its own"
+        if (box[0] < text_area[2] and text_area[0] < box[2] and box[1] < text_area[3]
+                and text_area[1] < box[3]):
+            return f"shape `{name}` lies over it"
+    return ""
+
+
+def check_deck(data: bytes, edition: Edition, path: str) -> list[str]:
+    import io
+
+    from lxml import etree
+
+    wanted = squash(edition.banner)
+    failures: dict[tuple[str, str], list[int]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            presentation = _xml(archive, "ppt/presentation.xml")
+            sld_sz = presentation.find(f"{{{_P}}}sldSz")
+            size = (int(sld_sz.get("cx")), int(sld_sz.get("cy")))
+            slides = [_xml(archive, name) for name in _slide_names(archive)]
+            findings = _check_deck_metadata(archive, slides, path)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
+            TypeError, ValueError) as error:
+        return [f"{path} is not a readable PowerPoint file ({error})"]
+    for number, slide in enumerate(slides, 1):
+        tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        shapes = [] if tree is None else [e for e in tree if e.tag in _SHAPES
+                                          or e.tag == _ALTERNATE]
+        found: dict[str, list[str]] = {"top": [], "bottom": []}
+        for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None else ()):
+            text = "".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))
+            if squash(text) != wanted or not wanted:
+                continue
+            rect = _shape_rect(shape)
+            band = "top" if rect is None or rect[1] + rect[3] < size[1] else "bottom"
+            later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
+            found[band].append(_banner_shape_problem(shape, later, size))
+        for band, problems in found.items():
+            if "" in problems:
+                continue
+            problem = problems[0] if problems else "no shape on the slide holds it"
+            failures.setdefault((band, problem), []).append(number)
+    return _band_findings(failures, "slide", path, edition.banner) + findings
+
+
+def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: str
+                         ) -> list[str]:
+    """docProps: every descriptive core and extended property is text a slide prints."""
+    printed = "\n".join(t.text or "" for slide in slides for t in slide.iter(f"{{{_A}}}t"))
+    values: list[tuple[str, str]] = []
+    for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
+        if part not in archive.namelist():
+            continue
+        for element in _xml(archive, part).iter():
+            if not isinstance(element.tag, str) or len(element) or not (element.text or "").strip():
+                continue
+            local = element.tag.rsplit("}", 1)[-1]
+            if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED:
+                values.append((f"{part.split('/')[-1]} {local}", element.text or ""))
+    return _unprinted(values, printed, path)
+
+
+#: docProps values that describe the deck (the rest: dates, revision, counts, language,
+#: the application's name); every custom property is checked too.
+DECK_PROPERTIES_CHECKED = frozenset({
+    "title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy",
+    "identifier", "contentStatus", "Company", "Manager", "HyperlinkBase", "lpstr"})
+
+
+# --------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------
+
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_UNITS_PX = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54,
+             "mm": 96 / 25.4, "q": 96 / 101.6}
+_SIZE_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0,
+                  "large": 18.0, "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0}
+_DATA_PAYLOAD = re.compile(r"data:[^\"')\s<>]{64,}")
+MAX_OFFSET_PX = 100.0  # a banner may sit this far in from the window's edge
+_MOVING = ("transform", "translate", "scale", "rotate")
+_MASKING = ("filter", "clip-path", "mask", "mask-image", "backdrop-filter")
+
+
+def _screen_media(prelude: Sequence[Any]) -> bool:
+    """Whether an ``@media`` rule may apply on a screen (conditions count as met: a rule
+    that hides the banner on narrow screens hides it)."""
+    import tinycss2
+
+    for query in tinycss2.serialize(prelude).lower().split(","):
+        tokens = [t for t in query.split() if t not in ("only", "and")]
+        kind = next((t for t in tokens if not t.startswith("(")), "all")
+        if kind == "not" or kind in ("all", "screen"):
+            return True
+    return False
+
+
+def _style_rules(css: str) -> list[tuple[Any, list[Any]]]:
+    """(selector tokens, declarations) of every rule that may apply on a screen."""
+    import tinycss2
+
+    found: list[tuple[Any, list[Any]]] = []
+
+    def walk(rules: Iterable[Any]) -> None:
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                declarations = [d for d in tinycss2.parse_blocks_contents(
+                    rule.content, skip_comments=True, skip_whitespace=True)
+                    if d.type == "declaration"]
+                found.append((rule.prelude, declarations))
+            elif rule.type == "at-rule" and rule.content is not None:
+                name = rule.lower_at_keyword
+                if (name == "media" and _screen_media(rule.prelude)) or name in (
+                        "supports", "layer", "container", "scope", "document"):
+                    walk(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                  skip_whitespace=True))
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return found
+
+
+class _Cascade:
+    """The declared values of a page's elements for the screen, by CSS's cascade
+    (importance, inline style, specificity, order); ``var()`` resolved."""
+
+    def __init__(self, root: Any) -> None:
+        import cssselect2
+
+        self.matcher = cssselect2.Matcher()
+        css = "\n".join("".join(e.itertext()) for e in root.iter(f"{_XHTML}style"))
+        for order, (prelude, declarations) in enumerate(_style_rules(css)):
+            try:
+                selectors = cssselect2.compile_selector_list(prelude)
+            except cssselect2.SelectorError:
+                continue  # a browser drops the rule too
+            for selector in selectors:
+                self.matcher.add_selector(selector, (order, declarations))
+
+    def declared(self, wrapper: Any) -> dict[str, str]:
+        import tinycss2
+
+        entries: list[tuple[tuple[Any, ...], str, str]] = []
+
+        def add(key: tuple[Any, ...], declarations: Iterable[Any]) -> None:
+            for index, d in enumerate(declarations):
+                value = tinycss2.serialize(d.value).strip()
+                name = d.name if d.name.startswith("--") else d.lower_name
+                for prop, part in _longhands(name, value):
+                    entries.append(((d.important, *key, index), prop, part))
+
+        for specificity, _order, pseudo, (order, declarations) in self.matcher.match(wrapper):
+            if pseudo is None:
+                add((0, specificity, order), declarations)
+        style = wrapper.etree_element.get("style")
+        if style:
+            add((1, (0, 0, 0), 0), [d for d in tinycss2.parse_blocks_contents(
+                style, skip_comments=True, skip_whitespace=True) if d.type == "declaration"])
+        won: dict[str, tuple[tuple[Any, ...], str]] = {}
+        for key, prop, value in entries:
+            if prop not in won or key >= won[prop][0]:
+                won[prop] = (key, value)
+        return {prop: value for prop, (_, value) in won.items()}
+
+
+def _longhands(name: str, value: str) -> list[tuple[str, str]]:
+    """The properties a declaration sets that the gate reads (shorthands expanded as far
+    as needed: ``font`` sets ``font-size``, ``background`` its colour, ``inset`` the
+    offsets)."""
+    lowered = value.lower()
+    if name == "font":
+        size = next((w for w in re.split(r"[\s/]+", lowered)
+                     if _length_px(w, 16.0, 16.0) is not None or w in _SIZE_KEYWORDS), None)
+        return [("font-size", size or "medium")]
+    if name == "background":
+        return [("background-color", _colour_in(lowered) or "transparent")]
+    if name == "inset":
+        parts = lowered.split()
+        sides = (parts * 4)[:4] if len(parts) == 1 else (parts + parts)[:4]
+        return list(zip(("top", "right", "bottom", "left"), sides, strict=True))
+    return [(name, value)]
+
+
+def _colour_in(value: str) -> str | None:
+    """The first token of a ``background`` shorthand that is a colour."""
+    import tinycss2
+    import tinycss2.color4
+
+    for token in tinycss2.parse_component_value_list(value):
+        if token.type in ("whitespace", "comment"):
+            continue
+        if tinycss2.color4.parse_color(token) is not None:
+            return tinycss2.serialize([token])
+    return None
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _length_px(value: str, em: float, rem: float) -> float | None:
+    """A CSS length in px (``em`` and ``rem`` relative to the sizes given); None for
+    anything else (``calc()``, viewport units ...)."""
+    match = re.fullmatch(r"([+-]?(?:\d+\.?\d*|\.\d+))(%|[a-z]*)", value.strip().lower())
+    if not match:
+        return None
+    number, unit = float(match[1]), match[2]
+    if unit in _UNITS_PX:
+        return number * _UNITS_PX[unit]
+    if unit == "em":
+        return number * em
+    if unit == "rem":
+        return number * rem
+    if unit == "%":
+        return number / 100 * em
+    if unit == "" and number == 0:
+        return 0.0
+    return None
+
+
+def _rgba(value: str, current: tuple[float, float, float, float]
+          ) -> tuple[float, float, float, float] | None:
+    import tinycss2.color4
+
+    if value.lower() == "currentcolor":
+        return current
+    colour = tinycss2.color4.parse_color(value)
+    if colour is None or isinstance(colour, str):
+        return None
+    red, green, blue = colour.to("srgb").coordinates
+    return (red, green, blue, colour.alpha)
+
+
+def _resolve_vars(value: str, custom: dict[str, str]) -> str | None:
+    """``var(--name[, fallback])`` replaced by the inherited custom property (None when
+    a variable has no value and no fallback)."""
+    pattern = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
+    for _ in range(16):  # variables may name variables
+        match = pattern.search(value)
+        if match is None:
+            return value
+        replacement = custom.get(match[1], match[2])
+        if replacement is None:
+            return None
+        value = value[:match.start()] + replacement.strip() + value[match.end():]
+    return None
+
+
+@dataclass
+class _Computed:
+    custom: dict[str, str]
+    visibility: str = "visible"
+    colour: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
+    font_px: float = 16.0
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    opacity: float = 1.0
+
+
+def _element_problem(declared: dict[str, str], state: _Computed, root_px: float) -> str:
+    """What this element's own declarations do to hide what it holds, or ``""``;
+    updates ``state`` with what its children inherit."""
+
+    def get(prop: str, default: str = "") -> str:
+        value = declared.get(prop)
+        # a var() without a value makes the declaration unset (CSS Variables 1, 3.1)
+        resolved = None if value is None else _resolve_vars(value, state.custom)
+        return default if resolved is None else resolved.lower().strip()
+
+    for prop, value in declared.items():
+        if prop.startswith("--"):
+            state.custom[prop] = _resolve_vars(value, state.custom) or ""
+    if get("display") in ("none", "contents") or get("content-visibility") == "hidden":
+        return f"`display: {get('display')}` hides it"
+    visibility = get("visibility", state.visibility)
+    if visibility in ("hidden", "collapse"):
+        return f"`visibility: {visibility}` hides it"
+    state.visibility = visibility
+    opacity = get("opacity", "1")
+    number = _number(opacity.rstrip("%"))
+    if number is None:
+        return f"its opacity `{opacity}` cannot be checked"
+    state.opacity *= number / 100 if opacity.endswith("%") else number
+    if state.opacity < 0.5:
+        return f"it is {state.opacity:.0%} opaque"
+    for prop in (*_MOVING, *_MASKING, "clip"):
+        value = get(prop)
+        if value not in ("", "none", "auto"):
+            return f"`{prop}: {value}` changes how it is drawn (not checked by the gate)"
+    zoom = get("zoom")
+    if zoom not in ("", "1", "normal", "100%"):
+        return f"`zoom: {zoom}` scales it"
+    size = get("font-size")
+    if size:
+        px = _SIZE_KEYWORDS.get(size) or _length_px(size, state.font_px, root_px)
+        if size == "larger":
+            px = state.font_px * 1.2
+        elif size == "smaller":
+            px = state.font_px / 1.2
+        if px is None:
+            return f"its font size `{size}` cannot be checked"
+        state.font_px = px
+    position = get("position", "static")
+    for side in ("top", "right", "bottom", "left"):
+        value = get(side, "auto")
+        if position == "static" or value == "auto":
+            continue
+        px = _length_px(value, state.font_px, root_px)
+        if px is None or not 0 <= px <= MAX_OFFSET_PX:
+            return f"`{side}: {value}` moves it out of place"
+    for prop in ("margin-top", "margin-left", "margin-right", "margin-bottom", "margin",
+                 "text-indent"):
+        for value in (get(prop) or "").split():
+            px = _length_px(value, state.font_px, root_px)
+            if px is not None and abs(px) > MAX_OFFSET_PX:
+                return f"`{prop}: {get(prop)}` moves it out of place"
+    for prop in ("height", "max-height", "width", "max-width"):
+        px = _length_px(get(prop) or "auto", state.font_px, root_px)
+        if px is not None and px < 1.0:
+            return f"`{prop}: {get(prop)}` leaves it no room"
+    colour = get("color")
+    if colour:
+        parsed = _rgba(colour, state.colour)
+        if parsed is None:
+            return f"its colour `{colour}` cannot be checked"
+        state.colour = parsed
+    background = get("background-color")
+    if background:
+        parsed = _rgba(background, state.colour)
+        if parsed is None:
+            return f"its background `{background}` cannot be checked"
+        alpha = parsed[3]
+        state.background = tuple(  # type: ignore[assignment]
+            alpha * parsed[i] + (1 - alpha) * state.background[i] for i in range(3))
+    return ""
+
+
+def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
+    """The banner elements on the page's cascade for a screen; see docs/promises.md for
+    what is and is not checked."""
+    import cssselect2
+    import tinyhtml5
+
+    # The payloads of embedded fonts and images are opaque to every check here and
+    # half of the parsing time: they are cut short before parsing.
+    page = _DATA_PAYLOAD.sub("data:,", data.decode("utf-8"))
+    root = tinyhtml5.parse(page)
+    wanted = squash(edition.banner)
+    cascade = _Cascade(root)
+    top_wrapper = cssselect2.ElementWrapper.from_html_root(root)
+    body = root.find(f"{_XHTML}body")
+    flow = "".join(body.itertext()) if body is not None else ""
+
+    def holds_banner(element: Any) -> bool:
+        return bool(wanted) and squash("".join(element.itertext())) == wanted
+
+    # The innermost elements whose text is the banner. Only elements holding the
+    # banner's first word are looked at (the whole page's text is not squashed for
+    # each of its elements).
+    first = (words(edition.banner) or [""])[0]
+    holders = {e for e in root.iter() if isinstance(e.tag, str) and first
+               and first in (e.text or "").casefold()}
+    candidates = [w for w in top_wrapper.iter_subtree()
+                  if (w.etree_element in holders or any(
+                      c in holders for c in w.etree_element)) and holds_banner(w.etree_element)
+                  and not any(holds_banner(c) for c in w.etree_element)]
+    problems: dict[str, list[str]] = {"top": [], "bottom": []}
+    root_px = 16.0
+    for wrapper in candidates:
+        chain = [wrapper, *wrapper.ancestors][::-1]
+        state = _Computed(custom={})
+        problem = ""
+        for number, element in enumerate(chain):
+            problem = _element_problem(cascade.declared(element), state, root_px)
+            if number == 0:
+                root_px = state.font_px
+            if problem:
+                break
+        own = cascade.declared(wrapper)
+        if not problem and state.font_px < MIN_POINTS * 4 / 3 - 0.01:
+            problem = (f"it is set at {state.font_px * 0.75:.1f} pt (the least is "
+                       f"{MIN_POINTS:g} pt)")
+        if not problem:
+            ink = tuple(state.colour[3] * state.colour[i] + (1 - state.colour[3])
+                        * state.background[i] for i in range(3))
+            ratio = contrast(_bytes(ink), _bytes(state.background))
+            if ratio < MIN_CONTRAST:
+                problem = (f"its text contrasts {ratio:.1f}:1 with its background (the "
+                           f"least is {MIN_CONTRAST:g}:1)")
+        before, after = _flow_position(flow, body, wrapper.etree_element)
+        position = (own.get("position") or "static").lower()
+        pinned = position in ("fixed", "sticky")
+        bands = []
+        if (pinned and (own.get("top") or "auto") != "auto") or not before.strip():
+            bands.append("top")
+        if (pinned and (own.get("bottom") or "auto") != "auto") or not after.strip():
+            bands.append("bottom")
+        for band in bands or ["top", "bottom"]:
+            problems[band].append(problem if bands else
+                                  "it is neither first nor last on the page, nor pinned "
+                                  "to the top or bottom of the window")
+    findings = []
+    for band, found in problems.items():
+        if "" not in found:
+            reason = found[0] if found else "no element holds it"
+            findings.append(f"{path} does not show the {edition.banner} banner at the {band}: "
+                            f"{reason}")
+    # Text runs of adjacent elements read as separate words (a <dt> and its <dd>) or as
+    # one (<strong>B</strong>order): both readings count as printed.
+    spaced = " ".join(body.itertext()) if body is not None else ""
+    findings += _check_html_metadata(root, f"{flow}\n{spaced}", path)
+    return findings
+
+
+def _bytes(rgb: Sequence[float]) -> tuple[int, int, int]:
+    return (round(rgb[0] * 255), round(rgb[1] * 255), round(rgb[2] * 255))
+
+
+def _flow_position(flow: str, body: Any, element: Any) -> tuple[str, str]:
+    """The body's text before and after ``element``, in document order."""
+    if body is None:
+        return "", ""
+    before: list[str] = []
+    for node in body.iter():
+        if node is element:
+            break
+        before.append(node.text or "")
+        if element not in node.iter():
+            before.append(node.tail or "")
+    # the text before, as the body's text reads it, then what follows the element
+    start = len("".join(before))
+    end = start + len("".join(element.itertext()))
+    return flow[:start], flow[end:]
+
+
+def _check_html_metadata(root: Any, flow: str, path: str) -> list[str]:
+    values: list[tuple[str, str]] = []
+    title = root.find(f"{_XHTML}head/{_XHTML}title")
+    if title is not None:
+        values.append(("<title>", "".join(title.itertext())))
+    for meta in root.iter(f"{_XHTML}meta"):
+        name = (meta.get("name") or meta.get("property") or "").lower()
+        if name in HTML_META_CHECKED or (name.startswith(("dc.", "og:", "twitter:")) and
+                                         not name.endswith(("created", "modified", "date",
+                                                            "type", "locale"))):
+            values.append((f'<meta name="{name}">', meta.get("content") or ""))
+    return _unprinted(values, flow, path)
+
+
+#: ``<meta>`` names that describe the page (the rest: generator, dates, viewport).
+HTML_META_CHECKED = frozenset({"author", "description", "keywords", "subject", "title",
+                               "dcterms.title", "dcterms.subject", "dcterms.description",
+                               "dcterms.creator", "application-name"})

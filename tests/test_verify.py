@@ -1,0 +1,390 @@
+"""The release gate (generator/verify.py): hostile templates either build with visible
+banners everywhere or fail with the gate's error, and nothing reaches the output folder.
+
+PDF cases are real builds of a small project with an audience override of brief.css,
+read back with pdftotext; deck cases post-edit the bytes of a built deck.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import zipfile
+from collections.abc import Callable
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from pptx.dml.color import RGBColor
+
+from generator.build import BuildFailed, Job, build, plan, render
+from generator.content import load_project
+from generator.tailor import tailor
+from generator.templates import builtin_templates
+from generator.verify import check_output, page_ranges, squash
+from tests.conftest import require_tool
+from tests.projects import write_project
+
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+BUILTIN_CSS = (builtin_templates() / "brief" / "brief.css").read_text("utf-8")
+CSS_FILE = "templates/audiences/minister/brief/brief.css"
+
+HOSTILE = (
+    ".banner-bottom { display: none }",
+    ".banner { visibility: hidden }",
+    ".banner-top { opacity: 0 }",
+    ".banner { color: #fff; background: #fff }",
+    ".banner { color: #c8c8c8 }",
+    ".banner { font-size: 1px }",
+    ".banner-top { position: relative; top: -40mm }",
+    "@page { margin: 0 }",
+    ".banner { position: relative } .banner::after { content: ''; position: absolute;"
+    " left: 0; right: 0; top: 0; bottom: 0; background: #fff }",
+)
+BENIGN = (
+    "h2 { color: #900 }",
+    ".banner { font-size: 8pt; letter-spacing: 0 }",
+    ".banner { color: #222; background: #ffe }",
+    "p { line-height: 1.6 }",
+)
+GATE_ERROR = re.compile(
+    rf"^{re.escape(CSS_FILE)}: error: (pages? [0-9, -]+) of minister/brief\.pdf "
+    r"(?:do|does) not show the SECRET banner at the (?:top|bottom)")
+
+
+def _pdf_pages_text(path: Path) -> list[str]:
+    pdftotext = require_tool("pdftotext")
+    text = subprocess.run([pdftotext, "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def _build_with_css(root: Path, css: str) -> BuildFailed | None:
+    write_project(root, {CSS_FILE: css})
+    try:
+        build(root, audiences=["minister"], formats=["pdf"], jobs=1)
+    except BuildFailed as failure:
+        return failure
+    return None
+
+
+def test_page_ranges_reads_as_a_person_would() -> None:
+    assert page_ranges([3]) == "page 3"
+    assert page_ranges([2, 3, 4, 7, 9, 10]) == "pages 2-4, 7, 9-10"
+
+
+def test_a_two_line_stylesheet_fails_naming_it_and_the_unmarked_pages(tmp_path: Path) -> None:
+    # Today an audience's brief.css replaces the built-in one: the banners' margin boxes
+    # go with it, and pages 2+ are unmarked.
+    failure = _build_with_css(tmp_path, "body { font-family: serif }\nh2 { color: red }\n")
+    assert failure is not None
+    lines = [d.format() for d in failure.diagnostics]
+    assert any(re.match(rf"{re.escape(CSS_FILE)}: error: pages 2-\d+ of minister/brief\.pdf "
+                        r"do not show the SECRET banner", line) for line in lines), lines
+    assert all(CSS_FILE in line for line in lines)
+    assert not (tmp_path / "output" / "minister").exists()
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rules=st.lists(st.sampled_from(HOSTILE + BENIGN), min_size=1, max_size=2, unique=True))
+def test_hostile_stylesheets_build_marked_or_fail(tmp_path_factory: pytest.TempPathFactory,
+                                                  rules: list[str]) -> None:
+    root = tmp_path_factory.mktemp("hostile")
+    failure = _build_with_css(root, BUILTIN_CSS + "\n" + "\n".join(rules) + "\n")
+    pdf = root / "output" / "minister" / "brief.pdf"
+    if failure is not None:
+        assert not pdf.exists() and not (root / "output" / "minister").exists()
+        lines = [d.format() for d in failure.diagnostics]
+        assert lines and all(GATE_ERROR.match(line) for line in lines), lines
+        return
+    # What a reader sees: the banner is the first and the last line of every page, and
+    # its strips have dark ink in poppler's rendering.
+    pages = _pdf_pages_text(pdf)
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert "SECRET" in lines[0] and "SECRET" in lines[-1], (number, lines[:2], lines[-2:])
+    for number, (top, bottom) in enumerate(_banner_strip_ink(pdf, len(pages)), 1):
+        assert top and bottom, number
+
+
+@pytest.mark.parametrize("rule", HOSTILE)
+def test_each_hostile_rule_alone_fails_the_build(tmp_path: Path, rule: str) -> None:
+    failure = _build_with_css(tmp_path, BUILTIN_CSS + "\n" + rule + "\n")
+    assert failure is not None, rule
+    lines = [d.format() for d in failure.diagnostics]
+    assert all(GATE_ERROR.match(line) for line in lines), lines
+    assert not (tmp_path / "output" / "minister").exists()
+
+
+def _banner_strip_ink(pdf: Path, pages: int) -> list[tuple[bool, bool]]:
+    """Per page: whether the middle of its top and bottom 5 % holds dark pixels (pdftoppm)."""
+    import numpy as np
+    from PIL import Image
+
+    pdftoppm = require_tool("pdftoppm")
+    out = pdf.parent.parent.parent / "pages"
+    subprocess.run([pdftoppm, "-gray", "-r", "60", str(pdf), str(out)], check=True)
+    found = []
+    for image_path in sorted(out.parent.glob("pages-*.pgm"))[:pages]:
+        with Image.open(image_path) as image:
+            pixels = np.asarray(image)
+        height, width = pixels.shape
+        strip, middle = int(height * 0.05), slice(width // 3, 2 * width // 3)
+        found.append((bool(pixels[:strip, middle].min() < 96),
+                      bool(pixels[height - strip:, middle].min() < 96)))
+    return found
+
+
+def test_the_gate_reads_the_banner_in_any_case_and_wrapping() -> None:
+    assert squash("Rel to\nHOM,\u00ad NRV") == squash("REL TO HOM, NRV")
+
+
+# ---------------------------------------------------------------------------- decks
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Job, bytes]]:
+    """The small project's minister outputs, rendered once (not yet gated)."""
+    root = write_project(tmp_path_factory.mktemp("built"))
+    loaded = load_project(root)
+    tailored = {"minister": tailor(loaded, "minister")}
+    outputs = {}
+    for job in plan(loaded, tailored, ["pptx", "html", "pdf"]):
+        data, _ = render(job)
+        outputs[job.format] = (job, data)
+    return outputs
+
+
+def _edit_slide(data: bytes, number: int, edit: Callable[[Any], None]) -> bytes:
+    """``data`` with slide ``number``'s XML changed by ``edit`` (the rest byte for byte)."""
+    name = f"ppt/slides/slide{number}.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == name:
+                root = etree.fromstring(body)
+                edit(root)
+                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+def _banner(root: Any, name: str = "Banner Top") -> Any:
+    return next(sp for sp in root.iter(f"{{{P}}}sp")
+                if sp.find(f".//{{{P}}}cNvPr").get("name") == name)
+
+
+def _remove(root: Any) -> None:
+    shape = _banner(root)
+    shape.getparent().remove(shape)
+
+
+def _hide(root: Any) -> None:
+    _banner(root).find(f".//{{{P}}}cNvPr").set("hidden", "1")
+
+
+def _shrink(root: Any) -> None:
+    for r_pr in _banner(root, "Banner Bottom").iter(f"{{{A}}}rPr"):
+        r_pr.set("sz", "400")
+
+
+def _whiten(root: Any) -> None:
+    for colour in _banner(root).iter(f"{{{A}}}srgbClr"):
+        colour.set("val", "FFFFFF")
+
+
+def _cover(root: Any) -> None:
+    cover = deepcopy(_banner(root, "Slide Number"))
+    cover.find(f".//{{{P}}}cNvPr").set("name", "Cover")
+    cover.find(f".//{{{P}}}cNvPr").set("id", "999")
+    xfrm = cover.find(f".//{{{A}}}xfrm")
+    xfrm.find(f"{{{A}}}off").set("x", "0")
+    xfrm.find(f"{{{A}}}off").set("y", "0")
+    xfrm.find(f"{{{A}}}ext").set("cx", "12192000")
+    xfrm.find(f"{{{A}}}ext").set("cy", "6858000")
+    root.find(f".//{{{P}}}spTree").append(cover)
+
+
+@pytest.mark.parametrize(("edit", "slide", "expected"), [
+    (_remove, 3, "slide 3 of minister/deck.pptx does not show the SECRET banner at the top: "
+                 "no shape on the slide holds it"),
+    (_hide, 2, "slide 2 of minister/deck.pptx does not show the SECRET banner at the top: "
+               "it is hidden"),
+    (_shrink, 4, "slide 4 of minister/deck.pptx does not show the SECRET banner at the "
+                 "bottom: it is set at 4.0 pt (the least is 7 pt)"),
+    (_whiten, 1, "slide 1 of minister/deck.pptx does not show the SECRET banner at the top: "
+                 "its text contrasts 1.0:1 with its fill (the least is 4.5:1)"),
+    (_cover, 5, "slide 5 of minister/deck.pptx does not show the SECRET banner at the top "
+                "and the bottom: shape `Cover` lies over it"),
+])
+def test_a_post_edited_deck_is_refused(built: dict[str, tuple[Job, bytes]],
+                                       edit: Callable[[Any], None], slide: int,
+                                       expected: str) -> None:
+    job, data = built["pptx"]
+    assert check_output(job, data) == []
+    problems = check_output(job, _edit_slide(data, slide, edit))
+    assert [d.message for d in problems] == [expected]
+    assert problems[0].file == "<built-in>/deck/master.pptx"
+
+
+def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
+        tmp_path: Path) -> None:
+    # Shapes of the master and its layouts are drawn beneath a slide's own: the renderer
+    # puts the banners on the slide, so the deck builds, and the banners stay on top.
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Emu
+
+    prs = Presentation(str(builtin_templates() / "deck" / "master.pptx"))
+    # python-pptx adds shapes to slides only: one made on a scratch slide is copied last
+    # into the master's and every layout's shape tree (the top of their z-order).
+    width, height = prs.slide_width, prs.slide_height
+    assert width is not None and height is not None
+    scratch = prs.slides.add_slide(prs.slide_layouts[0])
+    box = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Emu(width), Emu(height))
+    box.fill.solid()
+    box.fill.fore_color.rgb = RGBColor(0x11, 0x11, 0x11)
+    for owner in [prs.slide_master, *prs.slide_layouts]:
+        owner.shapes._spTree.append(deepcopy(box._element))
+    slide_ids = prs.slides._sldIdLst
+    prs.part.drop_rel(slide_ids[-1].rId)
+    slide_ids.remove(slide_ids[-1])
+    master = tmp_path / "templates" / "audiences" / "minister" / "deck" / "master.pptx"
+    master.parent.mkdir(parents=True)
+    prs.save(str(master))
+    write_project(tmp_path)
+    build(tmp_path, audiences=["minister"], formats=["pptx"], jobs=1)
+    deck = Presentation(str(tmp_path / "output" / "minister" / "deck.pptx"))
+    for number, slide in enumerate(deck.slides, 1):
+        names = [shape.name for shape in slide.shapes]
+        banners = [s for s in slide.shapes if s.name.startswith("Banner")]
+        assert [s.text_frame.text for s in banners] == ["SECRET", "SECRET"], number
+        after = names[names.index("Banner Top"):]
+        assert set(after) <= {"Banner Top", "Banner Bottom", "Slide Number", "Reference",
+                              "Logo"}, (number, after)
+
+
+def test_deck_metadata_that_the_slides_do_not_print_is_refused(
+        built: dict[str, tuple[Job, bytes]]) -> None:
+    job, data = built["pptx"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "docProps/core.xml":
+                body = body.replace(b"<cp:category>", b"<cp:keywords>nightfall, SECRET"
+                                    b"</cp:keywords><cp:category>")
+            target.writestr(info, body)
+    assert [d.message for d in check_output(job, out.getvalue())] == [
+        "the metadata of minister/deck.pptx (core.xml keywords) holds `nightfall`, which "
+        "minister/deck.pptx does not print"]
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+@pytest.mark.parametrize(("rule", "reason"), [
+    (".banner { display: none }", "`display: none` hides it"),
+    (".banner-bottom { visibility: hidden }", "`visibility: hidden` hides it"),
+    ("main, .banner { opacity: 0.2 }", "it is 20% opaque"),
+    (":root { --tiny: 1px } .banner { font-size: var(--tiny) }",
+     "it is set at 0.8 pt (the least is 7 pt)"),
+    ("@media screen { .banner { color: #fff } }",
+     "its text contrasts 1.0:1 with its background (the least is 4.5:1)"),
+    (".banner-top { position: fixed; top: -200px }", "`top: -200px` moves it out of place"),
+    (".banner { transform: translateX(-9999px) }",
+     "`transform: translatex(-9999px)` changes how it is drawn (not checked by the gate)"),
+])
+def test_html_banners_hidden_by_the_cascade_are_refused(
+        built: dict[str, tuple[Job, bytes]], rule: str, reason: str) -> None:
+    job, data = built["html"]
+    assert check_output(job, data) == []
+    hostile = data.replace(b"</style>", f"\n{rule}\n</style>".encode(), 1)
+    messages = [d.message for d in check_output(job, hostile)]
+    assert messages and all(m.startswith("minister/brief.html does not show the SECRET "
+                                         "banner at the ") and m.endswith(reason)
+                            for m in messages), messages
+
+
+def test_html_rules_for_print_only_or_overridden_do_not_fail(
+        built: dict[str, tuple[Job, bytes]]) -> None:
+    job, data = built["html"]
+    harmless = (b"@media print { .banner { display: none } }\n"
+                b".banner { display: none }\n.banner.banner { display: block !important }\n")
+    assert check_output(job, data.replace(b"</style>", harmless + b"</style>", 1)) == []
+
+
+def test_html_metadata_that_the_page_does_not_print_is_refused(
+        built: dict[str, tuple[Job, bytes]]) -> None:
+    job, data = built["html"]
+    edited = re.sub(rb'<meta name="description" content="[^"]*">',
+                    b'<meta name="description" content="Operation Nightfall">', data)
+    problems = check_output(job, edited)
+    assert [d.message for d in problems] == [
+        'the metadata of minister/brief.html (<meta name="description">) holds '
+        "`Operation Nightfall`, which minister/brief.html does not print"]
+    assert problems[0].file == "<built-in>/brief/brief.css"
+    assert problems[0].hint == "templates in use: the built-in ones"
+
+
+# ---------------------------------------------------------------------------- PDF metadata
+
+
+def test_pdf_metadata_that_the_pages_do_not_print_is_refused(
+        built: dict[str, tuple[Job, bytes]]) -> None:
+    import pikepdf
+
+    job, data = built["pdf"]
+    assert check_output(job, data) == []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp["dc:description"] = "Operation Nightfall"
+        pdf.docinfo["/Keywords"] = "SECRET, nightfall"  # after: the XMP is synced to it
+        out = io.BytesIO()
+        pdf.save(out)
+    # pikepdf copies the XMP description into the info dictionary's /Subject as well
+    assert sorted(d.message for d in check_output(job, out.getvalue())) == [
+        f"the metadata of minister/brief.pdf ({field}) holds `{value}`, which "
+        "minister/brief.pdf does not print"
+        for field, value in (("/Keywords", "nightfall"), ("/Subject", "Operation Nightfall"),
+                             ("XMP description", "Operation Nightfall"))]
+
+
+def test_portion_marks_hidden_by_a_stylesheet_fail_the_build(tmp_path: Path) -> None:
+    failure = _build_with_css(tmp_path, BUILTIN_CSS + "\n.pm { display: none }\n")
+    assert failure is not None
+    lines = sorted(d.format() for d in failure.diagnostics)
+    assert lines and all(re.match(
+        rf"{re.escape(CSS_FILE)}: error: minister/brief\.pdf prints \d+ items? marked "
+        r"\((P|R|C|S)\) without \(\1\) before it, e\.g\. `", line) for line in lines), lines
+    assert any("marked (S)" in line and "Intelligence sharing stopped two plots" in line
+               for line in lines), lines
+    assert not (tmp_path / "output" / "minister").exists()
+
+
+def test_the_gate_names_the_project_s_own_templates(tmp_path: Path) -> None:
+    # A project-wide base template and an audience stylesheet: the stylesheet is named.
+    base = (builtin_templates() / "brief" / "base.html.j2").read_text("utf-8")
+    write_project(tmp_path, {
+        "templates/brief/base.html.j2": base.replace(
+            '<div class="banner banner-bottom" dir="ltr" role="note">{{ edition.banner }}</div>',
+            ""),
+        "templates/audiences/minister/brief/brief.css": BUILTIN_CSS,
+    })
+    with pytest.raises(BuildFailed) as failed:
+        build(tmp_path, audiences=["minister"], formats=["html"], jobs=1)
+    assert [d.format() for d in failed.value.diagnostics] == [
+        f"{CSS_FILE}: error: minister/brief.html does not show the SECRET banner at the "
+        "bottom: it is neither first nor last on the page, nor pinned to the top or bottom "
+        f"of the window (templates in use: {CSS_FILE}, templates/brief/base.html.j2; "
+        "built-in for the rest)"]
+    assert not (tmp_path / "output" / "minister").exists()
