@@ -127,14 +127,16 @@ def plan(project: Project, tailored: dict[str, Tailored],
     jobs = []
     for name, t in tailored.items():
         templates = resolve_templates(project.root, name, project.layouts_for(name))
-        fingerprint = t.edition.fingerprint()
         for fmt in t.edition.audience.formats:
             if fmt not in wanted:
                 continue
+            # Each output gets the Edition cut to what it prints: its banner and metadata
+            # come from that, and a change it does not print does not rebuild it.
+            edition = t.edition.shown_in(fmt)
             key = hashlib.sha256(json.dumps(
-                [__version__, fmt, fingerprint, templates.layouts,
+                [__version__, fmt, edition.fingerprint(), templates.layouts,
                  _hash_files(_template_paths(templates, fmt))]).encode()).hexdigest()
-            jobs.append(Job(name, fmt, t.edition, templates, key))
+            jobs.append(Job(name, fmt, edition, templates, key))
     return jobs
 
 

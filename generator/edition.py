@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,10 +44,19 @@ class Mark:
 
 @dataclass(frozen=True)
 class Item:
-    """A marked piece of Markdown: a key message, recommendation or key point."""
+    """A marked piece of Markdown: a key message, recommendation, key point or one entry
+    of speaker notes."""
 
     text: str
     mark: Mark
+
+
+def _notes_of(owner: Any) -> None:
+    """``notes`` given as one string is one note at its item's own mark (as a plain
+    string is in the content files); stored as a tuple of :class:`Item`."""
+    if isinstance(owner.notes, str):
+        object.__setattr__(owner, "notes", (Item(owner.notes, owner.mark),) if owner.notes
+                           else ())
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,10 @@ class Section:
     length: Length
     key_points: tuple[Item, ...]
     body: tuple[BodyPart, ...]
-    notes: str = ""
+    notes: tuple[Item, ...] = ()  # speaker notes, each entry with its effective mark
+
+    def __post_init__(self) -> None:
+        _notes_of(self)
 
 
 @dataclass(frozen=True)
@@ -108,8 +121,11 @@ class Collaboration:
     tags: tuple[str, ...] = ()
     benefits: tuple[Benefit, ...] = ()
     metrics: tuple[Metric, ...] = ()
-    notes: str = ""
+    notes: tuple[Item, ...] = ()
     sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _notes_of(self)
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,10 @@ class Chart:
     mark: Mark
     description: str = ""  # accessible description (alt text)
     unit: str = ""
-    notes: str = ""
+    notes: tuple[Item, ...] = ()
+
+    def __post_init__(self) -> None:
+        _notes_of(self)
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,7 @@ class AudienceView:
     portion_marks: bool
     theme: Theme
     variables: tuple[tuple[str, Any], ...] = ()
+    speaker_notes: Literal["include", "omit"] = "include"
 
     @property
     def rtl(self) -> bool:
@@ -190,6 +210,8 @@ class Edition:
     levels: tuple[str, ...]  # the marking scheme, lowest first
     content_root: str  # absolute path of content/: the only place images may come from
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH, for file timestamps
+    frame_mark: Mark | None = None  # the document's frame: the scheme's default level
+    output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
 
     def label(self, key: str, **values: Any) -> str:
         """An interface string (``label("page_x_of_y", page=1, pages=3)``)."""
@@ -205,10 +227,149 @@ class Edition:
                 return partner.name
         return self.home_name if code == self.home_code else code
 
+    def shown_in(self, fmt: str) -> Edition:
+        """This Edition cut to what output ``fmt`` prints at the audience's length (see
+        :data:`SHOWN`), with the banner of what is left: an item an output does not print
+        neither raises its banner nor reaches its metadata, and a template cannot print
+        it, because it is not there."""
+        shown = SHOWN[fmt][self.audience.length]
+        cut = _cut(self, "", shown)
+        banner, mark, _ = banner_of(cut)
+        return dataclasses.replace(cut, banner=banner, banner_mark=mark, output=fmt)
+
     def fingerprint(self) -> str:
         """A stable hash of everything in the Edition (the build cache key's main part)."""
         data = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+# --- what each output prints --------------------------------------------------------
+
+_BRIEF: dict[str, frozenset[str]] = {"summary": frozenset({
+    "key_messages", "recommendations", "sections", "sections.key_points", "sections.body",
+    "charts"})}
+_BRIEF["standard"] = _BRIEF["summary"] | {"partners", "collaborations",
+                                          "collaborations.benefits"}
+_BRIEF["full"] = _BRIEF["standard"] | {"collaborations.metrics", "collaborations.sources"}
+_DECK: dict[str, frozenset[str]] = {"summary": frozenset({
+    "key_messages", "recommendations", "sections", "sections.key_points", "sections.notes",
+    "charts", "charts.notes"})}
+_DECK["standard"] = _DECK["summary"] | {"partners", "collaborations", "collaborations.benefits",
+                                        "collaborations.metrics", "collaborations.notes"}
+_DECK["full"] = _DECK["standard"] | {"collaborations.sources"}
+
+#: The parts of an Edition each output prints, by format and length: paths of Edition
+#: fields (``sections.body``: every section's body). The brief (PDF and HTML) prints no
+#: speaker notes and a deck no section bodies; a summary prints no partners or
+#: collaborations; metrics are in a full brief's annex but on any deck's collaboration
+#: slides. Everything else (title, summary, contact, handling ...) is the document's frame,
+#: which every output prints. ``Edition.shown_in`` cuts an Edition to one of these.
+SHOWN: dict[str, dict[str, frozenset[str]]] = {"pdf": _BRIEF, "html": _BRIEF, "pptx": _DECK}
+PARTS: frozenset[str] = frozenset().union(*(s for by in SHOWN.values() for s in by.values()))
+
+
+def _cut(obj: Any, path: str, shown: frozenset[str]) -> Any:
+    """``obj`` (a dataclass at ``path``) without the parts that are not ``shown``."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        sub = f"{path}.{f.name}" if path else f.name
+        value = getattr(obj, f.name)
+        if sub in PARTS and sub not in shown:
+            if value:
+                changes[f.name] = ()
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            kept = tuple(_cut(v, sub, shown) for v in value)
+            if kept != value:
+                changes[f.name] = kept
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+# --- the walk of marked items ---------------------------------------------------------
+
+#: What an item at a path of the Edition is called on the review sheet.
+KINDS = {
+    "": "document", "key_messages": "key message", "recommendations": "recommendation",
+    "sections": "section", "sections.key_points": "key point", "sections.body": "fenced block",
+    "sections.notes": "speaker note", "partners": "partner", "collaborations": "collaboration",
+    "collaborations.benefits": "benefit", "collaborations.metrics": "metric",
+    "collaborations.notes": "speaker note", "charts": "chart", "charts.notes": "speaker note",
+}
+
+
+@dataclass(frozen=True)
+class MarkedItem:
+    """One marked item of an Edition, as :func:`walk` finds it."""
+
+    kind: str  # "key message", "speaker note", ... ("document" for the frame)
+    path: str  # where in the Edition: "collaborations.benefits" ("" for the frame)
+    label: str  # a short description for the review sheet
+    mark: Mark  # its effective marking
+    texts: tuple[str, ...]  # every value of it a renderer can print (nested items apart)
+
+
+def walk(edition: Edition) -> Iterator[MarkedItem]:
+    """Every marked item of ``edition``, the document's frame first, each with its
+    effective mark and every value it holds. Generic: any dataclass with a ``mark`` (a
+    :class:`Mark`, not None) is an item, anything else belongs to the item holding it, so
+    a new kind of content is walked (and marks the banner) without being named here."""
+    frame = edition.frame_mark or Mark(edition.levels[0] if edition.levels else "", 0)
+    yield from _walk_item(edition, "", frame)
+
+
+def _walk_item(obj: Any, path: str, mark: Mark, within: str = "") -> Iterator[MarkedItem]:
+    texts: list[str] = []
+    nested: list[tuple[Any, str]] = []
+    for f in dataclasses.fields(obj):
+        if f.name != "mark":
+            _collect(getattr(obj, f.name), f"{path}.{f.name}" if path else f.name, texts,
+                     nested)
+    label = next((str(getattr(obj, name)) for name in ("title", "label", "name", "text",
+                                                        "markdown")
+                  if isinstance(getattr(obj, name, None), str)), path)
+    label = _short(f"{within}: {label}" if within else label)  # "Section: its block"
+    yield MarkedItem(KINDS.get(path, path.rsplit(".", 1)[-1]), path, label, mark,
+                     tuple(texts))
+    for item, sub in nested:
+        yield from _walk_item(item, sub, item.mark, label if path else "")
+
+
+def _collect(value: Any, path: str, texts: list[str], nested: list[tuple[Any, str]]) -> None:
+    if isinstance(value, Mark):
+        return  # a marking, not content
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if isinstance(getattr(value, "mark", None), Mark):
+            nested.append((value, path))
+            return
+        for f in dataclasses.fields(value):
+            _collect(getattr(value, f.name), f"{path}.{f.name}", texts, nested)
+    elif isinstance(value, (tuple, list)):
+        for one in value:
+            _collect(one, path, texts, nested)
+    elif isinstance(value, dict):
+        for key, one in value.items():
+            _collect(key, path, texts, nested)
+            _collect(one, path, texts, nested)
+    elif isinstance(value, str):
+        if value:
+            texts.append(value)
+    elif value is not None:
+        texts.append(str(value))  # numbers: table cells, chart values, years
+
+
+def banner_of(edition: Edition) -> tuple[str, Mark, MarkedItem]:
+    """The banner of what ``edition`` holds: its highest marking (plus ``REL TO HOME,
+    COUNTRY`` for a foreign audience above the lowest level), and the item that sets it
+    (the first found at that level)."""
+    top = max(walk(edition), key=lambda item: item.mark.rank)
+    banner = top.mark.level
+    if edition.audience.country and top.mark.rank > 0:
+        banner += f" // REL TO {edition.home_code}, {edition.audience.country}"
+    return banner, top.mark, top
+
+
+def _short(text: str, size: int = 70) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= size else line[: size - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -231,11 +392,9 @@ class Tailored:
 
     @property
     def received(self) -> int:
-        e = self.edition
-        count = len(e.key_messages) + len(e.recommendations) + len(e.partners)
-        count += len(e.charts)
-        for section in e.sections:
-            count += 1 + len(section.key_points) + sum(1 for p in section.body if p.mark)
-        for collab in e.collaborations:
-            count += 1 + len(collab.benefits) + len(collab.metrics)
-        return count
+        """How many marked items the audience receives (the document's frame apart)."""
+        return sum(1 for item in walk(self.edition) if item.path)
+
+    def outputs(self) -> tuple[Edition, ...]:
+        """The Edition cut to each of the audience's formats (see ``Edition.shown_in``)."""
+        return tuple(self.edition.shown_in(fmt) for fmt in self.edition.audience.formats)

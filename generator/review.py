@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .edition import Tailored
+from .edition import Tailored, banner_of, walk
 
 
 def _cell(text: str) -> str:
@@ -18,6 +18,9 @@ def _cell(text: str) -> str:
 def review_sheet(tailored: Tailored) -> str:
     e = tailored.edition
     a = e.audience
+    outputs = tailored.outputs()
+    # The highest banner of the outputs built (each has the banner of what it prints).
+    highest = max(outputs, key=lambda o: o.banner_mark.rank).banner if outputs else e.banner
     lines = [
         f"# Release review: {a.name}",
         "",
@@ -32,11 +35,23 @@ def review_sheet(tailored: Tailored) -> str:
         f"| Language | {a.language} |",
         f"| Length | {a.length} |",
         f"| Formats | {', '.join(a.formats)} |",
-        f"| Banner | {_cell(e.banner)} |",
+        f"| Banner | {_cell(highest)} (highest of the outputs) |",
         f"| Items received | {tailored.received} |",
         f"| Items withheld | {len(tailored.withheld)} |",
         "",
     ]
+    # Per output: each prints only some parts (a summary brief no partner table, a deck
+    # no section bodies), so each has the banner of what it prints.
+    lines += ["## Banner per output", "",
+              "| Output | Banner | Set by | Items printed |", "|---|---|---|---|"]
+    for output in outputs:
+        banner, _, top = banner_of(output)
+        setter = "the document itself (nothing marked higher)" if not top.path else \
+            f"{top.kind}: {_cell(top.label)}"
+        printed = sum(1 for item in walk(output) if item.path)
+        lines.append(f"| {output.output} | {_cell(banner)} | {setter} | "
+                     f"{printed} of {tailored.received} |")
+    lines.append("")
     if tailored.withheld:
         reasons = Counter(w.reason.split(":")[0].split(",")[0] for w in tailored.withheld)
         lines += ["## Withheld", ""]

@@ -16,13 +16,14 @@ they are the frame every audience receives, at the scheme's default level.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import edition as ed
 from .content.loader import Block, Entry, Project, SectionFile
-from .content.models import LocalText
+from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
 from .i18n import catalog
 
@@ -162,6 +163,40 @@ class Tailor:
             kept.append(ed.Item(self.text(item.text, entry, (key, i, "text")), self.mark(v)))
         return tuple(kept)
 
+    def notes(self, entry: Entry[Any], path: tuple[Any, ...], notes: Sequence[Note],
+              parent: Visibility, label: str, *, texts: Sequence[Note] | None = None,
+              text_entry: Entry[Any] | None = None, written_in: str | None = None
+              ) -> tuple[ed.Item, ...]:
+        """Speaker notes, tailored like every other item: an entry without ``marking``
+        takes its item's (``parent``); with one, the higher of the two. ``texts`` are a
+        translation's entries (in ``text_entry``), which take the original's markings one
+        for one."""
+        kept = []
+        for i, note in enumerate(notes):
+            at = _note_path(entry, path, i)
+            what = f"{label}: {_short(self.default_text(note.text))}"
+            if self.audience.speaker_notes == "omit":
+                self.withhold("speaker note", what, entry.where(at), "speaker_notes: omit")
+                continue
+            if note.marking is not None:  # its own marking, as any other item's
+                v = self.own(note.marking, note.releasable_to).within(parent)
+            elif note.releasable_to and parent.rank > 0:  # its item's level, to fewer
+                codes = set(note.releasable_to)
+                v = Visibility(parent.rank, None if "ALL" in codes else frozenset(codes)
+                               ).within(parent)
+            else:  # exactly its item's marking and releasability
+                v = parent
+            if not self.admit(v, "speaker note", what, entry.where(at)):
+                continue
+            source, source_entry = note, entry
+            if texts is not None and text_entry is not None and i < len(texts):
+                source, source_entry = texts[i], text_entry
+            text_at = _note_path(source_entry, path, i)
+            text = self.text(source.text, source_entry, _text_path(source_entry, text_at),
+                             written_in=written_in)
+            kept.append(ed.Item(text, self.mark(v)))
+        return tuple(kept)
+
     def partners(self) -> tuple[ed.Partner, ...]:
         kept = []
         for p in self.project.partners:
@@ -230,7 +265,7 @@ class Tailor:
                 partners=partners, status=cm.status, mark=self.mark(v),
                 summary=self.text(cm.summary, c, ("summary",)), since=cm.since,
                 tags=tuple(cm.tags), benefits=tuple(benefits), metrics=tuple(metrics),
-                notes=self.text(cm.notes, c, ("notes",)),
+                notes=self.notes(c, ("notes",), cm.notes, v, label),
                 sources=tuple(self.text(s, c, ("sources", i)) for i, s in enumerate(cm.sources)),
             ))
         return tuple(kept)
@@ -277,7 +312,8 @@ class Tailor:
                 mark=self.mark(v),
                 length=front.length, key_points=tuple(key_points),
                 body=self.body(s.main, source, v, label),
-                notes=self.text(tm.notes, t, ("notes",), written_in=lang),
+                notes=self.notes(entry, ("notes",), front.notes, v, label,
+                                 texts=tm.notes, text_entry=t, written_in=lang),
             ))
         return tuple(kept)
 
@@ -331,7 +367,7 @@ class Tailor:
                 mark=self.mark(v),
                 description=self.text(spec.description, briefing, (*path, "description")),
                 unit=self.text(spec.unit, briefing, (*path, "unit")),
-                notes=self.text(spec.notes, briefing, (*path, "notes")),
+                notes=self.notes(briefing, (*path, "notes"), spec.notes, v, label),
             ))
         return tuple(kept)
 
@@ -352,18 +388,6 @@ class Tailor:
         recommendations = self.items(briefing, "recommendations", b.recommendations,
                                      "recommendation", Visibility(0, None))
 
-        marks = [self.mark(document)]
-        marks += [i.mark for i in (*key_messages, *recommendations)]
-        marks += [p.mark for p in partners] + [c.mark for c in charts]
-        for s in sections:
-            marks += [s.mark, *(k.mark for k in s.key_points), *(p.mark for p in s.body if p.mark)]
-        for c in collaborations:
-            marks += [c.mark, *(x.mark for x in c.benefits), *(x.mark for x in c.metrics)]
-        top = max(marks, key=lambda mk: mk.rank)
-        banner = top.level
-        if self.country and top.rank > 0:
-            banner += f" // REL TO {self.home}, {self.country}"
-
         labels = catalog(self.language)
         country_name = self.text(b.home.name, briefing, ("home", "name"))
         if self.country:
@@ -378,7 +402,7 @@ class Tailor:
             clearance=a.clearance, country=self.country, country_name=country_name,
             language=self.language, length=a.length, formats=tuple(a.formats),
             portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
-            variables=tuple(sorted(a.variables.items())),
+            variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]
@@ -388,14 +412,18 @@ class Tailor:
             issuer=self.text(b.issuer, briefing, ("issuer",)), reference=b.reference or "",
             date=b.date.isoformat(), home_code=self.home,
             home_name=self.text(b.home.name, briefing, ("home", "name")),
-            banner=banner, banner_mark=top,
+            banner="", banner_mark=self.mark(document),  # set below, from what it holds
             summary=self.text(b.summary, briefing, ("summary",)),
             key_messages=key_messages, recommendations=recommendations,
             contact=self.text(b.contact, briefing, ("contact",)), handling=handling,
             sections=sections, partners=partners, collaborations=collaborations, charts=charts,
             labels=tuple(sorted(labels.items())), levels=tuple(self.levels),
             content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
+            frame_mark=self.mark(document),
         )
+        # The banner walks every marked item the Edition holds, whatever its kind.
+        banner, top, _ = ed.banner_of(edition)
+        edition = dataclasses.replace(edition, banner=banner, banner_mark=top)
         return ed.Tailored(edition, tuple(self.withheld),
                            tuple(sorted(self.warnings.values())))
 
@@ -406,6 +434,27 @@ def _periods_in_order(values: dict[str, float]) -> tuple[tuple[str, float], ...]
     items = tuple(values.items())
     return tuple(sorted(items, key=lambda kv: int(kv[0]))) if all(
         k.isdigit() for k in values) else items
+
+
+def _node_at(entry: Entry[Any], path: tuple[Any, ...]) -> Any:
+    node = entry.node
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _note_path(entry: Entry[Any], path: tuple[Any, ...], i: int) -> tuple[Any, ...]:
+    """Where the ``i``-th note of the ``notes`` at ``path`` is written: an index into
+    a list of notes, or the ``notes`` value itself when it is one note."""
+    return (*path, i) if isinstance(_node_at(entry, path), list) else path
+
+
+def _text_path(entry: Entry[Any], path: tuple[Any, ...]) -> tuple[Any, ...]:
+    node = _node_at(entry, path)
+    return (*path, "text") if isinstance(node, dict) and "text" in node else path
 
 
 def _field(path: tuple[Any, ...]) -> str:

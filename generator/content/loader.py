@@ -768,6 +768,17 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for j, item in enumerate(items):
             check_marking(entry, (*path, j), item.marking, item.releasable_to)
 
+    def check_notes(entry: Entry[Any], path: tuple[Any, ...], notes: list[m.Note]) -> None:
+        # `notes` is one note or a list of them: point into the list only when it is one
+        node = entry.node
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else \
+                node[step] if isinstance(node, list) and isinstance(step, int) else None
+        for j, note in enumerate(notes):
+            at = (*path, j) if isinstance(node, list) else path
+            if note.marking is not None or note.releasable_to:
+                check_marking(entry, at, note.marking, note.releasable_to)
+
     for p in partners:
         check_marking(p, (), p.model.marking, p.model.releasable_to)
 
@@ -791,6 +802,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                 or f"known partners: {', '.join(known) or 'none'}"))
         check_items(c, ("benefits",), c.model.benefits)
         check_items(c, ("metrics",), c.model.metrics)
+        check_notes(c, ("notes",), c.model.notes)
         _walk_texts(c, col, content)
 
     # sections
@@ -798,6 +810,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         front = s.front
         check_marking(s.main.entry, (), front.marking, front.releasable_to)
         check_items(s.main.entry, ("key_points",), front.key_points)
+        check_notes(s.main.entry, ("notes",), front.notes)
         _walk_texts(s.main.entry, col, content)
         for sf in [s.main, *s.translations.values()]:
             for part in sf.parts:
@@ -819,6 +832,12 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                       f"{len(tm.key_points)} key points, sections/{s.id}.md "
                                       f"has {len(front.key_points)}",
                                       "translate each key point, in the same order"))
+            if len(tm.notes) != len(front.notes):  # notes take the original's markings
+                col.add(t.entry.error(("notes",), f"the {lang} translation has "
+                                      f"{len(tm.notes)} speaker notes, sections/{s.id}.md "
+                                      f"has {len(front.notes)}",
+                                      "translate each note, in the same order; markings "
+                                      "come from the original"))
             main_blocks = [p.blocks for p in s.main.parts if p.blocks]
             t_blocks = [p.blocks for p in t.parts if p.blocks]
             if len(main_blocks) != len(t_blocks):
@@ -835,6 +854,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
             col.add(briefing.error((*path, "id"), f"duplicate chart id `{chart.id}`"))
         chart_ids.append(chart.id)
         check_marking(briefing, path, chart.marking, chart.releasable_to)
+        check_notes(briefing, (*path, "notes"), chart.notes)
         data_path = _content_file(chart.data, content, briefing, (*path, "data"), col,
                                   "data file")
         if data_path is None:

@@ -129,6 +129,26 @@ class TextItem(Marked):
 MarkedText = Annotated[TextItem, BeforeValidator(_text_item, json_schema_input_type=str | TextItem)]
 
 
+class Note(Marked):
+    """One entry of speaker notes. Without ``marking`` it takes its item's marking."""
+
+    text: LocalText
+
+
+def _notes(value: Any) -> Any:
+    # `notes: text`, `notes: {en: ..}`, `notes: {text, marking}` or a list of these
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [_text_item(one) for one in value]
+    return [_text_item(value)]
+
+
+Notes = Annotated[list[Note], BeforeValidator(
+    _notes, json_schema_input_type=LocalText | Note | list[LocalText | Note])]
+"""Speaker notes: a text, ``{text, marking, releasable_to}``, or a list of these."""
+
+
 class Classification(Strict):
     levels: list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9 _\-]*$")]] = Field(min_length=1)
     default: str | None = Field(None, description="the level of unmarked items; the lowest "
@@ -150,7 +170,7 @@ class ChartSpec(Marked):
     series: list[str] | None = None
     description: LocalText | None = Field(None, description="accessible description (alt text)")
     unit: LocalText | None = None
-    notes: LocalText | None = None
+    notes: Notes = []
 
 
 class Briefing(Strict):
@@ -204,7 +224,7 @@ class Collaboration(Marked):
     summary: LocalText
     benefits: list[Benefit] = []
     metrics: list[Metric] = []
-    notes: LocalText | None = None
+    notes: Notes = []
     sources: list[LocalText] = []
 
 
@@ -214,7 +234,7 @@ class SectionFront(Marked):
     title: LocalText
     length: Length = "standard"
     key_points: list[MarkedText] = []
-    notes: LocalText | None = None
+    notes: Notes = []
 
 
 class SectionTranslationFront(Strict):
@@ -226,7 +246,7 @@ class SectionTranslationFront(Strict):
 
     title: LocalText
     key_points: list[MarkedText] = []
-    notes: LocalText | None = None
+    notes: Notes = []
     marking: str | None = None
     releasable_to: list[str] | None = None
     length: Length | None = None
@@ -251,6 +271,8 @@ class Audience(Strict):
     exclude_tags: list[str] = []
     partners: list[Code] = []
     portion_marks: StrictBool = True
+    speaker_notes: Literal["include", "omit"] = Field(
+        "include", description="omit: the deck carries no speaker notes at all")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
 

@@ -394,10 +394,12 @@ class _Job:
         return categories, rows
 
     def metadata(self) -> dict[str, Any]:
-        """What the PDF's document information says: nothing that is not in the Edition."""
-        e = self.edition
+        """What the PDF's document information (and the HTML's ``<meta>``) says: values
+        of what the brief prints only. The Edition cut to the brief's parts (a summary
+        brief prints no collaborations, so no collaboration's tags)."""
+        e = self.edition.shown_in("pdf")  # already cut by the build; cutting is idempotent
         tags = sorted({tag for c in e.collaborations for tag in c.tags})
-        keywords = [k for k in (e.banner, e.reference, *tags) if k]
+        keywords = [k for k in (self.edition.banner, e.reference, *tags) if k]  # as printed
         modified = e.date
         if e.source_date_epoch is not None:
             moment = dt.datetime.fromtimestamp(e.source_date_epoch, dt.UTC)

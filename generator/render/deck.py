@@ -1034,7 +1034,7 @@ class _DeckBuilder:
         if not sections:
             return []
         if len(sections) <= budget:
-            plans = [(self._section_title(s), self._notes([(s.notes, s.mark)]),
+            plans = [(self._section_title(s), self._notes([(s.notes, None)]),
                       self._section_pages(s, max_pages=1)) for s in sections]
             if sum(len(plan[2][2]) for plan in plans) <= budget:
                 return plans
@@ -1046,7 +1046,7 @@ class _DeckBuilder:
         layout = self.layouts["bullets"]
         size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
                                         max_pages=budget, fallback=BODY_SIZES[-1])
-        notes = self._notes([(s.notes, s.mark, self._section_title(s)) for s in sections])
+        notes = self._notes([(s.notes, self._section_title(s)) for s in sections])
         return [(self.edition.label("sections"), notes, (layout, size, pages))]
 
     # ----------------------------------------------------------------- slides
@@ -1121,7 +1121,7 @@ class _DeckBuilder:
 
     def section_slides(self, section: Section) -> None:
         title = self._section_title(section)
-        notes = self._notes([(section.notes, section.mark)])
+        notes = self._notes([(section.notes, None)])
         if not section.key_points:
             slide = self.new_slide("section")
             title_ph = self.title_placeholder(slide)
@@ -1168,7 +1168,7 @@ class _DeckBuilder:
             for category in sorted(by_category, key=_category_order):
                 paras.append(Para((Run(self._term("category", category)),), 0, heading=True))
                 paras += by_category[category]
-        notes = self._notes([(collab.notes, collab.mark)])
+        notes = self._notes([(collab.notes, None)])
 
         two = self.layouts["two_content"]
         full = self.layouts["bullets"]
@@ -1367,8 +1367,7 @@ class _DeckBuilder:
                 cell = Rect(cell.left, top, cell.width, cell.bottom - top)
             self.add_chart(slide, chart, cell)
         self.set_notes(slide, self._notes(
-            [(c.notes, c.mark, None if len(charts) == 1 else _inline_text(c.title))
-             for c in charts]))
+            [(c.notes, None if len(charts) == 1 else _inline_text(c.title)) for c in charts]))
 
     def add_chart(self, slide: Any, chart: Chart, rect: Rect) -> None:
         frame = add_native_chart(slide, chart, rect.left, rect.top, rect.width, rect.height,
@@ -1972,18 +1971,20 @@ class _DeckBuilder:
             body.remove(p)
         body.extend(_elements("".join(markup)))
 
-    def _notes(self, parts: Iterable[tuple[Any, ...]]) -> str:
-        """Speaker notes as plain text: each notes field with its portion mark, headed by
-        its item's title when several share a slide."""
+    def _notes(self, parts: Iterable[tuple[Sequence[Item], str | None]]) -> str:
+        """Speaker notes as plain text: each note (already tailored: only those the
+        audience may see are here) with its own portion mark, headed by its item's title
+        when several items share a slide."""
         blocks = []
-        for part in parts:
-            text, mark = part[0], part[1]
-            heading = part[2] if len(part) > 2 else None
-            if not text:
+        for notes, heading in parts:
+            lines = []
+            for note in notes:
+                paras = _plain_paras(note.text)
+                if paras:
+                    paras[0] = _with_portion(paras[0], note.mark)
+                lines += paras
+            if not lines:
                 continue
-            lines = _plain_paras(text)
-            if lines:
-                lines[0] = _with_portion(lines[0], mark)
             if heading:
                 lines.insert(0, heading)
             blocks.append("\n".join(lines))
@@ -2175,6 +2176,8 @@ class _DeckBuilder:
     def save(self) -> bytes:
         _remove_unused_layouts(self.prs)
         _scrub_template(self.prs)
+        if self.edition.audience.speaker_notes == "omit":
+            _drop_notes_master(self.prs)
         _set_core_properties(self.prs, self.edition)
         _set_app_properties(self.prs, len(self.slides),
                             sum(1 for s, _ in self.slides if s.has_notes_slide))
@@ -2602,6 +2605,16 @@ def _remove_unused_layouts(prs: Any) -> None:
             prs.part.drop_rel(rid)
 
 
+def _drop_notes_master(prs: Any) -> None:
+    """No notes parts at all (``speaker_notes: omit``): the notes master the master file
+    brings goes too, with its theme (a part no relationship reaches is not written)."""
+    for rid, rel in list(prs.part.rels.items()):
+        if rel.reltype == RT.NOTES_MASTER:
+            prs.part.drop_rel(rid)
+    for node in prs.part._element.findall("p:notesMasterIdLst", NS):
+        prs.part._element.remove(node)
+
+
 def _blank_placeholder_text(element: Any) -> None:
     """Remove prompt and sample text (runs, fields, breaks) from the placeholders in a
     master, layout or notes master; drawn shapes keep theirs."""
@@ -2653,7 +2666,9 @@ def _set_core_properties(prs: Any, edition: Edition) -> None:
     for child in list(element):
         element.remove(child)
     when = document_time(edition)
-    tags = sorted({tag for c in edition.collaborations for tag in c.tags})
+    # Keywords of what the deck prints only (a summary deck has no collaborations).
+    shown = edition.shown_in("pptx")
+    tags = sorted({tag for c in shown.collaborations for tag in c.tags})
     props.title = edition.title
     props.subject = edition.subtitle or edition.title
     props.author = edition.issuer
