@@ -72,3 +72,40 @@ def test_nothing_points_outside_the_repository() -> None:
     for path in texts:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert not outside.search(line), f"{path.name}:{number}: {line}"
+
+
+def _documented(page: str) -> str:
+    return (DOCS / page).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("page", "models"), [
+    ("content-format.md", ["Briefing", "Classification", "Home", "ChartSpec", "Partner",
+                           "Collaboration", "Benefit", "Metric", "SectionFront",
+                           "SectionTranslationFront", "TextItem"]),
+    ("audiences.md", ["Audience", "Theme"]),
+    ("templates-reference.md", ["Layouts"]),
+])
+def test_every_key_of_every_file_is_documented(page: str, models: list[str]) -> None:
+    from generator.content import models as m
+
+    text = _documented(page)
+    for name in models:
+        for key in getattr(m, name).model_fields:
+            assert f"`{key}`" in text, f"{page} does not describe `{key}` ({name})"
+
+
+def test_every_block_partial_and_slide_layout_is_named() -> None:
+    from generator.templates import SLIDE_KINDS, builtin_templates
+
+    text = _documented("templates-reference.md")
+    brief = builtin_templates() / "brief"
+    blocks = re.findall(r"{%-?\s*block\s+(\w+)", (brief / "base.html.j2").read_text("utf-8"))
+    assert len(blocks) > 10
+    for block in blocks:
+        assert f"| `{block}` |" in text, f"block {block} is not in the table of blocks"
+    for partial in sorted((brief / "partials").glob("*.html.j2")):
+        assert f"`partials/{partial.name}`" in text, partial.name
+    for kind, names in SLIDE_KINDS.items():
+        assert f"`{kind}`" in text, kind
+        for name in names:
+            assert f"`{name}`" in text, name
