@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test lint bench check clean
+.PHONY: build test lint bench check docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ check: $(STAMP)
 
 bench: $(STAMP)  ## ratios to engine baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
+
+docs: $(STAMP)  ## the manual: docs/ -> build/docs/; warnings and broken links are errors
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
 clean:
 	rm -rf output/* .pytest_cache
