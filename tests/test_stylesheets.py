@@ -63,11 +63,16 @@ def test_the_project_stylesheet_comes_between_the_built_in_and_the_audiences(
 
 
 def test_replacing_the_built_in_stylesheet_is_an_explicit_first_line(project: Path) -> None:
+    """Two lines that replace the built-in stylesheet lose its banner rules: the release
+    gate refuses the result, naming the stylesheet, and nothing is written."""
+    from generator.build import BuildFailed
+
     write_project(project, {AUDIENCE_CSS: "/* briefgen: replace */\n" + TWO_LINES})
-    build(project, audiences=["minister"], formats=["html"], jobs=1)
-    page = (project / "output/minister/brief.html").read_text("utf-8")
-    assert "<built-in>/brief/brief.css" not in page and "@font-face" not in page
-    assert f"/* {AUDIENCE_CSS} */" in page
+    with pytest.raises(BuildFailed) as failure:
+        build(project, audiences=["minister"], formats=["html"], jobs=1)
+    assert all(d.file == AUDIENCE_CSS and "does not show the SECRET banner" in d.message
+               for d in failure.value.diagnostics), failure.value
+    assert not (project / "output/minister/brief.html").exists()
 
 
 def test_init_copies_the_stylesheet_as_an_explicit_replacement(tmp_path: Path) -> None:

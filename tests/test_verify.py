@@ -80,9 +80,10 @@ def test_page_ranges_reads_as_a_person_would() -> None:
 
 
 def test_a_two_line_stylesheet_fails_naming_it_and_the_unmarked_pages(tmp_path: Path) -> None:
-    # Today an audience's brief.css replaces the built-in one: the banners' margin boxes
-    # go with it, and pages 2+ are unmarked.
-    failure = _build_with_css(tmp_path, "body { font-family: serif }\nh2 { color: red }\n")
+    # An audience's brief.css that replaces the built-in one (its first line says so)
+    # takes the banners' margin boxes with it: pages 2+ would be unmarked.
+    failure = _build_with_css(tmp_path, "/* briefgen: replace */\n"
+                              "body { font-family: serif }\nh2 { color: red }\n")
     assert failure is not None
     lines = [d.format() for d in failure.diagnostics]
     assert any(re.match(rf"{re.escape(CSS_FILE)}: error: pages 2-\d+ of minister/brief\.pdf "
