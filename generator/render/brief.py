@@ -238,9 +238,9 @@ def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "",
             file, line = _mentioned_in(templates, r.url) or ("brief.pdf", 0)
         found.append(Diagnostic(
             file, line, 0, "error", f"refused to read `{_shown_url(r.url, templates)}`: "
-            f"{r.reason}", "images, logos and fonts must be files inside content/ (that "
-            "this audience's content refers to) or the template folders; nothing is "
-            "fetched from a network"))
+            f"{r.reason}", "images, logos and fonts must be files inside content/ that "
+            "this audience's content refers to, or inside the template folders; nothing "
+            "is fetched from a network"))
     return found
 
 
@@ -587,7 +587,7 @@ class _Job:
                     found = _find_template_file(self.templates, unquote(url.split("#")[0]))
                 except RefusedFile as refused:
                     self.problems.append(Diagnostic(where, 0, 0, "error",
-                                                    f"refused to read {refused.message}"))
+                                                    f"refused to read a file: {refused.message}"))
                     return "url()"
                 if found is None:
                     self.warnings.append(f"{where}: no file `{url}` in the brief templates")
