@@ -101,8 +101,9 @@ def test_printf_formatting_is_bounded_too(tmp_path: Path) -> None:
     for cover in ('{{ "%3000000000s"|format(1) }}', '{{ "%3000000000s" % 1 }}',
                   '{{ "%*s" % (3000000000, 1) }}'):
         assert isinstance(outcome(tmp_path, cover), TemplateError), cover
-    page = outcome(tmp_path, '{{ "%5s|%.2f"|format("ab", 3.14159) }} {{ "%(a)s" % {"a": 1} }}')
-    assert isinstance(page, str) and "   ab|3.14 1" in page
+    page = outcome(tmp_path, '{{ "%5s|%.2f"|format("ab", 3.14159) }} {{ "%(a)s" % {"a": 1} }}'
+                             ' {{ ("<b>%s</b>"|safe)|format("<i>") }}')
+    assert isinstance(page, str) and "   ab|3.14 1 <b>&lt;i&gt;</b>" in page
 
 
 def test_labels_still_fill_plain_fields_and_escape_values(tmp_path: Path) -> None:
@@ -133,6 +134,9 @@ def test_the_label_formatter_refuses_all_but_plain_fields(spec: str) -> None:
     '{{ "x"|center(3000000000) }}',
     '{{ "x".ljust(3000000000) }}',
     '{{ "x".zfill(3000000000) }}',
+    '{{ ("x"|safe).center(3000000000) }}',
+    '{{ ("A"|safe).join(["A"*1000000]*20) }}',
+    "{{ lipsum(1000000000) }}",
     '{{ ("A"*100000)|replace("A", "A"*1000) }}',
     '{{ ("A"*100000).replace("A", "A"*1000) }}',
     '{{ ("A\\n"*10000)|indent("A"*10000) }}',

@@ -171,6 +171,8 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         for name in _SIZED_FILTERS:
             self.filters[name] = self._sized_filter(name, self.filters[name])
         self.filters["format"] = self._format_filter
+        # lipsum(n) writes n paragraphs of filler: no use in a brief, unbounded in size.
+        self.globals.pop("lipsum", None)
         # Every `{{ ... }}` passes through finalize: counted there, an oversized page is
         # stopped inside the template, so the error names the line that wrote it.
         self.finalize = self._counted
@@ -209,7 +211,7 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         if args and kwargs:
             raise TemplateLimit("the format filter takes positional or keyword values, "
                                 "not both")
-        text = str(value)
+        text = value if isinstance(value, str) else str(value)  # Markup stays Markup
         _check_printf(text)
         return check_size(text % (kwargs or args), "a formatted string")
 
@@ -260,8 +262,10 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any,
              **kwargs: Any) -> Any:
         # Method calls on strings that take an output size or build a string from others.
+        # (Markup's methods are Python functions wrapping str's: bound methods too.)
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str) and isinstance(__obj, types.BuiltinMethodType):
+        if isinstance(owner, str) and isinstance(__obj, types.BuiltinMethodType
+                                                 | types.MethodType):
             name = __obj.__name__
             if name in _SIZED_METHODS:
                 _bounded_ints(name, args, kwargs)
