@@ -175,6 +175,12 @@ def test_the_html_a_template_produces_is_bounded(tmp_path: Path,
     assert "more than 3,000 characters" in diagnostic.message
 
 
+def test_a_template_error_quotes_at_most_a_short_excerpt(tmp_path: Path) -> None:
+    result = outcome(tmp_path, '{{ edition["x" * 1000000] }}{{ edition["a\nb"] }}')
+    assert isinstance(result, TemplateError)
+    assert len(str(result)) < 500
+
+
 def test_templates_may_not_change_the_editions_lists_or_dicts(tmp_path: Path) -> None:
     result = outcome(tmp_path, '{{ variables.update({"office": "X"}) }}')
     assert isinstance(result, TemplateError) and "unsafe" in str(result)

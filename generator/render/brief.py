@@ -967,6 +967,9 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     return env
 
 
+#: The longest template error message shown (it may quote a value the template made).
+_MAX_MESSAGE = 300
+
 _TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
                   OverflowError, MemoryError)
 
@@ -999,7 +1002,9 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
         where = error.shown
     else:
         where = _relative(templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
-    return Diagnostic(where, line, 0, "error", message)
+    if len(message) > _MAX_MESSAGE:  # a template can put any value into an error
+        message = message[:_MAX_MESSAGE] + "…"
+    return Diagnostic(where, line, 0, "error", message.replace("\n", " "))
 
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
