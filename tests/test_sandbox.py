@@ -281,3 +281,12 @@ def test_no_template_expression_reaches_a_private_attribute(expression: str) -> 
             page = ""
         assert REACHED == [], (expression, REACHED)
         assert LOOT not in page and "<class" not in page and "&lt;class" not in page
+
+
+def test_a_macro_may_write_more_than_one_expression_may_make(tmp_path: Path) -> None:
+    """Macros are bounded as page output (64 MiB), not as one value (10 million)."""
+    page = outcome(tmp_path, '{% macro m() %}{% for i in range(12) %}{{ "A" * 1000000 }}'
+                             "{% endfor %}{% endmacro %}{{ m() }}")
+    assert isinstance(page, str) and "A" * 12_000_000 in page
+    joined = outcome(tmp_path, '{{ "-".join((["A" * 1000000] * 11)|map("string")) }}')
+    assert isinstance(joined, TemplateError) and "`join`" in str(joined)
