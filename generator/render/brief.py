@@ -249,10 +249,11 @@ def _shown_url(url: str, templates: TemplateSet | None) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
         return url
-    path = Path(url2pathname(parts.path))
+    # Inside the project: a project-relative path; outside, the URL as the template or
+    # content wrote it (what the user needs to find it).
     if templates is None or not templates.project_root:
         return url
-    shown = shown_path(path, templates.project_root)
+    shown = shown_path(Path(url2pathname(parts.path)), templates.project_root)
     return url if shown.endswith("(outside the project)") else shown
 
 
@@ -388,8 +389,11 @@ class _Job:
             return ""
 
     def file_url(self, path: str | None) -> str:
-        """A resource given as an absolute path inside content/ (``theme.logo``, flags)."""
-        return self.resource(path2url(path), "content") if path else ""
+        """A resource given as a path inside content/: absolute (``theme.logo``, flags),
+        or relative to content/ (as a template may write it)."""
+        if not path:
+            return ""
+        return self.resource(path2url(Path(self.edition.content_root, str(path))), "content")
 
     def rewrite_images(self, html: str, where: str) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -475,6 +479,8 @@ class _Job:
         return format_date(iso, self.edition.audience.language)
 
     def number(self, value: float) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"the number filter takes a number, not {type(value).__name__}")
         return format_number(value, self.edition.audience.language)
 
     # -- derived values ------------------------------------------------------------------
@@ -970,8 +976,8 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
 #: The longest template error message shown (it may quote a value the template made).
 _MAX_MESSAGE = 300
 
-_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
-                  OverflowError, MemoryError)
+_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError,
+                  MemoryError)
 
 
 def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagnostic:
