@@ -58,15 +58,13 @@ GLYPH_INK = 0.04  # a glyph is seen if this share of its box (>= 2 px) changes v
 def check_output(job: Job, data: bytes) -> list[Diagnostic]:
     """Every way ``data`` (the job's final bytes) breaks a promise, as diagnostics naming
     the template files in use; empty when the output may be released."""
-    edition = job.edition
-    if job.format == "pdf":
-        findings = check_pdf(data, edition, job.path)
-    elif job.format == "pptx":
-        findings = check_deck(data, edition, job.path)
-    elif job.format == "html":
-        findings = check_html(data, edition, job.path)
-    else:  # a format without a gate is not released
+    from .formats import REGISTRY  # the table names this module's checks
+
+    fmt = REGISTRY.get(job.format)
+    if fmt is None:  # a format without a gate is not released
         findings = [f"{job.path}: briefgen has no release check for `{job.format}` files"]
+    else:
+        findings = fmt.check(data, job.edition, job.path)
     if not findings:
         return []
     where, hint = _templates_in_use(job.templates, job.format)
@@ -87,9 +85,17 @@ def _templates_in_use(templates: TemplateSet, fmt: str) -> tuple[str, str]:
             return resolved.relative_to(root).as_posix()
         return path.name
 
-    if fmt == "pptx":
+    from .formats import REGISTRY
+
+    kind = REGISTRY[fmt].templates if fmt in REGISTRY else "brief"
+    if kind == "deck":
         master = Path(templates.master)
         return shown(master), f"master in use: {shown(master)}"
+    if kind == "docx":
+        if not templates.reference_docx:
+            return "<built-in>/reference.docx", "reference document in use: python-docx's default"
+        reference = Path(templates.reference_docx)
+        return shown(reference), f"reference document in use: {shown(reference)}"
     overrides: list[Path] = []
     for folder in templates.brief_dirs:
         if Path(folder).resolve().is_relative_to(builtin):
