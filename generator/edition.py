@@ -297,6 +297,13 @@ BRIEF_SHOWN["standard"] = BRIEF_SHOWN["summary"] | {"partners", "collaborations"
                                                     "collaborations.benefits"}
 BRIEF_SHOWN["full"] = BRIEF_SHOWN["standard"] | {"collaborations.metrics",
                                                  "collaborations.sources"}
+#: The parts of a brief (PDF, HTML, DOCX) each length shows, by name: what the brief
+#: templates' ``show`` says and the Word brief follows (each length adds to the shorter).
+BRIEF_PARTS: dict[str, frozenset[str]] = {"summary": frozenset(
+    {"cover", "summary", "sections", "charts", "recommendations", "back_page"})}
+BRIEF_PARTS["standard"] = BRIEF_PARTS["summary"] | {"contents", "partners", "collaborations",
+                                                    "benefits"}
+BRIEF_PARTS["full"] = BRIEF_PARTS["standard"] | {"annex", "metrics"}
 #: What a deck prints, by length: no section bodies, speaker notes, metrics on any
 #: deck's collaboration slides.
 DECK_SHOWN: dict[str, frozenset[str]] = {"summary": frozenset({

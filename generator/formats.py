@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import verify
 from .edition import BRIEF_SHOWN, DECK_SHOWN, Edition
 from .errors import Diagnostic
-from .inputs import brief_files, deck_files
+from .inputs import brief_files, deck_files, docx_files
 
 if TYPE_CHECKING:
     from .templates import TemplateSet
@@ -110,6 +110,10 @@ REGISTRY: dict[str, Format] = {
                _check_master),
         Format("html", "brief.html", "text/html", "brief", BRIEF_SHOWN, _render_html,
                verify.check_html, brief_files, _check_brief_templates, cost=1),
+        Format("docx", "brief.docx",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               "docx", BRIEF_SHOWN, _render_docx, verify.check_docx, docx_files,
+               _check_reference),
     )
 }
 #: The formats an audience receives when its profile names none (DOCX is opt-in).

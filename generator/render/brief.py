@@ -49,6 +49,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.edition import (
     BENEFIT_CATEGORIES,
+    BRIEF_PARTS,
     Benefit,
     Chart,
     Collaboration,
@@ -78,14 +79,8 @@ from generator.templates import (
 BASE_TEMPLATE = "base.html.j2"
 STYLESHEET = "brief.css"
 
-#: What each brief length shows (each length adds to the shorter one).
-PARTS: dict[str, frozenset[str]] = {
-    "summary": frozenset(
-        {"cover", "summary", "sections", "charts", "recommendations", "back_page"}
-    ),
-}
-PARTS["standard"] = PARTS["summary"] | {"contents", "partners", "collaborations", "benefits"}
-PARTS["full"] = PARTS["standard"] | {"annex", "metrics"}
+#: What each brief length shows (decided once, in the Edition: the Word brief reads it too).
+PARTS = BRIEF_PARTS
 
 #: Benefit categories, in the order every output lists them (decided in the Edition).
 CATEGORIES = BENEFIT_CATEGORIES
