@@ -59,9 +59,13 @@ def open_reference(templates: TemplateSet) -> Any:
         return Document(templates.reference_docx)
     except Exception as error:  # python-docx raises many kinds for a broken package
         shown = shown_path(templates.reference_docx, templates.project_root or None)
+        # the library's message names the file's absolute path: only its kind is shown
+        why = ("not a .docx package" if type(error).__name__ in ("PackageNotFoundError",
+                                                                  "BadZipFile")
+               else f"python-docx: {type(error).__name__}")
         raise TemplateError([Diagnostic(
             shown, 0, 0, "error", f"`{shown}` is not a Word document that can be opened "
-            f"({type(error).__name__}: {error})".replace("\n", " "),
+            f"({why})",
             "save it from Word or LibreOffice as .docx, or start from "
             "`pandoc -o reference.docx --print-default-data-file reference.docx`")]) from None
 
