@@ -4,10 +4,12 @@ The pipeline is load -> tailor -> render -> write (see docs/design.md):
 
 - :func:`generator.content.load_project` reads and validates a project folder;
 - :func:`generator.tailor.tailor` cuts a :class:`generator.edition.Edition` for one audience;
-- :mod:`generator.render` turns an Edition into bytes (PDF, PPTX, HTML);
+- :mod:`generator.formats` names each output format and :mod:`generator.render` turns an
+  Edition into its bytes (PDF, PPTX, HTML, DOCX);
 - :func:`generator.build.build` runs the jobs and writes the files atomically.
 
-Heavy renderer imports (WeasyPrint, python-pptx, matplotlib) happen only where needed.
+Heavy renderer imports (WeasyPrint, python-pptx, python-docx, matplotlib) happen only where
+needed.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from typing import Any
 
 from . import __version__, verify
 from .content import Project, load_project
-from .edition import FORMATS, LENGTHS, Edition, Tailored
+from .edition import LENGTHS, Edition, Tailored
 from .errors import (
     BriefgenError,
     ContentError,
@@ -47,13 +47,12 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
-from .inputs import FileDigests, image_files, job_files
+from .formats import file_names, format_names, format_of, get_format
+from .inputs import FileDigests, job_files
 from .review import review_sheet, withdrawn_sheet
 from .tailor import tailor
 from .templates import TemplateSet, resolve_templates
 
-FILE_NAMES = {"pdf": "brief.pdf", "pptx": "deck.pptx", "html": "brief.html"}
-FORMAT_OF = {name: fmt for fmt, name in FILE_NAMES.items()}
 STATE_DIR = ".briefgen"  # inside OUT: manifest, lock, journal and staging
 REVIEW_DIR = "_review"
 WITHDRAWN_SHEET = f"{REVIEW_DIR}/withdrawn.md"
@@ -68,6 +67,16 @@ JOB_TIMEOUT = 1800.0  # seconds of wall time per job
 JOB_MEMORY = 6144  # MB of address space per worker process (RLIMIT_AS)
 
 
+def __getattr__(name: str) -> Any:
+    """``FILE_NAMES`` (format -> file name) and ``FORMAT_OF`` (file name -> format), read
+    from the format table (generator/formats.py) when asked for."""
+    if name == "FILE_NAMES":
+        return file_names()
+    if name == "FORMAT_OF":
+        return {file: fmt for fmt, file in file_names().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
 class Job:
     """One output: an audience's Edition in one format. Picklable."""
@@ -80,7 +89,7 @@ class Job:
 
     @property
     def path(self) -> str:
-        return f"{self.audience}/{FILE_NAMES[self.format]}"
+        return f"{self.audience}/{get_format(self.format).file_name}"
 
 
 @dataclass
@@ -141,7 +150,7 @@ def plan(project: Project, tailored: dict[str, Tailored],
     """The jobs to build: every audience x its formats (or only ``formats``), each keyed
     by its Edition and the contents of every file its renderer reads
     (:func:`generator.inputs.job_files`)."""
-    wanted = set(formats or FORMATS)
+    wanted = set(formats or format_names())
     digests = digests or FileDigests()
     jobs = []
     for name, t in tailored.items():
@@ -152,8 +161,7 @@ def plan(project: Project, tailored: dict[str, Tailored],
             # Each output gets the Edition cut to what it prints: its banner and metadata
             # come from that, and a change it does not print does not rebuild it.
             edition = t.edition.shown_in(fmt)
-            images = image_files(edition) if fmt != "pptx" else None
-            files = digests.combined(job_files(edition, templates, fmt, images))
+            files = digests.combined(job_files(edition, templates, fmt))
             key = hashlib.sha256(json.dumps(
                 [__version__, fmt, edition.fingerprint(), templates.layouts, files]).encode()
             ).hexdigest()
@@ -164,18 +172,7 @@ def plan(project: Project, tailored: dict[str, Tailored],
 def render(job: Job) -> tuple[bytes, list[str]]:
     """Render one job. Runs in a worker process; imports only the renderer it needs."""
     warnings: list[str] = []
-    if job.format == "pdf":
-        from .render.brief import render_brief
-
-        data = render_brief(job.edition, job.templates, warnings=warnings)
-    elif job.format == "html":
-        from .render.brief import brief_html
-
-        data = brief_html(job.edition, job.templates, warnings=warnings)
-    else:
-        from .render.deck import render_deck
-
-        data = render_deck(job.edition, job.templates)
+    data = get_format(job.format).render(job.edition, job.templates, warnings)
     return data, warnings
 
 
@@ -183,7 +180,7 @@ def _expected_cost(job: Job) -> tuple[int, int, int]:
     """A rough order of render cost: PDF layout dominates, then length, then content."""
     e = job.edition
     size = len(e.collaborations) + len(e.sections) + len(e.charts)
-    return ({"pdf": 2, "html": 1}.get(job.format, 0), LENGTHS.index(e.audience.length), size)
+    return (get_format(job.format).cost, LENGTHS.index(e.audience.length), size)
 
 
 # -- rendering: workers with limits --------------------------------------------------------
@@ -319,7 +316,7 @@ def _owned(rel: object) -> bool:
         return rel == f"{STATE_DIR}/{MANIFEST}"
     if parts[0] == REVIEW_DIR:
         return parts[1].endswith(".md") and not parts[1].startswith(".")
-    return parts[1] in FORMAT_OF
+    return format_of(parts[1]) is not None
 
 
 def _read_state(out: Path) -> _State:
@@ -609,8 +606,9 @@ def _withdrawals(state: _State, configured: dict[str, tuple[str, ...]],
         if audience not in configured:
             withdraw[rel] = f"the audience `{audience}` no longer has a profile"
         elif folder != REVIEW_DIR and audience in chosen \
-                and FORMAT_OF[name] not in configured[audience]:
-            withdraw[rel] = f"`{FORMAT_OF[name]}` is no longer among the audience's formats"
+                and format_of(name) not in configured[audience]:
+            withdraw[rel] = f"`{format_of(name)}` is no longer among the audience's " \
+                "formats"
     return withdraw
 
 

@@ -15,8 +15,9 @@ from typing import Any
 import click
 
 from .errors import BriefgenError, Diagnostic, UsageProblem
+from .formats import format_names
 
-FORMAT_CHOICE = click.Choice(["pdf", "pptx", "html"])
+FORMAT_CHOICE = click.Choice(format_names())
 
 
 def _listed(choice: click.Choice | None = None) -> Any:
@@ -61,7 +62,8 @@ def cli() -> None:
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-a", "--audience", "audiences", multiple=True, metavar="AUDIENCE",
               callback=_listed(), help="Build only this audience (repeatable, or a,b).")
-@click.option("-f", "--format", "formats", multiple=True, metavar="[pdf|pptx|html]",
+@click.option("-f", "--format", "formats", multiple=True,
+              metavar=f"[{'|'.join(format_names())}]",
               callback=_listed(FORMAT_CHOICE),
               help="Build only this format (repeatable, or pdf,html).")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),

@@ -24,8 +24,6 @@ from .i18n import format_label
 
 Length = Literal["summary", "standard", "full"]
 LENGTHS: tuple[Length, ...] = ("summary", "standard", "full")
-Format = Literal["pdf", "pptx", "html"]
-FORMATS: tuple[Format, ...] = ("pdf", "pptx", "html")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ckb"})
 
 
@@ -173,7 +171,7 @@ class AudienceView:
     country_name: str
     language: str
     length: Length
-    formats: tuple[Format, ...]
+    formats: tuple[str, ...]  # names of generator.formats.REGISTRY
     portion_marks: bool
     theme: Theme
     variables: tuple[tuple[str, Any], ...] = ()
@@ -186,6 +184,25 @@ class AudienceView:
     @property
     def direction(self) -> str:
         return "rtl" if self.rtl else "ltr"
+
+
+#: Benefit categories, in the order every output lists them (unknown ones follow, sorted).
+BENEFIT_CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+
+
+def category_order(category: str) -> tuple[int, str]:
+    """Sort key of a benefit category (see :data:`BENEFIT_CATEGORIES`)."""
+    known = BENEFIT_CATEGORIES
+    return (known.index(category) if category in known else len(known), category)
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One collaboration of the benefits matrix: per category, the highest mark among its
+    benefits in that category (``None`` when it has none)."""
+
+    collaboration: Collaboration
+    cells: tuple[Mark | None, ...]
 
 
 @dataclass(frozen=True)
@@ -237,14 +254,34 @@ class Edition:
         return self.home_name if code == self.home_code else code
 
     def shown_in(self, fmt: str) -> Edition:
-        """This Edition cut to what output ``fmt`` prints at the audience's length (see
-        :data:`SHOWN`), with the banner of what is left: an item an output does not print
-        neither raises its banner nor reaches its metadata, and a template cannot print
-        it, because it is not there."""
-        shown = SHOWN[fmt][self.audience.length]
-        cut = _cut(self, "", shown)
+        """This Edition cut to what output ``fmt`` prints at the audience's length (its
+        :class:`generator.formats.Format`'s ``shown``), with the banner of what is left:
+        an item an output does not print neither raises its banner nor reaches its
+        metadata, and a template cannot print it, because it is not there."""
+        from .formats import get_format
+
+        shown = get_format(fmt).shown[self.audience.length]
+        cut = _cut(self, "", shown, _parts())
         banner, mark, _ = banner_of(cut)
         return dataclasses.replace(cut, banner=banner, banner_mark=mark, output=fmt)
+
+    def benefit_categories(self) -> tuple[str, ...]:
+        """The benefit categories present, in :data:`BENEFIT_CATEGORIES` order (unknown
+        ones follow, sorted): the one order every output lists them in."""
+        present = {b.category for c in self.collaborations for b in c.benefits}
+        return tuple(sorted(present, key=category_order))
+
+    def benefits_matrix(self) -> tuple[MatrixRow, ...]:
+        """One row per collaboration, one cell per :meth:`benefit_categories`."""
+        categories = self.benefit_categories()
+        rows = []
+        for collab in self.collaborations:
+            cells = []
+            for category in categories:
+                marks = [b.mark for b in collab.benefits if b.category == category]
+                cells.append(max(marks, key=lambda m: m.rank) if marks else None)
+            rows.append(MatrixRow(collab, tuple(cells)))
+        return tuple(rows)
 
     def fingerprint(self) -> str:
         """A stable hash of everything in the Edition (the build cache key's main part)."""
@@ -254,40 +291,69 @@ class Edition:
 
 # --- what each output prints --------------------------------------------------------
 
-_BRIEF: dict[str, frozenset[str]] = {"summary": frozenset({
+#: What a brief (PDF, HTML, DOCX) prints, by length: paths of Edition fields
+#: (``sections.body``: every section's body). A summary prints no partners or
+#: collaborations; metrics and sources are in a full brief's annex. No speaker notes.
+BRIEF_SHOWN: dict[str, frozenset[str]] = {"summary": frozenset({
     "key_messages", "recommendations", "sections", "sections.key_points", "sections.body",
     "charts"})}
-_BRIEF["standard"] = _BRIEF["summary"] | {"partners", "collaborations",
-                                          "collaborations.benefits"}
-_BRIEF["full"] = _BRIEF["standard"] | {"collaborations.metrics", "collaborations.sources"}
-_DECK: dict[str, frozenset[str]] = {"summary": frozenset({
+BRIEF_SHOWN["standard"] = BRIEF_SHOWN["summary"] | {"partners", "collaborations",
+                                                    "collaborations.benefits"}
+BRIEF_SHOWN["full"] = BRIEF_SHOWN["standard"] | {"collaborations.metrics",
+                                                 "collaborations.sources"}
+#: The parts of a brief (PDF, HTML, DOCX) each length shows, by name: what the brief
+#: templates' ``show`` says and the Word brief follows (each length adds to the shorter).
+BRIEF_PARTS: dict[str, frozenset[str]] = {"summary": frozenset(
+    {"cover", "summary", "sections", "charts", "recommendations", "back_page"})}
+BRIEF_PARTS["standard"] = BRIEF_PARTS["summary"] | {"contents", "partners", "collaborations",
+                                                    "benefits"}
+BRIEF_PARTS["full"] = BRIEF_PARTS["standard"] | {"annex", "metrics"}
+#: What a deck prints, by length: no section bodies, speaker notes, metrics on any
+#: deck's collaboration slides.
+DECK_SHOWN: dict[str, frozenset[str]] = {"summary": frozenset({
     "key_messages", "recommendations", "sections", "sections.key_points", "sections.notes",
     "charts", "charts.notes"})}
-_DECK["standard"] = _DECK["summary"] | {"partners", "collaborations", "collaborations.benefits",
-                                        "collaborations.metrics", "collaborations.notes"}
-_DECK["full"] = _DECK["standard"] | {"collaborations.sources"}
-
-#: The parts of an Edition each output prints, by format and length: paths of Edition
-#: fields (``sections.body``: every section's body). The brief (PDF and HTML) prints no
-#: speaker notes and a deck no section bodies; a summary prints no partners or
-#: collaborations; metrics are in a full brief's annex but on any deck's collaboration
-#: slides. Everything else (title, summary, contact, handling ...) is the document's frame,
-#: which every output prints. ``Edition.shown_in`` cuts an Edition to one of these.
-SHOWN: dict[str, dict[str, frozenset[str]]] = {"pdf": _BRIEF, "html": _BRIEF, "pptx": _DECK}
-PARTS: frozenset[str] = frozenset().union(*(s for by in SHOWN.values() for s in by.values()))
+DECK_SHOWN["standard"] = DECK_SHOWN["summary"] | {
+    "partners", "collaborations", "collaborations.benefits", "collaborations.metrics",
+    "collaborations.notes"}
+DECK_SHOWN["full"] = DECK_SHOWN["standard"] | {"collaborations.sources"}
+# Everything else (title, summary, contact, handling ...) is the document's frame, which
+# every output prints. Each format names its table in generator/formats.py.
 
 
-def _cut(obj: Any, path: str, shown: frozenset[str]) -> Any:
-    """``obj`` (a dataclass at ``path``) without the parts that are not ``shown``."""
+def __getattr__(name: str) -> Any:
+    """``FORMATS`` (every format's name) and ``SHOWN`` (format -> length -> parts) are
+    read from :data:`generator.formats.REGISTRY` when asked for, so they always match
+    the table (generator.formats imports this module)."""
+    if name == "FORMATS":
+        from .formats import format_names
+
+        return format_names()
+    if name == "SHOWN":
+        from .formats import REGISTRY
+
+        return {fmt.name: dict(fmt.shown) for fmt in REGISTRY.values()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _parts() -> frozenset[str]:
+    """Every part some format's table names (a part none names is the frame)."""
+    from .formats import REGISTRY
+
+    return frozenset().union(*(s for f in REGISTRY.values() for s in f.shown.values()))
+
+
+def _cut(obj: Any, path: str, shown: frozenset[str], parts: frozenset[str]) -> Any:
+    """``obj`` (a dataclass at ``path``) without the ``parts`` that are not ``shown``."""
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
         sub = f"{path}.{f.name}" if path else f.name
         value = getattr(obj, f.name)
-        if sub in PARTS and sub not in shown:
+        if sub in parts and sub not in shown:
             if value:
                 changes[f.name] = ()
         elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-            kept = tuple(_cut(v, sub, shown) for v in value)
+            kept = tuple(_cut(v, sub, shown, parts) for v in value)
             if kept != value:
                 changes[f.name] = kept
     return dataclasses.replace(obj, **changes) if changes else obj

@@ -72,20 +72,38 @@ def image_files(edition: Edition) -> list[Path]:
 
 def job_files(edition: Edition, templates: TemplateSet, fmt: str,
               images: list[Path] | None = None) -> list[Path]:
-    """The files rendering ``edition`` in format ``fmt`` may read.
+    """The files rendering ``edition`` in format ``fmt`` may read: its format's ``reads``
+    (:data:`generator.formats.REGISTRY`). ``images`` is :func:`image_files` of the
+    Edition, when already known."""
+    from .formats import get_format
 
-    A brief (PDF or HTML) reads its template folders (templates, stylesheets, fonts and
-    the templates' own images) and every image of the Edition. A deck reads its master
-    and the theme's logo: it shows no Markdown images and no flags, so editing a
-    section's image does not rebuild a deck. ``images`` is :func:`image_files` of the
-    Edition, when already known.
-    """
-    if fmt == "pptx":
-        logo = edition.audience.theme.logo
-        return [Path(templates.master), *([Path(logo)] if logo else [])]
+    return get_format(fmt).reads(edition, templates, images)
+
+
+def brief_files(edition: Edition, templates: TemplateSet,
+                images: list[Path] | None = None) -> list[Path]:
+    """A brief (PDF or HTML) reads its template folders (templates, stylesheets, fonts and
+    the templates' own images) and every image of the Edition."""
     if images is None:
         images = image_files(edition)
     return [p for p in templates.files() if p.suffix != ".pptx"] + images
+
+
+def deck_files(edition: Edition, templates: TemplateSet,
+               images: list[Path] | None = None) -> list[Path]:
+    """A deck reads its master and the theme's logo: it shows no Markdown images and no
+    flags, so editing a section's image does not rebuild a deck."""
+    logo = edition.audience.theme.logo
+    return [Path(templates.master), *([Path(logo)] if logo else [])]
+
+
+def docx_files(edition: Edition, templates: TemplateSet,
+               images: list[Path] | None = None) -> list[Path]:
+    """A Word brief reads its reference document (none: python-docx's built-in one) and
+    the theme's logo; Markdown images are shown by their alternative text."""
+    logo = edition.audience.theme.logo
+    return [*([Path(templates.reference_docx)] if templates.reference_docx else []),
+            *([Path(logo)] if logo else [])]
 
 
 class FileDigests:

@@ -34,6 +34,11 @@ SLIDE_KINDS: dict[str, tuple[str, ...]] = {
 REQUIRED_BODIES: dict[str, int] = {"agenda": 1, "bullets": 1, "two_content": 2}
 
 
+#: The Word brief's reference document, looked up in the audience's and the project's
+#: ``brief/`` folders.
+REFERENCE_DOCX = "reference.docx"
+
+
 def builtin_templates() -> Path:
     """The folder of built-in templates (``brief/``, ``deck/``) inside the package."""
     return Path(str(resources.files("generator") / "templates"))
@@ -176,12 +181,15 @@ class TemplateSet:
     kind (a key of :data:`SLIDE_KINDS`) to the layout name chosen in ``layouts.yaml``;
     kinds not named there use the candidates of :data:`SLIDE_KINDS`.
     ``project_root`` is where template diagnostics are made relative to.
+    ``reference_docx`` is the Word document whose styles, page set-up, headers and
+    footers the DOCX brief takes (Pandoc's ``--reference-doc``).
     """
 
     brief_dirs: tuple[str, ...]
     master: str
     layouts: tuple[tuple[str, str], ...] = ()
     project_root: str = ""
+    reference_docx: str = ""  # the Word brief's reference.docx; "": python-docx's default
 
     def layout_candidates(self, kind: str) -> tuple[str, ...]:
         chosen = dict(self.layouts).get(kind)
@@ -244,14 +252,45 @@ def resolve_templates(
             continue
         master = candidate
         break
+    reference = ""
+    for candidate in (own / "brief" / REFERENCE_DOCX, templates / "brief" / REFERENCE_DOCX):
+        if not os.path.lexists(candidate) or not inside_templates(candidate):
+            continue
+        try:
+            if gated_file(candidate.parent, candidate.name, {".docx"}, root) is None:
+                continue
+        except RefusedFile as refused:
+            problems.append(Diagnostic(refused.shown, 0, 0, "error", refused.message))
+            continue
+        reference = str(candidate)
+        break
     if problems:
         raise TemplateError(problems)
-    return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root))
+    return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root),
+                       reference)
 
 
 def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Diagnostic]:
-    """Problems in an audience's templates: a brief template that does not parse, and
-    what :func:`generator.master.check_master` finds in its master."""
+    """Problems in an audience's templates, for each kind of template its ``formats``
+    read (each format's ``check_templates`` in :data:`generator.formats.REGISTRY`,
+    once per kind): a brief template that does not parse, what
+    :func:`generator.master.check_master` finds in its master, a reference.docx that
+    does not open."""
+    from .formats import REGISTRY
+
+    problems: list[Diagnostic] = []
+    done: set[str] = set()
+    for name in formats:
+        fmt = REGISTRY[name]
+        if fmt.templates in done:
+            continue
+        done.add(fmt.templates)
+        problems += fmt.check_templates(templates)
+    return problems
+
+
+def check_brief_templates(templates: TemplateSet) -> list[Diagnostic]:
+    """Every brief template parses."""
     import jinja2
 
     root = Path(templates.project_root)
@@ -263,29 +302,24 @@ def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Di
             return f"<built-in>/{path.relative_to(builtin_templates()).as_posix()}"
 
     problems: list[Diagnostic] = []
-    if "pdf" in formats or "html" in formats:
-        env = jinja2.Environment()
-        for folder in templates.brief_dirs:
-            for path in sorted(Path(folder).rglob("*.j2")):
-                try:
-                    gated = gated_file(folder, path.relative_to(folder).as_posix(),
-                                       TEMPLATE_SUFFIXES, root)
-                except RefusedFile as refused:
-                    problems.append(Diagnostic(refused.shown, 0, 0, "error",
-                                               f"refused to read a template: {refused.message}"))
-                    continue
-                if gated is None:
-                    continue
-                try:
-                    env.parse(gated.read_text("utf-8"), path.name, str(path))
-                except jinja2.TemplateSyntaxError as exc:
-                    problems.append(Diagnostic(rel(path), exc.lineno or 0, 0, "error",
-                                               f"template syntax error: {exc.message}"))
-                except (UnicodeDecodeError, OSError) as exc:
-                    problems.append(Diagnostic(rel(path), 0, 0, "error",
-                                               f"cannot read template: {exc}"))
-    if "pptx" in formats:
-        from .master import check_master  # imports python-pptx: only for decks
-
-        problems += check_master(templates)
+    env = jinja2.Environment()
+    for folder in templates.brief_dirs:
+        for path in sorted(Path(folder).rglob("*.j2")):
+            try:
+                gated = gated_file(folder, path.relative_to(folder).as_posix(),
+                                   TEMPLATE_SUFFIXES, root)
+            except RefusedFile as refused:
+                problems.append(Diagnostic(refused.shown, 0, 0, "error",
+                                           f"refused to read a template: {refused.message}"))
+                continue
+            if gated is None:
+                continue
+            try:
+                env.parse(gated.read_text("utf-8"), path.name, str(path))
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(Diagnostic(rel(path), exc.lineno or 0, 0, "error",
+                                           f"template syntax error: {exc.message}"))
+            except (UnicodeDecodeError, OSError) as exc:
+                problems.append(Diagnostic(rel(path), 0, 0, "error",
+                                           f"cannot read template: {exc}"))
     return problems

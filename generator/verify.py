@@ -14,9 +14,13 @@ and before anything is staged; any finding fails the job (exit 1, nothing writte
   banner text, inside the slide, not hidden, every run at 7 pt or more in an opaque
   colour that contrasts with the shape's own opaque fill, and no later shape in the
   z-order overlapping its text.
+- **Word** (zip + lxml): every section's headers and footers that Word prints (its own
+  or inherited; first-page and even-page ones when the document has them) hold a
+  paragraph that is the banner, every run at 7 pt or more (as the styles resolve it),
+  not hidden (``w:vanish``) and not white; every marked item its portion mark.
 - **HTML** (tinycss2 + cssselect2): the banner elements, on the page's own cascade, are
   displayed, visible, opaque, at 7 pt or more, in place, and at the top and the bottom.
-- **Metadata** (PDF info and XMP, pptx docProps, HTML ``<title>`` and ``<meta>``): every
+- **Metadata** (PDF info and XMP, pptx and docx docProps, HTML ``<title>`` and ``<meta>``): every
   descriptive value is text the output prints.
 """
 
@@ -58,15 +62,13 @@ GLYPH_INK = 0.04  # a glyph is seen if this share of its box (>= 2 px) changes v
 def check_output(job: Job, data: bytes) -> list[Diagnostic]:
     """Every way ``data`` (the job's final bytes) breaks a promise, as diagnostics naming
     the template files in use; empty when the output may be released."""
-    edition = job.edition
-    if job.format == "pdf":
-        findings = check_pdf(data, edition, job.path)
-    elif job.format == "pptx":
-        findings = check_deck(data, edition, job.path)
-    elif job.format == "html":
-        findings = check_html(data, edition, job.path)
-    else:  # a format without a gate is not released
+    from .formats import REGISTRY  # the table names this module's checks
+
+    fmt = REGISTRY.get(job.format)
+    if fmt is None:  # a format without a gate is not released
         findings = [f"{job.path}: briefgen has no release check for `{job.format}` files"]
+    else:
+        findings = fmt.check(data, job.edition, job.path)
     if not findings:
         return []
     where, hint = _templates_in_use(job.templates, job.format)
@@ -87,9 +89,17 @@ def _templates_in_use(templates: TemplateSet, fmt: str) -> tuple[str, str]:
             return resolved.relative_to(root).as_posix()
         return path.name
 
-    if fmt == "pptx":
+    from .formats import REGISTRY
+
+    kind = REGISTRY[fmt].templates if fmt in REGISTRY else "brief"
+    if kind == "deck":
         master = Path(templates.master)
         return shown(master), f"master in use: {shown(master)}"
+    if kind == "docx":
+        if not templates.reference_docx:
+            return "<built-in>/reference.docx", "reference document in use: python-docx's default"
+        reference = Path(templates.reference_docx)
+        return shown(reference), f"reference document in use: {shown(reference)}"
     overrides: list[Path] = []
     for folder in templates.brief_dirs:
         if Path(folder).resolve().is_relative_to(builtin):
@@ -343,10 +353,10 @@ def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[
 
 def _marked_items(edition: Edition) -> list[tuple[str, str]]:
     """(portion mark, plain text) of every marked item the brief's length prints."""
-    from .render.brief import PARTS
+    from .edition import BRIEF_PARTS
     from .render.markdown import to_plain
 
-    shown = PARTS[edition.audience.length]
+    shown = BRIEF_PARTS[edition.audience.length]
     items: list[tuple[Any, str]] = []
     if "summary" in shown:
         items += [(i.mark, i.text) for i in edition.key_messages]
@@ -643,6 +653,165 @@ def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: 
 DECK_PROPERTIES_CHECKED = frozenset({
     "title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy",
     "identifier", "contentStatus", "Company", "Manager", "HyperlinkBase", "lpstr"})
+
+
+# --------------------------------------------------------------------------------------
+# Word (DOCX)
+# --------------------------------------------------------------------------------------
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_STORY_TYPES = ("default", "first", "even")
+_DEFAULT_HALF_POINTS = 20  # a run's size when neither it nor a style gives one (10 pt)
+
+
+def _w(tag: str) -> str:
+    return f"{{{_W}}}{tag}"
+
+
+def _on(element: Any) -> bool:
+    """An on/off property (``w:vanish``, ``w:titlePg`` ...) that is present and not off."""
+    return element is not None and element.get(_w("val"), "true") not in ("0", "false", "off")
+
+
+class _WordStyles:
+    """Run properties as a Word document resolves them: the run's own, its character
+    style's chain, its paragraph style's chain, the document defaults."""
+
+    def __init__(self, styles: Any) -> None:
+        self.by_id = {} if styles is None else {
+            s.get(_w("styleId")): s for s in styles.iter(_w("style"))}
+        defaults = None if styles is None else styles.find(
+            f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
+        self.defaults = defaults
+
+    def _chain(self, style_id: str | None) -> list[Any]:
+        found: list[Any] = []
+        seen: set[str] = set()
+        while style_id and style_id not in seen and style_id in self.by_id:
+            seen.add(style_id)
+            style = self.by_id[style_id]
+            if style.find(_w("rPr")) is not None:
+                found.append(style.find(_w("rPr")))
+            based = style.find(_w("basedOn"))
+            style_id = based.get(_w("val")) if based is not None else None
+        return found
+
+    def run_properties(self, run: Any, paragraph: Any) -> list[Any]:
+        """Every ``w:rPr`` that applies to ``run``, the strongest first."""
+        own = run.find(_w("rPr"))
+        chain = [] if own is None else [own]
+        r_style = own.find(_w("rStyle")) if own is not None else None
+        chain += self._chain(r_style.get(_w("val")) if r_style is not None else None)
+        p_style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
+        chain += self._chain(p_style.get(_w("val")) if p_style is not None else "Normal")
+        return [*chain, *([self.defaults] if self.defaults is not None else [])]
+
+
+def _run_problem(run: Any, paragraph: Any, styles: _WordStyles) -> str:
+    """Why a banner run would not be seen: too small, hidden or white; "" if it would."""
+    chain = styles.run_properties(run, paragraph)
+    size = next((int(float(e.get(_w("val"), "0"))) for rpr in chain
+                 for e in [rpr.find(_w("sz"))] if e is not None), _DEFAULT_HALF_POINTS)
+    if size / 2 < MIN_POINTS:
+        return f"its text is {size / 2:g} pt (at least {MIN_POINTS:g} pt needed)"
+    vanish = next((rpr.find(_w("vanish")) for rpr in chain
+                   if rpr.find(_w("vanish")) is not None), None)
+    if _on(vanish):
+        return "its text is hidden (w:vanish)"
+    colour = next((e.get(_w("val"), "") for rpr in chain for e in [rpr.find(_w("color"))]
+                   if e is not None), "")
+    if colour.upper() in ("FFFFFF", "FFFFFE"):
+        return "its text is white"
+    return ""
+
+
+def _story_problem(story: Any, wanted: str, styles: _WordStyles) -> str:
+    """"" when a paragraph of the header or footer ``story`` is the banner, seen."""
+    problems = []
+    for paragraph in story.iter(_w("p")):
+        runs = [r for r in paragraph.iter(_w("r")) if "".join(
+            t.text or "" for t in r.iter(_w("t"))).strip()]
+        text = "".join(t.text or "" for r in runs for t in r.iter(_w("t")))
+        if not wanted or squash(text) != wanted:
+            continue
+        problem = next((p for r in runs for p in [_run_problem(r, paragraph, styles)] if p), "")
+        if not problem:
+            return ""
+        problems.append(problem)
+    return problems[0] if problems else "no paragraph of it holds it"
+
+
+def check_docx(data: bytes, edition: Edition, path: str) -> list[str]:
+    """Every section of the Word document shows the banner in each header and footer
+    Word may print (default; first page with a title page; even pages when the document
+    has different odd and even pages), inherited or its own, at 7 pt or more, not hidden;
+    every marked item its portion mark; core and extended properties only printed text."""
+    import io
+
+    from lxml import etree
+
+    wanted = squash(edition.banner)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            document = _xml(archive, "word/document.xml")
+            rels = _xml(archive, "word/_rels/document.xml.rels")
+            targets = {rel.get("Id"): rel.get("Target", "")
+                       for rel in rels.iter(f"{{{_PR}}}Relationship")}
+            styles = _WordStyles(_xml(archive, "word/styles.xml")
+                                 if "word/styles.xml" in names else None)
+            settings = (_xml(archive, "word/settings.xml")
+                        if "word/settings.xml" in names else None)
+            stories: dict[str, Any] = {}
+            for r_id, target in targets.items():
+                name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
+                if name in names and re.search(r"(header|footer)\d*\.xml$", name):
+                    stories[r_id] = _xml(archive, name)
+            findings = _check_office_metadata(archive, [document, *stories.values()], path)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
+            TypeError, ValueError) as error:
+        return [f"{path} is not a readable Word file ({error})"]
+    even = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
+    failures: dict[tuple[str, str], list[int]] = {}
+    current: dict[tuple[str, str], str] = {}  # (header|footer, type) -> rId, inherited
+    for number, sect in enumerate(document.iter(_w("sectPr")), 1):
+        for kind in ("header", "footer"):
+            for ref in sect.findall(_w(f"{kind}Reference")):
+                current[(kind, ref.get(_w("type"), "default"))] = ref.get(f"{{{_R}}}id", "")
+            needed = ["default"] + ["first"] * _on(sect.find(_w("titlePg"))) + ["even"] * even
+            for story_type in needed:
+                band = f"{kind} ({story_type} pages)" if story_type != "default" else kind
+                r_id = current.get((kind, story_type))
+                story = stories.get(r_id or "")
+                problem = ("there is none" if story is None
+                           else _story_problem(story, wanted, styles))
+                if problem:
+                    failures.setdefault((band, problem), []).append(number)
+    out = [f"{path}: the banner `{edition.banner}` is missing from the {band} of "
+           f"{page_ranges(numbers, 'section')}: {problem}"
+           for (band, problem), numbers in sorted(failures.items())]
+    paragraphs = ["".join(t.text or "" for t in p.iter(_w("t")))
+                  for p in document.iter(_w("p"))]
+    out += check_portion_marks("\n".join(paragraphs), edition, path)
+    return out + findings
+
+
+def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path: str
+                           ) -> list[str]:
+    """docProps of a Word document: every descriptive property is text it prints."""
+    printed = "\n".join("".join(t.text or "" for t in p.iter(_w("t")))
+                        for part in parts for p in part.iter(_w("p")))
+    values: list[tuple[str, str]] = []
+    for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
+        if part not in archive.namelist():
+            continue
+        for element in _xml(archive, part).iter():
+            if not isinstance(element.tag, str) or len(element) or not (element.text or "").strip():
+                continue
+            local = element.tag.rsplit("}", 1)[-1]
+            if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED:
+                values.append((f"{part.split('/')[-1]} {local}", element.text or ""))
+    return _unprinted(values, printed, path)
 
 
 # --------------------------------------------------------------------------------------

@@ -88,6 +88,11 @@ RECIPES: dict[str, Callable[[Path], None]] = {
     "layouts": lambda p: (
         (p / "templates/deck").mkdir(parents=True),
         (p / "templates/deck/layouts.yaml").write_text("title: Cover\n", encoding="utf-8")),
+    "reference.docx": lambda p: (
+        _edit(p, "templates/audiences/minister.yaml", r"^formats: \[pdf, pptx, html\]",
+              "formats: [pdf, pptx, html, docx]"),
+        (p / "templates/brief").mkdir(parents=True),
+        (p / "templates/brief/reference.docx").write_bytes(b"not a zip")),
 }
 
 WARNINGS_ONLY = {"missing translations"}
@@ -101,7 +106,7 @@ BUILD_RECIPES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
                 '{% extends "builtin/base.html.j2" %}\n{% block cover %}\n'
                 "<h1>{{ edition.titel }}</h1>\n{% endblock %}\n", encoding="utf-8")),
         ["build", "-a", "minister", "-f", "html"]),
-    "format": (lambda p: None, ["build", "-f", "docx"]),
+    "format": (lambda p: None, ["build", "-f", "doc"]),
     "audience": (lambda p: None, ["build", "-a", "ministre"]),
 }
 

@@ -79,7 +79,8 @@ def write_canary_project(root: Path) -> None:
             f"---\ntitle: {canary('st', i)}{_marks(i, '')}\nlength: full\nkey_points:\n{points}"
             f"notes: {canary('sn', i)}\n---\n{canary('sb', i)}\n{blocks}")
     for name, profile in AUDIENCES.items():
-        files[f"templates/audiences/{name}.yaml"] = f"title: {name}\nlength: full\n{profile}"
+        files[f"templates/audiences/{name}.yaml"] = (f"title: {name}\nlength: full\n{profile}"
+                                                     "formats: [pdf, pptx, html, docx]\n")
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +126,26 @@ def pptx_surface(path: Path) -> str:
                          for name in archive.namelist())
 
 
+def docx_surface(path: Path) -> str:
+    """Every part of the Word brief, raw, and what python-docx reads from it: paragraphs,
+    tables, every header and footer, the core properties."""
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    for section in document.sections:
+        for story in (section.header, section.footer, section.first_page_header,
+                      section.first_page_footer, section.even_page_header,
+                      section.even_page_footer):
+            parts += [p.text for p in story.paragraphs]
+    props = document.core_properties
+    parts += [str(getattr(props, name) or "") for name in (
+        "title", "subject", "author", "keywords", "comments", "category",
+        "last_modified_by", "identifier", "content_status")]
+    return "\n".join(parts) + "\n" + pptx_surface(path)  # and every part, unzipped
+
+
 @pytest.fixture(scope="module")
 def canary_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("pdftotext")
@@ -153,6 +174,7 @@ def test_no_withheld_canary_anywhere_and_every_visible_one_somewhere(
         "brief.pdf": _squash(pdf_surface(out / "brief.pdf")),
         "deck.pptx": _squash(pptx_surface(out / "deck.pptx")),
         "brief.html": _squash((out / "brief.html").read_text("utf-8")),
+        "brief.docx": _squash(docx_surface(out / "brief.docx")),
     }
     names = "\n".join(p.name for p in out.rglob("*"))
     for name, surface in surfaces.items():
@@ -161,6 +183,10 @@ def test_no_withheld_canary_anywhere_and_every_visible_one_somewhere(
     everything = "".join(surfaces.values())
     missing = sorted(c for c in visible if c not in everything)
     assert not missing, f"{audience}: visible canaries missing from every output: {missing}"
+    # The Word brief prints every canary of its Edition (it is cut like the PDF brief).
+    docx_blob = json.dumps(dataclasses.asdict(edition.shown_in("docx")), ensure_ascii=False)
+    unprinted = sorted(c for c in visible if c in docx_blob and c not in surfaces["brief.docx"])
+    assert not unprinted, f"{audience}/brief.docx misses {unprinted}"
 
 
 def test_review_sheets_are_outside_audience_folders(canary_build: Path) -> None:

@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -98,7 +99,29 @@ Category = Literal["security", "diplomatic", "economic", "technological", "human
 Status = Literal["planned", "active", "completed", "suspended"]
 PartnerKind = Literal["state", "alliance", "organisation"]
 ChartType = Literal["bar", "line", "stacked-bar", "pie"]
-FormatName = Literal["pdf", "pptx", "html"]
+def _known_format(name: str) -> str:
+    """A name of :data:`generator.formats.REGISTRY` (read when validating, so a format
+    added to the table is accepted without editing this file)."""
+    from ..formats import format_names
+
+    known = format_names()
+    if name not in known:  # reported as pydantic reports a Literal's mismatch
+        quoted = [f"'{n}'" for n in known]
+        expected = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1
+                               else quoted)
+        raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                  {"expected": expected})
+    return name
+
+
+def _format_enum(schema: dict[str, Any]) -> None:
+    from ..formats import format_names
+
+    schema["enum"] = list(format_names())
+
+
+FormatName = Annotated[str, AfterValidator(_known_format),
+                       Field(json_schema_extra=_format_enum)]
 
 
 class Strict(BaseModel):
@@ -304,7 +327,8 @@ class Audience(Strict):
     country: Code | None = Field(None, description="a partner code; omit for the home nation")
     language: Annotated[str, Field(pattern=LANG_CODE.pattern)] | None = None
     length: Length = "standard"
-    formats: list[FormatName] = Field(["pdf", "pptx", "html"], min_length=1)
+    formats: list[FormatName] = Field(["pdf", "pptx", "html"], min_length=1,
+                                      description="pdf, pptx, html, docx")
     include_tags: list[str] = []
     exclude_tags: list[str] = []
     partners: list[Code] = []

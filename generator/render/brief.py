@@ -47,7 +47,19 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from generator import __version__
-from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metric, Theme
+from generator.edition import (
+    BENEFIT_CATEGORIES,
+    BRIEF_PARTS,
+    Benefit,
+    Chart,
+    Collaboration,
+    Edition,
+    Mark,
+    MatrixRow,
+    Metric,
+    Theme,
+    category_order,
+)
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import parts
@@ -67,17 +79,11 @@ from generator.templates import (
 BASE_TEMPLATE = "base.html.j2"
 STYLESHEET = "brief.css"
 
-#: What each brief length shows (each length adds to the shorter one).
-PARTS: dict[str, frozenset[str]] = {
-    "summary": frozenset(
-        {"cover", "summary", "sections", "charts", "recommendations", "back_page"}
-    ),
-}
-PARTS["standard"] = PARTS["summary"] | {"contents", "partners", "collaborations", "benefits"}
-PARTS["full"] = PARTS["standard"] | {"annex", "metrics"}
+#: What each brief length shows (decided once, in the Edition: the Word brief reads it too).
+PARTS = BRIEF_PARTS
 
-#: Benefit categories, in the order the brief lists them (unknown ones follow, sorted).
-CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+#: Benefit categories, in the order every output lists them (decided in the Edition).
+CATEGORIES = BENEFIT_CATEGORIES
 
 #: Media types of the files the fetcher serves, by suffix (a fixed table, not the
 #: system's mime.types, so every machine serves the same thing).
@@ -338,15 +344,6 @@ class Figure:
     src: str
 
 
-@dataclass(frozen=True)
-class MatrixRow:
-    """One collaboration of the benefits matrix: per category, the highest mark among its
-    benefits in that category (``None`` when it has none)."""
-
-    collaboration: Collaboration
-    cells: tuple[Mark | None, ...]
-
-
 @dataclass
 class _Job:
     """Everything one rendering needs besides the templates, and what it found wrong."""
@@ -511,18 +508,7 @@ class _Job:
         return figures
 
     def benefits_matrix(self) -> tuple[tuple[str, ...], list[MatrixRow]]:
-        collabs = self.edition.collaborations
-        present = {b.category for c in collabs for b in c.benefits}
-        categories = tuple(c for c in CATEGORIES if c in present)
-        categories += tuple(sorted(present - set(CATEGORIES)))
-        rows = []
-        for collab in collabs:
-            cells = []
-            for category in categories:
-                marks = [b.mark for b in collab.benefits if b.category == category]
-                cells.append(max(marks, key=lambda m: m.rank) if marks else None)
-            rows.append(MatrixRow(collab, tuple(cells)))
-        return categories, rows
+        return self.edition.benefit_categories(), list(self.edition.benefits_matrix())
 
     def metadata(self) -> dict[str, Any]:
         """What the PDF's document information says: nothing that is not in the Edition."""
@@ -821,8 +807,7 @@ def benefits_by_category(collab: Collaboration) -> list[tuple[str, list[Benefit]
     groups: dict[str, list[Benefit]] = {}
     for benefit in collab.benefits:
         groups.setdefault(benefit.category, []).append(benefit)
-    order = [c for c in CATEGORIES if c in groups] + sorted(set(groups) - set(CATEGORIES))
-    return [(category, groups[category]) for category in order]
+    return [(category, groups[category]) for category in sorted(groups, key=category_order)]
 
 
 def metric_periods(metrics: Sequence[Metric]) -> list[str]:

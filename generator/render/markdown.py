@@ -178,6 +178,12 @@ def _inline_runs(children: list[Token]) -> list[Run]:
     return merged_runs(runs)
 
 
+def inline_runs(children: list[Token]) -> list[Run]:
+    """The runs of an ``inline`` token's children (links kept only when safe; an image
+    as its alternative text, in italics)."""
+    return _inline_runs(children)
+
+
 def merged_runs(runs: Iterable[Run]) -> list[Run]:
     """Neighbouring runs with the same formatting (every field but the text) as one."""
     out: list[Run] = []

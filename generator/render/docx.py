@@ -1,0 +1,528 @@
+"""The Word brief: an Edition as a ``.docx`` (python-docx) on a reference document.
+
+The reference document (``templates/audiences/NAME/brief/reference.docx``, else
+``templates/brief/reference.docx``, else python-docx's built-in default) gives the styles,
+page set-up and theme, as Pandoc's ``--reference-doc`` does: its content is dropped, its
+styles are used by name (``Title``, ``Subtitle``, ``Heading 1``-``3``, ``List Bullet``,
+``Caption``, ``Quote``, ``Table Grid``, ``Header``, ``Footer``; a missing one falls back to
+the default paragraph style, with a warning). The brief follows the PDF brief's parts and
+its length policy (:data:`generator.edition.BRIEF_PARTS`): cover, contents (a ``TOC``
+field), summary and key messages, sections, partners, collaborations, the benefits
+matrix, figures (the charts drawn from the same data as the PDF's, as pictures),
+recommendations, the annex of sources and the back page. Every header and footer of
+every section carries the banner; every marked item its portion mark.
+
+What python-docx has no API for is in :mod:`generator.render.docx_ooxml`. The package is
+deterministic: dates from the Edition (or ``SOURCE_DATE_EPOCH``), fixed zip timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Inches, Pt, RGBColor
+from markdown_it.token import Token
+
+from generator.edition import BRIEF_PARTS, Edition, Item, Mark
+from generator.errors import Diagnostic, RenderError, TemplateError
+from generator.i18n import format_date, format_number
+from generator.render import docx_ooxml as ox
+from generator.render.markdown import Run, inline_runs, parser, to_plain
+from generator.templates import TemplateSet, shown_path
+
+#: Paragraph styles the Word brief uses, by name (as in Word's and Pandoc's documents).
+PARAGRAPH_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",
+                    "List Bullet", "List Bullet 2", "List Bullet 3", "List Continue",
+                    "List Continue 2", "List Continue 3", "Caption", "Quote", "Header",
+                    "Footer")
+TABLE_STYLE = "Table Grid"
+BANNER_POINTS = 10.0  # the release gate asks for 7 pt or more
+CHART_WIDTH_IN = 6.3  # a chart's width on the page (A4 and Letter text widths exceed it)
+CHART_DPI = 192  # pixels per inch of a chart's picture
+MONOSPACE = "Courier New"
+LINK_BLUE = RGBColor(0x05, 0x63, 0xC1)
+_RTL_CHAR = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def open_reference(templates: TemplateSet) -> Any:
+    """The reference document as a python-docx ``Document``; a file that is not one is a
+    :class:`TemplateError` naming it."""
+    if not templates.reference_docx:
+        return Document()
+    try:
+        return Document(templates.reference_docx)
+    except Exception as error:  # python-docx raises many kinds for a broken package
+        shown = shown_path(templates.reference_docx, templates.project_root or None)
+        # the library's message names the file's absolute path: only its kind is shown
+        why = ("not a .docx package" if type(error).__name__ in ("PackageNotFoundError",
+                                                                  "BadZipFile")
+               else f"python-docx: {type(error).__name__}")
+        raise TemplateError([Diagnostic(
+            shown, 0, 0, "error", f"`{shown}` is not a Word document that can be opened "
+            f"({why})",
+            "save it from Word or LibreOffice as .docx, or start from "
+            "`pandoc -o reference.docx --print-default-data-file reference.docx`")]) from None
+
+
+def check_reference(templates: TemplateSet) -> list[Diagnostic]:
+    """``briefgen check``: the reference document opens, and which styles it lacks."""
+    try:
+        document = open_reference(templates)
+    except TemplateError as error:
+        return list(error.diagnostics)
+    shown = (shown_path(templates.reference_docx, templates.project_root or None)
+             if templates.reference_docx else "")
+    return [Diagnostic(shown, 0, 0, "warning", message)
+            for message in _missing_styles(document)] if shown else []
+
+
+def _missing_styles(document: Any) -> list[str]:
+    names = {style.name for style in document.styles}
+    found = [f"reference.docx has no paragraph style `{name}`; the default paragraph style "
+             "is used" for name in PARAGRAPH_STYLES if name not in names]
+    if TABLE_STYLE not in names:
+        found.append(f"reference.docx has no table style `{TABLE_STYLE}`; tables have no "
+                     "borders")
+    return found
+
+
+def render_docx(edition: Edition, templates: TemplateSet, *,
+                warnings: list[str] | None = None) -> bytes:
+    """The Word brief of ``edition`` (already cut to what a brief prints)."""
+    document = open_reference(templates)
+    writer = _Writer(edition, document)
+    if warnings is not None:
+        warnings += writer.warnings
+    return writer.write()
+
+
+class _Writer:
+    def __init__(self, edition: Edition, document: Any) -> None:
+        self.e = edition
+        self.doc = document
+        self.rtl = edition.audience.rtl
+        self.lang = edition.audience.language
+        self.parts = BRIEF_PARTS[edition.audience.length]
+        self.styles = {style.name for style in document.styles}
+        self.warnings = _missing_styles(document)
+        self.headings: list[tuple[int, str]] = []  # for the contents field's result
+        self.new_page = False  # the next paragraph starts a page
+
+    # -- the document ------------------------------------------------------------------
+
+    def write(self) -> bytes:
+        e, show = self.e, self.parts
+        ox.clear_body(self.doc)
+        contents_at = None
+        if "cover" in show:
+            self.cover()
+        if "contents" in show:
+            contents_at = self.paragraph(e.label("contents"), "TOC Heading" if "TOC Heading"
+                                         in self.styles else "Heading 1", outline=False)
+            self.new_page = True
+        if "summary" in show:
+            self.summary()
+        if "sections" in show and e.sections:
+            self.sections()
+        if "partners" in show and e.partners:
+            self.partners()
+        if "collaborations" in show and e.collaborations:
+            self.collaborations()
+        if "benefits" in show and e.benefit_categories():
+            self.matrix()
+        if "charts" in show and e.charts:
+            self.charts()
+        if "recommendations" in show and e.recommendations:
+            self.heading(1, e.label("recommendations"))
+            for number, item in enumerate(e.recommendations, 1):
+                self.item(item, "List Continue", prefix=f"{number}. ")
+        if "annex" in show:
+            self.annex()
+        if "back_page" in show:
+            self.back_page()
+        if contents_at is not None:
+            self.contents(contents_at)
+        for section in self.doc.sections:
+            self.banners(section)
+        self.properties()
+        saved = io.BytesIO()
+        self.doc.save(saved)
+        return ox.repackage(saved.getvalue(), self.moment().timetuple()[:6])
+
+    def moment(self) -> dt.datetime:
+        """The document's time: SOURCE_DATE_EPOCH, else the briefing's date (never the
+        clock); a zip cannot hold a time before 1980."""
+        if self.e.source_date_epoch is not None:
+            moment = dt.datetime.fromtimestamp(self.e.source_date_epoch, dt.UTC)
+        else:
+            moment = dt.datetime.fromisoformat(self.e.date).replace(tzinfo=dt.UTC)
+        return max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.UTC))
+
+    def properties(self) -> None:
+        """Core properties from the Edition only, each a text the brief prints."""
+        e = self.e
+        ox.clear_core_properties(self.doc)
+        props = self.doc.core_properties
+        props.title = to_plain(e.title)
+        props.author = to_plain(e.issuer)
+        props.subject = to_plain(e.subtitle) if e.subtitle else to_plain(e.title)
+        props.keywords = ", ".join(k.replace(",", " ") for k in (e.banner, e.reference) if k)
+        props.language = e.audience.language
+        props.revision = 1
+        created = dt.datetime.fromisoformat(e.date).replace(tzinfo=dt.UTC)
+        props.created = created
+        props.modified = max(self.moment(), created)
+        # python-docx's default template names a thumbnail of its own: not this document
+        rels = self.doc.part.package.rels
+        for r_id in [r for r, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
+            rels.pop(r_id)
+
+    # -- building blocks -----------------------------------------------------------------
+
+    def style(self, name: str | None) -> str | None:
+        return name if name in self.styles else None
+
+    def paragraph(self, text: str | Sequence[Run] = "", style: str | None = None, *,
+                  outline: bool = True) -> Any:
+        """A paragraph of inline Markdown (or runs) in ``style``."""
+        paragraph = self.doc.add_paragraph(style=self.style(style))
+        if self.new_page:  # a page break before, not an empty paragraph holding one
+            paragraph.paragraph_format.page_break_before = True
+            self.new_page = False
+        runs = _inline(text) if isinstance(text, str) else list(text)
+        self.runs(paragraph, runs)
+        if self.rtl:
+            ox.paragraph_rtl(paragraph)
+        if outline and style and style.startswith("Heading "):
+            self.headings.append((int(style.split()[-1]), "".join(r.text for r in runs)))
+        return paragraph
+
+    def runs(self, paragraph: Any, runs: Iterable[Run]) -> None:
+        for one in runs:
+            target = ox.hyperlink(paragraph, one.href) if one.href else paragraph
+            run = target.add_run(one.text)
+            run.bold = one.bold or None
+            run.italic = one.italic or None
+            if one.strike:
+                run.font.strike = True
+            if one.code:
+                run.font.name = MONOSPACE
+            if one.href:
+                run.font.underline = True
+                run.font.color.rgb = LINK_BLUE
+            if _RTL_CHAR.search(one.text):
+                ox.run_rtl(run)
+
+    def heading(self, level: int, text: str | Sequence[Run], mark: Mark | None = None
+                ) -> Any:
+        return self.paragraph([*_pm(mark), *(_inline(text) if isinstance(text, str)
+                                             else text)], f"Heading {level}")
+
+    def item(self, item: Item, style: str = "List Bullet", prefix: str = "") -> Any:
+        runs = [Run(prefix)] if prefix else []
+        return self.paragraph([*runs, *_pm(item.mark), *_inline(item.text)], style)
+
+    def blocks(self, markdown: str, mark: Mark | None = None, level: int = 2) -> None:
+        """Block Markdown: paragraphs, headings (below ``level``), lists, quotes, code and
+        tables. A marked block's first paragraph starts with its portion mark."""
+        lead = _pm(mark)
+        tokens = parser().parse(markdown) if markdown else []
+        lists: list[list[int]] = []  # [ordered?, counter] per open list
+        quote = 0
+        index = 0
+        while index < len(tokens):
+            tok = tokens[index]
+            kind = tok.type
+            if kind == "bullet_list_open":
+                lists.append([0, 0])
+            elif kind == "ordered_list_open":
+                lists.append([1, int(tok.attrGet("start") or 1) - 1])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                lists.pop()
+            elif kind == "list_item_open" and lists:
+                lists[-1][1] += 1
+            elif kind == "blockquote_open":
+                quote += 1
+            elif kind == "blockquote_close":
+                quote -= 1
+            elif kind == "heading_open":
+                depth = min(level + int(tok.tag[1:]), 3)
+                self.heading(depth, [*lead, *inline_runs(tokens[index + 1].children or [])])
+                lead = []
+                index += 2
+            elif kind == "inline":
+                runs = [*lead, *inline_runs(tok.children or [])]
+                lead = []
+                depth = min(len(lists), 3)
+                suffix = f" {depth}" if depth > 1 else ""
+                if lists and lists[-1][0]:
+                    self.paragraph([Run(f"{lists[-1][1]}. "), *runs], f"List Continue{suffix}")
+                elif lists:
+                    self.paragraph(runs, f"List Bullet{suffix}")
+                else:
+                    self.paragraph(runs, "Quote" if quote else None)
+            elif kind in ("fence", "code_block"):
+                for line in tok.content.rstrip("\n").split("\n"):
+                    self.paragraph([*lead, Run(line, code=True)])
+                    lead = []
+            elif kind == "table_open":
+                index = self.markdown_table(tokens, index, lead)
+                lead = []
+            index += 1
+        if lead:  # a marked block with no text of its own still shows its mark
+            self.paragraph(lead)
+
+    def markdown_table(self, tokens: list[Token], index: int, lead: list[Run]) -> int:
+        """A Markdown table from ``tokens[index]`` (``table_open``); returns the index of
+        its ``table_close``."""
+        rows: list[list[tuple[list[Run], bool]]] = []
+        while tokens[index].type != "table_close":
+            tok = tokens[index]
+            if tok.type == "tr_open":
+                rows.append([])
+            elif tok.type == "inline" and rows:
+                header = tokens[index - 1].type == "th_open"
+                rows[-1].append((inline_runs(tok.children or []), header))
+            index += 1
+        if lead:
+            self.paragraph(lead)
+        self.table([[runs for runs, _ in row] for row in rows],
+                   header=bool(rows and rows[0] and rows[0][0][1]))
+        return index
+
+    def table(self, rows: Sequence[Sequence[Sequence[Run]]], header: bool = True,
+              centred: Iterable[int] = ()) -> None:
+        """A table of runs; the first row bold when it is a header."""
+        if not rows:
+            return
+        columns = max(len(row) for row in rows)
+        table = self.doc.add_table(rows=len(rows), cols=columns, style=self.style(TABLE_STYLE))
+        if self.rtl:
+            ox.table_rtl(table)
+        middle = set(centred)
+        for r, row in enumerate(rows):
+            for c, runs in enumerate(row):
+                paragraph = table.cell(r, c).paragraphs[0]
+                if r == 0 and header:
+                    runs = [Run(x.text, True, x.italic, x.code, x.strike, x.href) for x in runs]
+                self.runs(paragraph, runs)
+                if c in middle:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                if self.rtl:
+                    ox.paragraph_rtl(paragraph)
+        self.doc.add_paragraph()  # Word joins two tables that touch
+
+    # -- the parts -----------------------------------------------------------------------
+
+    def cover(self) -> None:
+        e = self.e
+        self.paragraph(e.issuer)
+        self.paragraph(e.title, "Title", outline=False)
+        if e.subtitle:
+            self.paragraph(e.subtitle, "Subtitle")
+        self.paragraph([Run(f"{e.label('prepared_for')}: "), Run(e.audience.title, bold=True)])
+        for key, value in (("reference", e.reference),
+                           ("date", format_date(e.date, self.lang)),
+                           ("classification", e.banner)):
+            if value:
+                self.paragraph([Run(f"{e.label(key)}: ", bold=True), Run(value)])
+        self.new_page = True
+
+    def contents(self, heading: Any) -> None:
+        """The contents: a ``TOC`` field after ``heading`` whose current result lists the
+        headings (Word adds page numbers when it updates fields)."""
+        entries = [(level, text) for level, text in self.headings if level <= 2]
+        paragraphs = []
+        for level, text in entries or [(1, self.e.label("contents"))]:
+            paragraph = self.doc.add_paragraph()
+            if level == 2:
+                paragraph.paragraph_format.left_indent = Inches(0.25)
+            self.runs(paragraph, [Run(text)])
+            if self.rtl:
+                ox.paragraph_rtl(paragraph)
+            paragraphs.append(paragraph)
+        ox.field_begin(paragraphs[0], 'TOC \\o "1-2" \\h \\z \\u')
+        ox.field_end(paragraphs[-1])
+        ox.move_after(heading, paragraphs)
+
+    def summary(self) -> None:
+        e = self.e
+        self.heading(1, e.label("executive_summary"))
+        self.blocks(e.summary)
+        if e.key_messages:
+            self.heading(2, e.label("key_messages"))
+            for item in e.key_messages:
+                self.item(item)
+
+    def sections(self) -> None:
+        self.heading(1, self.e.label("sections"))
+        for section in self.e.sections:
+            self.heading(2, section.title, section.mark)
+            for point in section.key_points:
+                self.item(point)
+            for part in section.body:
+                self.blocks(part.markdown, part.mark)
+
+    def partners(self) -> None:
+        e = self.e
+        self.heading(1, e.label("partners_overview"))
+        header = [[Run(e.label(k))] for k in ("code", "name", "kind", "region", "since")]
+        rows = [[[Run(p.code)], [*_pm(p.mark), Run(p.name)],
+                 [Run(e.label(f"partner_kind.{p.kind}"))], [Run(p.region)],
+                 [Run(str(p.since) if p.since else "")]] for p in e.partners]
+        self.table([header, *rows])
+
+    def collaborations(self) -> None:
+        e = self.e
+        self.heading(1, e.label("collaborations"))
+        for collab in e.collaborations:
+            self.heading(2, collab.title, collab.mark)
+            facts = [(e.label("kind"), e.label(f"kind.{collab.kind}")),
+                     (e.label("status"), e.label(f"status.{collab.status}"))]
+            if collab.since:
+                facts.append((e.label("since"), str(collab.since)))
+            if collab.partners:
+                facts.append((e.label("partners"),
+                              ", ".join(e.partner_name(code) for code in collab.partners)))
+            runs: list[Run] = []
+            for n, (key, value) in enumerate(facts):
+                runs += [Run(("; " if n else "") + f"{key}: ", bold=True), Run(value)]
+            self.paragraph(runs)
+            self.blocks(collab.summary)
+            if collab.benefits:
+                self.heading(3, e.label("benefits"))
+                groups: dict[str, list[Item]] = {}
+                for benefit in collab.benefits:
+                    groups.setdefault(benefit.category, []).append(
+                        Item(benefit.text, benefit.mark))
+                for category in e.benefit_categories():
+                    if category in groups:
+                        self.paragraph([Run(e.label(f"category.{category}"), bold=True)])
+                        for item in groups[category]:
+                            self.item(item)
+            if "metrics" in self.parts and collab.metrics:
+                self.heading(3, e.label("metrics"))
+                periods = list(dict.fromkeys(p for m in collab.metrics for p, _ in m.values))
+                header = [[Run(e.label("metrics"))], *([Run(p)] for p in periods)]
+                rows = []
+                for metric in collab.metrics:
+                    values = dict(metric.values)
+                    label = f"{metric.label} ({metric.unit})" if metric.unit else metric.label
+                    rows.append([[*_pm(metric.mark), *_inline(label)],
+                                 *([Run(format_number(values[p], self.lang))]
+                                   if p in values else [] for p in periods)])
+                self.table([header, *rows], centred=range(1, len(periods) + 1))
+
+    def matrix(self) -> None:
+        e = self.e
+        categories = e.benefit_categories()
+        self.heading(1, e.label("benefits_matrix"))
+        header = [[Run(e.label("collaboration"))],
+                  *([Run(e.label(f"category.{c}"))] for c in categories)]
+        rows = []
+        for row in e.benefits_matrix():
+            cells: list[list[Run]] = [[*_pm(row.collaboration.mark),
+                                       *_inline(row.collaboration.title)]]
+            for mark in row.cells:
+                cells.append([Run("\u2022"), *([Run(f" {mark.portion}")]
+                                               if mark and mark.portion else [])]
+                             if mark else [])
+            rows.append(cells)
+        self.table([header, *rows], centred=range(1, len(categories) + 1))
+
+    def charts(self) -> None:
+        from .charts import render_svg
+
+        e = self.e
+        self.heading(1, e.label("charts"))
+        for number, chart in enumerate(e.charts, 1):
+            svg = render_svg(chart, e.audience.theme, rtl=self.rtl, language=self.lang)
+            picture = _png(svg, chart.id)
+            paragraph = self.doc.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            shape = paragraph.add_run().add_picture(io.BytesIO(picture),
+                                                    width=Inches(CHART_WIDTH_IN))
+            title = to_plain(chart.title)
+            ox.describe_picture(shape, title, chart.description or title)
+            self.paragraph([Run(f"{e.label('figure')} {number}: "), *_pm(chart.mark),
+                            *_inline(chart.title)], "Caption")
+
+    def annex(self) -> None:
+        e = self.e
+        self.heading(1, f"{e.label('annex')}: {e.label('sources')}")
+        listed = [c for c in e.collaborations if c.sources]
+        for collab in listed:
+            self.heading(2, collab.title, collab.mark)
+            for number, source in enumerate(collab.sources, 1):
+                self.paragraph([Run(f"{number}. "), *_inline(source)], "List Continue")
+        if not listed:
+            self.paragraph(e.label("none"))
+
+    def back_page(self) -> None:
+        e = self.e
+        self.new_page = True
+        self.heading(1, e.label("handling_instructions"))
+        self.blocks(e.handling)
+        if e.contact:
+            self.heading(1, e.label("contact"))
+            self.blocks(e.contact)
+        for key, value in (("issuer", to_plain(e.issuer)), ("reference", e.reference),
+                           ("date", format_date(e.date, self.lang)),
+                           ("audience", e.audience.title)):
+            if value:
+                self.paragraph([Run(f"{e.label(key)}: ", bold=True), Run(value)])
+
+    def banners(self, section: Any) -> None:
+        """The banner alone in every header and footer of ``section`` (default, first
+        page and even pages, whichever Word shows), none linked to the previous section."""
+        if self.rtl:
+            ox.section_rtl(section)
+        for story, style in ((section.header, "Header"), (section.first_page_header, "Header"),
+                             (section.even_page_header, "Header"), (section.footer, "Footer"),
+                             (section.first_page_footer, "Footer"),
+                             (section.even_page_footer, "Footer")):
+            story.is_linked_to_previous = False
+            ox.clear_story(story)
+            paragraph = story.add_paragraph(style=self.style(style))
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(self.e.banner)
+            run.bold = True
+            run.font.size = Pt(BANNER_POINTS)
+            if self.rtl:
+                ox.paragraph_rtl(paragraph)
+
+
+def _inline(text: str) -> list[Run]:
+    """Inline Markdown -> runs (a text of several paragraphs joined by spaces)."""
+    if not text:
+        return []
+    tokens = [t for t in parser().parse(text) if t.type == "inline"]
+    runs: list[Run] = []
+    for n, tok in enumerate(tokens):
+        runs += ([Run(" ")] if n else []) + inline_runs(tok.children or [])
+    return runs
+
+
+def _pm(mark: Mark | None) -> list[Run]:
+    """A portion mark and a space, or nothing."""
+    return [Run(f"{mark.portion} ")] if mark is not None and mark.portion else []
+
+
+def _png(svg: str, chart_id: str) -> bytes:
+    """A chart's SVG as a PNG picture (CairoSVG)."""
+    import cairosvg
+
+    try:
+        data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=CHART_DPI)
+    except Exception as error:  # a drawing CairoSVG cannot read is briefgen's fault
+        raise RenderError(f"chart `{chart_id}`: could not be drawn as a picture "
+                          f"({type(error).__name__})") from None
+    if not isinstance(data, bytes):
+        raise RenderError(f"chart `{chart_id}`: could not be drawn as a picture")
+    return data
