@@ -13,6 +13,7 @@ import io
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -780,3 +781,52 @@ def test_decks_rendered_in_threads_are_the_decks_rendered_one_by_one(tmp_path: P
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda e: render_deck(e, templates()), editions * 3))
     assert together == alone * 3
+
+
+# ---------------------------------------------------------------------------- layers
+
+
+def _default_project_decks() -> list[tuple[str, Edition, TemplateSet]]:
+    from generator.build import plan
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    project = load_project(Path(__file__).resolve().parent.parent)
+    jobs = plan(project, {n: tailor(project, n) for n in project.audiences}, ["pptx"])
+    return [(job.audience, job.edition, job.templates) for job in jobs]
+
+
+def test_fast_writer_gives_the_public_api_writers_bytes(tmp_path: Path) -> None:
+    """The shortcuts of deck_fast (slides and notes pages copied from the first
+    python-pptx made, part names counted, the package written without deflating it
+    twice) give byte for byte the zip python-pptx's public API gives
+    (``slides.add_slide``, ``slide.notes_slide``, ``Presentation.save``), normalised
+    alike: on every default audience's deck and on the test decks (right to left, a
+    long continued section, a summary, another master)."""
+    root = content_root(tmp_path)
+    cases = [(name, edition, tmpl) for name, edition, tmpl in _default_project_decks()]
+    assert len(cases) >= 2
+    cases += [("ar", arabic_edition(root), templates()),
+              ("long", thirty_points(sample_edition(root, length="standard")), templates()),
+              ("summary", summary_edition(root), templates()),
+              ("corporate", sample_edition(root),
+               templates(str(corporate_master(tmp_path)), tmp_path))]
+    for name, edition, tmpl in cases:
+        fast = render_deck(edition, tmpl)
+        public = render_deck(edition, tmpl, fast=False)
+        assert fast == public, f"the {name} deck differs between the writers"
+
+
+def test_the_plan_module_does_not_import_python_pptx() -> None:
+    """The plan (what goes on which slide, at which size) is pure: importing it loads
+    no python-pptx, and only deck_fast imports python-pptx's private names."""
+    code = ("import sys, generator.render.deck_plan; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pptx'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]"
+    private = re.compile(r"from pptx[\w.]* import[^\n]*\b_[A-Za-z]|\bpptx[\w.]*\._[A-Za-z]")
+    render = Path(__file__).resolve().parent.parent / "generator" / "render"
+    offenders = [p.name for p in sorted(render.glob("*.py"))
+                 if p.name != "deck_fast.py" and private.search(p.read_text("utf-8"))]
+    assert offenders == []
