@@ -66,13 +66,14 @@ from ..master import (
     DROPPED_PRESENTATION_RELS,
     MAX_IMAGE_PIXELS,
     boxes_overlap,
+    choose_layouts,
     human_size,
     image_pixels_problem,
     master_path,
     open_master,
     unreadable,
 )
-from ..templates import SLIDE_KINDS, TemplateSet
+from ..templates import TemplateSet
 from .charts import add_native_chart
 from .deck_fast import (  # noqa: F401 - also this module's names, for callers
     _BLANKS,
@@ -368,10 +369,13 @@ class _DeckBuilder:
         self.height = int(self.prs.slide_height or Inches(7.5))
         if self.rtl:
             _mirror_design(self.prs, self.width)
-        names = _layouts_by_name(self.prs)
-        self.layouts = {kind: names[next(c for c in templates.layout_candidates(kind)
-                                         if c in names)]
-                        for kind in SLIDE_KINDS}
+        # The layout of each kind, as the check chose it: by name, else by placeholders.
+        layouts = [layout for master in self.prs.slide_masters
+                   for layout in master.slide_layouts]
+        chosen = choose_layouts([(layout.name, layout._element) for layout in layouts],
+                                templates)
+        self.layouts = {kind: layouts[choice.position] for kind, choice in chosen.items()
+                        if choice is not None}
         major, minor = _theme_fonts(self.prs)
         self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
         self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
