@@ -133,15 +133,35 @@ def test_standard_master_checks_clean(tmp_path: Path) -> None:
 
 def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> None:
     prs = Presentation()
-    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    # Neither a layout of the names nor one with a title and two bodies or more
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        prs.slide_layouts.remove(layout_named(prs, name))
     problems = check_master(project_master(tmp_path, prs))
     assert [p.format() for p in problems] == [
         "templates/deck/master.pptx: error: no layout for two content slides: the master "
         "has none of 'Two Content', 'Title, 2 Content' (its layouts are 'Blank', "
-        "'Comparison', 'Content with Caption', 'Picture with Caption', 'Section Header', "
+        "'Picture with Caption', 'Section Header', "
         "'Title Only', 'Title Slide', "
         "'Title and Content', 'Title and Vertical Text', 'Vertical Title and Text'; rename "
         "one, or name one in templates/deck/layouts.yaml)"]
+
+
+def test_a_layout_of_the_right_placeholders_serves_when_none_has_the_name(
+        tmp_path: Path) -> None:
+    """Without "Two Content", the first layout with a title and exactly two bodies
+    (PowerPoint's Content with Caption) serves two-content slides, before one with more
+    (Comparison), with a warning saying so; the deck is built on it."""
+    prs = Presentation()
+    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    templates = project_master(tmp_path, prs)
+    assert [p.format() for p in check_master(templates)] == [
+        "templates/deck/master.pptx: warning: two content slides use layout "
+        "'Content with Caption', chosen by its placeholders (a title and 2 bodies): no "
+        "layout is named "
+        "'Two Content' or 'Title, 2 Content' (rename a layout, or name one in "
+        "templates/deck/layouts.yaml)"]
+    deck = Presentation(io.BytesIO(render_deck(sample_edition(tmp_path), templates)))
+    assert "Content with Caption" in {slide.slide_layout.name for slide in deck.slides}
 
 
 def test_a_master_changed_in_place_is_checked_again(tmp_path: Path) -> None:
@@ -150,7 +170,8 @@ def test_a_master_changed_in_place_is_checked_again(tmp_path: Path) -> None:
     templates = project_master(tmp_path, Presentation())
     assert check_master(templates) == []
     broken = Presentation()
-    broken.slide_layouts.remove(layout_named(broken, "Two Content"))
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        broken.slide_layouts.remove(layout_named(broken, name))
     project_master(tmp_path, broken)
     assert [p.severity for p in check_master(templates)] == ["error"]
     project_master(tmp_path, Presentation())
@@ -327,7 +348,8 @@ def test_check_and_build_report_a_master_problem_in_the_same_words(tmp_path: Pat
             "title: M\nclearance: SECRET\nformats: [pptx]\n",
         "templates/audiences/norvia.yaml": None})
     prs = Presentation()
-    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        prs.slide_layouts.remove(layout_named(prs, name))
     (root / "templates/deck").mkdir(parents=True)
     prs.save(str(root / "templates/deck/master.pptx"))
     expected = ("templates/deck/master.pptx: error: no layout for two content slides: the "
