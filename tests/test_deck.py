@@ -831,3 +831,97 @@ def test_the_plan_module_does_not_import_python_pptx() -> None:
     offenders = [p.name for p in sorted(render.glob("*.py"))
                  if p.name != "deck_fast.py" and private.search(p.read_text("utf-8"))]
     assert offenders == []
+
+
+# ---------------------------------------------------------------------------- type scale
+
+FURNITURE = {"Banner Top", "Banner Bottom", "Slide Number", "Reference"}
+P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+
+
+def crowded_edition(root: Path) -> Edition:
+    """Long titles and long names, 30 collaborations with several metrics each, a long
+    agenda: what a type scale must hold without shrinking."""
+    from generator.edition import Benefit, Collaboration, Metric
+
+    base = sample_edition(root, length="full")
+    long = ("Joint maritime surveillance and interdiction of trafficking networks across "
+            "the northern and eastern approaches")
+    collabs = tuple(
+        Collaboration(
+            id=f"c{n:02d}", title=f"{long} ({n})", kind="border-security",
+            partners=("NRV", "ALT"), status="active", mark=R if n % 2 else P, since=2010 + n % 15,
+            summary=("Mixed patrols and a shared command post cover the frontier; "
+                     "the partners share the burden of regional security. ") * (1 + n % 3),
+            benefits=tuple(Benefit(cat, f"Benefit {n}.{i}: response times down by a third "
+                                        "along the whole of the shared frontier.", P)
+                           for i, cat in enumerate(("security", "diplomatic", "economic"))),
+            metrics=tuple(Metric(f"Interdictions of vessels and vehicles, metric {m}",
+                                 "interdictions", (("2022", 40.0 + m), ("2023", 55.0),
+                                                   ("2024", 72.5)), P) for m in range(3)),
+            sources=(f"Border agency annual report 20{n:02d}, chapter {n}",))
+        for n in range(30))
+    sections = tuple(
+        Section(f"s{n}", f"Strategic context and the long view of partnership, part {n}", P,
+                "summary", tuple(Item(f"Point {n}.{i}: " + "the partners share the burden "
+                                      "of regional security " * 3, P) for i in range(8)), ())
+        for n in range(6))
+    return dataclasses.replace(
+        base, title="Benefits of cross-border defence collaboration with partner states "
+        "and alliances over the decade to 2026, reviewed for the minister",
+        collaborations=collabs, sections=sections)
+
+
+@pytest.fixture(scope="module")
+def room_decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The default project's decks and the crowded one."""
+    tmp = tmp_path_factory.mktemp("room")
+    out = {name: render_deck(edition, tmpl) for name, edition, tmpl
+           in _default_project_decks()}
+    out["crowded"] = render_deck(crowded_edition(content_root(tmp)), templates())
+    return out
+
+
+def _run_sizes(body: Any) -> list[float]:
+    """The size of every run with text in a text body, in points (each run says)."""
+    sizes = []
+    for run in body.iter(f"{A}r"):
+        if (run.findtext(f"{A}t") or "").strip():
+            rpr = run.find(f"{A}rPr")
+            assert rpr is not None and rpr.get("sz"), etree.tostring(run)
+            sizes.append(int(rpr.get("sz")) / 100)
+    return sizes
+
+
+def test_type_scale_holds_on_every_slide(room_decks: dict[str, bytes]) -> None:
+    """Titles >= 28 pt; body text and table cells >= 14 pt, body placeholders' main text
+    >= 18 pt; banners, slide numbers and the reference >= 9 pt."""
+    for name, data in room_decks.items():
+        prs = open_deck(data)
+        for number, slide in enumerate(prs.slides, 1):
+            where = (name, number, title_of(slide))
+            for shape in slide.shapes:
+                element = shape._element
+                if shape.has_text_frame:
+                    sizes = _run_sizes(element.find(f"{P_NS}txBody"))
+                    if not sizes:
+                        continue
+                    if shape.name in FURNITURE:
+                        assert min(sizes) >= 9, (*where, shape.name, sizes)
+                    elif shape.is_placeholder and shape.placeholder_format.type in (1, 3):
+                        assert min(sizes) >= 28, (*where, "title", sizes)  # TITLE, CENTER
+                    else:
+                        assert min(sizes) >= 14, (*where, shape.name, sizes)
+                        if shape.is_placeholder:
+                            assert max(sizes) >= 18, (*where, shape.name, sizes)
+                elif shape.has_table:
+                    for cell in element.iter(f"{A}tc"):
+                        sizes = _run_sizes(cell)
+                        assert not sizes or min(sizes) >= 14, (*where, "table", sizes)
+
+
+def test_crowded_deck_splits_rather_than_shrinks(room_decks: dict[str, bytes]) -> None:
+    prs = open_deck(room_decks["crowded"])
+    titles = [title_of(slide) for slide in prs.slides]
+    assert sum("(cont.)" in t for t in titles) >= 3  # continued, not shrunk
+    assert len(titles) > 60

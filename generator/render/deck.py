@@ -114,7 +114,7 @@ from .deck_plan import (
     COVER_TEXT_SIZES,
     COVER_TITLE_SIZES,
     EPSILON,
-    FINE_PRINT_MIN,
+    FURNITURE_MIN,
     GAP,
     HEADING_SIZE,
     INSET_X,
@@ -125,7 +125,8 @@ from .deck_plan import (
     LOGO_CARD_PAD,
     LOGO_DPI,
     LOGO_MAX_BYTES,
-    NUMBER_SIZE,
+    NUMBER_SIZES,
+    REFERENCE_SIZES,
     SUMMARY_MAX_SLIDES,
     TABLE_SIZES,
     TITLE_SIZES,
@@ -396,7 +397,7 @@ class _DeckBuilder:
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
         self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
         self._numbers: dict[float, str] = {}  # see _number
-        self._cells: dict[tuple[str, bool, str | None], Cell] = {}  # see _cell
+        self._cells: dict[tuple[str, bool, str | None, int], Cell] = {}  # see _cell
         self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
@@ -475,8 +476,9 @@ class _DeckBuilder:
             for item in section.key_points:
                 paras += _item_paras(item)
         layout = self.layouts["bullets"]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
-                                        max_pages=budget, fallback=BODY_SIZES[-1])
+        size, pages = self.body_fit.fit(paras, self._text_box(layout, "bullets",
+                                                              self.edition.label("sections")),
+                                        BODY_SIZES, max_pages=budget, fallback=BODY_SIZES[-1])
         notes = self._notes([(s.notes, self._section_title(s)) for s in sections])
         return [(self.edition.label("sections"), notes, (layout, size, pages))]
 
@@ -576,8 +578,8 @@ class _DeckBuilder:
     def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
         paras = [p for item in section.key_points for p in _item_paras(item)]
         layout = self.layouts["bullets"]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
-                                        max_pages=max_pages)
+        size, pages = self.body_fit.fit(paras, self._text_box(
+            layout, "bullets", self._section_title(section)), BODY_SIZES, max_pages=max_pages)
         return layout, size, pages
 
     def _term(self, group: str, value: str) -> str:
@@ -619,14 +621,15 @@ class _DeckBuilder:
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
-            size, pages = self.body_fit.fit(paras, self._body_box(full, 0), BODY_SIZES)
+            size, pages = self.body_fit.fit(paras, self._text_box(full, "bullets", title),
+                                            BODY_SIZES)
             self._emit_text("bullets", (full, size, pages), title, notes=notes)
             if collab.metrics:
                 self.metrics_table_slides(collab, title)
             return
 
-        first_box = self._body_box(two, 0)
-        rest_box = self._body_box(full, 0)
+        first_box = self._body_box(two, 0, title)
+        rest_box = self._body_box(full, 0, self._continued(title, 1))
         size, pages = self.body_fit.fit(
             paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
         slide = self.new_slide("two_content")
@@ -697,25 +700,30 @@ class _DeckBuilder:
             found = values[m].get(period)
             return self._cell("—" if found is None else self._number(found), align="ctr")
 
+        # Labels get room for two lines at most (a column of words stacked five deep
+        # is not read from the back of a room): a table that cannot give it is cramped,
+        # and goes on a slide of its own or is set smaller within the floor.
         if transposed:
             header = [self._cell(e.label("period"), header=True)]
-            header += [self._cell(label, header=True, align="ctr") for label in labels]
+            header += [self._cell(label, header=True, align="ctr", lines=2)
+                       for label in labels]
             rows = [[self._cell(p), *(value(m, p) for m in range(len(metrics)))]
                     for p in periods]
         else:
             header = [self._cell(e.label("metrics"), header=True)]
             header += [self._cell(p, header=True, align="ctr") for p in periods]
-            rows = [[self._cell(label), *(value(m, p) for p in periods)]
+            rows = [[self._cell(label, lines=2), *(value(m, p) for p in periods)]
                     for m, label in enumerate(labels)]
         return header, rows
 
-    def _cell(self, text: str, *, header: bool = False, align: str | None = None) -> Cell:
+    def _cell(self, text: str, *, header: bool = False, align: str | None = None,
+              lines: int = 0) -> Cell:
         """``Cell.of``, each distinct cell made once per deck: a table is laid out at
         several sizes and shapes, and equal cells are then one object to the fitter."""
-        key = (text, header, align)
+        key = (text, header, align, lines)
         found = self._cells.get(key)
         if found is None:
-            found = self._cells[key] = Cell.of(text, header=header, align=align)
+            found = self._cells[key] = Cell.of(text, header=header, align=align, lines=lines)
         return found
 
     def _number(self, value: float) -> str:
@@ -775,16 +783,65 @@ class _DeckBuilder:
             self.text_slides("bullets", e.label("sources"), paras, BODY_SIZES)
 
     def closing_slide(self) -> None:
+        """Questions, then who to contact and how to handle the deck: two blocks under
+        their own headings, side by side below the title when both fit there at a lead
+        size, else one after the other (continuing on further slides), set flush
+        rather than centred, at body sizes."""
         e = self.edition
-        paras: list[Para] = []
-        if e.contact:
-            paras += _md_paras(e.contact)
-        if e.issuer:
-            paras.append(_plain(e.issuer, scale=0.85))
+        title = e.label("closing")
+        light = "bg1"  # the theme's light colour: text on the closing slide's dark ground
+        contact: list[Para] = []
+        if e.contact or e.issuer:
+            contact.append(replace(_heading(e.label("contact")), colour="accent2"))
+            contact += _md_paras(e.contact) if e.contact else []
+            contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
+        handling: list[Para] = []
         if e.handling:
-            paras += [replace(para, min_pt=FINE_PRINT_MIN, italic=True)
-                      for para in _md_paras(e.handling, scale=0.7)]
-        self.text_slides("closing", e.label("closing"), paras, LEAD_SIZES)
+            handling.append(replace(_heading(e.label("handling_instructions")),
+                                    colour="accent2"))
+            handling += _md_paras(e.handling, scale=0.85)
+        blocks = [[p if p.colour else replace(p, colour=light) for p in block]
+                  for block in (contact, handling) if block]
+        layout = self.layouts["closing"]
+        area = self._closing_area(layout, title)
+        align = "r" if self.rtl else "l"
+        if len(blocks) == 2:
+            columns = _grid(area, 2, rtl=self.rtl)
+            shared = next((size for size in LEAD_SIZES if all(
+                len(self.body_fit.paginate(block, _fixed_box(*column.text_box()), size)) == 1
+                for block, column in zip(blocks, columns, strict=True))), None)
+            if shared is not None:
+                slide = self.new_slide("closing")
+                title_ph = self.title_placeholder(slide)
+                self.set_title(slide, title_ph, title, COVER_TITLE_SIZES)
+                bodies = self.body_placeholders(slide)
+                shapes = []
+                for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
+                    shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
+                        column.left, column.top, column.width, column.height)
+                    _place(shape, column)
+                    self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind="closing",
+                               align=align)
+                    shapes.append(shape)
+                self.drop_unused(slide, keep=(title_ph, *shapes))
+                return
+        paras = [p for block in blocks for p in block]
+        size, pages = self.body_fit.fit(paras, _fixed_box(*area.text_box()), LEAD_SIZES)
+        self._emit_text("closing", (layout, size, pages), title, align=align, rect=area)
+
+    def _closing_area(self, layout: Any, title: str) -> Rect:
+        """Below the closing slide's title, down to the bottom band, as wide as its body
+        placeholder (or the content area)."""
+        title_rect, _, _ = self._title_fit(self.title_placeholder(layout), title,
+                                           COVER_TITLE_SIZES)
+        bodies = self.body_placeholders(layout)
+        body = self._rect(bodies[0]) if bodies else None
+        top = title_rect.bottom + GAP
+        if body is None:
+            return self._area(None, below=title_rect.bottom)
+        body = self._clamp(body)
+        top = max(top, body.top)  # below what the layout draws between title and body
+        return Rect(body.left, top, body.width, max(self.height - BAND - GAP - top, 0))
 
     # ----------------------------------------------------------------- charts
 
@@ -842,7 +899,9 @@ class _DeckBuilder:
             for row in [header, *rows]:
                 for c, cell in enumerate(row):
                     for para in cell.paras:
-                        minimum[c] = max(minimum[c], fit.longest_word(para, size) + margin_x)
+                        least = fit.width_for(para, size, cell.lines) if cell.lines else \
+                            fit.longest_word(para, size)
+                        minimum[c] = max(minimum[c], least + margin_x)
             if attempt < len(sizes) - 1 and \
                     sum(minimum) > width + len(minimum) * EPSILON + 1e-6:
                 continue  # surely cramped: no sharing of the width gives every column its
@@ -941,14 +1000,24 @@ class _DeckBuilder:
     # ----------------------------------------------------------------- text slides
 
     def text_slides(self, kind: str, title: str, paras: list[Para],
-                    sizes: Sequence[float], *, fallback: float | None = None) -> None:
+                    sizes: Sequence[float], *, fallback: float | None = None,
+                    align: str | None = None) -> None:
         layout = self.layouts[kind]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), sizes,
+        size, pages = self.body_fit.fit(paras, self._text_box(layout, kind, title), sizes,
                                         fallback=fallback)
-        self._emit_text(kind, (layout, size, pages), title)
+        self._emit_text(kind, (layout, size, pages), title, align=align)
+
+    def _text_box(self, layout: Any, kind: str, title: str) -> Box:
+        """The body box of slides of ``kind`` titled ``title``: the first below the
+        title, the continuation slides below ``title (cont.)``."""
+        sizes = COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES
+        first = self._body_box(layout, 0, title, sizes)
+        rest = self._body_box(layout, 0, self._continued(title, 1), sizes)
+        return lambda n: first(n) if n == 0 else rest(n)
 
     def _emit_text(self, kind: str, plan: _Pages, title: str,
-                   *, notes: str = "", continued: bool = False) -> None:
+                   *, notes: str = "", continued: bool = False,
+                   align: str | None = None, rect: Rect | None = None) -> None:
         _layout, size, pages = plan
         for n, page in enumerate(pages):
             slide = self.new_slide(kind)
@@ -960,16 +1029,25 @@ class _DeckBuilder:
             bodies = self.body_placeholders(slide)
             _, shape = self._text_target(slide, bodies[0] if bodies else None, kind,
                                             below=bottom)
-            self.write(shape, page, size, anchor=MSO_ANCHOR.TOP, kind=kind)
+            if rect is not None:  # the box the text was fitted to
+                _place(shape, rect)
+            self.write(shape, page, size, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
             self.drop_unused(slide, keep=(title_ph, shape))
             if n == 0:
                 self.set_notes(slide, notes)
 
-    def _body_box(self, layout: Any, index: int) -> Box:
+    def _body_box(self, layout: Any, index: int, title: str = "",
+                  title_sizes: Sequence[float] = TITLE_SIZES) -> Box:
         """The text area of body placeholder ``index`` of ``layout`` (points), as
-        :meth:`_text_target` will place it."""
+        :meth:`_text_target` will place it: below ``title`` as :meth:`set_title` sets
+        it (a long title grows its box; the body starts below it)."""
         bodies = self.body_placeholders(layout)
         bottom = self._title_bottom(layout)
+        if title:
+            title_rect, _, grown = self._title_fit(self.title_placeholder(layout), title,
+                                                   title_sizes)
+            if grown:
+                bottom = max(bottom, title_rect.bottom)
         target = bodies[index] if len(bodies) > index else None
         rect = self._rect(target) if target is not None else None
         rect = self._clamp(rect) if rect else self._area(layout, below=bottom)
@@ -1144,26 +1222,9 @@ class _DeckBuilder:
                   *, floor: int = 0) -> int:
         """Put ``text`` in the title placeholder at the largest size that fits (the box
         grows within the safe area if even the smallest does not). Returns its bottom."""
-        rect = self._clamp(self._rect(placeholder) if placeholder is not None else None
-                           or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
-                                   Inches(1.0)))
-        if floor and rect.top < floor:
-            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
+        rect, chosen, grown = self._title_fit(placeholder, text, sizes, floor=floor)
         para = Para((Run(text),), 0)  # bold or not as the layout says
-        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
-        fit = self.title_fit
-        width, height = rect.text_box()
-        chosen = next((size for size in sizes
-                       if fit.height(measured, width, size) <= height + EPSILON), None)
-        if chosen is None:
-            chosen = sizes[-1]
-            need = int(Pt(fit.height(measured, width, chosen))) + 2 * INSET_Y
-            grow = min(need - rect.height, rect.top - (floor or BAND))
-            rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
-                        rect.height + max(grow, 0))
-            if need > rect.height:  # still too long: extend downwards
-                rect = Rect(rect.left, rect.top, rect.width,
-                            min(need, self.height - BAND - rect.top))
+        if grown:
             _fill_theme(placeholder, "accent1")
         if placeholder is None:
             placeholder = slide.shapes.add_textbox(rect.left, rect.top, rect.width,
@@ -1172,6 +1233,33 @@ class _DeckBuilder:
             _place(placeholder, rect)
         self.write(placeholder, [para], chosen, fit=self.title_fit, title=True)
         return rect.bottom
+
+    def _title_fit(self, placeholder: Any, text: str, sizes: Sequence[float], *,
+                   floor: int = 0) -> tuple[Rect, float, bool]:
+        """Where a title goes and its size: the largest of ``sizes`` at which it fits
+        the placeholder (of a slide or of a layout: the same box), else the smallest,
+        the box grown up into the room above and then down. True when it grew."""
+        rect = self._clamp(self._rect(placeholder) if placeholder is not None else None
+                           or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
+                                   Inches(1.0)))
+        if floor and rect.top < floor:
+            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
+        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
+        fit = self.title_fit
+        width, height = rect.text_box()
+        chosen = next((size for size in sizes
+                       if fit.height(measured, width, size) <= height + EPSILON), None)
+        if chosen is not None:
+            return rect, chosen, False
+        chosen = sizes[-1]
+        need = int(Pt(fit.height(measured, width, chosen))) + 2 * INSET_Y
+        grow = min(need - rect.height, rect.top - (floor or BAND))
+        rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
+                    rect.height + max(grow, 0))
+        if need > rect.height:  # still too long: extend downwards
+            rect = Rect(rect.left, rect.top, rect.width,
+                        min(need, self.height - BAND - rect.top))
+        return rect, chosen, True
 
     def small_heading(self, slide: Any, text: str, area: Rect) -> int:
         """A one- or two-line heading at the top of ``area``; returns the top of what
@@ -1186,10 +1274,11 @@ class _DeckBuilder:
 
     def write(self, shape: Any, paras: Sequence[Para], size: float, *,
               anchor: Any = None, kind: str = "", fit: _Fitter | None = None,
-              title: bool = False) -> None:
+              title: bool = False, align: str | None = None) -> None:
         frame = shape.text_frame
         self._frame_properties(frame, anchor)
-        align = self._inherited_align(shape, title) if self.rtl else None
+        if align is None and self.rtl:
+            align = self._inherited_align(shape, title)
         self.write_frame(frame, paras, size, align=align, fit=fit, dark=kind in DARK_KINDS,
                          insets=False)  # set above
 
@@ -1471,13 +1560,13 @@ class _DeckBuilder:
         left = 0 if self.rtl else self.width - side
         self._band_text(slide, pending, "Slide Number", label,
                         Rect(left, self.height - BAND, side, BAND), side=0,
-                        align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
+                        align="l" if self.rtl else "r", sizes=NUMBER_SIZES,
                         colour=MUTED)
         if e.reference:
             left = self.width - side if self.rtl else 0
             self._band_text(slide, pending, "Reference", e.reference,
                             Rect(left, self.height - BAND, side, BAND), side=0,
-                            align="r" if self.rtl else "l", sizes=(10, 9, 8),
+                            align="r" if self.rtl else "l", sizes=REFERENCE_SIZES,
                             colour=MUTED)
         if self.logo is not None and kind != "title":
             self._band_logo(slide, side, pending)
@@ -1492,7 +1581,7 @@ class _DeckBuilder:
                       str(colour))
         markup = self._band_markup.get(markup_key)
         if markup is None:
-            para = Para((Run(text, bold=bold),), 0)
+            para = Para((Run(text, bold=bold),), 0, min_pt=FURNITURE_MIN)
             width = Emu(rect.width - 2 * (side + INSET_X)).pt
             height = Emu(rect.height).pt
             size = next((s for s in sizes if self.body_fit.height([para], width, s)

@@ -29,21 +29,30 @@ EMU_PER_PT = 12700
 #: cannot fit at the minimum size (nothing is ever dropped).
 SUMMARY_MAX_SLIDES = 8
 
-# Type sizes to try, largest first; the last is the minimum.
-TITLE_SIZES = (32, 28, 24, 20)
-COVER_TITLE_SIZES = (40, 36, 32, 28, 24, 20)
-COVER_TEXT_SIZES = (24, 22, 20, 18, 16, 14)
-LEAD_SIZES = (24, 22, 20, 18, 16, 14)
-KEY_SIZES = (28, 26, 24, 22, 20, 18, 16)
-BODY_SIZES = (24, 22, 20, 18, 16, 14)
-TABLE_SIZES = (20, 18, 16, 14)
+# The type scale (pt): a deck read from the back of a room. Fitting takes the largest
+# size of a list that fits and never goes below its last: what does not fit at the floor
+# continues on further slides, never smaller.
+TITLE_MIN = 28  # slide titles
+BODY = 18  # body text is set at 18 pt or more ...
+BODY_MIN = 14  # ... and no run of body text or table cell below 14 (secondary lines)
+SOURCES_MIN = 12  # sources on appendix slides
+FURNITURE_MIN = 9  # banners, slide numbers, the reference
+
+# Type sizes to try, largest first; the last is the floor.
+TITLE_SIZES = (32, TITLE_MIN)
+COVER_TITLE_SIZES = (40, 36, 32, TITLE_MIN)
+COVER_TEXT_SIZES = (24, 22, 20, BODY)
+LEAD_SIZES = (24, 22, 20, BODY)
+KEY_SIZES = (28, 26, 24, 22, 20, BODY)
+BODY_SIZES = (24, 22, 20, BODY)
+TABLE_SIZES = (20, 18, 16, BODY_MIN)
 # When text needs continuation slides anyway, it is set at this size.
 CONTINUED_SIZE = 20
 CONTINUED_TABLE_SIZE = 18
 HEADING_SIZE = 16  # small headings over a chart or table in a column
-BANNER_SIZES = (14, 12, 11, 10, 9, 8)
-NUMBER_SIZE = 12
-FINE_PRINT_MIN = 12  # handling instructions on the closing slide
+BANNER_SIZES = (14, 12, 11, 10, FURNITURE_MIN)
+NUMBER_SIZES = (12, 10, FURNITURE_MIN)
+REFERENCE_SIZES = (10, FURNITURE_MIN)
 
 LINE = 1.2  # line pitch as a multiple of the type size (exact spacing)
 LINE_RTL = 1.4  # Arabic script needs more room above and below
@@ -93,7 +102,7 @@ class Para:
     number: int = 1
     heading: bool = False
     scale: float = 1.0
-    min_pt: float = 0.0
+    min_pt: float = BODY_MIN  # furniture, set smaller, says so
     gap: bool = True
     colour: str | None = None  # a theme colour name ("accent1") or None to inherit
     italic: bool = False
@@ -195,7 +204,7 @@ def _heading(text: str, *, scale: float = 1.0) -> Para:
 
 
 def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = False,
-           min_pt: float = 0.0) -> Para:
+           min_pt: float = BODY_MIN) -> Para:
     return Para((Run(text, italic=italic),), level, scale=scale, italic=italic, min_pt=min_pt)
 
 
@@ -237,6 +246,7 @@ class _Fitter:
         self._longest: dict[tuple[Para, float], float] = {}
         self._ems: dict[Para, list[list[float]]] = {}  # see _line_ems
         self._widest_word: dict[Para, float] = {}  # see _longest_word
+        self._for_lines: dict[tuple[Para, float, int], float] = {}  # see width_for
 
     def size(self, para: Para, size: float) -> float:
         return max(size * para.scale, para.min_pt)
@@ -307,6 +317,22 @@ class _Fitter:
                 (self.measurer.em(word, bold=span.bold, italic=span.italic, code=span.code)
                  for span in _spans(para) for word in span.text.split()), default=0.0)
         return widest * self.size(para, size) / WRAP_SAFETY + _indent(para)
+
+    def width_for(self, para: Para, size: float, lines: int) -> float:
+        """The narrowest width (points, to a point) at which ``para`` takes at most
+        ``lines`` lines at ``size`` (its longest word's width when no width does)."""
+        key = (para, size, lines)
+        found = self._for_lines.get(key)
+        if found is None:
+            low, high = self.longest_word(para, size), self.natural_width(para, size)
+            while high - low > 1.0:
+                middle = (low + high) / 2
+                if len(self.lines(para, middle, size)) <= lines:
+                    high = middle
+                else:
+                    low = middle
+            found = self._for_lines[key] = max(high, self.longest_word(para, size))
+        return found
 
     def split(self, para: Para, lines: list[Line], keep: int) -> tuple[Para, Para]:
         """The first ``keep`` lines of ``para``, and the rest as a continuation."""
@@ -437,11 +463,13 @@ class Cell:
 
     paras: tuple[Para, ...]
     align: str | None = None
+    lines: int = 0  # a label: its column is made wide enough for it on this many lines
 
     @classmethod
-    def of(cls, text: str, *, header: bool = False, align: str | None = None) -> Cell:
+    def of(cls, text: str, *, header: bool = False, align: str | None = None,
+           lines: int = 0) -> Cell:
         para = Para((Run(text, bold=header),), 0)
-        return cls((para,) if text else (), align)
+        return cls((para,) if text else (), align, lines)
 
 
 @dataclass(frozen=True)
