@@ -925,3 +925,43 @@ def test_crowded_deck_splits_rather_than_shrinks(room_decks: dict[str, bytes]) -
     titles = [title_of(slide) for slide in prs.slides]
     assert sum("(cont.)" in t for t in titles) >= 3  # continued, not shrunk
     assert len(titles) > 60
+
+
+def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
+                                               tmp_path: Path) -> None:
+    """Every shape lies on its slide, and every character LibreOffice draws lies on its
+    page (text overflowing its box past the slide's edge would not)."""
+    for name, data in room_decks.items():
+        prs = open_deck(data)
+        for number, slide in enumerate(prs.slides, 1):
+            for shape in slide.shapes:
+                assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
+                assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
+                assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
+    soffice = require_tool("soffice")
+    for name in ("minister", "crowded"):
+        (tmp_path / f"{name}.pptx").write_bytes(room_decks[name])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(tmp_path / "minister.pptx"), str(tmp_path / "crowded.pptx")],
+                   check=True, capture_output=True, timeout=600)
+    for name in ("minister", "crowded"):
+        reader = PdfReader(tmp_path / f"{name}.pdf")
+        assert len(reader.pages) == len(open_deck(room_decks[name]).slides)
+        for number, page in enumerate(reader.pages, 1):
+            box = page.mediabox
+            off: list[str] = []
+            seen: list[str] = []
+
+            def visit(text: str, cm: Any, tm: Any, *_: Any, box: Any = box,
+                      off: list[str] = off, seen: list[str] = seen) -> None:
+                x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
+                if text.strip():
+                    seen.append(text)
+                    if not (box.left - 1 <= x <= box.right + 1
+                            and box.bottom - 1 <= y <= box.top + 1):
+                        off.append(text)
+
+            page.extract_text(visitor_text=visit)
+            assert seen, (name, number)  # the banners at least
+            assert off == [], (name, number, off[:3])

@@ -102,6 +102,7 @@ from .deck_fast import (  # noqa: F401 - also this module's names, for callers
     notes_slide,
 )
 from .deck_plan import (
+    AGENDA_ONE_COLUMN,
     BAND,
     BAND_SIDE,
     BANNER_SIZES,
@@ -543,7 +544,20 @@ class _DeckBuilder:
         if len(entries) < 2:  # an agenda of one item is no agenda
             return
         paras = [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
-        self.text_slides("agenda", e.label("agenda"), paras, LEAD_SIZES)
+        title = e.label("agenda")
+        if len(paras) > AGENDA_ONE_COLUMN:  # a long agenda: two columns on one slide
+            layout = self.layouts["agenda"]
+            bodies = self.body_placeholders(layout)
+            below = self._title_bottom(layout)
+            rect = self._rect(bodies[0]) if bodies else None
+            area = self._clamp(rect) if rect else self._area(layout, below=below)
+            if area.top < below:
+                area = Rect(area.left, below, area.width, area.bottom - below)
+            half = math.ceil(len(paras) / 2)
+            if self._two_columns("agenda", title, [paras[:half], paras[half:]], area,
+                                 LEAD_SIZES):
+                return
+        self.text_slides("agenda", title, paras, LEAD_SIZES)
 
     def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
         e = self.edition
@@ -805,29 +819,39 @@ class _DeckBuilder:
         layout = self.layouts["closing"]
         area = self._closing_area(layout, title)
         align = "r" if self.rtl else "l"
-        if len(blocks) == 2:
-            columns = _grid(area, 2, rtl=self.rtl)
-            shared = next((size for size in LEAD_SIZES if all(
-                len(self.body_fit.paginate(block, _fixed_box(*column.text_box()), size)) == 1
-                for block, column in zip(blocks, columns, strict=True))), None)
-            if shared is not None:
-                slide = self.new_slide("closing")
-                title_ph = self.title_placeholder(slide)
-                self.set_title(slide, title_ph, title, COVER_TITLE_SIZES)
-                bodies = self.body_placeholders(slide)
-                shapes = []
-                for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
-                    shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
-                        column.left, column.top, column.width, column.height)
-                    _place(shape, column)
-                    self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind="closing",
-                               align=align)
-                    shapes.append(shape)
-                self.drop_unused(slide, keep=(title_ph, *shapes))
-                return
+        if len(blocks) == 2 and self._two_columns("closing", title, blocks, area,
+                                                   LEAD_SIZES, align=align):
+            return
         paras = [p for block in blocks for p in block]
         size, pages = self.body_fit.fit(paras, _fixed_box(*area.text_box()), LEAD_SIZES)
         self._emit_text("closing", (layout, size, pages), title, align=align, rect=area)
+
+    def _two_columns(self, kind: str, title: str, blocks: Sequence[Sequence[Para]],
+                     area: Rect, sizes: Sequence[float], *, align: str | None = None
+                     ) -> bool:
+        """One slide of ``kind`` with ``blocks`` side by side in ``area`` (reading order
+        mirrored right to left), at the largest of ``sizes`` at which each fits its
+        column; False (and no slide) when none does."""
+        columns = _grid(area, 2, rtl=self.rtl)
+        shared = next((size for size in sizes if all(
+            len(self.body_fit.paginate(block, _fixed_box(*column.text_box()), size)) == 1
+            for block, column in zip(blocks, columns, strict=True))), None)
+        if shared is None:
+            return False
+        slide = self.new_slide(kind)
+        title_ph = self.title_placeholder(slide)
+        self.set_title(slide, title_ph, title,
+                       COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES)
+        bodies = self.body_placeholders(slide)
+        shapes = []
+        for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
+            shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
+                column.left, column.top, column.width, column.height)
+            _place(shape, column)
+            self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
+            shapes.append(shape)
+        self.drop_unused(slide, keep=(title_ph, *shapes))
+        return True
 
     def _closing_area(self, layout: Any, title: str) -> Rect:
         """Below the closing slide's title, down to the bottom band, as wide as its body

@@ -50,6 +50,7 @@ TABLE_SIZES = (20, 18, 16, BODY_MIN)
 CONTINUED_SIZE = 20
 CONTINUED_TABLE_SIZE = 18
 HEADING_SIZE = 16  # small headings over a chart or table in a column
+AGENDA_ONE_COLUMN = 7  # a longer agenda is set in two columns
 BANNER_SIZES = (14, 12, 11, 10, FURNITURE_MIN)
 NUMBER_SIZES = (12, 10, FURNITURE_MIN)
 REFERENCE_SIZES = (10, FURNITURE_MIN)
