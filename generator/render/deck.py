@@ -7,8 +7,16 @@ recommendations, sources (``full``) and closing. A ``summary`` deck stays within
 :data:`SUMMARY_MAX_SLIDES` slides.
 
 Nothing overflows and nothing is dropped: text is measured with metric-compatible fonts
-(:mod:`generator.render.textfit`), shrunk at most to a minimum size, and what still does not
-fit continues on further slides (``Title (cont.)``); tables repeat their header row.
+(:mod:`generator.render.textfit`), set from the type scale of
+:mod:`generator.render.deck_plan` and never below its floors, and what does not fit
+continues on further slides (``Title (cont.)``); tables repeat their header row.
+
+The deck's layers: :mod:`generator.render.deck_plan` (pure: the type scale, the text
+model, fitting, geometry), :mod:`generator.master` (the master: opened, checked, each
+slide kind's layout chosen by name or by its placeholders), this module (composition,
+written with python-pptx) and :mod:`generator.render.deck_fast` (the only module that
+imports python-pptx's private names: shortcuts that give the bytes python-pptx's public
+API gives, which ``render_deck(..., fast=False)`` takes instead).
 
 Every slide carries the edition's banner top and bottom, its slide number, and each
 marked portion its portion mark. The package holds nothing but what the Edition says:
