@@ -60,7 +60,7 @@ MANIFEST = "manifest.json"
 JOURNAL = "journal.json"
 LOCK = "lock"
 #: How long a build waits for another build into the same folder to finish.
-LOCK_WAIT = 10.0
+LOCK_WAIT = 600.0  # a second build waits for the first (a large build takes minutes)
 #: Per-job limits of local render workers (0 = none), far above the project's 100x scale
 #: benchmark (a 1,400-page brief: about 160 s, 0.75 GB resident; see docs/builds.md).
 JOB_TIMEOUT = 1800.0  # seconds of wall time per job
