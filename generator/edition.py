@@ -152,6 +152,16 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A source cited in the Edition's text (``[@id]``), for the references list."""
+
+    id: str
+    text: str
+    mark: Mark
+    url: str = ""  # an http(s) address, or ""
+
+
+@dataclass(frozen=True)
 class Theme:
     primary: str = "#0b3d2e"
     accent: str = "#c8a951"
@@ -174,6 +184,8 @@ class AudienceView:
     theme: Theme
     variables: tuple[tuple[str, Any], ...] = ()
     speaker_notes: Literal["include", "omit"] = "include"
+    list_of_figures: bool = False  # the brief lists its figures after the contents
+    list_of_tables: bool = False
 
     @property
     def rtl(self) -> bool:
@@ -213,6 +225,7 @@ class Edition:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH, for file timestamps
     frame_mark: Mark | None = None  # the document's frame: the scheme's default level
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
+    sources: tuple[Source, ...] = ()  # cited from the Edition's text, in declared order
 
     def label(self, key: str, **values: Any) -> str:
         """An interface string (``label("page_x_of_y", page=1, pages=3)``).
@@ -252,7 +265,7 @@ class Edition:
 
 _BRIEF: dict[str, frozenset[str]] = {"summary": frozenset({
     "key_messages", "recommendations", "sections", "sections.key_points", "sections.body",
-    "charts"})}
+    "charts", "sources"})}
 _BRIEF["standard"] = _BRIEF["summary"] | {"partners", "collaborations",
                                           "collaborations.benefits"}
 _BRIEF["full"] = _BRIEF["standard"] | {"collaborations.metrics", "collaborations.sources"}
@@ -298,6 +311,7 @@ KINDS = {
     "sections.notes": "speaker note", "partners": "partner", "collaborations": "collaboration",
     "collaborations.benefits": "benefit", "collaborations.metrics": "metric",
     "collaborations.notes": "speaker note", "charts": "chart", "charts.notes": "speaker note",
+    "sources": "source",
 }
 
 

@@ -26,6 +26,7 @@ from .content.loader import Block, Entry, Project, SectionFile
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
 from .i18n import catalog
+from .render.markdown import CITATION, XREF, captions, heading_labels
 
 LENGTH_RANK = {name: i for i, name in enumerate(ed.LENGTHS)}
 
@@ -266,7 +267,8 @@ class Tailor:
                 summary=self.text(cm.summary, c, ("summary",)), since=cm.since,
                 tags=tuple(cm.tags), benefits=tuple(benefits), metrics=tuple(metrics),
                 notes=self.notes(c, ("notes",), cm.notes, v, label),
-                sources=tuple(self.text(s, c, ("sources", i)) for i, s in enumerate(cm.sources)),
+                sources=tuple(self.text(s.text, c, _text_path(c, ("sources", i)))
+                              for i, s in enumerate(cm.sources)),
             ))
         return tuple(kept)
 
@@ -371,6 +373,66 @@ class Tailor:
             ))
         return tuple(kept)
 
+    def sources(self, edition: ed.Edition) -> tuple[ed.Source, ...]:
+        """The sources the Edition's text cites (``[@id]``) and the audience may see: a
+        source cited only from withheld text is withheld with it."""
+        cited = {one.strip().lstrip("@") for item in ed.walk(edition) for text in item.texts
+                 if "[@" in text for found in CITATION.finditer(text)
+                 for one in found[1].split(";")}
+        briefing = self.project.briefing
+        kept = []
+        for i, source in enumerate(briefing.model.sources):
+            label = f"[@{source.id}] {_short(self.default_text(source.text))}"
+            v = self.own(source.marking, source.releasable_to)
+            if not self.admit(v, "source", label, briefing.where(("sources", i))):
+                continue
+            if source.id not in cited:
+                self.withhold("source", label, briefing.where(("sources", i)),
+                              "not cited in what this audience receives")
+                continue
+            kept.append(ed.Source(source.id, self.text(source.text, briefing,
+                                                       ("sources", i, "text")),
+                                  self.mark(v), source.url or ""))
+        shown = {c.id: c for c in edition.collaborations}
+        for cid, entry in self.project.collaborations:
+            if cid not in shown:
+                continue
+            for i, one in enumerate(entry.model.sources):
+                if one.id and one.id in cited:
+                    kept.append(ed.Source(one.id, self.text(one.text, entry, _text_path(
+                        entry, ("sources", i))), shown[cid].mark, one.url or ""))
+        return tuple(kept)
+
+    def check_cross_references(self, edition: ed.Edition) -> None:
+        """A cross-reference in what the audience reads to a figure, table or heading
+        withheld from it is an error for this audience, naming both places: the reader
+        would find a reference to nothing (and the label's name)."""
+        present = {f"fig-{chart.id}" for chart in edition.charts}
+        referred: dict[str, str] = {}  # label -> the section referring to it
+        for section in edition.sections:
+            for part in section.body:
+                present.update(label for _, label, _ in captions(part.markdown))
+                present.update(label for label, _ in heading_labels(part.markdown))
+                if "@" in part.markdown:
+                    for found in XREF.finditer(part.markdown):
+                        before = part.markdown[found.start() - 1] if found.start() else " "
+                        if not (before.isalnum() or before in "_.@-"):
+                            referred.setdefault(found[1], section.id)
+        for label, section_id in sorted(referred.items()):
+            target = self.project.labels.get(label)
+            if label in present or target is None:
+                continue
+            mention = next((x for x in self.project.xrefs if x.label == label
+                            and x.section == section_id), None)
+            if mention is None:
+                continue
+            d = Diagnostic(mention.file, mention.line, mention.col, "error",
+                           f"`@{label}` refers to what audience `{self.name}` may not see "
+                           f"(at {target.where})",
+                           "mark the referring text as the figure is marked, or refer to it "
+                           "in words")
+            self.warnings.setdefault((d.file, d.line, d.col), d)
+
     # --- the whole ---------------------------------------------------------------------
 
     def run(self, source_date_epoch: int | None = None) -> ed.Tailored:
@@ -403,6 +465,7 @@ class Tailor:
             language=self.language, length=a.length, formats=tuple(a.formats),
             portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
+            list_of_figures=a.list_of_figures, list_of_tables=a.list_of_tables,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]
@@ -421,6 +484,8 @@ class Tailor:
             content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
             frame_mark=self.mark(document),
         )
+        edition = dataclasses.replace(edition, sources=self.sources(edition))
+        self.check_cross_references(edition)
         # The banner walks every marked item the Edition holds, whatever its kind.
         banner, top, _ = ed.banner_of(edition)
         edition = dataclasses.replace(edition, banner=banner, banner_mark=top)

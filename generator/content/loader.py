@@ -24,6 +24,9 @@ from ..errors import ContentError, Diagnostic, did_you_mean
 from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
 from ..limits import hint as limit_hint
 from ..render.markdown import (
+    CITATION,
+    LABEL,
+    XREF,
     block_tokens,
     image_sources,
     is_relative_path,
@@ -89,6 +92,23 @@ class SectionFile:
     id: str
     entry: Entry[m.SectionFront] | Entry[m.SectionTranslationFront]
     parts: list[Part]
+    body: str = ""  # the Markdown after the front matter, as written
+    body_line: int = 1  # the body's first line in the file
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where a label (``{#fig-map}``) is set or referred to (``@fig-map``)."""
+
+    label: str
+    file: str
+    line: int
+    col: int
+    section: str = ""  # the section's id ("" for a chart of briefing.yaml)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
@@ -129,6 +149,8 @@ class Project:
     audiences: dict[str, Entry[m.Audience]]
     layouts: dict[str, dict[str, str]]  # layouts.yaml per audience name ("" = project's)
     warnings: list[Diagnostic] = field(default_factory=list)
+    labels: dict[str, Mention] = field(default_factory=dict)  # {#label}s and chart figures
+    xrefs: list[Mention] = field(default_factory=list)  # every @label in section bodies
 
     @property
     def content(self) -> Path:
@@ -716,7 +738,7 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
         return None
     match = SECTION_FILE.match(path.name)
     assert match  # the caller filtered names
-    return SectionFile(match.group("name"), entry, parts)
+    return SectionFile(match.group("name"), entry, parts, body, body_line)
 
 
 def _line_of(body: str, fragment: str, first_line: int) -> int:
@@ -980,15 +1002,159 @@ def load_project(root: Path | str) -> Project:
                     layouts[name] = {k: v for k, v in entry_l.model.model_dump().items() if v}
 
     charts: list[ChartData] = []
+    labels: dict[str, Mention] = {}
+    xrefs: list[Mention] = []
     if briefing is not None:
         charts = _cross_check(root, briefing, partners, collaborations, sections, audiences, col,
                               partners_complete)
+        labels, xrefs = _check_apparatus(briefing, collaborations, sections, col)
 
     errors = col.errors
     if errors or briefing is None:
         raise ContentError(col.diagnostics)
     return Project(root, briefing, partners, collaborations, sections, charts, audiences,
-                   layouts, [d for d in col.diagnostics if d.severity == "warning"])
+                   layouts, [d for d in col.diagnostics if d.severity == "warning"],
+                   labels, xrefs)
+
+
+# --- footnotes, citations, labels and cross-references ----------------------------------
+
+_BRACES = r"(\{[^{}\n]*\})"
+_IMAGE_BRACES = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)" + _BRACES)
+_HEADING_BRACES = re.compile(r"^ {0,3}#{1,6}[ \t].*?" + _BRACES + r"[ \t]*$")
+_CAPTION_BRACES = re.compile(r"^: .*?" + _BRACES + r"[ \t]*$")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_LABEL_PREFIX = {"image": "fig-", "heading": "sec-", "caption": "tbl-"}
+_WHAT = {"image": "an image", "heading": "a heading", "caption": "a table caption"}
+
+
+def _prose_lines(body: str, first_line: int) -> Iterable[tuple[int, str]]:
+    """(line number, text) of a section body's lines outside fenced code blocks."""
+    fence = ""
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        opened = CODE_FENCE.match(line)
+        if fence:
+            if opened and opened["run"][0] == fence[0] and len(opened["run"]) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        if opened:
+            fence = opened["run"]
+            continue
+        yield number, line
+
+
+def _check_apparatus(briefing: Entry[m.Briefing],
+                     collaborations: list[tuple[str, Entry[m.Collaboration]]],
+                     sections: list[Section], col: _Collector
+                     ) -> tuple[dict[str, Mention], list[Mention]]:
+    """Labels (``{#fig-x}``: only that form in braces), cross-references (``@fig-x``),
+    citations (``[@id]``) and footnotes (``[^n]``) of the section bodies, each checked
+    against what the project defines. Returns the labels and the cross-references."""
+    b = briefing.model
+    sources: dict[str, str] = {}
+    for i, source in enumerate(b.sources):
+        if source.id in sources:
+            col.add(briefing.error(("sources", i, "id"), f"duplicate source id `{source.id}`",
+                                   f"first at {sources[source.id]}"))
+        sources.setdefault(source.id, briefing.where(("sources", i)))
+        if source.url is not None and not re.match(r"^https?://", source.url, re.IGNORECASE):
+            col.add(briefing.error(("sources", i, "url"), "a source's `url` must be a web "
+                                   "address starting with http:// or https://"))
+    for _, entry in collaborations:
+        for i, one in enumerate(entry.model.sources):
+            if one.id is None:
+                continue
+            if one.id in sources:
+                col.add(entry.error(("sources", i, "id"), f"duplicate source id `{one.id}`",
+                                    f"first at {sources[one.id]}"))
+            sources.setdefault(one.id, entry.where(("sources", i)))
+            if one.url is not None and not re.match(r"^https?://", one.url, re.IGNORECASE):
+                col.add(entry.error(("sources", i, "url"), "a source's `url` must be a web "
+                                    "address starting with http:// or https://"))
+    labels: dict[str, Mention] = {}
+    for i, chart in enumerate(b.charts):
+        at_line, at_col = briefing.source.at(briefing.node, ("charts", i, "id"))
+        labels.setdefault(f"fig-{chart.id}", Mention(f"fig-{chart.id}", briefing.source.file,
+                                                      at_line, at_col))
+    files = [(s.id, s.main, True) for s in sections] + [
+        (s.id, t, False) for s in sections for t in s.translations.values()]
+    refs: list[Mention] = []
+    cites: list[Mention] = []
+    for section_id, sf, main in files:
+        file = sf.entry.source.file
+        defined: set[str] = set()
+        used: list[Mention] = []
+        for number, text in _prose_lines(sf.body, sf.body_line):
+            found = _NOTE_DEF.match(text)
+            if found:
+                defined.add(found[1])
+            used += [Mention(n[1], file, number, n.start() + 1) for n in _NOTE_REF.finditer(text)
+                     if not (found and n.start() == found.start())]
+            for kind, pattern in (("image", _IMAGE_BRACES), ("heading", _HEADING_BRACES),
+                                  ("caption", _CAPTION_BRACES)):
+                for braces in pattern.finditer(text):
+                    at = Mention("", file, number, braces.start(1) + 1, section_id)
+                    label = _label_in(braces[1], kind, at, col)
+                    if label and main:
+                        if label in labels:
+                            col.add(Diagnostic(file, number, at.col, "error",
+                                               f"label `{label}` is used twice",
+                                               f"first at {labels[label].where}"))
+                        else:
+                            labels[label] = Mention(label, file, number, at.col, section_id)
+            for xref in XREF.finditer(text):
+                before = text[xref.start() - 1] if xref.start() else " "
+                if not (before.isalnum() or before in "_.@-"):
+                    refs.append(Mention(xref[1], file, number, xref.start() + 1, section_id))
+            for cited in CITATION.finditer(text):
+                for name in cited[1].split(";"):
+                    cites.append(Mention(name.strip().lstrip("@"), file, number,
+                                         cited.start() + 1, section_id))
+        for note in used:
+            if note.label not in defined:
+                col.add(Diagnostic(note.file, note.line, note.col, "error",
+                                   f"footnote `[^{note.label}]` has no definition in this "
+                                   "section", f"add a line `[^{note.label}]: the note's text` "
+                                   "to this file" + (f" ({did_you_mean(note.label, defined)})"
+                                                     if did_you_mean(note.label, defined)
+                                                     else "")))
+    for ref in refs:
+        if ref.label not in labels:
+            col.add(Diagnostic(ref.file, ref.line, ref.col, "error",
+                               f"cross-reference `@{ref.label}` names no label",
+                               did_you_mean(ref.label, labels) or "label a figure "
+                               "`![…](…){#fig-name}`, a table's caption `: Caption "
+                               "{#tbl-name}` or a heading `## Title {#sec-name}`"))
+    for cite in cites:
+        if cite.label not in sources:
+            col.add(Diagnostic(cite.file, cite.line, cite.col, "error",
+                               f"citation `[@{cite.label}]` names no source",
+                               did_you_mean(cite.label, sources) or "add it to `sources:` in "
+                               "content/briefing.yaml ({id, text})"))
+    return labels, [r for r in refs if r.label in labels]
+
+
+def _label_in(braces: str, kind: str, at: Mention, col: _Collector) -> str | None:
+    """The label of ``{#fig-x}`` after an image (heading, caption), or None with an error:
+    content is data, so nothing but a label may be written in braces there."""
+    found = LABEL.fullmatch(braces)
+    if not found:
+        col.add(Diagnostic(at.file, at.line, at.col, "error",
+                           f"only a label like `{{#{_LABEL_PREFIX[kind]}name}}` may follow "
+                           f"{_WHAT[kind]} in braces, not `{excerpt(braces)}`",
+                           "classes, sizes and other attributes are not supported: "
+                           "the stylesheet decides how things look"))
+        return None
+    label = found[1]
+    if not label.startswith(_LABEL_PREFIX[kind]):
+        col.add(Diagnostic(at.file, at.line, at.col, "error",
+                           f"the label of {_WHAT[kind]} starts with `{_LABEL_PREFIX[kind]}`: "
+                           f"`{braces}`", f"write {{#{_LABEL_PREFIX[kind]}"
+                           f"{label.split('-', 1)[-1]}}}"))
+        return None
+    return label
 
 
 def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m.Partner]],

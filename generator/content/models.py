@@ -185,6 +185,34 @@ class ChartSpec(Marked):
     notes: Notes = []
 
 
+class Source(Marked):
+    """An entry of ``sources:`` in briefing.yaml, cited in Markdown as ``[@id]``."""
+
+    id: Identifier
+    text: LocalText
+    url: str | None = Field(None, description="a web address (http: or https:), printed as "
+                                              "a link")
+
+
+class CollaborationSource(Strict):
+    """A source of a collaboration: a text, or ``{id, text, url}`` to cite it as
+    ``[@id]``; it takes its collaboration's marking."""
+
+    id: Identifier | None = None
+    text: LocalText
+    url: str | None = None
+
+
+def _source_item(value: Any) -> Any:
+    if isinstance(value, dict) and "text" in value:
+        return value
+    return {"text": value}
+
+
+SourceItem = Annotated[CollaborationSource, BeforeValidator(
+    _source_item, json_schema_input_type=LocalText | CollaborationSource)]
+
+
 class Briefing(Strict):
     title: LocalText
     subtitle: LocalText | None = None
@@ -200,6 +228,7 @@ class Briefing(Strict):
     contact: LocalText | None = None
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
+    sources: list[Source] = Field([], description="sources cited in Markdown as [@id]")
     limits: Limits = Field(default_factory=Limits,
                            description="resource limits on the project's files")
 
@@ -239,7 +268,7 @@ class Collaboration(Marked):
     benefits: list[Benefit] = []
     metrics: list[Metric] = []
     notes: Notes = []
-    sources: list[LocalText] = []
+    sources: list[SourceItem] = []
 
 
 class SectionFront(Marked):
@@ -287,6 +316,10 @@ class Audience(Strict):
     portion_marks: StrictBool = True
     speaker_notes: Literal["include", "omit"] = Field(
         "include", description="omit: the deck carries no speaker notes at all")
+    list_of_figures: StrictBool = Field(False, description="a list of figures after the "
+                                                           "contents of the brief")
+    list_of_tables: StrictBool = Field(False, description="a list of tables after the "
+                                                          "contents of the brief")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
 
