@@ -336,11 +336,42 @@ def _user_path(loc: tuple[Any, ...], node: Any) -> tuple[Any, ...]:
     return tuple(path)
 
 
+def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
+                     ) -> tuple[Any, ...] | None:
+    """The path of a list item along ``loc`` that YAML read as a one-key mapping but a
+    writer meant as text: ``- Deliverable 1: improved readiness`` (its key is none of the
+    keys that item may have, nor a language code)."""
+    for i, step in enumerate(loc):
+        if not isinstance(step, int) or not isinstance(node, list) or step >= len(node):
+            node = node.get(step) if isinstance(node, dict) else None
+            continue
+        item = node[step]
+        if isinstance(item, dict) and len(item) == 1:
+            ((key, value),) = item.items()
+            model = _model_at(cls, loc[:i + 1])
+            if isinstance(key, str) and not (model and key in model.model_fields) \
+                    and not m.LANG_CODE.match(key) and isinstance(value, (str, int, float)) \
+                    and not isinstance(value, bool):
+                return loc[:i + 1]
+        node = item
+    return None
+
+
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
+    quoted: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
         loc = _user_path(err["loc"], node)
+        item = _text_with_colon(cls, node, loc)
+        if item is not None:
+            if item not in quoted:
+                quoted.add(item)
+                ((key, value),) = _node_at(node, item).items()
+                text = f"{key}: {value}".replace("\\", "\\\\").replace('"', '\\"')
+                found.append(source.error(node, item, "quote text that contains ': '",
+                                          f'write - "{text}"', key=True))
+            continue
         kind = err["type"]
         name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
         value = err.get("input")
@@ -386,6 +417,12 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                 message = message.removeprefix("Value error, ")
             found.append(source.error(node, loc, f"`{name}`: {message}"))
     return found
+
+
+def _node_at(node: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        node = node[step]
+    return node
 
 
 def _validate(cls: type[T], node: Any, source: Source, col: _Collector) -> Entry[T] | None:
@@ -1020,7 +1057,8 @@ def load_project(root: Path | str) -> Project:
 # --- footnotes, citations, labels and cross-references ----------------------------------
 
 _BRACES = r"(\{[^{}\n]*\})"
-_IMAGE_BRACES = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)" + _BRACES)
+# an image's target may hold one level of parentheses (a title "… (dark blue) …")
+_IMAGE_BRACES = re.compile(r"!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\)" + _BRACES)
 _HEADING_BRACES = re.compile(r"^ {0,3}#{1,6}[ \t].*?" + _BRACES + r"[ \t]*$")
 _CAPTION_BRACES = re.compile(r"^: .*?" + _BRACES + r"[ \t]*$")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
@@ -1132,7 +1170,7 @@ def _check_apparatus(briefing: Entry[m.Briefing],
             col.add(Diagnostic(cite.file, cite.line, cite.col, "error",
                                f"citation `[@{cite.label}]` names no source",
                                did_you_mean(cite.label, sources) or "add it to `sources:` in "
-                               "content/briefing.yaml ({id, text})"))
+                               "content/briefing.yaml, with its `id` and `text`"))
     return labels, [r for r in refs if r.label in labels]
 
 
