@@ -7,6 +7,7 @@ command line. Heavy libraries (WeasyPrint, python-pptx) are never imported here.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,9 +41,31 @@ def _stderr() -> Any:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+def print_diagnostics(diagnostics: Sequence[Diagnostic], verbose: bool = True) -> None:
+    """Every error; warnings too with ``verbose``, else one line per file and kind of
+    warning with a count (forty missing translations in one file are one line)."""
+    if verbose:
+        for d in diagnostics:
+            click.echo(d.format(), err=True)
+        return
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
     for d in diagnostics:
-        click.echo(d.format(), err=True)
+        if d.severity == "warning":
+            groups.setdefault((d.file, warning_kind(d)), []).append(d)
+    for d in diagnostics:
+        if d.severity != "warning":
+            click.echo(d.format(), err=True)
+            continue
+        same = groups[(d.file, warning_kind(d))]
+        if same[0] is d:
+            more = len(same) - 1
+            click.echo(d.format() + (f" [and {more} more like it in this file; --verbose "
+                                     "lists them]" if more else ""), err=True)
+
+
+def warning_kind(d: Diagnostic) -> str:
+    """What a warning says with its particulars (`...` spans) left out: its kind."""
+    return re.sub(r"`[^`]*`", "`…`", f"{d.message} ({d.hint})")
 
 
 def _summary_counts(diagnostics: Sequence[Diagnostic]) -> str:
@@ -70,13 +93,16 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every warning (without it, warnings of one kind in one file are "
+                   "one line with a count).")
 @click.option("--job-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop a job that renders longer than this (default: 1800; 0: no limit).")
 @click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
               help="Memory (address space) of each render worker (default: 6144; 0: no "
                    "limit).")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          jobs: int | None, strict: bool, force: bool, as_json: bool,
+          jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
           job_timeout: float | None, job_memory: int | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
@@ -91,7 +117,7 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
                            job_memory=JOB_MEMORY if job_memory is None else job_memory)
     finally:
         finish()
-    print_diagnostics(report.warnings)
+    print_diagnostics(report.warnings, verbose or as_json)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return
@@ -140,7 +166,10 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def check(project: Path, strict: bool, as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every warning (without it, warnings of one kind in one file are "
+                   "one line with a count).")
+def check(project: Path, strict: bool, as_json: bool, verbose: bool) -> None:
     """Validate content, audiences and templates without building."""
     from .checks import check_project
 
@@ -152,7 +181,7 @@ def check(project: Path, strict: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([d.as_json() for d in diagnostics], indent=2))
     else:
-        print_diagnostics(diagnostics)
+        print_diagnostics(diagnostics, verbose)
         click.echo(f"{project}: {_summary_counts(diagnostics)}", err=True)
     if any(d.severity == "error" for d in diagnostics):
         raise SystemExit(1)

@@ -25,7 +25,7 @@ from . import edition as ed
 from .content.loader import Block, Entry, Project, SectionFile
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
-from .i18n import catalog
+from .i18n import catalog, has_catalog
 from .render.markdown import CITATION, XREF, captions, heading_labels
 
 LENGTH_RANK = {name: i for i, name in enumerate(ed.LENGTHS)}
@@ -451,6 +451,13 @@ class Tailor:
                                      "recommendation", Visibility(0, None))
 
         labels = catalog(self.language)
+        if not has_catalog(self.language):
+            base = self.language.split("-")[0].lower()
+            d = self.entry.error(("language",), f"no interface catalogue for `{base}`: "
+                                 "headings and labels are in English",
+                                 f"add generator/catalogs/{base}.yaml: a copy of en.yaml, "
+                                 "translated", severity="warning")
+            self.warnings.setdefault((d.file, d.line, d.col), d)
         country_name = self.text(b.home.name, briefing, ("home", "name"))
         if self.country:
             partner = project.partner(self.country)

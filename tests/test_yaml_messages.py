@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,43 @@ def test_a_list_of_mappings_is_still_a_list_of_mappings(tmp_path: Path) -> None:
     briefing = BRIEFING.replace("  - Renew the border agreement.",
                                 "  - en: Renew the agreement.\n  - text: Renew it.")
     load_project(write_project(tmp_path, {"content/briefing.yaml": briefing}))
+
+
+def _check(root: Path, *options: str) -> tuple[int, list[str]]:
+    import contextlib
+    import io
+
+    from generator.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as out:
+        status = main(["check", str(root), *options])
+    return status, (out.getvalue() if "--json" in options else err.getvalue()).splitlines()
+
+
+FRENCH = "title: Délégation\nclearance: PUBLIC\nlanguage: fr\nlength: summary\n"
+
+
+def test_warnings_of_one_kind_are_one_line_per_file_and_every_one_counts(
+        tmp_path: Path) -> None:
+    import json
+
+    root = write_project(tmp_path, {"templates/audiences/french.yaml": FRENCH})
+    status, lines = _check(root)
+    assert status == 0
+    briefing = [line for line in lines if line.startswith("content/briefing.yaml")]
+    assert briefing == [
+        "content/briefing.yaml:1:8: warning: no `fr` translation of `title`; using `en` "
+        "(audience `french`) [and 8 more like it in this file; --verbose lists them]"]
+    assert "templates/audiences/french.yaml:3:11: warning: no interface catalogue for `fr`: "\
+        "headings and labels are in English (add generator/catalogs/fr.yaml: a copy of "\
+        "en.yaml, translated)" in lines
+    total = int(re.search(r"0 errors, (\d+) warnings", lines[-1])[1])  # type: ignore[index]
+    _, verbose = _check(root, "--verbose")
+    assert len([line for line in verbose if line.startswith("content/briefing.yaml")]) == 9
+    assert len(verbose) - 1 == total
+    _, printed = _check(root, "--json")
+    assert len(json.loads("\n".join(printed))) == total
+    status, strict = _check(root, "--strict")
+    assert status == 1 and strict[-1].endswith(f": {total} errors, 0 warnings")
+    assert len(strict) - 1 == total
