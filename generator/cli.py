@@ -250,11 +250,48 @@ def init(directory: Path) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the content and audience files (for editor completion)."""
-    from .content.models import json_schema
+@click.argument("project", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one schema per kind of file, and the editor's mapping, into this "
+                   "folder.")
+def schema(project: Path | None, out: Path | None) -> None:
+    """Print the JSON Schema of the content and audience files (for editor completion).
 
-    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    With PROJECT, the schemas know its marking levels, partner codes and countries; with
+    -o DIR, one schema per kind of file is written into DIR, with
+    vscode-settings.json (the `yaml.schemas` mapping of VS Code's YAML extension)."""
+    from .content.models import editor_mapping, file_schemas, json_schema
+
+    levels: list[str] | None = None
+    partners: list[str] | None = None
+    home: str | None = None
+    if project is not None:
+        from .content import load_project
+
+        _require_project(project)
+        loaded = load_project(project)
+        levels = loaded.levels
+        partners = [p.model.code for p in loaded.partners]
+        home = loaded.briefing.model.home.code
+    if out is None:
+        if project is None:
+            click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        else:
+            schemas = file_schemas(levels, partners, home)
+            click.echo(json.dumps(schemas, indent=2, ensure_ascii=False))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, one in file_schemas(levels, partners, home).items():
+        (out / f"{name}.schema.json").write_text(
+            json.dumps(one, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    base = (project or Path(".")).absolute()
+    try:
+        folder = out.absolute().relative_to(base).as_posix()
+    except ValueError:
+        folder = out.absolute().as_posix()
+    (out / "vscode-settings.json").write_text(
+        json.dumps(editor_mapping(folder), indent=2) + "\n", encoding="utf-8")
+    click.echo(f"Wrote {len(file_schemas())} schemas and vscode-settings.json to {out}")
 
 
 def _require_project(project: Path) -> None:

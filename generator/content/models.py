@@ -357,3 +357,78 @@ def json_schema() -> dict[str, Any]:
         "(templates/deck/layouts.yaml)."
     )
     return defs
+
+
+#: The kinds of file a project holds: (schema file name, model, the files' glob in a
+#: project, for the editor's mapping; ``None``: Markdown front matter, not mappable).
+FILE_KINDS: tuple[tuple[str, type[BaseModel] | None, str | None], ...] = (
+    ("briefing", Briefing, "content/briefing.yaml"),
+    ("partners", None, "content/partners.yaml"),
+    ("collaboration", Collaboration, "content/collaborations/*.yaml"),
+    ("section", SectionFront, None),
+    ("section-translation", SectionTranslationFront, None),
+    ("audience", Audience, "templates/audiences/*.yaml"),
+    ("layouts", Layouts, "templates/deck/layouts.yaml"),
+)
+
+
+def _with_enums(node: Any, enums: dict[str, list[str]], lists: dict[str, list[str]]) -> Any:
+    """``node`` (a JSON Schema) with the project's own words as enums: each property named
+    in ``enums`` takes one of its values, each named in ``lists`` is a list of them."""
+    if isinstance(node, list):
+        return [_with_enums(one, enums, lists) for one in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_enums(value, enums, lists) for key, value in node.items()}
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        for name, prop in list(properties.items()):
+            keep = {k: v for k, v in prop.items() if k in ("description", "title", "default")}
+            if name in enums:
+                properties[name] = {**keep, "enum": enums[name]}
+            elif name in lists:
+                properties[name] = {**keep, "type": "array",
+                                    "items": {"enum": lists[name]}}
+    return out
+
+
+def file_schemas(levels: list[str] | None = None, partners: list[str] | None = None,
+                 home: str | None = None) -> dict[str, dict[str, Any]]:
+    """One JSON Schema per kind of file (see :data:`FILE_KINDS`), with the project's
+    marking levels, partner codes and countries as enums when given."""
+    enums: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = {}
+    if levels:
+        enums["marking"] = enums["clearance"] = enums["default"] = list(levels)
+    if partners is not None:
+        codes = sorted(partners)
+        lists["releasable_to"] = [*codes, "ALL"]
+        lists["partners"] = codes
+        enums["country"] = sorted({*codes, *([home] if home else [])})
+    out: dict[str, dict[str, Any]] = {}
+    for name, model, _ in FILE_KINDS:
+        if model is None:
+            item = Partner.model_json_schema(ref_template="#/$defs/{model}")
+            schema = {"type": "array", "items": item, "$defs": item.pop("$defs", {})}
+        else:
+            schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        if name == "briefing":
+            # the scheme itself names the levels: only `default` must be one of them
+            schema = _with_enums(schema, {k: v for k, v in enums.items() if k != "default"},
+                                 lists)
+            classification = schema.get("$defs", {}).get("Classification")
+            if classification and levels:
+                classification["properties"]["default"] = {"enum": list(levels)}
+        else:
+            schema = _with_enums(schema, {k: v for k, v in enums.items() if k != "default"},
+                                 lists)
+        out[name] = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "$id": f"{name}.schema.json", **schema}
+    return out
+
+
+def editor_mapping(folder: str) -> dict[str, Any]:
+    """VS Code's YAML extension settings (``yaml.schemas``): each schema in ``folder``
+    (relative to the project) for the files of its kind."""
+    return {"yaml.schemas": {f"{folder}/{name}.schema.json": glob
+                             for name, _, glob in FILE_KINDS if glob}}
