@@ -202,13 +202,16 @@ def audiences(project: Path, as_json: bool) -> None:
         t = tailor(loaded, name)
         a = t.edition.audience
         rows.append({"audience": name, "title": a.title, "clearance": a.clearance,
-                     "country": a.country or f"{t.edition.home_code} (home)",
+                     "country": a.country or t.edition.home_code, "home": not a.country,
                      "language": a.language, "length": a.length,
                      "formats": list(a.formats), "received": t.received,
                      "withheld": len(t.withheld), "banner": t.edition.banner})
-    if as_json:
+    if as_json:  # codes, for scripts: the terminal's table says "(home)"
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    for row in rows:
+        if row.pop("home"):
+            row["country"] = f"{row['country']} (home)"
     from rich.console import Console
     from rich.table import Table
 
