@@ -265,26 +265,27 @@ def schema(project: Path | None, out: Path | None) -> None:
     vscode-settings.json (the `yaml.schemas` mapping of VS Code's YAML extension)."""
     from .content.models import editor_mapping, file_schemas, json_schema
 
-    levels: list[str] | None = None
-    partners: list[str] | None = None
-    home: str | None = None
+    words: dict[str, Any] = {}
     if project is not None:
         from .content import load_project
+        from .content.models import CATEGORIES, KINDS
 
         _require_project(project)
         loaded = load_project(project)
-        levels = loaded.levels
-        partners = [p.model.code for p in loaded.partners]
-        home = loaded.briefing.model.home.code
+        b = loaded.briefing.model
+        words = {"levels": loaded.levels, "partners": [p.model.code for p in loaded.partners],
+                 "home": b.home.code,
+                 "kinds": [t.id for t in b.collaboration_kinds or ()] or list(KINDS),
+                 "categories": [t.id for t in b.benefit_categories or ()] or list(CATEGORIES)}
     if out is None:
         if project is None:
             click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         else:
-            schemas = file_schemas(levels, partners, home)
+            schemas = file_schemas(**words)
             click.echo(json.dumps(schemas, indent=2, ensure_ascii=False))
         return
     out.mkdir(parents=True, exist_ok=True)
-    for name, one in file_schemas(levels, partners, home).items():
+    for name, one in file_schemas(**words).items():
         (out / f"{name}.schema.json").write_text(
             json.dumps(one, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     base = (project or Path(".")).absolute()

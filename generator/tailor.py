@@ -451,6 +451,9 @@ class Tailor:
                                      "recommendation", Visibility(0, None))
 
         labels = catalog(self.language)
+        for key, group in (("collaboration_kinds", "kind"), ("benefit_categories", "category")):
+            for i, term in enumerate(getattr(b, key) or ()):  # the project's own words
+                labels[f"{group}.{term.id}"] = self.text(term.label, briefing, (key, i, "label"))
         if not has_catalog(self.language):
             base = self.language.split("-")[0].lower()
             d = self.entry.error(("language",), f"no interface catalogue for `{base}`: "

@@ -82,7 +82,7 @@ def _documented(page: str) -> str:
     ("content-format.md", ["Briefing", "Classification", "Home", "ChartSpec", "Partner",
                            "Collaboration", "Benefit", "Metric", "SectionFront",
                            "SectionTranslationFront", "TextItem", "Source",
-                           "CollaborationSource"]),
+                           "CollaborationSource", "Term"]),
     ("audiences.md", ["Audience", "Theme"]),
     ("templates-reference.md", ["Layouts"]),
 ])

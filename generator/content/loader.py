@@ -1222,6 +1222,35 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
             col.add(briefing.error(("classification", "abbreviations", level),
                                    "an abbreviation cannot be empty"))
 
+    # the project's vocabulary: declared kinds and categories, or the built-in ones
+    vocabulary: dict[str, list[str]] = {}
+    for key, builtin in (("collaboration_kinds", m.KINDS), ("benefit_categories",
+                                                             m.CATEGORIES)):
+        terms = getattr(b, key)
+        words: list[str] = []
+        for i, term in enumerate(terms or ()):
+            if term.id in words:
+                col.add(briefing.error((key, i, "id"), f"`{term.id}` appears twice in `{key}`"))
+            words.append(term.id)
+        vocabulary[key] = words or list(builtin)
+
+    def check_word(entry: Entry[Any], path: tuple[Any, ...], value: str, key: str,
+                   name: str) -> None:
+        words = vocabulary[key]
+        if value not in words:
+            listed = "one of " + ", ".join(words[:-1]) + f" or {words[-1]}" \
+                if len(words) > 1 else words[0]
+            col.add(entry.error(path, f"`{value}` is not a valid {name}: expected {listed}",
+                                did_you_mean(value, words)
+                                or f"a project may declare its own in `{key}:` of "
+                                   "content/briefing.yaml"))
+
+    for _, c in collaborations:
+        check_word(c, ("kind",), c.model.kind, "collaboration_kinds", "kind")
+        for i, benefit in enumerate(c.model.benefits):
+            check_word(c, ("benefits", i, "category"), benefit.category,
+                       "benefit_categories", "category")
+
     # partners
     codes: list[str] = []
     for p in partners:

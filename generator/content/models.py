@@ -92,9 +92,10 @@ Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 Length = Literal["summary", "standard", "full"]
-CollaborationKind = Literal["intelligence-sharing", "joint-training", "technology",
-                            "border-security", "counter-terrorism", "humanitarian", "other"]
-Category = Literal["security", "diplomatic", "economic", "technological", "humanitarian"]
+#: The collaboration kinds and benefit categories of a project that declares none.
+KINDS = ("intelligence-sharing", "joint-training", "technology", "border-security",
+         "counter-terrorism", "humanitarian", "other")
+CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
 Status = Literal["planned", "active", "completed", "suspended"]
 PartnerKind = Literal["state", "alliance", "organisation"]
 ChartType = Literal["bar", "line", "stacked-bar", "pie"]
@@ -213,6 +214,13 @@ SourceItem = Annotated[CollaborationSource, BeforeValidator(
     _source_item, json_schema_input_type=LocalText | CollaborationSource)]
 
 
+class Term(Strict):
+    """A word of the project's vocabulary: a collaboration kind or a benefit category."""
+
+    id: Identifier
+    label: LocalText
+
+
 class Briefing(Strict):
     title: LocalText
     subtitle: LocalText | None = None
@@ -229,6 +237,12 @@ class Briefing(Strict):
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
     sources: list[Source] = Field([], description="sources cited in Markdown as [@id]")
+    collaboration_kinds: list[Term] | None = Field(
+        None, min_length=1, description="the kinds a collaboration may have, with their "
+                                        "labels (default: the built-in list)")
+    benefit_categories: list[Term] | None = Field(
+        None, min_length=1, description="the categories a benefit may have, with their "
+                                        "labels (default: the built-in list)")
     limits: Limits = Field(default_factory=Limits,
                            description="resource limits on the project's files")
 
@@ -243,7 +257,7 @@ class Partner(Marked):
 
 
 class Benefit(Marked):
-    category: Category
+    category: Identifier = Field(description="one of the project's benefit categories")
     text: LocalText
 
 
@@ -258,7 +272,7 @@ class Metric(Marked):
 class Collaboration(Marked):
     id: Identifier | None = None
     title: LocalText
-    kind: CollaborationKind
+    kind: Identifier = Field(description="one of the project's collaboration kinds")
     partners: list[Code] = Field(min_length=1)
     status: Status = "active"
     since: Year | None = None
@@ -393,9 +407,11 @@ def _with_enums(node: Any, enums: dict[str, list[str]], lists: dict[str, list[st
 
 
 def file_schemas(levels: list[str] | None = None, partners: list[str] | None = None,
-                 home: str | None = None) -> dict[str, dict[str, Any]]:
+                 home: str | None = None, kinds: list[str] | None = None,
+                 categories: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """One JSON Schema per kind of file (see :data:`FILE_KINDS`), with the project's
-    marking levels, partner codes and countries as enums when given."""
+    marking levels, partner codes, countries, collaboration kinds and benefit categories
+    as enums when given."""
     enums: dict[str, list[str]] = {}
     lists: dict[str, list[str]] = {}
     if levels:
@@ -420,8 +436,11 @@ def file_schemas(levels: list[str] | None = None, partners: list[str] | None = N
             if classification and levels:
                 classification["properties"]["default"] = {"enum": list(levels)}
         else:
-            schema = _with_enums(schema, {k: v for k, v in enums.items() if k != "default"},
-                                 lists)
+            words = {k: v for k, v in enums.items() if k != "default"}
+            if name == "collaboration":  # a partner's `kind` is another word
+                words.update({"kind": kinds} if kinds else {})
+                words.update({"category": categories} if categories else {})
+            schema = _with_enums(schema, words, lists)
         out[name] = {"$schema": "https://json-schema.org/draft/2020-12/schema",
                      "$id": f"{name}.schema.json", **schema}
     return out
