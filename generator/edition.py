@@ -186,6 +186,7 @@ class AudienceView:
     speaker_notes: Literal["include", "omit"] = "include"
     list_of_figures: bool = False  # the brief lists its figures after the contents
     list_of_tables: bool = False
+    contents_depth: int = 2  # 1 sections, 2 and their ## headings, 3 and ### headings
 
     @property
     def rtl(self) -> bool:

@@ -476,6 +476,7 @@ class Tailor:
             portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
             list_of_figures=a.list_of_figures, list_of_tables=a.list_of_tables,
+            contents_depth=a.contents_depth,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]

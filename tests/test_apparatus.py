@@ -65,6 +65,10 @@ Term
 
 Area is 10^3^ km.
 
+### Finer point
+
+A detail of the detail.
+
 \\pagebreak
 
 After the break.
@@ -81,7 +85,7 @@ FILES: dict[str, str | bytes | None] = {
     "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\nlength: full\n"
                                          "list_of_figures: true\nlist_of_tables: true\n",
     "templates/audiences/norvia.yaml": "title: Norvian delegation\nclearance: RESTRICTED\n"
-                                       "country: NRV\nlength: standard\n",
+                                       "country: NRV\nlength: standard\ncontents_depth: 3\n",
 }
 
 
@@ -186,6 +190,27 @@ def test_the_pdf_prints_the_apparatus(pdf: dict[str, Any]) -> None:
     listing = next(p for p in pages if "List of figures" in p)
     assert re.search(r"Figure 2: The northern coast\s*\.*\s*\d+", listing)
     assert re.search(r"Table 1: Costs by year\s*\.*\s*\d+", _words("\n".join(pages)))
+
+
+def test_headings_inside_sections_are_in_the_contents_and_bookmarks_to_the_depth(
+        project: Path, pdf: dict[str, Any]) -> None:
+    from pypdf import PdfReader
+
+    contents = next(p for p in pdf["pages"] if "Contents" in p and "Strategic context" in p)
+    assert re.search(r"The detail\s*\.*\s*\d+", contents)
+    assert "Finer point" not in contents  # the minister's depth is 2: ## only
+
+    def titles(outline: list[Any]) -> list[Any]:
+        return [titles(item) if isinstance(item, list) else item.title for item in outline]
+
+    outline = titles(PdfReader(pdf["path"]).outline)
+    at = outline.index("(P) Strategic context")
+    assert outline[at + 1] == ["The detail"]
+    norvia = _html(project, "norvia")  # contents_depth: 3
+    listing = norvia[norvia.index('id="contents"'):norvia.index("</nav>")]
+    assert '<li class="depth-2"><a class="entry-row" href="#sec-detail">' in listing
+    assert '<li class="depth-3"><a class="entry-row" href="#section-1-heading-2">' in listing
+    assert '<h3 id="section-1-heading-2">Finer point</h3>' in norvia
 
 
 def test_pdf_cross_references_are_links_inside_the_document(pdf: dict[str, Any]) -> None:

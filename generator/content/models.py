@@ -334,6 +334,9 @@ class Audience(Strict):
                                                            "contents of the brief")
     list_of_tables: StrictBool = Field(False, description="a list of tables after the "
                                                           "contents of the brief")
+    contents_depth: Annotated[StrictInt, Field(ge=1, le=3)] = Field(
+        2, description="1: sections only; 2: and their ## headings; 3: and ### headings "
+                       "(the contents and the PDF's bookmarks)")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
 

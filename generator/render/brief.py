@@ -66,6 +66,7 @@ from generator.render.markdown import (
     captions,
     footnotes,
     heading_labels,
+    headings,
     is_relative_path,
     to_html,
     to_inline_html,
@@ -351,6 +352,16 @@ class Caption:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A heading inside a section's body, for the contents: ``depth`` 2 for ``##`` (and
+    ``#``), 3 for ``###``; ``text`` is Markdown; ``anchor`` its id (its label, if any)."""
+
+    depth: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Figure:
     """A chart as the templates draw it: its number, and the SVG of
     :func:`generator.render.charts.render_svg` both as an ``<svg>`` element to inline
@@ -390,12 +401,25 @@ class _Job:
     apparatus: Apparatus = field(init=False)
     captions: list[Caption] = field(init=False)
     _section: str | None = field(default=None, init=False)  # whose footnotes are loaded
+    headings: dict[str, list[Heading]] = field(init=False)  # by section id
 
     def __post_init__(self) -> None:
         self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
         self.theme = self._checked_theme()
         self.apparatus, self.captions = self._apparatus()
+        self.apparatus.depth = self.edition.audience.contents_depth
+        self.headings = {}
+        for index, section in enumerate(self.edition.sections, start=1):
+            found = [h for part in section.body for h in headings(part.markdown)]
+            self.headings[section.id] = [
+                Heading(depth, text, label or f"section-{index}-heading-{n}")
+                for n, (depth, text, label) in enumerate(found, start=1)]
+
+    def section_headings(self, section: Section) -> list[Heading]:
+        """The headings of ``section``'s body as deep as the audience's contents go."""
+        depth = self.edition.audience.contents_depth
+        return [h for h in self.headings.get(section.id, []) if h.depth <= depth]
 
     def _apparatus(self) -> tuple[Apparatus, list[Caption]]:
         """Numbers for this document: figures and tables in the order the sections print
@@ -501,6 +525,7 @@ class _Job:
                     notes.update((k, v) for k, v in footnotes(part.markdown).items()
                                  if k not in notes)
                 app.begin(notes)
+                app.heading_ids = [h.anchor for h in self.headings.get(section.id, [])]
                 self._section = section.id
             app.numbered = True
             html = to_html(text, app)
@@ -1010,6 +1035,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "metric_periods": metric_periods,
         "metric_value": metric_value,
         "resource": job.file_url,
+        "headings": job.section_headings,
     })
     return env
 

@@ -105,6 +105,8 @@ class Apparatus:
     numbered: bool = False  # captions numbered (section bodies), else captions alone
     seen: dict[str, int] = field(default_factory=dict)  # captions numbered so far, by kind
     current: dict[str, int] = field(default_factory=dict)  # the number being captioned
+    heading_ids: list[str] = field(default_factory=list)  # this section's, in order
+    depth: int = 3  # headings deeper than this (## = 2, ### = 3) get no bookmark
 
     def next_number(self, kind: str) -> int:
         self.seen[kind] = self.seen.get(kind, 0) + 1
@@ -341,6 +343,19 @@ def _render_rules(md: MarkdownIt) -> None:
             return _open_numbered(self, tokens, idx, options, env, "tbl")
         return str(self.renderToken(tokens, idx, options, env))
 
+    def heading_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        # A section's headings get the ids the contents link to, in order; those deeper
+        # than the audience's depth are left out of the PDF's bookmarks.
+        app, tok = _apparatus(env), tokens[idx]
+        if app.numbered and app.heading_ids:
+            given = app.heading_ids.pop(0)
+            if not tok.attrGet("id"):
+                tok.attrSet("id", given)
+            if heading_depth(tok.tag) > app.depth:
+                tok.attrSet("class", "beyond-depth")
+        return str(self.renderToken(tokens, idx, options, env))
+
+    md.add_render_rule("heading_open", heading_open)
     md.add_render_rule("figure_open", figure_open)
     md.add_render_rule("table_open", table_open)
     md.add_render_rule("footnote_ref", footnote_ref)
@@ -411,6 +426,22 @@ def captions(text: str) -> list[tuple[str, str, str]]:
             found.append(("tbl", tok.meta["label"],
                           "".join(c.content for c in tok.children or ())))
     return found
+
+
+def heading_depth(tag: str) -> int:
+    """How deep a heading of a section body sits under its section: ``#`` and ``##`` are
+    2, ``###`` 3, and so on (the section's own title is 1)."""
+    return max(2, int(tag[1:]))
+
+
+def headings(text: str) -> list[tuple[int, str, str | None]]:
+    """(depth, plain text, label or None) of every heading of a text, in order."""
+    if "#" not in text:
+        return []
+    tokens = parser().parse(text, {"apparatus": Apparatus()})
+    return [(heading_depth(tok.tag), tokens[i + 1].content.strip(),
+             str(tok.attrGet("id")) if tok.attrGet("id") else None)
+            for i, tok in enumerate(tokens) if tok.type == "heading_open"]
 
 
 def heading_labels(text: str) -> list[tuple[str, str]]:
