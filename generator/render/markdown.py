@@ -552,6 +552,8 @@ def _inline_runs(children: list[Token]) -> list[Run]:
                 runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
         elif t == "code_inline":
             runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, link))
+        elif t == "xref":  # no numbers on a slide: the reference as written
+            runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
         elif t in ("softbreak", "hardbreak"):
             runs.append(Run(" " if t == "softbreak" else "\n"))
         elif t == "image":
@@ -578,13 +580,14 @@ def format_of(run: Run) -> tuple[object, ...]:
 
 
 # Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
-# emphasis, links, images, autolinks and HTML, entities, strikethrough, table pipes), no
-# control character, nothing at the start of a line that opens a block (a list marker
-# or number, a heading, a quote, indentation, a heading's underline) and no white space
+# emphasis, links, images, autolinks and HTML, entities, strikethrough and subscript,
+# superscript, table pipes), no control character, nothing at the start of a line that
+# opens a block (a list marker or number, a heading, a quote, indentation, a heading's
+# underline, a definition's `:`) and no white space
 # at either end of a line. Most fields of a briefing are such text, on one line or
 # several (one paragraph): they need no parse.
-_INERT = r"[^\\`*_\[\]<>&!~|#\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_PLAIN = re.compile(rf"(?![\s+=>0-9-]){_INERT}+(?<!\s)")
+_INERT = r"[^\\`*_\[\]<>&!~^|#\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_PLAIN = re.compile(rf"(?![\s+=>0-9:-]){_INERT}+(?<!\s)")
 
 
 def to_paragraphs(text: str) -> list[Paragraph]:
