@@ -45,7 +45,7 @@ in @sec-detail and the trend in @fig-exercises [@review-2024].
 ::: marking=CONFIDENTIAL
 ![Cleared map](images/map.svg "Cleared overview"){#fig-cleared}
 
-Only for the cleared [@cleared-only].[^cleared]
+Only for the cleared [@cleared-only].[^cleared][^shared]
 
 [^cleared]: A cleared note about sources.
 :::
@@ -74,6 +74,8 @@ A detail of the detail.
 After the break.
 
 [^rise]: Border Commission figures, 2026.
+
+[^shared]: A note defined in public text.
 """
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
@@ -140,11 +142,16 @@ def test_html_footnotes_are_linked_endnotes_and_withheld_ones_go(project: Path) 
     minister = _html(project, "minister")
     norvia = _html(project, "norvia")
     assert '<sup class="footnote-ref"><a href="#fn-1" id="fnref-1">1</a></sup>' in minister
-    assert re.search(r'<li id="fn-1" value="1">Border Commission figures, 2026\. '
+    pm = '<bdi class="pm" dir="ltr">({})</bdi> '
+    assert re.search(r'<li id="fn-1" value="1">' + re.escape(pm.format("P")) +
+                     r'Border Commission figures, 2026\. '
                      r'<a class="footnote-back" href="#fnref-1"', minister)
-    assert "A cleared note about sources." in minister
+    assert pm.format("C") + "A cleared note about sources." in minister
+    # a note is marked the higher of its reference's and its definition's
+    assert pm.format("C") + "A note defined in public text." in minister
     assert "Border Commission figures" in norvia
     assert "cleared note" not in norvia and "[^" not in norvia
+    assert "defined in public text" not in norvia  # referenced only from withheld text
 
 
 def test_citations_number_the_references_and_withheld_sources_go(project: Path) -> None:

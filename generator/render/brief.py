@@ -521,15 +521,20 @@ class _Job:
         if section is not None:
             if self._section != section.id:
                 notes: dict[str, str] = {}
+                marks: dict[str, tuple[int, str]] = {}
                 for part in section.body:
-                    notes.update((k, v) for k, v in footnotes(part.markdown).items()
-                                 if k not in notes)
-                app.begin(notes)
+                    own = part.mark or section.mark
+                    for label, html in footnotes(part.markdown).items():
+                        if label not in notes:
+                            notes[label] = html
+                            marks[label] = (own.rank, str(self.pm(own)))
+                app.begin(notes, marks)
                 app.heading_ids = [h.anchor for h in self.headings.get(section.id, [])]
                 self._section = section.id
-            app.numbered = True
+            shown = mark or section.mark
+            app.numbered, app.part_mark = True, (shown.rank, str(self.pm(shown)))
             html = to_html(text, app)
-            app.numbered = False
+            app.numbered, app.part_mark = False, (0, "")
         else:
             # A text of its own (a summary, a collaboration's): its footnotes stay with it.
             self._section = None

@@ -106,15 +106,22 @@ class Apparatus:
     seen: dict[str, int] = field(default_factory=dict)  # captions numbered so far, by kind
     current: dict[str, int] = field(default_factory=dict)  # the number being captioned
     heading_ids: list[str] = field(default_factory=list)  # this section's, in order
+    # Portion marks, as (rank, portion-mark HTML): of each footnote's definition and of
+    # the part being rendered. A footnote is marked the higher of the two.
+    note_marks: dict[str, tuple[int, str]] = field(default_factory=dict)
+    part_mark: tuple[int, str] = (0, "")
     depth: int = 3  # headings deeper than this (## = 2, ### = 3) get no bookmark
 
     def next_number(self, kind: str) -> int:
         self.seen[kind] = self.seen.get(kind, 0) + 1
         return self.seen[kind]
 
-    def begin(self, notes: dict[str, str]) -> None:
-        """A new section (or standalone text): its footnote definitions, fresh endnotes."""
+    def begin(self, notes: dict[str, str],
+              marks: dict[str, tuple[int, str]] | None = None) -> None:
+        """A new section (or standalone text): its footnote definitions (and their
+        marks), fresh endnotes."""
         self.notes, self.noted, self.endnotes = dict(notes), {}, []
+        self.note_marks = dict(marks or {})
 
     def endnotes_html(self) -> str:
         if not self.endnotes:
@@ -291,6 +298,8 @@ def _render_rules(md: MarkdownIt) -> None:
         html = app.notes.get(label)
         if html is None:
             return ""  # its definition is withheld: so is the footnote
+        own = app.note_marks.get(label, app.part_mark)
+        html = max(own, app.part_mark, key=lambda mark: mark[0])[1] + html
         if app.note_style == "foot":
             return f'<span class="footnote">{html}</span>'
         number = app.noted.get(label)
