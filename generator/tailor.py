@@ -408,22 +408,27 @@ class Tailor:
         withheld from it is an error for this audience, naming both places: the reader
         would find a reference to nothing (and the label's name)."""
         present = {f"fig-{chart.id}" for chart in edition.charts}
-        referred: dict[str, str] = {}  # label -> the section referring to it
         for section in edition.sections:
             for part in section.body:
                 present.update(label for _, label, _ in captions(part.markdown))
                 present.update(label for label, _ in heading_labels(part.markdown))
-                if "@" in part.markdown:
-                    for found in XREF.finditer(part.markdown):
-                        before = part.markdown[found.start() - 1] if found.start() else " "
-                        if not (before.isalnum() or before in "_.@-"):
-                            referred.setdefault(found[1], section.id)
-        for label, section_id in sorted(referred.items()):
+        referred: set[str] = set()
+        for item in ed.walk(edition):  # every text the audience receives
+            for text in item.texts:
+                if "@" in text:
+                    referred.update(found[1] for found in XREF.finditer(text)
+                                    if not found.start() or not (
+                                        text[found.start() - 1].isalnum()
+                                        or text[found.start() - 1] in "_.@-"))
+        shown = {section.id for section in edition.sections}
+        for label in sorted(referred - present):
             target = self.project.labels.get(label)
-            if label in present or target is None:
+            if target is None:
                 continue
-            mention = next((x for x in self.project.xrefs if x.label == label
-                            and x.section == section_id), None)
+            # where the audience reads it: a visible section's body, else a YAML text
+            mentions = [x for x in self.project.xrefs if x.label == label]
+            mention = next((x for x in mentions if x.section in shown), None) or \
+                next((x for x in mentions if not x.section), None)
             if mention is None:
                 continue
             d = Diagnostic(mention.file, mention.line, mention.col, "error",

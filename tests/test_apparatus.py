@@ -297,3 +297,21 @@ def test_content_in_braces_or_notes_never_becomes_markup() -> None:
     assert "onload" not in alone.split(">")[0] and "<figure" not in alone
     app = Apparatus(refs={"fig-a": ('"><script>', "#fig-a")})
     assert "<script>" not in to_html("@fig-a", app)
+
+
+def test_citations_and_references_in_yaml_texts_are_checked_too(tmp_path: Path) -> None:
+    briefing = SOURCES.replace("summary: Collaboration pays.",
+                               "summary: Collaboration pays [@reveiw-2024].")
+    root = write_project(tmp_path, {**FILES, "content/briefing.yaml": briefing})
+    with pytest.raises(ContentError) as caught:
+        load_project(root)
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "content/briefing.yaml:9:10: error: citation `[@reveiw-2024]` names no source "
+        "(did you mean `review-2024`?)"]
+    briefing = SOURCES.replace("summary: Collaboration pays.",
+                               "summary: Collaboration pays, as @fig-cleared shows.")
+    root = write_project(tmp_path / "b", {**FILES, "content/briefing.yaml": briefing})
+    found = [d for d in check_project(root) if d.severity == "error"]
+    assert [(d.file, d.line, d.message) for d in found] == [
+        ("content/briefing.yaml", 9, "`@fig-cleared` refers to what audience `norvia` may "
+         "not see (at content/sections/01-context.md:11)")]

@@ -1158,6 +1158,21 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                                    "to this file" + (f" ({did_you_mean(note.label, defined)})"
                                                      if did_you_mean(note.label, defined)
                                                      else "")))
+    # citations and cross-references in the YAML files' texts (a summary, a key message)
+    entries: list[Entry[Any]] = [briefing, *(e for _, e in collaborations),
+                                 *(s.main.entry for s in sections),
+                                 *(t.entry for s in sections for t in s.translations.values())]
+    for entry in entries:
+        for path, text in _texts_of(entry.node):
+            line, column = entry.source.at(entry.node, path)
+            if "[@" in text:
+                cites += [Mention(name.strip().lstrip("@"), entry.source.file, line, column)
+                          for cited in CITATION.finditer(text) for name in cited[1].split(";")]
+            if "@" in text:
+                refs += [Mention(x[1], entry.source.file, line, column)
+                         for x in XREF.finditer(text)
+                         if not x.start() or not (text[x.start() - 1].isalnum()
+                                                  or text[x.start() - 1] in "_.@-")]
     for ref in refs:
         if ref.label not in labels:
             col.add(Diagnostic(ref.file, ref.line, ref.col, "error",
@@ -1172,6 +1187,18 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                                did_you_mean(cite.label, sources) or "add it to `sources:` in "
                                "content/briefing.yaml, with its `id` and `text`"))
     return labels, [r for r in refs if r.label in labels]
+
+
+def _texts_of(node: Any, path: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """(path, text) of every string value of a YAML document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts_of(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts_of(value, (*path, i))
+    elif isinstance(node, str):
+        yield path, node
 
 
 def _label_in(braces: str, kind: str, at: Mention, col: _Collector) -> str | None:
