@@ -315,3 +315,12 @@ def test_citations_and_references_in_yaml_texts_are_checked_too(tmp_path: Path) 
     assert [(d.file, d.line, d.message) for d in found] == [
         ("content/briefing.yaml", 9, "`@fig-cleared` refers to what audience `norvia` may "
          "not see (at content/sections/01-context.md:11)")]
+
+
+def test_numbers_are_localised(tmp_path: Path) -> None:
+    arabic = "title: Qamari delegation\nclearance: PUBLIC\ncountry: QAM\nlanguage: ar\n"
+    root = write_project(tmp_path, {**FILES, "templates/audiences/qamar.yaml": arabic})
+    html = _html(root, "qamar")
+    assert '<a class="xref" href="#fig-coast">الشكل 1</a>' in html
+    assert '<caption><span class="table-number">الجدول 1</span> Costs by year</caption>' in html
+    assert '<a class="xref" href="#sec-detail">القسم 1</a>' in html
