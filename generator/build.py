@@ -655,6 +655,9 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     epoch = source_date_epoch()
     tailored = {name: tailor(loaded, name, source_date_epoch=epoch) for name in sorted(names)}
     warnings = sorted({*loaded.warnings, *(w for t in tailored.values() for w in t.warnings)})
+    refused = [d for d in warnings if d.severity == "error"]  # e.g. a withheld figure's @ref
+    if refused:
+        raise ContentError(refused)
     if strict and warnings:
         raise ContentError([Diagnostic(d.file, d.line, d.col, "error", d.message, d.hint)
                             for d in warnings])

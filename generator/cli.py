@@ -7,6 +7,7 @@ command line. Heavy libraries (WeasyPrint, python-pptx) are never imported here.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,9 +42,31 @@ def _stderr() -> Any:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+def print_diagnostics(diagnostics: Sequence[Diagnostic], verbose: bool = True) -> None:
+    """Every error; warnings too with ``verbose``, else one line per file and kind of
+    warning with a count (forty missing translations in one file are one line)."""
+    if verbose:
+        for d in diagnostics:
+            click.echo(d.format(), err=True)
+        return
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
     for d in diagnostics:
-        click.echo(d.format(), err=True)
+        if d.severity == "warning":
+            groups.setdefault((d.file, warning_kind(d)), []).append(d)
+    for d in diagnostics:
+        if d.severity != "warning":
+            click.echo(d.format(), err=True)
+            continue
+        same = groups[(d.file, warning_kind(d))]
+        if same[0] is d:
+            more = len(same) - 1
+            click.echo(d.format() + (f" [and {more} more like it in this file; --verbose "
+                                     "lists them]" if more else ""), err=True)
+
+
+def warning_kind(d: Diagnostic) -> str:
+    """What a warning says with its particulars (`...` spans) left out: its kind."""
+    return re.sub(r"`[^`]*`", "`…`", f"{d.message} ({d.hint})")
 
 
 def _summary_counts(diagnostics: Sequence[Diagnostic]) -> str:
@@ -72,13 +95,16 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every warning (without it, warnings of one kind in one file are "
+                   "one line with a count).")
 @click.option("--job-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop a job that renders longer than this (default: 1800; 0: no limit).")
 @click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
               help="Memory (address space) of each render worker (default: 6144; 0: no "
                    "limit).")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
-          jobs: int | None, strict: bool, force: bool, as_json: bool,
+          jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
           job_timeout: float | None, job_memory: int | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
@@ -93,7 +119,7 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
                            job_memory=JOB_MEMORY if job_memory is None else job_memory)
     finally:
         finish()
-    print_diagnostics(report.warnings)
+    print_diagnostics(report.warnings, verbose or as_json)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return
@@ -142,7 +168,10 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def check(project: Path, strict: bool, as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every warning (without it, warnings of one kind in one file are "
+                   "one line with a count).")
+def check(project: Path, strict: bool, as_json: bool, verbose: bool) -> None:
     """Validate content, audiences and templates without building."""
     from .checks import check_project
 
@@ -154,7 +183,7 @@ def check(project: Path, strict: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([d.as_json() for d in diagnostics], indent=2))
     else:
-        print_diagnostics(diagnostics)
+        print_diagnostics(diagnostics, verbose)
         click.echo(f"{project}: {_summary_counts(diagnostics)}", err=True)
     if any(d.severity == "error" for d in diagnostics):
         raise SystemExit(1)
@@ -191,15 +220,18 @@ def audiences(project: Path, as_json: bool) -> None:
         t = tailor(loaded, name)
         a = t.edition.audience
         rows.append({"audience": name, "title": a.title, "clearance": a.clearance,
-                     "country": a.country or f"{t.edition.home_code} (home)",
+                     "country": a.country or t.edition.home_code, "home": not a.country,
                      "language": a.language, "length": a.length,
                      "formats": list(a.formats), "received": t.received,
                      "withheld": len(t.withheld), "banner": t.edition.banner,
                      "deck_layouts": _deck_layouts(loaded, name) if "pptx" in a.formats
                      else {}})
-    if as_json:
+    if as_json:  # codes, for scripts: the terminal's table says "(home)"
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    for row in rows:
+        if row.pop("home"):
+            row["country"] = f"{row['country']} (home)"
     from rich.console import Console
     from rich.table import Table
 
@@ -249,11 +281,49 @@ def init(directory: Path) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the content and audience files (for editor completion)."""
-    from .content.models import json_schema
+@click.argument("project", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one schema per kind of file, and the editor's mapping, into this "
+                   "folder.")
+def schema(project: Path | None, out: Path | None) -> None:
+    """Print the JSON Schema of the content and audience files (for editor completion).
 
-    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    With PROJECT, the schemas know its marking levels, partner codes and countries; with
+    -o DIR, one schema per kind of file is written into DIR, with
+    vscode-settings.json (the `yaml.schemas` mapping of VS Code's YAML extension)."""
+    from .content.models import editor_mapping, file_schemas, json_schema
+
+    words: dict[str, Any] = {}
+    if project is not None:
+        from .content import load_project
+        from .content.models import CATEGORIES, KINDS
+
+        _require_project(project)
+        loaded = load_project(project)
+        b = loaded.briefing.model
+        words = {"levels": loaded.levels, "partners": [p.model.code for p in loaded.partners],
+                 "home": b.home.code,
+                 "kinds": [t.id for t in b.collaboration_kinds or ()] or list(KINDS),
+                 "categories": [t.id for t in b.benefit_categories or ()] or list(CATEGORIES)}
+    if out is None:
+        if project is None:
+            click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        else:
+            schemas = file_schemas(**words)
+            click.echo(json.dumps(schemas, indent=2, ensure_ascii=False))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, one in file_schemas(**words).items():
+        (out / f"{name}.schema.json").write_text(
+            json.dumps(one, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    base = (project or Path(".")).absolute()
+    try:
+        folder = out.absolute().relative_to(base).as_posix()
+    except ValueError:
+        folder = out.absolute().as_posix()
+    (out / "vscode-settings.json").write_text(
+        json.dumps(editor_mapping(folder), indent=2) + "\n", encoding="utf-8")
+    click.echo(f"Wrote {len(file_schemas())} schemas and vscode-settings.json to {out}")
 
 
 def _require_project(project: Path) -> None:

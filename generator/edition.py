@@ -150,6 +150,16 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A source cited in the Edition's text (``[@id]``), for the references list."""
+
+    id: str
+    text: str
+    mark: Mark
+    url: str = ""  # an http(s) address, or ""
+
+
+@dataclass(frozen=True)
 class Theme:
     primary: str = "#0b3d2e"
     accent: str = "#c8a951"
@@ -176,6 +186,9 @@ class AudienceView:
     theme: Theme
     variables: tuple[tuple[str, Any], ...] = ()
     speaker_notes: Literal["include", "omit"] = "include"
+    list_of_figures: bool = False  # the brief lists its figures after the contents
+    list_of_tables: bool = False
+    contents_depth: int = 2  # 1 sections, 2 and their ## headings, 3 and ### headings
 
     @property
     def rtl(self) -> bool:
@@ -234,6 +247,7 @@ class Edition:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH, for file timestamps
     frame_mark: Mark | None = None  # the document's frame: the scheme's default level
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
+    sources: tuple[Source, ...] = ()  # cited from the Edition's text, in declared order
 
     def label(self, key: str, **values: Any) -> str:
         """An interface string (``label("page_x_of_y", page=1, pages=3)``).
@@ -296,7 +310,7 @@ class Edition:
 #: collaborations; metrics and sources are in a full brief's annex. No speaker notes.
 BRIEF_SHOWN: dict[str, frozenset[str]] = {"summary": frozenset({
     "key_messages", "recommendations", "sections", "sections.key_points", "sections.body",
-    "charts"})}
+    "charts", "sources"})}
 BRIEF_SHOWN["standard"] = BRIEF_SHOWN["summary"] | {"partners", "collaborations",
                                                     "collaborations.benefits"}
 BRIEF_SHOWN["full"] = BRIEF_SHOWN["standard"] | {"collaborations.metrics",
@@ -304,7 +318,8 @@ BRIEF_SHOWN["full"] = BRIEF_SHOWN["standard"] | {"collaborations.metrics",
 #: The parts of a brief (PDF, HTML, DOCX) each length shows, by name: what the brief
 #: templates' ``show`` says and the Word brief follows (each length adds to the shorter).
 BRIEF_PARTS: dict[str, frozenset[str]] = {"summary": frozenset(
-    {"cover", "summary", "sections", "charts", "recommendations", "back_page"})}
+    {"cover", "summary", "sections", "charts", "recommendations", "references",
+     "back_page"})}
 BRIEF_PARTS["standard"] = BRIEF_PARTS["summary"] | {"contents", "partners", "collaborations",
                                                     "benefits"}
 BRIEF_PARTS["full"] = BRIEF_PARTS["standard"] | {"annex", "metrics"}
@@ -368,6 +383,7 @@ KINDS = {
     "sections.notes": "speaker note", "partners": "partner", "collaborations": "collaboration",
     "collaborations.benefits": "benefit", "collaborations.metrics": "metric",
     "collaborations.notes": "speaker note", "charts": "chart", "charts.notes": "speaker note",
+    "sources": "source",
 }
 
 

@@ -29,6 +29,12 @@ def _read(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def has_catalog(lang: str) -> bool:
+    """True when ``lang`` has an interface catalogue of its own (English always has)."""
+    base = lang.split("-")[0].lower()
+    return base == FALLBACK or bool(_read(base))
+
+
 def catalog(lang: str) -> dict[str, str]:
     """Every interface string in ``lang`` (English where the catalog lacks one)."""
     merged = dict(_read(FALLBACK))

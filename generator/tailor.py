@@ -27,7 +27,8 @@ from .content import models as m
 from .content.loader import Block, Entry, Project, SectionFile
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
-from .i18n import catalog
+from .i18n import catalog, has_catalog
+from .render.markdown import CITATION, XREF, captions, heading_labels
 
 LENGTH_RANK = {name: i for i, name in enumerate(ed.LENGTHS)}
 
@@ -268,7 +269,8 @@ class Tailor:
                 summary=self.text(cm.summary, c, ("summary",)), since=cm.since,
                 tags=tuple(cm.tags), benefits=tuple(benefits), metrics=tuple(metrics),
                 notes=self.notes(c, ("notes",), cm.notes, v, label),
-                sources=tuple(self.text(s, c, ("sources", i)) for i, s in enumerate(cm.sources)),
+                sources=tuple(self.text(s.text, c, _text_path(c, ("sources", i)))
+                              for i, s in enumerate(cm.sources)),
             ))
         return tuple(kept)
 
@@ -373,6 +375,71 @@ class Tailor:
             ))
         return tuple(kept)
 
+    def sources(self, edition: ed.Edition) -> tuple[ed.Source, ...]:
+        """The sources the Edition's text cites (``[@id]``) and the audience may see: a
+        source cited only from withheld text is withheld with it."""
+        cited = {one.strip().lstrip("@") for item in ed.walk(edition) for text in item.texts
+                 if "[@" in text for found in CITATION.finditer(text)
+                 for one in found[1].split(";")}
+        briefing = self.project.briefing
+        kept = []
+        for i, source in enumerate(briefing.model.sources):
+            label = f"[@{source.id}] {_short(self.default_text(source.text))}"
+            v = self.own(source.marking, source.releasable_to)
+            if not self.admit(v, "source", label, briefing.where(("sources", i))):
+                continue
+            if source.id not in cited:
+                self.withhold("source", label, briefing.where(("sources", i)),
+                              "not cited in what this audience receives")
+                continue
+            kept.append(ed.Source(source.id, self.text(source.text, briefing,
+                                                       ("sources", i, "text")),
+                                  self.mark(v), source.url or ""))
+        shown = {c.id: c for c in edition.collaborations}
+        for cid, entry in self.project.collaborations:
+            if cid not in shown:
+                continue
+            for i, one in enumerate(entry.model.sources):
+                if one.id and one.id in cited:
+                    kept.append(ed.Source(one.id, self.text(one.text, entry, _text_path(
+                        entry, ("sources", i))), shown[cid].mark, one.url or ""))
+        return tuple(kept)
+
+    def check_cross_references(self, edition: ed.Edition) -> None:
+        """A cross-reference in what the audience reads to a figure, table or heading
+        withheld from it is an error for this audience, naming both places: the reader
+        would find a reference to nothing (and the label's name)."""
+        present = {f"fig-{chart.id}" for chart in edition.charts}
+        for section in edition.sections:
+            for part in section.body:
+                present.update(label for _, label, _ in captions(part.markdown))
+                present.update(label for label, _ in heading_labels(part.markdown))
+        referred: set[str] = set()
+        for item in ed.walk(edition):  # every text the audience receives
+            for text in item.texts:
+                if "@" in text:
+                    referred.update(found[1] for found in XREF.finditer(text)
+                                    if not found.start() or not (
+                                        text[found.start() - 1].isalnum()
+                                        or text[found.start() - 1] in "_.@-"))
+        shown = {section.id for section in edition.sections}
+        for label in sorted(referred - present):
+            target = self.project.labels.get(label)
+            if target is None:
+                continue
+            # where the audience reads it: a visible section's body, else a YAML text
+            mentions = [x for x in self.project.xrefs if x.label == label]
+            mention = next((x for x in mentions if x.section in shown), None) or \
+                next((x for x in mentions if not x.section), None)
+            if mention is None:
+                continue
+            d = Diagnostic(mention.file, mention.line, mention.col, "error",
+                           f"`@{label}` refers to what audience `{self.name}` may not see "
+                           f"(at {target.where})",
+                           "mark the referring text as the figure is marked, or refer to it "
+                           "in words")
+            self.warnings.setdefault((d.file, d.line, d.col), d)
+
     # --- the whole ---------------------------------------------------------------------
 
     def run(self, source_date_epoch: int | None = None) -> ed.Tailored:
@@ -391,6 +458,16 @@ class Tailor:
                                      "recommendation", Visibility(0, None))
 
         labels = catalog(self.language)
+        for key, group in (("collaboration_kinds", "kind"), ("benefit_categories", "category")):
+            for i, term in enumerate(getattr(b, key) or ()):  # the project's own words
+                labels[f"{group}.{term.id}"] = self.text(term.label, briefing, (key, i, "label"))
+        if not has_catalog(self.language):
+            base = self.language.split("-")[0].lower()
+            d = self.entry.error(("language",), f"no interface catalogue for `{base}`: "
+                                 "headings and labels are in English",
+                                 f"add generator/catalogs/{base}.yaml: a copy of en.yaml, "
+                                 "translated", severity="warning")
+            self.warnings.setdefault((d.file, d.line, d.col), d)
         country_name = self.text(b.home.name, briefing, ("home", "name"))
         if self.country:
             partner = project.partner(self.country)
@@ -405,6 +482,8 @@ class Tailor:
             language=self.language, length=a.length, formats=tuple(a.formats),
             portion_marks=a.portion_marks, theme=_theme(theme, project.content, logo),
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
+            list_of_figures=a.list_of_figures, list_of_tables=a.list_of_tables,
+            contents_depth=a.contents_depth,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]
@@ -423,6 +502,8 @@ class Tailor:
             content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
             frame_mark=self.mark(document),
         )
+        edition = dataclasses.replace(edition, sources=self.sources(edition))
+        self.check_cross_references(edition)
         # The banner walks every marked item the Edition holds, whatever its kind.
         banner, top, _ = ed.banner_of(edition)
         edition = dataclasses.replace(edition, banner=banner, banner_mark=top)

@@ -82,9 +82,10 @@ def test_json_schema_validates_every_default_content_file() -> None:
         validator("Collaboration").validate(plain(yaml.load(path.read_text("utf-8"))))
     for path in sorted((REPO / "templates/audiences").glob("*.yaml")):
         validator("Audience").validate(plain(yaml.load(path.read_text("utf-8"))))
+    # (kinds are the project's own: `briefgen schema PROJECT` lists them; see test_schema)
     with pytest.raises(jsonschema.ValidationError):
-        validator("Collaboration").validate({"title": "x", "kind": "nope", "partners": ["AB"],
-                                             "summary": "s"})
+        validator("Collaboration").validate({"title": "x", "kind": "other", "status": "nope",
+                                             "partners": ["AB"], "summary": "s"})
 
 
 def test_wrong_command_line_exits_2(tmp_path: Path) -> None:
@@ -136,9 +137,32 @@ def test_audiences_table_counts(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert rows["minister"]["withheld"] == 0
     assert rows["norvia"]["withheld"] > 0
     assert rows["norvia"]["banner"] == "RESTRICTED // REL TO HOM, NRV"
+    # codes, not display strings: a script compares them
+    assert (rows["minister"]["country"], rows["minister"]["home"]) == ("HOM", True)
+    assert (rows["norvia"]["country"], rows["norvia"]["home"]) == ("NRV", False)
     assert main(["audiences", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    assert "minister" in table and "withheld" in table
+    assert "minister" in table and "withheld" in table and "HOM (home)" in table
+
+
+def test_a_change_to_speaker_notes_changes_only_the_decks_keys(tmp_path: Path) -> None:
+    from generator.build import plan
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    def keys(root: Path) -> dict[str, str]:
+        project = load_project(root)
+        tailored = {name: tailor(project, name) for name in project.audiences}
+        return {job.path: job.key for job in plan(project, tailored)}
+
+    root = write_project(tmp_path)
+    before = keys(root)
+    section = root / "content/sections/01-context.md"
+    section.write_text(section.read_text().replace("notes: Open with the map.",
+                                                   "notes: Open with the coast."), "utf-8")
+    after = keys(root)
+    changed = sorted(path for path in before if before[path] != after[path])
+    assert changed == ["minister/deck.pptx", "norvia/deck.pptx"]
 
 
 def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/collaborations/patrols.yaml": PATROLS.replace("category: security",
                                                                 "category: safety")},
         "content/collaborations/patrols.yaml:12:15: error: `safety` is not a valid category: "
-        "expected one of security, diplomatic, economic, technological or humanitarian",
+        "expected one of security, diplomatic, economic, technological or humanitarian (a "
+        "project may declare its own in `benefit_categories:` of content/briefing.yaml)",
     ),
     "duplicate id": (
         {"content/collaborations/zz-copy.yaml": PATROLS},

@@ -81,7 +81,8 @@ def _documented(page: str) -> str:
 @pytest.mark.parametrize(("page", "models"), [
     ("content-format.md", ["Briefing", "Classification", "Home", "ChartSpec", "Partner",
                            "Collaboration", "Benefit", "Metric", "SectionFront",
-                           "SectionTranslationFront", "TextItem"]),
+                           "SectionTranslationFront", "TextItem", "Source",
+                           "CollaborationSource", "Term"]),
     ("audiences.md", ["Audience", "Theme"]),
     ("templates-reference.md", ["Layouts"]),
 ])

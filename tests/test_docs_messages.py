@@ -71,6 +71,10 @@ RECIPES: dict[str, Callable[[Path], None]] = {
               "logo: https://example.org/logo.png")),
     "leaving content": lambda p: _edit(p, CONTEXT, r"\(images/region-map\.svg ",
                                        "(../../secret.svg "),
+    "apparatus": lambda p: _edit(
+        p, CONTEXT, r'\(images/region-map\.svg "([^"]*)"\)',
+        r'(images/region-map.svg "\1"){#fig-map}\n\nSee @fig-mpa, as argued [@review-2024].[^1]'
+        r"\n\n![Coast](images/region-map.svg){.wide}"),
     "front matter": lambda p: _drop_line(p, "content/sections/05-outlook.md", 1, "---"),
     "open block": lambda p: _drop_line(p, CONTEXT, 42, ":::"),
     "translation key points": lambda p: _edit(

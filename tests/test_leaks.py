@@ -49,11 +49,16 @@ def write_canary_project(root: Path) -> None:
     charts = "".join(
         f"  - id: c{i}\n    title: {canary('ch', i)}\n    data: data/d.csv\n"
         f"    description: {canary('cd', i)}{_marks(i, '    ')}\n" for i in range(7))
+    # sources cited from visible text at every marking, and one cited only from a
+    # SECRET block (withheld with it from all but the minister)
+    sources = "".join(f"  - id: s{i}\n    text: {canary('sr', i)}{_marks(i, '    ')}\n"
+                      for i in range(7)) + f"  - id: sw\n    text: {canary('sw', 0)}\n"
     files["content/briefing.yaml"] = (
         "title: Canary brief\nissuer: Directorate\nreference: REF/1\ndate: 2026-11-27\n"
         "home: {code: HOM, name: Home}\nclassification: {levels: [PUBLIC, RESTRICTED, "
         "CONFIDENTIAL, SECRET]}\nsummary: Summary.\n"
-        f"key_messages:\n{km}recommendations:\n{rc}contact: Desk\ncharts:\n{charts}")
+        f"key_messages:\n{km}recommendations:\n{rc}contact: Desk\ncharts:\n{charts}"
+        f"sources:\n{sources}")
     files["content/data/d.csv"] = "year,NRV,ALT,SEC\n2023,1,2,3\n2024,2,3,4\n"
     files["content/partners.yaml"] = (
         "- code: NRV\n  name: Norvia\n- code: ALT\n  name: Altmark\n  kind: alliance\n"
@@ -71,13 +76,16 @@ def write_canary_project(root: Path) -> None:
             f"metrics:\n{metrics}")
         points = "".join(f"  - text: {canary(f'k{i}x', j)}{_marks(j, '    ')}\n"
                          for j in range(7))
+        # each marked block with a footnote defined inside it (it goes with the block)
         blocks = "".join(
             f"\n::: marking={COMBOS[j][0]}"
             + (f" releasable_to={COMBOS[j][1]}" if COMBOS[j][1] else "")
-            + f"\n{canary(f'f{i}x', j)}\n:::\n" for j in range(7))
+            + f"\n{canary(f'f{i}x', j)}[^n{j}]" + (" [@sw]" if i == 0 and j == 5 else "")
+            + f"\n\n[^n{j}]: {canary(f'n{i}x', j)}\n:::\n" for j in range(7))
+        cites = " ".join(f"[@s{j}]" for j in range(7)) if i == 0 else ""
         files[f"content/sections/{i:02d}-s.md"] = (
             f"---\ntitle: {canary('st', i)}{_marks(i, '')}\nlength: full\nkey_points:\n{points}"
-            f"notes: {canary('sn', i)}\n---\n{canary('sb', i)}\n{blocks}")
+            f"notes: {canary('sn', i)}\n---\n{canary('sb', i)} {cites}\n{blocks}")
     for name, profile in AUDIENCES.items():
         files[f"templates/audiences/{name}.yaml"] = (f"title: {name}\nlength: full\n{profile}"
                                                      "formats: [pdf, pptx, html, docx]\n")

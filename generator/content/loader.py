@@ -24,6 +24,9 @@ from ..errors import ContentError, Diagnostic, did_you_mean
 from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
 from ..limits import hint as limit_hint
 from ..render.markdown import (
+    CITATION,
+    LABEL,
+    XREF,
     block_tokens,
     image_sources,
     is_relative_path,
@@ -89,6 +92,23 @@ class SectionFile:
     id: str
     entry: Entry[m.SectionFront] | Entry[m.SectionTranslationFront]
     parts: list[Part]
+    body: str = ""  # the Markdown after the front matter, as written
+    body_line: int = 1  # the body's first line in the file
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where a label (``{#fig-map}``) is set or referred to (``@fig-map``)."""
+
+    label: str
+    file: str
+    line: int
+    col: int
+    section: str = ""  # the section's id ("" for a chart of briefing.yaml)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
@@ -129,6 +149,8 @@ class Project:
     audiences: dict[str, Entry[m.Audience]]
     layouts: dict[str, dict[str, str]]  # layouts.yaml per audience name ("" = project's)
     warnings: list[Diagnostic] = field(default_factory=list)
+    labels: dict[str, Mention] = field(default_factory=dict)  # {#label}s and chart figures
+    xrefs: list[Mention] = field(default_factory=list)  # every @label in section bodies
 
     @property
     def content(self) -> Path:
@@ -314,11 +336,42 @@ def _user_path(loc: tuple[Any, ...], node: Any) -> tuple[Any, ...]:
     return tuple(path)
 
 
+def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
+                     ) -> tuple[Any, ...] | None:
+    """The path of a list item along ``loc`` that YAML read as a one-key mapping but a
+    writer meant as text: ``- Deliverable 1: improved readiness`` (its key is none of the
+    keys that item may have, nor a language code)."""
+    for i, step in enumerate(loc):
+        if not isinstance(step, int) or not isinstance(node, list) or step >= len(node):
+            node = node.get(step) if isinstance(node, dict) else None
+            continue
+        item = node[step]
+        if isinstance(item, dict) and len(item) == 1:
+            ((key, value),) = item.items()
+            model = _model_at(cls, loc[:i + 1])
+            if isinstance(key, str) and not (model and key in model.model_fields) \
+                    and not m.LANG_CODE.match(key) and isinstance(value, (str, int, float)) \
+                    and not isinstance(value, bool):
+                return loc[:i + 1]
+        node = item
+    return None
+
+
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
+    quoted: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
         loc = _user_path(err["loc"], node)
+        item = _text_with_colon(cls, node, loc)
+        if item is not None:
+            if item not in quoted:
+                quoted.add(item)
+                ((key, value),) = _node_at(node, item).items()
+                text = f"{key}: {value}".replace("\\", "\\\\").replace('"', '\\"')
+                found.append(source.error(node, item, "quote text that contains ': '",
+                                          f'write - "{text}"', key=True))
+            continue
         kind = err["type"]
         name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
         value = err.get("input")
@@ -364,6 +417,12 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                 message = message.removeprefix("Value error, ")
             found.append(source.error(node, loc, f"`{name}`: {message}"))
     return found
+
+
+def _node_at(node: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        node = node[step]
+    return node
 
 
 def _validate(cls: type[T], node: Any, source: Source, col: _Collector) -> Entry[T] | None:
@@ -741,7 +800,7 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
         return None
     match = SECTION_FILE.match(path.name)
     assert match  # the caller filtered names
-    return SectionFile(match.group("name"), entry, parts)
+    return SectionFile(match.group("name"), entry, parts, body, body_line)
 
 
 def _line_of(body: str, fragment: str, first_line: int) -> int:
@@ -1005,15 +1064,187 @@ def load_project(root: Path | str) -> Project:
                     layouts[name] = {k: v for k, v in entry_l.model.model_dump().items() if v}
 
     charts: list[ChartData] = []
+    labels: dict[str, Mention] = {}
+    xrefs: list[Mention] = []
     if briefing is not None:
         charts = _cross_check(root, briefing, partners, collaborations, sections, audiences, col,
                               partners_complete)
+        labels, xrefs = _check_apparatus(briefing, collaborations, sections, col)
 
     errors = col.errors
     if errors or briefing is None:
         raise ContentError(col.diagnostics)
     return Project(root, briefing, partners, collaborations, sections, charts, audiences,
-                   layouts, [d for d in col.diagnostics if d.severity == "warning"])
+                   layouts, [d for d in col.diagnostics if d.severity == "warning"],
+                   labels, xrefs)
+
+
+# --- footnotes, citations, labels and cross-references ----------------------------------
+
+_BRACES = r"(\{[^{}\n]*\})"
+# an image's target may hold one level of parentheses (a title "… (dark blue) …")
+_IMAGE_BRACES = re.compile(r"!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\)" + _BRACES)
+_HEADING_BRACES = re.compile(r"^ {0,3}#{1,6}[ \t].*?" + _BRACES + r"[ \t]*$")
+_CAPTION_BRACES = re.compile(r"^: .*?" + _BRACES + r"[ \t]*$")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_LABEL_PREFIX = {"image": "fig-", "heading": "sec-", "caption": "tbl-"}
+_WHAT = {"image": "an image", "heading": "a heading", "caption": "a table caption"}
+
+
+def _prose_lines(body: str, first_line: int) -> Iterable[tuple[int, str]]:
+    """(line number, text) of a section body's lines outside fenced code blocks."""
+    fence = ""
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        opened = CODE_FENCE.match(line)
+        if fence:
+            if opened and opened["run"][0] == fence[0] and len(opened["run"]) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        if opened:
+            fence = opened["run"]
+            continue
+        yield number, line
+
+
+def _check_apparatus(briefing: Entry[m.Briefing],
+                     collaborations: list[tuple[str, Entry[m.Collaboration]]],
+                     sections: list[Section], col: _Collector
+                     ) -> tuple[dict[str, Mention], list[Mention]]:
+    """Labels (``{#fig-x}``: only that form in braces), cross-references (``@fig-x``),
+    citations (``[@id]``) and footnotes (``[^n]``) of the section bodies, each checked
+    against what the project defines. Returns the labels and the cross-references."""
+    b = briefing.model
+    sources: dict[str, str] = {}
+    for i, source in enumerate(b.sources):
+        if source.id in sources:
+            col.add(briefing.error(("sources", i, "id"), f"duplicate source id `{source.id}`",
+                                   f"first at {sources[source.id]}"))
+        sources.setdefault(source.id, briefing.where(("sources", i)))
+        if source.url is not None and not re.match(r"^https?://", source.url, re.IGNORECASE):
+            col.add(briefing.error(("sources", i, "url"), "a source's `url` must be a web "
+                                   "address starting with http:// or https://"))
+    for _, entry in collaborations:
+        for i, one in enumerate(entry.model.sources):
+            if one.id is None:
+                continue
+            if one.id in sources:
+                col.add(entry.error(("sources", i, "id"), f"duplicate source id `{one.id}`",
+                                    f"first at {sources[one.id]}"))
+            sources.setdefault(one.id, entry.where(("sources", i)))
+            if one.url is not None and not re.match(r"^https?://", one.url, re.IGNORECASE):
+                col.add(entry.error(("sources", i, "url"), "a source's `url` must be a web "
+                                    "address starting with http:// or https://"))
+    labels: dict[str, Mention] = {}
+    for i, chart in enumerate(b.charts):
+        at_line, at_col = briefing.source.at(briefing.node, ("charts", i, "id"))
+        labels.setdefault(f"fig-{chart.id}", Mention(f"fig-{chart.id}", briefing.source.file,
+                                                      at_line, at_col))
+    files = [(s.id, s.main, True) for s in sections] + [
+        (s.id, t, False) for s in sections for t in s.translations.values()]
+    refs: list[Mention] = []
+    cites: list[Mention] = []
+    for section_id, sf, main in files:
+        file = sf.entry.source.file
+        defined: set[str] = set()
+        used: list[Mention] = []
+        for number, text in _prose_lines(sf.body, sf.body_line):
+            found = _NOTE_DEF.match(text)
+            if found:
+                defined.add(found[1])
+            used += [Mention(n[1], file, number, n.start() + 1) for n in _NOTE_REF.finditer(text)
+                     if not (found and n.start() == found.start())]
+            for kind, pattern in (("image", _IMAGE_BRACES), ("heading", _HEADING_BRACES),
+                                  ("caption", _CAPTION_BRACES)):
+                for braces in pattern.finditer(text):
+                    at = Mention("", file, number, braces.start(1) + 1, section_id)
+                    label = _label_in(braces[1], kind, at, col)
+                    if label and main:
+                        if label in labels:
+                            col.add(Diagnostic(file, number, at.col, "error",
+                                               f"label `{label}` is used twice",
+                                               f"first at {labels[label].where}"))
+                        else:
+                            labels[label] = Mention(label, file, number, at.col, section_id)
+            for xref in XREF.finditer(text):
+                before = text[xref.start() - 1] if xref.start() else " "
+                if not (before.isalnum() or before in "_.@-"):
+                    refs.append(Mention(xref[1], file, number, xref.start() + 1, section_id))
+            for cited in CITATION.finditer(text):
+                for name in cited[1].split(";"):
+                    cites.append(Mention(name.strip().lstrip("@"), file, number,
+                                         cited.start() + 1, section_id))
+        for note in used:
+            if note.label not in defined:
+                col.add(Diagnostic(note.file, note.line, note.col, "error",
+                                   f"footnote `[^{note.label}]` has no definition in this "
+                                   "section", f"add a line `[^{note.label}]: the note's text` "
+                                   "to this file" + (f" ({did_you_mean(note.label, defined)})"
+                                                     if did_you_mean(note.label, defined)
+                                                     else "")))
+    # citations and cross-references in the YAML files' texts (a summary, a key message)
+    entries: list[Entry[Any]] = [briefing, *(e for _, e in collaborations),
+                                 *(s.main.entry for s in sections),
+                                 *(t.entry for s in sections for t in s.translations.values())]
+    for entry in entries:
+        for path, text in _texts_of(entry.node):
+            line, column = entry.source.at(entry.node, path)
+            if "[@" in text:
+                cites += [Mention(name.strip().lstrip("@"), entry.source.file, line, column)
+                          for cited in CITATION.finditer(text) for name in cited[1].split(";")]
+            if "@" in text:
+                refs += [Mention(x[1], entry.source.file, line, column)
+                         for x in XREF.finditer(text)
+                         if not x.start() or not (text[x.start() - 1].isalnum()
+                                                  or text[x.start() - 1] in "_.@-")]
+    for ref in refs:
+        if ref.label not in labels:
+            col.add(Diagnostic(ref.file, ref.line, ref.col, "error",
+                               f"cross-reference `@{ref.label}` names no label",
+                               did_you_mean(ref.label, labels) or "label a figure "
+                               "`![…](…){#fig-name}`, a table's caption `: Caption "
+                               "{#tbl-name}` or a heading `## Title {#sec-name}`"))
+    for cite in cites:
+        if cite.label not in sources:
+            col.add(Diagnostic(cite.file, cite.line, cite.col, "error",
+                               f"citation `[@{cite.label}]` names no source",
+                               did_you_mean(cite.label, sources) or "add it to `sources:` in "
+                               "content/briefing.yaml, with its `id` and `text`"))
+    return labels, [r for r in refs if r.label in labels]
+
+
+def _texts_of(node: Any, path: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """(path, text) of every string value of a YAML document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts_of(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts_of(value, (*path, i))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def _label_in(braces: str, kind: str, at: Mention, col: _Collector) -> str | None:
+    """The label of ``{#fig-x}`` after an image (heading, caption), or None with an error:
+    content is data, so nothing but a label may be written in braces there."""
+    found = LABEL.fullmatch(braces)
+    if not found:
+        col.add(Diagnostic(at.file, at.line, at.col, "error",
+                           f"only a label like `{{#{_LABEL_PREFIX[kind]}name}}` may follow "
+                           f"{_WHAT[kind]} in braces, not `{excerpt(braces)}`",
+                           "classes, sizes and other attributes are not supported: "
+                           "the stylesheet decides how things look"))
+        return None
+    label = found[1]
+    if not label.startswith(_LABEL_PREFIX[kind]):
+        col.add(Diagnostic(at.file, at.line, at.col, "error",
+                           f"the label of {_WHAT[kind]} starts with `{_LABEL_PREFIX[kind]}`: "
+                           f"`{braces}`", f"write {{#{_LABEL_PREFIX[kind]}"
+                           f"{label.split('-', 1)[-1]}}}"))
+        return None
+    return label
 
 
 def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m.Partner]],
@@ -1042,6 +1273,35 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         elif not abbrev.strip():
             col.add(briefing.error(("classification", "abbreviations", level),
                                    "an abbreviation cannot be empty"))
+
+    # the project's vocabulary: declared kinds and categories, or the built-in ones
+    vocabulary: dict[str, list[str]] = {}
+    for key, builtin in (("collaboration_kinds", m.KINDS), ("benefit_categories",
+                                                             m.CATEGORIES)):
+        terms = getattr(b, key)
+        words: list[str] = []
+        for i, term in enumerate(terms or ()):
+            if term.id in words:
+                col.add(briefing.error((key, i, "id"), f"`{term.id}` appears twice in `{key}`"))
+            words.append(term.id)
+        vocabulary[key] = words or list(builtin)
+
+    def check_word(entry: Entry[Any], path: tuple[Any, ...], value: str, key: str,
+                   name: str) -> None:
+        words = vocabulary[key]
+        if value not in words:
+            listed = "one of " + ", ".join(words[:-1]) + f" or {words[-1]}" \
+                if len(words) > 1 else words[0]
+            col.add(entry.error(path, f"`{value}` is not a valid {name}: expected {listed}",
+                                did_you_mean(value, words)
+                                or f"a project may declare its own in `{key}:` of "
+                                   "content/briefing.yaml"))
+
+    for _, c in collaborations:
+        check_word(c, ("kind",), c.model.kind, "collaboration_kinds", "kind")
+        for i, benefit in enumerate(c.model.benefits):
+            check_word(c, ("benefits", i, "category"), benefit.category,
+                       "benefit_categories", "category")
 
     # partners
     codes: list[str] = []

@@ -93,9 +93,10 @@ Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 Length = Literal["summary", "standard", "full"]
-CollaborationKind = Literal["intelligence-sharing", "joint-training", "technology",
-                            "border-security", "counter-terrorism", "humanitarian", "other"]
-Category = Literal["security", "diplomatic", "economic", "technological", "humanitarian"]
+#: The collaboration kinds and benefit categories of a project that declares none.
+KINDS = ("intelligence-sharing", "joint-training", "technology", "border-security",
+         "counter-terrorism", "humanitarian", "other")
+CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
 Status = Literal["planned", "active", "completed", "suspended"]
 PartnerKind = Literal["state", "alliance", "organisation"]
 ChartType = Literal["bar", "line", "stacked-bar", "pie"]
@@ -208,6 +209,41 @@ class ChartSpec(Marked):
     notes: Notes = []
 
 
+class Source(Marked):
+    """An entry of ``sources:`` in briefing.yaml, cited in Markdown as ``[@id]``."""
+
+    id: Identifier
+    text: LocalText
+    url: str | None = Field(None, description="a web address (http: or https:), printed as "
+                                              "a link")
+
+
+class CollaborationSource(Strict):
+    """A source of a collaboration: a text, or ``{id, text, url}`` to cite it as
+    ``[@id]``; it takes its collaboration's marking."""
+
+    id: Identifier | None = None
+    text: LocalText
+    url: str | None = None
+
+
+def _source_item(value: Any) -> Any:
+    if isinstance(value, dict) and "text" in value:
+        return value
+    return {"text": value}
+
+
+SourceItem = Annotated[CollaborationSource, BeforeValidator(
+    _source_item, json_schema_input_type=LocalText | CollaborationSource)]
+
+
+class Term(Strict):
+    """A word of the project's vocabulary: a collaboration kind or a benefit category."""
+
+    id: Identifier
+    label: LocalText
+
+
 class Briefing(Strict):
     title: LocalText
     subtitle: LocalText | None = None
@@ -223,6 +259,13 @@ class Briefing(Strict):
     contact: LocalText | None = None
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
+    sources: list[Source] = Field([], description="sources cited in Markdown as [@id]")
+    collaboration_kinds: list[Term] | None = Field(
+        None, min_length=1, description="the kinds a collaboration may have, with their "
+                                        "labels (default: the built-in list)")
+    benefit_categories: list[Term] | None = Field(
+        None, min_length=1, description="the categories a benefit may have, with their "
+                                        "labels (default: the built-in list)")
     limits: Limits = Field(default_factory=Limits,
                            description="resource limits on the project's files")
 
@@ -237,7 +280,7 @@ class Partner(Marked):
 
 
 class Benefit(Marked):
-    category: Category
+    category: Identifier = Field(description="one of the project's benefit categories")
     text: LocalText
 
 
@@ -252,7 +295,7 @@ class Metric(Marked):
 class Collaboration(Marked):
     id: Identifier | None = None
     title: LocalText
-    kind: CollaborationKind
+    kind: Identifier = Field(description="one of the project's collaboration kinds")
     partners: list[Code] = Field(min_length=1)
     status: Status = "active"
     since: Year | None = None
@@ -262,7 +305,7 @@ class Collaboration(Marked):
     benefits: list[Benefit] = []
     metrics: list[Metric] = []
     notes: Notes = []
-    sources: list[LocalText] = []
+    sources: list[SourceItem] = []
 
 
 class SectionFront(Marked):
@@ -335,6 +378,13 @@ class Audience(Strict):
     portion_marks: StrictBool = True
     speaker_notes: Literal["include", "omit"] = Field(
         "include", description="omit: the deck carries no speaker notes at all")
+    list_of_figures: StrictBool = Field(False, description="a list of figures after the "
+                                                           "contents of the brief")
+    list_of_tables: StrictBool = Field(False, description="a list of tables after the "
+                                                          "contents of the brief")
+    contents_depth: Annotated[StrictInt, Field(ge=1, le=3)] = Field(
+        2, description="1: sections only; 2: and their ## headings; 3: and ### headings "
+                       "(the contents and the PDF's bookmarks)")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
 
@@ -372,3 +422,83 @@ def json_schema() -> dict[str, Any]:
         "(templates/deck/layouts.yaml)."
     )
     return defs
+
+
+#: The kinds of file a project holds: (schema file name, model, the files' glob in a
+#: project, for the editor's mapping; ``None``: Markdown front matter, not mappable).
+FILE_KINDS: tuple[tuple[str, type[BaseModel] | None, str | None], ...] = (
+    ("briefing", Briefing, "content/briefing.yaml"),
+    ("partners", None, "content/partners.yaml"),
+    ("collaboration", Collaboration, "content/collaborations/*.yaml"),
+    ("section", SectionFront, None),
+    ("section-translation", SectionTranslationFront, None),
+    ("audience", Audience, "templates/audiences/*.yaml"),
+    ("layouts", Layouts, "templates/deck/layouts.yaml"),
+)
+
+
+def _with_enums(node: Any, enums: dict[str, list[str]], lists: dict[str, list[str]]) -> Any:
+    """``node`` (a JSON Schema) with the project's own words as enums: each property named
+    in ``enums`` takes one of its values, each named in ``lists`` is a list of them."""
+    if isinstance(node, list):
+        return [_with_enums(one, enums, lists) for one in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_enums(value, enums, lists) for key, value in node.items()}
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        for name, prop in list(properties.items()):
+            keep = {k: v for k, v in prop.items() if k in ("description", "title", "default")}
+            if name in enums:
+                properties[name] = {**keep, "enum": enums[name]}
+            elif name in lists:
+                properties[name] = {**keep, "type": "array",
+                                    "items": {"enum": lists[name]}}
+    return out
+
+
+def file_schemas(levels: list[str] | None = None, partners: list[str] | None = None,
+                 home: str | None = None, kinds: list[str] | None = None,
+                 categories: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """One JSON Schema per kind of file (see :data:`FILE_KINDS`), with the project's
+    marking levels, partner codes, countries, collaboration kinds and benefit categories
+    as enums when given."""
+    enums: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = {}
+    if levels:
+        enums["marking"] = enums["clearance"] = enums["default"] = list(levels)
+    if partners is not None:
+        codes = sorted(partners)
+        lists["releasable_to"] = [*codes, "ALL"]
+        lists["partners"] = codes
+        enums["country"] = sorted({*codes, *([home] if home else [])})
+    out: dict[str, dict[str, Any]] = {}
+    for name, model, _ in FILE_KINDS:
+        if model is None:
+            item = Partner.model_json_schema(ref_template="#/$defs/{model}")
+            schema = {"type": "array", "items": item, "$defs": item.pop("$defs", {})}
+        else:
+            schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        if name == "briefing":
+            # the scheme itself names the levels: only `default` must be one of them
+            schema = _with_enums(schema, {k: v for k, v in enums.items() if k != "default"},
+                                 lists)
+            classification = schema.get("$defs", {}).get("Classification")
+            if classification and levels:
+                classification["properties"]["default"] = {"enum": list(levels)}
+        else:
+            words = {k: v for k, v in enums.items() if k != "default"}
+            if name == "collaboration":  # a partner's `kind` is another word
+                words.update({"kind": kinds} if kinds else {})
+                words.update({"category": categories} if categories else {})
+            schema = _with_enums(schema, words, lists)
+        out[name] = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "$id": f"{name}.schema.json", **schema}
+    return out
+
+
+def editor_mapping(folder: str) -> dict[str, Any]:
+    """VS Code's YAML extension settings (``yaml.schemas``): each schema in ``folder``
+    (relative to the project) for the files of its kind."""
+    return {"yaml.schemas": {f"{folder}/{name}.schema.json": glob
+                             for name, _, glob in FILE_KINDS if glob}}

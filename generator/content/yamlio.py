@@ -227,7 +227,7 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
                                        f"YAML tag `{tag}` is not allowed",
                                        "content is plain data: remove the tag"))
     except MarkedYAMLError as exc:
-        raise FileProblems([_syntax_error(exc, source)]) from None
+        raise FileProblems([_syntax_error(exc, source, text)]) from None
     except YAMLError as exc:  # pragma: no cover - ruamel always marks parse errors
         raise FileProblems([_error(source.file, 1, 1, f"YAML syntax error: {exc}")]) from None
     if problems:
@@ -241,7 +241,7 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
                                    mark.column + 1, f"duplicate key `{key}`",
                                    "each key may appear once in a mapping")]) from None
     except MarkedYAMLError as exc:
-        raise FileProblems([_syntax_error(exc, source)]) from None
+        raise FileProblems([_syntax_error(exc, source, text)]) from None
     except TypeError:
         # ruamel cannot hash a mapping or list used as a key (`? [a, b]: x`)
         found = re.search(r"^[ \t-]*\?(?=\s|$)", text, re.MULTILINE)
@@ -288,12 +288,79 @@ def _duplicate_key(exc: DuplicateKeyError) -> str:
     return match.group(1) if match else "?"
 
 
-def _syntax_error(exc: MarkedYAMLError, source: Source) -> Diagnostic:
+def _syntax_error(exc: MarkedYAMLError, source: Source, text: str = "") -> Diagnostic:
+    """A YAML syntax error in the user's words: tabs, quotes left open, text with ': '
+    in it, and indentation (naming the block it broke); YAML's own words otherwise."""
     mark = exc.problem_mark or exc.context_mark
     line = (mark.line + 1 + source.line_offset) if mark else 1
     col = (mark.column + 1) if mark else 1
     problem = exc.problem or exc.context or "syntax error"
+    lines = text.split("\n")
+    row = mark.line if mark else 0
+    here = lines[row] if row < len(lines) else ""
+    if "'\\t'" in problem or "'\t'" in problem:
+        before = here[:mark.column] if mark else ""
+        if before.strip():
+            return _error(source.file, line, col, f"a tab after `{before.strip()}`",
+                          "YAML separates with spaces only: replace the tab with a space")
+        return _error(source.file, line, col, "a tab in the indentation",
+                      "YAML indents with spaces only: replace the tab with spaces")
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        opened = exc.context_mark
+        quote = lines[opened.line][opened.column] if opened.line < len(lines) and \
+            opened.column < len(lines[opened.line]) else '"'
+        return _error(source.file, opened.line + 1 + source.line_offset, opened.column + 1,
+                      f"the quote {quote} opened here is never closed",
+                      f"end the text with {quote} on the same line")
+    if problem == "mapping values are not allowed here" and mark is not None:
+        before = here[:mark.column]
+        key = re.match(r"^([ \t]*(?:-[ \t]+)?)([^:#\s][^:#]*?):[ \t]+(\S.*)$", here)
+        if key and ": " in key[3] and ": " in before:
+            return _error(source.file, line, col, "quote text that contains ': '",
+                          f'write {key[1].strip()}{" " if key[1].strip() else ""}'
+                          f'{key[2]}: "{key[3].rstrip()}"'.strip())
+        return _indentation(source, lines, row)
+    if problem.startswith("expected <block end>") and mark is not None:
+        return _indentation(source, lines, row)
     return _error(source.file, line, col, f"YAML syntax error: {problem}")
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _indentation(source: Source, lines: list[str], row: int) -> Diagnostic:
+    """Bad indentation at ``row``, said as which block it broke and where the line
+    should start."""
+    def content(i: int) -> bool:
+        return bool(lines[i].strip()) and not lines[i].lstrip().startswith("#")
+
+    here = _indent(lines[row])
+    above = next((i for i in range(row - 1, -1, -1) if content(i)), None)
+    if above is not None and here > _indent(lines[above]):
+        siblings = _indent(lines[above])
+        parent = next((i for i in range(above - 1, -1, -1)
+                       if content(i) and _indent(lines[i]) < siblings), None)
+    else:
+        parent = next((i for i in range(row - 1, -1, -1)
+                       if content(i) and _indent(lines[i]) < here), None)
+        first = next((i for i in range((parent if parent is not None else -1) + 1, row)
+                      if content(i)), row)
+        siblings = _indent(lines[first])
+    line = row + 1 + source.line_offset
+    spaces = "space" if here == 1 else "spaces"
+    if parent is None:
+        return _error(source.file, line, here + 1,
+                      f"bad indentation: this line is indented {here} {spaces}, but the "
+                      f"file's top-level keys start at column {siblings + 1}",
+                      f"indent it by {siblings}" if siblings else "remove the spaces before it")
+    name = re.match(r"^[ \t]*(?:-[ \t]+)?([^:#]*?)[ \t]*:", lines[parent])
+    block = f"`{name[1]}`" if name and name[1] else f"line {parent + 1 + source.line_offset}"
+    end = f", or by {_indent(lines[parent])} to end it" if here < siblings else ""
+    return _error(source.file, line, here + 1,
+                  f"bad indentation: this line is indented {here} {spaces}, but the block "
+                  f"of {block} is indented {siblings}",
+                  f"indent it by {siblings} to keep it in {block}{end}")
 
 
 def plain(node: Any) -> Any:

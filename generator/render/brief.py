@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import DataHandler, Request, pathname2url, url2pathname
 
@@ -57,6 +57,7 @@ from generator.edition import (
     Mark,
     MatrixRow,
     Metric,
+    Section,
     Theme,
     category_order,
 )
@@ -64,7 +65,17 @@ from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import parts
 from generator.render.charts import render_svg
-from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
+from generator.render.markdown import (
+    Apparatus,
+    captions,
+    footnotes,
+    heading_labels,
+    headings,
+    is_relative_path,
+    to_html,
+    to_inline_html,
+    to_plain,
+)
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.templates import (
     ASSET_SUFFIXES,
@@ -330,6 +341,27 @@ def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """A numbered (labelled) figure or table of the brief, or a chart, for the lists of
+    figures and tables."""
+
+    kind: str  # "fig" or "tbl"
+    number: int
+    text: str  # plain text: an image's title, a table's caption, a chart's title
+    anchor: str  # where it is: "#fig-map" (its label), "#figure-4" (a chart)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a section's body, for the contents: ``depth`` 2 for ``##`` (and
+    ``#``), 3 for ``###``; ``text`` is Markdown; ``anchor`` its id (its label, if any)."""
+
+    depth: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Figure:
     """A chart as the templates draw it: its number, and the SVG of
     :func:`generator.render.charts.render_svg` both as an ``<svg>`` element to inline
@@ -357,11 +389,55 @@ class _Job:
     theme: Theme = field(init=False)
     problems: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    apparatus: Apparatus = field(init=False)
+    captions: list[Caption] = field(init=False)
+    _section: str | None = field(default=None, init=False)  # whose footnotes are loaded
+    headings: dict[str, list[Heading]] = field(init=False)  # by section id
 
     def __post_init__(self) -> None:
         self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
         self.theme = self._checked_theme()
+        self.apparatus, self.captions = self._apparatus()
+        self.apparatus.depth = self.edition.audience.contents_depth
+        self.headings = {}
+        for index, section in enumerate(self.edition.sections, start=1):
+            found = [h for part in section.body for h in headings(part.markdown)]
+            self.headings[section.id] = [
+                Heading(depth, text, label or f"section-{index}-heading-{n}")
+                for n, (depth, text, label) in enumerate(found, start=1)]
+
+    def section_headings(self, section: Section) -> list[Heading]:
+        """The headings of ``section``'s body as deep as the audience's contents go."""
+        depth = self.edition.audience.contents_depth
+        return [h for h in self.headings.get(section.id, []) if h.depth <= depth]
+
+    def _apparatus(self) -> tuple[Apparatus, list[Caption]]:
+        """Numbers for this document: figures and tables in the order the sections print
+        them (then the charts), so that another audience, seeing other figures, gets its
+        own numbers and cross-references follow; sources in the order declared."""
+        e = self.edition
+        words = {key: e.label(key) for key in ("figure", "table", "section_ref")}
+        words["section"] = words.pop("section_ref")
+        refs: dict[str, tuple[str, str]] = {}
+        found: list[Caption] = []
+        count = {"fig": 0, "tbl": 0}
+        for index, section in enumerate(e.sections, start=1):
+            for part in section.body:
+                for heading, _ in heading_labels(part.markdown):
+                    refs[heading] = (f"{words['section']} {index}", f"#{heading}")
+                for kind, label, text in captions(part.markdown):
+                    count[kind] += 1
+                    word = words["figure" if kind == "fig" else "table"]
+                    refs[label] = (f"{word} {count[kind]}", f"#{label}")
+                    found.append(Caption(kind, count[kind], text, f"#{label}"))
+        for offset, chart in enumerate(e.charts, start=1):
+            number = count["fig"] + offset
+            refs[f"fig-{chart.id}"] = (f"{words['figure']} {number}", f"#figure-{number}")
+            found.append(Caption("fig", number, to_plain(chart.title), f"#figure-{number}"))
+        sources = {source.id: n for n, source in enumerate(e.sources, start=1)}
+        style: Literal["foot", "end"] = "end" if self.embed else "foot"
+        return Apparatus(refs=refs, sources=sources, words=words, note_style=style), found
 
     # -- resources ---------------------------------------------------------------------
 
@@ -430,8 +506,36 @@ class _Job:
         out.append(html[cursor:])
         return "".join(out)
 
-    def md(self, text: str, mark: Mark | None = None, where: str = "") -> Markup:
-        html = self.rewrite_images(to_html(text), where)
+    def md(self, text: str, mark: Mark | None = None, where: str = "",
+           section: Section | None = None) -> Markup:
+        """Block Markdown as HTML. Given its ``section``, a part of a section's body is
+        numbered with the document's figures and tables and finds its footnotes in any
+        visible part of the section (their endnotes: ``section|endnotes``)."""
+        app = self.apparatus
+        if section is not None:
+            if self._section != section.id:
+                notes: dict[str, str] = {}
+                marks: dict[str, tuple[int, str]] = {}
+                for part in section.body:
+                    own = part.mark or section.mark
+                    for label, html in footnotes(part.markdown).items():
+                        if label not in notes:
+                            notes[label] = html
+                            marks[label] = (own.rank, str(self.pm(own)))
+                app.begin(notes, marks)
+                app.heading_ids = [h.anchor for h in self.headings.get(section.id, [])]
+                self._section = section.id
+            shown = mark or section.mark
+            app.numbered, app.part_mark = True, (shown.rank, str(self.pm(shown)))
+            html = to_html(text, app)
+            app.numbered, app.part_mark = False, (0, "")
+        else:
+            # A text of its own (a summary, a collaboration's): its footnotes stay with it.
+            self._section = None
+            app.begin({})
+            html = to_html(text, app) + app.endnotes_html()
+            app.endnotes = []
+        html = self.rewrite_images(html, where)
         html = self.directed(_LONE_IMAGE.sub(_figure, html))
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
@@ -440,6 +544,15 @@ class _Job:
             else:
                 html = f'<p class="pm-line">{prefix}</p>\n{html}'
         return Markup(html)  # safe: markdown-it output with raw HTML disabled
+
+    def endnotes(self, section: Section) -> Markup:
+        """The footnotes of ``section`` as linked endnotes (the screen page; the PDF
+        prints each at the foot of its page)."""
+        if self._section != section.id:
+            return Markup("")
+        html = self.apparatus.endnotes_html()
+        self.apparatus.endnotes = []
+        return Markup(html)  # safe: rendered by to_html, raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
         return Markup(self.rewrite_images(to_inline_html(text), where))
@@ -499,7 +612,8 @@ class _Job:
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
         figures = []
-        for number, chart in enumerate(self.edition.charts, start=1):
+        first = sum(1 for c in self.captions if c.kind == "fig") - len(self.edition.charts)
+        for number, chart in enumerate(self.edition.charts, start=first + 1):
             svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
                    if self.charts else _STAND_IN_SVG)
             # charts.py escapes every text it writes into the SVG (matplotlib does).
@@ -671,6 +785,8 @@ class _Job:
             "end": end,
             "variables": dict(audience.variables),
             "figures": self.figures(),
+            "list_of_figures": [c for c in self.captions if c.kind == "fig"],
+            "list_of_tables": [c for c in self.captions if c.kind == "tbl"],
             "categories": categories,
             "matrix": matrix,
             "meta": self.metadata(),
@@ -935,6 +1051,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     )
     env.filters.update({
         "md": _per_render(job.md),
+        "endnotes": _per_render(job.endnotes),
         "md_inline": _per_render(job.md_inline),
         "label": _per_render(job.label),
         "date": _per_render(job.date),
@@ -955,6 +1072,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "metric_periods": metric_periods,
         "metric_value": metric_value,
         "resource": job.file_url,
+        "headings": job.section_headings,
     })
     return env
 
