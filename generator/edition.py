@@ -131,8 +131,13 @@ class Collaboration:
 
 @dataclass(frozen=True)
 class Series:
-    name: str
+    name: str  # the data's column: often a partner code
     values: tuple[float, ...]
+    label: str = ""  # what legends print, localised (a partner's name); "" = the name
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)

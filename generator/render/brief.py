@@ -51,9 +51,10 @@ from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metr
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import parts
-from generator.render.charts import render_svg
+from generator.render.charts import MISSING, metric_label, render_svg
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
+from generator.render.typeset import fit_line, name_pattern, protect_names, tie_units
 from generator.templates import (
     ASSET_SUFFIXES,
     TEMPLATE_SUFFIXES,
@@ -338,10 +339,12 @@ class Figure:
 @dataclass(frozen=True)
 class MatrixRow:
     """One collaboration of the benefits matrix: per category, the highest mark among its
-    benefits in that category (``None`` when it has none)."""
+    benefits in that category (``None`` when it has none) and how many there are (the
+    brief and the deck print one mark per benefit, with a key)."""
 
     collaboration: Collaboration
     cells: tuple[Mark | None, ...]
+    counts: tuple[int, ...] = ()  # per category, how many benefits (a mark each)
 
 
 @dataclass
@@ -355,6 +358,7 @@ class _Job:
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
+    names: re.Pattern[str] | None = field(init=False)
     problems: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -362,6 +366,14 @@ class _Job:
         self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
         self.theme = self._checked_theme()
+        e = self.edition
+        # The names the content defines: never hyphenated ("Val-dorian").
+        self.names = name_pattern([e.home_name, e.home_code, *(p.name for p in e.partners),
+                                   *(p.code for p in e.partners)])
+
+    def typeset(self, html: str) -> str:
+        """Rendered Markdown with its names kept whole and numbers kept with their units."""
+        return tie_units(protect_names(html, self.names))
 
     # -- resources ---------------------------------------------------------------------
 
@@ -428,7 +440,7 @@ class _Job:
         return "".join(out)
 
     def md(self, text: str, mark: Mark | None = None, where: str = "") -> Markup:
-        html = self.rewrite_images(to_html(text), where)
+        html = self.typeset(self.rewrite_images(to_html(text), where))
         html = self.directed(_LONE_IMAGE.sub(_figure, html))
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
@@ -439,7 +451,7 @@ class _Job:
         return Markup(html)  # safe: markdown-it output with raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
-        return Markup(self.rewrite_images(to_inline_html(text), where))
+        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where)))
 
     def pm(self, mark: Mark | None) -> Markup:
         """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
@@ -509,12 +521,21 @@ class _Job:
         categories += tuple(sorted(present - set(CATEGORIES)))
         rows = []
         for collab in collabs:
-            cells = []
+            cells, counts = [], []
             for category in categories:
                 marks = [b.mark for b in collab.benefits if b.category == category]
                 cells.append(max(marks, key=lambda m: m.rank) if marks else None)
-            rows.append(MatrixRow(collab, tuple(cells)))
+                counts.append(len(marks))
+            rows.append(MatrixRow(collab, tuple(cells), tuple(counts)))
         return categories, rows
+
+    def handling(self) -> str:
+        """The back page's handling instructions: the project's own as written; the
+        built-in text (which restricts copying) not on a brief at the lowest level."""
+        e = self.edition
+        if e.handling == e.label("default_handling") and e.banner_mark.rank == 0:
+            return ""
+        return e.handling
 
     def metadata(self) -> dict[str, Any]:
         """What the PDF's document information says: nothing that is not in the Edition."""
@@ -639,6 +660,7 @@ class _Job:
             "matrix": matrix,
             "meta": self.metadata(),
             "logo": self.file_url(audience.theme.logo),
+            "handling": self.handling(),
             # Embedded fonts are cut to the page's characters: filled in after rendering.
             "stylesheet": _STYLESHEET_SLOT if self.embed else self.stylesheet(),
         }
@@ -906,6 +928,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "css_string": css_string,
         "css_colour": css_colour,
         "css_label": css_label,
+        "fit_line": fit_line,
     })
     env.globals.update({  # Jinja never folds calls
         "label": job.label,
@@ -913,6 +936,8 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "benefits_by_category": benefits_by_category,
         "metric_periods": metric_periods,
         "metric_value": metric_value,
+        "metric_label": metric_label,
+        "missing": MISSING,
         "resource": job.file_url,
     })
     return env

@@ -80,6 +80,23 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
+#: What every output prints for a missing value (brief tables, deck tables, charts).
+MISSING = "—"
+
+
+def metric_label(label: str, unit: str) -> str:
+    """A metric's label with its unit in brackets, unless the label already names it:
+    "Patrol distance (km)", but "People assisted", not "People assisted (people)"."""
+    if not unit:
+        return label
+    words = {w.lower() for w in re.findall(r"\w+", label)}
+    unit_words = [w.lower() for w in re.findall(r"\w+", unit)]
+    if unit_words and all(w in words or w.rstrip("s") in words or w + "s" in words
+                          for w in unit_words):
+        return label
+    return f"{label} ({unit})"
+
+
 # --------------------------------------------------------------------------- palette
 
 
@@ -210,7 +227,7 @@ def _pie_data(chart: Chart) -> tuple[tuple[str, ...], tuple[Series]]:
     """What a pie shows: the first series across the categories, or, with a single
     category, each series' total."""
     if len(chart.categories) == 1 and len(chart.series) > 1:
-        names = tuple(s.name for s in chart.series)
+        names = tuple(s.shown for s in chart.series)
         totals = tuple(math.fsum(v for v in s.values if not math.isnan(v))
                        for s in chart.series)
         return names, (Series(chart.categories[0], totals),)
@@ -252,7 +269,7 @@ def _clean(text: str) -> str:
 
 
 def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str = "en",
-               width_in: float = 6.5, height_in: float = 3.4) -> str:
+               width_in: float = 6.5, height_in: float = 3.0) -> str:
     """The chart as an ``<svg>`` element to inline in the brief's HTML.
 
     The title is not drawn (the brief prints it as the figure's caption) but carried as
@@ -296,7 +313,7 @@ def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str =
 def _text_as_paths(chart: Chart) -> bool:
     """True when the chart has text WeasyPrint cannot draw as SVG text (see
     ``_COMPLEX_SCRIPT``); it is then drawn as glyph outlines."""
-    texts = (chart.unit, *chart.categories, *(s.name for s in chart.series))
+    texts = (chart.unit, *chart.categories, *(s.shown for s in chart.series))
     return any(_COMPLEX_SCRIPT.search(text) for text in texts)
 
 
@@ -373,7 +390,7 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
         for i, (series, colour) in enumerate(zip(chart.series, colours, strict=True)):
             offset = (i - (n_series - 1) / 2) * width
             bars = ax.bar(x + offset, _nan_to_zero(series.values), width * 0.9,
-                          color=colour, label=_clean(series.name), zorder=2)
+                          color=colour, label=_clean(series.shown), zorder=2)
             if n_cat * n_series <= MAX_VALUE_LABELS:
                 ax.bar_label(bars, [_value_label(v, decimals) for v in series.values],
                              padding=2, color=MUTED, fontsize=SVG_FONT_PT - 1)
@@ -384,7 +401,7 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
             heights = np.array(_nan_to_zero(series.values))
             bottoms = np.where(heights >= 0, above, below)
             ax.bar(x, heights, 0.62, bottom=bottoms, color=colour,
-                   label=_clean(series.name), zorder=2, edgecolor=WHITE, linewidth=0.5)
+                   label=_clean(series.shown), zorder=2, edgecolor=WHITE, linewidth=0.5)
             above += np.where(heights >= 0, heights, 0)
             below += np.where(heights < 0, heights, 0)
         if n_cat <= MAX_VALUE_LABELS:  # the total on top of each stack
@@ -397,7 +414,7 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
     else:  # line
         for series, colour in zip(chart.series, colours, strict=True):
             ax.plot(x, series.values, color=colour, linewidth=2, marker="o", markersize=4.5,
-                    markeredgecolor=WHITE, markeredgewidth=0.8, label=_clean(series.name),
+                    markeredgecolor=WHITE, markeredgewidth=0.8, label=_clean(series.shown),
                     zorder=3, solid_capstyle="round", clip_on=False)
 
     # Value axis: round ticks (whole numbers for whole-number data) with a gridline
@@ -592,7 +609,7 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     data = _chart_data_class()(number_format=number_format)
     data.categories = [_clean(c) for c in categories]
     for series in series_list:
-        data.add_series(_clean(series.name),
+        data.add_series(_clean(series.shown),
                         [None if math.isnan(v) else v for v in series.values])
     # python-pptx writes the chart's data, its workbook and the parts; the styling is
     # then written into its XML directly (python-pptx's object API for the same settings
