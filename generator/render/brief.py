@@ -51,7 +51,12 @@ from generator.edition import Benefit, Chart, Collaboration, Edition, Mark, Metr
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import parts
-from generator.render.charts import MISSING, metric_label, render_svg
+from generator.render.charts import (
+    MISSING,
+    metric_label,
+    render_svg,
+    theme_colour_problems,
+)
 from generator.render.markdown import is_relative_path, to_html, to_inline_html, to_plain
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.render.typeset import fit_line, name_pattern, protect_names, tie_units
@@ -506,6 +511,8 @@ class _Job:
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
         figures = []
+        if self.edition.charts and self.charts:  # the first two series of every chart
+            self.warnings += theme_colour_problems(self.theme)
         for number, chart in enumerate(self.edition.charts, start=1):
             svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
                    if self.charts else _STAND_IN_SVG)
