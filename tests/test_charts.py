@@ -547,6 +547,12 @@ def test_a_stacked_legend_lists_the_top_of_the_stack_first_beside_the_bars() -> 
     position = f"{C}legend/{C}legendPos"
     assert ltr._chartSpace.find(f"{C}chart/{position}").get("val") == "r"
     assert rtl._chartSpace.find(f"{C}chart/{position}").get("val") == "l"
+    # Other charts: a row below in a left-to-right deck; in a right-to-left one a
+    # column on the reader's side, since PowerPoint lays a row out left to right.
+    _, bars_ltr = add_to_blank_slide(sample_chart("bar"))
+    _, bars_rtl = add_to_blank_slide(sample_chart("bar"), rtl=True)
+    assert bars_ltr._chartSpace.find(f"{C}chart/{position}").get("val") == "b"
+    assert bars_rtl._chartSpace.find(f"{C}chart/{position}").get("val") == "r"
 
 
 def test_beyond_six_series_bars_get_patterns_and_lines_marker_shapes() -> None:

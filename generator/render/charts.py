@@ -970,7 +970,9 @@ def _style_cartesian(space: Any, chart: Chart, n_categories: int, n_series: int,
             _put(chart_el.find(_c("legend")), f'<c:legendEntry><c:idx val="{n_series}"/>'
                  '<c:delete val="1"/></c:legendEntry>', before=("layout", "overlay", "txPr"))
     elif n_series > 1:
-        _native_legend(chart_el, "b")
+        # A row under the plot reads left to right in PowerPoint whatever the language:
+        # a right-to-left deck lists the series in a column on the reader's side.
+        _native_legend(chart_el, "r" if rtl else "b")
     else:
         for old in chart_el.findall(_c("legend")):
             chart_el.remove(old)
