@@ -129,8 +129,13 @@ class Collaboration:
 
 @dataclass(frozen=True)
 class Series:
-    name: str
+    name: str  # the data's column: often a partner code
     values: tuple[float, ...]
+    label: str = ""  # what legends print, localised (a partner's name); "" = the name
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -212,10 +217,12 @@ def category_order(category: str) -> tuple[int, str]:
 @dataclass(frozen=True)
 class MatrixRow:
     """One collaboration of the benefits matrix: per category, the highest mark among its
-    benefits in that category (``None`` when it has none)."""
+    benefits in that category (``None`` when it has none) and how many there are (every
+    output prints one mark per benefit, with a key)."""
 
     collaboration: Collaboration
     cells: tuple[Mark | None, ...]
+    counts: tuple[int, ...] = ()  # per category, how many benefits
 
 
 @dataclass(frozen=True)
@@ -290,11 +297,12 @@ class Edition:
         categories = self.benefit_categories()
         rows = []
         for collab in self.collaborations:
-            cells = []
+            cells, counts = [], []
             for category in categories:
                 marks = [b.mark for b in collab.benefits if b.category == category]
                 cells.append(max(marks, key=lambda m: m.rank) if marks else None)
-            rows.append(MatrixRow(collab, tuple(cells)))
+                counts.append(len(marks))
+            rows.append(MatrixRow(collab, tuple(cells), tuple(counts)))
         return tuple(rows)
 
     def fingerprint(self) -> str:

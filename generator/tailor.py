@@ -343,6 +343,22 @@ class Tailor:
             parts.append(ed.BodyPart(part.markdown, self.mark(v) if blocks else None))
         return tuple(parts)
 
+    def series_label(self, name: str, chart: Visibility) -> str:
+        """A chart series named by a partner's code is labelled with the partner's name
+        in the audience's language (the home nation's code with its name), when the
+        partner is visible and marked no higher than the chart; else "" (the code)."""
+        project = self.project
+        if name == self.home:
+            return self.text(project.briefing.model.home.name, project.briefing,
+                             ("home", "name"))
+        for p in project.partners:
+            pm = p.model
+            if pm.code != name or name in self.hidden_partners:
+                continue
+            if self.mark(self.own(pm.marking, pm.releasable_to)).rank <= self.mark(chart).rank:
+                return self.text(pm.name, p, ("name",))
+        return ""
+
     def charts(self) -> tuple[ed.Chart, ...]:
         kept = []
         briefing = self.project.briefing
@@ -359,7 +375,8 @@ class Tailor:
                     self.withhold("chart series", f"{label}: {name}", briefing.where(data.path),
                                   f"partner {name} is withheld")
                     continue
-                series.append(ed.Series(name, tuple(data.columns[name])))
+                series.append(ed.Series(name, tuple(data.columns[name]),
+                                        self.series_label(name, v)))
             if not series:
                 self.withhold("chart", label, briefing.where(data.path),
                               "every series is withheld")

@@ -671,3 +671,334 @@ def test_layout_gc_restores_the_collector_even_on_error() -> None:
         assert gc.get_threshold()[0] > before[0]
         raise RuntimeError("layout failed")
     assert gc.get_threshold() == before
+
+
+# --------------------------------------------------------------------------- page flow
+#
+# Layout facts read back from the PDF (pdfplumber for where text and drawings sit, the
+# tagged PDF's structure tree for which page each table row is on), on the default
+# project's minister brief and on a generated project with long titles, long names and
+# 30 collaborations (tests/projects.py: long_project).
+
+MM = 72 / 25.4
+TOP_MARGIN_MM, BOTTOM_MARGIN_MM = 27, 25  # brief.css's @page margins
+MIN_FILL = 0.40
+#: The parts that start on a new page (brief.css: break-before/after: page), by the
+#: label of their heading: the page before one of them ends a part.
+PART_HEADINGS = ("contents", "executive_summary", "partners_overview", "annex",
+                 "handling_instructions", "contact")
+
+
+@dataclasses.dataclass
+class PageFacts:
+    fill: float  # how far down the text area the lowest text or drawing reaches (0..1)
+    head_lines: int  # lines of the running header (title, reference)
+    foot_lines: int  # lines of the running footer (audience, page number)
+    first_line: str  # the first line of text in the text area
+
+
+def _lines(chars: list[dict[str, Any]]) -> int:
+    """How many lines ``chars`` make: runs of overlapping vertical extents."""
+    count, bottom = 0, -1.0
+    for char in sorted(chars, key=lambda c: c["top"]):
+        if char["top"] >= bottom - 0.5:
+            count += 1
+        bottom = max(bottom, char["bottom"]) if char["top"] < bottom - 0.5 else char["bottom"]
+    return count
+
+
+def page_facts(path: Path) -> list[PageFacts]:
+    import pdfplumber
+
+    facts = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
+            inside = [o for o in (*page.chars, *page.rects, *page.curves, *page.lines,
+                                  *page.images)
+                      if o["top"] >= top - 1 and o["bottom"] <= bottom + 1]
+            lowest = max((o["bottom"] for o in inside), default=top)
+            # The running heads are 7.5 pt; the banners (9 pt) sit beyond them.
+            small = [c for c in page.chars if c["size"] < 8.5 and c["text"].strip()]
+            body = page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or ""
+            facts.append(PageFacts(
+                fill=(lowest - top) / (bottom - top),
+                head_lines=_lines([c for c in small if c["bottom"] < top]),
+                foot_lines=_lines([c for c in small if c["top"] > bottom]),
+                first_line=(body.strip().splitlines() or [""])[0]))
+    return facts
+
+
+def sparse_pages(facts: list[PageFacts], edition: Edition) -> list[tuple[int, float]]:
+    """Pages (1-based) less than ``MIN_FILL`` full that end no part: neither the last
+    page nor the page before one whose text starts with a part's heading."""
+    starts = tuple(edition.label(key) for key in PART_HEADINGS)
+    found = []
+    for number, page in enumerate(facts[:-1], start=1):
+        ends_part = facts[number].first_line.lstrip().startswith(starts)
+        if page.fill < MIN_FILL and not ends_part:
+            found.append((number, round(page.fill, 2)))
+    return found
+
+
+def _content(node: Any, page_numbers: dict[int, int], inherited: int | None = None
+             ) -> list[tuple[int, int]]:
+    """The (page, marked-content id) pairs of a structure element's content."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if not isinstance(node, DictionaryObject):  # an MCID on the inherited page
+        return [(inherited, int(node))] if inherited is not None else []
+    page = node.get("/Pg")
+    here = page_numbers.get(page.idnum, inherited) if page is not None else inherited
+    if node.get("/Type") == "/MCR":
+        return [(here, int(node["/MCID"]))] if here is not None else []
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    found: list[tuple[int, int]] = []
+    for kid in kids if isinstance(kids, list) else [kids]:
+        found += _content(kid, page_numbers, here)
+    return found
+
+
+@dataclasses.dataclass
+class TablePiece:
+    """A table's part on one page, as the tagged PDF has it (WeasyPrint tags each
+    page's part of a table as a table of its own, with the header repeated)."""
+
+    page: int
+    header: str
+    rows: int
+    top: float  # where its text starts and ends on the page
+    bottom: float
+    page_top: float  # where the page's text starts and ends
+    page_bottom: float
+
+
+def table_rows_per_page(path: Path) -> list[list[int]]:
+    """For each table of a tagged PDF, how many body rows each page it is on holds: a
+    piece that starts a page, under the same header as the piece that ended the page
+    before, continues that table."""
+    import pdfplumber
+
+    reader = PdfReader(path)
+    page_numbers = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages, 1)}
+    pieces: list[tuple[list[tuple[int, int]], list[list[tuple[int, int]]]]] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if not isinstance(node, DictionaryObject):
+            return
+        if node.get("/S") == "/Table":
+            head: list[tuple[int, int]] = []
+            rows: list[list[tuple[int, int]]] = []
+            for part in _kids(node):
+                if part.get("/S") == "/THead":
+                    head += _content(part, page_numbers)
+                elif part.get("/S") == "/TBody":
+                    rows += [_content(row, page_numbers) for row in _kids(part)]
+            pieces.append((head, [r for r in rows if r]))
+            return
+        for kid in _kids(node):
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    found: list[TablePiece] = []
+    with pdfplumber.open(path) as pdf:
+        chars: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        extent: dict[int, tuple[float, float]] = {}
+        for number, page in enumerate(pdf.pages, 1):
+            top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
+            body = [c for c in page.chars if top <= c["top"] and c["bottom"] <= bottom]
+            extent[number] = (min((c["top"] for c in body), default=top),
+                              max((c["bottom"] for c in body), default=top))
+            for char in body:
+                if char.get("mcid") is not None:
+                    chars.setdefault((number, char["mcid"]), []).append(char)
+        for head, rows in pieces:
+            spots = [chars.get(key, []) for key in head] + [
+                chars.get(key, []) for row in rows for key in row]
+            mine = [c for spot in spots for c in spot]
+            if not rows or not mine:
+                continue
+            number = rows[0][0][0]
+            found.append(TablePiece(
+                number, "".join(c["text"] for key in head for c in chars.get(key, [])),
+                len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
+                *extent[number]))
+    tables: list[list[int]] = []
+    for index, piece in enumerate(found):
+        before = found[index - 1] if index else None
+        if (before is not None and before.page + 1 == piece.page
+                and before.header == piece.header
+                and abs(before.bottom - before.page_bottom) < 2
+                and abs(piece.top - piece.page_top) < 2):
+            tables[-1].append(piece.rows)
+        else:
+            tables.append([piece.rows])
+    return tables
+
+
+def _kids(node: DictionaryObject) -> list[DictionaryObject]:
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    found = [k.get_object() for k in (kids if isinstance(kids, list) else [kids])
+             if hasattr(k, "get_object")]
+    return [k for k in found if isinstance(k, DictionaryObject)]
+
+
+def body_line_lengths(path: Path) -> list[int]:
+    """Characters on each full line of body text (the serif at 10 pt and more): lines
+    at least 85 % of the 36 em measure wide, so last lines of paragraphs are left out."""
+    import pdfplumber
+
+    lengths = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            lines: dict[int, list[dict[str, Any]]] = {}
+            for char in page.chars:
+                if "Serif" in char["fontname"] and char["size"] >= 10:
+                    lines.setdefault(round(char["top"]), []).append(char)
+            for chars in lines.values():
+                chars.sort(key=lambda c: c["x0"])
+                if chars[-1]["x1"] - chars[0]["x0"] >= 0.85 * 36 * chars[0]["size"]:
+                    lengths.append(len(chars))
+    return lengths
+
+
+REPO = Path(__file__).resolve().parent.parent
+LONG_TITLE = ("Defence, security and resilience cooperation between the Republic and its "
+              "partner states, alliances and regional organisations, 2021 to 2026")
+LONG_PARTNERS = "".join(
+    f"- code: L{chr(65 + i)}\n  name: United Federal Commonwealth of the Northern Maritime "
+    f"Provinces and Territories {i}\n  kind: state\n  region: North\n  since: {2000 + i}\n"
+    for i in range(6))
+YEARS = ", ".join(f"{2020 + y}: {{m}}{y}" for y in range(6))
+SENTENCE = ("Joint teams from both administrations share facilities, plans and data, and "
+            "report every quarter to a steering board chaired in turn by each partner. ")
+
+
+def long_project(root: Path) -> Path:
+    """A project with a long title, long partner and audience names and 30
+    collaborations of every size: one to four summary paragraphs, one to seven
+    benefits, no metrics, one metric, or five metrics over six years."""
+    from .projects import BRIEFING, PARTNERS, write_project
+
+    files: dict[str, str | bytes | None] = {
+        "content/briefing.yaml": BRIEFING.replace(
+            "title: Benefits of cross-border defence collaboration", f"title: {LONG_TITLE}"),
+        "content/partners.yaml": PARTNERS + LONG_PARTNERS,
+        "templates/audiences/minister.yaml": (
+            "title: Minister of State for Defence Procurement, Partnerships and Regional "
+            "Security Cooperation\nclearance: SECRET\nlength: full\n"),
+        "templates/audiences/norvia.yaml": None,
+    }
+    categories = ("security", "diplomatic", "economic", "technological", "humanitarian")
+    for i in range(30):
+        partners = ", ".join(f"L{chr(65 + (i + k) % 6)}" for k in range(1 + i % 3))
+        summary = "\n\n".join(SENTENCE * (1 + (i + k) % 3) for k in range(1 + i % 4))
+        benefits = "".join(f"  - category: {categories[(i + k) % 5]}\n"
+                           f"    text: {SENTENCE.strip()} ({k + 1}).\n"
+                           for k in range(1 + i % 7))
+        metrics = ""
+        if i % 3:
+            metrics = "metrics:\n" + "".join(
+                f"  - label: Measure {m + 1} of the programme's progress\n"
+                f"    unit: km\n    values: {{{YEARS.format(m=m)}}}\n"
+                for m in range(1 if i % 3 == 1 else 5))
+        files[f"content/collaborations/c{i:02d}.yaml"] = (
+            f"title: Long-term multinational programme {i + 1} on integrated border "
+            f"surveillance, maritime awareness and disaster relief logistics\n"
+            f"kind: border-security\npartners: [{partners}]\nstatus: active\n"
+            f"since: {2000 + i}\nsummary: |\n  " + summary.replace("\n", "\n  ") + "\n"
+            f"benefits:\n{benefits}{metrics}sources: [Programme report {i + 1}]\n")
+    return write_project(root, files)
+
+
+@pytest.fixture(scope="module")
+def flowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Edition]]:
+    """The default project's minister brief and the long project's brief, built once."""
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    pytest.importorskip("pdfplumber")
+    root = tmp_path_factory.mktemp("flow")
+    out = {}
+    for name, project in (("minister", REPO),
+                          ("long", long_project(root / "long"))):
+        edition = tailor(load_project(project), "minister").edition.shown_in("pdf")
+        path = root / f"{name}.pdf"
+        path.write_bytes(render_brief(edition, resolve_templates(project, "minister")))
+        out[name] = (path, edition)
+    return out
+
+
+@pytest.mark.parametrize("name", ["minister", "long"])
+def test_no_page_is_mostly_empty_unless_it_ends_a_part(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    path, edition = flowed[name]
+    facts = page_facts(path)
+    assert len(facts) > 5
+    assert sparse_pages(facts, edition) == []
+
+
+@pytest.mark.parametrize("name", ["minister", "long"])
+def test_running_header_and_footer_are_one_line_each(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    facts = page_facts(flowed[name][0])
+    inner = facts[1:]  # the cover has no running heads
+    assert [(f.head_lines, f.foot_lines) for f in inner] == [(1, 1)] * len(inner)
+
+
+@pytest.mark.parametrize("name", ["minister", "long"])
+def test_no_table_leaves_a_single_row_on_a_page(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    tables = table_rows_per_page(flowed[name][0])
+    assert len(tables) >= 10
+    assert any(len(rows) > 1 for rows in tables) or name == "minister"
+    assert [rows for rows in tables if len(rows) > 1 and 1 in rows] == []
+    # Tables of up to nine rows are never split.
+    assert [rows for rows in tables if sum(rows) <= 9 and len(rows) > 1] == []
+
+
+def test_body_text_runs_65_to_80_characters_a_line(
+        flowed: dict[str, tuple[Path, Edition]]) -> None:
+    lengths = sorted(body_line_lengths(flowed["minister"][0]))
+    assert len(lengths) > 50
+    median = lengths[len(lengths) // 2]
+    assert 65 <= median <= 80
+    assert lengths[int(len(lengths) * 0.95)] <= 85
+
+
+def test_a_long_running_title_is_shortened_with_an_ellipsis(
+        flowed: dict[str, tuple[Path, Edition]]) -> None:
+    path, edition = flowed["long"]
+    header = next(line for line in pdftotext_page(path, 3) if edition.reference in line)
+    assert "…" in header
+    assert edition.title.split()[0] in header
+
+
+def test_names_are_never_hyphenated_and_numbers_keep_their_units(tmp_path: Path) -> None:
+    from generator.render.typeset import NBSP
+
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    home = edition.home_name.split()[-1]
+    html = render_html(with_summary(edition, f"The {home}an fleet sailed 212 km for "
+                                             "VCR 46 million."), builtin_set(), for_print=True)
+    assert f'<span class="nohy">{home}an</span>' in html
+    assert f"212{NBSP}km" in html and f"VCR{NBSP}46{NBSP}million" in html
+    css = (Path(BUILTIN) / "brief.css").read_text(encoding="utf-8")
+    assert re.search(r"\.nohy,[^{]*strong,[^{]*\.key-messages li[^{]*\{\s*hyphens: manual", css)
+
+
+def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    boilerplate = edition.label("default_handling")
+    public = dataclasses.replace(edition, handling=boilerplate,
+                                 banner_mark=Mark(edition.levels[0], 0))
+    marked = dataclasses.replace(edition, handling=boilerplate,
+                                 banner_mark=Mark(edition.levels[1], 1))
+    own = dataclasses.replace(public, handling="Our own words: do not copy.")
+    assert "Do not copy" not in render_html(public, builtin_set(), for_print=True)
+    assert "Do not copy" in render_html(marked, builtin_set(), for_print=True)
+    assert "Our own words: do not copy." in render_html(own, builtin_set(), for_print=True)

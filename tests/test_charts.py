@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,22 @@ from pptx.util import Inches
 
 from generator.edition import Chart, Series, Theme
 from generator.errors import RenderError
-from generator.render.charts import CHART_TYPES, add_native_chart, palette, render_svg
+from generator.render.charts import (
+    CHART_TYPES,
+    MIN_DELTA_E,
+    MIN_DELTA_L,
+    MISSING,
+    PLAIN_SERIES,
+    _number,
+    add_native_chart,
+    colour_distances,
+    metric_label,
+    palette,
+    render_svg,
+    stack_totals,
+    theme_colour_problems,
+    value_scale,
+)
 from tests.factories import sample_edition
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -418,3 +435,151 @@ def test_native_chart_is_deterministic() -> None:
     first = chart_parts()
     assert any(n.endswith(".xlsx") for n in first)
     assert chart_parts() == first  # the embedded workbook carries no clock date
+
+
+# ------------------------------------------------------ charts that explain themselves
+
+REPO = Path(__file__).resolve().parent.parent
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def audience_themes() -> list[Theme]:
+    """The default theme and every default audience's."""
+    themes = [Theme()]
+    for profile in sorted((REPO / "templates" / "audiences").glob("*.yaml")):
+        found = re.search(r'primary: "(#\w+)", accent: "(#\w+)"', profile.read_text("utf-8"))
+        assert found, profile
+        themes.append(Theme(found[1], found[2]))
+    return themes
+
+
+def test_the_colour_blindness_simulation_confuses_red_and_green() -> None:
+    """Machado (2009) at full severity: a red and a green that anyone else tells apart
+    look alike to a reader with deuteranopia or protanopia (the check below is real)."""
+    seen = colour_distances(["#d62728", "#2ca02c"])  # red, green
+    assert seen["normal"] > 60 and seen["deuteranopia"] < MIN_DELTA_E / 2
+    seen = colour_distances(["#e41a1c", "#7f6a00"])  # red, olive
+    assert seen["normal"] > 60 and seen["protanopia"] < MIN_DELTA_E
+
+
+@pytest.mark.parametrize("theme", audience_themes(), ids=lambda t: t.primary)
+def test_default_palettes_stay_apart_for_colour_blind_readers_and_in_greyscale(
+        theme: Theme) -> None:
+    colours = palette(theme, PLAIN_SERIES)
+    seen = colour_distances(colours)
+    assert seen["normal"] >= MIN_DELTA_E
+    assert seen["deuteranopia"] >= MIN_DELTA_E
+    assert seen["protanopia"] >= MIN_DELTA_E
+    assert seen["greyscale"] >= MIN_DELTA_L
+    assert theme_colour_problems(theme) == []
+
+
+def test_theme_colours_too_close_give_a_warning(tmp_path: Path) -> None:
+    clash = Theme("#0b3d2e", "#1d5c3a")
+    problems = theme_colour_problems(clash)
+    assert any("deuteranopia" in p for p in problems)
+    from generator.render.brief import brief_html
+    from tests.test_brief import builtin_set
+
+    edition = sample_edition(tmp_path)
+    audience = dataclasses.replace(edition.audience, theme=clash)
+    warnings: list[str] = []
+    brief_html(dataclasses.replace(edition, audience=audience), builtin_set(),
+               warnings=warnings)
+    assert any("hard to tell apart" in w and "#1d5c3a" in w for w in warnings)
+
+
+def test_legends_name_partners_in_the_audiences_language_never_by_code() -> None:
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    project = load_project(REPO)
+    codes = {p.model.code for p in project.partners} | {project.briefing.model.home.code}
+    checked = 0
+    for audience in sorted(project.audiences):
+        edition = tailor(project, audience).edition
+        for chart in edition.charts:
+            labels = [s.shown for s in chart.series]
+            assert not set(labels) & codes, (audience, chart.id, labels)
+            if chart.type != "stacked-bar" and not edition.audience.rtl:
+                text = all_text(parse(render_svg(chart, edition.audience.theme)))
+                assert all(label in text for label in labels)
+                assert not {w for w in re.findall(r"\b[A-Z]{3}\b", text)} & codes
+            checked += 1
+    assert checked >= 6
+    arabic = tailor(project, "delegation-zahran").edition
+    assert any(re.search("[\u0600-\u06ff]", s.shown) for c in arabic.charts
+               for s in c.series)
+
+
+def test_brief_and_deck_draw_the_same_scale_and_totals() -> None:
+    chart = sample_chart("stacked-bar")
+    low, high, step = value_scale(chart)
+    totals = stack_totals(chart)
+    assert low == 0 and high >= max(totals) and high - step < max(totals)
+    svg_text = all_text(parse(render_svg(chart, Theme())))
+    assert _number(high) in svg_text
+    assert all(_number(total) in svg_text for total in totals)
+    _, native = add_to_blank_slide(chart)
+    axis = native.value_axis
+    assert (axis.minimum_scale, axis.maximum_scale, axis.major_unit) == (low, high, step)
+    space = native._chartSpace
+    line = space.find(f".//{C}lineChart")
+    assert line is not None  # the totals, above the stacks
+    assert [float(v.text) for v in line.iterfind(f".//{C}val//{C}v")] == totals
+    assert line.find(f".//{C}dLbls/{C}showVal").get("val") == "1"
+    legend = space.find(f".//{C}legend")
+    assert legend.find(f"{C}legendEntry/{C}delete").get("val") == "1"  # not listed
+    bars = sample_chart("bar")
+    _, native_bars = add_to_blank_slide(bars)
+    assert native_bars.value_axis.maximum_scale == value_scale(bars)[1]
+
+
+def test_a_stacked_legend_lists_the_top_of_the_stack_first_beside_the_bars() -> None:
+    chart = sample_chart("stacked-bar")
+    svg = render_svg(chart, Theme())
+    names = [s.shown for s in chart.series]
+    shown = [text for text in parse(svg).itertext() if text in names]
+    assert shown == names[::-1]
+    _, ltr = add_to_blank_slide(chart)
+    _, rtl = add_to_blank_slide(chart, rtl=True)
+    position = f"{C}legend/{C}legendPos"
+    assert ltr._chartSpace.find(f"{C}chart/{position}").get("val") == "r"
+    assert rtl._chartSpace.find(f"{C}chart/{position}").get("val") == "l"
+    # Other charts: a row below in a left-to-right deck; in a right-to-left one a
+    # column on the reader's side, since PowerPoint lays a row out left to right.
+    _, bars_ltr = add_to_blank_slide(sample_chart("bar"))
+    _, bars_rtl = add_to_blank_slide(sample_chart("bar"), rtl=True)
+    assert bars_ltr._chartSpace.find(f"{C}chart/{position}").get("val") == "b"
+    assert bars_rtl._chartSpace.find(f"{C}chart/{position}").get("val") == "r"
+
+
+def test_beyond_six_series_bars_get_patterns_and_lines_marker_shapes() -> None:
+    many = tuple(Series(f"Series {i}", (float(i + 1), float(i + 2), 3.0)) for i in range(8))
+    few = many[:PLAIN_SERIES]
+    for series, patterned in ((many, True), (few, False)):
+        bar = sample_chart("bar", series=series)
+        assert ("<pattern" in render_svg(bar, Theme())) is patterned
+        _, native = add_to_blank_slide(bar)
+        assert (native._chartSpace.find(f".//{{{A}}}pattFill") is not None) is patterned
+        line = sample_chart("line", series=series)
+        _, native_line = add_to_blank_slide(line)
+        symbols = {s.get("val") for s in native_line._chartSpace.iter(f"{C}symbol")}
+        assert (len(symbols) > 1) is patterned
+
+
+@pytest.mark.parametrize(("label", "unit", "shown"), [
+    ("People assisted", "people", "People assisted"),
+    ("Patrols conducted", "patrols", "Patrols conducted"),
+    ("Patrol distance", "km", "Patrol distance (km)"),
+    ("Exports", "VCR million", "Exports (VCR million)"),
+    ("Exports", "", "Exports"),
+])
+def test_a_unit_is_not_repeated_after_a_label_that_names_it(label: str, unit: str,
+                                                            shown: str) -> None:
+    assert metric_label(label, unit) == shown
+
+
+def test_one_mark_for_a_missing_value() -> None:
+    assert MISSING == "—"

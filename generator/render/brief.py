@@ -64,7 +64,12 @@ from generator.edition import (
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import parts
-from generator.render.charts import render_svg
+from generator.render.charts import (
+    MISSING,
+    metric_label,
+    render_svg,
+    theme_colour_problems,
+)
 from generator.render.markdown import (
     Apparatus,
     captions,
@@ -77,6 +82,7 @@ from generator.render.markdown import (
     to_plain,
 )
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
+from generator.render.typeset import fit_line, name_pattern, protect_names, tie_units
 from generator.templates import (
     ASSET_SUFFIXES,
     TEMPLATE_SUFFIXES,
@@ -387,6 +393,7 @@ class _Job:
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
+    names: re.Pattern[str] | None = field(init=False)
     problems: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     apparatus: Apparatus = field(init=False)
@@ -406,6 +413,11 @@ class _Job:
             self.headings[section.id] = [
                 Heading(depth, text, label or f"section-{index}-heading-{n}")
                 for n, (depth, text, label) in enumerate(found, start=1)]
+
+        e = self.edition
+        # The names the content defines: never hyphenated ("Val-dorian").
+        self.names = name_pattern([e.home_name, e.home_code, *(p.name for p in e.partners),
+                                   *(p.code for p in e.partners)])
 
     def section_headings(self, section: Section) -> list[Heading]:
         """The headings of ``section``'s body as deep as the audience's contents go."""
@@ -438,6 +450,10 @@ class _Job:
         sources = {source.id: n for n, source in enumerate(e.sources, start=1)}
         style: Literal["foot", "end"] = "end" if self.embed else "foot"
         return Apparatus(refs=refs, sources=sources, words=words, note_style=style), found
+
+    def typeset(self, html: str) -> str:
+        """Rendered Markdown with its names kept whole and numbers kept with their units."""
+        return tie_units(protect_names(html, self.names))
 
     # -- resources ---------------------------------------------------------------------
 
@@ -535,7 +551,7 @@ class _Job:
             app.begin({})
             html = to_html(text, app) + app.endnotes_html()
             app.endnotes = []
-        html = self.rewrite_images(html, where)
+        html = self.typeset(self.rewrite_images(html, where))
         html = self.directed(_LONE_IMAGE.sub(_figure, html))
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
@@ -555,7 +571,7 @@ class _Job:
         return Markup(html)  # safe: rendered by to_html, raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
-        return Markup(self.rewrite_images(to_inline_html(text), where))
+        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where)))
 
     def pm(self, mark: Mark | None) -> Markup:
         """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
@@ -612,6 +628,8 @@ class _Job:
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
         figures = []
+        if self.edition.charts and self.charts:  # the first two series of every chart
+            self.warnings += theme_colour_problems(self.theme)
         first = sum(1 for c in self.captions if c.kind == "fig") - len(self.edition.charts)
         for number, chart in enumerate(self.edition.charts, start=first + 1):
             svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
@@ -623,6 +641,14 @@ class _Job:
 
     def benefits_matrix(self) -> tuple[tuple[str, ...], list[MatrixRow]]:
         return self.edition.benefit_categories(), list(self.edition.benefits_matrix())
+
+    def handling(self) -> str:
+        """The back page's handling instructions: the project's own as written; the
+        built-in text (which restricts copying) not on a brief at the lowest level."""
+        e = self.edition
+        if e.handling == e.label("default_handling") and e.banner_mark.rank == 0:
+            return ""
+        return e.handling
 
     def metadata(self) -> dict[str, Any]:
         """What the PDF's document information says: nothing that is not in the Edition."""
@@ -791,6 +817,7 @@ class _Job:
             "matrix": matrix,
             "meta": self.metadata(),
             "logo": self.file_url(audience.theme.logo),
+            "handling": self.handling(),
             # Embedded fonts are cut to the page's characters: filled in after rendering.
             "stylesheet": _STYLESHEET_SLOT if self.embed else self.stylesheet(),
         }
@@ -1064,6 +1091,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "css_string": css_string,
         "css_colour": css_colour,
         "css_label": css_label,
+        "fit_line": fit_line,
     })
     env.globals.update({  # Jinja never folds calls
         "label": job.label,
@@ -1071,6 +1099,8 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "benefits_by_category": benefits_by_category,
         "metric_periods": metric_periods,
         "metric_value": metric_value,
+        "metric_label": metric_label,
+        "missing": MISSING,
         "resource": job.file_url,
         "headings": job.section_headings,
     })

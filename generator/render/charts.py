@@ -16,7 +16,6 @@ matplotlib and python-pptx are imported lazily, so importing this module is chea
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import io
 import math
@@ -80,47 +79,146 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
+#: What every output prints for a missing value (brief tables, deck tables, charts).
+MISSING = "—"
+
+
+def metric_label(label: str, unit: str) -> str:
+    """A metric's label with its unit in brackets, unless the label already names it:
+    "Patrol distance (km)", but "People assisted", not "People assisted (people)"."""
+    if not unit:
+        return label
+    words = {w.lower() for w in re.findall(r"\w+", label)}
+    unit_words = [w.lower() for w in re.findall(r"\w+", unit)]
+    if unit_words and all(w in words or w.rstrip("s") in words or w + "s" in words
+                          for w in unit_words):
+        return label
+    return f"{label} ({unit})"
+
+
 # --------------------------------------------------------------------------- palette
+
+
+#: Colours the palette adds to a theme's two: Okabe and Ito's set for colour-blind
+#: readers, then tints and shades of it and of the theme (see :func:`palette`).
+OKABE_ITO = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7")
+#: The bounds the default palette keeps for up to ``PLAIN_SERIES`` series (CIE76 ΔE in
+#: CIELAB): between any two colours, seen with normal vision and through the Machado
+#: (2009) simulation of deuteranopia and protanopia at full severity; and in lightness
+#: alone (greyscale print). tests/test_charts.py checks them for the default themes.
+MIN_DELTA_E = 15.0
+MIN_DELTA_L = 7.0
+#: Beyond this many series colours alone do not tell them apart: bars get patterns and
+#: lines marker shapes.
+PLAIN_SERIES = 6
+VISIONS = ("normal", "deuteranopia", "protanopia", "greyscale")
+# Machado, Oliveira and Fernandes (2009), severity 1.0, on linear RGB.
+_MACHADO = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+}
+_MAX_LIGHTNESS = 82.0  # paler colours vanish on white paper
 
 
 def palette(theme: Theme, n: int) -> list[str]:
     """``n`` distinct series colours (``#rrggbb``) for an audience's theme.
 
     The theme's primary and accent colours come first (so a two-series chart is drawn in
-    exactly the audience's colours), then tints and shades of them and two neutral
-    greys; beyond that, colours at the primary's saturation spread round the colour
-    wheel. The same theme and ``n`` always give the same list.
+    exactly the audience's colours); each further colour is the one, among Okabe and
+    Ito's colour-blind-safe set and tints and shades of it and of the theme, that lies
+    farthest from those already chosen, in CIELAB, for a reader with normal vision,
+    with deuteranopia or protanopia, and in greyscale (lightness counting double). The
+    same theme and ``n`` always give the same list, and a shorter list is the start of a
+    longer one.
     """
     if n <= 0:
         return []
     primary = _legible(_parse_hex(theme.primary, "primary"))
     accent = _legible(_parse_hex(theme.accent, "accent"))
-    candidates = [
-        primary,
-        accent,
-        _mix(primary, WHITE, 0.5),
-        SLATE,
-        _mix(accent, "#000000", 0.35),
-        _mix(accent, WHITE, 0.5),
-        _mix(primary, "#000000", 0.4),
-        SILVER,
-        _mix(primary, WHITE, 0.75),
-    ]
-    colours: list[str] = []
-    for colour in candidates:
-        if all(_distance(colour, chosen) > 40 for chosen in colours):
-            colours.append(colour)
-    hue0, _, saturation = colorsys.rgb_to_hls(*_rgb01(primary))
-    step = 0
-    while len(colours) < n:
-        step += 1
-        hue = (hue0 + step * 0.381966) % 1.0  # the golden angle: neighbours stay far apart
-        light = (0.38, 0.52, 0.66)[step % 3]
-        muted = min(max(saturation, 0.25), 0.45)  # sober, like the rest of the page
-        colour = _hex01(colorsys.hls_to_rgb(hue, light, muted))
-        if all(_distance(colour, chosen) > 25 for chosen in colours) or step > 64:
-            colours.append(colour)
-    return colours[:n]
+    chosen = [primary]
+    if _delta_e(primary, accent, "normal") > 5:
+        chosen.append(accent)
+    pool = [c for c in _candidates(primary, accent) if c not in chosen]
+    while len(chosen) < n:
+        if not pool:  # more series than candidates: lighter and darker steps of the hues
+            pool = [_mix(c, WHITE if i % 2 else "#000000", 0.2)
+                    for i, c in enumerate(chosen) if _mix(c, WHITE, 0.2) not in chosen]
+            pool = [c for c in dict.fromkeys(pool) if c not in chosen] or ["#000000"]
+        best = max(pool, key=lambda c: (_separation(c, chosen), c))
+        chosen.append(best)
+        pool.remove(best)
+    return chosen[:n]
+
+
+def _candidates(primary: str, accent: str) -> list[str]:
+    out = list(OKABE_ITO)
+    for base in (primary, accent, *OKABE_ITO):
+        out += [_mix(base, WHITE, t) for t in (0.3, 0.55, 0.75)]
+        out += [_mix(base, "#000000", t) for t in (0.3, 0.5)]
+    return [c for c in dict.fromkeys(out) if _lab(c, "normal")[0] <= _MAX_LIGHTNESS]
+
+
+def _separation(colour: str, chosen: Sequence[str]) -> float:
+    """How far ``colour`` is from the nearest of ``chosen`` for the worst-off reader."""
+    hue = min(_delta_e(colour, c, v) for c in chosen for v in VISIONS[:3])
+    grey = min(_delta_e(colour, c, "greyscale") for c in chosen)
+    return min(hue, 2 * grey)
+
+
+@cache
+def _lab(colour: str, vision: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of ``colour`` as a reader with ``vision`` sees it."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in _rgb01(colour))
+    if vision in _MACHADO:
+        m = _MACHADO[vision]
+        r, g, b = (min(max(m[i][0] * r + m[i][1] * g + m[i][2] * b, 0.0), 1.0)
+                   for i in range(3))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(v: float) -> float:
+        return v ** (1 / 3) if v > 216 / 24389 else (24389 / 27 * v + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    if vision == "greyscale":
+        return 116 * fy - 16, 0.0, 0.0
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _delta_e(a: str, b: str, vision: str) -> float:
+    return math.dist(_lab(a, vision), _lab(b, vision))
+
+
+def colour_distances(colours: Sequence[str]) -> dict[str, float]:
+    """The smallest pairwise ΔE among ``colours`` for each of :data:`VISIONS`
+    (greyscale: the difference in lightness)."""
+    pairs = [(a, b) for i, a in enumerate(colours) for b in colours[i + 1:]]
+    return {vision: min((_delta_e(a, b, vision) for a, b in pairs), default=math.inf)
+            for vision in VISIONS}
+
+
+def theme_colour_problems(theme: Theme) -> list[str]:
+    """Why the theme's primary and accent colours, the first two series of every chart,
+    are hard to tell apart (empty when they are not): a warning for the build."""
+    primary = _legible(_parse_hex(theme.primary, "primary"))
+    accent = _legible(_parse_hex(theme.accent, "accent"))
+    distances = colour_distances([primary, accent])
+    problems = []
+    for vision, distance in distances.items():
+        bound = MIN_DELTA_L if vision == "greyscale" else MIN_DELTA_E
+        if distance < bound:
+            seen = "in greyscale print" if vision == "greyscale" else (
+                "to most readers" if vision == "normal" else f"to readers with {vision}")
+            problems.append(f"theme colours {theme.primary} and {theme.accent} are hard to "
+                            f"tell apart in charts {seen} (ΔE {distance:.1f} < {bound:g})")
+    return problems
 
 
 def _parse_hex(value: str, what: str) -> str:
@@ -210,7 +308,7 @@ def _pie_data(chart: Chart) -> tuple[tuple[str, ...], tuple[Series]]:
     """What a pie shows: the first series across the categories, or, with a single
     category, each series' total."""
     if len(chart.categories) == 1 and len(chart.series) > 1:
-        names = tuple(s.name for s in chart.series)
+        names = tuple(s.shown for s in chart.series)
         totals = tuple(math.fsum(v for v in s.values if not math.isnan(v))
                        for s in chart.series)
         return names, (Series(chart.categories[0], totals),)
@@ -219,6 +317,49 @@ def _pie_data(chart: Chart) -> tuple[tuple[str, ...], tuple[Series]]:
 
 def _values(chart: Chart) -> list[float]:
     return [v for s in chart.series for v in s.values if not math.isnan(v)]
+
+
+def stack_totals(chart: Chart) -> list[float]:
+    """Each category's total (missing values count as 0): what a stacked bar's top
+    reads, in the brief and on the deck."""
+    return [math.fsum(s.values[i] for s in chart.series if not math.isnan(s.values[i]))
+            for i in range(len(chart.categories))]
+
+
+def value_scale(chart: Chart) -> tuple[float, float, float]:
+    """The value axis of a bar, stacked-bar or line chart: where it starts and ends and
+    the step between its gridlines. The brief's SVG and the deck's native chart both
+    use it, so a figure reads the same in both. Round steps (1, 2 or 5 times a power of
+    ten, about six of them), from zero for bars, and for lines unless zero is far below
+    the data; the axis ends on the gridline at or above the highest value."""
+    if chart.type == "stacked-bar":
+        values = [math.fsum(v for s in chart.series
+                            if not math.isnan(v := s.values[i]) and v > 0)
+                  for i in range(len(chart.categories))]
+        values += [math.fsum(v for s in chart.series
+                             if not math.isnan(v := s.values[i]) and v < 0)
+                   for i in range(len(chart.categories))]
+    else:
+        values = _values(chart)
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    if (chart.type != "line" or (low >= 0 and low < 0.5 * high)
+            or high - low <= 1e-9 * max(abs(low), abs(high))):
+        low, high = min(low, 0.0), max(high, 0.0)
+    if high == low:
+        high = low + 1
+    raw = (high - low) / 6
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    if _decimals(_values(chart)) == 0 and high - low >= 4:
+        step = max(step, 1.0)
+    start = math.floor(low / step + 1e-9) * step
+    end = math.ceil(high / step - 1e-9) * step
+    return _round(start), _round(end), _round(step)
+
+
+def _round(value: float) -> float:
+    """``value`` without float noise (0.30000000000000004 -> 0.3)."""
+    return float(f"{value:.10g}")
 
 
 def _decimals(values: Sequence[float]) -> int:
@@ -252,7 +393,7 @@ def _clean(text: str) -> str:
 
 
 def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str = "en",
-               width_in: float = 6.5, height_in: float = 3.4) -> str:
+               width_in: float = 6.5, height_in: float = 3.0) -> str:
     """The chart as an ``<svg>`` element to inline in the brief's HTML.
 
     The title is not drawn (the brief prints it as the figure's caption) but carried as
@@ -296,7 +437,7 @@ def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str =
 def _text_as_paths(chart: Chart) -> bool:
     """True when the chart has text WeasyPrint cannot draw as SVG text (see
     ``_COMPLEX_SCRIPT``); it is then drawn as glyph outlines."""
-    texts = (chart.unit, *chart.categories, *(s.name for s in chart.series))
+    texts = (chart.unit, *chart.categories, *(s.shown for s in chart.series))
     return any(_COMPLEX_SCRIPT.search(text) for text in texts)
 
 
@@ -358,7 +499,7 @@ def _installed_fonts() -> list[str]:
 def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
                     width_in: float) -> None:
     import numpy as np
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     ax = fig.add_subplot()
     n_cat, n_series = len(chart.categories), len(chart.series)
@@ -373,18 +514,20 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
         for i, (series, colour) in enumerate(zip(chart.series, colours, strict=True)):
             offset = (i - (n_series - 1) / 2) * width
             bars = ax.bar(x + offset, _nan_to_zero(series.values), width * 0.9,
-                          color=colour, label=_clean(series.name), zorder=2)
+                          color=colour, label=_clean(series.shown), zorder=2,
+                          hatch=_hatch(i, n_series), edgecolor=WHITE, linewidth=0)
             if n_cat * n_series <= MAX_VALUE_LABELS:
                 ax.bar_label(bars, [_value_label(v, decimals) for v in series.values],
                              padding=2, color=MUTED, fontsize=SVG_FONT_PT - 1)
     elif chart.type == "stacked-bar":
         above = np.zeros(n_cat)
         below = np.zeros(n_cat)
-        for series, colour in zip(chart.series, colours, strict=True):
+        for i, (series, colour) in enumerate(zip(chart.series, colours, strict=True)):
             heights = np.array(_nan_to_zero(series.values))
             bottoms = np.where(heights >= 0, above, below)
             ax.bar(x, heights, 0.62, bottom=bottoms, color=colour,
-                   label=_clean(series.name), zorder=2, edgecolor=WHITE, linewidth=0.5)
+                   label=_clean(series.shown), zorder=2, edgecolor=WHITE, linewidth=0.5,
+                   hatch=_hatch(i, n_series))
             above += np.where(heights >= 0, heights, 0)
             below += np.where(heights < 0, heights, 0)
         if n_cat <= MAX_VALUE_LABELS:  # the total on top of each stack
@@ -395,9 +538,10 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
                                 va="bottom", color=MUTED, fontsize=SVG_FONT_PT - 1)
         values = [*above, *below]
     else:  # line
-        for series, colour in zip(chart.series, colours, strict=True):
-            ax.plot(x, series.values, color=colour, linewidth=2, marker="o", markersize=4.5,
-                    markeredgecolor=WHITE, markeredgewidth=0.8, label=_clean(series.name),
+        for i, (series, colour) in enumerate(zip(chart.series, colours, strict=True)):
+            ax.plot(x, series.values, color=colour, linewidth=2, marker=_marker(i, n_series),
+                    markersize=4.5,
+                    markeredgecolor=WHITE, markeredgewidth=0.8, label=_clean(series.shown),
                     zorder=3, solid_capstyle="round", clip_on=False)
 
     # Value axis: round ticks (whole numbers for whole-number data) with a gridline
@@ -405,19 +549,10 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
     # below the data.
     pad = 0.25 if chart.type == "line" else 0.5
     ax.set_xlim(-pad, n_cat - 1 + pad)
-    low, high = min(values, default=0.0), max(values, default=0.0)
-    if (chart.type != "line" or (low >= 0 and low < 0.5 * high)
-            or high - low <= 1e-9 * max(abs(low), abs(high))):
-        low, high = min(low, 0.0), max(high, 0.0)
-    if high == low:
-        high = low + 1
-    locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10], min_n_ticks=3,
-                          integer=decimals == 0 and (high - low) >= 4)
-    ticks = locator.tick_values(low, high)
-    tolerance = (high - low) * 1e-9
-    ax.set_ylim(max((t for t in ticks if t <= low + tolerance), default=low),
-                min((t for t in ticks if t >= high - tolerance), default=high))
-    ax.yaxis.set_major_locator(locator)
+    low, high, step = value_scale(chart)  # the deck's native chart uses the same
+    ax.set_ylim(low, high)
+    ax.yaxis.set_major_locator(FixedLocator(
+        [_round(low + k * step) for k in range(round((high - low) / step) + 1)]))
     if low < 0:  # the zero line is the baseline
         ax.axhline(0, color=RULE, linewidth=0.8, zorder=2.5)
         ax.spines["bottom"].set_visible(False)
@@ -439,9 +574,34 @@ def _draw_cartesian(fig: Figure, chart: Chart, theme: Theme, rtl: bool,
         ax.invert_xaxis()
         ax.yaxis.tick_right()
         ax.yaxis.set_label_position("right")
-    _legend(fig, ax, n_series, rtl, loc_ltr="outside upper left",
-            loc_rtl="outside upper right", ncols=min(n_series, 5),
-            handlelength=1.8 if chart.type == "line" else 1.0)
+    if chart.type == "stacked-bar":  # one column beside the bars, top of the stack first
+        _legend(fig, ax, n_series, rtl, loc_ltr="outside right upper",
+                loc_rtl="outside left upper", ncols=1, reverse=True)
+    else:
+        handle = 1.8 if chart.type == "line" else 1.0
+        _legend(fig, ax, n_series, rtl, loc_ltr="outside upper left",
+                loc_rtl="outside upper right",
+                ncols=_legend_columns(chart, width_in, handle), handlelength=handle)
+
+
+#: Patterns and marker shapes that tell series apart beyond ``PLAIN_SERIES``.
+HATCHES = ("", "////", "....", "\\\\\\\\", "xxxx", "----", "||||", "oo", "++++")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
+#: The same marker shapes as DrawingML names them (the deck's line charts).
+NATIVE_MARKERS = ("circle", "square", "triangle", "diamond", "triangle", "plus", "x",
+                  "star", "circle")
+#: The same patterns as DrawingML preset patterns (the deck's bars).
+NATIVE_PATTERNS = ("", "wdUpDiag", "pct20", "wdDnDiag", "openDmnd", "narHorz", "narVert",
+                   "smConfetti", "smCheck")
+
+
+def _hatch(index: int, count: int) -> str | None:
+    """The pattern of series ``index``: none up to ``PLAIN_SERIES`` series."""
+    return HATCHES[index % len(HATCHES)] or None if count > PLAIN_SERIES else None
+
+
+def _marker(index: int, count: int) -> str:
+    return MARKERS[index % len(MARKERS)] if count > PLAIN_SERIES else "o"
 
 
 def _value_label(value: float, decimals: int) -> str:
@@ -495,13 +655,24 @@ def _draw_pie(fig: Figure, chart: Chart, theme: Theme, rtl: bool) -> None:
               markerfirst=not rtl, handletextpad=0.6, labelspacing=0.7)
 
 
+def _legend_columns(chart: Chart, width_in: float, handle: float) -> int:
+    """As many legend columns (at most five) as the longest entry leaves room for
+    across the chart's width, so that no entry is cut off."""
+    longest = max(len(_clean(s.shown)) for s in chart.series)
+    entry_pt = (longest * 0.56 + handle + 0.5 + 1.6) * SVG_FONT_PT
+    return max(1, min(len(chart.series), 5, int(width_in * 72 * 0.95 // entry_pt)))
+
+
 def _legend(fig: Figure, ax: Axes, count: int, rtl: bool, *, loc_ltr: LegendLocType,
-            loc_rtl: LegendLocType, ncols: int, handlelength: float = 1.0) -> None:
-    """A legend above the plot (first entry on the reader's side) when there is more
-    than one series."""
+            loc_rtl: LegendLocType, ncols: int, handlelength: float = 1.0,
+            reverse: bool = False) -> None:
+    """A legend outside the plot (first entry on the reader's side) when there is more
+    than one series; ``reverse`` lists the last series first (a stack's top)."""
     if count < 2:
         return
     handles, labels = ax.get_legend_handles_labels()
+    if reverse:
+        handles, labels = handles[::-1], labels[::-1]
     if rtl and ncols > 1:  # the first entry is read first: on the right
         handles, labels = handles[::-1], labels[::-1]
     fig.legend(handles, labels, loc=loc_rtl if rtl else loc_ltr, ncols=ncols,
@@ -592,7 +763,7 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     data = _chart_data_class()(number_format=number_format)
     data.categories = [_clean(c) for c in categories]
     for series in series_list:
-        data.add_series(_clean(series.name),
+        data.add_series(_clean(series.shown),
                         [None if math.isnan(v) else v for v in series.values])
     # python-pptx writes the chart's data, its workbook and the parts; the styling is
     # then written into its XML directly (python-pptx's object API for the same settings
@@ -720,13 +891,19 @@ def _style_cartesian(space: Any, chart: Chart, n_categories: int, n_series: int,
     chart_el = space.find(_c("chart"))
     plot_area = chart_el.find(_c("plotArea"))
     plot = plot_area.find(_c("lineChart" if chart.type == "line" else "barChart"))
-    for ser, colour in zip(plot.findall(_c("ser")), colours, strict=True):
+    patterned = n_series > PLAIN_SERIES
+    for i, (ser, colour) in enumerate(zip(plot.findall(_c("ser")), colours, strict=True)):
         if chart.type == "line":
+            symbol = NATIVE_MARKERS[i % len(NATIVE_MARKERS)] if patterned else "circle"
             markup = (f"<c:spPr>{_line(colour, 31750)}</c:spPr>"
-                      '<c:marker><c:symbol val="circle"/><c:size val="7"/>'
+                      f'<c:marker><c:symbol val="{symbol}"/><c:size val="7"/>'
                       f"<c:spPr>{_fill(colour)}{_line(WHITE)}</c:spPr></c:marker>")
         else:
-            markup = f'<c:spPr>{_fill(colour)}</c:spPr><c:invertIfNegative val="0"/>'
+            pattern = NATIVE_PATTERNS[i % len(NATIVE_PATTERNS)] if patterned else ""
+            fill = (f'<a:pattFill prst="{pattern}"><a:fgClr><a:srgbClr val="{_hex_val(WHITE)}"/>'
+                    f'</a:fgClr><a:bgClr><a:srgbClr val="{_hex_val(colour)}"/></a:bgClr>'
+                    "</a:pattFill>" if pattern else _fill(colour))
+            markup = f'<c:spPr>{fill}</c:spPr><c:invertIfNegative val="0"/>'
         _put(ser, markup, before=("dPt", "dLbls", "trendline", "errBars", "cat", "val"))
     if chart.type != "line":
         for old in plot.findall(_c("overlap")) + plot.findall(_c("gapWidth")):
@@ -759,11 +936,19 @@ def _style_cartesian(space: Any, chart: Chart, n_categories: int, n_series: int,
     markup += f'<c:numFmt formatCode="{escape(axis_format)}" sourceLinked="0"/>'
     _put(value_axis, markup, before=("majorTickMark",))
     _put(value_axis, f"<c:spPr>{_line(None)}</c:spPr>{text}", before=("crossAx",))
-    if chart.type != "line" or min(values, default=0) >= 0:
-        lowest = min(0.0, *values) if min(values, default=0) < 0 else 0.0
-        value_axis.find(_c("scaling")).extend(_xml(f'<c:min val="{float(lowest)!r}"/>'))
+    # The brief's scale (value_scale): the same axis, gridlines and top in both.
+    low, high, step = value_scale(chart)
+    scaling = value_axis.find(_c("scaling"))
+    for old in scaling.findall(_c("max")) + scaling.findall(_c("min")):
+        scaling.remove(old)
+    scaling.extend(_xml(f'<c:max val="{high!r}"/><c:min val="{low!r}"/>'))
+    _put(value_axis, f'<c:majorUnit val="{step!r}"/>',
+         before=("minorUnit", "dispUnits", "extLst"))
     if rtl:  # the value axis (and its title) on the right, where the reader starts
         value_axis.find(_c("axPos")).set("val", "r")
+
+    if chart.type == "stacked-bar" and n_categories <= MAX_VALUE_LABELS:
+        _native_totals(plot_area, plot, chart, n_series, number_format)
 
     category_axis = plot_area.find(_c("catAx"))
     _put(category_axis, f"<c:spPr>{_line(RULE)}</c:spPr>{text}", before=("crossAx",))
@@ -777,11 +962,49 @@ def _style_cartesian(space: Any, chart: Chart, n_categories: int, n_series: int,
         axis.find(_c("majorTickMark")).set("val", "none")
         axis.find(_c("minorTickMark")).set("val", "none")
 
-    if n_series > 1:
-        _native_legend(chart_el, "b")
+    if n_series > 1 and chart.type == "stacked-bar":
+        # In one column beside the stacks, on the reader's far side, as in the brief;
+        # the totals' series is not listed.
+        _native_legend(chart_el, "l" if rtl else "r")
+        if plot_area.find(_c("lineChart")) is not None:
+            _put(chart_el.find(_c("legend")), f'<c:legendEntry><c:idx val="{n_series}"/>'
+                 '<c:delete val="1"/></c:legendEntry>', before=("layout", "overlay", "txPr"))
+    elif n_series > 1:
+        # A row under the plot reads left to right in PowerPoint whatever the language:
+        # a right-to-left deck lists the series in a column on the reader's side.
+        _native_legend(chart_el, "r" if rtl else "b")
     else:
         for old in chart_el.findall(_c("legend")):
             chart_el.remove(old)
+
+
+def _native_totals(plot_area: Any, plot: Any, chart: Chart, n_series: int,
+                   number_format: str) -> None:
+    """Each stack's total above it, as the brief prints it: a line series with neither
+    line nor markers, on the bars' axes, labelled with its values and left out of the
+    legend (its values are literals: the chart's workbook keeps the data as given)."""
+    totals = stack_totals(chart)
+    points = "".join(f'<c:pt idx="{i}"><c:v>{total!r}</c:v></c:pt>'
+                     for i, total in enumerate(totals))
+    names = "".join(f'<c:pt idx="{i}"><c:v>{escape(_clean(c))}</c:v></c:pt>'
+                    for i, c in enumerate(chart.categories))
+    axes = "".join(f'<c:axId val="{axis.get("val")}"/>' for axis in plot.findall(_c("axId")))
+    _put(plot_area, (
+        '<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>'
+        f'<c:ser><c:idx val="{n_series}"/><c:order val="{n_series}"/>'
+        "<c:tx><c:v>Total</c:v></c:tx>"
+        f"<c:spPr>{_line(None)}</c:spPr>"
+        '<c:marker><c:symbol val="none"/></c:marker>'
+        f'<c:dLbls><c:numFmt formatCode="{escape(number_format)}" sourceLinked="0"/>'
+        f"<c:spPr/>{_txpr(SLIDE_SMALL_FONT_PT, MUTED)}"
+        '<c:dLblPos val="t"/>'
+        f"{_flags(value=True, percent=False, leader_lines=False)}</c:dLbls>"
+        f'<c:cat><c:strLit><c:ptCount val="{len(chart.categories)}"/>{names}</c:strLit></c:cat>'
+        f'<c:val><c:numLit><c:formatCode>General</c:formatCode>'
+        f'<c:ptCount val="{len(totals)}"/>{points}</c:numLit></c:val>'
+        '<c:smooth val="0"/></c:ser>'
+        f'<c:marker val="1"/>{axes}</c:lineChart>'),
+         before=("catAx", "valAx", "dateAx", "serAx", "dTable", "spPr", "extLst"))
 
 
 @cache

@@ -1,0 +1,131 @@
+"""Typesetting touches for the brief's HTML: names that never hyphenate, numbers that stay
+with their units, one-line running heads.
+
+Each function takes HTML that markdown-it or Jinja escaped and edits only the text between
+tags, so it never changes markup and never unescapes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from generator.templates import builtin_templates
+
+NBSP = "\u00a0"
+
+# Units and scale words a number is kept on one line with ("212 km", "38 million").
+_UNITS = (
+    "km", "km²", "m", "cm", "mm", "kg", "t", "tonnes", "tons", "nm", "nmi", "knots", "kt",
+    "ha", "h", "hours", "min", "days", "weeks", "months", "years", "%", "per cent",
+    "percent", "million", "billion", "bn", "MW", "kW", "GW", "MWh", "GWh", "°C", "people",
+    "personnel", "troops", "aircraft", "vessels", "vehicles", "flights", "sorties",
+    "patrols", "exercises", "staff", "officers", "students",
+)
+_NUMBER_UNIT = re.compile(
+    r"(?<=\d) (?=(?:" + "|".join(re.escape(u) for u in sorted(set(_UNITS), key=len,
+                                                                reverse=True))
+    + r")(?![\w²]))")
+# A currency or other three-letter code before a number: "VCR 46 million".
+_CODE_NUMBER = re.compile(r"(?<![\w&])([A-Z]{3}) (?=\d)")
+_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
+#: Words of names shorter than this hyphenate rarely enough not to matter.
+_MIN_NAME_WORD = 5
+
+
+def tie_units(html: str) -> str:
+    """``html`` with a no-break space between a number and the unit after it, and
+    between a currency code and the number after it."""
+    if not any(c.isdigit() for c in html):
+        return html
+
+    def fix(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[1]
+        text = _NUMBER_UNIT.sub(NBSP, match[2])
+        return _CODE_NUMBER.sub(lambda m: m[1] + NBSP, text)
+
+    return _TEXT.sub(fix, html)
+
+
+def name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern of the capitalised words of ``names`` (partner names, the home nation)
+    followed by any ending ("Valdoria" also matches "Valdorian", "Valdoria's"), and of
+    whole codes ("KES"); None when there is none."""
+    words: set[str] = set()
+    for name in names:
+        for word in re.findall(r"\w+", name):
+            if (word[:1].isupper() and len(word) >= _MIN_NAME_WORD) or \
+                    (word.isupper() and len(word) >= 2):
+                words.add(word)
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*")
+
+
+def protect_names(html: str, pattern: re.Pattern[str] | None) -> str:
+    """``html`` with each word ``pattern`` matches in a ``<span class="nohy">`` (the
+    stylesheet turns hyphenation off there)."""
+    if pattern is None:
+        return html
+
+    def fix(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[1]
+        return pattern.sub(lambda m: f'<span class="nohy">{m[0]}</span>', match[2])
+
+    return _TEXT.sub(fix, html)
+
+
+# ------------------------------------------------------------------ one-line running heads
+
+_FONTS = {"latin": "NotoSans-Regular.ttf", "arabic": "NotoKufiArabic-Regular.ttf"}
+
+
+@cache
+def _advances(which: str) -> tuple[dict[int, float], float]:
+    """Advance widths (in em) of a vendored font's characters, and its average."""
+    from fontTools.ttLib import TTFont
+
+    path = Path(builtin_templates(), "brief", "fonts", _FONTS[which])
+    with TTFont(path, lazy=True) as font:
+        units = font["head"].unitsPerEm
+        metrics = font["hmtx"]
+        widths = {code: metrics[glyph][0] / units for code, glyph in
+                  font.getBestCmap().items()}
+    average = sum(widths.values()) / max(len(widths), 1)
+    return widths, average
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    """About how wide ``text`` is set in the brief's sans-serif at ``size_pt``."""
+    latin, latin_avg = _advances("latin")
+    arabic, _ = _advances("arabic")
+    em = 0.0
+    for char in text:
+        code = ord(char)
+        em += latin.get(code) or arabic.get(code) or latin_avg
+    return em * size_pt * 25.4 / 72
+
+
+def fit_line(text: str, width_mm: float, size_pt: float = 7.5) -> str:
+    """``text`` shortened to one line of ``width_mm`` (at ``size_pt``), ending in "…"
+    when cut. Measured with the vendored font's widths and 5 % to spare, so a running
+    head never wraps (WeasyPrint does not clip margin boxes)."""
+    text = " ".join(str(text).split())
+    room = width_mm * 0.95
+    if text_width_mm(text, size_pt) <= room:
+        return text
+    words = text.split(" ")
+    while len(words) > 1:
+        words.pop()
+        shorter = " ".join(words).rstrip(",;:–—-") + "…"
+        if text_width_mm(shorter, size_pt) <= room:
+            return shorter
+    cut = text
+    while cut and text_width_mm(cut + "…", size_pt) > room:
+        cut = cut[:-1]
+    return cut + "…"
