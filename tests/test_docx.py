@@ -166,8 +166,7 @@ def test_right_to_left_for_arabic(built: Path) -> None:
         assert table._tbl.tblPr.find(f"{W}bidiVisual") is not None
 
 
-def test_the_package_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                      ) -> None:
+def test_the_package_is_deterministic() -> None:
     templates = EMPTY
     edition = sample_edition()
     first = render_docx(edition, templates)
@@ -183,11 +182,22 @@ def test_the_package_is_deterministic(tmp_path: Path, monkeypatch: pytest.Monkey
         assert archive.infolist()[0].date_time == (2027, 1, 15, 8, 0, 0)
 
 
+def test_builds_in_other_processes_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    """Worker processes (-j 2), another output folder, later: the same bytes."""
+    build(built, out=tmp_path / "again", jobs=2, formats=["docx"])
+    for audience in ("minister", "norvia", "qamar"):
+        first = (built / "output" / audience / "brief.docx").read_bytes()
+        assert (tmp_path / "again" / audience / "brief.docx").read_bytes() == first, audience
+
+
 def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     reference = docx.Document()
     reference.add_paragraph("REFERENCE BODY TEXT")
     reference.styles["Heading 1"].font.color.rgb = RGBColor(0x12, 0x34, 0x56)
     reference.sections[0].header.paragraphs[0].text = "REFERENCE HEADER"
+    # a title page and different odd and even pages: each of those headers has the banner
+    reference.sections[0].different_first_page_header_footer = True
+    reference.settings.odd_and_even_pages_header_footer = True
     (tmp_path / "templates/brief").mkdir(parents=True)
     reference.save(str(tmp_path / "templates/brief/reference.docx"))
     root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
@@ -196,6 +206,10 @@ def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     assert "123456" in parts["word/styles.xml"]
     everything = "\n".join(parts.values())
     assert "REFERENCE BODY TEXT" not in everything and "REFERENCE HEADER" not in everything
+    section = docx.Document(str(root / "output/minister/brief.docx")).sections[0]
+    assert section.different_first_page_header_footer
+    assert [p.text for p in section.first_page_header.paragraphs] == ["SECRET"]
+    assert [p.text for p in section.even_page_footer.paragraphs] == ["SECRET"]
     # an audience's own reference wins over the project's
     own = docx.Document()
     own.styles["Heading 1"].font.color.rgb = RGBColor(0x65, 0x43, 0x21)
@@ -204,6 +218,22 @@ def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     build(root, jobs=1)
     assert "654321" in _parts(root / "output/minister/brief.docx")["word/styles.xml"]
     assert "123456" in _parts(root / "output/norvia/brief.docx")["word/styles.xml"]
+
+
+def test_a_reference_docx_that_hides_the_header_style_is_refused(tmp_path: Path) -> None:
+    reference = docx.Document()
+    reference.styles["Header"].font.hidden = True
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    reference.save(str(tmp_path / "templates/brief/reference.docx"))
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    with pytest.raises(BuildFailed) as failed:
+        build(root, jobs=1, formats=["docx"])
+    [first, *_] = [d.format() for d in failed.value.diagnostics]
+    assert first.startswith("templates/brief/reference.docx: error: minister/brief.docx: the "
+                            "banner `SECRET` is missing from the header of section 1: its "
+                            "text is hidden (w:vanish) (reference document in use: "
+                            "templates/brief/reference.docx)")
+    assert not (root / "output").exists()
 
 
 def test_a_broken_reference_docx_is_a_diagnostic(tmp_path: Path,
