@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Inches, Pt, RGBColor
 from markdown_it.token import Token
@@ -109,7 +110,11 @@ class _Writer:
         self.rtl = edition.audience.rtl
         self.lang = edition.audience.language
         self.parts = BRIEF_PARTS[edition.audience.length]
-        self.styles = {style.name for style in document.styles}
+        # name -> id of each paragraph style (python-docx's name lookup is slow)
+        self.styles = {style.name: style.style_id for style in document.styles
+                       if style.type == WD_STYLE_TYPE.PARAGRAPH}
+        self.table_style = next((s for s in document.styles if s.name == TABLE_STYLE
+                                 and s.type == WD_STYLE_TYPE.TABLE), None)
         self.warnings = _missing_styles(document)
         self.headings: list[tuple[int, str]] = []  # for the contents field's result
         self.new_page = False  # the next paragraph starts a page
@@ -185,13 +190,18 @@ class _Writer:
 
     # -- building blocks -----------------------------------------------------------------
 
-    def style(self, name: str | None) -> str | None:
-        return name if name in self.styles else None
+    def add_paragraph(self, style: str | None = None) -> Any:
+        """A new paragraph at the end of the body, in the paragraph style ``style`` (the
+        default paragraph style when the reference document has no such style)."""
+        paragraph = self.doc.add_paragraph()
+        if style in self.styles:
+            ox.set_style(paragraph, self.styles[style])
+        return paragraph
 
     def paragraph(self, text: str | Sequence[Run] = "", style: str | None = None, *,
                   outline: bool = True) -> Any:
         """A paragraph of inline Markdown (or runs) in ``style``."""
-        paragraph = self.doc.add_paragraph(style=self.style(style))
+        paragraph = self.add_paragraph(style)
         if self.new_page:  # a page break before, not an empty paragraph holding one
             paragraph.paragraph_format.page_break_before = True
             self.new_page = False
@@ -302,13 +312,16 @@ class _Writer:
         if not rows:
             return
         columns = max(len(row) for row in rows)
-        table = self.doc.add_table(rows=len(rows), cols=columns, style=self.style(TABLE_STYLE))
+        table = self.doc.add_table(rows=len(rows), cols=columns)
+        if self.table_style is not None:
+            table.style = self.table_style
         if self.rtl:
             ox.table_rtl(table)
         middle = set(centred)
-        for r, row in enumerate(rows):
+        for r, (row, table_row) in enumerate(zip(rows, table.rows, strict=True)):
+            cells = table_row.cells  # once per row: table.cell() walks the whole table
             for c, runs in enumerate(row):
-                paragraph = table.cell(r, c).paragraphs[0]
+                paragraph = cells[c].paragraphs[0]
                 if r == 0 and header:
                     runs = [Run(x.text, True, x.italic, x.code, x.strike, x.href) for x in runs]
                 self.runs(paragraph, runs)
@@ -489,7 +502,9 @@ class _Writer:
                              (section.even_page_footer, "Footer")):
             story.is_linked_to_previous = False
             ox.clear_story(story)
-            paragraph = story.add_paragraph(style=self.style(style))
+            paragraph = story.add_paragraph()
+            if style in self.styles:
+                ox.set_style(paragraph, self.styles[style])
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             run = paragraph.add_run(self.e.banner)
             run.bold = True
