@@ -325,3 +325,14 @@ def test_the_review_sheet_lists_the_word_brief(built: Path) -> None:
     assert "docx" in sheet
     edition = tailor(load_project(built), "norvia").edition.shown_in("docx")
     assert edition.banner == "RESTRICTED // REL TO HOM, NRV"
+
+
+def test_the_cache_key_of_a_word_brief_is_its_reference(tmp_path: Path) -> None:
+    """Editing the reference rebuilds the Word briefs that use it, and nothing else."""
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    build(root, jobs=1)
+    own = docx.Document()
+    (root / "templates/audiences/norvia/brief").mkdir(parents=True)
+    own.save(str(root / "templates/audiences/norvia/brief/reference.docx"))
+    report = build(root, jobs=1)
+    assert [r.job.path for r in report.built] == ["norvia/brief.docx"]
