@@ -160,6 +160,22 @@ def check(project: Path, strict: bool, as_json: bool) -> None:
         raise SystemExit(1)
 
 
+def _deck_layouts(project: Any, audience: str) -> dict[str, dict[str, str] | None]:
+    """Each slide kind's layout in the audience's master, and whether its name or its
+    placeholders chose it (None: no layout serves; ``check`` says why)."""
+    from .errors import TemplateError
+    from .master import layout_choices
+    from .templates import resolve_templates
+
+    try:
+        templates = resolve_templates(project.root, audience, project.layouts_for(audience))
+    except TemplateError:
+        return {}
+    chosen = layout_choices(templates) or {}
+    return {kind: {"layout": c.name, "by": c.by} if c else None
+            for kind, c in chosen.items()}
+
+
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
@@ -178,7 +194,9 @@ def audiences(project: Path, as_json: bool) -> None:
                      "country": a.country or f"{t.edition.home_code} (home)",
                      "language": a.language, "length": a.length,
                      "formats": list(a.formats), "received": t.received,
-                     "withheld": len(t.withheld), "banner": t.edition.banner})
+                     "withheld": len(t.withheld), "banner": t.edition.banner,
+                     "deck_layouts": _deck_layouts(loaded, name) if "pptx" in a.formats
+                     else {}})
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -187,12 +205,20 @@ def audiences(project: Path, as_json: bool) -> None:
 
     table = Table(title=f"Audiences of {project}")
     for column in ("audience", "clearance", "country", "language", "length", "formats",
-                   "received", "withheld", "banner"):
+                   "received", "withheld", "banner", "deck layouts"):
         table.add_column(column, justify="right" if column in ("received", "withheld")
                          else "left")
     for row in rows:
+        layouts = row["deck_layouts"]
+        assert isinstance(layouts, dict)
+        by_structure = [f"{kind.replace('_', ' ')}: {choice['layout']}"
+                        for kind, choice in layouts.items()
+                        if choice and choice["by"] == "structure"]
+        shown = ("-" if not layouts else "; ".join(by_structure) + " (by placeholders)"
+                 if by_structure else "by name")
         table.add_row(*[", ".join(v) if isinstance(v, list) else str(v)
-                        for k, v in row.items() if k != "title"])
+                        for k, v in row.items() if k not in ("title", "deck_layouts")],
+                      shown)
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=200)  # pipes and files: no squeezed columns

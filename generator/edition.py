@@ -154,6 +154,10 @@ class Theme:
     primary: str = "#0b3d2e"
     accent: str = "#c8a951"
     logo: str | None = None  # absolute path of a file inside content/
+    # (role, absolute path inside content/): role is body | headings | monospace
+    fonts: tuple[tuple[str, str], ...] = ()
+    page_size: str = "A4"  # A4 | A5 | A3 | Letter | Legal
+    margins: tuple[tuple[str, str], ...] = ()  # (side, CSS length), only those set
 
 
 @dataclass(frozen=True)

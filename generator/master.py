@@ -437,18 +437,143 @@ def _geometry(shape: Any) -> list[int | None]:
     return [int(v) if v is not None and v.lstrip("-").isdigit() else None for v in values]
 
 
+@dataclass(frozen=True)
+class LayoutStructure:
+    """What a layout offers a slide, counted from its placeholders: titles (``title``,
+    ``ctrTitle``; ``centred`` when one is a ``ctrTitle``), bodies (``body`` and content
+    placeholders without a type), subtitles, and placeholders for anything else
+    (pictures, tables, charts, media); dates, footers and slide numbers do not count."""
+
+    titles: int
+    centred: bool
+    bodies: int
+    subtitles: int
+    others: int
+
+    def describe(self) -> str:
+        """``a title and 2 bodies``, ``a centred title and a subtitle``."""
+        parts = ["a centred title" if self.centred else "a title" if self.titles else
+                 "no title"]
+        if self.bodies:
+            parts.append("one body" if self.bodies == 1 else f"{self.bodies} bodies")
+        if self.subtitles:
+            parts.append("a subtitle")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def layout_structure(layout: Any) -> LayoutStructure:
+    """The :class:`LayoutStructure` of a ``p:sldLayout`` element (read from the package
+    here, or python-pptx's ``layout._element`` in the deck: the same XML)."""
+    kinds = [_kind(ph) for _, ph in _placeholders(layout)]
+    return LayoutStructure(
+        titles=sum(k in _TITLES for k in kinds), centred="ctrTitle" in kinds,
+        bodies=sum(k in ("body", "obj") for k in kinds),
+        subtitles=kinds.count("subTitle"),
+        others=sum(k not in _TITLES | _BODIES | _NOT_CLONED for k in kinds))
+
+
+# What each kind of slide looks for when no layout has one of its names: the first test
+# that some layout passes picks the first such layout in the master's order. Exact
+# shapes first (a layout with nothing else on it), then looser ones.
+def _exactly(titles: int, bodies: int, subtitles: int, *, centred: bool | None = None
+             ) -> Any:
+    def test(s: LayoutStructure) -> bool:
+        return (s.titles == titles and s.bodies == bodies and s.subtitles == subtitles
+                and s.others == 0 and (centred is None or s.centred == centred))
+    return test
+
+
+_COVER = (_exactly(1, 0, 1, centred=True), _exactly(1, 0, 1), _exactly(1, 0, 0, centred=True),
+          _exactly(1, 1, 0, centred=True), _exactly(1, 0, 0))
+_TEXT = (_exactly(1, 1, 0), lambda s: s.titles == 1 and s.bodies + s.subtitles == 1,
+         lambda s: s.titles == 1 and s.bodies >= 1)
+_TITLE_ONLY = (_exactly(1, 0, 0), _exactly(1, 0, 0, centred=True), *_TEXT)
+STRUCTURES: dict[str, tuple[Any, ...]] = {
+    "title": _COVER,
+    "closing": _COVER,
+    "section": (_exactly(1, 0, 1), _exactly(1, 0, 0, centred=True), _exactly(1, 0, 1,
+                centred=True), _exactly(1, 1, 0, centred=True), _exactly(1, 0, 0)),
+    "agenda": _TEXT,
+    "bullets": _TEXT,
+    "two_content": (_exactly(1, 2, 0), lambda s: s.titles == 1 and s.bodies >= 2),
+    "table": _TITLE_ONLY,
+    "chart": _TITLE_ONLY,
+    "key_message": _TITLE_ONLY,
+}
+
+
+@dataclass(frozen=True)
+class LayoutChoice:
+    """The layout a kind of slide uses: its name, its position among the master's
+    layouts, and whether its name or (``structure``) its placeholders chose it."""
+
+    kind: str
+    name: str
+    position: int
+    by: str  # "name" or "structure"
+    structure: LayoutStructure
+
+
+def choose_layouts(layouts: list[tuple[str, Any]], templates: TemplateSet
+                   ) -> dict[str, LayoutChoice | None]:
+    """The layout of each kind of slide among ``layouts`` ((name, ``p:sldLayout``) in
+    the master's order): by name first (the layout ``layouts.yaml`` names, else one of
+    the kind's usual names, the first layout of a name winning); when none has one of
+    those names, by its placeholders (:data:`STRUCTURES`). A layout that
+    ``layouts.yaml`` names and the master lacks is not replaced: None."""
+    first: dict[str, int] = {}
+    for i, (layout_name, _) in enumerate(layouts):
+        first.setdefault(layout_name, i)
+    structures = [layout_structure(tree) for _, tree in layouts]
+    chosen: dict[str, LayoutChoice | None] = {}
+    for kind in SLIDE_KINDS:
+        candidates = templates.layout_candidates(kind)
+        name = next((c for c in candidates if c in first), None)
+        if name is not None:
+            chosen[kind] = LayoutChoice(kind, name, first[name], "name",
+                                        structures[first[name]])
+            continue
+        chosen[kind] = None
+        if dict(templates.layouts).get(kind):
+            continue  # the project named a layout: that one or an error, not a guess
+        for test in STRUCTURES[kind]:
+            found = next((i for i, s in enumerate(structures)
+                          if test(s) and first[layouts[i][0]] == i), None)
+            if found is not None:
+                chosen[kind] = LayoutChoice(kind, layouts[found][0], found, "structure",
+                                            structures[found])
+                break
+    return chosen
+
+
+def layout_choices(templates: TemplateSet) -> dict[str, LayoutChoice | None] | None:
+    """:func:`choose_layouts` on the master of ``templates`` (None when it cannot be
+    read): what ``briefgen audiences`` shows."""
+    data, _ = open_master(templates)
+    if data is None:
+        return None
+    try:
+        package = _Package(data)
+        return choose_layouts([(name, package.xml(part)) for name, part in package.layouts()],
+                              templates)
+    except (_Unreadable, zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        return None
+
+
 def _check_layouts(package: _Package, templates: TemplateSet, where: str) -> list[Diagnostic]:
     """Each slide kind's layout, its title and body placeholders, text of its own, and
     placeholders that share an ``idx`` or overlap."""
     names: dict[str, str] = {}
-    for layout_name, part in package.layouts():
+    layouts = package.layouts()
+    for layout_name, part in layouts:
         names.setdefault(layout_name, part)  # the first of a name wins, as in the deck
+    chosen = choose_layouts([(n, package.xml(part)) for n, part in layouts], templates)
     problems: list[Diagnostic] = []
     checked: set[str] = set()  # layouts whose placeholders and text were checked
     for kind in SLIDE_KINDS:
         candidates = templates.layout_candidates(kind)
-        name = next((c for c in candidates if c in names), None)
-        if name is None:
+        choice = chosen[kind]
+        if choice is None:
             problems.append(Diagnostic(
                 where, 0, 0, "error",
                 f"no layout for {kind.replace('_', ' ')} slides: the master has none of "
@@ -456,6 +581,14 @@ def _check_layouts(package: _Package, templates: TemplateSet, where: str) -> lis
                 f"its layouts are {', '.join(repr(n) for n in sorted(names))}; rename one, "
                 "or name one in templates/deck/layouts.yaml"))
             continue
+        name = choice.name
+        if choice.by == "structure":
+            problems.append(Diagnostic(
+                where, 0, 0, "warning",
+                f"{kind.replace('_', ' ')} slides use layout {name!r}, chosen by its "
+                f"placeholders ({choice.structure.describe()}): no layout is named "
+                f"{' or '.join(repr(c) for c in candidates)}",
+                "rename a layout, or name one in templates/deck/layouts.yaml"))
         tree = package.xml(names[name])
         kinds = [_kind(ph) for _, ph in _placeholders(tree)]
         bodies = sum(k in _BODIES for k in kinds)

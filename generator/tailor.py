@@ -19,9 +19,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import edition as ed
+from .content import models as m
 from .content.loader import Block, Entry, Project, SectionFile
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
@@ -401,7 +403,7 @@ class Tailor:
             name=self.name, title=self.text(a.title, self.entry, ("title",)),
             clearance=a.clearance, country=self.country, country_name=country_name,
             language=self.language, length=a.length, formats=tuple(a.formats),
-            portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
+            portion_marks=a.portion_marks, theme=_theme(theme, project.content, logo),
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
@@ -426,6 +428,18 @@ class Tailor:
         edition = dataclasses.replace(edition, banner=banner, banner_mark=top)
         return ed.Tailored(edition, tuple(self.withheld),
                            tuple(sorted(self.warnings.values())))
+
+
+def _theme(theme: m.Theme, content: Path, logo: str | None) -> ed.Theme:
+    """The profile's theme for the renderers: file paths made absolute, margins per side."""
+    fonts = tuple((role, str((content / path).resolve()))
+                  for role in ("body", "headings", "monospace")
+                  if (path := getattr(theme.fonts, role)))
+    margins = theme.margins
+    sides = ({side: margins for side in ("top", "right", "bottom", "left")}
+             if isinstance(margins, str) else margins.model_dump() if margins else {})
+    return ed.Theme(theme.primary, theme.accent, logo, fonts, theme.page_size,
+                    tuple((side, value) for side, value in sides.items() if value))
 
 
 def _periods_in_order(values: dict[str, float]) -> tuple[tuple[str, float], ...]:

@@ -117,6 +117,61 @@ def gated_file(folder: Path | str, name: str, suffixes: Iterable[str],
     return resolved
 
 
+# --------------------------------------------------------------------------------------
+# A profile's theme: fonts and page margins
+# --------------------------------------------------------------------------------------
+
+FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2"})
+MAX_FONT_BYTES = 50 * 2**20
+#: The smallest margins a theme may set, in mm: the banner and the running heads are
+#: laid out in the top and bottom margins (8 mm from the page edge, then the text).
+MIN_MARGINS_MM = {"top": 20.0, "bottom": 20.0, "left": 10.0, "right": 10.0}
+MAX_MARGIN_MM = 60.0
+_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+
+
+def length_mm(value: str) -> float:
+    """``"2.5cm"`` -> 25.0 (lengths as the profile's schema allows them)."""
+    unit = value[-2:]
+    return float(value[:-2]) * _MM_PER_UNIT[unit]
+
+
+def margin_problem(side: str, value: str) -> str | None:
+    """Why ``value`` cannot be the page's ``side`` margin, or ``None``."""
+    size = length_mm(value)
+    if size < MIN_MARGINS_MM[side]:
+        return (f"the {side} margin {value} is too small: at least "
+                f"{MIN_MARGINS_MM[side]:g}mm (the banners and running heads sit there)")
+    if size > MAX_MARGIN_MM:
+        return f"the {side} margin {value} is too large: at most {MAX_MARGIN_MM:g}mm"
+    return None
+
+
+def font_problem(path: Path) -> str | None:
+    """Why the font file at ``path`` cannot be used, or ``None``. WeasyPrint would fall
+    back silently to another font; briefgen says so instead."""
+    if path.suffix.lower() not in FONT_SUFFIXES:
+        return "is not a font file (.ttf, .otf, .woff or .woff2)"
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file"
+        if info.st_size > MAX_FONT_BYTES:
+            return f"is larger than {MAX_FONT_BYTES // 2**20} MB"
+        import io
+
+        from fontTools.ttLib import TTFont
+
+        # Read here: TTFont leaves a file it opened open when the file is not a font.
+        with TTFont(io.BytesIO(path.read_bytes()), lazy=True) as font:
+            if not font["cmap"].getBestCmap():
+                return "has no characters (no Unicode cmap)"
+            font["name"]  # loading the table is the check
+    except Exception as exc:  # fontTools raises any kind of error on a damaged file
+        return f"cannot be loaded as a font ({type(exc).__name__})"
+    return None
+
+
 @dataclass(frozen=True)
 class TemplateSet:
     """The resolved templates of one audience (picklable; part of the cache key).

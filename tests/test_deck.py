@@ -13,6 +13,7 @@ import io
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -390,7 +391,8 @@ def test_an_audience_master_replaces_the_default(decks: dict[str, bytes]) -> Non
 
 def test_incomplete_master_is_a_template_error(tmp_path: Path) -> None:
     prs: Any = Presentation()
-    prs.slide_layouts.remove(prs.slide_layouts.get_by_name("Two Content"))
+    for name in ("Two Content", "Comparison", "Content with Caption"):  # none of 2 bodies
+        prs.slide_layouts.remove(prs.slide_layouts.get_by_name(name))
     path = tmp_path / "templates" / "deck" / "master.pptx"
     path.parent.mkdir(parents=True)
     prs.save(str(path))
@@ -780,3 +782,186 @@ def test_decks_rendered_in_threads_are_the_decks_rendered_one_by_one(tmp_path: P
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda e: render_deck(e, templates()), editions * 3))
     assert together == alone * 3
+
+
+# ---------------------------------------------------------------------------- layers
+
+
+def _default_project_decks() -> list[tuple[str, Edition, TemplateSet]]:
+    from generator.build import plan
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    project = load_project(Path(__file__).resolve().parent.parent)
+    jobs = plan(project, {n: tailor(project, n) for n in project.audiences}, ["pptx"])
+    return [(job.audience, job.edition, job.templates) for job in jobs]
+
+
+def test_fast_writer_gives_the_public_api_writers_bytes(tmp_path: Path) -> None:
+    """The shortcuts of deck_fast (slides and notes pages copied from the first
+    python-pptx made, part names counted, the package written without deflating it
+    twice) give byte for byte the zip python-pptx's public API gives
+    (``slides.add_slide``, ``slide.notes_slide``, ``Presentation.save``), normalised
+    alike: on every default audience's deck and on the test decks (right to left, a
+    long continued section, a summary, another master)."""
+    root = content_root(tmp_path)
+    cases = [(name, edition, tmpl) for name, edition, tmpl in _default_project_decks()]
+    assert len(cases) >= 2
+    cases += [("ar", arabic_edition(root), templates()),
+              ("long", thirty_points(sample_edition(root, length="standard")), templates()),
+              ("summary", summary_edition(root), templates()),
+              ("corporate", sample_edition(root),
+               templates(str(corporate_master(tmp_path)), tmp_path))]
+    for name, edition, tmpl in cases:
+        fast = render_deck(edition, tmpl)
+        public = render_deck(edition, tmpl, fast=False)
+        assert fast == public, f"the {name} deck differs between the writers"
+
+
+def test_the_plan_module_does_not_import_python_pptx() -> None:
+    """The plan (what goes on which slide, at which size) is pure: importing it loads
+    no python-pptx, and only deck_fast imports python-pptx's private names."""
+    code = ("import sys, generator.render.deck_plan; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pptx'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]"
+    private = re.compile(r"from pptx[\w.]* import[^\n]*\b_[A-Za-z]|\bpptx[\w.]*\._[A-Za-z]")
+    render = Path(__file__).resolve().parent.parent / "generator" / "render"
+    offenders = [p.name for p in sorted(render.glob("*.py"))
+                 if p.name != "deck_fast.py" and private.search(p.read_text("utf-8"))]
+    assert offenders == []
+
+
+# ---------------------------------------------------------------------------- type scale
+
+FURNITURE = {"Banner Top", "Banner Bottom", "Slide Number", "Reference"}
+P_NS = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+
+
+def crowded_edition(root: Path) -> Edition:
+    """Long titles and long names, 30 collaborations with several metrics each, a long
+    agenda: what a type scale must hold without shrinking."""
+    from generator.edition import Benefit, Collaboration, Metric
+
+    base = sample_edition(root, length="full")
+    long = ("Joint maritime surveillance and interdiction of trafficking networks across "
+            "the northern and eastern approaches")
+    collabs = tuple(
+        Collaboration(
+            id=f"c{n:02d}", title=f"{long} ({n})", kind="border-security",
+            partners=("NRV", "ALT"), status="active", mark=R if n % 2 else P, since=2010 + n % 15,
+            summary=("Mixed patrols and a shared command post cover the frontier; "
+                     "the partners share the burden of regional security. ") * (1 + n % 3),
+            benefits=tuple(Benefit(cat, f"Benefit {n}.{i}: response times down by a third "
+                                        "along the whole of the shared frontier.", P)
+                           for i, cat in enumerate(("security", "diplomatic", "economic"))),
+            metrics=tuple(Metric(f"Interdictions of vessels and vehicles, metric {m}",
+                                 "interdictions", (("2022", 40.0 + m), ("2023", 55.0),
+                                                   ("2024", 72.5)), P) for m in range(3)),
+            sources=(f"Border agency annual report 20{n:02d}, chapter {n}",))
+        for n in range(30))
+    sections = tuple(
+        Section(f"s{n}", f"Strategic context and the long view of partnership, part {n}", P,
+                "summary", tuple(Item(f"Point {n}.{i}: " + "the partners share the burden "
+                                      "of regional security " * 3, P) for i in range(8)), ())
+        for n in range(6))
+    return dataclasses.replace(
+        base, title="Benefits of cross-border defence collaboration with partner states "
+        "and alliances over the decade to 2026, reviewed for the minister",
+        collaborations=collabs, sections=sections)
+
+
+@pytest.fixture(scope="module")
+def room_decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The default project's decks and the crowded one."""
+    tmp = tmp_path_factory.mktemp("room")
+    out = {name: render_deck(edition, tmpl) for name, edition, tmpl
+           in _default_project_decks()}
+    out["crowded"] = render_deck(crowded_edition(content_root(tmp)), templates())
+    return out
+
+
+def _run_sizes(body: Any) -> list[float]:
+    """The size of every run with text in a text body, in points (each run says)."""
+    sizes = []
+    for run in body.iter(f"{A}r"):
+        if (run.findtext(f"{A}t") or "").strip():
+            rpr = run.find(f"{A}rPr")
+            assert rpr is not None and rpr.get("sz"), etree.tostring(run)
+            sizes.append(int(rpr.get("sz")) / 100)
+    return sizes
+
+
+def test_type_scale_holds_on_every_slide(room_decks: dict[str, bytes]) -> None:
+    """Titles >= 28 pt; body text and table cells >= 14 pt, body placeholders' main text
+    >= 18 pt; banners, slide numbers and the reference >= 9 pt."""
+    for name, data in room_decks.items():
+        prs = open_deck(data)
+        for number, slide in enumerate(prs.slides, 1):
+            where = (name, number, title_of(slide))
+            for shape in slide.shapes:
+                element = shape._element
+                if shape.has_text_frame:
+                    sizes = _run_sizes(element.find(f"{P_NS}txBody"))
+                    if not sizes:
+                        continue
+                    if shape.name in FURNITURE:
+                        assert min(sizes) >= 9, (*where, shape.name, sizes)
+                    elif shape.is_placeholder and shape.placeholder_format.type in (1, 3):
+                        assert min(sizes) >= 28, (*where, "title", sizes)  # TITLE, CENTER
+                    else:
+                        assert min(sizes) >= 14, (*where, shape.name, sizes)
+                        if shape.is_placeholder:
+                            assert max(sizes) >= 18, (*where, shape.name, sizes)
+                elif shape.has_table:
+                    for cell in element.iter(f"{A}tc"):
+                        sizes = _run_sizes(cell)
+                        assert not sizes or min(sizes) >= 14, (*where, "table", sizes)
+
+
+def test_crowded_deck_splits_rather_than_shrinks(room_decks: dict[str, bytes]) -> None:
+    prs = open_deck(room_decks["crowded"])
+    titles = [title_of(slide) for slide in prs.slides]
+    assert sum("(cont.)" in t for t in titles) >= 3  # continued, not shrunk
+    assert len(titles) > 60
+
+
+def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
+                                               tmp_path: Path) -> None:
+    """Every shape lies on its slide, and every character LibreOffice draws lies on its
+    page (text overflowing its box past the slide's edge would not)."""
+    for name, data in room_decks.items():
+        prs = open_deck(data)
+        for number, slide in enumerate(prs.slides, 1):
+            for shape in slide.shapes:
+                assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
+                assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
+                assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
+    soffice = require_tool("soffice")
+    for name in ("minister", "crowded"):
+        (tmp_path / f"{name}.pptx").write_bytes(room_decks[name])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(tmp_path / "minister.pptx"), str(tmp_path / "crowded.pptx")],
+                   check=True, capture_output=True, timeout=600)
+    for name in ("minister", "crowded"):
+        reader = PdfReader(tmp_path / f"{name}.pdf")
+        assert len(reader.pages) == len(open_deck(room_decks[name]).slides)
+        for number, page in enumerate(reader.pages, 1):
+            box = page.mediabox
+            off: list[str] = []
+            seen: list[str] = []
+
+            def visit(text: str, cm: Any, tm: Any, *_: Any, box: Any = box,
+                      off: list[str] = off, seen: list[str] = seen) -> None:
+                x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
+                if text.strip():
+                    seen.append(text)
+                    if not (box.left - 1 <= x <= box.right + 1
+                            and box.bottom - 1 <= y <= box.top + 1):
+                        off.append(text)
+
+            page.extract_text(visitor_text=visit)
+            assert seen, (name, number)  # the banners at least
+            assert off == [], (name, number, off[:3])

@@ -7,6 +7,7 @@ import dataclasses
 import html
 import importlib.util
 import io
+import json
 import os
 import re
 import struct
@@ -132,15 +133,35 @@ def test_standard_master_checks_clean(tmp_path: Path) -> None:
 
 def test_missing_layout_is_reported_with_file_and_candidates(tmp_path: Path) -> None:
     prs = Presentation()
-    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    # Neither a layout of the names nor one with a title and two bodies or more
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        prs.slide_layouts.remove(layout_named(prs, name))
     problems = check_master(project_master(tmp_path, prs))
     assert [p.format() for p in problems] == [
         "templates/deck/master.pptx: error: no layout for two content slides: the master "
         "has none of 'Two Content', 'Title, 2 Content' (its layouts are 'Blank', "
-        "'Comparison', 'Content with Caption', 'Picture with Caption', 'Section Header', "
+        "'Picture with Caption', 'Section Header', "
         "'Title Only', 'Title Slide', "
         "'Title and Content', 'Title and Vertical Text', 'Vertical Title and Text'; rename "
         "one, or name one in templates/deck/layouts.yaml)"]
+
+
+def test_a_layout_of_the_right_placeholders_serves_when_none_has_the_name(
+        tmp_path: Path) -> None:
+    """Without "Two Content", the first layout with a title and exactly two bodies
+    (PowerPoint's Content with Caption) serves two-content slides, before one with more
+    (Comparison), with a warning saying so; the deck is built on it."""
+    prs = Presentation()
+    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    templates = project_master(tmp_path, prs)
+    assert [p.format() for p in check_master(templates)] == [
+        "templates/deck/master.pptx: warning: two content slides use layout "
+        "'Content with Caption', chosen by its placeholders (a title and 2 bodies): no "
+        "layout is named "
+        "'Two Content' or 'Title, 2 Content' (rename a layout, or name one in "
+        "templates/deck/layouts.yaml)"]
+    deck = Presentation(io.BytesIO(render_deck(sample_edition(tmp_path), templates)))
+    assert "Content with Caption" in {slide.slide_layout.name for slide in deck.slides}
 
 
 def test_a_master_changed_in_place_is_checked_again(tmp_path: Path) -> None:
@@ -149,7 +170,8 @@ def test_a_master_changed_in_place_is_checked_again(tmp_path: Path) -> None:
     templates = project_master(tmp_path, Presentation())
     assert check_master(templates) == []
     broken = Presentation()
-    broken.slide_layouts.remove(layout_named(broken, "Two Content"))
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        broken.slide_layouts.remove(layout_named(broken, name))
     project_master(tmp_path, broken)
     assert [p.severity for p in check_master(templates)] == ["error"]
     project_master(tmp_path, Presentation())
@@ -326,7 +348,8 @@ def test_check_and_build_report_a_master_problem_in_the_same_words(tmp_path: Pat
             "title: M\nclearance: SECRET\nformats: [pptx]\n",
         "templates/audiences/norvia.yaml": None})
     prs = Presentation()
-    prs.slide_layouts.remove(layout_named(prs, "Two Content"))
+    for name in ("Two Content", "Comparison", "Content with Caption"):
+        prs.slide_layouts.remove(layout_named(prs, name))
     (root / "templates/deck").mkdir(parents=True)
     prs.save(str(root / "templates/deck/master.pptx"))
     expected = ("templates/deck/master.pptx: error: no layout for two content slides: the "
@@ -650,3 +673,123 @@ def test_a_damaged_layout_is_a_diagnostic_never_a_traceback(
             assert error.diagnostics
             assert [d for d in problems if d.severity == "error"] or \
                 "not a readable PowerPoint file" in str(error), (problems, str(error))
+
+
+# ---------------------------------------------------------------------------- other masters
+
+LIBREOFFICE_TEMPLATES = ("Focus", "Blue_Curve", "Grey_Elegant", "Beehive")
+
+
+def _renamed_layouts(source: Path, target: Path) -> None:
+    """``source`` with every layout renamed ``Layout N``: a master whose names say
+    nothing (as Google Slides' and Keynote's exports, or a designer's own, do)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            found = re.fullmatch(r"ppt/slideLayouts/slideLayout(\d+)\.xml", info.filename)
+            if found:
+                data = re.sub(rb'(<p:cSld[^>]*?name=")[^"]*"',
+                              b"\\g<1>Layout " + found.group(1).encode() + b'"', data)
+            zout.writestr(info, data)
+
+
+@pytest.fixture(scope="module")
+def foreign_masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """LibreOffice Impress's templates saved as PowerPoint by LibreOffice, pandoc's
+    reference deck, and two of them with their layouts renamed."""
+    soffice = require_tool("soffice")
+    pandoc = require_tool("pandoc")
+    tmp = tmp_path_factory.mktemp("foreign")
+    shipped = Path(soffice).resolve().parent.parent / "share" / "template" / "common" / "presnt"
+    sources = [shipped / f"{name}.otp" for name in LIBREOFFICE_TEMPLATES]
+    for source in sources:
+        assert source.is_file(), f"LibreOffice's {source.name} is not installed"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pptx", "--outdir", str(tmp), *map(str, sources)],
+                   check=True, capture_output=True, timeout=600)
+    masters = {name: tmp / f"{name}.pptx" for name in LIBREOFFICE_TEMPLATES}
+    masters["pandoc"] = tmp / "pandoc.pptx"
+    subprocess.run([pandoc, "-o", str(masters["pandoc"]), "--print-default-data-file",
+                    "reference.pptx"], check=True, capture_output=True, timeout=120)
+    for name in ("Focus", "pandoc"):
+        masters[f"{name} renamed"] = tmp / f"{name}-renamed.pptx"
+        _renamed_layouts(masters[name], masters[f"{name} renamed"])
+    for name, path in masters.items():
+        assert path.is_file(), f"no {name} master was made"
+    return masters
+
+
+def test_other_masters_build_with_banners_on_every_slide_and_nothing_off_a_slide(
+        foreign_masters: dict[str, Path], tmp_path: Path) -> None:
+    from generator.verify import check_deck
+
+    edition = sample_edition(tmp_path)
+    for name, path in foreign_masters.items():
+        templates = TemplateSet((), str(path), (), str(path.parent))
+        assert [d for d in check_master(templates) if d.severity == "error"] == [], name
+        data = render_deck(edition, templates)
+        assert check_deck(data, edition, "deck.pptx") == [], name  # the release gate
+        prs = Presentation(io.BytesIO(data))
+        assert len(prs.slides) >= 10, name
+        for number, slide in enumerate(prs.slides, 1):
+            banners = sorted(s.top for s in slide.shapes
+                             if s.has_text_frame and s.text_frame.text == edition.banner)
+            assert len(banners) == 2 and banners[0] == 0, (name, number)
+            for shape in slide.shapes:
+                assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
+                assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
+                assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
+        # The cover's title and subtitle (at the same idx in LibreOffice's masters) are
+        # laid out apart.
+        cover = [s for s in prs.slides[0].placeholders]
+        title = next(s for s in cover if s.text_frame.text == edition.title)
+        below = [s for s in cover if s is not title and s.has_text_frame
+                 and edition.subtitle in s.text_frame.text]
+        assert below and all(s.top >= title.top + title.height for s in below), name
+
+
+def test_layouts_are_chosen_by_placeholders_when_no_name_matches(
+        foreign_masters: dict[str, Path]) -> None:
+    from generator.master import layout_choices
+
+    expected = {"title": (0, 1), "closing": (0, 1), "section": (0, 1), "agenda": (1, 0),
+                "bullets": (1, 0), "two_content": (2, 0), "table": (0, 0), "chart": (0, 0),
+                "key_message": (0, 0)}  # (bodies, subtitles) of the layout chosen
+    for name in ("Focus", "pandoc"):
+        named = layout_choices(TemplateSet((), str(foreign_masters[name]), (), ""))
+        assert named is not None and all(c and c.by == "name" for c in named.values())
+        path = foreign_masters[f"{name} renamed"]
+        templates = TemplateSet((), str(path), (), "")
+        chosen = layout_choices(templates)
+        assert chosen is not None
+        for kind, (bodies, subtitles) in expected.items():
+            choice = chosen[kind]
+            assert choice is not None and choice.by == "structure", (name, kind)
+            assert choice.name.startswith("Layout "), (name, kind)
+            assert (choice.structure.titles, choice.structure.bodies,
+                    choice.structure.subtitles) == (1, bodies, subtitles), (name, kind)
+        said = [d.message for d in check_master(templates) if "chosen by its placeholders"
+                in d.message]
+        assert len(said) == len(SLIDE_KINDS), name  # one warning per kind
+        # A name still wins: the layout layouts.yaml names is used, not a guess.
+        renamed = TemplateSet((), str(path), (("bullets", chosen["two_content"].name),), "")
+        again = layout_choices(renamed)
+        assert again is not None and again["bullets"] is not None
+        assert (again["bullets"].name, again["bullets"].by) == (chosen["two_content"].name,
+                                                                 "name")
+        missing = TemplateSet((), str(path), (("bullets", "No Such Layout"),), "")
+        assert any(d.severity == "error" and "bullets slides" in d.message
+                   for d in check_master(missing))
+
+
+def test_audiences_show_the_layout_of_each_slide_kind(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    root = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(cli, ["audiences", "--json", str(root)])
+    assert result.exit_code == 0, result.output
+    rows = {row["audience"]: row for row in json.loads(result.output)}
+    assert rows["minister"]["deck_layouts"]["bullets"] == {"layout": "Bullets", "by": "name"}
+    assert rows["committee"]["deck_layouts"] == {}  # no deck

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import TemplateError
+from generator.errors import BriefgenError, RenderError, TemplateError
 from generator.i18n import LabelFormatter, UnsafeFormat, format_label
 from generator.render import brief, sandbox
 from generator.render.brief import render_html
@@ -41,8 +41,9 @@ def project(tmp_path: Path, cover: str) -> tuple[Path, TemplateSet]:
         str(tmp_path))
 
 
-def outcome(tmp_path: Path, cover: str) -> str | TemplateError:
-    """The rendered page, or the TemplateError (one diagnostic, in the override)."""
+def outcome(tmp_path: Path, cover: str) -> str | BriefgenError:
+    """The rendered page, or the error: a TemplateError has one diagnostic, in the
+    override; a RenderError (a refused file) names no absolute path."""
     content, templates = project(tmp_path, cover)
     try:
         return render_html(sample_edition(content, length="summary"), templates)
@@ -50,6 +51,9 @@ def outcome(tmp_path: Path, cover: str) -> str | TemplateError:
         [diagnostic] = error.diagnostics
         assert diagnostic.file == OVERRIDE and diagnostic.line >= 1, diagnostic
         assert "\n" not in diagnostic.format()
+        return error
+    except RenderError as error:
+        assert str(tmp_path) not in str(error) and str(Path.cwd()) not in str(error)
         return error
 
 
@@ -69,7 +73,27 @@ FORMATTERS = [
     '{{ P|plain }}',
     '{{ P|bdi }}',
     '{{ P|dir }}',
+    '{{ P|date }}',
+    '{{ P|number }}',
+    '{{ P|pm }}',
+    '{{ P|css_colour }}',
+    '{{ resource(P) }}',
+    '{{ metric_periods(P) }}',
+    '{{ metric_value(edition.collaborations[0].metrics[0], P) }}',
+    '{{ benefits_by_category(P) }}',
 ]
+
+
+def test_every_filter_and_global_of_ours_is_in_the_payload_tests(tmp_path: Path) -> None:
+    """A helper added to the templates later must join FORMATTERS above."""
+    content, templates = project(tmp_path, "")
+    job = brief._Job(sample_edition(content), templates, False)
+    env = brief._environment(templates, job)
+    plain = sandbox.BriefSandbox()
+    ours = {*(set(env.filters) - set(plain.filters)), *(set(env.globals) - set(plain.globals))}
+    tested = {name for call in FORMATTERS for name in ours
+              if f"|{name}" in call or f"{name}(" in call}
+    assert ours - tested == set()
 
 
 @pytest.mark.parametrize("payload", [ESCAPE, MRO, WIDE, "{0.__class__}", "{x!r}"])
@@ -81,7 +105,7 @@ def test_no_formatter_exposed_to_templates_walks_attributes_or_allocates(
     started = time.monotonic()
     result = outcome(tmp_path, cover)
     assert time.monotonic() - started < 10
-    if isinstance(result, TemplateError):
+    if isinstance(result, BriefgenError):
         return
     assert ENV_CANARY not in result
     assert "<class" not in result and "&lt;class" not in result
@@ -101,8 +125,9 @@ def test_printf_formatting_is_bounded_too(tmp_path: Path) -> None:
     for cover in ('{{ "%3000000000s"|format(1) }}', '{{ "%3000000000s" % 1 }}',
                   '{{ "%*s" % (3000000000, 1) }}'):
         assert isinstance(outcome(tmp_path, cover), TemplateError), cover
-    page = outcome(tmp_path, '{{ "%5s|%.2f"|format("ab", 3.14159) }} {{ "%(a)s" % {"a": 1} }}')
-    assert isinstance(page, str) and "   ab|3.14 1" in page
+    page = outcome(tmp_path, '{{ "%5s|%.2f"|format("ab", 3.14159) }} {{ "%(a)s" % {"a": 1} }}'
+                             ' {{ ("<b>%s</b>"|safe)|format("<i>") }}')
+    assert isinstance(page, str) and "   ab|3.14 1 <b>&lt;i&gt;</b>" in page
 
 
 def test_labels_still_fill_plain_fields_and_escape_values(tmp_path: Path) -> None:
@@ -133,6 +158,9 @@ def test_the_label_formatter_refuses_all_but_plain_fields(spec: str) -> None:
     '{{ "x"|center(3000000000) }}',
     '{{ "x".ljust(3000000000) }}',
     '{{ "x".zfill(3000000000) }}',
+    '{{ ("x"|safe).center(3000000000) }}',
+    '{{ ("A"|safe).join(["A"*1000000]*20) }}',
+    "{{ lipsum(1000000000) }}",
     '{{ ("A"*100000)|replace("A", "A"*1000) }}',
     '{{ ("A"*100000).replace("A", "A"*1000) }}',
     '{{ ("A\\n"*10000)|indent("A"*10000) }}',
@@ -169,6 +197,12 @@ def test_the_html_a_template_produces_is_bounded(tmp_path: Path,
     [diagnostic] = error.value.diagnostics
     assert diagnostic.file == "<built-in>/brief/base.html.j2" and diagnostic.line > 1
     assert "more than 3,000 characters" in diagnostic.message
+
+
+def test_a_template_error_quotes_at_most_a_short_excerpt(tmp_path: Path) -> None:
+    result = outcome(tmp_path, '{{ edition["x" * 1000000] }}{{ edition["a\nb"] }}')
+    assert isinstance(result, TemplateError)
+    assert len(str(result)) < 500
 
 
 def test_templates_may_not_change_the_editions_lists_or_dicts(tmp_path: Path) -> None:
@@ -271,3 +305,12 @@ def test_no_template_expression_reaches_a_private_attribute(expression: str) -> 
             page = ""
         assert REACHED == [], (expression, REACHED)
         assert LOOT not in page and "<class" not in page and "&lt;class" not in page
+
+
+def test_a_macro_may_write_more_than_one_expression_may_make(tmp_path: Path) -> None:
+    """Macros are bounded as page output (64 MiB), not as one value (10 million)."""
+    page = outcome(tmp_path, '{% macro m() %}{% for i in range(12) %}{{ "A" * 1000000 }}'
+                             "{% endfor %}{% endmacro %}{{ m() }}")
+    assert isinstance(page, str) and "A" * 12_000_000 in page
+    joined = outcome(tmp_path, '{{ "-".join((["A" * 1000000] * 11)|map("string")) }}')
+    assert isinstance(joined, TemplateError) and "`join`" in str(joined)

@@ -89,3 +89,61 @@ def test_init_copies_the_stylesheet_as_an_explicit_replacement(tmp_path: Path) -
     assert "<built-in>/brief/brief.css" not in page
     builtin = (builtin_templates() / "brief/brief.css").read_text("utf-8")
     assert page.count("@font-face") == builtin.count("@font-face")
+
+
+# ------------------------------------------------------------ theme: page and fonts
+
+FONTS = Path(__file__).resolve().parent.parent / "generator" / "fonts"
+
+
+def themed(project: Path, theme: str) -> None:
+    write_project(project, {
+        "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\n"
+                                             f"length: full\nformats: [pdf, html]\n{theme}",
+        AUDIENCE_CSS: None,
+        "content/fonts/mono.ttf": (FONTS / "LiberationMono-Regular.ttf").read_bytes(),
+        "content/fonts/bad.ttf": b"\x00\x01\x00\x00 not a font",
+        "content/images/x.png": b"\x89PNG\r\n\x1a\n",
+    })
+
+
+def test_theme_sets_page_size_margins_and_fonts_for_pdf_and_html(project: Path) -> None:
+    from pypdf import PdfReader
+
+    themed(project, "theme:\n  page_size: Letter\n  margins: {left: 30mm, right: 30mm}\n"
+                    "  fonts: {body: fonts/mono.ttf}\n")
+    build(project, audiences=["minister"], jobs=1)
+    pdf = project / "output/minister/brief.pdf"
+    reader = PdfReader(pdf)
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+            for p in reader.pages} == {(612, 792)}  # US Letter, in points
+    fonts = subprocess.run([require_tool("pdffonts"), str(pdf)], check=True,
+                           capture_output=True, text=True).stdout
+    assert "+Theme-Body " in fonts  # WeasyPrint names an embedded font by its family
+    for lines in pdf_pages(pdf):  # the banners still top and bottom of every page
+        assert "SECRET" in lines[0] and "SECRET" in lines[-1]
+    page = (project / "output/minister/brief.html").read_text("utf-8")
+    theme = page.index("/* templates/audiences/minister.yaml (theme) */")
+    assert page.index("/* <built-in>/brief/brief.css */") < theme
+    assert "@page { size: Letter; margin-right: 30mm; margin-left: 30mm; }" in page
+    assert 'font-family: "Theme Body"; src: url("data:font/woff;base64,' in page
+
+
+@pytest.mark.parametrize(("theme", "line", "words"), [
+    ("theme:\n  fonts: {body: fonts/bad.ttf}\n", 6, "font `fonts/bad.ttf` cannot be loaded"),
+    ("theme:\n  fonts:\n    headings: images/x.png\n", 7, "is not a font file"),
+    ("theme:\n  fonts: {monospace: fonts/none.ttf}\n", 6, "`fonts/none.ttf` does not exist"),
+    ("theme:\n  margins: 5mm\n", 6, "the top margin 5mm is too small: at least 20mm"),
+    ("theme:\n  margins: {left: 2mm}\n", 6, "the left margin 2mm is too small"),
+])
+def test_a_theme_font_or_margin_that_cannot_be_used_is_an_error_with_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str], theme: str, line: int,
+        words: str) -> None:
+    from generator.cli import main
+
+    themed(project, theme)
+    assert main(["check", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert f"templates/audiences/minister.yaml:{line}:" in err and words in err, err
+    assert main(["build", str(project), "-a", "minister", "-f", "html"]) == 1
+    assert not (project / "output").exists()

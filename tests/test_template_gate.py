@@ -140,6 +140,17 @@ def test_an_override_may_not_embed_a_content_image_its_edition_does_not_referenc
         '{{ resource(edition.content_root ~ "/images/zah.svg") }}', "utf-8")
     [message] = failure(project, ("html",))
     assert "content/images/zah.svg" in message and "does not refer to it" in message
+    # Markdown of the template's own making is not the Edition's content either.
+    (folder / "cover.html.j2").write_text('{{ "![flag](images/zah.svg)"|md }}', "utf-8")
+    [message] = failure(project, ("html",))
+    assert "content/images/zah.svg" in message and "does not refer to it" in message
+    # Nor is a stylesheet's absolute file URL.
+    (folder / "cover.html.j2").unlink()
+    zah = (project / "content/images/zah.svg").as_uri()
+    (folder.parent / "brief.css").write_text(f'body {{ background: url("{zah}"); }}', "utf-8")
+    [message] = failure(project, ("html", "pdf"))
+    assert message.startswith(f"{OVERRIDE}/brief.css: error: refused to read "
+                              "`content/images/zah.svg`"), message
 
 
 def test_images_the_content_refers_to_still_reach_the_brief(project: Path) -> None:

@@ -390,6 +390,31 @@ def _content_file(value: str, content: Path, entry: Entry[Any], path: tuple[Any,
     return _check_reference(value, content, entry.source.file, line, column, col, what)
 
 
+def _check_theme_page(theme: m.Theme, content: Path, entry: Entry[Any],
+                      col: _Collector) -> None:
+    """A theme's fonts must load (never a silent fallback) and its margins leave room
+    for the banners (see generator/templates.py)."""
+    from ..templates import font_problem, margin_problem
+
+    for role in ("body", "headings", "monospace"):
+        value = getattr(theme.fonts, role)
+        path = ("theme", "fonts", role)
+        target = _content_file(value, content, entry, path, col, "font") if value else None
+        problem = font_problem(target) if target else None
+        if problem:
+            col.add(entry.error(path, f"font `{value}` {problem}",
+                                "give a .ttf, .otf, .woff or .woff2 file under content/"))
+    margins = theme.margins
+    sides = {side: margins for side in ("top", "right", "bottom", "left")} \
+        if isinstance(margins, str) else (margins.model_dump() if margins else {})
+    for side, value in sides.items():
+        problem = margin_problem(side, value) if value else None
+        if problem:
+            where = ("theme", "margins") if isinstance(margins, str) else \
+                ("theme", "margins", side)
+            col.add(entry.error(where, problem))
+
+
 def _check_reference(value: str, content: Path, file: str, line: int, column: int,
                      col: _Collector, what: str) -> Path | None:
     def fail(message: str, hint: str = "") -> None:
@@ -1178,6 +1203,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                 or f"known partners: {', '.join(known) or 'none'}"))
         if am.theme.logo:
             _content_file(am.theme.logo, content, a, ("theme", "logo"), col, "logo")
+        _check_theme_page(am.theme, content, a, col)
         tags = {t for _, c in collaborations for t in c.model.tags}
         for key in ("include_tags", "exclude_tags"):
             for j, tag in enumerate(getattr(am, key)):

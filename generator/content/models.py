@@ -289,10 +289,34 @@ class SectionTranslationFront(Strict):
     length: Length | None = None
 
 
+PageSize = Literal["A4", "A5", "A3", "Letter", "Legal"]
+PageLength = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,2})?(mm|cm|in|pt)$",
+                                  description="a length: 20mm, 2.5cm, 1in, 54pt")]
+FontFile = Annotated[str, Field(description="a font file under content/ (.ttf, .otf, .woff, "
+                                            ".woff2)")]
+
+
+class ThemeFonts(Strict):
+    body: FontFile | None = None
+    headings: FontFile | None = None
+    monospace: FontFile | None = None
+
+
+class Margins(Strict):
+    top: PageLength | None = None
+    right: PageLength | None = None
+    bottom: PageLength | None = None
+    left: PageLength | None = None
+
+
 class Theme(Strict):
     primary: Colour = "#0b3d2e"
     accent: Colour = "#c8a951"
     logo: str | None = Field(None, description="an image under content/")
+    fonts: ThemeFonts = Field(default_factory=ThemeFonts)
+    page_size: PageSize = "A4"
+    margins: PageLength | Margins | None = Field(
+        None, description="one length for every side, or {top, right, bottom, left}")
 
 
 class Audience(Strict):

@@ -244,9 +244,9 @@ def _refusal_diagnostics(refusals: Sequence[RefusedURL], where: str = "",
             file, line = _mentioned_in(templates, r.url) or ("brief.pdf", 0)
         found.append(Diagnostic(
             file, line, 0, "error", f"refused to read `{_shown_url(r.url, templates)}`: "
-            f"{r.reason}", "images, logos and fonts must be files inside content/ (that "
-            "this audience's content refers to) or the template folders; nothing is "
-            "fetched from a network"))
+            f"{r.reason}", "images, logos and fonts must be files inside content/ that "
+            "this audience's content refers to, or inside the template folders; nothing "
+            "is fetched from a network"))
     return found
 
 
@@ -255,10 +255,11 @@ def _shown_url(url: str, templates: TemplateSet | None) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
         return url
-    path = Path(url2pathname(parts.path))
+    # Inside the project: a project-relative path; outside, the URL as the template or
+    # content wrote it (what the user needs to find it).
     if templates is None or not templates.project_root:
         return url
-    shown = shown_path(path, templates.project_root)
+    shown = shown_path(Path(url2pathname(parts.path)), templates.project_root)
     return url if shown.endswith("(outside the project)") else shown
 
 
@@ -287,10 +288,12 @@ def _mentioned_in(templates: TemplateSet, url: str) -> tuple[str, int] | None:
 
 
 def referenced_files(edition: Edition) -> frozenset[Path]:
-    """The files under content/ this Edition refers to: the logo, its partners' flags
-    and the images of its Markdown. The fetcher serves no other file of content/."""
+    """The files under content/ this Edition refers to: the logo and fonts of its theme,
+    its partners' flags and the images of its Markdown. The fetcher serves no other
+    file of content/."""
     base = _base_url(edition)
-    found = {Path(p) for p in (edition.audience.theme.logo,
+    theme = edition.audience.theme
+    found = {Path(p) for p in (theme.logo, *(path for _, path in theme.fonts),
                                *(partner.flag for partner in edition.partners)) if p}
     for text in _strings(edition):
         if "![" not in text:
@@ -383,8 +386,11 @@ class _Job:
             return ""
 
     def file_url(self, path: str | None) -> str:
-        """A resource given as an absolute path inside content/ (``theme.logo``, flags)."""
-        return self.resource(path2url(path), "content") if path else ""
+        """A resource given as a path inside content/: absolute (``theme.logo``, flags),
+        or relative to content/ (as a template may write it)."""
+        if not path:
+            return ""
+        return self.resource(path2url(Path(self.edition.content_root, str(path))), "content")
 
     def rewrite_images(self, html: str, where: str) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -470,6 +476,8 @@ class _Job:
         return format_date(iso, self.edition.audience.language)
 
     def number(self, value: float) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"the number filter takes a number, not {type(value).__name__}")
         return format_number(value, self.edition.audience.language)
 
     # -- derived values ------------------------------------------------------------------
@@ -486,7 +494,7 @@ class _Job:
                 colours[name] = getattr(default, name)
                 self.warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
                                      f"using {colours[name]}")
-        return Theme(colours["primary"], colours["accent"], theme.logo)
+        return dataclasses.replace(theme, primary=colours["primary"], accent=colours["accent"])
 
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
@@ -555,11 +563,53 @@ class _Job:
 
         Embedded (for brief.html), each font is cut down to the characters of ``text``
         (the rendered page), so the page carries kilobytes of fonts, not megabytes."""
-        return Markup("\n".join(self._one_stylesheet(path, text) for path in self.stylesheets()))
+        sheets = [self._one_stylesheet(path, text) for path in self.stylesheets()]
+        theme = self.theme_css()
+        if theme:  # after the first (the built-in one, unless replaced)
+            sheets.insert(1, theme)
+        return Markup("\n".join(sheets))
 
     def _one_stylesheet(self, css_path: Path, text: str) -> str:
-        css = css_path.read_text(encoding="utf-8")
-        where = _relative(self.templates, css_path)
+        return self._process_css(css_path.read_text(encoding="utf-8"),
+                                 _relative(self.templates, css_path), text)
+
+    def theme_css(self) -> str:
+        """The profile's ``theme`` as CSS: page size and margins, and its fonts (each a
+        file under content/, loaded through the fetcher like any image). Comes right
+        after the built-in stylesheet, so the project's and audience's stylesheets can
+        still change it. Empty for a profile that sets none of these."""
+        theme = self.edition.audience.theme
+        rules: list[str] = []
+        page = [f"size: {theme.page_size};"] if theme.page_size != "A4" else []
+        page += [f"margin-{side}: {value};" for side, value in theme.margins]
+        if page:
+            rules.append("@page { " + " ".join(page) + " }")
+        fonts = dict(theme.fonts)
+        for role, path in theme.fonts:
+            rules.append(f'@font-face {{ font-family: "{_THEME_FAMILIES[role]}"; '
+                         f'src: url("{path2url(path)}"); }}')
+        if "body" in fonts:
+            rules.append('html, html[dir] { --body-font: "Theme Body", "Brief Serif", '
+                         '"Brief Naskh", serif; }')
+        if "headings" in fonts:
+            rules.append('h1, h2, h3, h4, h5, h6 { font-family: "Theme Headings", '
+                         "var(--ui-font); }")
+        if "monospace" in fonts:
+            rules.append('code, pre, kbd, samp { font-family: "Theme Monospace", monospace; }')
+        if not rules:
+            return ""
+        if theme.page_size not in _PAGE_SIZES or not all(
+                side in _SIDES and _PAGE_LENGTH.match(value) for side, value in theme.margins):
+            raise TemplateError([Diagnostic(
+                f"templates/audiences/{self.edition.audience.name}.yaml", 0, 0, "error",
+                "theme: page_size must be one of A4, A5, A3, Letter, Legal and margins "
+                "lengths such as 20mm")])
+        return self._process_css("\n".join(rules) + "\n", f"templates/audiences/"
+                                 f"{self.edition.audience.name}.yaml (theme)", text="")
+
+    def _process_css(self, css: str, where: str, text: str) -> str:
+        """One stylesheet's text, with its ``url()``\\ s checked and resolved (embedded
+        as ``data:`` URIs for brief.html) and a comment naming ``where`` it came from."""
         if re.search(r"@import\b", css, re.IGNORECASE):
             raise TemplateError([Diagnostic(where, 0, 0, "error",
                                             "@import is not supported in brief.css",
@@ -574,7 +624,7 @@ class _Job:
                     found = _find_template_file(self.templates, unquote(url.split("#")[0]))
                 except RefusedFile as refused:
                     self.problems.append(Diagnostic(where, 0, 0, "error",
-                                                    f"refused to read {refused.message}"))
+                                                    f"refused to read a file: {refused.message}"))
                     return "url()"
                 if found is None:
                     self.warnings.append(f"{where}: no file `{url}` in the brief templates")
@@ -587,8 +637,8 @@ class _Job:
                     shown = url
                 elif url.lower().endswith((".ttf", ".otf")):
                     font = self.fetcher.allowed_path(url)
-                    stat = font.stat()  # in the key, so an edited font is read again
-                    subset = _subset_font(font, stat.st_mtime_ns, stat.st_size,
+                    info = font.stat()  # in the key, so an edited font is read again
+                    subset = _subset_font(font, info.st_mtime_ns, info.st_size,
                                           _font_chars(text))
                     shown = _data_uri(subset, "font/woff")
                 else:
@@ -643,6 +693,12 @@ _ALWAYS_KEPT = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0\u00ad\u2010\
     "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u2066\u2067\u2068\u2069\u25e6\u25aa"
 
 _STYLESHEET_SLOT = Markup("/* briefgen: stylesheet */")
+#: The font families a profile's ``theme.fonts`` are loaded as, by role.
+_THEME_FAMILIES = {"body": "Theme Body", "headings": "Theme Headings",
+                   "monospace": "Theme Monospace"}
+_PAGE_SIZES = frozenset({"A4", "A5", "A3", "Letter", "Legal"})
+_SIDES = frozenset({"top", "right", "bottom", "left"})
+_PAGE_LENGTH = re.compile(r"^\d{1,3}(\.\d{1,2})?(mm|cm|in|pt)$")
 #: The first line of a brief.css that replaces the stylesheets before it.
 _REPLACE_MARK = re.compile(r"^\ufeff?\s*/\*\s*briefgen:\s*replace\s*\*/", re.IGNORECASE)
 
@@ -903,8 +959,11 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     return env
 
 
-_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
-                  OverflowError, MemoryError)
+#: The longest template error message shown (it may quote a value the template made).
+_MAX_MESSAGE = 300
+
+_TEMPLATE_BUGS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError,
+                  MemoryError)
 
 
 def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagnostic:
@@ -935,7 +994,9 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
         where = error.shown
     else:
         where = _relative(templates, Path(templates.brief_dirs[0]) / BASE_TEMPLATE)
-    return Diagnostic(where, line, 0, "error", message)
+    if len(message) > _MAX_MESSAGE:  # a template can put any value into an error
+        message = message[:_MAX_MESSAGE] + "…"
+    return Diagnostic(where, line, 0, "error", message.replace("\n", " "))
 
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,

@@ -7,8 +7,16 @@ recommendations, sources (``full``) and closing. A ``summary`` deck stays within
 :data:`SUMMARY_MAX_SLIDES` slides.
 
 Nothing overflows and nothing is dropped: text is measured with metric-compatible fonts
-(:mod:`generator.render.textfit`), shrunk at most to a minimum size, and what still does not
-fit continues on further slides (``Title (cont.)``); tables repeat their header row.
+(:mod:`generator.render.textfit`), set from the type scale of
+:mod:`generator.render.deck_plan` and never below its floors, and what does not fit
+continues on further slides (``Title (cont.)``); tables repeat their header row.
+
+The deck's layers: :mod:`generator.render.deck_plan` (pure: the type scale, the text
+model, fitting, geometry), :mod:`generator.master` (the master: opened, checked, each
+slide kind's layout chosen by name or by its placeholders), this module (composition,
+written with python-pptx) and :mod:`generator.render.deck_fast` (the only module that
+imports python-pptx's private names: shortcuts that give the bytes python-pptx's public
+API gives, which ``render_deck(..., fast=False)`` takes instead).
 
 Every slide carries the edition's banner top and bottom, its slide number, and each
 marked portion its portion mark. The package holds nothing but what the Edition says:
@@ -23,22 +31,18 @@ python-pptx at import time; only build workers import it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import math
 import os
-import posixpath
 import re
-import threading
 import zipfile
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from lxml import etree
 from pptx import Presentation
@@ -47,14 +51,8 @@ from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.exc import PackageNotFoundError
-from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
-from pptx.opc.serialized import _PhysPkgWriter
-from pptx.opc.spec import default_content_types
 from pptx.oxml.shapes.autoshape import CT_Shape
-from pptx.oxml.table import CT_TableCell
-from pptx.parts.slide import NotesSlidePart, SlidePart
 from pptx.shapes.placeholder import (
     ChartPlaceholder,
     LayoutPlaceholder,
@@ -63,14 +61,12 @@ from pptx.shapes.placeholder import (
     PlaceholderPicture,
     SlidePlaceholder,
     TablePlaceholder,
-    _BaseSlidePlaceholder,
 )
 from pptx.shapes.shapetree import BaseShapeFactory, SlideShapeFactory
 from pptx.slide import Slide, SlideLayout
-from pptx.table import _Cell
 from pptx.util import Emu, Inches, Pt
 
-from ..edition import Chart, Collaboration, Edition, Item, Mark, Metric, Section, Series
+from ..edition import Chart, Collaboration, Edition, Item, Metric, Section, Series
 from ..errors import Diagnostic, RenderError, TemplateError
 from ..i18n import format_date, format_number
 from ..master import (
@@ -78,69 +74,99 @@ from ..master import (
     DROPPED_PRESENTATION_RELS,
     MAX_IMAGE_PIXELS,
     boxes_overlap,
+    choose_layouts,
     human_size,
     image_pixels_problem,
     master_path,
     open_master,
     unreadable,
 )
-from ..templates import SLIDE_KINDS, TemplateSet
+from ..templates import TemplateSet
 from .charts import add_native_chart
-from .markdown import Paragraph, Run, merged_runs, to_paragraphs
-from .textfit import Line, Measurer, Span
-
-# --------------------------------------------------------------------------- constants
-
-#: A summary deck (``length: summary``) has at most this many slides, unless its text
-#: cannot fit at the minimum size (nothing is ever dropped).
-SUMMARY_MAX_SLIDES = 8
-
-# Type sizes to try, largest first; the last is the minimum.
-TITLE_SIZES = (32, 28, 24, 20)
-COVER_TITLE_SIZES = (40, 36, 32, 28, 24, 20)
-COVER_TEXT_SIZES = (24, 22, 20, 18, 16, 14)
-LEAD_SIZES = (24, 22, 20, 18, 16, 14)
-KEY_SIZES = (28, 26, 24, 22, 20, 18, 16)
-BODY_SIZES = (24, 22, 20, 18, 16, 14)
-TABLE_SIZES = (20, 18, 16, 14)
-# When text needs continuation slides anyway, it is set at this size.
-CONTINUED_SIZE = 20
-CONTINUED_TABLE_SIZE = 18
-HEADING_SIZE = 16  # small headings over a chart or table in a column
-BANNER_SIZES = (14, 12, 11, 10, 9, 8)
-NUMBER_SIZE = 12
-FINE_PRINT_MIN = 12  # handling instructions on the closing slide
-
-LINE = 1.2  # line pitch as a multiple of the type size (exact spacing)
-LINE_RTL = 1.4  # Arabic script needs more room above and below
-PARA_GAP = 0.4  # space before a paragraph, as a multiple of the type size
-WRAP_SAFETY = 0.985  # lines are measured 1.5 % narrower than the box, for renderer rounding
-EPSILON = 0.01
-
-# Geometry (EMU).
-BAND = Inches(0.4)  # the banner bands at the top and bottom of every slide
-BAND_SIDE = Inches(2.4)  # the ends of a band, for the logo and the slide number
-INSET_X = Inches(0.1)
-INSET_Y = Inches(0.05)
-CELL_X = Inches(0.08)
-CELL_Y = Inches(0.04)
-GAP = Inches(0.2)
-BULLET_STEP = 0.35 * 72  # pt: indent of each list level
-BULLET_HANG = 0.3 * 72  # pt: the bullet hangs this far left of the text
-NUMBER_HANG = 0.5 * 72  # pt: room for "12."
-LOGO_DPI = 300  # SVG logos are rasterised at this resolution
-LOGO_MAX_BYTES = 20 * 1024 * 1024  # a logo file larger than this is refused unread
-LOGO_CARD_PAD = Inches(0.15)
+from .deck_fast import (  # noqa: F401 - also this module's names, for callers
+    _BLANKS,
+    _CONTROL,
+    _EMBED_MARK,
+    _NS_DECLS,
+    _TABLE_STYLE,
+    _TABLE_URI,
+    SLIDE_PLACEHOLDER,
+    _add_slide_id,
+    _append_shapes,
+    _count_partnames,
+    _element,
+    _elements,
+    _keep_blank,
+    _max_shape_id,
+    _normalised_zip,
+    _notes_body,
+    _package_members,
+    _split_at_id,
+    _xml_attr,
+    _xml_text,
+    add_slide,
+    loose_cell,
+    normalise_package,
+    notes_slide,
+)
+from .deck_plan import (
+    AGENDA_ONE_COLUMN,
+    BAND,
+    BAND_SIDE,
+    BANNER_SIZES,
+    BODY_SIZES,
+    CELL_X,
+    CELL_Y,
+    CODE_FONT,
+    COMPLEX_FONT,
+    CONTINUED_TABLE_SIZE,
+    COVER_TEXT_SIZES,
+    COVER_TITLE_SIZES,
+    EPSILON,
+    FURNITURE_MIN,
+    GAP,
+    HEADING_SIZE,
+    INSET_X,
+    INSET_Y,
+    KEY_SIZES,
+    LANGUAGE_TAGS,
+    LEAD_SIZES,
+    LOGO_CARD_PAD,
+    LOGO_DPI,
+    LOGO_MAX_BYTES,
+    NUMBER_SIZES,
+    REFERENCE_SIZES,
+    SUMMARY_MAX_SLIDES,
+    TABLE_SIZES,
+    TITLE_SIZES,
+    Box,
+    Cell,
+    Para,
+    Rect,
+    TableLayout,
+    _category_order,
+    _Fitter,
+    _fixed_box,
+    _grid,
+    _hang,
+    _heading,
+    _indent,
+    _inline_text,
+    _item_paras,
+    _md_paras,
+    _Pages,
+    _plain,
+    _plain_paras,
+    _Plan,
+    _share,
+    _with_portion,
+)
+from .markdown import Run, merged_runs
+from .textfit import Measurer
 
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 INK = RGBColor(0x1E, 0x25, 0x2B)
 MUTED = RGBColor(0x5F, 0x6B, 0x76)
-
-CODE_FONT = "Courier New"  # Liberation Mono measures it
-COMPLEX_FONT = "Arial"  # carries Arabic script on Windows and macOS
-CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
-LANGUAGE_TAGS = {"en": "en-GB", "ar": "ar-SA", "fa": "fa-IR", "he": "he-IL", "ur": "ur-PK",
-                 "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "ru": "ru-RU"}
 
 # Placeholder types by role.
 TITLE_TYPES = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
@@ -167,45 +193,6 @@ _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
-# Markup the deck writes itself (see _DeckBuilder._paragraphs_markup, draw_table).
-_NS_DECLS = " ".join(f'xmlns:{prefix}="{NS[prefix]}"' for prefix in ("a", "p", "r"))
-_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
-_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's new tables
-_PARSERS = threading.local()  # an lxml parser is for one thread at a time
-# What XML would not keep as written: markup characters, and white space an attribute
-# value would have normalised (and a carriage return, which text would lose).
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                               "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
-
-
-def _xml_text(text: str) -> str:
-    return text.translate(_TEXT_ESCAPES)
-
-
-def _xml_attr(value: str) -> str:
-    """``value`` as a quoted attribute value."""
-    return f'"{value.translate(_ATTR_ESCAPES)}"'
-
-
-def _markup_parser() -> Any:
-    parser = getattr(_PARSERS, "parser", None)
-    if parser is None:
-        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return parser
-
-
-def _elements(markup: str) -> list[Any]:
-    """The elements of ``markup`` (DrawingML with ``a:``, ``p:`` and ``r:`` prefixes),
-    to be moved into a part's XML (which then gives them python-pptx's classes)."""
-    return list(etree.fromstring(f"<a:x {_NS_DECLS}>{markup}</a:x>", _markup_parser()))
-
-
-def _element(markup: str) -> Any:
-    """The one element of ``markup``, which declares its namespaces itself."""
-    return etree.fromstring(markup, _markup_parser())
-
-
 def _a(tag: str) -> str:
     return f"{{{NS['a']}}}{tag}"
 
@@ -213,8 +200,12 @@ def _a(tag: str) -> str:
 # --------------------------------------------------------------------------- public API
 
 
-def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
+def render_deck(edition: Edition, templates: TemplateSet, *, fast: bool = True) -> bytes:
     """The deck of ``edition`` as ``.pptx`` bytes, built from ``templates.master``.
+
+    ``fast=False`` makes slides, notes pages and the package with python-pptx's public
+    API only (``slides.add_slide``, ``slide.notes_slide``, ``Presentation.save``) rather
+    than the shortcuts of :mod:`generator.render.deck_fast`: the same bytes, slower.
 
     Raises :class:`TemplateError` when the master lacks a layout or placeholder the deck
     needs, :class:`RenderError` when a file the edition names (the logo) cannot be used.
@@ -223,8 +214,9 @@ def render_deck(edition: Edition, templates: TemplateSet) -> bytes:
     errors = [d for d in problems if d.severity == "error"]
     if errors or prs is None:
         raise TemplateError(errors)
-    _count_partnames(prs.part.package)
-    builder = _DeckBuilder(edition, prs, templates)
+    if fast:
+        _count_partnames(prs.part.package)
+    builder = _DeckBuilder(edition, prs, templates, fast=fast)
     builder.build()
     return builder.save()
 
@@ -241,137 +233,6 @@ def _open_master(templates: TemplateSet) -> tuple[Any, list[Diagnostic]]:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError,
             etree.XMLSyntaxError) as exc:
         return None, [unreadable(master_path(templates), exc)]
-
-
-def _count_partnames(package: Any) -> None:
-    """Give ``package`` a ``next_partname`` that remembers the names it has handed out.
-
-    python-pptx's walks every part of the package for each new notes page, chart and
-    embedded workbook (quadratic in the deck's size). While a deck is built, those parts
-    are added only through this method, so the names taken can be listed once and kept.
-    """
-    taken: set[str] = set()
-
-    def next_partname(template: str) -> Any:
-        if not taken:
-            taken.update(str(part.partname) for part in package.iter_parts())
-        n = 1
-        while template % n in taken:
-            n += 1
-        taken.add(template % n)
-        return PackURI(template % n)
-
-    package.next_partname = next_partname
-
-
-def normalise_package(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """``data`` (a zip) rewritten with a fixed entry order (``[Content_Types].xml`` and
-    ``_rels/.rels`` first, then by name), a fixed ``date_time``, attributes and
-    compression: the same parts give the same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    return _normalised_zip([(name, source.read(name)) for name in source.namelist()],
-                           date_time)
-
-
-def _normalised_zip(members: Sequence[tuple[str, bytes]],
-                    date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """A zip of ``members`` (name, data), as :func:`normalise_package` writes it (a name
-    given twice: written twice, with the data given last, as a zip read back gives)."""
-    data = dict(members)
-    first = ("[Content_Types].xml", "_rels/.rels")
-    names = sorted((name for name, _ in members),
-                   key=lambda n: (first.index(n) if n in first else 2, n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time)
-            # Pictures and embedded workbooks are compressed already: stored as they are.
-            # XML is deflated at level 1: within a few per cent of the default level's
-            # size, in two thirds of its time.
-            info.compress_type = (zipfile.ZIP_STORED if name.lower().endswith(_COMPRESSED)
-                                  else zipfile.ZIP_DEFLATED)
-            info.create_system = 0
-            info.external_attr = 0
-            target.writestr(info, data[name], compresslevel=1)
-    return out.getvalue()
-
-
-# Parts whose formats are compressed themselves (ZIP-based packages among them).
-_COMPRESSED = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".xlsx", ".docx", ".pptx",
-               ".mp4", ".m4a", ".mp3")
-
-
-class _Members(_PhysPkgWriter):
-    """Collects what python-pptx's package writer would put in its zip."""
-
-    def __init__(self) -> None:
-        self.members: list[tuple[str, bytes]] = []
-
-    def write(self, pack_uri: Any, blob: bytes) -> None:
-        self.members.append((pack_uri.membername, blob))
-
-
-def _package_members(prs: Any) -> list[tuple[str, bytes]]:
-    """The (name, data) entries ``prs.save()`` would write, without zipping them: the deck
-    is zipped once, by :func:`_normalised_zip`, rather than deflated, inflated and
-    deflated again."""
-    package = prs.part.package
-    parts = tuple(package.iter_parts())
-    members = _Members()  # PackageWriter._write, with a collector for its zip writer
-    members.write(CONTENT_TYPES_URI, _content_types_xml(parts))
-    members.write(PACKAGE_URI.rels_uri, _rels_xml(package._rels))
-    for part in parts:  # PackageWriter._write_parts
-        members.write(part.partname, part.blob)
-        if part._rels:
-            members.write(part.partname.rels_uri, _rels_xml(part._rels))
-    return members.members
-
-
-def _content_types_xml(parts: Sequence[Any]) -> bytes:
-    """``[Content_Types].xml`` for ``parts``, as python-pptx's ``PackageWriter`` writes it
-    (the same bytes), made without its element classes."""
-    defaults = {"rels": CT.OPC_RELATIONSHIPS, "xml": CT.XML}  # by extension, lower case
-    overrides = {}
-    for part in parts:
-        partname, content_type = part.partname, part.content_type
-        if (partname.ext.lower(), content_type) in default_content_types:
-            defaults[partname.ext.lower()] = content_type
-        else:
-            overrides[str(partname)] = content_type
-    root = etree.Element(f"{{{_CT_NS}}}Types", nsmap={None: _CT_NS})
-    for ext, content_type in sorted(defaults.items()):
-        etree.SubElement(root, f"{{{_CT_NS}}}Default", Extension=ext, ContentType=content_type)
-    for partname, content_type in sorted(overrides.items()):
-        etree.SubElement(root, f"{{{_CT_NS}}}Override", PartName=partname,
-                         ContentType=content_type)
-    return etree.tostring(root, encoding="UTF-8", standalone=True)
-
-
-@lru_cache(maxsize=4096)
-def _relative_ref(partname: str, base_uri: str) -> str:
-    """``PackURI(partname).relative_ref(base_uri)`` (``posixpath.relpath``, worked out
-    once for each pair of part names rather than for each relationship of each deck)."""
-    return partname[1:] if base_uri == "/" else posixpath.relpath(partname, base_uri)
-
-
-def _rels_xml(rels: Any) -> bytes:
-    """``rels.xml`` (python-pptx's ``_Relationships.xml``, the same bytes), made without
-    parsing an XML snippet for each relationship as python-pptx does."""
-    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
-
-    def numerical(rid: str) -> tuple[int, str]:  # rId2 before rId10, as python-pptx
-        return (int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0, rid)
-
-    for rid in sorted(rels.keys(), key=numerical):
-        rel = rels[rid]
-        element = etree.SubElement(root, f"{{{_PR}}}Relationship")
-        element.set("Id", rid)
-        element.set("Type", rel.reltype)
-        element.set("Target", rel.target_ref if rel.is_external else
-                    _relative_ref(str(rel.target_partname), rel._base_uri))
-        if rel.is_external:
-            element.set("TargetMode", "External")
-    return etree.tostring(root, encoding="UTF-8", standalone=True)
 
 
 def zip_date_time(edition: Edition) -> tuple[int, int, int, int, int, int]:
@@ -394,360 +255,6 @@ def document_time(edition: Edition) -> dt.datetime:
         when = dt.datetime.combine(dt.date.fromisoformat(edition.date), dt.time(),
                                    dt.UTC)
     return when.replace(tzinfo=None)
-
-
-# --------------------------------------------------------------------------- text model
-
-
-@dataclass(frozen=True)
-class Para:
-    """A paragraph to set: its runs and how it sits in the text.
-
-    ``level`` 0 is flush; ``level`` n is indented n list steps (a bullet or number
-    hangs in the indent). ``heading`` paragraphs are bold, in the primary colour and kept
-    with the next paragraph. The type size is the block's size times ``scale``, never less
-    than ``min_pt``. ``gap`` is False for the tail of a paragraph split over two slides.
-    """
-
-    runs: tuple[Run, ...]
-    level: int = 0
-    bullet: Literal["none", "bullet", "number"] = "none"
-    number: int = 1
-    heading: bool = False
-    scale: float = 1.0
-    min_pt: float = 0.0
-    gap: bool = True
-    colour: str | None = None  # a theme colour name ("accent1") or None to inherit
-    italic: bool = False
-
-    @property
-    def text(self) -> str:
-        return "".join(run.text for run in self.runs)
-
-    # Fitting looks paragraphs up by value thousands of times per deck: the hash and the
-    # measured spans are worked out once per paragraph (a frozen value, so they hold).
-    def __hash__(self) -> int:
-        found: int | None = self.__dict__.get("_hash")
-        if found is None:
-            found = hash((self.runs, self.level, self.bullet, self.number, self.heading,
-                          self.scale, self.min_pt, self.gap, self.colour, self.italic))
-            self.__dict__["_hash"] = found
-        return found
-
-    @property
-    def spans(self) -> tuple[Span, ...]:
-        """The runs as :class:`Span` s, for measuring."""
-        found: tuple[Span, ...] | None = self.__dict__.get("_spans")
-        if found is None:
-            heading, italic = self.heading, self.italic
-            found = self.__dict__["_spans"] = tuple(
-                Span(r.text, r.bold or heading, r.italic or italic, r.code) for r in self.runs)
-        return found
-
-
-def _portion(mark: Mark | None) -> str:
-    return mark.portion if mark and mark.portion else ""
-
-
-def _with_portion(text: str, mark: Mark | None) -> str:
-    portion = _portion(mark)
-    return f"{portion} {text}" if portion else text
-
-
-def _inline_text(text: str) -> str:
-    """A title-like Markdown field as plain text (list numbers kept: a title such as
-    ``2026. A year`` is not a list)."""
-    parts = []
-    for p in to_paragraphs(text):
-        prefix = f"{p.number}. " if p.kind == "number" and p.number is not None else ""
-        parts.append(prefix + p.text.replace("\n", " "))
-    return " ".join(parts).strip() or text.strip()
-
-
-def _plain_paras(text: str) -> list[str]:
-    """Markdown -> plain paragraphs (for speaker notes)."""
-    out = []
-    for p in to_paragraphs(text):
-        prefix = f"{p.number}. " if p.kind == "number" else "• " if p.kind == "bullet" else ""
-        out.append("    " * max(p.level - 1, 0) + prefix + p.text)
-    return out
-
-
-def _md_paras(text: str, *, base: int = 0, scale: float = 1.0,
-              prefix: str = "") -> list[Para]:
-    """Block Markdown -> paragraphs; list items indented ``base`` + their depth; the
-    first paragraph starts with ``prefix`` (a portion mark)."""
-    out: list[Para] = []
-    for p in to_paragraphs(text):
-        out.append(_from_markdown(p, base=base, scale=scale))
-    if prefix:
-        if out:
-            first = out[0]
-            out[0] = replace(first, runs=(Run(prefix + " "), *first.runs))
-        else:
-            out.append(Para((Run(prefix),), base, scale=scale))
-    return out
-
-
-def _from_markdown(p: Paragraph, *, base: int, scale: float) -> Para:
-    if p.kind == "heading":
-        return Para(p.runs, base, heading=True, scale=scale, colour="accent1")
-    if p.kind in ("bullet", "number"):
-        return Para(p.runs, base + p.level, "number" if p.kind == "number" else "bullet",
-                    p.number or 1, scale=scale)
-    return Para(p.runs, base + p.level, scale=scale)
-
-
-def _item_paras(item: Item, *, level: int = 1, bullet: Literal["bullet", "number"] = "bullet",
-                number: int = 1, scale: float = 1.0) -> list[Para]:
-    """A key point, message or recommendation: a bullet (its portion mark first); any
-    further paragraphs or nested lists of the item sit under it."""
-    paras = _md_paras(item.text, base=level, scale=scale)
-    portion = _portion(item.mark)
-    if not paras:
-        paras = [Para((), level, scale=scale)]
-    first = paras[0]
-    runs = (Run(portion + " "), *first.runs) if portion else first.runs
-    paras[0] = Para(runs, level, bullet, number, scale=scale)
-    return paras
-
-
-def _heading(text: str, *, scale: float = 1.0) -> Para:
-    return Para((Run(text),), 0, heading=True, scale=scale, colour="accent1")
-
-
-def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = False,
-           min_pt: float = 0.0) -> Para:
-    return Para((Run(text, italic=italic),), level, scale=scale, italic=italic, min_pt=min_pt)
-
-
-# --------------------------------------------------------------------------- fitting
-
-Box = Callable[[int], tuple[float, float]]  # page number -> (width, height) in points
-# Slides of text, planned: (layout, type size, paragraphs per slide).
-_Pages = tuple[Any, float, list[list["Para"]]]
-_Plan = tuple[str, str, _Pages]  # (title, speaker notes, pages)
-
-
-def _indent(para: Para) -> float:
-    """Left margin of the paragraph's text, in points."""
-    if para.level <= 0:
-        return 0.0
-    if para.bullet == "number":
-        return (para.level - 1) * BULLET_STEP + NUMBER_HANG
-    return para.level * BULLET_STEP
-
-
-def _hang(para: Para) -> float:
-    if para.bullet == "number":
-        return NUMBER_HANG
-    return BULLET_HANG if para.bullet == "bullet" else 0.0
-
-
-def _spans(para: Para) -> tuple[Span, ...]:
-    return para.spans
-
-
-class _Fitter:
-    """Wraps paragraphs into lines, and lines into slides."""
-
-    def __init__(self, measurer: Measurer, rtl: bool) -> None:
-        self.measurer = measurer
-        self.line = LINE_RTL if rtl else LINE
-        self._lines: dict[tuple[Para, float, float], list[Line]] = {}
-        self._natural: dict[tuple[Para, float], float] = {}
-        self._longest: dict[tuple[Para, float], float] = {}
-        self._ems: dict[Para, list[list[float]]] = {}  # see _line_ems
-        self._widest_word: dict[Para, float] = {}  # see _longest_word
-
-    def size(self, para: Para, size: float) -> float:
-        return max(size * para.scale, para.min_pt)
-
-    def pitch(self, para: Para, size: float) -> float:
-        return round(self.size(para, size) * self.line, 1)
-
-    def gap(self, para: Para, size: float) -> float:
-        return round(self.size(para, size) * PARA_GAP, 1) if para.gap else 0.0
-
-    def lines(self, para: Para, width: float, size: float) -> list[Line]:
-        key = (para, width, size)
-        found = self._lines.get(key)
-        if found is None:
-            room = max((width - _indent(para)) * WRAP_SAFETY, 1.0)
-            found = self._lines[key] = self.measurer.wrap(_spans(para), room,
-                                                          self.size(para, size))
-        return found
-
-    def height(self, paras: Sequence[Para], width: float, size: float) -> float:
-        total = 0.0
-        for i, para in enumerate(paras):  # gap() and pitch(), inline: a hot loop
-            at = max(size * para.scale, para.min_pt)
-            if i and para.gap:
-                total += round(at * PARA_GAP, 1)
-            total += len(self.lines(para, width, size)) * round(at * self.line, 1)
-        return total
-
-    def natural_width(self, para: Para, size: float) -> float:
-        """Width of the paragraph set on one line (its longest forced line)."""
-        key = (para, size)
-        found = self._natural.get(key)
-        if found is None:
-            found = self._natural[key] = self._natural_width(para, size)
-        return found
-
-    def _natural_width(self, para: Para, size: float) -> float:
-        widest = 0.0
-        at = self.size(para, size)
-        for ems in self._line_ems(para, size):  # each piece's width at ``at``, summed
-            widest = max(widest, sum(em * at for em in ems))
-        return widest / WRAP_SAFETY + _indent(para)
-
-    def _line_ems(self, para: Para, size: float) -> list[list[float]]:
-        """The widths in ems of the pieces of each line of ``para`` set without a width
-        limit (its forced lines): the same at every size, so measured once."""
-        found = self._ems.get(para)
-        if found is None:
-            spans = _spans(para)
-            found = self._ems[para] = [
-                [self.measurer.em(spans[s].text[a:b], bold=spans[s].bold,
-                                  italic=spans[s].italic, code=spans[s].code)
-                 if b > a else 0.0 for s, a, b in line]
-                for line in self.lines(para, 1e9, size)]
-        return found
-
-    def longest_word(self, para: Para, size: float) -> float:
-        key = (para, size)
-        found = self._longest.get(key)
-        if found is None:
-            found = self._longest[key] = self._longest_word(para, size)
-        return found
-
-    def _longest_word(self, para: Para, size: float) -> float:
-        widest = self._widest_word.get(para)
-        if widest is None:  # in ems: scaling keeps the order (and the product is exact)
-            widest = self._widest_word[para] = max(
-                (self.measurer.em(word, bold=span.bold, italic=span.italic, code=span.code)
-                 for span in _spans(para) for word in span.text.split()), default=0.0)
-        return widest * self.size(para, size) / WRAP_SAFETY + _indent(para)
-
-    def split(self, para: Para, lines: list[Line], keep: int) -> tuple[Para, Para]:
-        """The first ``keep`` lines of ``para``, and the rest as a continuation."""
-        head = _runs_of(para, lines[:keep])
-        tail = _runs_of(para, lines[keep:])
-        return (replace(para, runs=head),
-                replace(para, runs=tail, bullet="none", gap=False, heading=para.heading))
-
-    def paginate(self, paras: Sequence[Para], box: Box, size: float) -> list[list[Para]]:
-        """``paras`` set at ``size`` into as many boxes as they need, in order; a
-        paragraph too long for the room left is split between lines."""
-        pages: list[list[Para]] = []
-        page: list[Para] = []
-        used = 0.0
-        queue = deque(paras)
-        while queue:
-            para = queue.popleft()
-            width, height = box(len(pages))
-            lines = self.lines(para, width, size)
-            pitch = self.pitch(para, size)
-            before = self.gap(para, size) if page else 0.0
-            need = before + len(lines) * pitch
-            follow = 0.0
-            if para.heading and queue:
-                nxt = queue[0]
-                follow = self.gap(nxt, size) + self.pitch(nxt, size)
-            if used + need + follow <= height + EPSILON:
-                page.append(para)
-                used += need
-                continue
-            room = int((height - used - before + EPSILON) // pitch)
-            if page and (para.heading or room < 2 or used + need <= height + EPSILON):
-                pages.append(page)
-                page, used = [], 0.0
-                queue.appendleft(replace(para, gap=para.gap))
-                continue
-            if not page:
-                room = max(1, int((height + EPSILON) // pitch))
-                if room >= len(lines):  # a heading alone at the foot: keep it anyway
-                    page.append(para)
-                    used += need
-                    continue
-            head, tail = self.split(para, lines, room)
-            page.append(head)
-            pages.append(page)
-            page, used = [], 0.0
-            queue.appendleft(tail)
-        if page or not pages:
-            pages.append(page)
-        return pages
-
-    def _overflows(self, paras: Sequence[Para], boxes: Sequence[tuple[float, float]],
-                   size: float) -> bool:
-        """True when ``paras`` at ``size`` surely take more than ``len(boxes)`` boxes
-        (so :meth:`paginate` need not try): even their fewest possible lines, at the
-        widest of the boxes, are taller than the boxes together. (:meth:`paginate` fills
-        no box beyond its height unless one line is taller than a box; then this says
-        False.)"""
-        room = max(max(width for width, _ in boxes) * WRAP_SAFETY, 1.0)  # no indent: widest
-        lowest = min(height for _, height in boxes)
-        capacity = sum(height for _, height in boxes) + len(boxes) * EPSILON + 1e-6
-        total = 0.0
-        for para in paras:
-            pitch = self.pitch(para, size)
-            if pitch > lowest + EPSILON:
-                return False
-            total += self.measurer.min_lines(para.spans, room, self.size(para, size)) * pitch
-            if total > capacity:
-                return True
-        return False
-
-    def fit(self, paras: Sequence[Para], box: Box, sizes: Sequence[float], *,
-            max_pages: int = 1, fallback: float | None = None,
-            ) -> tuple[float, list[list[Para]]]:
-        """The largest size at which ``paras`` take at most ``max_pages`` boxes; if none,
-        ``fallback`` (default: :data:`CONTINUED_SIZE` or the largest size below it),
-        paginated over as many boxes as needed."""
-        boxes = [box(n) for n in range(max_pages)]  # the first max_pages boxes
-        for size in sizes:
-            if self._overflows(paras, boxes, size):
-                continue
-            pages = self.paginate(paras, box, size)
-            if len(pages) <= max_pages:
-                return size, pages
-        if fallback is None:
-            fallback = next((s for s in sizes if s <= CONTINUED_SIZE), sizes[-1])
-        return fallback, self.paginate(paras, box, fallback)
-
-
-def _runs_of(para: Para, lines: Sequence[Line]) -> tuple[Run, ...]:
-    """The runs of ``para`` that make up ``lines`` (formatting kept, neighbours merged)."""
-    runs = merged_runs(replace(para.runs[s], text=para.runs[s].text[a:b])
-                   for line in lines for s, a, b in line)
-    if runs:
-        runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(" \n"))
-    return tuple(r for r in runs if r.text)
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-@dataclass(frozen=True)
-class Rect:
-    left: int
-    top: int
-    width: int
-    height: int
-
-    @property
-    def right(self) -> int:
-        return self.left + self.width
-
-    @property
-    def bottom(self) -> int:
-        return self.top + self.height
-
-    def text_box(self) -> tuple[float, float]:
-        """(width, height) in points of the text area inside the standard insets."""
-        return (Emu(self.width - 2 * INSET_X).pt, Emu(self.height - 2 * INSET_Y).pt)
 
 
 def _rect(shape: Any) -> Rect | None:
@@ -859,8 +366,10 @@ def _ph_type(ph: Any) -> Any:
 class _DeckBuilder:
     """Builds one deck: slides first, then markings, then package hygiene."""
 
-    def __init__(self, edition: Edition, prs: Any, templates: TemplateSet) -> None:
+    def __init__(self, edition: Edition, prs: Any, templates: TemplateSet, *,
+                 fast: bool = True) -> None:
         self.edition = edition
+        self.fast = fast  # False: python-pptx's public API only (see render_deck)
         self.rtl = edition.audience.rtl
         self.lang = _language_tag(edition.audience.language)
         self.lang_attr = _xml_attr(self.lang)  # for markup
@@ -870,10 +379,13 @@ class _DeckBuilder:
         self.height = int(self.prs.slide_height or Inches(7.5))
         if self.rtl:
             _mirror_design(self.prs, self.width)
-        names = _layouts_by_name(self.prs)
-        self.layouts = {kind: names[next(c for c in templates.layout_candidates(kind)
-                                         if c in names)]
-                        for kind in SLIDE_KINDS}
+        # The layout of each kind, as the check chose it: by name, else by placeholders.
+        layouts = [layout for master in self.prs.slide_masters
+                   for layout in master.slide_layouts]
+        chosen = choose_layouts([(layout.name, layout._element) for layout in layouts],
+                                templates)
+        self.layouts = {kind: layouts[choice.position] for kind, choice in chosen.items()
+                        if choice is not None}
         major, minor = _theme_fonts(self.prs)
         self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
         self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
@@ -894,7 +406,7 @@ class _DeckBuilder:
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
         self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
         self._numbers: dict[float, str] = {}  # see _number
-        self._cells: dict[tuple[str, bool, str | None], Cell] = {}  # see _cell
+        self._cells: dict[tuple[str, bool, str | None, int], Cell] = {}  # see _cell
         self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
@@ -973,8 +485,9 @@ class _DeckBuilder:
             for item in section.key_points:
                 paras += _item_paras(item)
         layout = self.layouts["bullets"]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
-                                        max_pages=budget, fallback=BODY_SIZES[-1])
+        size, pages = self.body_fit.fit(paras, self._text_box(layout, "bullets",
+                                                              self.edition.label("sections")),
+                                        BODY_SIZES, max_pages=budget, fallback=BODY_SIZES[-1])
         notes = self._notes([(s.notes, self._section_title(s)) for s in sections])
         return [(self.edition.label("sections"), notes, (layout, size, pages))]
 
@@ -1039,7 +552,20 @@ class _DeckBuilder:
         if len(entries) < 2:  # an agenda of one item is no agenda
             return
         paras = [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
-        self.text_slides("agenda", e.label("agenda"), paras, LEAD_SIZES)
+        title = e.label("agenda")
+        if len(paras) > AGENDA_ONE_COLUMN:  # a long agenda: two columns on one slide
+            layout = self.layouts["agenda"]
+            bodies = self.body_placeholders(layout)
+            below = self._title_bottom(layout)
+            rect = self._rect(bodies[0]) if bodies else None
+            area = self._clamp(rect) if rect else self._area(layout, below=below)
+            if area.top < below:
+                area = Rect(area.left, below, area.width, area.bottom - below)
+            half = math.ceil(len(paras) / 2)
+            if self._two_columns("agenda", title, [paras[:half], paras[half:]], area,
+                                 LEAD_SIZES):
+                return
+        self.text_slides("agenda", title, paras, LEAD_SIZES)
 
     def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
         e = self.edition
@@ -1074,8 +600,8 @@ class _DeckBuilder:
     def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
         paras = [p for item in section.key_points for p in _item_paras(item)]
         layout = self.layouts["bullets"]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), BODY_SIZES,
-                                        max_pages=max_pages)
+        size, pages = self.body_fit.fit(paras, self._text_box(
+            layout, "bullets", self._section_title(section)), BODY_SIZES, max_pages=max_pages)
         return layout, size, pages
 
     def _term(self, group: str, value: str) -> str:
@@ -1117,14 +643,15 @@ class _DeckBuilder:
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
-            size, pages = self.body_fit.fit(paras, self._body_box(full, 0), BODY_SIZES)
+            size, pages = self.body_fit.fit(paras, self._text_box(full, "bullets", title),
+                                            BODY_SIZES)
             self._emit_text("bullets", (full, size, pages), title, notes=notes)
             if collab.metrics:
                 self.metrics_table_slides(collab, title)
             return
 
-        first_box = self._body_box(two, 0)
-        rest_box = self._body_box(full, 0)
+        first_box = self._body_box(two, 0, title)
+        rest_box = self._body_box(full, 0, self._continued(title, 1))
         size, pages = self.body_fit.fit(
             paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
         slide = self.new_slide("two_content")
@@ -1195,25 +722,30 @@ class _DeckBuilder:
             found = values[m].get(period)
             return self._cell("—" if found is None else self._number(found), align="ctr")
 
+        # Labels get room for two lines at most (a column of words stacked five deep
+        # is not read from the back of a room): a table that cannot give it is cramped,
+        # and goes on a slide of its own or is set smaller within the floor.
         if transposed:
             header = [self._cell(e.label("period"), header=True)]
-            header += [self._cell(label, header=True, align="ctr") for label in labels]
+            header += [self._cell(label, header=True, align="ctr", lines=2)
+                       for label in labels]
             rows = [[self._cell(p), *(value(m, p) for m in range(len(metrics)))]
                     for p in periods]
         else:
             header = [self._cell(e.label("metrics"), header=True)]
             header += [self._cell(p, header=True, align="ctr") for p in periods]
-            rows = [[self._cell(label), *(value(m, p) for p in periods)]
+            rows = [[self._cell(label, lines=2), *(value(m, p) for p in periods)]
                     for m, label in enumerate(labels)]
         return header, rows
 
-    def _cell(self, text: str, *, header: bool = False, align: str | None = None) -> Cell:
+    def _cell(self, text: str, *, header: bool = False, align: str | None = None,
+              lines: int = 0) -> Cell:
         """``Cell.of``, each distinct cell made once per deck: a table is laid out at
         several sizes and shapes, and equal cells are then one object to the fitter."""
-        key = (text, header, align)
+        key = (text, header, align, lines)
         found = self._cells.get(key)
         if found is None:
-            found = self._cells[key] = Cell.of(text, header=header, align=align)
+            found = self._cells[key] = Cell.of(text, header=header, align=align, lines=lines)
         return found
 
     def _number(self, value: float) -> str:
@@ -1273,16 +805,75 @@ class _DeckBuilder:
             self.text_slides("bullets", e.label("sources"), paras, BODY_SIZES)
 
     def closing_slide(self) -> None:
+        """Questions, then who to contact and how to handle the deck: two blocks under
+        their own headings, side by side below the title when both fit there at a lead
+        size, else one after the other (continuing on further slides), set flush
+        rather than centred, at body sizes."""
         e = self.edition
-        paras: list[Para] = []
-        if e.contact:
-            paras += _md_paras(e.contact)
-        if e.issuer:
-            paras.append(_plain(e.issuer, scale=0.85))
+        title = e.label("closing")
+        light = "bg1"  # the theme's light colour: text on the closing slide's dark ground
+        contact: list[Para] = []
+        if e.contact or e.issuer:
+            contact.append(replace(_heading(e.label("contact")), colour="accent2"))
+            contact += _md_paras(e.contact) if e.contact else []
+            contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
+        handling: list[Para] = []
         if e.handling:
-            paras += [replace(para, min_pt=FINE_PRINT_MIN, italic=True)
-                      for para in _md_paras(e.handling, scale=0.7)]
-        self.text_slides("closing", e.label("closing"), paras, LEAD_SIZES)
+            handling.append(replace(_heading(e.label("handling_instructions")),
+                                    colour="accent2"))
+            handling += _md_paras(e.handling, scale=0.85)
+        blocks = [[p if p.colour else replace(p, colour=light) for p in block]
+                  for block in (contact, handling) if block]
+        layout = self.layouts["closing"]
+        area = self._closing_area(layout, title)
+        align = "r" if self.rtl else "l"
+        if len(blocks) == 2 and self._two_columns("closing", title, blocks, area,
+                                                   LEAD_SIZES, align=align):
+            return
+        paras = [p for block in blocks for p in block]
+        size, pages = self.body_fit.fit(paras, _fixed_box(*area.text_box()), LEAD_SIZES)
+        self._emit_text("closing", (layout, size, pages), title, align=align, rect=area)
+
+    def _two_columns(self, kind: str, title: str, blocks: Sequence[Sequence[Para]],
+                     area: Rect, sizes: Sequence[float], *, align: str | None = None
+                     ) -> bool:
+        """One slide of ``kind`` with ``blocks`` side by side in ``area`` (reading order
+        mirrored right to left), at the largest of ``sizes`` at which each fits its
+        column; False (and no slide) when none does."""
+        columns = _grid(area, 2, rtl=self.rtl)
+        shared = next((size for size in sizes if all(
+            len(self.body_fit.paginate(block, _fixed_box(*column.text_box()), size)) == 1
+            for block, column in zip(blocks, columns, strict=True))), None)
+        if shared is None:
+            return False
+        slide = self.new_slide(kind)
+        title_ph = self.title_placeholder(slide)
+        self.set_title(slide, title_ph, title,
+                       COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES)
+        bodies = self.body_placeholders(slide)
+        shapes = []
+        for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
+            shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
+                column.left, column.top, column.width, column.height)
+            _place(shape, column)
+            self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
+            shapes.append(shape)
+        self.drop_unused(slide, keep=(title_ph, *shapes))
+        return True
+
+    def _closing_area(self, layout: Any, title: str) -> Rect:
+        """Below the closing slide's title, down to the bottom band, as wide as its body
+        placeholder (or the content area)."""
+        title_rect, _, _ = self._title_fit(self.title_placeholder(layout), title,
+                                           COVER_TITLE_SIZES)
+        bodies = self.body_placeholders(layout)
+        body = self._rect(bodies[0]) if bodies else None
+        top = title_rect.bottom + GAP
+        if body is None:
+            return self._area(None, below=title_rect.bottom)
+        body = self._clamp(body)
+        top = max(top, body.top)  # below what the layout draws between title and body
+        return Rect(body.left, top, body.width, max(self.height - BAND - GAP - top, 0))
 
     # ----------------------------------------------------------------- charts
 
@@ -1340,7 +931,9 @@ class _DeckBuilder:
             for row in [header, *rows]:
                 for c, cell in enumerate(row):
                     for para in cell.paras:
-                        minimum[c] = max(minimum[c], fit.longest_word(para, size) + margin_x)
+                        least = fit.width_for(para, size, cell.lines) if cell.lines else \
+                            fit.longest_word(para, size)
+                        minimum[c] = max(minimum[c], least + margin_x)
             if attempt < len(sizes) - 1 and \
                     sum(minimum) > width + len(minimum) * EPSILON + 1e-6:
                 continue  # surely cramped: no sharing of the width gives every column its
@@ -1439,14 +1032,24 @@ class _DeckBuilder:
     # ----------------------------------------------------------------- text slides
 
     def text_slides(self, kind: str, title: str, paras: list[Para],
-                    sizes: Sequence[float], *, fallback: float | None = None) -> None:
+                    sizes: Sequence[float], *, fallback: float | None = None,
+                    align: str | None = None) -> None:
         layout = self.layouts[kind]
-        size, pages = self.body_fit.fit(paras, self._body_box(layout, 0), sizes,
+        size, pages = self.body_fit.fit(paras, self._text_box(layout, kind, title), sizes,
                                         fallback=fallback)
-        self._emit_text(kind, (layout, size, pages), title)
+        self._emit_text(kind, (layout, size, pages), title, align=align)
+
+    def _text_box(self, layout: Any, kind: str, title: str) -> Box:
+        """The body box of slides of ``kind`` titled ``title``: the first below the
+        title, the continuation slides below ``title (cont.)``."""
+        sizes = COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES
+        first = self._body_box(layout, 0, title, sizes)
+        rest = self._body_box(layout, 0, self._continued(title, 1), sizes)
+        return lambda n: first(n) if n == 0 else rest(n)
 
     def _emit_text(self, kind: str, plan: _Pages, title: str,
-                   *, notes: str = "", continued: bool = False) -> None:
+                   *, notes: str = "", continued: bool = False,
+                   align: str | None = None, rect: Rect | None = None) -> None:
         _layout, size, pages = plan
         for n, page in enumerate(pages):
             slide = self.new_slide(kind)
@@ -1458,16 +1061,25 @@ class _DeckBuilder:
             bodies = self.body_placeholders(slide)
             _, shape = self._text_target(slide, bodies[0] if bodies else None, kind,
                                             below=bottom)
-            self.write(shape, page, size, anchor=MSO_ANCHOR.TOP, kind=kind)
+            if rect is not None:  # the box the text was fitted to
+                _place(shape, rect)
+            self.write(shape, page, size, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
             self.drop_unused(slide, keep=(title_ph, shape))
             if n == 0:
                 self.set_notes(slide, notes)
 
-    def _body_box(self, layout: Any, index: int) -> Box:
+    def _body_box(self, layout: Any, index: int, title: str = "",
+                  title_sizes: Sequence[float] = TITLE_SIZES) -> Box:
         """The text area of body placeholder ``index`` of ``layout`` (points), as
-        :meth:`_text_target` will place it."""
+        :meth:`_text_target` will place it: below ``title`` as :meth:`set_title` sets
+        it (a long title grows its box; the body starts below it)."""
         bodies = self.body_placeholders(layout)
         bottom = self._title_bottom(layout)
+        if title:
+            title_rect, _, grown = self._title_fit(self.title_placeholder(layout), title,
+                                                   title_sizes)
+            if grown:
+                bottom = max(bottom, title_rect.bottom)
         target = bodies[index] if len(bodies) > index else None
         rect = self._rect(target) if target is not None else None
         rect = self._clamp(rect) if rect else self._area(layout, below=bottom)
@@ -1500,61 +1112,16 @@ class _DeckBuilder:
         return slide
 
     def _add_slide(self, layout: Any) -> Any:
-        """``prs.slides.add_slide(layout)``.
-
-        A new slide is python-pptx's blank slide with the layout's placeholders cloned
-        (ids and names counted on the blank slide): the same ``p:sld`` every time for
-        the same layout. The first is made by python-pptx and kept (see :data:`_BLANKS`);
-        later ones are copies of it, in a part made and related as python-pptx makes it
-        (``PresentationPart.add_slide``, ``SlidePart.new``, ``Slides.add_slide``), without
-        the dozens of placeholder look-ups python-pptx makes for each slide.
-        """
-        slides = self.prs.slides
-        key = self._blank_keys.get(layout._element)
-        if key is None:
-            key = self._blank_keys[layout._element] = ("slide",
-                                                       etree.tostring(layout._element))
-        made = _BLANKS.get(key)
-        if made is None:
-            slide = slides.add_slide(layout)
-            _keep_blank(key, slide._element)
-            return slide
-        presentation = self.prs.part
-        part = SlidePart(presentation._next_slide_partname, CT.PML_SLIDE, presentation.package,
-                         deepcopy(made))
-        part.relate_to(layout.part, RT.SLIDE_LAYOUT)
-        # relate_to, without its search for a relationship the new part cannot have yet
-        _add_slide_id(slides._sldIdLst, presentation._rels._add_relationship(RT.SLIDE, part))
-        return part.slide
+        """``prs.slides.add_slide(layout)``, or its shortcut (:func:`deck_fast.add_slide`)."""
+        if not self.fast:
+            return self.prs.slides.add_slide(layout)
+        return add_slide(self.prs, layout, self._blank_keys)
 
     def _notes_slide(self, slide: Any) -> Any:
-        """``slide.notes_slide``.
-
-        A new notes slide, too, is the same every time for the same notes master:
-        python-pptx's blank notes slide with the master's placeholders cloned. The first
-        is made by python-pptx and kept; later ones are copies of it, in a part made and
-        related as python-pptx makes it (``SlidePart._add_notes_slide_part``,
-        ``NotesSlidePart.new``).
-        """
-        if slide.has_notes_slide:
+        """``slide.notes_slide``, or its shortcut (:func:`deck_fast.notes_slide`)."""
+        if not self.fast:
             return slide.notes_slide
-        slide_part = slide.part
-        package = slide_part.package
-        master = package.presentation_part.notes_master_part  # made if need be, as by pptx
-        key = self._blank_keys.get(master._element)
-        if key is None:
-            key = self._blank_keys[master._element] = ("notes", etree.tostring(master._element))
-        made = _BLANKS.get(key)
-        if made is None:
-            notes = slide.notes_slide
-            _keep_blank(key, notes._element)
-            return notes
-        part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"),
-                              CT.PML_NOTES_SLIDE, package, deepcopy(made))
-        part.relate_to(master, RT.NOTES_MASTER)
-        part.relate_to(slide_part, RT.SLIDE)
-        slide_part.relate_to(part, RT.NOTES_SLIDE)
-        return slide.notes_slide
+        return notes_slide(slide, self._blank_keys)
 
     def title_placeholder(self, slide: Any) -> Any:
         return next((ph for ph, kind, _ in self._placeholders(slide) if kind in TITLE_TYPES),
@@ -1615,7 +1182,7 @@ class _DeckBuilder:
                 return _rect_of(self._layout_geometry(shape))
             except (AttributeError, ValueError):
                 return None
-        if not isinstance(shape, _BaseSlidePlaceholder):
+        if not isinstance(shape, SLIDE_PLACEHOLDER):
             return _rect(shape)
         own = _own_geometry(element)
         if None in own:  # each missing value from the layout placeholder of the same idx
@@ -1670,7 +1237,7 @@ class _DeckBuilder:
     def _inherited_align(self, shape: Any, title: bool) -> str | None:
         """:func:`_inherited_align`, once per layout placeholder (what a slide placeholder
         inherits comes from the layout's placeholder with its idx)."""
-        if not isinstance(shape, _BaseSlidePlaceholder):
+        if not isinstance(shape, SLIDE_PLACEHOLDER):
             return _inherited_align(shape, title)
         key = (shape.part.part_related_by(RT.SLIDE_LAYOUT), _ph_elm(shape._element).idx,
                title)
@@ -1687,26 +1254,9 @@ class _DeckBuilder:
                   *, floor: int = 0) -> int:
         """Put ``text`` in the title placeholder at the largest size that fits (the box
         grows within the safe area if even the smallest does not). Returns its bottom."""
-        rect = self._clamp(self._rect(placeholder) if placeholder is not None else None
-                           or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
-                                   Inches(1.0)))
-        if floor and rect.top < floor:
-            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
+        rect, chosen, grown = self._title_fit(placeholder, text, sizes, floor=floor)
         para = Para((Run(text),), 0)  # bold or not as the layout says
-        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
-        fit = self.title_fit
-        width, height = rect.text_box()
-        chosen = next((size for size in sizes
-                       if fit.height(measured, width, size) <= height + EPSILON), None)
-        if chosen is None:
-            chosen = sizes[-1]
-            need = int(Pt(fit.height(measured, width, chosen))) + 2 * INSET_Y
-            grow = min(need - rect.height, rect.top - (floor or BAND))
-            rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
-                        rect.height + max(grow, 0))
-            if need > rect.height:  # still too long: extend downwards
-                rect = Rect(rect.left, rect.top, rect.width,
-                            min(need, self.height - BAND - rect.top))
+        if grown:
             _fill_theme(placeholder, "accent1")
         if placeholder is None:
             placeholder = slide.shapes.add_textbox(rect.left, rect.top, rect.width,
@@ -1715,6 +1265,33 @@ class _DeckBuilder:
             _place(placeholder, rect)
         self.write(placeholder, [para], chosen, fit=self.title_fit, title=True)
         return rect.bottom
+
+    def _title_fit(self, placeholder: Any, text: str, sizes: Sequence[float], *,
+                   floor: int = 0) -> tuple[Rect, float, bool]:
+        """Where a title goes and its size: the largest of ``sizes`` at which it fits
+        the placeholder (of a slide or of a layout: the same box), else the smallest,
+        the box grown up into the room above and then down. True when it grew."""
+        rect = self._clamp(self._rect(placeholder) if placeholder is not None else None
+                           or Rect(Inches(0.6), BAND + GAP, self.width - Inches(1.2),
+                                   Inches(1.0)))
+        if floor and rect.top < floor:
+            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, Inches(0.6)))
+        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
+        fit = self.title_fit
+        width, height = rect.text_box()
+        chosen = next((size for size in sizes
+                       if fit.height(measured, width, size) <= height + EPSILON), None)
+        if chosen is not None:
+            return rect, chosen, False
+        chosen = sizes[-1]
+        need = int(Pt(fit.height(measured, width, chosen))) + 2 * INSET_Y
+        grow = min(need - rect.height, rect.top - (floor or BAND))
+        rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
+                    rect.height + max(grow, 0))
+        if need > rect.height:  # still too long: extend downwards
+            rect = Rect(rect.left, rect.top, rect.width,
+                        min(need, self.height - BAND - rect.top))
+        return rect, chosen, True
 
     def small_heading(self, slide: Any, text: str, area: Rect) -> int:
         """A one- or two-line heading at the top of ``area``; returns the top of what
@@ -1729,10 +1306,11 @@ class _DeckBuilder:
 
     def write(self, shape: Any, paras: Sequence[Para], size: float, *,
               anchor: Any = None, kind: str = "", fit: _Fitter | None = None,
-              title: bool = False) -> None:
+              title: bool = False, align: str | None = None) -> None:
         frame = shape.text_frame
         self._frame_properties(frame, anchor)
-        align = self._inherited_align(shape, title) if self.rtl else None
+        if align is None and self.rtl:
+            align = self._inherited_align(shape, title)
         self.write_frame(frame, paras, size, align=align, fit=fit, dark=kind in DARK_KINDS,
                          insets=False)  # set above
 
@@ -2014,13 +1592,13 @@ class _DeckBuilder:
         left = 0 if self.rtl else self.width - side
         self._band_text(slide, pending, "Slide Number", label,
                         Rect(left, self.height - BAND, side, BAND), side=0,
-                        align="l" if self.rtl else "r", sizes=(NUMBER_SIZE, 10, 8),
+                        align="l" if self.rtl else "r", sizes=NUMBER_SIZES,
                         colour=MUTED)
         if e.reference:
             left = self.width - side if self.rtl else 0
             self._band_text(slide, pending, "Reference", e.reference,
                             Rect(left, self.height - BAND, side, BAND), side=0,
-                            align="r" if self.rtl else "l", sizes=(10, 9, 8),
+                            align="r" if self.rtl else "l", sizes=REFERENCE_SIZES,
                             colour=MUTED)
         if self.logo is not None and kind != "title":
             self._band_logo(slide, side, pending)
@@ -2035,7 +1613,7 @@ class _DeckBuilder:
                       str(colour))
         markup = self._band_markup.get(markup_key)
         if markup is None:
-            para = Para((Run(text, bold=bold),), 0)
+            para = Para((Run(text, bold=bold),), 0, min_pt=FURNITURE_MIN)
             width = Emu(rect.width - 2 * (side + INSET_X)).pt
             height = Emu(rect.height).pt
             size = next((s for s in sizes if self.body_fit.height([para], width, s)
@@ -2120,113 +1698,11 @@ class _DeckBuilder:
         _set_core_properties(self.prs, self.edition)
         _set_app_properties(self.prs, len(self.slides),
                             sum(1 for s, _ in self.slides if s.has_notes_slide))
+        if not self.fast:
+            out = io.BytesIO()
+            self.prs.save(out)
+            return normalise_package(out.getvalue(), zip_date_time(self.edition))
         return _normalised_zip(_package_members(self.prs), zip_date_time(self.edition))
-
-
-# Blank slides python-pptx made (see _DeckBuilder._add_slide, _notes_slide), by what they
-# were made from: ("slide", the layout's XML) or ("notes", the notes master's XML). Never
-# changed: each deck gets copies.
-_BLANKS: dict[tuple[str, bytes], Any] = {}
-_BLANKS_KEPT = 64
-_BLANKS_LOCK = threading.Lock()
-
-
-def _add_slide_id(id_list: Any, rid: str) -> None:
-    """``id_list.add_sldId(rid)``: python-pptx's next id (one above the highest, from
-    256), without compiling an XPath for each slide."""
-    ids = [int(element.get("id")) for element in id_list if element.get("id", "").isdigit()]
-    next_id = max([255, *ids]) + 1
-    if next_id > 2147483647:  # pragma: no cover - a deck of two billion slides
-        id_list.add_sldId(rid)
-        return
-    element = etree.SubElement(id_list, f"{{{NS['p']}}}sldId")
-    element.set("id", str(next_id))
-    element.set(f"{{{NS['r']}}}id", rid)
-
-
-_EMBED_MARK = '"embed-rid"'  # where a band logo's image relationship goes
-_FIRST_ID = re.compile(r' id="\d+"')
-
-
-def _split_at_id(element: Any) -> tuple[str, str]:
-    """The markup of a shape element, split where the value of its (first) ``id`` goes."""
-    markup = etree.tostring(element, encoding="unicode")
-    found = _FIRST_ID.search(markup)
-    assert found is not None  # every shape's cNvPr has an id
-    return markup[:found.start()] + ' id="', '"' + markup[found.end():]
-
-
-_IDS = etree.XPath("//@id")
-
-
-def _max_shape_id(tree: Any) -> int:
-    """python-pptx's ``max_shape_id`` of a shape tree (the highest numeric ``id`` in its
-    document), with its XPath compiled once rather than on every call."""
-    return max((int(value) for value in _IDS(tree) if value.isdigit()), default=0)
-
-
-def _append_shapes(slide: Any, markup: Sequence[str]) -> None:
-    """Add shapes written as markup to ``slide``, as python-pptx adds a shape (before
-    any ``p:extLst``)."""
-    if not markup:
-        return
-    tree = slide.shapes._spTree
-    ext = tree.find(f"{{{NS['p']}}}extLst")
-    for element in _elements("".join(markup)):
-        if ext is None:
-            tree.append(element)
-        else:
-            ext.addprevious(element)
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what python-pptx writes as _xHHHH_
-_NOTES_BODY = etree.XPath(
-    "./p:cSld/p:spTree/*[./*[1]/p:nvPr/p:ph[@type='body']][1]/p:txBody",
-    namespaces={"p": NS["p"]})
-
-
-def _notes_body(notes: Any) -> Any:
-    """The ``p:txBody`` of a notes slide's body placeholder (its first), or None (as
-    ``notes_slide.notes_text_frame`` finds it, when it has one)."""
-    found = _NOTES_BODY(notes)
-    return found[0] if found else None
-
-
-def _keep_blank(key: tuple[str, bytes], element: Any) -> None:
-    blank = deepcopy(element)
-    with _BLANKS_LOCK:
-        if len(_BLANKS) >= _BLANKS_KEPT:
-            _BLANKS.pop(next(iter(_BLANKS)))  # the oldest
-        _BLANKS[key] = blank
-
-
-# --------------------------------------------------------------------------- tables
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One table cell: its paragraphs and alignment."""
-
-    paras: tuple[Para, ...]
-    align: str | None = None
-
-    @classmethod
-    def of(cls, text: str, *, header: bool = False, align: str | None = None) -> Cell:
-        para = Para((Run(text, bold=header),), 0)
-        return cls((para,) if text else (), align)
-
-
-@dataclass(frozen=True)
-class TableLayout:
-    """A table set at ``size``: column widths and the rows of each slide."""
-
-    size: float
-    widths: list[float]  # points
-    header: list[Cell]
-    header_height: float
-    pages: list[list[tuple[list[Cell], float]]]  # rows (cells, height in points) per slide
-    cramped: bool  # a column narrower than its longest word
-    rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
 
 
 def _apply_cell_style(cell: Any, band: str) -> None:
@@ -2249,8 +1725,7 @@ def _apply_cell_style(cell: Any, band: str) -> None:
 def _cell_style(band: str) -> Any:
     """The ``a:tcPr`` :func:`_apply_cell_style` makes of a new cell's (empty) one, made
     once with python-pptx on a cell of its own."""
-    parent: Any = None  # a cell of no table: only its own XML is touched
-    cell = _Cell(CT_TableCell.new(), parent)
+    cell = loose_cell()
     _apply_cell_style(cell, band)
     return cell._tc.tcPr
 
@@ -2260,52 +1735,6 @@ def _cell_style_markup(band: str) -> str:
     """:func:`_cell_style` as markup, for :meth:`_DeckBuilder.draw_table`."""
     return re.sub(r' xmlns:\w+="[^"]*"', "",  # declared where it is used
                   etree.tostring(_cell_style(band), encoding="unicode"))
-
-
-def _fixed_box(width: float, height: float) -> Box:
-    return lambda _: (width, height)
-
-
-def _share(natural: list[float], minimum: list[float], total: float) -> list[float]:
-    """Column widths summing to ``total``: natural widths when they fit (the spare room
-    shared out in proportion), else each column's minimum plus a share of the rest in
-    proportion to how much more it wants."""
-    want = sum(natural)
-    if want <= total:
-        return [w + (total - want) * w / want for w in natural] if want else \
-            [total / len(natural)] * len(natural)
-    floor = [min(m, n) for m, n in zip(minimum, natural, strict=True)]
-    base = sum(floor)
-    if base >= total:
-        return [total * f / base for f in floor]
-    extra = [n - f for n, f in zip(natural, floor, strict=True)]
-    spare = total - base
-    more = sum(extra)
-    return [f + spare * x / more for f, x in zip(floor, extra, strict=True)]
-
-
-def _grid(area: Rect, count: int, *, rtl: bool) -> list[Rect]:
-    """``count`` (1, 2 or up to 4) cells side by side / in a 2 x 2 grid, reading order
-    right to left when ``rtl``."""
-    if count <= 1:
-        return [area]
-    cols = 2
-    rows = 1 if count <= 2 else 2
-    gap = GAP
-    w = (area.width - gap * (cols - 1)) // cols
-    h = (area.height - gap * (rows - 1)) // rows
-    cells = []
-    for i in range(count):
-        r, c = divmod(i, cols)
-        if rtl:
-            c = cols - 1 - c
-        cells.append(Rect(area.left + c * (w + gap), area.top + r * (h + gap), w, h))
-    return cells
-
-
-def _category_order(category: str) -> tuple[int, str]:
-    return (CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES),
-            category)
 
 
 # --------------------------------------------------------------------------- XML helpers

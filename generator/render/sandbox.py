@@ -38,7 +38,7 @@ from generator.i18n import MAX_FIELD_WIDTH, MAX_PRECISION, LabelFormatter, Unsaf
 #: The longest string or list (characters or items) one template expression may make.
 MAX_SEQUENCE = 10_000_000
 #: The most HTML one brief template may produce (characters): far above the largest
-#: brief of the scale benchmark (100x: about 6 MB for 1,400 pages).
+#: brief of the scale benchmark (100x: 1,400 pages, about 5 MB of HTML).
 MAX_TEMPLATE_OUTPUT = 64 * 1024 * 1024
 #: The largest integer ``**`` may make, in bits.
 MAX_POWER_BITS = 4096
@@ -171,6 +171,8 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         for name in _SIZED_FILTERS:
             self.filters[name] = self._sized_filter(name, self.filters[name])
         self.filters["format"] = self._format_filter
+        # lipsum(n) writes n paragraphs of filler: no use in a brief, unbounded in size.
+        self.globals.pop("lipsum", None)
         # Every `{{ ... }}` passes through finalize: counted there, an oversized page is
         # stopped inside the template, so the error names the line that wrote it.
         self.finalize = self._counted
@@ -209,7 +211,7 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         if args and kwargs:
             raise TemplateLimit("the format filter takes positional or keyword values, "
                                 "not both")
-        text = str(value)
+        text = value if isinstance(value, str) else str(value)  # Markup stays Markup
         _check_printf(text)
         return check_size(text % (kwargs or args), "a formatted string")
 
@@ -260,12 +262,16 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any,
              **kwargs: Any) -> Any:
         # Method calls on strings that take an output size or build a string from others.
+        # (Markup's methods are Python functions wrapping str's: bound methods too.)
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str) and isinstance(__obj, types.BuiltinMethodType):
+        if isinstance(owner, str) and isinstance(__obj, types.BuiltinMethodType
+                                                 | types.MethodType):
             name = __obj.__name__
             if name in _SIZED_METHODS:
                 _bounded_ints(name, args, kwargs)
-            elif name == "join" and args and isinstance(args[0], list | tuple):
+            elif name == "join" and args:
+                if not isinstance(args[0], list | tuple):
+                    args = (list(args[0]), *args[1:])  # measured before joining
                 if _joined_size(args[0], owner) > MAX_SEQUENCE:
                     raise TemplateLimit("`join` would make a string larger than the sandbox "
                                         f"allows ({MAX_SEQUENCE:,} characters)")
@@ -274,7 +280,10 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
                 if _replaced_size(owner, str(args[0]), str(args[1]), count) > MAX_SEQUENCE:
                     raise TemplateLimit("`replace` would make a string larger than the "
                                         f"sandbox allows ({MAX_SEQUENCE:,} characters)")
-        return check_size(super().call(__context, __obj, *args, **kwargs), "a call's result")
+        result = super().call(__context, __obj, *args, **kwargs)
+        # A string method's result is bounded like an operator's; a macro's output is
+        # bounded as page output (finalize), like the rest of the page.
+        return check_size(result, "a call's result") if isinstance(owner, str) else result
 
 
 def bounded_render(chunks: Iterator[str], env: BriefSandbox | None = None) -> str:
