@@ -89,7 +89,7 @@ def test_json_schema_validates_every_default_content_file() -> None:
 
 def test_wrong_command_line_exits_2(tmp_path: Path) -> None:
     assert main(["build", str(tmp_path / "missing")]) == 2
-    assert main(["build", str(write_project(tmp_path)), "-f", "docx"]) == 2
+    assert main(["build", str(write_project(tmp_path)), "-f", "doc"]) == 2
     assert main(["build", str(tmp_path), "-a", "nobody"]) == 2
     assert main(["no-such-command"]) == 2
     assert not (tmp_path / "output").exists()
@@ -106,7 +106,7 @@ def test_audiences_and_formats_take_comma_lists(tmp_path: Path,
     built = sorted(r["path"] for r in listed["jobs"])
     assert built == sorted(r["path"] for r in repeated["jobs"])
     assert built == ["minister/brief.html", "norvia/brief.html"]
-    assert main(["build", str(root), "-f", "html,docx"]) == 2
+    assert main(["build", str(root), "-f", "html,doc"]) == 2
     assert main(["build", str(root), "-f", "html,"]) == 2
 
 
