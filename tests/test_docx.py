@@ -336,3 +336,22 @@ def test_the_cache_key_of_a_word_brief_is_its_reference(tmp_path: Path) -> None:
     own.save(str(root / "templates/audiences/norvia/brief/reference.docx"))
     report = build(root, jobs=1)
     assert [r.job.path for r in report.built] == ["norvia/brief.docx"]
+
+
+def test_check_names_the_styles_a_reference_lacks(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    reference = docx.Document()
+    reference.styles["Quote"].delete()
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    reference.save(str(tmp_path / "templates/brief/reference.docx"))
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    assert main(["check", str(root)]) == 0
+    warning = ("templates/brief/reference.docx: warning: reference.docx has no paragraph "
+               "style `Quote`; the default paragraph style is used")
+    assert warning in capsys.readouterr().err
+    report = build(root, jobs=1, formats=["docx"])
+    assert "reference.docx has no paragraph style `Quote`; the default paragraph style is " \
+           "used" in report.built[0].warnings
+    quoted = next(p for p in docx.Document(str(root / "output/minister/brief.docx")).paragraphs
+                  if p.text == "A quotation.")
+    assert quoted.style.name == "Normal"
