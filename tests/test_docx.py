@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.shared import Pt, RGBColor
+from docx.shared import Inches, Pt, RGBColor
 from lxml import etree
 
 from generator import verify
@@ -341,17 +341,41 @@ def test_the_cache_key_of_a_word_brief_is_its_reference(tmp_path: Path) -> None:
 def test_check_names_the_styles_a_reference_lacks(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     reference = docx.Document()
-    reference.styles["Quote"].delete()
+    reference.styles["Caption"].delete()
+    reference.styles["Quote"].delete()  # has a stand-in: no warning
     (tmp_path / "templates/brief").mkdir(parents=True)
     reference.save(str(tmp_path / "templates/brief/reference.docx"))
     root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
     assert main(["check", str(root)]) == 0
     warning = ("templates/brief/reference.docx: warning: reference.docx has no paragraph "
-               "style `Quote`; the default paragraph style is used")
-    assert warning in capsys.readouterr().err
+               "style `Caption`; the default paragraph style is used")
+    err = capsys.readouterr().err
+    assert warning in err and "`Quote`" not in err
     report = build(root, jobs=1, formats=["docx"])
-    assert "reference.docx has no paragraph style `Quote`; the default paragraph style is " \
-           "used" in report.built[0].warnings
-    quoted = next(p for p in docx.Document(str(root / "output/minister/brief.docx")).paragraphs
-                  if p.text == "A quotation.")
-    assert quoted.style.name == "Normal"
+    assert report.built[0].warnings == [
+        "reference.docx has no paragraph style `Caption`; the default paragraph style is used"]
+    paragraphs = docx.Document(str(root / "output/minister/brief.docx")).paragraphs
+    quoted = next(p for p in paragraphs if p.text == "A quotation.")
+    assert quoted.style.name == "Normal" and quoted.paragraph_format.left_indent > 0
+    caption = next(p for p in paragraphs if p.text.startswith("Figure 1: "))
+    assert caption.style.name == "Normal"
+
+
+def test_pandocs_reference_docx_works_as_it_is(tmp_path: Path) -> None:
+    pandoc = require_tool("pandoc")
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    subprocess.run([pandoc, "-o", str(tmp_path / "templates/brief/reference.docx"),
+                    "--print-default-data-file", "reference.docx"], check=True, timeout=60)
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    report = build(root, jobs=1, formats=["docx"])  # the release gate passed
+    assert report.built and all(not r.warnings for r in report.built)
+    document = docx.Document(str(root / "output/minister/brief.docx"))
+    styles = {p.text: p.style.name for p in document.paragraphs}
+    assert styles["(P) Strategic context"] == "Heading 2"
+    assert styles["Benefits of cross-border defence collaboration"] == "Title"
+    assert styles["A quotation."] == "Block Text"  # Pandoc's name for a quotation
+    # Pandoc's reference has no list styles: bullets are written, items indented
+    bullet = next(p for p in document.paragraphs if p.text.endswith("nested point"))
+    assert bullet.text == "\u25e6\u00a0nested point"
+    assert bullet.paragraph_format.left_indent == Inches(0.6)
+    assert document.tables[0].style.name == "Table"
