@@ -99,11 +99,9 @@ def deck_files(edition: Edition, templates: TemplateSet,
 
 def docx_files(edition: Edition, templates: TemplateSet,
                images: list[Path] | None = None) -> list[Path]:
-    """A Word brief reads its reference document (none: python-docx's built-in one) and
-    the theme's logo; Markdown images are shown by their alternative text."""
-    logo = edition.audience.theme.logo
-    return [*([Path(templates.reference_docx)] if templates.reference_docx else []),
-            *([Path(logo)] if logo else [])]
+    """A Word brief reads only its reference document (none: python-docx's built-in
+    one): it shows Markdown images by their alternative text, and no logo or flag."""
+    return [Path(templates.reference_docx)] if templates.reference_docx else []
 
 
 class FileDigests:

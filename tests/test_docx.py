@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.shared import Pt, RGBColor
+from docx.shared import Inches, Pt, RGBColor
 from lxml import etree
 
 from generator import verify
@@ -166,8 +166,7 @@ def test_right_to_left_for_arabic(built: Path) -> None:
         assert table._tbl.tblPr.find(f"{W}bidiVisual") is not None
 
 
-def test_the_package_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                      ) -> None:
+def test_the_package_is_deterministic() -> None:
     templates = EMPTY
     edition = sample_edition()
     first = render_docx(edition, templates)
@@ -183,11 +182,22 @@ def test_the_package_is_deterministic(tmp_path: Path, monkeypatch: pytest.Monkey
         assert archive.infolist()[0].date_time == (2027, 1, 15, 8, 0, 0)
 
 
+def test_builds_in_other_processes_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    """Worker processes (-j 2), another output folder, later: the same bytes."""
+    build(built, out=tmp_path / "again", jobs=2, formats=["docx"])
+    for audience in ("minister", "norvia", "qamar"):
+        first = (built / "output" / audience / "brief.docx").read_bytes()
+        assert (tmp_path / "again" / audience / "brief.docx").read_bytes() == first, audience
+
+
 def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     reference = docx.Document()
     reference.add_paragraph("REFERENCE BODY TEXT")
     reference.styles["Heading 1"].font.color.rgb = RGBColor(0x12, 0x34, 0x56)
     reference.sections[0].header.paragraphs[0].text = "REFERENCE HEADER"
+    # a title page and different odd and even pages: each of those headers has the banner
+    reference.sections[0].different_first_page_header_footer = True
+    reference.settings.odd_and_even_pages_header_footer = True
     (tmp_path / "templates/brief").mkdir(parents=True)
     reference.save(str(tmp_path / "templates/brief/reference.docx"))
     root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
@@ -196,6 +206,10 @@ def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     assert "123456" in parts["word/styles.xml"]
     everything = "\n".join(parts.values())
     assert "REFERENCE BODY TEXT" not in everything and "REFERENCE HEADER" not in everything
+    section = docx.Document(str(root / "output/minister/brief.docx")).sections[0]
+    assert section.different_first_page_header_footer
+    assert [p.text for p in section.first_page_header.paragraphs] == ["SECRET"]
+    assert [p.text for p in section.even_page_footer.paragraphs] == ["SECRET"]
     # an audience's own reference wins over the project's
     own = docx.Document()
     own.styles["Heading 1"].font.color.rgb = RGBColor(0x65, 0x43, 0x21)
@@ -204,6 +218,22 @@ def test_a_reference_docx_gives_styles_not_content(tmp_path: Path) -> None:
     build(root, jobs=1)
     assert "654321" in _parts(root / "output/minister/brief.docx")["word/styles.xml"]
     assert "123456" in _parts(root / "output/norvia/brief.docx")["word/styles.xml"]
+
+
+def test_a_reference_docx_that_hides_the_header_style_is_refused(tmp_path: Path) -> None:
+    reference = docx.Document()
+    reference.styles["Header"].font.hidden = True
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    reference.save(str(tmp_path / "templates/brief/reference.docx"))
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    with pytest.raises(BuildFailed) as failed:
+        build(root, jobs=1, formats=["docx"])
+    [first, *_] = [d.format() for d in failed.value.diagnostics]
+    assert first.startswith("templates/brief/reference.docx: error: minister/brief.docx: the "
+                            "banner `SECRET` is missing from the header of section 1: its "
+                            "text is hidden (w:vanish) (reference document in use: "
+                            "templates/brief/reference.docx)")
+    assert not (root / "output").exists()
 
 
 def test_a_broken_reference_docx_is_a_diagnostic(tmp_path: Path,
@@ -295,3 +325,57 @@ def test_the_review_sheet_lists_the_word_brief(built: Path) -> None:
     assert "docx" in sheet
     edition = tailor(load_project(built), "norvia").edition.shown_in("docx")
     assert edition.banner == "RESTRICTED // REL TO HOM, NRV"
+
+
+def test_the_cache_key_of_a_word_brief_is_its_reference(tmp_path: Path) -> None:
+    """Editing the reference rebuilds the Word briefs that use it, and nothing else."""
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    build(root, jobs=1)
+    own = docx.Document()
+    (root / "templates/audiences/norvia/brief").mkdir(parents=True)
+    own.save(str(root / "templates/audiences/norvia/brief/reference.docx"))
+    report = build(root, jobs=1)
+    assert [r.job.path for r in report.built] == ["norvia/brief.docx"]
+
+
+def test_check_names_the_styles_a_reference_lacks(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    reference = docx.Document()
+    reference.styles["Caption"].delete()
+    reference.styles["Quote"].delete()  # has a stand-in: no warning
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    reference.save(str(tmp_path / "templates/brief/reference.docx"))
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    assert main(["check", str(root)]) == 0
+    warning = ("templates/brief/reference.docx: warning: reference.docx has no paragraph "
+               "style `Caption`; the default paragraph style is used")
+    err = capsys.readouterr().err
+    assert warning in err and "`Quote`" not in err
+    report = build(root, jobs=1, formats=["docx"])
+    assert report.built[0].warnings == [
+        "reference.docx has no paragraph style `Caption`; the default paragraph style is used"]
+    paragraphs = docx.Document(str(root / "output/minister/brief.docx")).paragraphs
+    quoted = next(p for p in paragraphs if p.text == "A quotation.")
+    assert quoted.style.name == "Normal" and quoted.paragraph_format.left_indent > 0
+    caption = next(p for p in paragraphs if p.text.startswith("Figure 1: "))
+    assert caption.style.name == "Normal"
+
+
+def test_pandocs_reference_docx_works_as_it_is(tmp_path: Path) -> None:
+    pandoc = require_tool("pandoc")
+    (tmp_path / "templates/brief").mkdir(parents=True)
+    subprocess.run([pandoc, "-o", str(tmp_path / "templates/brief/reference.docx"),
+                    "--print-default-data-file", "reference.docx"], check=True, timeout=60)
+    root = write_project(tmp_path, {**PROFILES, "templates/audiences/qamar.yaml": None})
+    report = build(root, jobs=1, formats=["docx"])  # the release gate passed
+    assert report.built and all(not r.warnings for r in report.built)
+    document = docx.Document(str(root / "output/minister/brief.docx"))
+    styles = {p.text: p.style.name for p in document.paragraphs}
+    assert styles["(P) Strategic context"] == "Heading 2"
+    assert styles["Benefits of cross-border defence collaboration"] == "Title"
+    assert styles["A quotation."] == "Block Text"  # Pandoc's name for a quotation
+    # Pandoc's reference has no list styles: bullets are written, items indented
+    bullet = next(p for p in document.paragraphs if p.text.endswith("nested point"))
+    assert bullet.text == "\u25e6\u00a0nested point"
+    assert bullet.paragraph_format.left_indent == Inches(0.6)
+    assert document.tables[0].style.name == "Table"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ..edition import Item, Mark
+from ..edition import BENEFIT_CATEGORIES, Item, Mark, category_order
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span
 
@@ -79,7 +79,7 @@ LOGO_CARD_PAD = 137160
 
 CODE_FONT = "Courier New"  # Liberation Mono measures it
 COMPLEX_FONT = "Arial"  # carries Arabic script on Windows and macOS
-CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+CATEGORIES = BENEFIT_CATEGORIES  # decided once, in the Edition
 LANGUAGE_TAGS = {"en": "en-GB", "ar": "ar-SA", "fa": "fa-IR", "he": "he-IL", "ur": "ur-PK",
                  "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "ru": "ru-RU"}
 
@@ -527,6 +527,4 @@ def _grid(area: Rect, count: int, *, rtl: bool) -> list[Rect]:
     return cells
 
 
-def _category_order(category: str) -> tuple[int, str]:
-    return (CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES),
-            category)
+_category_order = category_order  # the Edition's order of benefit categories

@@ -4,11 +4,13 @@ The reference document (``templates/audiences/NAME/brief/reference.docx``, else
 ``templates/brief/reference.docx``, else python-docx's built-in default) gives the styles,
 page set-up and theme, as Pandoc's ``--reference-doc`` does: its content is dropped, its
 styles are used by name (``Title``, ``Subtitle``, ``Heading 1``-``3``, ``List Bullet``,
-``Caption``, ``Quote``, ``Table Grid``, ``Header``, ``Footer``; a missing one falls back to
-the default paragraph style, with a warning). The brief follows the PDF brief's parts and
-its length policy (:data:`generator.edition.BRIEF_PARTS`): cover, contents (a ``TOC``
-field), summary and key messages, sections, partners, collaborations, the benefits
-matrix, figures (the charts drawn from the same data as the PDF's, as pictures),
+``List Continue``, ``Caption``, ``Quote`` or Pandoc's ``Block Text``, ``Table Grid`` or
+Pandoc's ``Table``, ``Header``, ``Footer``). Without a list or quotation style, items are
+indented and bullets written out; without a title, heading or caption style, the default
+paragraph style is used, with a warning. The brief follows the PDF brief's parts and its
+length policy (:data:`generator.edition.BRIEF_PARTS`): cover, contents (a ``TOC`` field),
+summary and key messages, sections, partners, collaborations, the benefits matrix,
+figures (the charts drawn from the same data as the PDF's, as pictures),
 recommendations, the annex of sources and the back page. Every header and footer of
 every section carries the banner; every marked item its portion mark.
 
@@ -25,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Inches, Pt, RGBColor
 from markdown_it.token import Token
@@ -41,7 +44,15 @@ PARAGRAPH_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",
                     "List Bullet", "List Bullet 2", "List Bullet 3", "List Continue",
                     "List Continue 2", "List Continue 3", "Caption", "Quote", "Header",
                     "Footer")
+#: Styles with no stand-in: a reference document without them gets a warning. Lists, a
+#: quotation, headers and footers have one (bullets and indents written directly; Pandoc's
+#: reference document has none of Word's list styles).
+WARNED_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption")
+#: A style's name in Pandoc's reference document, when it differs from Word's.
+ALTERNATIVES = {"Quote": "Block Text", "Table Grid": "Table"}
 TABLE_STYLE = "Table Grid"
+BULLETS = ("\u2022", "\u25e6", "\u25aa")  # by list depth, when no List Bullet style
+LIST_INDENT_IN = 0.3  # per list depth, when no list style
 BANNER_POINTS = 10.0  # the release gate asks for 7 pt or more
 CHART_WIDTH_IN = 6.3  # a chart's width on the page (A4 and Letter text widths exceed it)
 CHART_DPI = 192  # pixels per inch of a chart's picture
@@ -85,8 +96,8 @@ def check_reference(templates: TemplateSet) -> list[Diagnostic]:
 def _missing_styles(document: Any) -> list[str]:
     names = {style.name for style in document.styles}
     found = [f"reference.docx has no paragraph style `{name}`; the default paragraph style "
-             "is used" for name in PARAGRAPH_STYLES if name not in names]
-    if TABLE_STYLE not in names:
+             "is used" for name in WARNED_STYLES if name not in names]
+    if TABLE_STYLE not in names and ALTERNATIVES[TABLE_STYLE] not in names:
         found.append(f"reference.docx has no table style `{TABLE_STYLE}`; tables have no "
                      "borders")
     return found
@@ -109,7 +120,11 @@ class _Writer:
         self.rtl = edition.audience.rtl
         self.lang = edition.audience.language
         self.parts = BRIEF_PARTS[edition.audience.length]
-        self.styles = {style.name for style in document.styles}
+        # name -> id of each paragraph style (python-docx's name lookup is slow)
+        self.styles = {style.name: style.style_id for style in document.styles
+                       if style.type == WD_STYLE_TYPE.PARAGRAPH}
+        tables = {s.name: s for s in document.styles if s.type == WD_STYLE_TYPE.TABLE}
+        self.table_style = tables.get(TABLE_STYLE, tables.get(ALTERNATIVES[TABLE_STYLE]))
         self.warnings = _missing_styles(document)
         self.headings: list[tuple[int, str]] = []  # for the contents field's result
         self.new_page = False  # the next paragraph starts a page
@@ -185,18 +200,39 @@ class _Writer:
 
     # -- building blocks -----------------------------------------------------------------
 
-    def style(self, name: str | None) -> str | None:
-        return name if name in self.styles else None
+    def add_paragraph(self, style: str | None = None) -> Any:
+        """A new paragraph at the end of the body, in the paragraph style ``style`` (or
+        its Pandoc name; the default paragraph style when the reference has neither)."""
+        paragraph = self.doc.add_paragraph()
+        name = style if style in self.styles else ALTERNATIVES.get(style or "")
+        if name in self.styles:
+            ox.set_style(paragraph, self.styles[name])
+        return paragraph
+
+    def stand_in(self, paragraph: Any, style: str | None, runs: list[Run]) -> list[Run]:
+        """What a list item or quotation looks like when the reference document lacks
+        its style: indented by its depth, a bullet written before a list item's text."""
+        if not style or style in self.styles or ALTERNATIVES.get(style) in self.styles:
+            return runs
+        if style.startswith("List "):
+            depth = int(style[-1]) if style[-1].isdigit() else 1
+            paragraph.paragraph_format.left_indent = Inches(LIST_INDENT_IN * depth)
+            if style.startswith("List Bullet"):
+                paragraph.paragraph_format.first_line_indent = Inches(-0.18)
+                return [Run(f"{BULLETS[depth - 1]}\u00a0"), *runs]
+        elif style == "Quote":
+            paragraph.paragraph_format.left_indent = Inches(0.5)
+        return runs
 
     def paragraph(self, text: str | Sequence[Run] = "", style: str | None = None, *,
                   outline: bool = True) -> Any:
         """A paragraph of inline Markdown (or runs) in ``style``."""
-        paragraph = self.doc.add_paragraph(style=self.style(style))
+        paragraph = self.add_paragraph(style)
         if self.new_page:  # a page break before, not an empty paragraph holding one
             paragraph.paragraph_format.page_break_before = True
             self.new_page = False
         runs = _inline(text) if isinstance(text, str) else list(text)
-        self.runs(paragraph, runs)
+        self.runs(paragraph, self.stand_in(paragraph, style, runs))
         if self.rtl:
             ox.paragraph_rtl(paragraph)
         if outline and style and style.startswith("Heading "):
@@ -302,13 +338,16 @@ class _Writer:
         if not rows:
             return
         columns = max(len(row) for row in rows)
-        table = self.doc.add_table(rows=len(rows), cols=columns, style=self.style(TABLE_STYLE))
+        table = self.doc.add_table(rows=len(rows), cols=columns)
+        if self.table_style is not None:
+            table.style = self.table_style
         if self.rtl:
             ox.table_rtl(table)
         middle = set(centred)
-        for r, row in enumerate(rows):
+        for r, (row, table_row) in enumerate(zip(rows, table.rows, strict=True)):
+            cells = table_row.cells  # once per row: table.cell() walks the whole table
             for c, runs in enumerate(row):
-                paragraph = table.cell(r, c).paragraphs[0]
+                paragraph = cells[c].paragraphs[0]
                 if r == 0 and header:
                     runs = [Run(x.text, True, x.italic, x.code, x.strike, x.href) for x in runs]
                 self.runs(paragraph, runs)
@@ -489,7 +528,9 @@ class _Writer:
                              (section.even_page_footer, "Footer")):
             story.is_linked_to_previous = False
             ox.clear_story(story)
-            paragraph = story.add_paragraph(style=self.style(style))
+            paragraph = story.add_paragraph()
+            if style in self.styles:
+                ox.set_style(paragraph, self.styles[style])
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             run = paragraph.add_run(self.e.banner)
             run.bold = True

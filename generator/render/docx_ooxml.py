@@ -67,6 +67,13 @@ def _flag(parent: Any, name: str) -> None:
     parent.append(element)
 
 
+def set_style(paragraph: Paragraph, style_id: str) -> None:
+    """Give ``paragraph`` the style ``style_id`` (``w:pStyle``). python-docx's
+    ``style=NAME`` searches the styles part by name for every paragraph, a few
+    milliseconds each; the renderer looks each name up once."""
+    paragraph._p.style = style_id
+
+
 def paragraph_rtl(paragraph: Paragraph) -> None:
     """A right-to-left paragraph (``w:pPr/w:bidi``)."""
     _flag(paragraph._p.get_or_add_pPr(), "bidi")
