@@ -280,6 +280,8 @@ def test_a_withheld_figure_referenced_from_visible_text_is_an_error_naming_both(
      "write {#fig-map}"),
     ("## Again {#sec-detail}", "label `sec-detail` is used twice",
      "first at content/sections/01-context.md:26"),
+    ("[^rise]: Again.", "footnote `[^rise]` is defined twice in this section",
+     "give each note its own label"),
 ])
 def test_apparatus_mistakes_are_errors_at_their_place(tmp_path: Path, line: str, message: str,
                                                       hint: str) -> None:
