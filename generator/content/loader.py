@@ -1152,6 +1152,10 @@ def _check_apparatus(briefing: Entry[m.Briefing],
         for number, text in _prose_lines(sf.body, sf.body_line):
             found = _NOTE_DEF.match(text)
             if found:
+                if found[1] in defined:
+                    col.add(Diagnostic(file, number, found.start(1) - 1, "error",
+                                       f"footnote `[^{found[1]}]` is defined twice in this "
+                                       "section", "give each note its own label"))
                 defined.add(found[1])
             used += [Mention(n[1], file, number, n.start() + 1) for n in _NOTE_REF.finditer(text)
                      if not (found and n.start() == found.start())]

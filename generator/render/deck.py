@@ -1423,7 +1423,7 @@ class _DeckBuilder:
         if run.href and part is not None:
             return self._make_rpr_markup(run, para, sz, part, dark)
         key = (run.bold, run.italic, run.code, run.strike, bool(run.href), para.heading,
-               para.italic, para.colour, sz)
+               para.italic, para.colour, sz, run.baseline)
         made = self._rprs.get(key)
         if made is None:
             made = self._rprs[key] = self._make_rpr_markup(run, para, sz, None, dark)
@@ -1440,6 +1440,8 @@ class _DeckBuilder:
             attrs += ' strike="sngStrike"'
         if run.href:
             attrs += ' u="sng"'
+        if run.baseline:  # ~sub~ and ^super^ (generator/render/markdown.py)
+            attrs += f' baseline="{run.baseline}"'
         inner = ""
         if para.colour:
             inner += f"<a:solidFill><a:schemeClr val={_xml_attr(para.colour)}/></a:solidFill>"

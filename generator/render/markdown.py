@@ -515,6 +515,7 @@ class Run:
     code: bool = False
     strike: bool = False
     href: str | None = None
+    baseline: int = 0  # DrawingML's, in thousandths of a percent: 30000 sup, -25000 sub
 
 
 @dataclass(frozen=True)
@@ -535,10 +536,16 @@ def _inline_runs(children: list[Token]) -> list[Run]:
     runs: list[Run] = []
     bold = italic = strike = 0
     href: list[str | None] = []
+    scripts: list[int] = []  # sub/superscripts open, innermost last
     for tok in children:
         t = tok.type
         link = href[-1] if href else None
-        if t == "strong_open":
+        if t in ("sup_open", "sub_open"):
+            scripts.append(30000 if t == "sup_open" else -25000)
+        elif t in ("sup_close", "sub_close"):
+            if scripts:
+                scripts.pop()
+        elif t == "strong_open":
             bold += 1
         elif t == "strong_close":
             bold -= 1
@@ -558,7 +565,8 @@ def _inline_runs(children: list[Token]) -> list[Run]:
                 href.pop()
         elif t in ("text", "html_inline"):
             if tok.content:
-                runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
+                runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link,
+                                scripts[-1] if scripts else 0))
         elif t == "code_inline":
             runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, link))
         elif t == "xref":  # no numbers on a slide: the reference as written
@@ -591,7 +599,7 @@ def merged_runs(runs: Iterable[Run]) -> list[Run]:
 
 def format_of(run: Run) -> tuple[object, ...]:
     """Everything of a run but its text."""
-    return (run.bold, run.italic, run.code, run.strike, run.href)
+    return (run.bold, run.italic, run.code, run.strike, run.href, run.baseline)
 
 
 # Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
