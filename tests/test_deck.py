@@ -965,3 +965,22 @@ def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
             page.extract_text(visitor_text=visit)
             assert seen, (name, number)  # the banners at least
             assert off == [], (name, number, off[:3])
+
+
+def test_the_plan_composes_each_slides_content_without_python_pptx(tmp_path: Path) -> None:
+    """What the slides say comes from the plan module: the agenda lists the deck's
+    parts (none when only one), metrics labels ask for two lines at most."""
+    from generator.render.deck_plan import Content
+
+    crowded = Content(crowded_edition(content_root(tmp_path)))
+    agenda = [p.text for p in crowded.agenda()]
+    assert agenda[:3] == ["Executive summary", "Key messages", "Partners overview"]
+    assert agenda[-1] == "Sources" and len(agenda) == 14
+    lone = sample_edition(tmp_path, summary="", key_messages=(), partners=(), sections=(),
+                          collaborations=(), charts=(), recommendations=())
+    assert Content(lone).agenda() == []
+    header, rows = crowded.metrics_table(crowded.edition.collaborations[0].metrics)
+    assert [row[0].lines for row in rows] == [2, 2, 2] and header[0].lines == 0
+    _, transposed = crowded.metrics_table(crowded.edition.collaborations[0].metrics,
+                                          transposed=True)
+    assert len(transposed) == 3  # a row per period
