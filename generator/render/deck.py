@@ -677,19 +677,21 @@ class _DeckBuilder:
         self.set_title(slide, title_ph, title,
                        COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES)
         bodies = self.body_placeholders(slide)
-        shapes = []
-        for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
-            shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
-                column.left, column.top, column.width, column.height)
+        shapes = [bodies[0]] if bodies else []
+        while len(shapes) < len(columns):
+            # Another column: a copy of the body placeholder, so that it inherits the
+            # layout's text style (colour, font) as the first does, on any master.
+            shapes.append(_copy_shape(slide, shapes[0]) if shapes else
+                          slide.shapes.add_textbox(0, 0, columns[0].width, columns[0].height))
+        for shape, block, column in zip(shapes, blocks, columns, strict=True):
             _place(shape, column)
             self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
-            shapes.append(shape)
         self.drop_unused(slide, keep=(title_ph, *shapes))
         return True
 
     def _closing_area(self, layout: Any, title: str) -> Rect:
-        """Below the closing slide's title, down to the bottom band, as wide as its body
-        placeholder (or the content area)."""
+        """Below the closing slide's title, down to the bottom band, as wide as the
+        wider of its title and body placeholders (or the content area)."""
         title_rect, _, _ = self._title_fit(self.title_placeholder(layout), title,
                                            COVER_TITLE_SIZES)
         bodies = self.body_placeholders(layout)
@@ -699,7 +701,9 @@ class _DeckBuilder:
             return self._area(None, below=title_rect.bottom)
         body = self._clamp(body)
         top = max(top, body.top)  # below what the layout draws between title and body
-        return Rect(body.left, top, body.width, max(self.height - BAND - GAP - top, 0))
+        left = min(body.left, title_rect.left)  # as wide as the title or the body
+        right = max(body.right, title_rect.right)
+        return Rect(left, top, right - left, max(self.height - BAND - GAP - top, 0))
 
     # ----------------------------------------------------------------- charts
 
@@ -1564,6 +1568,18 @@ def _cell_style_markup(band: str) -> str:
 
 
 # --------------------------------------------------------------------------- XML helpers
+
+
+def _copy_shape(slide: Any, shape: Any) -> Any:
+    """A copy of ``shape`` (as it is now) added to ``slide`` with an id and name of its
+    own, as python-pptx adds a shape (before any ``p:extLst``)."""
+    element = deepcopy(shape._element)
+    shape_id = slide.shapes._next_shape_id
+    c_nv_pr = element.find(".//p:cNvPr", NS)
+    c_nv_pr.set("id", str(shape_id))
+    c_nv_pr.set("name", f"{c_nv_pr.get('name', 'Shape')} {shape_id}")
+    slide.shapes._spTree.insert_element_before(element, "p:extLst")
+    return SlideShapeFactory(element, slide.shapes)
 
 
 def _set_alt_text(shape: Any, text: str) -> None:

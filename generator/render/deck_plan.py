@@ -681,21 +681,19 @@ class Content:
 
     def closing(self) -> list[list[Para]]:
         """The closing slide's blocks: who to contact, and how to handle the deck, each
-        under its heading (in the accent colour; the rest in the light colour of the
-        closing slide's dark ground)."""
+        under its bold heading, all in the colour the master's layout gives its text (a
+        closing slide may be dark or light)."""
         e = self.edition
         contact: list[Para] = []
         if e.contact or e.issuer:
-            contact.append(replace(_heading(e.label("contact")), colour="accent2"))
+            contact.append(replace(_heading(e.label("contact")), colour=None))
             contact += _md_paras(e.contact) if e.contact else []
             contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
         handling: list[Para] = []
         if e.handling:
-            handling.append(replace(_heading(e.label("handling_instructions")),
-                                    colour="accent2"))
+            handling.append(replace(_heading(e.label("handling_instructions")), colour=None))
             handling += _md_paras(e.handling, scale=0.85)
-        return [[p if p.colour else replace(p, colour="bg1") for p in block]
-                for block in (contact, handling) if block]
+        return [block for block in (contact, handling) if block]
 
     # ----------------------------------------------------------------- tables and charts
 
