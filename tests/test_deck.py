@@ -984,3 +984,31 @@ def test_the_plan_composes_each_slides_content_without_python_pptx(tmp_path: Pat
     _, transposed = crowded.metrics_table(crowded.edition.collaborations[0].metrics,
                                           transposed=True)
     assert len(transposed) == 3  # a row per period
+
+
+def test_metrics_labels_take_two_lines_at_most(room_decks: dict[str, bytes]) -> None:
+    """Each label of a metrics table (its first column, or its header across when the
+    table is turned) fits its column on at most two lines, measured as the renderer
+    measures, at the size and column width the deck has."""
+    from generator.render.deck_plan import CELL_X, EMU_PER_PT, WRAP_SAFETY
+
+    measurer = Measurer("Calibri")  # the built-in master's body face
+    tables = 0
+    for name, data in room_decks.items():
+        for slide_xml in re.findall(r"<a:tbl>.*?</a:tbl>", xml_of(data), flags=re.S):
+            tbl = etree.fromstring(slide_xml.replace(
+                "<a:tbl>", f'<a:tbl xmlns:a="{A[1:-1]}">', 1))
+            widths = [int(c.get("w")) for c in tbl.iter(f"{A}gridCol")]
+            rows = [[("".join(t.text or "" for t in tc.iter(f"{A}t")),
+                      _run_sizes(tc)) for tc in tr.iter(f"{A}tc")] for tr in tbl.iter(f"{A}tr")]
+            first = rows[0][0][0]
+            if first not in ("Metrics", "Period"):
+                continue
+            tables += 1
+            labels = [(row[0], widths[0]) for row in rows[1:]] if first == "Metrics" else \
+                [(cell, width) for cell, width in zip(rows[0][1:], widths[1:], strict=True)]
+            for (text, sizes), width in labels:
+                room = (width - 2 * CELL_X) / EMU_PER_PT * WRAP_SAFETY
+                lines = measurer.wrap([Span(text, bold=first == "Period")], room, sizes[0])
+                assert len(lines) <= 2, (name, text, len(lines))
+    assert tables >= 5
