@@ -861,6 +861,11 @@ def crowded_edition(root: Path) -> Edition:
                                                    ("2024", 72.5)), P) for m in range(3)),
             sources=(f"Border agency annual report 20{n:02d}, chapter {n}",))
         for n in range(30))
+    # a title of three lines at the floor beside a chart: its box grows down
+    collabs += (Collaboration(
+        id="c30", title=f"{long}, {long.lower()}", kind="border-security",
+        partners=("NRV",), status="active", mark=P, summary="Short.",
+        metrics=(Metric("Patrols", "patrols", (("2023", 4.0), ("2024", 6.0)), P),)),)
     sections = tuple(
         Section(f"s{n}", f"Strategic context and the long view of partnership, part {n}", P,
                 "summary", tuple(Item(f"Point {n}.{i}: " + "the partners share the burden "
@@ -1012,3 +1017,22 @@ def test_metrics_labels_take_two_lines_at_most(room_decks: dict[str, bytes]) -> 
                 lines = measurer.wrap([Span(text, bold=first == "Period")], room, sizes[0])
                 assert len(lines) <= 2, (name, text, len(lines))
     assert tables >= 5
+
+
+def test_nothing_overlaps_a_slides_title(room_decks: dict[str, bytes]) -> None:
+    """A title that grows (a long one at the floor size) pushes what is under it down:
+    no text, table or chart overlaps it."""
+    for name, data in room_decks.items():
+        for number, slide in enumerate(open_deck(data).slides, 1):
+            title = slide.shapes.title
+            if title is None:
+                continue
+            box = (title.left, title.top, title.width, title.height)
+            for shape in slide.shapes:
+                if shape == title or shape.name in FURNITURE or shape.shape_type == 13:
+                    continue  # itself, the bands, pictures (the logo card)
+                other = (shape.left, shape.top, shape.width, shape.height)
+                overlap = (min(box[0] + box[2], other[0] + other[2]) > max(box[0], other[0])
+                           and min(box[1] + box[3], other[1] + other[3]) > max(box[1],
+                                                                              other[1]))
+                assert not overlap, (name, number, title.text_frame.text[:40], shape.name)

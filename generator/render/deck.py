@@ -574,6 +574,12 @@ class _DeckBuilder:
         columns = self.body_placeholders(two)
         column = self._rect(columns[1]) if len(columns) > 1 else None
         area = self._clamp(column) if column else None
+        if area is not None:  # below the title, which a long one grows
+            title_rect, _, grown = self._title_fit(self.title_placeholder(two), title,
+                                                   TITLE_SIZES)
+            if grown and area.top < title_rect.bottom + GAP:
+                top = title_rect.bottom + GAP
+                area = Rect(area.left, top, area.width, max(area.bottom - top, 0))
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
@@ -590,10 +596,13 @@ class _DeckBuilder:
             paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
         slide = self.new_slide("two_content")
         title_ph = self.title_placeholder(slide)
-        self.set_title(slide, title_ph, title, TITLE_SIZES)
+        bottom = self.set_title(slide, title_ph, title, TITLE_SIZES)
         left, right = self.body_placeholders(slide)[:2]  # mirrored in an RTL deck
+        self._text_target(slide, left, "two_content", below=bottom)  # as first_box has it
         self.write(left, pages[0], size, anchor=MSO_ANCHOR.TOP)
         area = self._clamp(self._rect(right) or area)
+        if area.top < bottom:
+            area = Rect(area.left, bottom, area.width, max(area.bottom - bottom, 0))
         if isinstance(beside, Chart):
             top = self.small_heading(slide, beside.description, area)
             self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
