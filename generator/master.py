@@ -8,7 +8,8 @@
    zip reader never inflates a member beyond its declared size), and no member over
    :data:`RATIO_FLOOR` that inflates more than :data:`MAX_RATIO` times;
 2. reads its parts with zipfile and lxml (no python-pptx: ``briefgen check`` stays
-   light) and checks what the deck needs: a layout for every kind of slide with its
+   light) and checks what the deck needs: a layout for every kind of slide
+   (:func:`choose_layouts`: by name, else by its placeholders, with a warning) with its
    title and body placeholders (errors), fixed text in a layout, placeholders of a
    layout that share an ``idx`` or overlap, links to outside addresses, and (errors)
    pictures larger than :data:`MAX_IMAGE_PIXELS`;

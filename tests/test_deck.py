@@ -861,6 +861,11 @@ def crowded_edition(root: Path) -> Edition:
                                                    ("2024", 72.5)), P) for m in range(3)),
             sources=(f"Border agency annual report 20{n:02d}, chapter {n}",))
         for n in range(30))
+    # a title of three lines at the floor beside a chart: its box grows down
+    collabs += (Collaboration(
+        id="c30", title=f"{long}, {long.lower()}", kind="border-security",
+        partners=("NRV",), status="active", mark=P, summary="Short.",
+        metrics=(Metric("Patrols", "patrols", (("2023", 4.0), ("2024", 6.0)), P),)),)
     sections = tuple(
         Section(f"s{n}", f"Strategic context and the long view of partnership, part {n}", P,
                 "summary", tuple(Item(f"Point {n}.{i}: " + "the partners share the burden "
@@ -965,3 +970,69 @@ def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
             page.extract_text(visitor_text=visit)
             assert seen, (name, number)  # the banners at least
             assert off == [], (name, number, off[:3])
+
+
+def test_the_plan_composes_each_slides_content_without_python_pptx(tmp_path: Path) -> None:
+    """What the slides say comes from the plan module: the agenda lists the deck's
+    parts (none when only one), metrics labels ask for two lines at most."""
+    from generator.render.deck_plan import Content
+
+    crowded = Content(crowded_edition(content_root(tmp_path)))
+    agenda = [p.text for p in crowded.agenda()]
+    assert agenda[:3] == ["Executive summary", "Key messages", "Partners overview"]
+    assert agenda[-1] == "Sources" and len(agenda) == 14
+    lone = sample_edition(tmp_path, summary="", key_messages=(), partners=(), sections=(),
+                          collaborations=(), charts=(), recommendations=())
+    assert Content(lone).agenda() == []
+    header, rows = crowded.metrics_table(crowded.edition.collaborations[0].metrics)
+    assert [row[0].lines for row in rows] == [2, 2, 2] and header[0].lines == 0
+    _, transposed = crowded.metrics_table(crowded.edition.collaborations[0].metrics,
+                                          transposed=True)
+    assert len(transposed) == 3  # a row per period
+
+
+def test_metrics_labels_take_two_lines_at_most(room_decks: dict[str, bytes]) -> None:
+    """Each label of a metrics table (its first column, or its header across when the
+    table is turned) fits its column on at most two lines, measured as the renderer
+    measures, at the size and column width the deck has."""
+    from generator.render.deck_plan import CELL_X, EMU_PER_PT, WRAP_SAFETY
+
+    measurer = Measurer("Calibri")  # the built-in master's body face
+    tables = 0
+    for name, data in room_decks.items():
+        for slide_xml in re.findall(r"<a:tbl>.*?</a:tbl>", xml_of(data), flags=re.S):
+            tbl = etree.fromstring(slide_xml.replace(
+                "<a:tbl>", f'<a:tbl xmlns:a="{A[1:-1]}">', 1))
+            widths = [int(c.get("w")) for c in tbl.iter(f"{A}gridCol")]
+            rows = [[("".join(t.text or "" for t in tc.iter(f"{A}t")),
+                      _run_sizes(tc)) for tc in tr.iter(f"{A}tc")] for tr in tbl.iter(f"{A}tr")]
+            first = rows[0][0][0]
+            if first not in ("Metrics", "Period"):
+                continue
+            tables += 1
+            labels = [(row[0], widths[0]) for row in rows[1:]] if first == "Metrics" else \
+                [(cell, width) for cell, width in zip(rows[0][1:], widths[1:], strict=True)]
+            for (text, sizes), width in labels:
+                room = (width - 2 * CELL_X) / EMU_PER_PT * WRAP_SAFETY
+                lines = measurer.wrap([Span(text, bold=first == "Period")], room, sizes[0])
+                assert len(lines) <= 2, (name, text, len(lines))
+    assert tables >= 5
+
+
+def test_nothing_overlaps_a_slides_title(room_decks: dict[str, bytes]) -> None:
+    """A title that grows (a long one at the floor size) pushes what is under it down:
+    no text, table or chart overlaps it."""
+    for name, data in room_decks.items():
+        for number, slide in enumerate(open_deck(data).slides, 1):
+            title = slide.shapes.title
+            if title is None:
+                continue
+            box = (title.left, title.top, title.width, title.height)
+            for shape in slide.shapes:
+                if shape == title or shape.name in FURNITURE or shape.shape_type == 13:
+                    continue  # itself, the bands, pictures (the logo card)
+                other = (shape.left, shape.top, shape.width, shape.height)
+                overlap = (min(box[0] + box[2], other[0] + other[2]) > max(box[0], other[0])
+                           and min(box[1] + box[3], other[1] + other[3]) > max(box[1],
+                                                                              other[1]))
+                assert not overlap, (name, number, title.text_frame.text[:40], shape.name)

@@ -739,6 +739,15 @@ def test_other_masters_build_with_banners_on_every_slide_and_nothing_off_a_slide
                 assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
                 assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
                 assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
+        # The closing slide's text takes the colour its layout gives (dark or light
+        # ground): no run of its body sets a colour of its own.
+        closing = [slide for slide in prs.slides if slide.shapes.title is not None
+                   and slide.shapes.title.text_frame.text.startswith("Questions")]
+        assert closing, name
+        for slide in closing:
+            for shape in slide.placeholders:
+                if shape.has_text_frame and shape != slide.shapes.title:
+                    assert b"solidFill" not in etree.tostring(shape._element.txBody), name
         # The cover's title and subtitle (at the same idx in LibreOffice's masters) are
         # laid out apart.
         cover = [s for s in prs.slides[0].placeholders]

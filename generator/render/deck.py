@@ -66,9 +66,8 @@ from pptx.shapes.shapetree import BaseShapeFactory, SlideShapeFactory
 from pptx.slide import Slide, SlideLayout
 from pptx.util import Emu, Inches, Pt
 
-from ..edition import Chart, Collaboration, Edition, Item, Metric, Section, Series
+from ..edition import Chart, Collaboration, Edition, Item, Section
 from ..errors import Diagnostic, RenderError, TemplateError
-from ..i18n import format_date, format_number
 from ..master import (
     DROPPED_PACKAGE_RELS,
     DROPPED_PRESENTATION_RELS,
@@ -141,21 +140,18 @@ from .deck_plan import (
     TITLE_SIZES,
     Box,
     Cell,
+    Content,
     Para,
     Rect,
     TableLayout,
-    _category_order,
     _Fitter,
     _fixed_box,
     _grid,
     _hang,
-    _heading,
     _indent,
     _inline_text,
-    _item_paras,
     _md_paras,
     _Pages,
-    _plain,
     _plain_paras,
     _Plan,
     _share,
@@ -390,6 +386,7 @@ class _DeckBuilder:
         self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
         self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
         self.logo = _load_logo(edition)
+        self.content = Content(edition)  # what each slide says (the plan module)
         self.slides: list[tuple[Any, str]] = []  # (slide, kind)
         # Read once per deck: layouts and masters do not change while slides are built
         # (they are mirrored before and pruned after). Keyed on the elements and parts
@@ -405,8 +402,6 @@ class _DeckBuilder:
         self._blank_keys: dict[Any, tuple[str, bytes]] = {}  # see _add_slide, _notes_slide
         self._pprs: dict[tuple[Any, ...], Any] = {}  # see _ppr_markup
         self._rprs: dict[tuple[Any, ...], str] = {}  # see _rpr_markup
-        self._numbers: dict[float, str] = {}  # see _number
-        self._cells: dict[tuple[str, bool, str | None, int], Cell] = {}  # see _cell
         self._band_markup: dict[tuple[Any, ...], str] = {}  # see _band_text
         self._body_prs: dict[tuple[bytes, Any], Any] = {}  # see _frame_properties
 
@@ -475,20 +470,16 @@ class _DeckBuilder:
         if not sections:
             return []
         if len(sections) <= budget:
-            plans = [(self._section_title(s), self._notes([(s.notes, None)]),
+            plans = [(self.content.section_title(s), self._notes([(s.notes, None)]),
                       self._section_pages(s, max_pages=1)) for s in sections]
             if sum(len(plan[2][2]) for plan in plans) <= budget:
                 return plans
-        paras: list[Para] = []
-        for section in sections:
-            paras.append(_heading(self._section_title(section)))
-            for item in section.key_points:
-                paras += _item_paras(item)
+        paras = self.content.sections_together(sections)
         layout = self.layouts["bullets"]
         size, pages = self.body_fit.fit(paras, self._text_box(layout, "bullets",
                                                               self.edition.label("sections")),
                                         BODY_SIZES, max_pages=budget, fallback=BODY_SIZES[-1])
-        notes = self._notes([(s.notes, self._section_title(s)) for s in sections])
+        notes = self._notes([(s.notes, self.content.section_title(s)) for s in sections])
         return [(self.edition.label("sections"), notes, (layout, size, pages))]
 
     # ----------------------------------------------------------------- slides
@@ -499,16 +490,7 @@ class _DeckBuilder:
         title_ph = self.title_placeholder(slide)
         cover = self._logo_card(slide, title_ph)
         self.set_title(slide, title_ph, e.title, COVER_TITLE_SIZES, floor=cover)
-        paras: list[Para] = []
-        if e.subtitle:
-            paras.append(_plain(_inline_text(e.subtitle)))
-        meta = [f"{e.label('prepared_for')}: {e.audience.title}",
-                format_date(e.date, e.audience.language)]
-        if e.reference:
-            meta.append(f"{e.label('reference')}: {e.reference}")
-        if e.issuer:
-            meta.append(e.issuer)
-        paras += [_plain(line, scale=0.75) for line in meta]
+        paras = self.content.cover()
         body = self.body_placeholders(slide)
         rect, shape = self._text_target(slide, body[0] if body else None, "title")
         title_rect = self._rect(title_ph) if title_ph is not None else None
@@ -531,27 +513,9 @@ class _DeckBuilder:
 
     def agenda_slide(self) -> None:
         e = self.edition
-        entries: list[str] = []
-        if e.summary:
-            entries.append(e.label("executive_summary"))
-        if e.key_messages:
-            entries.append(e.label("key_messages"))
-        if e.partners:
-            entries.append(e.label("partners_overview"))
-        entries += [self._section_title(s) for s in e.sections]
-        if e.collaborations:
-            entries.append(e.label("collaborations"))
-        if any(c.benefits for c in e.collaborations):
-            entries.append(e.label("benefits_matrix"))
-        if e.charts:
-            entries.append(e.label("charts"))
-        if e.recommendations:
-            entries.append(e.label("recommendations"))
-        if e.audience.length == "full" and any(c.sources for c in e.collaborations):
-            entries.append(e.label("sources"))
-        if len(entries) < 2:  # an agenda of one item is no agenda
+        paras = self.content.agenda()
+        if not paras:
             return
-        paras = [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
         title = e.label("agenda")
         if len(paras) > AGENDA_ONE_COLUMN:  # a long agenda: two columns on one slide
             layout = self.layouts["agenda"]
@@ -569,23 +533,19 @@ class _DeckBuilder:
 
     def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
         e = self.edition
-        paras = list(lead)
-        for item in e.key_messages:
-            paras += _item_paras(item)
+        paras = self.content.key_messages(lead)
         if paras:
             self.text_slides("key_message", e.label("key_messages"), paras, KEY_SIZES,
                              fallback=fallback)
 
     def recommendations_slide(self) -> None:
         e = self.edition
-        paras: list[Para] = []
-        for i, item in enumerate(e.recommendations, 1):
-            paras += _item_paras(item, bullet="number", number=i)
+        paras = self.content.recommendations()
         if paras:
             self.text_slides("bullets", e.label("recommendations"), paras, LEAD_SIZES)
 
     def section_slides(self, section: Section) -> None:
-        title = self._section_title(section)
+        title = self.content.section_title(section)
         notes = self._notes([(section.notes, None)])
         if not section.key_points:
             slide = self.new_slide("section")
@@ -598,41 +558,15 @@ class _DeckBuilder:
                         notes=notes)
 
     def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
-        paras = [p for item in section.key_points for p in _item_paras(item)]
+        paras = self.content.section_points(section)
         layout = self.layouts["bullets"]
-        size, pages = self.body_fit.fit(paras, self._text_box(
-            layout, "bullets", self._section_title(section)), BODY_SIZES, max_pages=max_pages)
+        box = self._text_box(layout, "bullets", self.content.section_title(section))
+        size, pages = self.body_fit.fit(paras, box, BODY_SIZES, max_pages=max_pages)
         return layout, size, pages
 
-    def _term(self, group: str, value: str) -> str:
-        """A vocabulary word in the audience's language (``kind.border-security`` ->
-        "Border security"), or the value itself when the catalog has no entry."""
-        key = f"{group}.{value}"
-        text = self.edition.label(key)
-        return value if text == key else text
-
-    def _section_title(self, section: Section) -> str:
-        return _with_portion(_inline_text(section.title), section.mark)
-
     def collaboration_slides(self, collab: Collaboration) -> None:
-        e = self.edition
-        title = _with_portion(_inline_text(collab.title), collab.mark)
-        facts = [self._term("kind", collab.kind), self._term("status", collab.status)]
-        if collab.since:
-            facts.append(f"{e.label('since')} {collab.since}")
-        if collab.partners:
-            facts.append(", ".join(e.partner_name(code) for code in collab.partners))
-        paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
-        paras += _md_paras(collab.summary)
-        by_category: dict[str, list[Para]] = {}
-        for benefit in collab.benefits:
-            by_category.setdefault(benefit.category, []).extend(
-                _item_paras(Item(benefit.text, benefit.mark)))
-        if by_category:
-            paras.append(_heading(e.label("benefits")))
-            for category in sorted(by_category, key=_category_order):
-                paras.append(Para((Run(self._term("category", category)),), 0, heading=True))
-                paras += by_category[category]
+        title = self.content.collaboration_title(collab)
+        paras = self.content.collaboration(collab)
         notes = self._notes([(collab.notes, None)])
 
         two = self.layouts["two_content"]
@@ -640,6 +574,12 @@ class _DeckBuilder:
         columns = self.body_placeholders(two)
         column = self._rect(columns[1]) if len(columns) > 1 else None
         area = self._clamp(column) if column else None
+        if area is not None:  # below the title, which a long one grows
+            title_rect, _, grown = self._title_fit(self.title_placeholder(two), title,
+                                                   TITLE_SIZES)
+            if grown and area.top < title_rect.bottom + GAP:
+                top = title_rect.bottom + GAP
+                area = Rect(area.left, top, area.width, max(area.bottom - top, 0))
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
@@ -656,10 +596,13 @@ class _DeckBuilder:
             paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
         slide = self.new_slide("two_content")
         title_ph = self.title_placeholder(slide)
-        self.set_title(slide, title_ph, title, TITLE_SIZES)
+        bottom = self.set_title(slide, title_ph, title, TITLE_SIZES)
         left, right = self.body_placeholders(slide)[:2]  # mirrored in an RTL deck
+        self._text_target(slide, left, "two_content", below=bottom)  # as first_box has it
         self.write(left, pages[0], size, anchor=MSO_ANCHOR.TOP)
         area = self._clamp(self._rect(right) or area)
+        if area.top < bottom:
+            area = Rect(area.left, bottom, area.width, max(area.bottom - bottom, 0))
         if isinstance(beside, Chart):
             top = self.small_heading(slide, beside.description, area)
             self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
@@ -680,150 +623,42 @@ class _DeckBuilder:
     def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
         """A collaboration's metrics for the column beside its text: a chart for a single
         metric, a small table for several; None when the table would not fit there."""
+        chart = self.content.metric_chart(collab)
+        if chart is not None:
+            return chart
         metrics = collab.metrics
-        if len(metrics) == 1 and len(metrics[0].values) >= 2:
-            metric = metrics[0]
-            heading = _with_portion(metric.label, metric.mark)
-            if metric.unit:
-                heading += f" ({metric.unit})"
-            return Chart(id=f"{collab.id}-metric", title=metric.label,
-                         type="bar" if len(metric.values) <= 8 else "line",
-                         categories=tuple(p for p, _ in metric.values),
-                         series=(Series(metric.label, tuple(v for _, v in metric.values)),),
-                         mark=metric.mark, description=heading, unit=metric.unit)
         for transposed in (False, True):  # periods across, else (narrow column) down
-            header, rows = self._metrics_table(metrics, transposed=transposed)
+            header, rows = self.content.metrics_table(metrics, transposed=transposed)
             layout = self._table_layout(header, rows, area, TABLE_SIZES)
             if len(layout.pages) == 1 and not layout.cramped:
                 return layout
         return None
 
     def metrics_table_slides(self, collab: Collaboration, title: str) -> None:
-        header, rows = self._metrics_table(collab.metrics)
+        header, rows = self.content.metrics_table(collab.metrics)
         self.table_slides(f"{title} — {self.edition.label('metrics')}", header, rows)
 
-    def _metrics_table(self, metrics: Sequence[Metric], *, transposed: bool = False,
-                       ) -> tuple[list[Cell], list[list[Cell]]]:
-        """Metrics as a table: a row per metric and a column per period, or (transposed)
-        a row per period and a column per metric."""
-        e = self.edition
-        periods: list[str] = []
-        for metric in metrics:
-            periods += [p for p, _ in metric.values if p not in periods]
-        if all(p.isdigit() for p in periods):  # years from several metrics, in order
-            periods.sort(key=int)
-        labels = []
-        for metric in metrics:
-            label = _with_portion(metric.label, metric.mark)
-            labels.append(f"{label} ({metric.unit})" if metric.unit else label)
-        values = [dict(metric.values) for metric in metrics]
-
-        def value(m: int, period: str) -> Cell:
-            found = values[m].get(period)
-            return self._cell("—" if found is None else self._number(found), align="ctr")
-
-        # Labels get room for two lines at most (a column of words stacked five deep
-        # is not read from the back of a room): a table that cannot give it is cramped,
-        # and goes on a slide of its own or is set smaller within the floor.
-        if transposed:
-            header = [self._cell(e.label("period"), header=True)]
-            header += [self._cell(label, header=True, align="ctr", lines=2)
-                       for label in labels]
-            rows = [[self._cell(p), *(value(m, p) for m in range(len(metrics)))]
-                    for p in periods]
-        else:
-            header = [self._cell(e.label("metrics"), header=True)]
-            header += [self._cell(p, header=True, align="ctr") for p in periods]
-            rows = [[self._cell(label, lines=2), *(value(m, p) for p in periods)]
-                    for m, label in enumerate(labels)]
-        return header, rows
-
-    def _cell(self, text: str, *, header: bool = False, align: str | None = None,
-              lines: int = 0) -> Cell:
-        """``Cell.of``, each distinct cell made once per deck: a table is laid out at
-        several sizes and shapes, and equal cells are then one object to the fitter."""
-        key = (text, header, align, lines)
-        found = self._cells.get(key)
-        if found is None:
-            found = self._cells[key] = Cell.of(text, header=header, align=align, lines=lines)
-        return found
-
-    def _number(self, value: float) -> str:
-        """``value`` formatted for the audience's language (each value once per deck:
-        a collaboration's metrics are laid out several ways to find the one that fits)."""
-        found = self._numbers.get(value)
-        if found is None:
-            found = self._numbers[value] = format_number(value, self.edition.audience.language)
-        return found
-
     def partners_slides(self) -> None:
-        e = self.edition
-        if not e.partners:
-            return
-        header = [self._cell(e.label(k), header=True) for k in
-                  ("code", "name", "kind", "region", "since")]
-        rows = []
-        for partner in e.partners:
-            rows.append([
-                self._cell(partner.code),
-                self._cell(_with_portion(partner.name, partner.mark)),
-                self._cell(self._term("partner_kind", partner.kind)),
-                self._cell(partner.region),
-                self._cell(str(partner.since) if partner.since else "", align="ctr"),
-            ])
-        self.table_slides(e.label("partners_overview"), header, rows)
+        if self.edition.partners:
+            self.table_slides(self.edition.label("partners_overview"), *self.content.partners())
 
     def benefits_matrix_slides(self) -> None:
-        e = self.edition
-        collabs = [c for c in e.collaborations if c.benefits]
-        if not collabs:
-            return
-        categories = sorted({b.category for c in collabs for b in c.benefits},
-                            key=_category_order)
-        header = [self._cell(e.label("collaboration"), header=True)]
-        for category in categories:
-            header.append(self._cell(self._term("category", category), header=True, align="ctr"))
-        rows = []
-        for collab in collabs:
-            row = [self._cell(_with_portion(_inline_text(collab.title), collab.mark))]
-            for category in categories:
-                count = sum(1 for b in collab.benefits if b.category == category)
-                row.append(self._cell("●" * count, align="ctr"))
-            rows.append(row)
-        self.table_slides(e.label("benefits_matrix"), header, rows)
+        header, rows = self.content.benefits_matrix()
+        if rows:
+            self.table_slides(self.edition.label("benefits_matrix"), header, rows)
 
     def sources_slides(self) -> None:
-        e = self.edition
-        paras: list[Para] = []
-        for collab in e.collaborations:
-            if not collab.sources:
-                continue
-            paras.append(_heading(_with_portion(_inline_text(collab.title), collab.mark)))
-            for source in collab.sources:
-                paras += _item_paras(Item(source, collab.mark), scale=0.9)
+        paras = self.content.sources()
         if paras:
-            self.text_slides("bullets", e.label("sources"), paras, BODY_SIZES)
+            self.text_slides("bullets", self.edition.label("sources"), paras, BODY_SIZES)
 
     def closing_slide(self) -> None:
         """Questions, then who to contact and how to handle the deck: two blocks under
         their own headings, side by side below the title when both fit there at a lead
         size, else one after the other (continuing on further slides), set flush
         rather than centred, at body sizes."""
-        e = self.edition
-        title = e.label("closing")
-        light = "bg1"  # the theme's light colour: text on the closing slide's dark ground
-        contact: list[Para] = []
-        if e.contact or e.issuer:
-            contact.append(replace(_heading(e.label("contact")), colour="accent2"))
-            contact += _md_paras(e.contact) if e.contact else []
-            contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
-        handling: list[Para] = []
-        if e.handling:
-            handling.append(replace(_heading(e.label("handling_instructions")),
-                                    colour="accent2"))
-            handling += _md_paras(e.handling, scale=0.85)
-        blocks = [[p if p.colour else replace(p, colour=light) for p in block]
-                  for block in (contact, handling) if block]
+        title = self.edition.label("closing")
+        blocks = self.content.closing()
         layout = self.layouts["closing"]
         area = self._closing_area(layout, title)
         align = "r" if self.rtl else "l"
@@ -851,19 +686,21 @@ class _DeckBuilder:
         self.set_title(slide, title_ph, title,
                        COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES)
         bodies = self.body_placeholders(slide)
-        shapes = []
-        for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
-            shape = bodies[0] if n == 0 and bodies else slide.shapes.add_textbox(
-                column.left, column.top, column.width, column.height)
+        shapes = [bodies[0]] if bodies else []
+        while len(shapes) < len(columns):
+            # Another column: a copy of the body placeholder, so that it inherits the
+            # layout's text style (colour, font) as the first does, on any master.
+            shapes.append(_copy_shape(slide, shapes[0]) if shapes else
+                          slide.shapes.add_textbox(0, 0, columns[0].width, columns[0].height))
+        for shape, block, column in zip(shapes, blocks, columns, strict=True):
             _place(shape, column)
             self.write(shape, block, shared, anchor=MSO_ANCHOR.TOP, kind=kind, align=align)
-            shapes.append(shape)
         self.drop_unused(slide, keep=(title_ph, *shapes))
         return True
 
     def _closing_area(self, layout: Any, title: str) -> Rect:
-        """Below the closing slide's title, down to the bottom band, as wide as its body
-        placeholder (or the content area)."""
+        """Below the closing slide's title, down to the bottom band, as wide as the
+        wider of its title and body placeholders (or the content area)."""
         title_rect, _, _ = self._title_fit(self.title_placeholder(layout), title,
                                            COVER_TITLE_SIZES)
         bodies = self.body_placeholders(layout)
@@ -873,7 +710,9 @@ class _DeckBuilder:
             return self._area(None, below=title_rect.bottom)
         body = self._clamp(body)
         top = max(top, body.top)  # below what the layout draws between title and body
-        return Rect(body.left, top, body.width, max(self.height - BAND - GAP - top, 0))
+        left = min(body.left, title_rect.left)  # as wide as the title or the body
+        right = max(body.right, title_rect.right)
+        return Rect(left, top, right - left, max(self.height - BAND - GAP - top, 0))
 
     # ----------------------------------------------------------------- charts
 
@@ -1740,6 +1579,18 @@ def _cell_style_markup(band: str) -> str:
 
 
 # --------------------------------------------------------------------------- XML helpers
+
+
+def _copy_shape(slide: Any, shape: Any) -> Any:
+    """A copy of ``shape`` (as it is now) added to ``slide`` with an id and name of its
+    own, as python-pptx adds a shape (before any ``p:extLst``)."""
+    element = deepcopy(shape._element)
+    shape_id = slide.shapes._next_shape_id
+    c_nv_pr = element.find(".//p:cNvPr", NS)
+    c_nv_pr.set("id", str(shape_id))
+    c_nv_pr.set("name", f"{c_nv_pr.get('name', 'Shape')} {shape_id}")
+    slide.shapes._spTree.insert_element_before(element, "p:extLst")
+    return SlideShapeFactory(element, slide.shapes)
 
 
 def _set_alt_text(shape: Any, text: str) -> None:

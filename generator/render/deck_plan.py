@@ -17,7 +17,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ..edition import BENEFIT_CATEGORIES, Item, Mark, category_order
+from ..edition import (
+    BENEFIT_CATEGORIES,
+    Chart,
+    Collaboration,
+    Edition,
+    Item,
+    Mark,
+    Metric,
+    Section,
+    Series,
+    category_order,
+)
+from ..i18n import format_date, format_number
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span
 
@@ -528,3 +540,251 @@ def _grid(area: Rect, count: int, *, rtl: bool) -> list[Rect]:
 
 
 _category_order = category_order  # the Edition's order of benefit categories
+
+
+# --------------------------------------------------------------------------- content
+
+
+class Content:
+    """What the deck's slides say, composed from one Edition: the paragraphs of each
+    kind of slide and the cells of its tables, each in the audience's language with its
+    portion marks. Where the text goes and at which size is the writer's; what it is,
+    and in which order, is decided here (a new kind of slide starts here)."""
+
+    def __init__(self, edition: Edition) -> None:
+        self.edition = edition
+        self._numbers: dict[float, str] = {}  # see number
+        self._cells: dict[tuple[str, bool, str | None, int], Cell] = {}  # see cell
+
+    # ----------------------------------------------------------------- vocabulary
+
+    def term(self, group: str, value: str) -> str:
+        """A vocabulary word in the audience's language (``kind.border-security`` ->
+        "Border security"), or the value itself when the catalog has no entry."""
+        key = f"{group}.{value}"
+        text = self.edition.label(key)
+        return value if text == key else text
+
+    def number(self, value: float) -> str:
+        """``value`` formatted for the audience's language (each value once per deck:
+        a collaboration's metrics are laid out several ways to find the one that fits)."""
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = format_number(value, self.edition.audience.language)
+        return found
+
+    def cell(self, text: str, *, header: bool = False, align: str | None = None,
+             lines: int = 0) -> Cell:
+        """``Cell.of``, each distinct cell made once per deck: a table is laid out at
+        several sizes and shapes, and equal cells are then one object to the fitter."""
+        key = (text, header, align, lines)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = Cell.of(text, header=header, align=align, lines=lines)
+        return found
+
+    def section_title(self, section: Section) -> str:
+        return _with_portion(_inline_text(section.title), section.mark)
+
+    def collaboration_title(self, collab: Collaboration) -> str:
+        return _with_portion(_inline_text(collab.title), collab.mark)
+
+    # ----------------------------------------------------------------- text slides
+
+    def cover(self) -> list[Para]:
+        """The cover's text under its title: subtitle, then who it is for, when, the
+        reference and the issuer, smaller."""
+        e = self.edition
+        paras: list[Para] = []
+        if e.subtitle:
+            paras.append(_plain(_inline_text(e.subtitle)))
+        meta = [f"{e.label('prepared_for')}: {e.audience.title}",
+                format_date(e.date, e.audience.language)]
+        if e.reference:
+            meta.append(f"{e.label('reference')}: {e.reference}")
+        if e.issuer:
+            meta.append(e.issuer)
+        return paras + [_plain(line, scale=0.75) for line in meta]
+
+    def agenda(self) -> list[Para]:
+        """The agenda's numbered entries, one per part the deck has (none when it would
+        have fewer than two: an agenda of one item is no agenda)."""
+        e = self.edition
+        entries: list[str] = []
+        if e.summary:
+            entries.append(e.label("executive_summary"))
+        if e.key_messages:
+            entries.append(e.label("key_messages"))
+        if e.partners:
+            entries.append(e.label("partners_overview"))
+        entries += [self.section_title(s) for s in e.sections]
+        if e.collaborations:
+            entries.append(e.label("collaborations"))
+        if any(c.benefits for c in e.collaborations):
+            entries.append(e.label("benefits_matrix"))
+        if e.charts:
+            entries.append(e.label("charts"))
+        if e.recommendations:
+            entries.append(e.label("recommendations"))
+        if e.audience.length == "full" and any(c.sources for c in e.collaborations):
+            entries.append(e.label("sources"))
+        if len(entries) < 2:
+            return []
+        return [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
+
+    def key_messages(self, lead: Sequence[Para] = ()) -> list[Para]:
+        paras = list(lead)
+        for item in self.edition.key_messages:
+            paras += _item_paras(item)
+        return paras
+
+    def recommendations(self) -> list[Para]:
+        paras: list[Para] = []
+        for i, item in enumerate(self.edition.recommendations, 1):
+            paras += _item_paras(item, bullet="number", number=i)
+        return paras
+
+    def section_points(self, section: Section) -> list[Para]:
+        return [p for item in section.key_points for p in _item_paras(item)]
+
+    def sections_together(self, sections: Sequence[Section]) -> list[Para]:
+        """Sections sharing slides: each under its own heading."""
+        paras: list[Para] = []
+        for section in sections:
+            paras.append(_heading(self.section_title(section)))
+            for item in section.key_points:
+                paras += _item_paras(item)
+        return paras
+
+    def collaboration(self, collab: Collaboration) -> list[Para]:
+        """A collaboration's facts line, summary, and benefits by category."""
+        e = self.edition
+        facts = [self.term("kind", collab.kind), self.term("status", collab.status)]
+        if collab.since:
+            facts.append(f"{e.label('since')} {collab.since}")
+        if collab.partners:
+            facts.append(", ".join(e.partner_name(code) for code in collab.partners))
+        paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
+        paras += _md_paras(collab.summary)
+        by_category: dict[str, list[Para]] = {}
+        for benefit in collab.benefits:
+            by_category.setdefault(benefit.category, []).extend(
+                _item_paras(Item(benefit.text, benefit.mark)))
+        if by_category:
+            paras.append(_heading(e.label("benefits")))
+            for category in sorted(by_category, key=_category_order):
+                paras.append(Para((Run(self.term("category", category)),), 0, heading=True))
+                paras += by_category[category]
+        return paras
+
+    def sources(self) -> list[Para]:
+        """Each collaboration's sources under its title (an appendix)."""
+        paras: list[Para] = []
+        for collab in self.edition.collaborations:
+            if not collab.sources:
+                continue
+            paras.append(_heading(self.collaboration_title(collab)))
+            for source in collab.sources:
+                paras += _item_paras(Item(source, collab.mark), scale=0.9)
+        return paras
+
+    def closing(self) -> list[list[Para]]:
+        """The closing slide's blocks: who to contact, and how to handle the deck, each
+        under its bold heading, all in the colour the master's layout gives its text (a
+        closing slide may be dark or light)."""
+        e = self.edition
+        contact: list[Para] = []
+        if e.contact or e.issuer:
+            contact.append(replace(_heading(e.label("contact")), colour=None))
+            contact += _md_paras(e.contact) if e.contact else []
+            contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
+        handling: list[Para] = []
+        if e.handling:
+            handling.append(replace(_heading(e.label("handling_instructions")), colour=None))
+            handling += _md_paras(e.handling, scale=0.85)
+        return [block for block in (contact, handling) if block]
+
+    # ----------------------------------------------------------------- tables and charts
+
+    def metric_chart(self, collab: Collaboration) -> Chart | None:
+        """A collaboration's single metric as a chart for the column beside its text
+        (None when it has several metrics, or one with fewer than two values)."""
+        metrics = collab.metrics
+        if len(metrics) != 1 or len(metrics[0].values) < 2:
+            return None
+        metric = metrics[0]
+        heading = _with_portion(metric.label, metric.mark)
+        if metric.unit:
+            heading += f" ({metric.unit})"
+        return Chart(id=f"{collab.id}-metric", title=metric.label,
+                     type="bar" if len(metric.values) <= 8 else "line",
+                     categories=tuple(p for p, _ in metric.values),
+                     series=(Series(metric.label, tuple(v for _, v in metric.values)),),
+                     mark=metric.mark, description=heading, unit=metric.unit)
+
+    def metrics_table(self, metrics: Sequence[Metric], *, transposed: bool = False,
+                      ) -> tuple[list[Cell], list[list[Cell]]]:
+        """Metrics as a table: a row per metric and a column per period, or (transposed)
+        a row per period and a column per metric."""
+        e = self.edition
+        periods: list[str] = []
+        for metric in metrics:
+            periods += [p for p, _ in metric.values if p not in periods]
+        if all(p.isdigit() for p in periods):  # years from several metrics, in order
+            periods.sort(key=int)
+        labels = []
+        for metric in metrics:
+            label = _with_portion(metric.label, metric.mark)
+            labels.append(f"{label} ({metric.unit})" if metric.unit else label)
+        values = [dict(metric.values) for metric in metrics]
+
+        def value(m: int, period: str) -> Cell:
+            found = values[m].get(period)
+            return self.cell("—" if found is None else self.number(found), align="ctr")
+
+        # Labels get room for two lines at most (a column of words stacked five deep
+        # is not read from the back of a room): a table that cannot give it is cramped,
+        # and goes on a slide of its own or is set smaller within the floor.
+        if transposed:
+            header = [self.cell(e.label("period"), header=True)]
+            header += [self.cell(label, header=True, align="ctr", lines=2)
+                       for label in labels]
+            rows = [[self.cell(p), *(value(m, p) for m in range(len(metrics)))]
+                    for p in periods]
+        else:
+            header = [self.cell(e.label("metrics"), header=True)]
+            header += [self.cell(p, header=True, align="ctr") for p in periods]
+            rows = [[self.cell(label, lines=2), *(value(m, p) for p in periods)]
+                    for m, label in enumerate(labels)]
+        return header, rows
+
+    def partners(self) -> tuple[list[Cell], list[list[Cell]]]:
+        e = self.edition
+        header = [self.cell(e.label(k), header=True) for k in
+                  ("code", "name", "kind", "region", "since")]
+        rows = [[self.cell(partner.code),
+                 self.cell(_with_portion(partner.name, partner.mark)),
+                 self.cell(self.term("partner_kind", partner.kind)),
+                 self.cell(partner.region),
+                 self.cell(str(partner.since) if partner.since else "", align="ctr")]
+                for partner in e.partners]
+        return header, rows
+
+    def benefits_matrix(self) -> tuple[list[Cell], list[list[Cell]]]:
+        """A row per collaboration with benefits, a column per category, a dot per
+        benefit (no rows when no collaboration has benefits)."""
+        e = self.edition
+        collabs = [c for c in e.collaborations if c.benefits]
+        categories = sorted({b.category for c in collabs for b in c.benefits},
+                            key=_category_order)
+        header = [self.cell(e.label("collaboration"), header=True)]
+        header += [self.cell(self.term("category", category), header=True, align="ctr")
+                   for category in categories]
+        rows = []
+        for collab in collabs:
+            row = [self.cell(self.collaboration_title(collab))]
+            for category in categories:
+                count = sum(1 for b in collab.benefits if b.category == category)
+                row.append(self.cell("●" * count, align="ctr"))
+            rows.append(row)
+        return header, rows
