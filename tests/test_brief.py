@@ -1002,3 +1002,10 @@ def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:
     assert "Do not copy" not in render_html(public, builtin_set(), for_print=True)
     assert "Do not copy" in render_html(marked, builtin_set(), for_print=True)
     assert "Our own words: do not copy." in render_html(own, builtin_set(), for_print=True)
+
+
+def test_the_cover_title_never_leaves_one_word_alone(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path), length="summary")
+    html = render_html(edition, builtin_set(), for_print=True)
+    words = edition.title.split()
+    assert f'<span class="nowrap">{words[-2]} {words[-1]}</span></h1>' in html

@@ -82,7 +82,13 @@ from generator.render.markdown import (
     to_plain,
 )
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
-from generator.render.typeset import fit_line, name_pattern, protect_names, tie_units
+from generator.render.typeset import (
+    fit_line,
+    name_pattern,
+    protect_names,
+    tie_last_words,
+    tie_units,
+)
 from generator.templates import (
     ASSET_SUFFIXES,
     TEMPLATE_SUFFIXES,
@@ -1092,6 +1098,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         "css_colour": css_colour,
         "css_label": css_label,
         "fit_line": fit_line,
+        "tie_last_words": lambda html: Markup(tie_last_words(str(html))),
     })
     env.globals.update({  # Jinja never folds calls
         "label": job.label,

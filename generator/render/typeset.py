@@ -50,6 +50,25 @@ def tie_units(html: str) -> str:
     return _TEXT.sub(fix, html)
 
 
+def tie_last_words(html: str) -> str:
+    """``html`` (a title) with its last two words in a ``<span class="nowrap">`` (the
+    stylesheet keeps it on one line), so that a wrapped title never ends with one word
+    alone on its last line. A span, not a no-break space: the PDF's bookmark and the
+    text a reader copies keep an ordinary space."""
+    parts = _TEXT.findall(html)
+    for index in range(len(parts) - 1, -1, -1):
+        tag, text = parts[index]
+        if tag or not text.strip():
+            continue
+        stripped = text.rstrip()
+        words = stripped.split(" ")
+        if len(words) >= 2 and all(words[-2:]):  # both words in this run of text
+            kept = f'<span class="nowrap">{words[-2]} {words[-1]}</span>'
+            parts[index] = ("", " ".join([*words[:-2], kept]) + text[len(stripped):])
+        break
+    return "".join(tag or text for tag, text in parts)
+
+
 def name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     """A pattern of the capitalised words of ``names`` (partner names, the home nation)
     followed by any ending ("Valdoria" also matches "Valdorian", "Valdoria's"), and of
