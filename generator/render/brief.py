@@ -666,27 +666,70 @@ def _font_chars(text: str) -> frozenset[str]:
     return frozenset(chars | {c.upper() for c in chars if len(c.upper()) == 1})
 
 
-@lru_cache(maxsize=32)
 def _subset_font(path: Path, mtime_ns: int, size: int, chars: frozenset[str]) -> bytes:
     """The font file at ``path`` as a WOFF keeping only the glyphs of ``chars``, with
-    every OpenType feature (so Arabic still joins), deterministically."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    every OpenType feature (so Arabic still joins), deterministically.
 
-    font = path.read_bytes()
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]  # keep the copyright and licence notices
-    options.notdef_outline = True
-    options.flavor = "woff"
-    with TTFont(io.BytesIO(font), recalcTimestamp=False) as ttf:
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-        subsetter.subset(ttf)
-        out = io.BytesIO()
-        ttf.flavor = "woff"
-        ttf.save(out, reorderTables=True)
-    return out.getvalue()
+    HarfBuzz's subsetter takes milliseconds where fontTools' took a third of a second a
+    font; results are remembered by the font's bytes and the characters, so a worker that
+    renders several briefs subsets each font once per character set."""
+    subset = _subset_bytes(_font_bytes(path, mtime_ns, size), chars)
+    if subset is None:
+        raise RenderError(f"the font {path.name} could not be cut down to the page's "
+                          "characters (is it an OpenType font?)")
+    return subset
+
+
+@lru_cache(maxsize=32)
+def _font_bytes(path: Path, mtime_ns: int, size: int) -> bytes:
+    """A font file's bytes (``mtime_ns`` and ``size`` in the key: an edited font is read
+    again)."""
+    return path.read_bytes()
+
+
+@lru_cache(maxsize=64)
+def _subset_bytes(font: bytes, chars: frozenset[str]) -> bytes | None:
+    """:func:`_subset_font` of a font's bytes: content-addressed (the key is the bytes
+    themselves, so two copies of one font share their subsets)."""
+    import uharfbuzz as hb
+
+    subset_input = hb.SubsetInput()
+    subset_input.unicode_set.update(sorted(ord(c) for c in chars))
+    # Every feature and every name (the copyright and licence notices): an inverted empty
+    # set is all of them.
+    for kept in (subset_input.layout_feature_tag_set, subset_input.name_id_set,
+                 subset_input.name_lang_id_set):
+        kept.clear()
+        kept.invert()
+    subset_input.flags = hb.SubsetFlags.NOTDEF_OUTLINE | hb.SubsetFlags.NAME_LEGACY
+    face = hb.subset(hb.Face(font), subset_input)
+    return None if face is None else _woff(face.blob.data)
+
+
+def _woff(sfnt: bytes) -> bytes:
+    """An OpenType font (``sfnt``) as WOFF 1.0: each table zlib-compressed (kept as it
+    was when that is no smaller), tables in the order of the sfnt's directory."""
+    import struct
+    import zlib
+
+    flavor, count = struct.unpack(">4sH", sfnt[:6])
+    tables = [struct.unpack(">4sLLL", sfnt[12 + 16 * i:28 + 16 * i]) for i in range(count)]
+    directory = []
+    data = bytearray()
+    offset = 44 + 20 * count
+    total_sfnt = 12 + 16 * count
+    for tag, checksum, start, length in sorted(tables, key=lambda t: t[2]):
+        original = sfnt[start:start + length]
+        packed = zlib.compress(original, 6)
+        if len(packed) >= length:
+            packed = original
+        directory.append((tag, offset + len(data), len(packed), length, checksum))
+        data += packed + b"\0" * (-len(packed) % 4)
+        total_sfnt += length + (-length % 4)
+    header = struct.pack(">4s4sLHHLHHLLLLL", b"wOFF", flavor, offset + len(data), count, 0,
+                         total_sfnt, 1, 0, 0, 0, 0, 0, 0)
+    entries = b"".join(struct.pack(">4sLLLL", *entry) for entry in sorted(directory))
+    return header + entries + bytes(data)
 
 
 def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
