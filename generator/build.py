@@ -19,24 +19,19 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
-import resource
 import shutil
-import signal
 import stat
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, verify
+from . import __version__, executors, verify
 from .content import Project, load_project
 from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
@@ -47,6 +42,7 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
+from .executors import Step
 from .inputs import FileDigests, image_files, job_files
 from .review import review_sheet, withdrawn_sheet
 from .tailor import tailor
@@ -86,11 +82,12 @@ class Job:
 @dataclass
 class JobResult:
     job: Job
-    status: str  # "built" | "skipped" | "failed"
+    status: str  # "built" | "skipped" | "failed"; between tasks, "split" | "part"
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     data: bytes | None = None
+    detail: Any = None  # a brief's parts ("split"), one part laid out ("part")
 
 
 @dataclass
@@ -186,32 +183,29 @@ def _expected_cost(job: Job) -> tuple[int, int, int]:
     return ({"pdf": 2, "html": 1}.get(job.format, 0), LENGTHS.index(e.audience.length), size)
 
 
-# -- rendering: workers with limits --------------------------------------------------------
-
-_STARTS: Any = None  # in a render worker: where it says which job it starts, and its pid
-_MEMORY_MB = 0  # in a render worker: its memory limit
+# -- rendering: one task of a job (generator/executors.py runs them) ---------------------
 
 
-def _init_worker(memory_mb: int, starts: Any) -> None:
-    """A render worker's set-up: its memory limit (address space, so that a runaway
-    allocation is a MemoryError in this worker, not the machine's), and the queue on
-    which it reports each job it starts (the parent enforces the wall-time limit)."""
-    global _STARTS, _MEMORY_MB
-    _STARTS, _MEMORY_MB = starts, memory_mb
-    if memory_mb:
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory_mb * 2**20
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+def _run(job: Job, step: Step | None = None, defer: bool = False) -> JobResult:
+    """Render ``job`` (or one ``step`` of a brief laid out in parts), and pass its bytes
+    through the release gate. With ``defer``, a brief in parts comes back as its parts
+    (status ``split``) for the executor to lay out as tasks of their own."""
+    from .render import parts
 
-
-def _run(job: Job) -> JobResult:
     started = time.perf_counter()
-    if _STARTS is not None:
-        _STARTS.put((job.path, os.getpid()))
     try:
-        data, warnings = render(job)
+        if step is None:
+            with parts.deferring() if defer else nullcontext():
+                data, warnings = render(job)
+        else:
+            outcome, warnings = step.run(job)
+            if not isinstance(outcome, bytes):  # a part laid out
+                return JobResult(job, "part", time.perf_counter() - started, warnings,
+                                 detail=outcome)
+            data = outcome
+    except parts.Deferred as split:
+        return JobResult(job, "split", time.perf_counter() - started, split.warnings,
+                         detail=split.split)
     except BriefgenError as exc:
         return JobResult(job, "failed", time.perf_counter() - started,
                          errors=list(exc.diagnostics))
@@ -221,7 +215,8 @@ def _run(job: Job) -> JobResult:
             "a template that includes or calls itself, or content nested hundreds of levels "
             "deep")])
     except MemoryError:
-        limit = f"the limit is {_MEMORY_MB} MB per job; " if _MEMORY_MB else ""
+        memory = executors.MEMORY_MB
+        limit = f"the limit is {memory} MB per job; " if memory else ""
         return JobResult(job, "failed", time.perf_counter() - started, errors=[Diagnostic(
             job.path, 0, 0, "error", "rendering ran out of memory (MemoryError)",
             f"{limit}raise it with --job-memory MB, or make the content smaller")])
@@ -236,60 +231,6 @@ def _run(job: Job) -> JobResult:
     if problems:
         return JobResult(job, "failed", time.perf_counter() - started, errors=problems)
     return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
-
-
-def _render_pool(pending: list[Job], workers: int, timeout: float, memory: int,
-                 done: Callable[[JobResult], None]) -> None:
-    """Render ``pending`` on ``workers`` processes, calling ``done`` with each result.
-
-    A job running longer than ``timeout`` seconds has its worker killed; a worker that
-    dies (killed, or out of memory inside a library) fails the jobs it was running. Either
-    ends the build with :class:`BuildFailed` naming the jobs."""
-    context = multiprocessing.get_context()
-    starts = context.SimpleQueue()
-    running: dict[str, tuple[int, float]] = {}  # job path -> (worker pid, start time)
-    failures: list[Diagnostic] = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker, initargs=(memory, starts))
-    try:
-        futures: dict[Future[JobResult], Job] = {pool.submit(_run, job): job
-                                                 for job in pending}
-        waiting = set(futures)
-        while waiting and not failures:
-            finished, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-            now = time.monotonic()
-            while not starts.empty():
-                path, pid = starts.get()
-                running[path] = (pid, now)
-            broken = False
-            for future in finished:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                running.pop(result.job.path, None)
-                done(result)
-            if broken:
-                limit = f"; its memory limit is {memory} MB (--job-memory)" if memory else ""
-                failures = [Diagnostic(path, 0, 0, "error",
-                                       "the render worker stopped while rendering this output",
-                                       f"it was killed, or ran out of memory{limit}")
-                            for path in sorted(running) or ["render worker"]]
-            elif timeout:
-                failures = [Diagnostic(path, 0, 0, "error",
-                                       f"rendering took longer than {timeout:g} s and was "
-                                       "stopped", "raise the limit with --job-timeout SECONDS")
-                            for path, (_pid, began) in sorted(running.items())
-                            if now - began > timeout]
-        if failures:
-            for pid, _began in running.values():
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if failures:
-        raise BuildFailed(failures)
 
 
 # -- the output folder: manifest, lock, journaled commit -----------------------------------
@@ -737,7 +678,9 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
             pending.append(job)
     # Longest first, so that the last job to finish does not start late on one core.
     pending.sort(key=_expected_cost, reverse=True)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    # A PDF may be laid out in parts, a task each: then every worker may have work.
+    tasks = len(pending) if all(job.format != "pdf" for job in pending) else len(pending) + 99
+    workers = max(1, min(jobs or os.cpu_count() or 1, tasks))
     for job in pending:
         if progress:
             progress("start", job, None)
@@ -751,7 +694,11 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
         for job in pending:
             done(_run(job))
     elif pending:
-        _render_pool(pending, workers, job_timeout, job_memory, done)
+        try:
+            executors.run_jobs(pending, executors.LocalPool(workers, job_timeout, job_memory,
+                                                            _run), done)
+        except executors.ExecutorFailed as exc:
+            raise BuildFailed(exc.diagnostics) from None
     ordered = [results[job.path] for job in all_jobs]
 
     failed = [r for r in ordered if r.status == "failed"]

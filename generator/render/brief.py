@@ -1132,36 +1132,73 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     it carries no file identifier (an /ID is optional for unencrypted PDF, and pydyf
     would serialise the whole document twice to hash it). WeasyPrint's warnings (a
     missing image, an unsupported CSS property) are appended to ``warnings`` when given.
+
+    A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint holds
+    about 3 MB per page until the PDF is written. Inside :func:`parts.deferring` those
+    parts are handed back (:class:`parts.Deferred`) to be laid out as tasks of their own,
+    with :func:`lay_out_brief_part` and :func:`assemble_brief`.
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
+    in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
+    if in_parts is not None and parts.deferred():
+        raise parts.Deferred(in_parts, job_warnings)
+    output = io.BytesIO()
+    log: list[str] = []
+    with _laying_out(edition, templates, log) as lay_out:
+        if in_parts is not None:
+            output.write(parts.render_in_parts(in_parts, lay_out))
+        else:
+            lay_out(html, True).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
+                                          custom_metadata=False)
+    if warnings is not None:
+        warnings.extend(job_warnings + log)
+    return output.getvalue()
+
+
+def lay_out_brief_part(edition: Edition, templates: TemplateSet,
+                       html: str) -> tuple[parts.Laid, list[str]]:
+    """One part of a brief in parts (:class:`parts.Deferred`) laid out, and WeasyPrint's
+    warnings."""
+    log: list[str] = []
+    with _laying_out(edition, templates, log) as lay_out:
+        laid = parts.lay_out_part(html, lay_out)
+    return laid, log
+
+
+def assemble_brief(edition: Edition, templates: TemplateSet, split: parts.Split,
+                   front_pages: int, body: list[parts.Laid]) -> tuple[bytes, list[str]]:
+    """The PDF of a brief in parts from its body parts laid out (:func:`parts.assemble`),
+    and WeasyPrint's warnings."""
+    log: list[str] = []
+    with _laying_out(edition, templates, log) as lay_out:
+        data = parts.assemble(split, front_pages, body, lay_out)
+    return data, log
+
+
+@contextmanager
+def _laying_out(edition: Edition, templates: TemplateSet,
+                log: list[str]) -> Iterator[parts.LayOut]:
+    """A function laying out HTML as ``edition``'s brief (its fetcher, WeasyPrint's
+    warnings collected into ``log``, the layout collector setting). A refused URL stops
+    the layout and is raised as a :class:`RenderError` with every other refusal."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = _fetcher(edition, templates)
     url_fetcher = _weasyprint_fetcher(fetcher)
-    output = io.BytesIO()
 
     def lay_out(source: str, tagged: bool = True) -> Any:
         return HTML(string=source, base_url=_base_url(edition), url_fetcher=url_fetcher,
                     media_type="print").render(pdf_variant="pdf/ua-1" if tagged else None)
 
-    # A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint
-    # holds about 3 MB per page until the PDF is written.
-    in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
-    with _collect_weasyprint_log() as log, layout_gc():
+    with _collect_weasyprint_log() as collected, layout_gc():
         try:
-            if in_parts is not None:
-                output.write(parts.render_in_parts(in_parts, lay_out))
-            else:
-                lay_out(html).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
-                                        custom_metadata=False)
+            yield lay_out
         except FatalURLFetchingError:
             if not fetcher.refused:
                 raise
             # reported below, with every other refusal
     if fetcher.refused:  # from a template, a stylesheet or inside an SVG image
         raise RenderError(_refusal_diagnostics(fetcher.refused, "", templates))
-    if warnings is not None:
-        warnings.extend(job_warnings + log.messages)
-    return output.getvalue()
+    log.extend(collected.messages)
