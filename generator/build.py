@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, executors, verify
+from .cluster import DaskSettings
 from .content import Project, load_project
 from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
@@ -559,13 +560,15 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           formats: Iterable[str] | None = None, out: Path | str | None = None, *,
           jobs: int | None = None, strict: bool = False, force: bool = False,
           progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
-          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT) -> BuildReport:
+          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT,
+          cluster: DaskSettings | None = None) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
     (with every diagnostic) and then writes nothing.
 
     ``jobs=1`` renders in this process (as ``serve`` does), without the per-job limits;
     otherwise each job runs in a worker process limited to ``job_memory`` MB of address
-    space and ``job_timeout`` seconds (0: no limit)."""
+    space and ``job_timeout`` seconds (0: no limit). With ``cluster``, jobs render on that
+    Dask cluster instead (generator/cluster.py), whatever ``jobs`` says."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
@@ -625,7 +628,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 
         # 4. render the jobs whose inputs changed
         results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
-                          jobs, strict, progress, job_timeout, job_memory)
+                          jobs, strict, progress, job_timeout, job_memory, cluster, warnings)
 
         # 5. write: the review sheets, withdrawals, then one journaled commit
         outputs = {r.job.path: r.data for r in results if r.data is not None}
@@ -664,8 +667,10 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,
             out_dir: Path, manifest: dict[str, dict[str, str]], jobs: int | None,
             strict: bool, progress: Progress | None, job_timeout: float,
-            job_memory: int) -> list[JobResult]:
-    """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`."""
+            job_memory: int, cluster: DaskSettings | None = None,
+            warnings: list[Diagnostic] | None = None) -> list[JobResult]:
+    """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`.
+    The executor's own warnings (plain TCP to a local cluster) go to ``warnings``."""
     all_jobs = plan(loaded, tailored, formats)
     results: dict[str, JobResult] = {}
     pending = []
@@ -690,13 +695,21 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
         if progress:
             progress("done", result.job, result)
 
-    if jobs == 1:
+    if jobs == 1 and cluster is None:
         for job in pending:
             done(_run(job))
     elif pending:
         try:
-            executors.run_jobs(pending, executors.LocalPool(workers, job_timeout, job_memory,
-                                                            _run), done)
+            executor: executors.Executor
+            if cluster is not None:
+                from .cluster import DaskExecutor  # connects; checks the workers
+
+                executor = DaskExecutor(cluster, _run)
+                if warnings is not None:
+                    warnings.extend(executor.warnings)
+            else:
+                executor = executors.LocalPool(workers, job_timeout, job_memory, _run)
+            executors.run_jobs(pending, executor, done)
         except executors.ExecutorFailed as exc:
             raise BuildFailed(exc.diagnostics) from None
     ordered = [results[job.path] for job in all_jobs]
