@@ -95,7 +95,6 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
-
     from .cluster import DaskSettings
 
     _require_project(project)
