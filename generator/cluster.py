@@ -192,11 +192,14 @@ def _relocate(value: Any, roots: dict[str, str]) -> Any:
 
 
 def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[str, str],
-               files: dict[str, bytes]) -> JobResult:
-    """One task on a worker: the job's files in place, its paths moved there, rendered.
+               files: dict[str, bytes], part_size: int) -> JobResult:
+    """One task on a worker: the job's files in place, its paths moved there, rendered
+    (a large brief cut into parts of the client's size, as a local build cuts them).
     The result names the client's job (the paths it knows)."""
+    from .render import parts
     from .templates import builtin_templates
 
+    parts.PART_SIZE = part_size  # one task at a time per worker process (checked)
     tree = _materialise(build, files)
     moved = {old: (str(builtin_templates()) if new == "<built-in>" else str(tree / new))
              for old, new in roots.items()}
@@ -321,9 +324,11 @@ class DaskExecutor:
         return roots, files
 
     def submit(self, task: int, job: Job, step: Step | None) -> None:
+        from .render import parts
+
         roots, files = self._files(job)
         future = self._client.submit(_dask_task, self.run, self._build, job, step, roots,
-                                     files, pure=False, retries=0,
+                                     files, parts.PART_SIZE, pure=False, retries=0,
                                      key=f"briefgen-{self._build}-{task}")
         self._futures[future] = (task, job.path)
 
