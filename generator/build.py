@@ -15,6 +15,7 @@ audiences or formats no longer configured are removed and listed on the review s
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -187,10 +188,12 @@ def _expected_cost(job: Job) -> tuple[int, int, int]:
 # -- rendering: one task of a job (generator/executors.py runs them) ---------------------
 
 
-def _run(job: Job, step: Step | None = None, defer: bool = False) -> JobResult:
+def _run(job: Job, step: Step | None = None, defer: bool = False,
+         gate: bool = True) -> JobResult:
     """Render ``job`` (or one ``step`` of a brief laid out in parts), and pass its bytes
-    through the release gate. With ``defer``, a brief in parts comes back as its parts
-    (status ``split``) for the executor to lay out as tasks of their own."""
+    through the release gate (unless ``gate`` is false: a remote worker's result is
+    checked by the client, :func:`gated`). With ``defer``, a brief in parts comes back as
+    its parts (status ``split``) for the executor to lay out as tasks of their own."""
     from .render import parts
 
     started = time.perf_counter()
@@ -227,11 +230,21 @@ def _run(job: Job, step: Step | None = None, defer: bool = False) -> JobResult:
         # pool would report that instead: this one says what failed, and where.
         raise RuntimeError(f"{job.path}: {type(exc).__name__}: {exc}\n"
                            f"{traceback.format_exc()}") from None
-    # The release gate: the final bytes are checked against the Edition (generator/verify.py).
-    problems = verify.check_output(job, data)
+    result = JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
+    return gated(result) if gate else result
+
+
+def gated(result: JobResult) -> JobResult:
+    """``result`` through the release gate: its final bytes are checked against the
+    Edition (generator/verify.py); a file that fails is a failed job."""
+    if result.status != "built" or result.data is None:
+        return result
+    started = time.perf_counter()
+    problems = verify.check_output(result.job, result.data)
+    seconds = result.seconds + time.perf_counter() - started
     if problems:
-        return JobResult(job, "failed", time.perf_counter() - started, errors=problems)
-    return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
+        return JobResult(result.job, "failed", seconds, errors=problems)
+    return dataclasses.replace(result, seconds=seconds)
 
 
 # -- the output folder: manifest, lock, journaled commit -----------------------------------

@@ -205,7 +205,7 @@ def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[st
              for old, new in roots.items()}
     local = dataclasses.replace(job, edition=_relocate(job.edition, moved),
                                 templates=_relocate(job.templates, moved))
-    result = run(local, step, True)
+    result = run(local, step, True, False)  # the client passes it through the gate
     return dataclasses.replace(result, job=job)
 
 
@@ -335,13 +335,17 @@ class DaskExecutor:
     def wait(self) -> list[tuple[int, JobResult]]:
         from distributed import CancelledError, as_completed
 
+        from .build import gated
+
         next(as_completed(list(self._futures), loop=self._client.loop))
         finished = [future for future in self._futures if future.done()]
         results = []
         for future in sorted(finished, key=lambda f: self._futures[f][0]):
             task, path = self._futures.pop(future)
             try:
-                results.append((task, future.result()))
+                # The release gate runs here, on the client: a worker is trusted to
+                # render, not to judge what it rendered.
+                results.append((task, gated(future.result())))
                 continue
             except CancelledError:
                 reason = "the task was cancelled (the scheduler or a worker went away)"

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from .build import Job, JobResult
     from .render.parts import Laid, Split
 
-#: ``run(job, step, defer)``: one task of a job (:func:`generator.build._run`).
-Run = Callable[["Job", "Step | None", bool], "JobResult"]
+#: ``run(job, step, defer, gate)``: one task of a job (:func:`generator.build._run`).
+Run = Callable[["Job", "Step | None", bool, bool], "JobResult"]
 
 
 class ExecutorFailed(BriefgenError):
@@ -127,7 +127,7 @@ def _init_worker(memory_mb: int, starts: Any, part_size: int) -> None:
 def _local_task(run: Run, task: int, job: Job, step: Step | None, defer: bool) -> JobResult:
     if _STARTS is not None:
         _STARTS.put((task, os.getpid()))
-    return run(job, step, defer)
+    return run(job, step, defer, True)
 
 
 @dataclass

@@ -116,3 +116,17 @@ def test_a_worker_of_other_versions_is_refused_by_name(dask_cluster: Any,
     assert len(messages) == 2  # each worker, named
     assert all("runs WeasyPrint 0.0, this machine" in m for m in messages), messages
     assert not (tmp_path / "out").exists()
+
+
+def test_the_gate_judges_what_a_remote_worker_returns(dask_cluster: Any,
+                                                      tmp_path: Path) -> None:
+    """Workers render without the release gate; the client runs it on every file that
+    comes back (generator.build.gated), so a worker cannot pass a file the gate refuses."""
+    from generator.build import JobResult, gated, plan
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    project = load_project(REPO)
+    job = next(j for j in plan(project, {"press": tailor(project, "press")}, ["html"]))
+    refused = gated(JobResult(job, "built", data=b"<!DOCTYPE html><p>no banner</p>"))
+    assert refused.status == "failed" and refused.errors and refused.data is None
