@@ -167,10 +167,11 @@ class LocalPool:
         while True:
             finished, _ = wait(self._futures, timeout=0.2, return_when=FIRST_COMPLETED)
             now = time.monotonic()
+            waiting = {task: path for task, path in self._futures.values()}
             while not self._starts.empty():
                 task, pid = self._starts.get()
-                path = next((p for t, p in self._futures.values() if t == task), "")
-                self._running[task] = (path, pid, now)
+                if task in waiting:  # not a task whose result came first
+                    self._running[task] = (waiting[task], pid, now)
             results: list[tuple[int, JobResult]] = []
             broken = False
             for future in finished:
