@@ -244,7 +244,7 @@ class DaskExecutor:
         try:
             self._client = Client(address, security=security, timeout=_CONNECT_TIMEOUT,
                                   set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # refused, unreachable, TLS files unusable: all named
             raise ExecutorFailed([Diagnostic(
                 "--scheduler", 0, 0, "error",
                 f"cannot connect to the Dask scheduler at `{address}`: {exc}",

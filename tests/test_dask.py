@@ -4,8 +4,10 @@ is checked before anything is sent."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,8 @@ from generator.build import BuildFailed, build
 from generator.cluster import DaskSettings
 from generator.errors import UsageProblem
 from generator.render import parts
+
+from .conftest import require_tool
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIENCES = ["minister", "delegation-zahran"]  # every format, and a right-to-left brief
@@ -130,3 +134,50 @@ def test_the_gate_judges_what_a_remote_worker_returns(dask_cluster: Any,
     job = next(j for j in plan(project, {"press": tailor(project, "press")}, ["html"]))
     refused = gated(JobResult(job, "built", data=b"<!DOCTYPE html><p>no banner</p>"))
     assert refused.status == "failed" and refused.errors and refused.data is None
+
+
+def _certificates(folder: Path) -> dict[str, str]:
+    """A certificate authority and one certificate for 127.0.0.1 signed by it (openssl)."""
+    openssl = require_tool("openssl")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.pem", "-days", "1", "-subj", "/CN=briefgen test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "node.key", "-out", "node.csr",
+        "-subj", "/CN=127.0.0.1")
+    (folder / "ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                "extendedKeyUsage=serverAuth,clientAuth\n")
+    run("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "node.pem", "-days", "1", "-extfile", "ext")
+    return {name: str(folder / name) for name in ("ca.pem", "node.pem", "node.key")}
+
+
+def test_a_build_over_tls_with_certificates(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from distributed.security import Security
+
+    certs = _certificates(tmp_path)
+    security = Security(tls_ca_file=certs["ca.pem"], tls_scheduler_cert=certs["node.pem"],
+                        tls_scheduler_key=certs["node.key"], tls_worker_cert=certs["node.pem"],
+                        tls_worker_key=certs["node.key"], tls_client_cert=certs["node.pem"],
+                        tls_client_key=certs["node.key"], require_encryption=True)
+    local = build(REPO, ["press"], ["html"], tmp_path / "local", jobs=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  protocol="tls://", host="127.0.0.1", security=security,
+                                  dashboard_address="127.0.0.1:0",
+                                  silence_logs=logging.ERROR) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        remote = build(REPO, ["press"], ["html"], tmp_path / "tls", cluster=DaskSettings(
+            address, certs["ca.pem"], certs["node.pem"], certs["node.key"]))
+        assert not remote.warnings  # encrypted: no warning
+        assert _files(tmp_path / "tls") == _files(tmp_path / "local")
+        assert [r.status for r in local.results] == ["built"]
+        # without a client certificate the cluster does not let briefgen in
+        with pytest.raises(BuildFailed) as refused:
+            build(REPO, ["press"], ["html"], tmp_path / "none", force=True,
+                  cluster=DaskSettings(address, certs["ca.pem"]))
+        assert "cannot connect to the Dask scheduler" in refused.value.diagnostics[0].message
+        assert not (tmp_path / "none").exists()
