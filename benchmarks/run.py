@@ -15,6 +15,15 @@ or slow machine moves both sides. Targets come from the issues:
            (context row: the same gate time / the jobs' render times, summed)
 - no-op rebuild (whole process) <= 0.5 s; `briefgen --help` <= 0.25 s
 - scale:   time per PDF page at 10x/100x content within 1.5x of 1x; peak RSS <= 1 GB
+- html:    brief.html of the one-section project (benchmarks/one-section: a 3,000-word
+           policy brief) in a warm worker, its fonts subset afresh          <= 0.5 s
+- pandoc:  `briefgen build` of that project (PDF, PPTX, HTML), a process, against pandoc
+           (HTML, PPTX; Markdown to Typst) + typst (PDF) making the same three (context:
+           the issue's goal is 3x; skipped when pandoc >= 3.1 or typst are missing)
+- parallel: the PDF of a scaled project (--parallel-scale, 100 = 1,200 collaborations)
+           with -j 2 / with -j 1, whole processes; peak RSS per process      <= 0.6, 1 GB
+- dask:    cold build on a LocalCluster of 2 worker processes / on 2 local workers
+                                                                             <= 1.15
 """
 
 from __future__ import annotations
@@ -225,6 +234,13 @@ _PEAK_OF_CHILD = ("import resource, subprocess, sys; "
                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
+_PEAK_AND_CPU_OF_CHILD = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(u.ru_maxrss, u.ru_utime + u.ru_stime)")
+
+
 def bench_scale(factor: int) -> dict[str, float]:
     from pypdf import PdfReader
 
@@ -243,11 +259,131 @@ def bench_scale(factor: int) -> dict[str, float]:
             "per_page": seconds / pages, "peak_mb": peak_kb / 1024}
 
 
+ONE_SECTION = REPO / "benchmarks" / "one-section"
+
+
+def bench_html(repeat: int) -> tuple[float, float]:
+    """brief.html of the one-section project in a warm worker (imports done, templates
+    compiled): with its fonts subset afresh, and with the subsets already cached."""
+    from generator.render import brief
+
+    job = next(j for j in jobs_of(ONE_SECTION) if j.format == "html")
+    brief.brief_html(job.edition, job.templates)  # the worker's first job: warm
+
+    def fresh() -> None:
+        brief._subset_bytes.cache_clear()
+        brief.brief_html(job.edition, job.templates)
+
+    return best(fresh, repeat), best(lambda: brief.brief_html(job.edition, job.templates),
+                                     repeat)
+
+
+def _pandoc() -> str | None:
+    """A pandoc that writes Typst (3.1 or later): on the PATH, or pypandoc_binary's."""
+    candidates = [shutil.which("pandoc")]
+    try:
+        import pypandoc  # type: ignore[import-not-found]
+
+        candidates.append(pypandoc.get_pandoc_path())
+    except (ImportError, OSError):
+        pass
+    for exe in filter(None, candidates):
+        formats = subprocess.run([exe, "--list-output-formats"], capture_output=True,
+                                 text=True, check=False).stdout.split()
+        if "typst" in formats:
+            return exe
+    return None
+
+
+def bench_pandoc(repeat: int) -> tuple[float, float] | str:
+    """`briefgen build` of the one-section project against pandoc + typst, processes."""
+    pandoc = _pandoc()
+    try:
+        import typst  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return "typst (pip install typst) is not installed"
+    if pandoc is None:
+        return "no pandoc >= 3.1 (apt-get install pandoc, or pip install pypandoc_binary)"
+    exe = str(REPO / ".venv" / "bin" / "briefgen")
+    source = next((ONE_SECTION / "content" / "sections").glob("*.md"))
+    work = Path(tempfile.mkdtemp())
+    try:
+        def ours() -> None:
+            subprocess.run([exe, "build", str(ONE_SECTION), "-o", str(work / "ours"),
+                            "--force"], check=True, capture_output=True)
+
+        def base() -> None:
+            for args in (["-s", "-t", "typst", "-o", str(work / "brief.typ")],
+                         ["-o", str(work / "brief.pptx")],
+                         ["-s", "--embed-resources", "-o", str(work / "brief.html")]):
+                subprocess.run([pandoc, str(source), *args], check=True, capture_output=True)
+            subprocess.run([sys.executable, "-c", "import sys, typst; "
+                            "typst.compile(sys.argv[1], output=sys.argv[2])",
+                            str(work / "brief.typ"), str(work / "brief.pdf")],
+                           check=True, capture_output=True)
+
+        return paired(ours, base, repeat)
+    finally:
+        shutil.rmtree(work)
+
+
+def bench_parallel(factor: int) -> dict[str, float]:
+    """The scaled project (brief, deck, page) with -j 1 and -j 2 (whole processes), and the peak
+    resident memory of the largest process of each."""
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = scaled_project(factor, Path(tmp) / "p")
+        found: dict[str, float] = {"factor": factor}
+        for jobs in (1, 2):
+            started = time.perf_counter()
+            peak_kb, cpu = subprocess.run(
+                [sys.executable, "-c", _PEAK_AND_CPU_OF_CHILD,
+                 str(REPO / ".venv/bin/briefgen"), "build", str(root), "-j", str(jobs),
+                 "--force"], check=True, capture_output=True, text=True).stdout.split()[-2:]
+            found[f"j{jobs}"] = time.perf_counter() - started
+            found[f"peak{jobs}"] = int(peak_kb) / 1024
+            found[f"cpu{jobs}"] = float(cpu)
+            data = (root / "output/minister/brief.pdf").read_bytes()
+            found[f"sha{jobs}"] = hash(data)
+        found["pages"] = len(PdfReader(root / "output/minister/brief.pdf").pages)
+        found["same"] = float(found["sha1"] == found["sha2"])
+    return found
+
+
+def bench_dask(repeat: int) -> tuple[float, float] | str:
+    """A cold build of the default project on a LocalCluster of 2 worker processes, and
+    on 2 local workers (the cluster started once, before)."""
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        return "dask[distributed] is not installed (pip install 'briefgen[dask]')"
+    from generator.cluster import DaskSettings
+
+    with dask.config.set({"logging.distributed": "error"}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
+        settings = DaskSettings(cluster.scheduler_address)
+
+        def on(**kwargs: object) -> Callable[[], None]:
+            def run() -> None:
+                with tempfile.TemporaryDirectory() as out:
+                    build(REPO, out=out, force=True, **kwargs)  # type: ignore[arg-type]
+            return run
+
+        on(cluster=settings)()  # the workers' imports and first renders
+        return paired(on(cluster=settings), on(jobs=2), repeat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", default="1,10", help="content factors, e.g. 1,10,100")
-    parser.add_argument("--only", default="brief,deck,cold,gate,process,scale",
+    parser.add_argument("--parallel-scale", type=int, default=100,
+                        help="content factor of the serial vs -j 2 benchmark")
+    parser.add_argument("--only",
+                        default="brief,deck,cold,gate,process,scale,html,pandoc,parallel,dask",
                         help="which benchmarks to run (comma-separated)")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -286,6 +422,41 @@ def main() -> None:
         rows.append(("no-op rebuild (process)", f"{noop:.2f} s", "-", "-", "<= 0.5 s"))
         rows.append(("briefgen --help (process)", f"{helptime:.2f} s", "-", "-",
                      "<= 0.25 s"))
+    if "html" in only:
+        fresh, cached = bench_html(args.repeat)
+        rows.append(("one-section brief.html, warm", f"{fresh:.2f} s",
+                     "fonts subset afresh", "-", "<= 0.5 s"))
+        rows.append(("  same, subsets cached", f"{cached:.3f} s", "-", "-", "(context)"))
+    if "pandoc" in only:
+        measured = bench_pandoc(max(2, args.repeat // 2))
+        if isinstance(measured, str):
+            print(f"pandoc: skipped: {measured}", file=sys.stderr)
+        else:
+            ours, base = measured
+            rows.append(("one-section pdf+pptx+html", f"{ours:.2f} s",
+                         f"pandoc + typst {base:.2f} s", f"{ours / base:.2f}",
+                         "(context; goal 3)"))
+    if "parallel" in only:
+        p = bench_parallel(args.parallel_scale)
+        rows.append((f"{p['factor']:.0f}x brief ({p['pages']:.0f} pages), -j 2",
+                     f"{p['j2']:.1f} s", f"-j 1 {p['j1']:.1f} s", f"{p['j2'] / p['j1']:.2f}",
+                     "<= 0.6"))
+        rows.append(("  peak per process, same bytes", f"{p['peak2']:.0f} MB",
+                     f"-j 1 {p['peak1']:.0f} MB", "yes" if p["same"] else "NO",
+                     "<= 1024 MB"))
+        # On a loaded machine the wall times say little. The CPU time of all the processes
+        # of each build does: on two idle cores, -j 1 takes about its CPU time and -j 2
+        # at least half of its own, so this ratio is the best -j 2 can reach there.
+        rows.append(("  CPU of all processes", f"{p['cpu2']:.1f} s", f"-j 1 {p['cpu1']:.1f} s",
+                     f"{p['cpu2'] / 2 / p['cpu1']:.2f}", "(bound: CPU/2 over -j 1)"))
+    if "dask" in only:
+        measured = bench_dask(max(2, args.repeat // 2))
+        if isinstance(measured, str):
+            print(f"dask: skipped: {measured}", file=sys.stderr)
+        else:
+            ours, base = measured
+            rows.append(("cold build, LocalCluster(2)", f"{ours:.2f} s",
+                         f"2 local workers {base:.2f} s", f"{ours / base:.2f}", "<= 1.15"))
     scale = [bench_scale(int(f)) for f in args.scale.split(",")] if "scale" in only else []
     for s in scale:
         one = scale[0]["per_page"]

@@ -15,28 +15,25 @@ audiences or formats no longer configured are removed and listed on the review s
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
-import resource
 import shutil
-import signal
 import stat
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, verify
+from . import __version__, executors, verify
+from .cluster import DaskSettings
 from .content import Project, load_project
 from .edition import LENGTHS, Edition, Tailored
 from .errors import (
@@ -47,6 +44,7 @@ from .errors import (
     UsageProblem,
     did_you_mean,
 )
+from .executors import Step
 from .formats import file_names, format_names, format_of, get_format
 from .inputs import FileDigests, job_files
 from .review import review_sheet, withdrawn_sheet
@@ -95,11 +93,12 @@ class Job:
 @dataclass
 class JobResult:
     job: Job
-    status: str  # "built" | "skipped" | "failed"
+    status: str  # "built" | "skipped" | "failed"; between tasks, "split" | "part"
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     data: bytes | None = None
+    detail: Any = None  # a brief's parts ("split"), one part laid out ("part")
 
 
 @dataclass
@@ -183,32 +182,31 @@ def _expected_cost(job: Job) -> tuple[int, int, int]:
     return (get_format(job.format).cost, LENGTHS.index(e.audience.length), size)
 
 
-# -- rendering: workers with limits --------------------------------------------------------
-
-_STARTS: Any = None  # in a render worker: where it says which job it starts, and its pid
-_MEMORY_MB = 0  # in a render worker: its memory limit
+# -- rendering: one task of a job (generator/executors.py runs them) ---------------------
 
 
-def _init_worker(memory_mb: int, starts: Any) -> None:
-    """A render worker's set-up: its memory limit (address space, so that a runaway
-    allocation is a MemoryError in this worker, not the machine's), and the queue on
-    which it reports each job it starts (the parent enforces the wall-time limit)."""
-    global _STARTS, _MEMORY_MB
-    _STARTS, _MEMORY_MB = starts, memory_mb
-    if memory_mb:
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory_mb * 2**20
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+def _run(job: Job, step: Step | None = None, defer: bool = False,
+         gate: bool = True) -> JobResult:
+    """Render ``job`` (or one ``step`` of a brief laid out in parts), and pass its bytes
+    through the release gate (unless ``gate`` is false: a remote worker's result is
+    checked by the client, :func:`gated`). With ``defer``, a brief in parts comes back as
+    its parts (status ``split``) for the executor to lay out as tasks of their own."""
+    from .render import parts
 
-
-def _run(job: Job) -> JobResult:
     started = time.perf_counter()
-    if _STARTS is not None:
-        _STARTS.put((job.path, os.getpid()))
     try:
-        data, warnings = render(job)
+        if step is None:
+            with parts.deferring() if defer else nullcontext():
+                data, warnings = render(job)
+        else:
+            outcome, warnings = step.run(job)
+            if not isinstance(outcome, bytes):  # a part laid out
+                return JobResult(job, "part", time.perf_counter() - started, warnings,
+                                 detail=outcome)
+            data = outcome
+    except parts.Deferred as split:
+        return JobResult(job, "split", time.perf_counter() - started, split.warnings,
+                         detail=split.split)
     except BriefgenError as exc:
         return JobResult(job, "failed", time.perf_counter() - started,
                          errors=list(exc.diagnostics))
@@ -218,7 +216,8 @@ def _run(job: Job) -> JobResult:
             "a template that includes or calls itself, or content nested hundreds of levels "
             "deep")])
     except MemoryError:
-        limit = f"the limit is {_MEMORY_MB} MB per job; " if _MEMORY_MB else ""
+        memory = executors.MEMORY_MB
+        limit = f"the limit is {memory} MB per job; " if memory else ""
         return JobResult(job, "failed", time.perf_counter() - started, errors=[Diagnostic(
             job.path, 0, 0, "error", "rendering ran out of memory (MemoryError)",
             f"{limit}raise it with --job-memory MB, or make the content smaller")])
@@ -228,65 +227,21 @@ def _run(job: Job) -> JobResult:
         # pool would report that instead: this one says what failed, and where.
         raise RuntimeError(f"{job.path}: {type(exc).__name__}: {exc}\n"
                            f"{traceback.format_exc()}") from None
-    # The release gate: the final bytes are checked against the Edition (generator/verify.py).
-    problems = verify.check_output(job, data)
+    result = JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
+    return gated(result) if gate else result
+
+
+def gated(result: JobResult) -> JobResult:
+    """``result`` through the release gate: its final bytes are checked against the
+    Edition (generator/verify.py); a file that fails is a failed job."""
+    if result.status != "built" or result.data is None:
+        return result
+    started = time.perf_counter()
+    problems = verify.check_output(result.job, result.data)
+    seconds = result.seconds + time.perf_counter() - started
     if problems:
-        return JobResult(job, "failed", time.perf_counter() - started, errors=problems)
-    return JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
-
-
-def _render_pool(pending: list[Job], workers: int, timeout: float, memory: int,
-                 done: Callable[[JobResult], None]) -> None:
-    """Render ``pending`` on ``workers`` processes, calling ``done`` with each result.
-
-    A job running longer than ``timeout`` seconds has its worker killed; a worker that
-    dies (killed, or out of memory inside a library) fails the jobs it was running. Either
-    ends the build with :class:`BuildFailed` naming the jobs."""
-    context = multiprocessing.get_context()
-    starts = context.SimpleQueue()
-    running: dict[str, tuple[int, float]] = {}  # job path -> (worker pid, start time)
-    failures: list[Diagnostic] = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_init_worker, initargs=(memory, starts))
-    try:
-        futures: dict[Future[JobResult], Job] = {pool.submit(_run, job): job
-                                                 for job in pending}
-        waiting = set(futures)
-        while waiting and not failures:
-            finished, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-            now = time.monotonic()
-            while not starts.empty():
-                path, pid = starts.get()
-                running[path] = (pid, now)
-            broken = False
-            for future in finished:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                running.pop(result.job.path, None)
-                done(result)
-            if broken:
-                limit = f"; its memory limit is {memory} MB (--job-memory)" if memory else ""
-                failures = [Diagnostic(path, 0, 0, "error",
-                                       "the render worker stopped while rendering this output",
-                                       f"it was killed, or ran out of memory{limit}")
-                            for path in sorted(running) or ["render worker"]]
-            elif timeout:
-                failures = [Diagnostic(path, 0, 0, "error",
-                                       f"rendering took longer than {timeout:g} s and was "
-                                       "stopped", "raise the limit with --job-timeout SECONDS")
-                            for path, (_pid, began) in sorted(running.items())
-                            if now - began > timeout]
-        if failures:
-            for pid, _began in running.values():
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if failures:
-        raise BuildFailed(failures)
+        return JobResult(result.job, "failed", seconds, errors=problems)
+    return dataclasses.replace(result, seconds=seconds)
 
 
 # -- the output folder: manifest, lock, journaled commit -----------------------------------
@@ -616,13 +571,15 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           formats: Iterable[str] | None = None, out: Path | str | None = None, *,
           jobs: int | None = None, strict: bool = False, force: bool = False,
           progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
-          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT) -> BuildReport:
+          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT,
+          cluster: DaskSettings | None = None) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
     (with every diagnostic) and then writes nothing.
 
     ``jobs=1`` renders in this process (as ``serve`` does), without the per-job limits;
     otherwise each job runs in a worker process limited to ``job_memory`` MB of address
-    space and ``job_timeout`` seconds (0: no limit)."""
+    space and ``job_timeout`` seconds (0: no limit). With ``cluster``, jobs render on that
+    Dask cluster instead (generator/cluster.py), whatever ``jobs`` says."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
@@ -685,7 +642,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 
         # 4. render the jobs whose inputs changed
         results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
-                          jobs, strict, progress, job_timeout, job_memory)
+                          jobs, strict, progress, job_timeout, job_memory, cluster, warnings)
 
         # 5. write: the review sheets, withdrawals, then one journaled commit
         outputs = {r.job.path: r.data for r in results if r.data is not None}
@@ -724,8 +681,10 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,
             out_dir: Path, manifest: dict[str, dict[str, str]], jobs: int | None,
             strict: bool, progress: Progress | None, job_timeout: float,
-            job_memory: int) -> list[JobResult]:
-    """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`."""
+            job_memory: int, cluster: DaskSettings | None = None,
+            warnings: list[Diagnostic] | None = None) -> list[JobResult]:
+    """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`.
+    The executor's own warnings (plain TCP to a local cluster) go to ``warnings``."""
     all_jobs = plan(loaded, tailored, formats)
     results: dict[str, JobResult] = {}
     pending = []
@@ -738,7 +697,9 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
             pending.append(job)
     # Longest first, so that the last job to finish does not start late on one core.
     pending.sort(key=_expected_cost, reverse=True)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    # A PDF may be laid out in parts, a task each: then every worker may have work.
+    tasks = len(pending) if all(job.format != "pdf" for job in pending) else len(pending) + 99
+    workers = max(1, min(jobs or os.cpu_count() or 1, tasks))
     for job in pending:
         if progress:
             progress("start", job, None)
@@ -748,11 +709,23 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
         if progress:
             progress("done", result.job, result)
 
-    if jobs == 1:
+    if jobs == 1 and cluster is None:
         for job in pending:
             done(_run(job))
     elif pending:
-        _render_pool(pending, workers, job_timeout, job_memory, done)
+        try:
+            executor: executors.Executor
+            if cluster is not None:
+                from .cluster import DaskExecutor  # connects; checks the workers
+
+                executor = DaskExecutor(cluster, _run)
+                if warnings is not None:
+                    warnings.extend(executor.warnings)
+            else:
+                executor = executors.LocalPool(workers, job_timeout, job_memory, _run)
+            executors.run_jobs(pending, executor, done)
+        except executors.ExecutorFailed as exc:
+            raise BuildFailed(exc.diagnostics) from None
     ordered = [results[job.path] for job in all_jobs]
 
     failed = [r for r in ordered if r.status == "failed"]

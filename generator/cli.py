@@ -103,20 +103,44 @@ def cli() -> None:
 @click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
               help="Memory (address space) of each render worker (default: 6144; 0: no "
                    "limit).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              envvar="BRIEFGEN_EXECUTOR", show_envvar=True,
+              help="Where jobs render: local worker processes, or a Dask cluster "
+                   "(needs briefgen[dask] and --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS", envvar="BRIEFGEN_SCHEDULER", show_envvar=True,
+              help="The Dask scheduler, tls://HOST:8786 (tcp:// only to this machine).")
+@click.option("--tls-ca", type=click.Path(dir_okay=False), envvar="BRIEFGEN_TLS_CA",
+              show_envvar=True, help="CA certificate of the Dask cluster (PEM).")
+@click.option("--tls-cert", type=click.Path(dir_okay=False), envvar="BRIEFGEN_TLS_CERT",
+              show_envvar=True, help="This client's certificate for the Dask cluster (PEM).")
+@click.option("--tls-key", type=click.Path(dir_okay=False), envvar="BRIEFGEN_TLS_KEY",
+              show_envvar=True, help="This client's private key for the Dask cluster (PEM).")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
-          job_timeout: float | None, job_memory: int | None) -> None:
+          job_timeout: float | None, job_memory: int | None, executor: str,
+          scheduler: str | None, tls_ca: str | None, tls_cert: str | None,
+          tls_key: str | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
+    from .cluster import DaskSettings
 
     _require_project(project)
+    cluster = None
+    if executor == "dask":
+        if not scheduler:
+            raise click.UsageError("--executor dask needs --scheduler ADDRESS (or "
+                                   "BRIEFGEN_SCHEDULER), e.g. tls://HOST:8786")
+        cluster = DaskSettings(scheduler, tls_ca, tls_cert, tls_key)
+    elif scheduler or tls_ca or tls_cert or tls_key:
+        raise click.UsageError("--scheduler and --tls-* are for --executor dask")
     progress, finish = _progress(enabled=not as_json)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
                            strict=strict, force=force, progress=progress,
                            job_timeout=JOB_TIMEOUT if job_timeout is None else job_timeout,
-                           job_memory=JOB_MEMORY if job_memory is None else job_memory)
+                           job_memory=JOB_MEMORY if job_memory is None else job_memory,
+                           cluster=cluster)
     finally:
         finish()
     print_diagnostics(report.warnings, verbose or as_json)

@@ -154,12 +154,21 @@ def docx_surface(path: Path) -> str:
     return "\n".join(parts) + "\n" + pptx_surface(path)  # and every part, unzipped
 
 
-@pytest.fixture(scope="module")
-def canary_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["local", "dask"])
+def canary_build(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The canary project built on local workers, and through the Dask executor (which
+    sends each Edition and the files it reads to the workers)."""
     require_tool("pdftotext")
     root = tmp_path_factory.mktemp("canary")
     write_canary_project(root)
-    build(root, jobs=2)
+    if request.param == "dask":
+        from generator.cluster import DaskSettings
+
+        cluster, _client = request.getfixturevalue("dask_cluster")
+        build(root, cluster=DaskSettings(cluster.scheduler_address))
+    else:
+        build(root, jobs=2)
     return root
 
 

@@ -30,6 +30,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,24 +61,37 @@ _KNOWN_PAGE_REFERENCES = (".contents a::after", ".contents a.entry-row > .page::
 @dataclass
 class Split:
     """The brief cut into documents: ``front`` (cover and contents, with a function of
-    the page numbers) and ``body`` (the rest, in parts), plus the page-number overlay."""
+    the page numbers) and ``body`` (the rest, in parts), plus the page-number overlay.
+    Picklable: its parts may be laid out in other processes (:class:`Deferred`)."""
 
-    front: Callable[[dict[str, int] | None], str] | None
+    front: _Front | None
     body: list[str]
     number_box: str | None
     overlay_head: str
 
 
+@dataclass(frozen=True)
+class _Front:
+    """The front part's document with the page numbers of the contents written in."""
+
+    template: str
+
+    def __call__(self, numbers: dict[str, int] | None) -> str:
+        return _FILLED.sub(lambda m: 'data-page="{}"'.format(
+            "9999" if numbers is None else numbers.get(m.group(1), "")), self.template)
+
+
 @dataclass
-class _Laid:
+class Laid:
     pdf: bytes
     # per page: its height, its anchors (name -> x, y) and its bookmarks, in CSS px
     pages: list[tuple[float, dict[str, tuple[float, float]], list[Any]]]
 
 
-def split(html: str, part_size: int = PART_SIZE) -> Split | None:
-    """``html`` cut into parts of about ``part_size`` characters, or None when it has not
-    the shape this module knows."""
+def split(html: str, part_size: int | None = None) -> Split | None:
+    """``html`` cut into parts of about ``part_size`` characters (default:
+    :data:`PART_SIZE`, read when called), or None when it has not the shape this module
+    knows."""
     doc = lxml.html.document_fromstring(html)
     main = doc.find(".//main")
     head = doc.find("head")
@@ -124,14 +139,8 @@ def split(html: str, part_size: int = PART_SIZE) -> Split | None:
             main.remove(part)
         return text
 
-    body = [document(parts, "") for parts in _groups(units, part_size)]
-    front = None
-    if front_parts:
-        template = document(front_parts, fill)
-
-        def front(numbers: dict[str, int] | None) -> str:
-            return _FILLED.sub(lambda m: 'data-page="{}"'.format(
-                "9999" if numbers is None else numbers.get(m.group(1), "")), template)
+    body = [document(parts, "") for parts in _groups(units, part_size or PART_SIZE)]
+    front = _Front(document(front_parts, fill)) if front_parts else None
 
     overlay_head = ""
     if number_box:
@@ -237,33 +246,45 @@ def _cut_table(unit: Any, tbody: Any, first: int, size: int) -> Iterator[Any]:
 # --------------------------------------------------------------------------- layout and merge
 
 
-def render_in_parts(parts: Split, lay_out: Callable[[str, bool], Any]) -> bytes:
+LayOut = Callable[[str, bool], Any]
+
+
+def render_in_parts(parts: Split, lay_out: LayOut) -> bytes:
     """The brief's PDF from ``parts``. ``lay_out(html, tagged)`` returns the laid-out
     WeasyPrint ``Document`` of ``html`` (with the caller's fetcher), tagged for PDF/UA or
-    not; each part is written and let go before the next is laid out."""
-    laid: list[_Laid] = []
+    not; each part is written and let go before the next is laid out.
 
-    def render(html: str) -> _Laid:
-        document = lay_out(html, True)
-        pages = [(page.height, {name: tuple(pos[:2]) for name, pos in page.anchors.items()},
-                  list(page.bookmarks)) for page in document.pages]
-        out = io.BytesIO()
-        document.write_pdf(out, pdf_variant="pdf/ua-1", attachments=None,
-                           custom_metadata=False)
-        del document
-        gc.collect()
-        return _Laid(out.getvalue(), pages)
-
+    The same steps, :func:`lay_out_part` for the front (a first time) and each body part,
+    then :func:`assemble`, may run in different processes (``briefgen build -j N``): the
+    result is the same bytes."""
     front_pages = 0
     if parts.front is not None:
-        front_pages = len(render(parts.front(None)).pages)
-    for html in parts.body:
-        laid.append(render(html))
-    front = None
+        front_pages = len(lay_out_part(parts.front(None), lay_out).pages)
+    return assemble(parts, front_pages, [lay_out_part(html, lay_out) for html in parts.body],
+                    lay_out)
+
+
+def lay_out_part(html: str, lay_out: LayOut) -> Laid:
+    """One part laid out and written: its PDF and where its anchors and bookmarks fell."""
+    document = lay_out(html, True)
+    pages = [(page.height, {name: tuple(pos[:2]) for name, pos in page.anchors.items()},
+              list(page.bookmarks)) for page in document.pages]
+    out = io.BytesIO()
+    document.write_pdf(out, pdf_variant="pdf/ua-1", attachments=None, custom_metadata=False)
+    del document
+    gc.collect()
+    return Laid(out.getvalue(), pages)
+
+
+def assemble(parts: Split, front_pages: int, body: list[Laid], lay_out: LayOut) -> bytes:
+    """The brief from its body parts laid out: the front part laid out (again, until its
+    page count is stable) with the contents' page numbers, the page-number overlay, and
+    the join. ``front_pages`` is the length of the front laid out without numbers."""
+    laid = list(body)
     if parts.front is not None:
         while True:
             numbers = _numbers(laid, front_pages)
-            front = render(parts.front(numbers))
+            front = lay_out_part(parts.front(numbers), lay_out)
             if len(front.pages) == front_pages:
                 break
             front_pages = len(front.pages)  # the numbers made it longer or shorter
@@ -277,7 +298,40 @@ def render_in_parts(parts: Split, lay_out: Callable[[str, bool], Any]) -> bytes:
     return _merge_in_child(laid, overlay, total)
 
 
-def _merge_in_child(laid: list[_Laid], overlay: bytes | None, total: int) -> bytes:
+# -- parts laid out as tasks of their own (generator/executors.py) --------------------------
+
+_DEFER: ContextVar[bool] = ContextVar("briefgen_defer_parts", default=False)
+
+
+class Deferred(Exception):
+    """Raised by :func:`generator.render.brief.render_brief` inside :func:`deferring`
+    when the brief is to be laid out in parts: the parts, and the warnings so far, go
+    back to the executor, which lays each part out as a task of its own."""
+
+    def __init__(self, split: Split, warnings: list[str]) -> None:
+        super().__init__("the brief is laid out in parts")
+        self.split = split
+        self.warnings = warnings
+
+    def __reduce__(self) -> Any:  # pickled back from a worker with its arguments
+        return (Deferred, (self.split, self.warnings))
+
+
+@contextmanager
+def deferring() -> Iterator[None]:
+    """Within this block (of one thread), a brief in parts raises :class:`Deferred`."""
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def deferred() -> bool:
+    return _DEFER.get()
+
+
+def _merge_in_child(laid: list[Laid], overlay: bytes | None, total: int) -> bytes:
     """:func:`_merge` in a child process. Joining a 1,400-page brief takes qpdf about
     0.5 GB, and this process's memory, fragmented by layout, would not shrink to make
     room: in a child, the two peaks do not add up, and the memory goes back on exit."""
@@ -291,7 +345,7 @@ def _merge_in_child(laid: list[_Laid], overlay: bytes | None, total: int) -> byt
     return done.stdout
 
 
-def _numbers(laid: list[_Laid], offset: int) -> dict[str, int]:
+def _numbers(laid: list[Laid], offset: int) -> dict[str, int]:
     numbers: dict[str, int] = {}
     page = offset
     for part in laid:
@@ -302,7 +356,7 @@ def _numbers(laid: list[_Laid], offset: int) -> dict[str, int]:
     return numbers
 
 
-def _merge(laid: list[_Laid], overlay: bytes | None, total: int) -> bytes:
+def _merge(laid: list[Laid], overlay: bytes | None, total: int) -> bytes:
     import pikepdf
     from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 

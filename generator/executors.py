@@ -1,0 +1,297 @@
+"""Where render jobs run, and in what order: a local process pool with per-job limits
+(:class:`LocalPool`), or a Dask cluster (:mod:`generator.dask`).
+
+A job (an audience x a format) is run as one or more *tasks*. Most jobs are one task.
+A large brief is laid out in parts (generator/render/parts.py): its first task renders
+its HTML and hands the parts back (:class:`~generator.render.parts.Deferred`); each part
+is then laid out as a task of its own (:class:`LayOutPart`), on any worker, and a last
+task (:class:`Assemble`) lays out the front, stamps the page numbers and joins them. The
+steps are those of a serial build, in other processes: the same bytes.
+
+:func:`run_jobs` keeps exactly as many tasks in flight as the executor has workers and
+picks the next by priority: the parts of a brief already split first (they are the
+longest job's), then the jobs, longest first. The executor only runs tasks; everything
+else (the cache, verification's verdict, staging, the commit) stays in the build.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import BriefgenError, Diagnostic
+
+if TYPE_CHECKING:
+    from .build import Job, JobResult
+    from .render.parts import Laid, Split
+
+#: ``run(job, step, defer, gate)``: one task of a job (:func:`generator.build._run`).
+Run = Callable[["Job", "Step | None", bool, bool], "JobResult"]
+
+
+class ExecutorFailed(BriefgenError):
+    """A worker was lost or a task ran over its time: the build fails, naming the jobs."""
+
+
+# -- the steps of a brief laid out in parts ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayOutPart:
+    """Lay out one part of a split brief: ``index`` -1 is the front part without its
+    page numbers (only its length is used), 0... the body parts in order."""
+
+    split: Split
+    index: int
+
+    def run(self, job: Job) -> tuple[Laid, list[str]]:
+        from .render.brief import lay_out_brief_part
+
+        front = self.split.front
+        html = (front(None) if front is not None and self.index < 0
+                else self.split.body[self.index])
+        return lay_out_brief_part(job.edition, job.templates, html)
+
+
+@dataclass(frozen=True)
+class Assemble:
+    """The brief from its body parts: the front with page numbers, the overlay, the join."""
+
+    split: Split
+    front_pages: int
+    body: tuple[Laid, ...]
+
+    def run(self, job: Job) -> tuple[bytes, list[str]]:
+        from .render.brief import assemble_brief
+
+        return assemble_brief(job.edition, job.templates, self.split, self.front_pages,
+                              list(self.body))
+
+
+Step = LayOutPart | Assemble
+
+
+# -- executors -----------------------------------------------------------------------------
+
+
+class Executor(Protocol):
+    #: how many tasks it runs at once (its workers)
+    capacity: int
+    #: whether a large brief's parts are sent back to be laid out as tasks of their own
+    split_parts: bool
+
+    def submit(self, task: int, job: Job, step: Step | None) -> None:
+        """Start task number ``task``: ``step`` of ``job`` (None: the job itself)."""
+
+    def wait(self) -> list[tuple[int, JobResult]]:
+        """Block until at least one task has finished; its number and result. Raises
+        :class:`ExecutorFailed` for a lost worker or a task over its time."""
+
+    def close(self) -> None:
+        """Stop every task still running and let the workers go."""
+
+
+_STARTS: Any = None  # in a local worker: where it says which task it starts, and its pid
+MEMORY_MB = 0  # in a local worker: its memory limit
+
+
+def _init_worker(memory_mb: int, starts: Any, part_size: int) -> None:
+    """A local worker's set-up: its memory limit (address space, so that a runaway
+    allocation is a MemoryError in this worker, not the machine's), the queue on which it
+    reports each task it starts (the parent enforces the wall-time limit), and the part
+    size of large briefs (the parent's, so that parts are cut as a serial build cuts them)."""
+    global _STARTS, MEMORY_MB
+    from .render import parts
+
+    _STARTS, MEMORY_MB = starts, memory_mb
+    parts.PART_SIZE = part_size
+    if memory_mb:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_mb * 2**20
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _local_task(run: Run, task: int, job: Job, step: Step | None, defer: bool) -> JobResult:
+    if _STARTS is not None:
+        _STARTS.put((task, os.getpid()))
+    return run(job, step, defer, True)
+
+
+@dataclass
+class LocalPool:
+    """``workers`` processes on this machine. A task running longer than ``timeout``
+    seconds has its worker killed; a worker that dies (killed, or out of memory inside a
+    library) fails the jobs it was running. Either raises :class:`ExecutorFailed`."""
+
+    workers: int
+    timeout: float
+    memory: int
+    run: Run
+    split_parts: bool = True
+    capacity: int = 0
+    _pool: ProcessPoolExecutor | None = None
+    _starts: Any = None
+    _futures: dict[Future[JobResult], tuple[int, str]] = field(default_factory=dict)
+    _running: dict[int, tuple[str, int, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .render import parts
+
+        self.capacity = self.workers
+        context = multiprocessing.get_context()
+        self._starts = context.SimpleQueue()
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                         initializer=_init_worker,
+                                         initargs=(self.memory, self._starts,
+                                                   parts.PART_SIZE))
+
+    def submit(self, task: int, job: Job, step: Step | None) -> None:
+        assert self._pool is not None
+        future = self._pool.submit(_local_task, self.run, task, job, step, self.split_parts)
+        self._futures[future] = (task, job.path)
+
+    def wait(self) -> list[tuple[int, JobResult]]:
+        while True:
+            finished, _ = wait(self._futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            now = time.monotonic()
+            waiting = {task: path for task, path in self._futures.values()}
+            while not self._starts.empty():
+                task, pid = self._starts.get()
+                if task in waiting:  # not a task whose result came first
+                    self._running[task] = (waiting[task], pid, now)
+            results: list[tuple[int, JobResult]] = []
+            broken = False
+            for future in finished:
+                task, _path = self._futures.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                self._running.pop(task, None)
+                results.append((task, result))
+            if broken:
+                limit = (f"; its memory limit is {self.memory} MB (--job-memory)"
+                         if self.memory else "")
+                paths = sorted({path for path, _pid, _began in self._running.values()})
+                raise ExecutorFailed([
+                    Diagnostic(path, 0, 0, "error",
+                               "the render worker stopped while rendering this output",
+                               f"it was killed, or ran out of memory{limit}")
+                    for path in paths or ["render worker"]])
+            late = sorted({path for path, _pid, began in self._running.values()
+                           if self.timeout and now - began > self.timeout})
+            if late:
+                raise ExecutorFailed([
+                    Diagnostic(path, 0, 0, "error",
+                               f"rendering took longer than {self.timeout:g} s and was "
+                               "stopped", "raise the limit with --job-timeout SECONDS")
+                    for path in late])
+            if results:
+                return results
+
+    def close(self) -> None:
+        for _path, pid, _began in self._running.values():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- scheduling ----------------------------------------------------------------------------
+
+
+@dataclass
+class _InParts:
+    """A brief being laid out in parts: what has come back so far."""
+
+    split: Split
+    warnings: list[str]
+    seconds: float
+    laid: dict[int, Laid] = field(default_factory=dict)
+    logs: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def expected(self) -> list[int]:
+        return ([-1] if self.split.front is not None else []) + list(range(len(self.split.body)))
+
+
+def run_jobs(pending: list[Job], executor: Executor,
+             done: Callable[[JobResult], None]) -> None:
+    """Run ``pending`` (in the order given: longest first) on ``executor``, calling
+    ``done`` with each job's result. Raises :class:`ExecutorFailed`."""
+    from .build import JobResult
+
+    ready: list[tuple[tuple[int, int, int], int]] = []  # (priority, task number)
+    tasks: dict[int, tuple[Job, Step | None]] = {}
+    order = {job.path: n for n, job in enumerate(pending)}
+    numbers = itertools.count()
+    in_parts: dict[str, _InParts] = {}
+    failed: set[str] = set()
+
+    def push(job: Job, step: Step | None, priority: tuple[int, int, int]) -> None:
+        task = next(numbers)
+        tasks[task] = (job, step)
+        heapq.heappush(ready, (priority, task))
+
+    for job in pending:
+        push(job, None, (1, order[job.path], 0))
+    in_flight: set[int] = set()
+    try:
+        while ready or in_flight:
+            while ready and len(in_flight) < executor.capacity:
+                _priority, task = heapq.heappop(ready)
+                job, step = tasks[task]
+                if job.path in failed:
+                    continue
+                executor.submit(task, job, step)
+                in_flight.add(task)
+            for task, result in executor.wait():
+                in_flight.discard(task)
+                job, step = tasks.pop(task)
+                if job.path in failed:
+                    continue
+                if result.status == "split":  # the brief's parts: one task each
+                    state = in_parts[job.path] = _InParts(result.detail, result.warnings,
+                                                          result.seconds)
+                    for index in state.expected:
+                        push(job, LayOutPart(state.split, index),
+                             (0, order[job.path], index))
+                elif result.status == "part":
+                    assert isinstance(step, LayOutPart)
+                    state = in_parts[job.path]
+                    state.laid[step.index] = result.detail
+                    state.logs[step.index] = result.warnings
+                    state.seconds += result.seconds
+                    if len(state.laid) == len(state.expected):
+                        front = len(state.laid[-1].pages) if -1 in state.laid else 0
+                        body = tuple(state.laid[i] for i in range(len(state.split.body)))
+                        push(job, Assemble(state.split, front, body),
+                             (0, order[job.path], len(body)))
+                elif job.path in in_parts:  # the last step (or a part that failed)
+                    state = in_parts.pop(job.path)
+                    logs = [*(state.logs[i] for i in sorted(state.logs)), result.warnings]
+                    # as one layout's log: each message once, in the order first seen
+                    warnings = state.warnings + list(dict.fromkeys(
+                        message for log in logs for message in log))
+                    done(JobResult(job, result.status, state.seconds + result.seconds,
+                                   warnings, result.errors, result.data))
+                    if result.status == "failed":
+                        failed.add(job.path)
+                else:
+                    done(result)
+    finally:
+        executor.close()

@@ -1,0 +1,48 @@
+"""Jobs and the parts of large briefs on several processes (generator/executors.py): the
+same bytes as a serial build, the parts really laid out as tasks of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import executors
+from generator.build import build
+from generator.render import parts
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = 30_000  # characters per part: the 20-page minister brief in four parts
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The minister's brief (in parts) and deck, serially and with -j 2."""
+    root = tmp_path_factory.mktemp("parallel")
+    steps: list[str] = []
+    submit = executors.LocalPool.submit
+
+    def recording(self: executors.LocalPool, task: int, job: Any, step: Any) -> None:
+        steps.append(f"{job.path} {type(step).__name__}")
+        submit(self, task, job, step)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "PART_SIZE", SMALL)
+        serial = build(REPO, ["minister"], ["pdf", "pptx"], root / "serial", jobs=1)
+        patch.setattr(executors.LocalPool, "submit", recording)
+        parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2)
+    return {"root": root, "serial": serial, "parallel": parallel, "steps": steps}
+
+
+def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any]) -> None:
+    root = built["root"]
+    for name in ("minister/brief.pdf", "minister/deck.pptx"):
+        assert (root / "parallel" / name).read_bytes() == (root / "serial" / name).read_bytes()
+    steps = built["steps"]
+    # the brief: its HTML and split, the front's length, four body parts, the join
+    assert steps.count("minister/brief.pdf LayOutPart") >= 3
+    assert steps.count("minister/brief.pdf Assemble") == 1
+    assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
+    warnings = [r.warnings for r in built["parallel"].results]
+    assert warnings == [r.warnings for r in built["serial"].results]
