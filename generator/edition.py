@@ -256,6 +256,14 @@ class Edition:
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
     sources: tuple[Source, ...] = ()  # cited from the Edition's text, in declared order
 
+    def handling_text(self) -> str:
+        """The handling instructions every output prints: the project's own as written;
+        the built-in text (which restricts copying) not on an output at the lowest level
+        (a PUBLIC brief must not say "do not copy")."""
+        if self.handling == self.label("default_handling") and self.banner_mark.rank == 0:
+            return ""
+        return self.handling
+
     def label(self, key: str, **values: Any) -> str:
         """An interface string (``label("page_x_of_y", page=1, pages=3)``).
 

@@ -651,10 +651,7 @@ class _Job:
     def handling(self) -> str:
         """The back page's handling instructions: the project's own as written; the
         built-in text (which restricts copying) not on a brief at the lowest level."""
-        e = self.edition
-        if e.handling == e.label("default_handling") and e.banner_mark.rank == 0:
-            return ""
-        return e.handling
+        return self.edition.handling_text()
 
     def metadata(self) -> dict[str, Any]:
         """What the PDF's document information says: nothing that is not in the Edition."""

@@ -30,6 +30,7 @@ from ..edition import (
     category_order,
 )
 from ..i18n import format_date, format_number
+from .charts import MISSING, metric_label  # one vocabulary with the brief
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span
 
@@ -699,9 +700,9 @@ class Content:
             contact += _md_paras(e.contact) if e.contact else []
             contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
         handling: list[Para] = []
-        if e.handling:
+        if e.handling_text():  # as the brief's back page: none built in at the lowest level
             handling.append(replace(_heading(e.label("handling_instructions")), colour=None))
-            handling += _md_paras(e.handling, scale=0.85)
+            handling += _md_paras(e.handling_text(), scale=0.85)
         return [block for block in (contact, handling) if block]
 
     # ----------------------------------------------------------------- tables and charts
@@ -713,9 +714,7 @@ class Content:
         if len(metrics) != 1 or len(metrics[0].values) < 2:
             return None
         metric = metrics[0]
-        heading = _with_portion(metric.label, metric.mark)
-        if metric.unit:
-            heading += f" ({metric.unit})"
+        heading = metric_label(_with_portion(metric.label, metric.mark), metric.unit)
         return Chart(id=f"{collab.id}-metric", title=metric.label,
                      type="bar" if len(metric.values) <= 8 else "line",
                      categories=tuple(p for p, _ in metric.values),
@@ -734,13 +733,12 @@ class Content:
             periods.sort(key=int)
         labels = []
         for metric in metrics:
-            label = _with_portion(metric.label, metric.mark)
-            labels.append(f"{label} ({metric.unit})" if metric.unit else label)
+            labels.append(metric_label(_with_portion(metric.label, metric.mark), metric.unit))
         values = [dict(metric.values) for metric in metrics]
 
         def value(m: int, period: str) -> Cell:
             found = values[m].get(period)
-            return self.cell("—" if found is None else self.number(found), align="ctr")
+            return self.cell(MISSING if found is None else self.number(found), align="ctr")
 
         # Labels get room for two lines at most (a column of words stacked five deep
         # is not read from the back of a room): a table that cannot give it is cramped,
