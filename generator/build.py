@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, verify
+from . import __version__, copies, verify
 from .content import Project, load_project
 from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
@@ -101,6 +101,7 @@ class BuildReport:
     warnings: list[Diagnostic]
     seconds: float
     withdrawn: list[str] = field(default_factory=list)  # outputs this build removed
+    copies: list[str] = field(default_factory=list)  # numbered copies this build stamped
 
     @property
     def built(self) -> list[JobResult]:
@@ -119,6 +120,7 @@ class BuildReport:
                       "warnings": r.warnings} for r in self.results],
             "reviews": self.reviews,
             "withdrawn": self.withdrawn,
+            "copies": self.copies,
             "warnings": [d.as_json() for d in self.warnings],
         }
 
@@ -314,6 +316,8 @@ def _owned(rel: object) -> bool:
     (edited by hand) is not followed."""
     if not isinstance(rel, str):
         return False
+    if copies.is_copy_path(rel):  # AUDIENCE/copies/NN-slug/FILE (generator/copies.py)
+        return rel.rsplit("/", 1)[-1] in FORMAT_OF
     parts = rel.split("/")
     if len(parts) != 2 or not parts[0] or parts[0].startswith(".") or "\\" in rel:
         return rel == f"{STATE_DIR}/{MANIFEST}"
@@ -481,9 +485,11 @@ def _roll_forward(out: Path, journal: dict[str, Any]) -> None:
         target = _safe_target(out, rel)
         with suppress(OSError):
             target.unlink()
-        if target.parent != out.resolve():  # an audience's folder left empty goes too
+        for folder in target.parents:  # folders left empty go too (a copy's, an audience's)
+            if folder == out.resolve():
+                break
             with suppress(OSError):
-                target.parent.rmdir()
+                folder.rmdir()
     for name, _rel, _sha in manifest:
         if (staging / name).exists():
             _replace(staging / name, state / MANIFEST)
@@ -602,6 +608,10 @@ def _withdrawals(state: _State, configured: dict[str, tuple[str, ...]],
     chosen = set(selected)
     withdraw: dict[str, str] = {}
     for rel in state.outputs:
+        if copies.is_copy_path(rel):  # a copy goes with its audience; the rest: copies.py
+            if rel.split("/")[0] not in configured:
+                withdraw[rel] = f"the audience `{rel.split('/')[0]}` no longer has a profile"
+            continue
         folder, name = rel.split("/") if "/" in rel else ("", rel)
         if rel == WITHDRAWN_SHEET or folder == STATE_DIR:
             continue
@@ -680,14 +690,21 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                                                "undone: the previous outputs are all in place")))
         state = _read_state(out_dir)
         withdraw = _withdrawals(state, configured, tailored)
+        withdraw.update(copies.withdrawals(state.outputs, loaded, tailored))
         refuse_links(w.split("/")[0] for w in withdraw)
 
         # 4. render the jobs whose inputs changed
         results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
                           jobs, strict, progress, job_timeout, job_memory)
 
+        # 4b. each recipient's numbered copy of each output, stamped and gated
+        made, problems = copies.make(loaded, results, out_dir, {} if force else state.outputs)
+        if problems:
+            raise BuildFailed(problems)
+
         # 5. write: the review sheets, withdrawals, then one journaled commit
         outputs = {r.job.path: r.data for r in results if r.data is not None}
+        outputs.update({c.path: c.data for c in made if c.data is not None})
         withdrawn = {**{p: why for p, why in state.withdrawn.items() if p not in outputs},
                      **withdraw}
         reviews = {f"{REVIEW_DIR}/{name}.md": review_sheet(t, sorted(
@@ -708,6 +725,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
             if r.data is not None:
                 new_state.outputs[r.job.path] = {"key": r.job.key,
                                                  "sha256": hashlib.sha256(r.data).hexdigest()}
+        for c in made:
+            new_state.outputs[c.path] = {"key": c.key, "sha256": c.sha256}
         for rel, data in reviews.items():
             new_state.outputs[rel] = {"key": "", "sha256": hashlib.sha256(data).hexdigest()}
         files = {rel: data for rel, data in {**outputs, **reviews}.items()
@@ -717,7 +736,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                 or not (out_dir / STATE_DIR / MANIFEST).is_file():
             _commit(out_dir, files, remove, manifest, shown)
     return BuildReport(out_dir, results, sorted(r for r in reviews if r != WITHDRAWN_SHEET),
-                       warnings, time.perf_counter() - started, sorted(withdraw))
+                       warnings, time.perf_counter() - started, sorted(withdraw),
+                       sorted(c.path for c in made if c.data is not None))
 
 
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,

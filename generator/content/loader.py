@@ -31,6 +31,7 @@ from ..render.markdown import (
     too_deep,
 )
 from . import models as m
+from .recipients import read_recipients
 from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
 
 T = TypeVar("T", bound=BaseModel)
@@ -129,6 +130,8 @@ class Project:
     audiences: dict[str, Entry[m.Audience]]
     layouts: dict[str, dict[str, str]]  # layouts.yaml per audience name ("" = project's)
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: Each audience's recipients of numbered copies (generator/content/recipients.py).
+    recipients: dict[str, tuple[m.Recipient, ...]] = field(default_factory=dict)
 
     @property
     def content(self) -> Path:
@@ -983,12 +986,14 @@ def load_project(root: Path | str) -> Project:
     if briefing is not None:
         charts = _cross_check(root, briefing, partners, collaborations, sections, audiences, col,
                               partners_complete)
+    recipients = read_recipients(content, audiences, col)
 
     errors = col.errors
     if errors or briefing is None:
         raise ContentError(col.diagnostics)
     return Project(root, briefing, partners, collaborations, sections, charts, audiences,
-                   layouts, [d for d in col.diagnostics if d.severity == "warning"])
+                   layouts, [d for d in col.diagnostics if d.severity == "warning"],
+                   recipients)
 
 
 def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m.Partner]],

@@ -272,6 +272,16 @@ class Theme(Strict):
     logo: str | None = Field(None, description="an image under content/")
 
 
+class Recipient(Strict):
+    """One named recipient of an audience's numbered copies."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60,
+                               description="as printed on the copy, e.g. Ms A. Example")]
+    organisation: Annotated[str, Field(min_length=1, max_length=60,
+                                       description="e.g. Defence Committee")]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)] | None = None
+
+
 class Audience(Strict):
     """``templates/audiences/NAME.yaml``: who the audience is and what it may see."""
 
@@ -289,6 +299,12 @@ class Audience(Strict):
         "include", description="omit: the deck carries no speaker notes at all")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
+    recipients: list[Recipient] | str | None = Field(
+        None, description="numbered copies, one per recipient: a list of {name, organisation, "
+                          "email}, or a CSV file under content/ with those columns")
+    watermark: StrictBool = Field(
+        False, description="a light diagonal watermark naming the recipient on every page "
+                           "and slide of each numbered copy")
 
 
 class Layouts(Strict):
