@@ -30,6 +30,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,7 +236,7 @@ def unprintable(text: str) -> list[str]:
 
 def _subset(font: _Font, text: str) -> bytes:
     """The font with only the glyphs of ``text`` (glyph ids kept, so the content stream
-    can name them directly). Deterministic: no timestamps are recomputed."""
+    can name them directly). Deterministic: the font's timestamp is kept, not set to the clock."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -247,7 +248,7 @@ def _subset(font: _Font, text: str) -> bytes:
     options.layout_features = []
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.notdef_outline = True
-    ttf = TTFont(io.BytesIO(font.data))
+    ttf = TTFont(io.BytesIO(font.data), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes={ord(c) for c in text})
     subsetter.subset(ttf)
@@ -269,7 +270,7 @@ def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
     glyphs = {c: font.gids[font.cmap[ord(c)]] for c in used if ord(c) in font.cmap}
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(text.encode()).digest()[:6])
     name = Name(f"/{tag}+LiberationSans")
-    file = pdf.make_stream(_subset(font, text))
+    file = _deflated(pdf, _subset(font, text))
     descriptor = pdf.make_indirect(Dictionary(
         Type=Name.FontDescriptor, FontName=name, Flags=32,
         FontBBox=Array(list(font.bbox)), ItalicAngle=0, Ascent=font.ascent,
@@ -294,7 +295,16 @@ def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
         "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
     return pdf.make_indirect(Dictionary(
         Type=Name.Font, Subtype=Name.Type0, BaseFont=name, Encoding=Name("/Identity-H"),
-        DescendantFonts=Array([cid]), ToUnicode=pdf.make_stream(cmap.encode("ascii"))))
+        DescendantFonts=Array([cid]), ToUnicode=_deflated(pdf, cmap.encode("ascii"))))
+
+
+def _deflated(pdf: Any, data: bytes) -> Any:
+    """A stream of ``data``, compressed by Python's zlib (the same bytes every time)."""
+    from pikepdf import Name
+
+    stream = pdf.make_stream(zlib.compress(data, 9))
+    stream.Filter = Name.FlateDecode
+    return stream
 
 
 def _utf16(char: str) -> list[int]:
@@ -349,9 +359,13 @@ def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
                     resources[kind] = Dictionary()
                 resources[kind][key] = value
             page.contents_add(save, prepend=True)
-            page.contents_add(pdf.make_stream(("\n".join(ops) + "\n").encode("ascii")))
+            page.contents_add(_deflated(pdf, ("\n".join(ops) + "\n").encode("ascii")))
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
+        # qpdf's own deflate of object streams and new streams was seen to differ by a
+        # byte from one process to another: the stamp's streams are deflated here, and
+        # objects are written plainly, so that a copy is the same bytes on every build.
+        pdf.save(out, deterministic_id=True, compress_streams=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return out.getvalue()
 
 
