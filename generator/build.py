@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, copies, verify
+from . import __version__, copies, register, verify
 from .content import Project, load_project
 from .edition import FORMATS, LENGTHS, Edition, Tailored
 from .errors import (
@@ -322,7 +322,8 @@ def _owned(rel: object) -> bool:
     if len(parts) != 2 or not parts[0] or parts[0].startswith(".") or "\\" in rel:
         return rel == f"{STATE_DIR}/{MANIFEST}"
     if parts[0] == REVIEW_DIR:
-        return parts[1].endswith(".md") and not parts[1].startswith(".")
+        return (parts[1].endswith(".md") and not parts[1].startswith(".")) \
+            or register.is_register(parts[1])
     return parts[1] in FORMAT_OF
 
 
@@ -613,8 +614,9 @@ def _withdrawals(state: _State, configured: dict[str, tuple[str, ...]],
                 withdraw[rel] = f"the audience `{rel.split('/')[0]}` no longer has a profile"
             continue
         folder, name = rel.split("/") if "/" in rel else ("", rel)
-        if rel == WITHDRAWN_SHEET or folder == STATE_DIR:
-            continue
+        if rel == WITHDRAWN_SHEET or folder == STATE_DIR \
+                or (folder == REVIEW_DIR and register.is_register(name)):
+            continue  # a distribution register is a record: never withdrawn
         audience = name.removesuffix(".md") if folder == REVIEW_DIR else folder
         if audience not in configured:
             withdraw[rel] = f"the audience `{audience}` no longer has a profile"
@@ -714,6 +716,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                       if (p.removesuffix(".md").split("/")[1] if p.startswith(REVIEW_DIR + "/")
                           else p.split("/")[0]) not in configured)
         remove = sorted(withdraw)
+        registers = _registers(out_dir, tailored, made, withdraw, epoch, reviews)
         if gone:
             reviews[WITHDRAWN_SHEET] = withdrawn_sheet(gone).encode("utf-8")
         elif WITHDRAWN_SHEET in state.outputs:
@@ -727,9 +730,9 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                                                  "sha256": hashlib.sha256(r.data).hexdigest()}
         for c in made:
             new_state.outputs[c.path] = {"key": c.key, "sha256": c.sha256}
-        for rel, data in reviews.items():
+        for rel, data in {**reviews, **registers}.items():
             new_state.outputs[rel] = {"key": "", "sha256": hashlib.sha256(data).hexdigest()}
-        files = {rel: data for rel, data in {**outputs, **reviews}.items()
+        files = {rel: data for rel, data in {**outputs, **reviews, **registers}.items()
                  if _sha256_file(out_dir / rel) != new_state.outputs[rel]["sha256"]}
         manifest = new_state.encode()
         if files or remove or manifest != state.encode() \
@@ -738,6 +741,26 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     return BuildReport(out_dir, results, sorted(r for r in reviews if r != WITHDRAWN_SHEET),
                        warnings, time.perf_counter() - started, sorted(withdraw),
                        sorted(c.path for c in made if c.data is not None))
+
+
+def _registers(out: Path, tailored: dict[str, Tailored], made: list[copies.Made],
+               withdraw: dict[str, str], epoch: int | None, reviews: dict[str, bytes]
+               ) -> dict[str, bytes]:
+    """Each built audience's distribution register with this build's rows appended
+    (generator/register.py), and its Markdown view added to the audience's review sheet."""
+    found: dict[str, bytes] = {}
+    for name, t in tailored.items():
+        ours = [c for c in made if c.copy.audience == name and c.data is not None]
+        gone = [p for p in withdraw if p.startswith(f"{name}/") and copies.is_copy_path(p)]
+        before = register.current(out, name)
+        after = register.append(before, ours, gone,
+                                register.timestamp(epoch, t.edition.date))
+        if after is not None:
+            found[f"{REVIEW_DIR}/{register.register_name(name)}"] = after
+        if after or before:
+            sheet = f"{REVIEW_DIR}/{name}.md"
+            reviews[sheet] += register.markdown(name, after or before or b"").encode("utf-8")
+    return found
 
 
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,

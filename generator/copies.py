@@ -234,9 +234,23 @@ def unprintable(text: str) -> list[str]:
     return sorted({c for c in text if ord(c) not in cmap and not c.isspace()})
 
 
-def _subset(font: _Font, text: str) -> bytes:
-    """The font with only the glyphs of ``text`` (glyph ids kept, so the content stream
-    can name them directly). Deterministic: the font's timestamp is kept, not set to the clock."""
+#: The characters every stamp's embedded font holds (Latin letters of western and central
+#: Europe, dashes and quotes): subsetting is most of a stamp's cost, so the font is
+#: subset once per process for these, and again only for a name that needs more.
+REPERTOIRE = frozenset(chr(c) for r in ((0x20, 0x7F), (0xA0, 0x180), (0x2010, 0x2027))
+                       for c in range(*r))
+
+
+def _subset(font: _Font, text: str) -> tuple[str, bytes]:
+    """A subset of the font holding :data:`REPERTOIRE` and the characters of ``text``,
+    and the subset's tag (six letters, from what it holds)."""
+    return _subset_of("".join(sorted(set(text) - REPERTOIRE)), font.data)
+
+
+@functools.lru_cache(maxsize=64)
+def _subset_of(extra: str, data: bytes) -> tuple[str, bytes]:
+    """Glyph ids are kept, so the content stream can name them directly. Deterministic:
+    the font's timestamp is kept, not set to the clock."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -248,13 +262,14 @@ def _subset(font: _Font, text: str) -> bytes:
     options.layout_features = []
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.notdef_outline = True
-    ttf = TTFont(io.BytesIO(font.data), recalcTimestamp=False)
+    ttf = TTFont(io.BytesIO(data), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes={ord(c) for c in text})
+    subsetter.populate(unicodes={ord(c) for c in REPERTOIRE | set(extra)})
     subsetter.subset(ttf)
     buffer = io.BytesIO()
     ttf.save(buffer)
-    return buffer.getvalue()
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(extra.encode()).digest()[:6])
+    return tag, buffer.getvalue()
 
 
 # -- PDF -------------------------------------------------------------------------------
@@ -268,9 +283,9 @@ def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
 
     used = sorted({c for c in text})
     glyphs = {c: font.gids[font.cmap[ord(c)]] for c in used if ord(c) in font.cmap}
-    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(text.encode()).digest()[:6])
+    tag, program = _subset(font, text)
     name = Name(f"/{tag}+LiberationSans")
-    file = _deflated(pdf, _subset(font, text))
+    file = _deflated(pdf, program)
     descriptor = pdf.make_indirect(Dictionary(
         Type=Name.FontDescriptor, FontName=name, Flags=32,
         FontBBox=Array(list(font.bbox)), ItalicAngle=0, Ascent=font.ascent,
@@ -299,7 +314,7 @@ def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
 
 
 def _deflated(pdf: Any, data: bytes) -> Any:
-    """A stream of ``data``, compressed by Python's zlib (the same bytes every time)."""
+    """A stream of ``data``, deflated."""
     from pikepdf import Name
 
     stream = pdf.make_stream(zlib.compress(data, 9))
@@ -361,11 +376,8 @@ def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
             page.contents_add(save, prepend=True)
             page.contents_add(_deflated(pdf, ("\n".join(ops) + "\n").encode("ascii")))
         out = io.BytesIO()
-        # qpdf's own deflate of object streams and new streams was seen to differ by a
-        # byte from one process to another: the stamp's streams are deflated here, and
-        # objects are written plainly, so that a copy is the same bytes on every build.
-        pdf.save(out, deterministic_id=True, compress_streams=False,
-                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        # The file's /ID is a hash of its content: a copy is the same bytes every time.
+        pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 

@@ -30,7 +30,8 @@ CSV_HEAD = "name,organisation,email\n"
 def people_csv(count: int = PEOPLE) -> str:
     rows = [f"Member {chr(65 + i % 26)}. Example{i + 1},Defence Committee,m{i + 1}@example.org"
             for i in range(count)]
-    rows[6] = "Ms A. Example,Defence Committee,"
+    if count > 6:
+        rows[6] = "Ms A. Example,Defence Committee,"
     return CSV_HEAD + "\n".join(rows) + "\n"
 
 
@@ -184,16 +185,65 @@ def test_rebuild_keeps_copies_and_withdraws_a_removed_recipient(
     assert sorted(report.withdrawn) == [f"minister/copies/25-member-y-example25/{n}"
                                         for n in ("brief.html", "brief.pdf", "deck.pptx")]
     assert not (root / "output" / "minister" / "copies" / "25-member-y-example25").exists()
+    rows = _register(root)
+    assert [r["event"] for r in rows] == ["issued"] * 75 + ["reissued"] * 72 + ["withdrawn"] * 3
+    assert {r["file"] for r in rows[-3:]} == set(report.withdrawn)
+    assert all(r["sha256"] == "" for r in rows[-3:])
     sheet = (root / "output" / "_review" / "minister.md").read_text("utf-8")
     assert "`minister/copies/25-member-y-example25/brief.pdf` | its recipient is no " \
            "longer listed" in sheet
     again = build(root, jobs=1)
     assert again.copies == [] and again.withdrawn == []
+    assert len(_register(root)) == 150  # nothing issued: nothing recorded
     # without recipients, no copies are left
     (root / "templates" / "audiences" / "minister.yaml").write_text(MINISTER)
     final = build(root, jobs=1)
     assert len(final.withdrawn) == 24 * 3
     assert not (root / "output" / "minister" / "copies").exists()
+    rows = _register(root)  # the record stays, and says what was withdrawn
+    assert len(rows) == 150 + 72 and {r["event"] for r in rows[150:]} == {"withdrawn"}
+
+
+def _register(root: Path) -> list[dict[str, str]]:
+    import csv
+
+    path = root / "output" / "_review" / "minister-register.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["copy", "recipient", "organisation", "email", "file", "sha256",
+                             "signer", "time", "event"]
+    return rows
+
+
+def test_the_register_records_each_copy_and_its_hash(built: Path) -> None:
+    import hashlib
+
+    from generator.build import source_date_epoch
+    from generator.register import timestamp
+
+    rows = _register(built)
+    assert len(rows) == PEOPLE * 3
+    when = timestamp(source_date_epoch(), "2026-11-27")
+    for row in rows:
+        data = (built / "output" / row["file"]).read_bytes()
+        assert row["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (row["event"], row["time"], row["signer"]) == ("issued", when, "")
+    seventh = [r for r in rows if r["copy"] == "7"]
+    assert {(r["recipient"], r["organisation"], r["email"]) for r in seventh} == {
+        ("Ms A. Example", "Defence Committee", "")}
+    assert rows[0]["email"] == "m1@example.org"
+    sheet = (built / "output" / "_review" / "minister.md").read_text("utf-8")
+    assert "## Distribution register" in sheet
+    assert f"| 7 | Ms A. Example, Defence Committee | `minister/copies/07-ms-a-example/" \
+           f"brief.pdf` | {seventh[1]['sha256']} |" in sheet or seventh[0]["sha256"] in sheet
+
+
+def test_the_register_time_comes_from_source_date_epoch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    root = committee_project(tmp_path, extra="formats: [html]\n", csv=people_csv(3))
+    build(root, jobs=1)
+    assert {r["time"] for r in _register(root)} == {"2026-01-01T00:00:00Z"}
 
 
 @pytest.mark.parametrize(("csv", "error"), [
@@ -271,3 +321,42 @@ def test_deck_copy_shapes_are_deterministic_and_above_nothing_they_cover(built: 
         dates = {info.date_time for info in archive.infolist()}
     assert 'name="Copy Line"' in slide and 'name="Copy Watermark"' in slide
     assert len(dates) == 1
+
+
+def test_copies_hold_nothing_withheld(tmp_path: Path) -> None:
+    """The canary project of test_leaks.py, its committee with two recipients: no copy
+    holds a canary withheld from the committee, and each holds what the output holds."""
+    import dataclasses
+    import json
+
+    from generator.tailor import tailor
+
+    from .test_leaks import _squash, pdf_surface, pptx_surface, write_canary_project
+
+    require_tool("pdftotext")
+    write_canary_project(tmp_path)
+    profile = tmp_path / "templates" / "audiences" / "committee.yaml"
+    # a summary brief: still every kind of canary withheld, in a third of the time
+    profile.write_text("title: committee\nclearance: CONFIDENTIAL\nlength: summary\n"
+                       "watermark: true\nrecipients:\n"
+                       "  - {name: Ms A. Example, organisation: Defence Committee}\n"
+                       "  - {name: Mr B. Example, organisation: Defence Committee}\n")
+    build(tmp_path, ["committee"], jobs=2)
+    edition = tailor(load_project(tmp_path), "committee").edition
+    blob = json.dumps(dataclasses.asdict(edition), ensure_ascii=False)
+    canaries = set(re.findall(r"Qx[a-z0-9]+z", "\n".join(
+        p.read_text("utf-8") for p in (tmp_path / "content").rglob("*.*")
+        if p.suffix in (".yaml", ".md"))))
+    withheld = {c for c in canaries if c not in blob}
+    assert withheld
+    out = tmp_path / "output" / "committee"
+    readers = {"brief.pdf": pdf_surface, "deck.pptx": pptx_surface,
+               "brief.html": lambda p: p.read_text("utf-8")}
+    folders = sorted((out / "copies").iterdir())
+    assert [f.name for f in folders] == ["01-ms-a-example", "02-mr-b-example"]
+    for name, read in readers.items():
+        shown = {c for c in canaries if c in _squash(read(out / name))}
+        for folder in folders:
+            surface = _squash(read(folder / name))
+            assert not {c for c in withheld if c in surface}, (folder.name, name)
+            assert {c for c in canaries if c in surface} == shown, (folder.name, name)
