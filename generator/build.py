@@ -49,6 +49,7 @@ from .errors import (
 )
 from .inputs import FileDigests, image_files, job_files
 from .review import review_sheet, withdrawn_sheet
+from .signing import Signing
 from .tailor import tailor
 from .templates import TemplateSet, resolve_templates
 
@@ -630,13 +631,15 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           formats: Iterable[str] | None = None, out: Path | str | None = None, *,
           jobs: int | None = None, strict: bool = False, force: bool = False,
           progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
-          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT) -> BuildReport:
+          job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT,
+          signing: Signing | None = None) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
     (with every diagnostic) and then writes nothing.
 
     ``jobs=1`` renders in this process (as ``serve`` does), without the per-job limits;
     otherwise each job runs in a worker process limited to ``job_memory`` MB of address
-    space and ``job_timeout`` seconds (0: no limit)."""
+    space and ``job_timeout`` seconds (0: no limit). With ``signing``, every PDF (the
+    audiences' own and their numbered copies) is signed after the release gate."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
@@ -695,17 +698,26 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
         withdraw.update(copies.withdrawals(state.outputs, loaded, tailored))
         refuse_links(w.split("/")[0] for w in withdraw)
 
-        # 4. render the jobs whose inputs changed
-        results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
+        # 4. render the jobs whose inputs changed (a PDF signed otherwise is made again)
+        signer = signing.fingerprint if signing else ""
+        current = {p: e for p, e in state.outputs.items()
+                   if not p.endswith(".pdf") or e.get("signer", "") == signer}
+        results = _render(loaded, tailored, formats, out_dir, {} if force else current,
                           jobs, strict, progress, job_timeout, job_memory)
 
         # 4b. each recipient's numbered copy of each output, stamped and gated
-        made, problems = copies.make(loaded, results, out_dir, {} if force else state.outputs)
+        made, problems = copies.make(loaded, results, out_dir, {} if force else current,
+                                     signing)
         if problems:
             raise BuildFailed(problems)
+        signed = {}
+        if signing is not None:  # the audiences' own PDFs, after the gate and the copies
+            signed = {r.job.path: signing.sign(r.data) for r in results
+                      if r.data is not None and r.job.format == "pdf"}
 
         # 5. write: the review sheets, withdrawals, then one journaled commit
         outputs = {r.job.path: r.data for r in results if r.data is not None}
+        outputs.update(signed)
         outputs.update({c.path: c.data for c in made if c.data is not None})
         withdrawn = {**{p: why for p, why in state.withdrawn.items() if p not in outputs},
                      **withdraw}
@@ -716,7 +728,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                       if (p.removesuffix(".md").split("/")[1] if p.startswith(REVIEW_DIR + "/")
                           else p.split("/")[0]) not in configured)
         remove = sorted(withdraw)
-        registers = _registers(out_dir, tailored, made, withdraw, epoch, reviews)
+        registers = _registers(out_dir, tailored, made, withdraw, epoch, reviews,
+                               state.outputs)
         if gone:
             reviews[WITHDRAWN_SHEET] = withdrawn_sheet(gone).encode("utf-8")
         elif WITHDRAWN_SHEET in state.outputs:
@@ -726,10 +739,16 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                            dict(sorted(withdrawn.items())))
         for r in results:
             if r.data is not None:
+                data = outputs[r.job.path]
                 new_state.outputs[r.job.path] = {"key": r.job.key,
-                                                 "sha256": hashlib.sha256(r.data).hexdigest()}
+                                                 "sha256": hashlib.sha256(data).hexdigest()}
+                if r.job.path in signed:
+                    new_state.outputs[r.job.path]["signer"] = signer
         for c in made:
-            new_state.outputs[c.path] = {"key": c.key, "sha256": c.sha256}
+            new_state.outputs[c.path] = {"key": c.key, "sha256": c.sha256,
+                                         "content": c.content}
+            if c.signer:
+                new_state.outputs[c.path]["signer"] = signer
         for rel, data in {**reviews, **registers}.items():
             new_state.outputs[rel] = {"key": "", "sha256": hashlib.sha256(data).hexdigest()}
         files = {rel: data for rel, data in {**outputs, **reviews, **registers}.items()
@@ -744,22 +763,23 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
 
 
 def _registers(out: Path, tailored: dict[str, Tailored], made: list[copies.Made],
-               withdraw: dict[str, str], epoch: int | None, reviews: dict[str, bytes]
-               ) -> dict[str, bytes]:
+               withdraw: dict[str, str], epoch: int | None, reviews: dict[str, bytes],
+               before: dict[str, dict[str, str]]) -> dict[str, bytes]:
     """Each built audience's distribution register with this build's rows appended
     (generator/register.py), and its Markdown view added to the audience's review sheet."""
     found: dict[str, bytes] = {}
     for name, t in tailored.items():
         ours = [c for c in made if c.copy.audience == name and c.data is not None]
         gone = [p for p in withdraw if p.startswith(f"{name}/") and copies.is_copy_path(p)]
-        before = register.current(out, name)
-        after = register.append(before, ours, gone,
-                                register.timestamp(epoch, t.edition.date))
+        previous = register.current(out, name)
+        contents = {p: e.get("content", "") for p, e in before.items()}
+        after = register.append(previous, ours, gone,
+                                register.timestamp(epoch, t.edition.date), contents)
         if after is not None:
             found[f"{REVIEW_DIR}/{register.register_name(name)}"] = after
-        if after or before:
+        if after or previous:
             sheet = f"{REVIEW_DIR}/{name}.md"
-            reviews[sheet] += register.markdown(name, after or before or b"").encode("utf-8")
+            reviews[sheet] += register.markdown(name, after or previous or b"").encode("utf-8")
     return found
 
 

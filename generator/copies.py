@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .build import JobResult
     from .content import Project
     from .content.models import Recipient
+    from .signing import Signing
 
 COPIES_DIR = "copies"
 #: Part of each copy's cache key: a change in how copies are stamped restamps them all.
@@ -106,14 +107,17 @@ class Made:
     key: str
     sha256: str
     data: bytes | None
+    content: str = ""  # SHA-256 of the copy before it was signed (= sha256 if unsigned)
+    signer: str = ""  # who signed it, if it was
 
 
 def make(project: Project, results: Sequence[JobResult], out: Path,
-         manifest: dict[str, dict[str, str]], watermarks: dict[str, bool] | None = None
+         manifest: dict[str, dict[str, str]], signing: Signing | None = None
          ) -> tuple[list[Made], list[Diagnostic]]:
-    """Every copy of every output in ``results`` (built or skipped), stamped and passed
-    through the release gate; a copy whose inputs did not change and whose file is still
-    the one written is not stamped again. Returns the copies and the gate's findings."""
+    """Every copy of every output in ``results`` (built or skipped), stamped, passed
+    through the release gate, then (a PDF, with ``signing``) signed; a copy whose inputs
+    did not change and whose file is still the one written is not made again. Returns
+    the copies and the gate's findings."""
     from . import verify
 
     made: list[Made] = []
@@ -123,27 +127,57 @@ def make(project: Project, results: Sequence[JobResult], out: Path,
         copies = copies_of(project, job.audience)
         if not copies:
             continue
-        watermark = (watermarks or {}).get(job.audience,
-                                           project.audiences[job.audience].model.watermark)
+        watermark = project.audiences[job.audience].model.watermark
+        signer = signing if signing is not None and job.format == "pdf" else None
         base: bytes | None = result.data
         for copy in copies:
             path = copy.path(job.path)
             key = hashlib.sha256(json.dumps(
-                [STAMP_VERSION, job.key, copy.line, copy.mark if watermark else ""]
+                [STAMP_VERSION, job.key, copy.line, copy.mark if watermark else "",
+                 signer.fingerprint if signer else ""]
             ).encode()).hexdigest()
             entry = manifest.get(path)
             if entry and entry.get("key") == key and _sha256(out / path) == entry.get("sha256"):
-                made.append(Made(copy, path, key, entry["sha256"], None))
+                made.append(Made(copy, path, key, entry["sha256"], None,
+                                 entry.get("content", entry["sha256"]), entry.get("signer", "")))
                 continue
             if base is None:
-                base = (out / job.path).read_bytes()  # skipped: the file is the one written
+                # skipped: the file is the one written, signed if it was: a copy is made
+                # from the revision the release gate passed, without that signature
+                base = unsigned((out / job.path).read_bytes())
             data = stamp(job.format, base, copy, watermark, job.edition.audience.rtl)
             found = verify.check_copy(job, data, path, copy.line)
             if found:
                 problems += found
                 continue
-            made.append(Made(copy, path, key, hashlib.sha256(data).hexdigest(), data))
+            content = hashlib.sha256(data).hexdigest()
+            if signer is not None:
+                data = signer.sign(data)
+            made.append(Made(copy, path, key, hashlib.sha256(data).hexdigest(), data, content,
+                             signer.name if signer else ""))
     return made, problems
+
+
+def unsigned(data: bytes) -> bytes:
+    """A PDF as it was before briefgen signed it: the bytes its first signature covers
+    (a signature is an incremental update after them), or ``data`` when unsigned."""
+    from .signing import FIELD
+
+    marker = f"/T ({FIELD})".encode()
+    if not data.startswith(b"%PDF") or marker not in data:
+        return data
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        form: Any = pdf.Root.get("/AcroForm")
+        for field in (form.get("/Fields") or []) if form is not None else []:
+            value = field.get("/V")
+            if str(field.get("/T", "")) == FIELD and value is not None:
+                start, length = int(value.ByteRange[0]), int(value.ByteRange[1])
+                # the signed revision ends where the signature's update begins
+                end = data.rfind(b"%%EOF", 0, start + length)
+                return data[:end + len(b"%%EOF")] + b"\n" if end >= 0 else data
+    return data
 
 
 def withdrawals(outputs: Iterable[str], project: Project, built: Iterable[str]

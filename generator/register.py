@@ -54,10 +54,12 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
 
 
 def append(previous: bytes | None, made: Sequence[Made], withdrawn: Iterable[str],
-           when: str, signer: str = "") -> bytes | None:
+           when: str, contents: dict[str, str] | None = None) -> bytes | None:
     """The register after this build: ``previous`` (the file as it is, or None) with a
     row for each copy of ``made`` whose bytes the register does not already hold as the
-    file's latest, and for each path of ``withdrawn``; None when nothing is added."""
+    file's latest, and for each path of ``withdrawn``; None when nothing is added.
+    ``contents`` (each path's SHA-256 before signing, in the last build) tells a
+    reissued copy from one only signed again."""
     rows = read_rows(previous) if previous else []
     latest: dict[str, dict[str, str]] = {}
     for row in rows:
@@ -65,15 +67,17 @@ def append(previous: bytes | None, made: Sequence[Made], withdrawn: Iterable[str
     added: list[dict[str, str]] = []
     for one in sorted(made, key=lambda m: (m.copy.number, m.path)):
         last = latest.get(one.path)
-        if last is not None and last.get("event") != "withdrawn" \
-                and last.get("sha256") == one.sha256:
-            continue
+        live = last is not None and last.get("event") != "withdrawn"
+        if live and last is not None and last.get("sha256") == one.sha256:
+            continue  # the same bytes
         person = one.copy.recipient
-        event = "reissued" if last is not None and last.get("event") != "withdrawn" \
-            else "issued"
+        # New bytes with the content of the last build (compared without signatures):
+        # only the signature changed (signed again, or no longer signed).
+        same = live and (contents or {}).get(one.path) == one.content
+        event = "resigned" if same else "reissued" if live else "issued"
         added.append({"copy": str(one.copy.number), "recipient": person.name,
                       "organisation": person.organisation, "email": person.email or "",
-                      "file": one.path, "sha256": one.sha256, "signer": signer,
+                      "file": one.path, "sha256": one.sha256, "signer": one.signer,
                       "time": when, "event": event})
     for path in sorted(withdrawn):
         last = latest.get(path)
