@@ -174,6 +174,7 @@ class AudienceView:
     theme: Theme
     variables: tuple[tuple[str, Any], ...] = ()
     speaker_notes: Literal["include", "omit"] = "include"
+    pdf_variant: str | None = None  # an archival PDF/A variant; None: PDF/UA-1
 
     @property
     def rtl(self) -> bool:

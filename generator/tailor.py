@@ -403,6 +403,7 @@ class Tailor:
             language=self.language, length=a.length, formats=tuple(a.formats),
             portion_marks=a.portion_marks, theme=ed.Theme(theme.primary, theme.accent, logo),
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
+            pdf_variant=a.pdf_variant,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]

@@ -302,6 +302,8 @@ class Audience(Strict):
     recipients: list[Recipient] | str | None = Field(
         None, description="numbered copies, one per recipient: a list of {name, organisation, "
                           "email}, or a CSV file under content/ with those columns")
+    pdf_variant: Literal["pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u"] | None = Field(
+        None, description="an archival PDF (PDF/A), tagged as the default PDF/UA brief is")
     watermark: StrictBool = Field(
         False, description="a light diagonal watermark naming the recipient on every page "
                            "and slide of each numbered copy")

@@ -31,6 +31,7 @@ import stat
 import threading
 import traceback
 import unicodedata
+import warnings as warnings_module
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1098,6 +1099,9 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     fetcher = _fetcher(edition, templates)
     url_fetcher = _weasyprint_fetcher(fetcher)
     output = io.BytesIO()
+    # PDF/UA-1, or the profile's archival PDF/A variant, still tagged (pdf_tags): a PDF/A
+    # brief keeps its structure tree, without PDF/UA's identification (one variant each)
+    variant = edition.audience.pdf_variant or "pdf/ua-1"
 
     def lay_out(source: str, tagged: bool = True) -> Any:
         return HTML(string=source, base_url=_base_url(edition), url_fetcher=url_fetcher,
@@ -1106,13 +1110,16 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     # A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint
     # holds about 3 MB per page until the PDF is written.
     in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
-    with _collect_weasyprint_log() as log, layout_gc():
+    with _collect_weasyprint_log() as log, layout_gc(), warnings_module.catch_warnings():
+        # WeasyPrint leaves the sRGB profile of a PDF/A's output intent open (PIL reads
+        # it and lets it go): a ResourceWarning about a file of its own, not ours.
+        warnings_module.simplefilter("ignore", ResourceWarning)
         try:
             if in_parts is not None:
-                output.write(parts.render_in_parts(in_parts, lay_out))
+                output.write(parts.render_in_parts(in_parts, lay_out, variant))
             else:
-                lay_out(html).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
-                                        custom_metadata=False)
+                lay_out(html).write_pdf(output, pdf_variant=variant, pdf_tags=True,
+                                        attachments=None, custom_metadata=False)
         except FatalURLFetchingError:
             if not fetcher.refused:
                 raise

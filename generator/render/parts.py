@@ -237,7 +237,8 @@ def _cut_table(unit: Any, tbody: Any, first: int, size: int) -> Iterator[Any]:
 # --------------------------------------------------------------------------- layout and merge
 
 
-def render_in_parts(parts: Split, lay_out: Callable[[str, bool], Any]) -> bytes:
+def render_in_parts(parts: Split, lay_out: Callable[[str, bool], Any],
+                    variant: str = "pdf/ua-1") -> bytes:
     """The brief's PDF from ``parts``. ``lay_out(html, tagged)`` returns the laid-out
     WeasyPrint ``Document`` of ``html`` (with the caller's fetcher), tagged for PDF/UA or
     not; each part is written and let go before the next is laid out."""
@@ -248,7 +249,7 @@ def render_in_parts(parts: Split, lay_out: Callable[[str, bool], Any]) -> bytes:
         pages = [(page.height, {name: tuple(pos[:2]) for name, pos in page.anchors.items()},
                   list(page.bookmarks)) for page in document.pages]
         out = io.BytesIO()
-        document.write_pdf(out, pdf_variant="pdf/ua-1", attachments=None,
+        document.write_pdf(out, pdf_variant=variant, pdf_tags=True, attachments=None,
                            custom_metadata=False)
         del document
         gc.collect()
