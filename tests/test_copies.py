@@ -249,7 +249,7 @@ def test_the_register_time_comes_from_source_date_epoch(
 @pytest.mark.parametrize(("csv", "error"), [
     (CSV_HEAD + "Ms A. Example,Defence Committee,\nDr B,,b@example.org\n",
      "content/data/people.csv:3:6: error: organisation: is empty (every recipient needs "
-     "a organisation)"),
+     "an organisation)"),
     ("name,organization\nMs A,Cttee\n",
      "content/data/people.csv:1:6: error: unknown column `organization` (did you mean "
      "`organisation`?)"),

@@ -174,7 +174,8 @@ def _cell_problem(heading: str, cell: str) -> tuple[str, str] | None:
         if cell and not _EMAIL.match(cell):
             return f"`{excerpt(cell)}` is not an e-mail address", "leave it empty if unknown"
     elif not cell:
-        return "is empty", f"every recipient needs a {heading}"
+        article = "an" if heading[0] in "aeiou" else "a"
+        return "is empty", f"every recipient needs {article} {heading}"
     if len(cell) > _LONGEST[heading]:
         return (f"is {len(cell)} characters long, more than {_LONGEST[heading]}",
                 "a copy line must fit one line of the page")
