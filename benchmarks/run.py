@@ -196,6 +196,33 @@ def bench_gate(repeat: int) -> tuple[float, float, float, int]:
     return gate_time, min(walls), render_time, len(outputs)
 
 
+def bench_copies(repeat: int, count: int = 25) -> dict[str, tuple[float, float]]:
+    """Per format: (time of one copy, stamped and gated, averaged over ``count``
+    recipients; time of one render), best of ``repeat`` each."""
+    from generator.build import Job, render
+    from generator.content.models import Recipient
+    from generator.copies import Copy, stamp
+    from generator.verify import check_copy
+
+    people = [Recipient(name=f"Member {i}. Example", organisation="Defence Committee")
+              for i in range(1, count + 1)]
+    copies = [Copy("minister", n, count, person) for n, person in enumerate(people, 1)]
+    found: dict[str, tuple[float, float]] = {}
+    for fmt in ("pdf", "pptx"):
+        job = next(j for j in jobs_of(REPO) if j.audience == "minister" and j.format == fmt)
+        data, _ = render(job)
+
+        def all_copies(job: Job = job, data: bytes = data) -> None:
+            for copy in copies:
+                stamped = stamp(job.format, data, copy, watermark=True)
+                assert check_copy(job, stamped, copy.path(job.path), copy.line) == []
+
+        all_copies()  # imports, the font's subset: once per build process
+        one, rendered = paired(all_copies, lambda job=job: render(job), repeat)
+        found[fmt] = (one / count, rendered)
+    return found
+
+
 def bench_process(repeat: int) -> tuple[float, float]:
     exe = str(REPO / ".venv" / "bin" / "briefgen")
     out = tempfile.mkdtemp()
@@ -383,7 +410,7 @@ def main() -> None:
     parser.add_argument("--parallel-scale", type=int, default=100,
                         help="content factor of the serial vs -j 2 benchmark")
     parser.add_argument("--only",
-                        default="brief,deck,cold,gate,process,scale,html,pandoc,parallel,dask",
+                        default="brief,deck,cold,gate,copies,process,scale,html,pandoc,parallel,dask",
                         help="which benchmarks to run (comma-separated)")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -416,6 +443,15 @@ def main() -> None:
                      f"cold build {cold:.2f} s", f"{gate / cold:.2f}", "<= 0.10"))
         rows.append(("  same, to the renders alone", f"{gate:.2f} s",
                      f"renders, summed {renders:.2f} s", f"{gate / renders:.2f}",
+                     "(context)"))
+    if "copies" in only:
+        found = bench_copies(max(2, args.repeat // 2))
+        copy, rendered = found["pdf"]
+        rows.append(("numbered copy of the brief", f"{copy * 1000:.0f} ms",
+                     f"render {rendered:.2f} s", f"{copy / rendered:.2f}", "<= 0.10"))
+        copy, rendered = found["pptx"]
+        rows.append(("  same, of the deck", f"{copy * 1000:.0f} ms",
+                     f"render {rendered * 1000:.0f} ms", f"{copy / rendered:.2f}",
                      "(context)"))
     if "process" in only:
         noop, helptime = bench_process(args.repeat)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, executors, verify
+from . import __version__, copies, executors, register, verify
 from .cluster import DaskSettings
 from .content import Project, load_project
 from .edition import LENGTHS, Edition, Tailored
@@ -48,6 +48,7 @@ from .executors import Step
 from .formats import file_names, format_names, format_of, get_format
 from .inputs import FileDigests, job_files
 from .review import review_sheet, withdrawn_sheet
+from .signing import Signing
 from .tailor import tailor
 from .templates import TemplateSet, resolve_templates
 
@@ -109,6 +110,7 @@ class BuildReport:
     warnings: list[Diagnostic]
     seconds: float
     withdrawn: list[str] = field(default_factory=list)  # outputs this build removed
+    copies: list[str] = field(default_factory=list)  # numbered copies this build stamped
 
     @property
     def built(self) -> list[JobResult]:
@@ -127,6 +129,7 @@ class BuildReport:
                       "warnings": r.warnings} for r in self.results],
             "reviews": self.reviews,
             "withdrawn": self.withdrawn,
+            "copies": self.copies,
             "warnings": [d.as_json() for d in self.warnings],
         }
 
@@ -266,11 +269,14 @@ def _owned(rel: object) -> bool:
     (edited by hand) is not followed."""
     if not isinstance(rel, str):
         return False
+    if copies.is_copy_path(rel):  # AUDIENCE/copies/NN-slug/FILE (generator/copies.py)
+        return format_of(rel.rsplit("/", 1)[-1]) is not None
     parts = rel.split("/")
     if len(parts) != 2 or not parts[0] or parts[0].startswith(".") or "\\" in rel:
         return rel == f"{STATE_DIR}/{MANIFEST}"
     if parts[0] == REVIEW_DIR:
-        return parts[1].endswith(".md") and not parts[1].startswith(".")
+        return (parts[1].endswith(".md") and not parts[1].startswith(".")) \
+            or register.is_register(parts[1])
     return format_of(parts[1]) is not None
 
 
@@ -433,9 +439,11 @@ def _roll_forward(out: Path, journal: dict[str, Any]) -> None:
         target = _safe_target(out, rel)
         with suppress(OSError):
             target.unlink()
-        if target.parent != out.resolve():  # an audience's folder left empty goes too
+        for folder in target.parents:  # folders left empty go too (a copy's, an audience's)
+            if folder == out.resolve():
+                break
             with suppress(OSError):
-                target.parent.rmdir()
+                folder.rmdir()
     for name, _rel, _sha in manifest:
         if (staging / name).exists():
             _replace(staging / name, state / MANIFEST)
@@ -554,9 +562,14 @@ def _withdrawals(state: _State, configured: dict[str, tuple[str, ...]],
     chosen = set(selected)
     withdraw: dict[str, str] = {}
     for rel in state.outputs:
-        folder, name = rel.split("/") if "/" in rel else ("", rel)
-        if rel == WITHDRAWN_SHEET or folder == STATE_DIR:
+        if copies.is_copy_path(rel):  # a copy goes with its audience; the rest: copies.py
+            if rel.split("/")[0] not in configured:
+                withdraw[rel] = f"the audience `{rel.split('/')[0]}` no longer has a profile"
             continue
+        folder, name = rel.split("/") if "/" in rel else ("", rel)
+        if rel == WITHDRAWN_SHEET or folder == STATE_DIR \
+                or (folder == REVIEW_DIR and register.is_register(name)):
+            continue  # a distribution register is a record: never withdrawn
         audience = name.removesuffix(".md") if folder == REVIEW_DIR else folder
         if audience not in configured:
             withdraw[rel] = f"the audience `{audience}` no longer has a profile"
@@ -572,14 +585,17 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           jobs: int | None = None, strict: bool = False, force: bool = False,
           progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
           job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT,
-          cluster: DaskSettings | None = None) -> BuildReport:
+          cluster: DaskSettings | None = None, signing: Signing | None = None
+          ) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
     (with every diagnostic) and then writes nothing.
 
     ``jobs=1`` renders in this process (as ``serve`` does), without the per-job limits;
     otherwise each job runs in a worker process limited to ``job_memory`` MB of address
     space and ``job_timeout`` seconds (0: no limit). With ``cluster``, jobs render on that
-    Dask cluster instead (generator/cluster.py), whatever ``jobs`` says."""
+    Dask cluster instead (generator/cluster.py), whatever ``jobs`` says. With ``signing``,
+    every PDF (the audiences' own and their numbered copies) is signed after the release
+    gate."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
@@ -638,14 +654,30 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                                                "undone: the previous outputs are all in place")))
         state = _read_state(out_dir)
         withdraw = _withdrawals(state, configured, tailored)
+        withdraw.update(copies.withdrawals(state.outputs, loaded, tailored))
         refuse_links(w.split("/")[0] for w in withdraw)
 
-        # 4. render the jobs whose inputs changed
-        results = _render(loaded, tailored, formats, out_dir, {} if force else state.outputs,
+        # 4. render the jobs whose inputs changed (a PDF signed otherwise is made again)
+        signer = signing.fingerprint if signing else ""
+        current = {p: e for p, e in state.outputs.items()
+                   if not p.endswith(".pdf") or e.get("signer", "") == signer}
+        results = _render(loaded, tailored, formats, out_dir, {} if force else current,
                           jobs, strict, progress, job_timeout, job_memory, cluster, warnings)
+
+        # 4b. each recipient's numbered copy of each output, stamped and gated
+        made, problems = copies.make(loaded, results, out_dir, {} if force else current,
+                                     signing)
+        if problems:
+            raise BuildFailed(problems)
+        signed = {}
+        if signing is not None:  # the audiences' own PDFs, after the gate and the copies
+            signed = {r.job.path: signing.sign(r.data) for r in results
+                      if r.data is not None and r.job.format == "pdf"}
 
         # 5. write: the review sheets, withdrawals, then one journaled commit
         outputs = {r.job.path: r.data for r in results if r.data is not None}
+        outputs.update(signed)
+        outputs.update({c.path: c.data for c in made if c.data is not None})
         withdrawn = {**{p: why for p, why in state.withdrawn.items() if p not in outputs},
                      **withdraw}
         reviews = {f"{REVIEW_DIR}/{name}.md": review_sheet(t, sorted(
@@ -655,6 +687,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                       if (p.removesuffix(".md").split("/")[1] if p.startswith(REVIEW_DIR + "/")
                           else p.split("/")[0]) not in configured)
         remove = sorted(withdraw)
+        registers = _registers(out_dir, tailored, made, withdraw, epoch, reviews,
+                               state.outputs)
         if gone:
             reviews[WITHDRAWN_SHEET] = withdrawn_sheet(gone).encode("utf-8")
         elif WITHDRAWN_SHEET in state.outputs:
@@ -664,18 +698,48 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
                            dict(sorted(withdrawn.items())))
         for r in results:
             if r.data is not None:
+                data = outputs[r.job.path]
                 new_state.outputs[r.job.path] = {"key": r.job.key,
-                                                 "sha256": hashlib.sha256(r.data).hexdigest()}
-        for rel, data in reviews.items():
+                                                 "sha256": hashlib.sha256(data).hexdigest()}
+                if r.job.path in signed:
+                    new_state.outputs[r.job.path]["signer"] = signer
+        for c in made:
+            new_state.outputs[c.path] = {"key": c.key, "sha256": c.sha256,
+                                         "content": c.content}
+            if c.signer:
+                new_state.outputs[c.path]["signer"] = signer
+        for rel, data in {**reviews, **registers}.items():
             new_state.outputs[rel] = {"key": "", "sha256": hashlib.sha256(data).hexdigest()}
-        files = {rel: data for rel, data in {**outputs, **reviews}.items()
+        files = {rel: data for rel, data in {**outputs, **reviews, **registers}.items()
                  if _sha256_file(out_dir / rel) != new_state.outputs[rel]["sha256"]}
         manifest = new_state.encode()
         if files or remove or manifest != state.encode() \
                 or not (out_dir / STATE_DIR / MANIFEST).is_file():
             _commit(out_dir, files, remove, manifest, shown)
     return BuildReport(out_dir, results, sorted(r for r in reviews if r != WITHDRAWN_SHEET),
-                       warnings, time.perf_counter() - started, sorted(withdraw))
+                       warnings, time.perf_counter() - started, sorted(withdraw),
+                       sorted(c.path for c in made if c.data is not None))
+
+
+def _registers(out: Path, tailored: dict[str, Tailored], made: list[copies.Made],
+               withdraw: dict[str, str], epoch: int | None, reviews: dict[str, bytes],
+               before: dict[str, dict[str, str]]) -> dict[str, bytes]:
+    """Each built audience's distribution register with this build's rows appended
+    (generator/register.py), and its Markdown view added to the audience's review sheet."""
+    found: dict[str, bytes] = {}
+    for name, t in tailored.items():
+        ours = [c for c in made if c.copy.audience == name and c.data is not None]
+        gone = [p for p in withdraw if p.startswith(f"{name}/") and copies.is_copy_path(p)]
+        previous = register.current(out, name)
+        contents = {p: e.get("content", "") for p, e in before.items()}
+        after = register.append(previous, ours, gone,
+                                register.timestamp(epoch, t.edition.date), contents)
+        if after is not None:
+            found[f"{REVIEW_DIR}/{register.register_name(name)}"] = after
+        if after or previous:
+            sheet = f"{REVIEW_DIR}/{name}.md"
+            reviews[sheet] += register.markdown(name, after or previous or b"").encode("utf-8")
+    return found
 
 
 def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[str] | None,

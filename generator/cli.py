@@ -115,11 +115,18 @@ def cli() -> None:
               show_envvar=True, help="This client's certificate for the Dask cluster (PEM).")
 @click.option("--tls-key", type=click.Path(dir_okay=False), envvar="BRIEFGEN_TLS_KEY",
               show_envvar=True, help="This client's private key for the Dask cluster (PEM).")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="KEY.p12",
+              help="Sign every PDF (PAdES) with this PKCS#12 key; its passphrase comes from "
+                   "BRIEFGEN_SIGN_PASSPHRASE or a prompt, never the command line.")
+@click.option("--tsa", metavar="URL",
+              help="With --sign: a timestamp authority to ask for each signature (PAdES "
+                   "B-T). Off by default: nothing is fetched unless asked.")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
           job_timeout: float | None, job_memory: int | None, executor: str,
           scheduler: str | None, tls_ca: str | None, tls_cert: str | None,
-          tls_key: str | None) -> None:
+          tls_key: str | None, sign_key: Path | None, tsa: str | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
@@ -134,13 +141,21 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
         cluster = DaskSettings(scheduler, tls_ca, tls_cert, tls_key)
     elif scheduler or tls_ca or tls_cert or tls_key:
         raise click.UsageError("--scheduler and --tls-* are for --executor dask")
+    if tsa and not sign_key:
+        raise click.UsageError("--tsa needs --sign KEY.p12")
+    signing = None
+    if sign_key is not None:
+        from . import signing as sign
+        from .build import source_date_epoch
+
+        signing = sign.load(sign_key, source_date_epoch(), tsa)
     progress, finish = _progress(enabled=not as_json)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
                            strict=strict, force=force, progress=progress,
                            job_timeout=JOB_TIMEOUT if job_timeout is None else job_timeout,
                            job_memory=JOB_MEMORY if job_memory is None else job_memory,
-                           cluster=cluster)
+                           cluster=cluster, signing=signing)
     finally:
         finish()
     print_diagnostics(report.warnings, verbose or as_json)
@@ -156,6 +171,8 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     for r in report.results:
         mark = "built    " if r.status == "built" else "unchanged"
         click.echo(f"  {mark} {r.job.path}" + (f"  ({r.seconds:.1f} s)" if r.seconds else ""))
+    if report.copies:
+        click.echo(f"  numbered copies made: {len(report.copies)}")
     for path in report.withdrawn:
         click.echo(f"  withdrawn {path}")
     click.echo(f"  review sheets: {', '.join(report.reviews)}")
@@ -353,6 +370,29 @@ def schema(project: Path | None, out: Path | None) -> None:
 def _require_project(project: Path) -> None:
     if not project.is_dir():
         raise click.BadParameter(f"{project} is not a folder", param_hint="PROJECT")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="CERT", help="A trusted root certificate (PEM or DER; repeatable).")
+def verify(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
+    """Check signed PDFs and numbered copies: each signature, its signer, and the file's
+    SHA-256 in its output folder's distribution register. Exit 1 if any fails."""
+    from .signing import verify_file
+
+    failed = 0
+    for path in files:
+        checked = verify_file(path, list(trust))
+        for note in checked.notes:
+            click.echo(f"{checked.file}: {note}")
+        for problem in checked.problems:
+            click.echo(f"{checked.file}: error: {problem}", err=True)
+        failed += bool(checked.problems)
+    click.echo(f"{len(files) - failed} of {len(files)} files verified")
+    if failed:
+        raise SystemExit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

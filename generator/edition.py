@@ -194,6 +194,7 @@ class AudienceView:
     list_of_figures: bool = False  # the brief lists its figures after the contents
     list_of_tables: bool = False
     contents_depth: int = 2  # 1 sections, 2 and their ## headings, 3 and ### headings
+    pdf_variant: str | None = None  # an archival PDF/A variant; None: PDF/UA-1
 
     @property
     def rtl(self) -> bool:

@@ -38,6 +38,7 @@ class Limits(BaseModel):
     image_pixels: Positive = Field(
         50_000_000, description="width x height of one image, read from its header")
     image_bytes: Positive = Field(20_000_000, description="bytes of one image file")
+    recipients: Positive = Field(500, description="recipients (numbered copies) of one audience")
 
 
 DEFAULT = Limits()

@@ -501,6 +501,7 @@ class Tailor:
             variables=tuple(sorted(a.variables.items())), speaker_notes=a.speaker_notes,
             list_of_figures=a.list_of_figures, list_of_tables=a.list_of_tables,
             contents_depth=a.contents_depth,
+            pdf_variant=a.pdf_variant,
         )
         handling = self.text(b.handling, briefing, ("handling",)) if b.handling else \
             labels["default_handling"]

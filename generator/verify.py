@@ -75,6 +75,23 @@ def check_output(job: Job, data: bytes) -> list[Diagnostic]:
     return [Diagnostic(where, 0, 0, "error", finding, hint) for finding in findings]
 
 
+def check_copy(job: Job, data: bytes, path: str, line: str) -> list[Diagnostic]:
+    """The release gate for a numbered copy (``path``) of ``job``'s output: every check of
+    :func:`check_output`, and its copy line ``line`` shown on every page or slide (in
+    HTML, at least once), visibly, at 7 pt or more."""
+    edition = job.edition
+    if job.format == "pdf":
+        findings = check_pdf(data, edition, path) + check_pdf_copy_line(data, line, path)
+    elif job.format == "pptx":
+        findings = check_deck(data, edition, path) + check_deck_copy_line(data, line, path)
+    else:
+        findings = check_html(data, edition, path) + check_html_copy_line(data, line, path)
+    if not findings:
+        return []
+    where, hint = _templates_in_use(job.templates, job.format)
+    return [Diagnostic(where, 0, 0, "error", finding, hint) for finding in findings]
+
+
 def _templates_in_use(templates: TemplateSet, fmt: str) -> tuple[str, str]:
     """The file to name (the most likely culprit: an override of the stylesheet, then the
     base template, then any override) and a hint listing every override in use."""
@@ -249,6 +266,58 @@ def _page_banners(page: Any, textpage: Any, pattern: re.Pattern[str], texts: lis
             continue
         found.append(_Candidate(band, ""))
     return found
+
+
+def check_pdf_copy_line(data: bytes, line: str, path: str) -> list[str]:
+    """On every page, ``line`` in the text layer, inside the page, at 7 pt or more, and
+    seen (its glyphs change the rendered page, as a banner's must)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pattern = _banner_pattern(line)
+    failures: dict[str, list[int]] = {}
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        return [f"{path} is not a readable PDF ({error})"]
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            try:
+                width, height = page.get_size()
+                count = textpage.count_chars()
+                text = textpage.get_text_range(0, count) if count else ""
+                problem = "it is not in the page's text"
+                for match in pattern.finditer(text):
+                    chars = [i for i in range(match.start(), match.end())
+                             if not text[i].isspace()]
+                    boxes = [textpage.get_charbox(i) for i in chars]
+                    area = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                            max(b[2] for b in boxes), max(b[3] for b in boxes))
+                    if area[0] < -0.5 or area[1] < -0.5 or area[2] > width + 0.5 \
+                            or area[3] > height + 0.5:
+                        problem = "it lies outside the page"
+                        continue
+                    size = min(_char_points(pdfium_c, textpage, i) for i in chars)
+                    if size < MIN_POINTS - 0.01:
+                        problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
+                        continue
+                    if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
+                        problem = "it is transparent, low-contrast or covered"
+                        continue
+                    problem = ""
+                    break
+            finally:
+                textpage.close()
+                page.close()
+            if problem:
+                failures.setdefault(problem, []).append(index + 1)
+    finally:
+        pdf.close()
+    return [f"{page_ranges(numbers)} of {path} {'do' if len(numbers) > 1 else 'does'} not "
+            f"show its copy line `{line}`: {problem}"
+            for problem, numbers in sorted(failures.items())]
 
 
 def _char_points(pdfium_c: Any, textpage: Any, index: int) -> float:
@@ -629,6 +698,36 @@ def check_deck(data: bytes, edition: Edition, path: str) -> list[str]:
             problem = problems[0] if problems else "no shape on the slide holds it"
             failures.setdefault((band, problem), []).append(number)
     return _band_findings(failures, "slide", path, edition.banner) + findings
+
+
+def check_deck_copy_line(data: bytes, line: str, path: str) -> list[str]:
+    """On every slide, a shape of its own holding ``line``, seen as a banner must be
+    (opaque fill, contrasting text at 7 pt or more, nothing above it)."""
+    import io
+
+    wanted = squash(line)
+    failures: dict[str, list[int]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        presentation = _xml(archive, "ppt/presentation.xml")
+        sld_sz = presentation.find(f"{{{_P}}}sldSz")
+        size = (int(sld_sz.get("cx")), int(sld_sz.get("cy")))
+        slides = [_xml(archive, name) for name in _slide_names(archive)]
+    for number, slide in enumerate(slides, 1):
+        tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        shapes = [] if tree is None else [e for e in tree if e.tag in _SHAPES
+                                          or e.tag == _ALTERNATE]
+        problems = []
+        for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None else ()):
+            if squash("".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))) != wanted:
+                continue
+            later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
+            problems.append(_banner_shape_problem(shape, later, size))
+        if "" not in problems:
+            failures.setdefault(problems[0] if problems else "no shape on the slide holds it",
+                                []).append(number)
+    return [f"{page_ranges(numbers, 'slide')} of {path} "
+            f"{'do' if len(numbers) > 1 else 'does'} not show its copy line `{line}`: "
+            f"{problem}" for problem, numbers in sorted(failures.items())]
 
 
 def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: str
@@ -1158,6 +1257,47 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     spaced = " ".join(body.itertext()) if body is not None else ""
     findings += _check_html_metadata(root, f"{flow}\n{spaced}", path)
     return findings
+
+
+def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
+    """An element holding ``line``, displayed and visible on the page's cascade (the
+    checks of a banner element, without its place)."""
+    import cssselect2
+    import tinyhtml5
+
+    root = tinyhtml5.parse(_DATA_PAYLOAD.sub("data:,", data.decode("utf-8")))
+    wanted = squash(line)
+    cascade = _Cascade(root)
+    reasons = []
+    for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
+        element = wrapper.etree_element
+        if squash("".join(element.itertext())) != wanted or any(
+                squash("".join(c.itertext())) == wanted for c in element):
+            continue
+        state = _Computed(custom={})
+        problem = ""
+        root_px = 16.0
+        for number, one in enumerate([wrapper, *wrapper.ancestors][::-1]):
+            problem = _element_problem(cascade.declared(one), state, root_px)
+            if number == 0:
+                root_px = state.font_px
+            if problem:
+                break
+        if not problem and state.font_px < MIN_POINTS * 4 / 3 - 0.01:
+            problem = (f"it is set at {state.font_px * 0.75:.1f} pt (the least is "
+                       f"{MIN_POINTS:g} pt)")
+        if not problem:
+            ink = tuple(state.colour[3] * state.colour[i] + (1 - state.colour[3])
+                        * state.background[i] for i in range(3))
+            ratio = contrast(_bytes(ink), _bytes(state.background))
+            if ratio < MIN_CONTRAST:
+                problem = (f"its text contrasts {ratio:.1f}:1 with its background (the "
+                           f"least is {MIN_CONTRAST:g}:1)")
+        if not problem:
+            return []
+        reasons.append(problem)
+    return [f"{path} does not show its copy line `{line}`: "
+            f"{reasons[0] if reasons else 'no element holds it'}"]
 
 
 def _bytes(rgb: Sequence[float]) -> tuple[int, int, int]:

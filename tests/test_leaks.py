@@ -25,7 +25,10 @@ COMBOS = [("PUBLIC", None), ("RESTRICTED", None), ("RESTRICTED", "NRV"), ("CONFI
           ("CONFIDENTIAL", "ALT"), ("SECRET", None), ("SECRET", "NRV")]
 AUDIENCES = {
     "minister": "clearance: SECRET\n",
-    "committee": "clearance: CONFIDENTIAL\n",
+    # two numbered copies of each output (generator/copies.py): checked below
+    "committee": "clearance: CONFIDENTIAL\nwatermark: true\nrecipients:\n"
+                 "  - {name: Ms A. Example, organisation: Defence Committee}\n"
+                 "  - {name: Mr B. Example, organisation: Defence Committee}\n",
     "norvia": "clearance: RESTRICTED\ncountry: NRV\n",
     "altmark": "clearance: CONFIDENTIAL\ncountry: ALT\n",
     "press": "clearance: PUBLIC\n",
@@ -226,3 +229,27 @@ def test_banner_matches_highest_included_marking(canary_build: Path) -> None:
         for number, page in enumerate(pages, 1):
             # top and bottom of every page
             assert (page.extract_text() or "").count(banner) >= 2, (audience, number)
+
+
+def test_numbered_copies_hold_nothing_withheld(canary_build: Path) -> None:
+    """The committee's copies hold exactly the canaries of its own outputs: stamping
+    adds a recipient's name, never content."""
+    project = load_project(canary_build)
+    blob = json.dumps(dataclasses.asdict(tailor(project, "committee").edition),
+                      ensure_ascii=False)
+    canaries = set(re.findall(r"Qx[a-z0-9]+z", "\n".join(
+        p.read_text("utf-8") for p in (canary_build / "content").rglob("*.*")
+        if p.suffix in (".yaml", ".md"))))
+    withheld = {c for c in canaries if c not in blob}
+    assert withheld
+    out = canary_build / "output" / "committee"
+    readers = {"brief.pdf": pdf_surface, "deck.pptx": pptx_surface,
+               "brief.html": lambda p: p.read_text("utf-8")}
+    folders = sorted((out / "copies").iterdir())
+    assert [f.name for f in folders] == ["01-ms-a-example", "02-mr-b-example"]
+    for name, read in readers.items():
+        shown = {c for c in canaries if c in _squash(read(out / name))}
+        for folder in folders:
+            surface = _squash(read(folder / name))
+            assert not {c for c in withheld if c in surface}, (folder.name, name)
+            assert {c for c in canaries if c in surface} == shown, (folder.name, name)

@@ -124,6 +124,14 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "templates/audiences: error: more than 6 files in content/ and templates/audiences/ "
         "(counting stopped in this folder) " + hint("files", 6),
     ),
+    "recipients over recipients": (
+        {"content/briefing.yaml": BRIEFING + "limits: {recipients: 2}\n",
+         "templates/audiences/minister.yaml": MINISTER + "recipients:\n"
+         "  - {name: A, organisation: X}\n  - {name: B, organisation: X}\n"
+         "  - {name: C, organisation: X}\n"},
+        "templates/audiences/minister.yaml:5:3: error: 3 recipients, more than 2 "
+        + hint("recipients", 2),
+    ),
     "misspelled limit": (
         {"content/briefing.yaml": BRIEFING + "limits: {csv_rowz: 5}\n"},
         "content/briefing.yaml:24:10: error: unknown key `csv_rowz` (did you mean `csv_rows`?)",

@@ -34,6 +34,7 @@ from ..render.markdown import (
     too_deep,
 )
 from . import models as m
+from .recipients import read_recipients
 from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
 
 T = TypeVar("T", bound=BaseModel)
@@ -151,6 +152,8 @@ class Project:
     warnings: list[Diagnostic] = field(default_factory=list)
     labels: dict[str, Mention] = field(default_factory=dict)  # {#label}s and chart figures
     xrefs: list[Mention] = field(default_factory=list)  # every @label in section bodies
+    #: Each audience's recipients of numbered copies (generator/content/recipients.py).
+    recipients: dict[str, tuple[m.Recipient, ...]] = field(default_factory=dict)
 
     @property
     def content(self) -> Path:
@@ -1070,13 +1073,14 @@ def load_project(root: Path | str) -> Project:
         charts = _cross_check(root, briefing, partners, collaborations, sections, audiences, col,
                               partners_complete)
         labels, xrefs = _check_apparatus(briefing, collaborations, sections, col)
+    recipients = read_recipients(content, audiences, col)
 
     errors = col.errors
     if errors or briefing is None:
         raise ContentError(col.diagnostics)
     return Project(root, briefing, partners, collaborations, sections, charts, audiences,
                    layouts, [d for d in col.diagnostics if d.severity == "warning"],
-                   labels, xrefs)
+                   labels, xrefs, recipients)
 
 
 # --- footnotes, citations, labels and cross-references ----------------------------------

@@ -362,6 +362,16 @@ class Theme(Strict):
         None, description="one length for every side, or {top, right, bottom, left}")
 
 
+class Recipient(Strict):
+    """One named recipient of an audience's numbered copies."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60,
+                               description="as printed on the copy, e.g. Ms A. Example")]
+    organisation: Annotated[str, Field(min_length=1, max_length=60,
+                                       description="e.g. Defence Committee")]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)] | None = None
+
+
 class Audience(Strict):
     """``templates/audiences/NAME.yaml``: who the audience is and what it may see."""
 
@@ -387,6 +397,14 @@ class Audience(Strict):
                        "(the contents and the PDF's bookmarks)")
     theme: Theme = Field(default_factory=Theme)
     variables: dict[str, Any] = {}
+    recipients: list[Recipient] | str | None = Field(
+        None, description="numbered copies, one per recipient: a list of {name, organisation, "
+                          "email}, or a CSV file under content/ with those columns")
+    pdf_variant: Literal["pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u"] | None = Field(
+        None, description="an archival PDF (PDF/A), tagged as the default PDF/UA brief is")
+    watermark: StrictBool = Field(
+        False, description="a light diagonal watermark naming the recipient on every page "
+                           "and slide of each numbered copy")
 
 
 class Layouts(Strict):

@@ -31,6 +31,7 @@ import stat
 import threading
 import traceback
 import unicodedata
+import warnings as warnings_module
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1338,17 +1339,22 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
+    # PDF/UA-1, or the profile's archival PDF/A variant, still tagged (pdf_tags): a PDF/A
+    # brief keeps its structure tree, without PDF/UA's identification (one variant each)
+    variant = edition.audience.pdf_variant or "pdf/ua-1"
     in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
-    if in_parts is not None and parts.deferred():
-        raise parts.Deferred(in_parts, job_warnings)
+    if in_parts is not None:
+        in_parts = dataclasses.replace(in_parts, variant=variant)
+        if parts.deferred():
+            raise parts.Deferred(in_parts, job_warnings)
     output = io.BytesIO()
     log: list[str] = []
     with _laying_out(edition, templates, log) as lay_out:
         if in_parts is not None:
             output.write(parts.render_in_parts(in_parts, lay_out))
         else:
-            lay_out(html, True).write_pdf(output, pdf_variant="pdf/ua-1", attachments=None,
-                                          custom_metadata=False)
+            lay_out(html, True).write_pdf(output, pdf_variant=variant, pdf_tags=True,
+                                          attachments=None, custom_metadata=False)
     if warnings is not None:
         warnings.extend(job_warnings + log)
     return output.getvalue()
@@ -1360,7 +1366,7 @@ def lay_out_brief_part(edition: Edition, templates: TemplateSet,
     warnings."""
     log: list[str] = []
     with _laying_out(edition, templates, log) as lay_out:
-        laid = parts.lay_out_part(html, lay_out)
+        laid = parts.lay_out_part(html, lay_out, edition.audience.pdf_variant or "pdf/ua-1")
     return laid, log
 
 
@@ -1390,7 +1396,11 @@ def _laying_out(edition: Edition, templates: TemplateSet,
         return HTML(string=source, base_url=_base_url(edition), url_fetcher=url_fetcher,
                     media_type="print").render(pdf_variant="pdf/ua-1" if tagged else None)
 
-    with _collect_weasyprint_log() as collected, layout_gc():
+    with _collect_weasyprint_log() as collected, layout_gc(), \
+            warnings_module.catch_warnings():
+        # WeasyPrint leaves the sRGB profile of a PDF/A's output intent open (PIL reads
+        # it and lets it go): a ResourceWarning about a file of its own, not ours.
+        warnings_module.simplefilter("ignore", ResourceWarning)
         try:
             yield lay_out
         except FatalURLFetchingError:

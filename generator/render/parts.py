@@ -68,6 +68,8 @@ class Split:
     body: list[str]
     number_box: str | None
     overlay_head: str
+    # PDF/UA-1, or the audience's archival PDF/A variant (still tagged: pdf_tags)
+    variant: str = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -259,18 +261,20 @@ def render_in_parts(parts: Split, lay_out: LayOut) -> bytes:
     result is the same bytes."""
     front_pages = 0
     if parts.front is not None:
-        front_pages = len(lay_out_part(parts.front(None), lay_out).pages)
-    return assemble(parts, front_pages, [lay_out_part(html, lay_out) for html in parts.body],
-                    lay_out)
+        front_pages = len(lay_out_part(parts.front(None), lay_out, parts.variant).pages)
+    return assemble(parts, front_pages,
+                    [lay_out_part(html, lay_out, parts.variant) for html in parts.body], lay_out)
 
 
-def lay_out_part(html: str, lay_out: LayOut) -> Laid:
-    """One part laid out and written: its PDF and where its anchors and bookmarks fell."""
+def lay_out_part(html: str, lay_out: LayOut, variant: str = "pdf/ua-1") -> Laid:
+    """One part laid out and written (as ``variant``, tagged): its PDF and where its
+    anchors and bookmarks fell."""
     document = lay_out(html, True)
     pages = [(page.height, {name: tuple(pos[:2]) for name, pos in page.anchors.items()},
               list(page.bookmarks)) for page in document.pages]
     out = io.BytesIO()
-    document.write_pdf(out, pdf_variant="pdf/ua-1", attachments=None, custom_metadata=False)
+    document.write_pdf(out, pdf_variant=variant, pdf_tags=True, attachments=None,
+                       custom_metadata=False)
     del document
     gc.collect()
     return Laid(out.getvalue(), pages)
@@ -284,7 +288,7 @@ def assemble(parts: Split, front_pages: int, body: list[Laid], lay_out: LayOut) 
     if parts.front is not None:
         while True:
             numbers = _numbers(laid, front_pages)
-            front = lay_out_part(parts.front(numbers), lay_out)
+            front = lay_out_part(parts.front(numbers), lay_out, parts.variant)
             if len(front.pages) == front_pages:
                 break
             front_pages = len(front.pages)  # the numbers made it longer or shorter

@@ -1,0 +1,584 @@
+"""Numbered copies: each recipient of an audience gets its own stamped copy of each output.
+
+An output is rendered once per audience; each copy is that output's finished bytes with
+a copy line ("Copy 7 of 25 — Ms A. Example, Defence Committee") added on every page,
+slide or page top, and optionally a light diagonal watermark naming the recipient:
+
+- **PDF** (pikepdf): a content stream appended to every page, marked as an
+  ``/Artifact`` (pagination, so a tagged or archival PDF stays valid), drawn in an
+  embedded subset of Liberation Sans; the page's own content streams are untouched (the
+  stamp's stream follows them, after a ``q``/``Q`` pair that isolates their state).
+- **Deck** (lxml on the package's XML): a text box on the top band's free end (where
+  no logo stands), filled and coloured like the banner, and a rotated, translucent
+  watermark box between the banner bands.
+- **HTML**: a line right after ``<body>``, and a fixed watermark.
+
+Copies live in ``OUT/AUDIENCE/copies/NN-slug/``; each passes the release gate (its
+banners, and its copy line on every page and slide) before anything is staged. Stamping
+is deterministic: an unsigned copy is byte-for-byte the same on every build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import io
+import json
+import logging
+import math
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Diagnostic
+
+if TYPE_CHECKING:
+    from .build import JobResult
+    from .content import Project
+    from .content.models import Recipient
+    from .signing import Signing
+
+COPIES_DIR = "copies"
+#: Part of each copy's cache key: a change in how copies are stamped restamps them all.
+STAMP_VERSION = "1"
+FONT_FILE = Path(__file__).parent / "fonts" / "LiberationSans-Regular.ttf"
+DECK_FONT_FILE = Path(__file__).parent / "fonts" / "Carlito-Regular.ttf"
+COPY_POINTS = 7.0  # the copy line's size: the least the release gate accepts
+COPY_PATH = re.compile(r"^(?P<audience>[^/.][^/]*)/" + COPIES_DIR
+                       + r"/(?P<folder>\d{2,}(-[a-z0-9-]+)?)/(?P<file>[^/]+)$")
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Copy ``number`` of ``total`` of an audience's outputs, for one recipient."""
+
+    audience: str
+    number: int
+    total: int
+    recipient: Recipient
+
+    @property
+    def folder(self) -> str:
+        """``07-ms-a-example``: the number (as wide as the highest, at least 2 digits) and
+        the name in ASCII letters and digits."""
+        width = max(2, len(str(self.total)))
+        ascii_name = unicodedata.normalize("NFKD", self.recipient.name).encode(
+            "ascii", "ignore").decode().lower()
+        slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40].strip("-")
+        return f"{self.number:0{width}d}" + (f"-{slug}" if slug else "")
+
+    @property
+    def line(self) -> str:
+        r = self.recipient
+        return f"Copy {self.number} of {self.total} \u2014 {r.name}, {r.organisation}"
+
+    @property
+    def mark(self) -> str:
+        """The watermark's text."""
+        return f"Copy {self.number} \u2014 {self.recipient.name}"
+
+    def path(self, output: str) -> str:
+        """Where this copy of ``output`` (``AUDIENCE/brief.pdf``) goes."""
+        return f"{self.audience}/{COPIES_DIR}/{self.folder}/{output.rsplit('/', 1)[-1]}"
+
+
+def copies_of(project: Project, audience: str) -> list[Copy]:
+    """The audience's copies, numbered in the order its recipients are listed."""
+    people = project.recipients.get(audience, ())
+    return [Copy(audience, n, len(people), person) for n, person in enumerate(people, 1)]
+
+
+def is_copy_path(rel: str) -> bool:
+    return COPY_PATH.match(rel) is not None
+
+
+@dataclass
+class Made:
+    """One copy of one output: ``data`` is None when the copy in the folder is current."""
+
+    copy: Copy
+    path: str
+    key: str
+    sha256: str
+    data: bytes | None
+    content: str = ""  # SHA-256 of the copy before it was signed (= sha256 if unsigned)
+    signer: str = ""  # who signed it, if it was
+
+
+def make(project: Project, results: Sequence[JobResult], out: Path,
+         manifest: dict[str, dict[str, str]], signing: Signing | None = None
+         ) -> tuple[list[Made], list[Diagnostic]]:
+    """Every copy of every output in ``results`` (built or skipped), stamped, passed
+    through the release gate, then (a PDF, with ``signing``) signed; a copy whose inputs
+    did not change and whose file is still the one written is not made again. Returns
+    the copies and the gate's findings."""
+    from . import verify
+
+    made: list[Made] = []
+    problems: list[Diagnostic] = []
+    for result in results:
+        job = result.job
+        copies = copies_of(project, job.audience)
+        if not copies:
+            continue
+        watermark = project.audiences[job.audience].model.watermark
+        signer = signing if signing is not None and job.format == "pdf" else None
+        base: bytes | None = result.data
+        for copy in copies:
+            path = copy.path(job.path)
+            key = hashlib.sha256(json.dumps(
+                [STAMP_VERSION, job.key, copy.line, copy.mark if watermark else "",
+                 signer.fingerprint if signer else ""]
+            ).encode()).hexdigest()
+            entry = manifest.get(path)
+            if entry and entry.get("key") == key and _sha256(out / path) == entry.get("sha256"):
+                made.append(Made(copy, path, key, entry["sha256"], None,
+                                 entry.get("content", entry["sha256"]), entry.get("signer", "")))
+                continue
+            if base is None:
+                # skipped: the file is the one written, signed if it was: a copy is made
+                # from the revision the release gate passed, without that signature
+                base = unsigned((out / job.path).read_bytes())
+            data = stamp(job.format, base, copy, watermark, job.edition.audience.rtl)
+            found = verify.check_copy(job, data, path, copy.line)
+            if found:
+                problems += found
+                continue
+            content = hashlib.sha256(data).hexdigest()
+            if signer is not None:
+                data = signer.sign(data)
+            made.append(Made(copy, path, key, hashlib.sha256(data).hexdigest(), data, content,
+                             signer.name if signer else ""))
+    return made, problems
+
+
+def unsigned(data: bytes) -> bytes:
+    """A PDF as it was before briefgen signed it: the bytes its first signature covers
+    (a signature is an incremental update after them), or ``data`` when unsigned."""
+    from .signing import FIELD
+
+    marker = f"/T ({FIELD})".encode()
+    if not data.startswith(b"%PDF") or marker not in data:
+        return data
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        form: Any = pdf.Root.get("/AcroForm")
+        for field in (form.get("/Fields") or []) if form is not None else []:
+            value = field.get("/V")
+            if str(field.get("/T", "")) == FIELD and value is not None:
+                start, length = int(value.ByteRange[0]), int(value.ByteRange[1])
+                # the signed revision ends where the signature's update begins
+                end = data.rfind(b"%%EOF", 0, start + length)
+                return data[:end + len(b"%%EOF")] + b"\n" if end >= 0 else data
+    return data
+
+
+def withdrawals(outputs: Iterable[str], project: Project, built: Iterable[str]
+                ) -> dict[str, str]:
+    """Copies an earlier build wrote (``outputs``, the manifest's paths) that the
+    audiences being built (``built``) no longer have: a recipient removed or renumbered,
+    or a format dropped. Copies of audiences without a profile are withdrawn with their
+    audience by the build."""
+    chosen = set(built)
+    withdraw: dict[str, str] = {}
+    for rel in outputs:
+        match = COPY_PATH.match(rel)
+        if not match or match["audience"] not in chosen \
+                or match["audience"] not in project.audiences:
+            continue
+        audience = match["audience"]
+        formats = project.audiences[audience].model.formats
+        wanted = {c.folder for c in copies_of(project, audience)}
+        if match["folder"] not in wanted:
+            withdraw[rel] = ("its recipient is no longer listed" if wanted
+                             else "the audience no longer lists recipients")
+        elif not any(rel.endswith("/" + name) for name in _file_names(formats)):
+            withdraw[rel] = "its format is no longer among the audience's formats"
+    return withdraw
+
+
+def _file_names(formats: Iterable[str]) -> list[str]:
+    from .formats import get_format
+
+    return [get_format(f).file_name for f in formats]
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def stamp(fmt: str, data: bytes, copy: Copy, watermark: bool, rtl: bool = False) -> bytes:
+    """``data`` (an output's finished bytes) stamped as ``copy``."""
+    mark = copy.mark if watermark else None
+    if fmt == "pdf":
+        return stamp_pdf(data, copy.line, mark)
+    if fmt == "pptx":
+        return stamp_deck(data, copy.line, mark, rtl)
+    return stamp_html(data, copy.line, mark)
+
+
+# -- fonts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Font:
+    data: bytes
+    cmap: dict[int, str]  # code point -> glyph name
+    gids: dict[str, int]
+    widths: dict[str, float]  # glyph name -> advance in 1/1000 em
+    ascent: int
+    descent: int
+    bbox: tuple[int, int, int, int]
+
+    def advance(self, text: str) -> float:
+        """Width of ``text`` at 1 pt (no kerning: the stamp sets no kerning either)."""
+        return sum(self.widths.get(self.cmap.get(ord(c), ".notdef"), 0.0) for c in text) / 1000
+
+
+@functools.cache
+def _font(path: Path = FONT_FILE) -> _Font:
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    data = path.read_bytes()
+    font = TTFont(io.BytesIO(data))
+    scale = 1000 / font["head"].unitsPerEm
+    head, hhea = font["head"], font["hhea"]
+    return _Font(data, dict(font.getBestCmap()),
+                 {name: font.getGlyphID(name) for name in font.getGlyphOrder()},
+                 {name: metrics[0] * scale for name, metrics in font["hmtx"].metrics.items()},
+                 round(hhea.ascent * scale), round(hhea.descent * scale),
+                 (round(head.xMin * scale), round(head.yMin * scale),
+                  round(head.xMax * scale), round(head.yMax * scale)))
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of ``text`` the copy line's font has no glyph for."""
+    cmap = _font().cmap
+    return sorted({c for c in text if ord(c) not in cmap and not c.isspace()})
+
+
+#: The characters every stamp's embedded font holds (Latin letters of western and central
+#: Europe, dashes and quotes): subsetting is most of a stamp's cost, so the font is
+#: subset once per process for these, and again only for a name that needs more.
+REPERTOIRE = frozenset(chr(c) for r in ((0x20, 0x7F), (0xA0, 0x180), (0x2010, 0x2027))
+                       for c in range(*r))
+
+
+def _subset(font: _Font, text: str) -> tuple[str, bytes]:
+    """A subset of the font holding :data:`REPERTOIRE` and the characters of ``text``,
+    and the subset's tag (six letters, from what it holds)."""
+    return _subset_of("".join(sorted(set(text) - REPERTOIRE)), font.data)
+
+
+@functools.lru_cache(maxsize=64)
+def _subset_of(extra: str, data: bytes) -> tuple[str, bytes]:
+    """Glyph ids are kept, so the content stream can name them directly. Deterministic:
+    the font's timestamp is kept, not set to the clock."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # fontTools logs each table it drops or cannot subset: not a reader's concern.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    options = subset.Options()
+    options.retain_gids = True
+    options.recalc_timestamp = False
+    options.layout_features = []
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+    options.notdef_outline = True
+    ttf = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes={ord(c) for c in REPERTOIRE | set(extra)})
+    subsetter.subset(ttf)
+    buffer = io.BytesIO()
+    ttf.save(buffer)
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(extra.encode()).digest()[:6])
+    return tag, buffer.getvalue()
+
+
+# -- PDF -------------------------------------------------------------------------------
+
+
+def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
+    """A Type 0 font (Identity-H, glyph ids as codes) embedding the subset of ``text``,
+    with a ToUnicode map so that the copy line is extracted as text."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+
+    used = sorted({c for c in text})
+    glyphs = {c: font.gids[font.cmap[ord(c)]] for c in used if ord(c) in font.cmap}
+    tag, program = _subset(font, text)
+    name = Name(f"/{tag}+LiberationSans")
+    file = _deflated(pdf, program)
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor, FontName=name, Flags=32,
+        FontBBox=Array(list(font.bbox)), ItalicAngle=0, Ascent=font.ascent,
+        Descent=font.descent, CapHeight=font.ascent, StemV=80, FontFile2=file))
+    widths: list[Any] = []
+    for gid in sorted(set(glyphs.values())):
+        glyph = next(g for g, i in font.gids.items() if i == gid)
+        widths += [gid, Array([round(font.widths[glyph])])]
+    cid = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=name,
+        CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"),
+                                 Ordering=pikepdf.String("Identity"), Supplement=0),
+        FontDescriptor=descriptor, W=Array(widths), CIDToGIDMap=Name.Identity, DW=0))
+    entries = "\n".join(f"<{gid:04X}> <{''.join(f'{u:04X}' for u in _utf16(c))}>"
+                        for c, gid in sorted(glyphs.items(), key=lambda kv: kv[1]))
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{len(glyphs)} beginbfchar\n{entries}\nendbfchar\n"
+        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+    return pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type0, BaseFont=name, Encoding=Name("/Identity-H"),
+        DescendantFonts=Array([cid]), ToUnicode=_deflated(pdf, cmap.encode("ascii"))))
+
+
+def _deflated(pdf: Any, data: bytes) -> Any:
+    """A stream of ``data``, deflated."""
+    from pikepdf import Name
+
+    stream = pdf.make_stream(zlib.compress(data, 9))
+    stream.Filter = Name.FlateDecode
+    return stream
+
+
+def _utf16(char: str) -> list[int]:
+    data = char.encode("utf-16-be")
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def _shown(font: _Font, text: str) -> str:
+    """``text`` as an Identity-H string of glyph ids."""
+    return "<" + "".join(f"{font.gids[font.cmap.get(ord(c), '.notdef')]:04X}"
+                         for c in text) + ">"
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+#: The watermark's opacity and grey: light enough to read the page through.
+WATERMARK_OPACITY = 0.12
+WATERMARK_ANGLE = 40.0  # degrees, counter-clockwise
+COPY_BASELINE = 10.0  # points above the page's bottom edge (the built-in banner: 23+)
+
+
+def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
+    """Every page of the PDF with ``line`` centred at its foot (and ``mark`` across it)."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    font = _font()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        type0 = _pdf_font(pdf, font, line + (mark or ""))
+        state = pdf.make_indirect(Dictionary(Type=Name.ExtGState, ca=WATERMARK_OPACITY,
+                                             CA=WATERMARK_OPACITY))
+        save = pdf.make_stream(b"q\n")
+        for page in pdf.pages:
+            left, bottom, right, top = (float(v) for v in page.mediabox)
+            width, height = right - left, top - bottom
+            size = COPY_POINTS
+            x = left + (width - font.advance(line) * size) / 2
+            ops = ["Q",  # the page's own graphics state ends here
+                   "/Artifact <</Type /Pagination /Subtype /Footer>> BDC",
+                   f"q BT /BGCopy {_num(size)} Tf 0 0 0 rg 1 0 0 1 {_num(x)} "
+                   f"{_num(bottom + COPY_BASELINE)} Tm {_shown(font, line)} Tj ET Q", "EMC"]
+            if mark:
+                ops += _watermark_ops(font, mark, (left, bottom, width, height))
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                resources = page.obj.Resources = Dictionary()
+            for kind, key, value in (("/Font", "/BGCopy", type0),
+                                     ("/ExtGState", "/BGCopyGS", state)):
+                if kind not in resources:
+                    resources[kind] = Dictionary()
+                resources[kind][key] = value
+            page.contents_add(save, prepend=True)
+            page.contents_add(_deflated(pdf, ("\n".join(ops) + "\n").encode("ascii")))
+        out = io.BytesIO()
+        # The file's /ID is a hash of its content: a copy is the same bytes every time.
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _watermark_ops(font: _Font, mark: str, box: tuple[float, float, float, float]
+                   ) -> list[str]:
+    """The diagonal watermark, centred, kept out of the top and bottom 12 % of the page
+    (where the banners and the copy line stand)."""
+    left, bottom, width, height = box
+    angle = math.radians(WATERMARK_ANGLE)
+    cos, sin = math.cos(angle), math.sin(angle)
+    length = font.advance(mark)
+    size = min(60.0, 0.8 * width / (length * cos + sin),
+               0.7 * height / (length * sin + cos))
+    cx, cy = left + width / 2, bottom + height / 2
+    half, rise = length * size / 2, size * 0.35
+    tx = cx - cos * half + sin * rise
+    ty = cy - sin * half - cos * rise
+    return ["/Artifact <</Type /Pagination /Subtype /Watermark>> BDC",
+            f"q /BGCopyGS gs BT /BGCopy {_num(size)} Tf 0.3 g {_num(cos)} {_num(sin)} "
+            f"{_num(-sin)} {_num(cos)} {_num(tx)} {_num(ty)} Tm {_shown(font, mark)} Tj ET Q",
+            "EMC"]
+
+
+# -- deck ------------------------------------------------------------------------------
+
+_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+EMU_PER_INCH = 914400
+EMU_PER_POINT = 12700
+BAND = int(0.4 * EMU_PER_INCH)  # the deck's banner bands (generator/render/deck.py)
+BAND_SIDE = int(2.4 * EMU_PER_INCH)  # the ends of a band
+INSET_X = int(0.1 * EMU_PER_INCH)
+INSET_Y = int(0.05 * EMU_PER_INCH)
+
+
+def stamp_deck(data: bytes, line: str, mark: str | None = None, rtl: bool = False) -> bytes:
+    """Every slide with ``line`` on the top band's free end, and ``mark`` across it."""
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    presentation = etree.fromstring(source.read("ppt/presentation.xml"))
+    size = presentation.find(f"{{{_P}}}sldSz")
+    width, height = int(size.get("cx")), int(size.get("cy"))
+    slides = {n for n in source.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename in slides:
+                body = _stamp_slide(body, line, mark, width, height, rtl)
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            target.writestr(copy, body)
+    return out.getvalue()
+
+
+def _stamp_slide(xml: bytes, line: str, mark: str | None, width: int, height: int,
+                 rtl: bool) -> bytes:
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    tree = root.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+    ids = [int(e.get("id", "0")) for e in root.iter(f"{{{_P}}}cNvPr")
+           if e.get("id", "").isdigit()]
+    next_id = max(ids, default=1) + 1
+    fill, ink = _banner_colours(tree)
+    shapes = []
+    if mark:
+        shapes.append(_watermark_shape(next_id + 1, mark, width, height))
+    side = min(BAND_SIDE, width // 4)
+    font = _font(DECK_FONT_FILE)
+    lines = _wrap(font, line, (side - 2 * INSET_X) / EMU_PER_POINT, COPY_POINTS)
+    box_height = max(BAND, round(len(lines) * COPY_POINTS * 1.2 * EMU_PER_POINT)
+                     + 2 * INSET_Y)
+    left = 0 if rtl else width - side
+    align = "l" if rtl else "r"
+    runs = "<a:br/>".join(
+        f'<a:r><a:rPr lang="en-GB" sz="{int(COPY_POINTS * 100)}" b="1" dirty="0">'
+        f'<a:solidFill><a:srgbClr val="{ink}"/></a:solidFill></a:rPr>'
+        f"<a:t>{html.escape(text, quote=False)}</a:t></a:r>" for text in lines)
+    shapes.append(
+        f'<p:sp xmlns:p="{_P}" xmlns:a="{_A}"><p:nvSpPr><p:cNvPr id="{next_id}" '
+        f'name="Copy Line"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
+        f'<a:xfrm><a:off x="{left}" y="0"/><a:ext cx="{side}" cy="{box_height}"/></a:xfrm>'
+        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill>'
+        f'<a:srgbClr val="{fill}"/></a:solidFill></p:spPr><p:txBody>'
+        f'<a:bodyPr wrap="square" lIns="{INSET_X}" tIns="{INSET_Y}" rIns="{INSET_X}" '
+        f'bIns="{INSET_Y}" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
+        f'<a:p><a:pPr algn="{align}"/>{runs}</a:p></p:txBody></p:sp>')
+    for shape in shapes:
+        tree.append(etree.fromstring(shape))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _banner_colours(tree: Any) -> tuple[str, str]:
+    """The fill and text colour of the slide's top banner (the copy line wears them), or
+    white and black."""
+    for shape in tree.iter(f"{{{_P}}}sp"):
+        name = next((e.get("name") for e in shape.iter(f"{{{_P}}}cNvPr")), "")
+        if name != "Banner Top":
+            continue
+        fill = shape.find(f"{{{_P}}}spPr/{{{_A}}}solidFill/{{{_A}}}srgbClr")
+        ink = next(shape.iter(f"{{{_A}}}rPr"), None)
+        colour = ink.find(f"{{{_A}}}solidFill/{{{_A}}}srgbClr") if ink is not None else None
+        if fill is not None and colour is not None and fill.get("val") and colour.get("val"):
+            return str(fill.get("val")), str(colour.get("val"))
+    return "FFFFFF", "000000"
+
+
+def _wrap(font: _Font, text: str, width: float, size: float) -> list[str]:
+    """``text`` broken at spaces into lines at most ``width`` points wide (the copy line
+    is bold in the deck: its width is estimated 8 % wider than regular)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and font.advance(candidate) * size * 1.08 > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return [*lines, current]
+
+
+def _watermark_shape(shape_id: int, mark: str, width: int, height: int) -> str:
+    """A translucent text box turned 30 degrees, between the banner bands."""
+    font = _font(DECK_FONT_FILE)
+    angle = math.radians(30)
+    cos, sin = math.cos(angle), math.sin(angle)
+    length = font.advance(mark) * 1.08  # bold
+    room_w, room_h = 0.85 * width / EMU_PER_POINT, 0.8 * (height - 2 * BAND) / EMU_PER_POINT
+    size = min(54.0, room_w / (length * cos + 1.6 * sin), room_h / (length * sin + 1.6 * cos))
+    box_w = round((length * size + 20) * EMU_PER_POINT)
+    box_h = round(size * 1.6 * EMU_PER_POINT)
+    x, y = (width - box_w) // 2, (height - box_h) // 2
+    return (
+        f'<p:sp xmlns:p="{_P}" xmlns:a="{_A}"><p:nvSpPr><p:cNvPr id="{shape_id}" '
+        f'name="Copy Watermark"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
+        f'<a:xfrm rot="-{30 * 60000}"><a:off x="{x}" y="{y}"/>'
+        f'<a:ext cx="{box_w}" cy="{box_h}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
+        f'</a:prstGeom><a:noFill/></p:spPr><p:txBody><a:bodyPr wrap="none" lIns="0" '
+        f'tIns="0" rIns="0" bIns="0" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
+        f'<a:p><a:pPr algn="ctr"/><a:r><a:rPr lang="en-GB" sz="{int(size * 100)}" b="1" '
+        f'dirty="0"><a:solidFill><a:srgbClr val="808080"><a:alpha val="22000"/>'
+        f"</a:srgbClr></a:solidFill></a:rPr><a:t>{html.escape(mark, quote=False)}</a:t>"
+        f"</a:r></a:p></p:txBody></p:sp>")
+
+
+# -- HTML ------------------------------------------------------------------------------
+
+_BODY = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+COPY_STYLE = ("display:block;margin:0;padding:0.3rem 1rem;font:600 0.8rem/1.3 sans-serif;"
+              "color:#000;background:#fff;text-align:center;border-bottom:1px solid #000")
+WATERMARK_STYLE = ("position:fixed;top:50%;left:50%;transform:translate(-50%,-50%) "
+                   "rotate(-30deg);font:700 3.5rem/1 sans-serif;color:rgba(0,0,0,0.08);"
+                   "white-space:nowrap;pointer-events:none;z-index:1")
+
+
+def stamp_html(data: bytes, line: str, mark: str | None = None) -> bytes:
+    """The page with ``line`` first in its body (and ``mark`` fixed across the window)."""
+    found = _BODY.search(data)
+    if found is None:  # the gate refuses a page without a body anyway
+        return data
+    added = (f'\n<div class="briefgen-copy" role="note" style="{COPY_STYLE}">'
+             f"{html.escape(line, quote=False)}</div>")
+    if mark:
+        added += (f'\n<div class="briefgen-watermark" aria-hidden="true" '
+                  f'style="{WATERMARK_STYLE}">{html.escape(mark, quote=False)}</div>')
+    return data[:found.end()] + added.encode("utf-8") + data[found.end():]

@@ -1,0 +1,227 @@
+"""Signing PDF outputs (PAdES B-B, or B-T with a timestamp authority) and checking them.
+
+``briefgen build --sign KEY.p12`` signs each PDF copy, and the audience's own PDF, after
+stamping and after the release gate (a signature adds an incremental update: the signed
+revision is the gated file, byte for byte). The passphrase comes from the environment
+variable ``BRIEFGEN_SIGN_PASSPHRASE`` or, on a terminal, a prompt; never from the
+command line. The signing time is ``SOURCE_DATE_EPOCH`` when it is set.
+
+``briefgen verify FILE...`` validates each PDF's signatures with pyHanko, names the
+signer, and matches the file's SHA-256 against the distribution registers of its output
+folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic, UsageProblem
+
+PASSPHRASE_ENV = "BRIEFGEN_SIGN_PASSPHRASE"
+FIELD = "BriefgenSignature"
+
+
+@dataclass
+class Signing:
+    """A loaded signing key: its pyHanko signer, and who it names."""
+
+    signer: Any  # pyhanko.sign.signers.SimpleSigner
+    name: str  # the certificate's subject common name (or the whole subject)
+    fingerprint: str  # SHA-256 of the certificate: part of a signed output's cache key
+    when: dt.datetime | None = None  # the signing time (SOURCE_DATE_EPOCH), else the clock
+    tsa: str | None = None  # a timestamp authority's URL: PAdES B-T
+
+    def sign(self, data: bytes) -> bytes:
+        """``data`` (a PDF) with one more signature, in an incremental update."""
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        when = self.when
+
+        class _AtTime(signers.PdfSigner):  # pyHanko takes the clock unless told
+            def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False
+                                     ) -> Any:
+                session = super().init_signing_session(pdf_out, existing_fields_only)
+                if when is not None:
+                    session.system_time = when
+                return session
+
+        class _Writer(IncrementalPdfFileWriter):  # pyHanko sets /ModDate to the clock
+            def _update_meta(self) -> None:
+                """The document's dates stay those of the signed revision."""
+
+        writer = _Writer(io.BytesIO(data), strict=False)
+        # the file's second /ID changes with each update: from the bytes signed and the
+        # key, not at random, so that a signature made at a fixed time is reproducible
+        first = writer._document_id[0]
+        writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(
+            hashlib.sha256(data + self.fingerprint.encode()).digest()[:16])])
+        name = FIELD
+        existing = {f for f, _, _ in fields.enumerate_sig_fields(writer)}
+        number = 1
+        while name in existing:  # a copy already signed (by another office) keeps its own
+            number += 1
+            name = f"{FIELD}{number}"
+        meta = signers.PdfSignatureMetadata(
+            field_name=name, md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES)
+        stamper = HTTPTimeStamper(self.tsa) if self.tsa else None
+        out = io.BytesIO()
+        _AtTime(meta, self.signer, timestamper=stamper).sign_pdf(writer, output=out)
+        return out.getvalue()
+
+
+def load(key: Path, source_date_epoch: int | None, tsa: str | None = None,
+         passphrase: str | None = None) -> Signing:
+    """The key and certificate of a PKCS#12 file; the passphrase from ``passphrase``,
+    ``BRIEFGEN_SIGN_PASSPHRASE`` or a prompt on a terminal. Raises :class:`UsageProblem`."""
+    from pyhanko.sign import signers
+
+    shown = str(key)
+    if not key.is_file():
+        raise UsageProblem([Diagnostic(shown, 0, 0, "error", "no such key file",
+                                       "give a PKCS#12 file (.p12 or .pfx) to --sign")])
+    if passphrase is None:
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+    if passphrase is None:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise UsageProblem([Diagnostic(shown, 0, 0, "error", "no passphrase for the key",
+                                           f"set {PASSPHRASE_ENV}, or run briefgen on a "
+                                           "terminal to be asked for it")])
+        import getpass
+
+        passphrase = getpass.getpass(f"Passphrase for {key.name}: ")
+    try:
+        signer = signers.SimpleSigner.load_pkcs12(
+            str(key), passphrase=passphrase.encode("utf-8") if passphrase else None)
+    except (OSError, ValueError) as exc:
+        signer = None
+        reason = str(exc)
+    else:
+        reason = ""
+    if signer is None:
+        raise UsageProblem([Diagnostic(shown, 0, 0, "error",
+                                       "cannot read the key: wrong passphrase, or not a "
+                                       "PKCS#12 file with a key and its certificate",
+                                       reason[:120])])
+    cert = signer.signing_cert
+    when = (dt.datetime.fromtimestamp(source_date_epoch, dt.UTC)
+            if source_date_epoch is not None else None)
+    return Signing(signer, _subject_name(cert),
+                   hashlib.sha256(cert.dump()).hexdigest(), when, tsa)
+
+
+def _subject_name(cert: Any) -> str:
+    names = cert.subject.native
+    return str(names.get("common_name") or cert.subject.human_friendly)
+
+
+@dataclass
+class Checked:
+    """What ``briefgen verify`` found about one file."""
+
+    file: str
+    problems: list[str]
+    notes: list[str]
+
+
+def verify_file(path: Path, trust: list[Path]) -> Checked:
+    """Every signature of ``path`` validated against ``trust`` (certificates, PEM or
+    DER), and the file matched against its output folder's registers."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Checked(shown, [f"cannot read: {exc.strerror}"], [])
+    problems: list[str] = []
+    notes: list[str] = []
+    if data.startswith(b"%PDF"):
+        _check_signatures(data, trust, problems, notes)
+    else:
+        notes.append("not a PDF: no signature to check")
+    digest = hashlib.sha256(data).hexdigest()
+    row = _register_row(path, digest)
+    if row is None:
+        problems.append(f"its SHA-256 ({digest[:16]}…) is in no distribution register of "
+                        "its output folder")
+    else:
+        notes.append(f"register: copy {row['copy']} for {row['recipient']}, "
+                     f"{row['organisation']} ({row['event']} {row['time']})")
+    return Checked(shown, problems, notes)
+
+
+def _check_signatures(data: bytes, trust: list[Path], problems: list[str],
+                      notes: list[str]) -> None:
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = []
+    for file in trust:
+        raw = file.read_bytes()
+        if pem.detect(raw):
+            raw = pem.unarmor(raw)[2]
+        roots.append(x509.Certificate.load(raw))
+    context = ValidationContext(trust_roots=roots or None, allow_fetching=False)
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except Exception as exc:  # a damaged file: pyHanko's errors have no common base
+        problems.append(f"cannot be read as a PDF ({type(exc).__name__}: {exc})")
+        return
+    if not signatures:
+        notes.append("not signed")
+        return
+    for signature in signatures:
+        try:
+            status = validate_pdf_signature(signature, context)
+        except Exception as exc:  # pyHanko refuses a broken signature by raising
+            problems.append(f"signature `{signature.field_name}` cannot be validated "
+                            f"({type(exc).__name__}: {exc})")
+            continue
+        signer = _subject_name(status.signing_cert) if status.signing_cert else "unknown"
+        if not status.intact or not status.valid:
+            problems.append(f"signature `{signature.field_name}` by {signer} does not match "
+                            "the file: it was altered after signing")
+        elif not status.trusted:
+            problems.append(f"signature `{signature.field_name}` by {signer} is intact, but "
+                            "its certificate does not lead to a trusted root (give the "
+                            "root with --trust)")
+        elif status.coverage is None or status.coverage.name != "ENTIRE_FILE":
+            problems.append(f"signature `{signature.field_name}` by {signer} does not cover "
+                            "the whole file: something was added after signing")
+        else:
+            when = status.signer_reported_dt
+            notes.append(f"signed by {signer}" + (f" at {when.isoformat()}" if when else "")
+                         + (", with a timestamp" if status.timestamp_validity else ""))
+
+
+def _register_row(path: Path, digest: str) -> dict[str, str] | None:
+    """The register row holding ``digest``: in the ``_review`` folder of the output folder
+    that holds ``path`` (``OUT/AUDIENCE/...``)."""
+    from .register import SUFFIX, read_rows
+
+    for folder in path.resolve().parents:
+        review = folder / "_review"
+        if not review.is_dir():
+            continue
+        for register in sorted(review.glob(f"*{SUFFIX}")):
+            try:
+                rows = read_rows(register.read_bytes())
+            except OSError:
+                continue
+            for row in reversed(rows):
+                if row.get("sha256") == digest:
+                    return row
+    return None

@@ -1,0 +1,324 @@
+"""Numbered copies: one per recipient of each output, stamped on the finished bytes.
+
+Read back as a reader sees them: pdftotext page by page, LibreOffice slide by slide,
+the HTML page's text; the copies' page content streams compared with the audience's
+own file; a bad recipients file refused at its position with nothing written."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from generator import copies, verify
+from generator.build import build
+from generator.cli import main
+from generator.content import load_project
+
+from .conftest import require_tool
+from .projects import MINISTER, write_project
+
+PEOPLE = 25
+CSV_HEAD = "name,organisation,email\n"
+
+
+def people_csv(count: int = PEOPLE) -> str:
+    rows = [f"Member {chr(65 + i % 26)}. Example{i + 1},Defence Committee,m{i + 1}@example.org"
+            for i in range(count)]
+    if count > 6:
+        rows[6] = "Ms A. Example,Defence Committee,"
+    return CSV_HEAD + "\n".join(rows) + "\n"
+
+
+def committee_project(root: Path, extra: str = "watermark: true\n",
+                      csv: str | None = None) -> Path:
+    return write_project(root, {
+        "templates/audiences/minister.yaml": MINISTER + "recipients: data/people.csv\n" + extra,
+        "templates/audiences/norvia.yaml": None,
+        "content/data/people.csv": csv if csv is not None else people_csv()})
+
+
+def pdf_pages(path: Path, mode: str = "-layout") -> list[str]:
+    """The text of each page (``-raw``: in the order drawn, for rotated text)."""
+    text = subprocess.run(["pdftotext", mode, str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("pdftotext")
+    root = committee_project(tmp_path_factory.mktemp("copies"))
+    build(root, jobs=2)
+    return root
+
+
+def _copy_lines(root: Path) -> list[tuple[str, str]]:
+    project = load_project(root)
+    return [(c.folder, c.line) for c in copies.copies_of(project, "minister")]
+
+
+def test_every_page_of_every_pdf_copy_shows_its_own_line_and_banner(built: Path) -> None:
+    out = built / "output" / "minister"
+    lines = _copy_lines(built)
+    assert len(lines) == PEOPLE
+    assert lines[6] == ("07-ms-a-example", "Copy 7 of 25 \u2014 Ms A. Example, Defence Committee")
+    base_pages = len(pdf_pages(out / "brief.pdf"))
+    for folder, line in lines:
+        pages = pdf_pages(out / "copies" / folder / "brief.pdf")
+        assert len(pages) == base_pages
+        for number, text in enumerate(pages, 1):
+            flat = " ".join(text.split())
+            assert flat.count(line) == 1, (folder, number)
+            assert flat.count("SECRET") >= 2, (folder, number)
+            others = [other for f, other in lines if f != folder and other in flat]
+            assert not others, (folder, number, others)
+
+
+def test_pdf_copies_differ_from_the_output_only_in_the_stamp(built: Path) -> None:
+    out = built / "output" / "minister"
+    with pikepdf.open(out / "brief.pdf") as base:
+        originals = [[s.read_bytes() for s in _streams(page)] for page in base.pages]
+    seen: set[bytes] = set()
+    for folder in ("01-member-a-example1", "07-ms-a-example"):
+        with pikepdf.open(out / "copies" / folder / "brief.pdf") as copy:
+            assert not copy.is_encrypted
+            for page, original in zip(copy.pages, originals, strict=True):
+                streams = [s.read_bytes() for s in _streams(page)]
+                # a `q` first, the page's own streams unchanged, then the stamp
+                assert streams[0] == b"q\n" and streams[1:-1] == original
+                stamp = streams[-1]
+                assert stamp.startswith(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>>")
+                assert b"/Subtype /Watermark" in stamp  # the profile asks for one
+                seen.add(stamp)
+            fonts = [f for f in copy.pages[0].Resources.Font.values()
+                     if f.get("/Subtype") == "/Type0"]
+            assert fonts and fonts[0].DescendantFonts[0].FontDescriptor.get("/FontFile2")
+    assert len(seen) == 2 * len(originals) or len(seen) >= 2  # each copy its own stamp
+
+
+def _streams(page: pikepdf.Page) -> list[pikepdf.Stream]:
+    contents = page.obj.Contents
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+
+
+def test_unsigned_copies_are_byte_reproducible(built: Path) -> None:
+    out = built / "output" / "minister"
+    project = load_project(built)
+    copy = copies.copies_of(project, "minister")[6]
+    for name, fmt in (("brief.pdf", "pdf"), ("deck.pptx", "pptx"), ("brief.html", "html")):
+        again = copies.stamp(fmt, (out / name).read_bytes(), copy, watermark=True)
+        assert again == (out / "copies" / copy.folder / name).read_bytes(), name
+
+
+def test_every_slide_of_a_deck_copy_shows_its_line_in_libreoffice(
+        built: Path, tmp_path: Path) -> None:
+    soffice = require_tool("soffice")
+    out = built / "output" / "minister"
+    lines = dict(_copy_lines(built))
+    for folder in ("02-member-b-example2", "07-ms-a-example"):
+        target = tmp_path / folder
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(target),
+                        str(out / "copies" / folder / "deck.pptx")],
+                       check=True, capture_output=True, timeout=180)
+        slides = pdf_pages(target / "deck.pdf", "-raw")
+        assert len(slides) > 5
+        for number, text in enumerate(slides, 1):
+            flat = " ".join(text.split())
+            assert lines[folder] in flat, (folder, number)
+            assert flat.count("SECRET") >= 2, (folder, number)
+            assert f"Copy {int(folder[:2])} \u2014" in flat  # the watermark
+
+
+def test_html_copy_has_its_line_first_and_passes_the_gate(built: Path) -> None:
+    out = built / "output" / "minister"
+    lines = dict(_copy_lines(built))
+    page = (out / "copies" / "07-ms-a-example" / "brief.html").read_text("utf-8")
+    body = page[page.index("<body"):]
+    first = re.sub(r"<[^>]+>", "", body.split("</div>", 1)[0]).strip()
+    assert first == lines["07-ms-a-example"]
+    assert 'class="briefgen-watermark"' in page
+    assert page.replace(body, "") == (out / "brief.html").read_text("utf-8").split(
+        "<body")[0]
+
+
+def test_the_gate_refuses_a_copy_without_its_line(built: Path) -> None:
+    out = built / "output" / "minister"
+    line = "Copy 3 of 25 \u2014 Nobody, Nowhere"
+    pdf = verify.check_pdf_copy_line((out / "brief.pdf").read_bytes(), line, "x.pdf")
+    assert pdf and "not show its copy line" in pdf[0] and "not in the page's text" in pdf[0]
+    deck = verify.check_deck_copy_line((out / "deck.pptx").read_bytes(), line, "x.pptx")
+    assert deck and deck[0].startswith("slides 1-")
+    html = verify.check_html_copy_line((out / "brief.html").read_bytes(), line, "x.html")
+    assert html == [f"x.html does not show its copy line `{line}`: no element holds it"]
+    # a copy line drawn white on white is not seen
+    copy = copies.stamp_pdf((out / "brief.pdf").read_bytes(), line)
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        for page in pdf.pages:
+            stamp = _streams(page)[-1]
+            stamp.write(stamp.read_bytes().replace(b"0 0 0 rg 1 0 0 1", b"1 1 1 rg 1 0 0 1"))
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        pale = buffer.getvalue()
+    assert "transparent, low-contrast or covered" in " ".join(
+        verify.check_pdf_copy_line(pale, line, "x.pdf"))
+
+
+def test_rebuild_keeps_copies_and_withdraws_a_removed_recipient(
+        built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(built, root)
+    csv = people_csv().splitlines()
+    del csv[25]  # the last recipient
+    (root / "content" / "data" / "people.csv").write_text("\n".join(csv) + "\n")
+    report = build(root, jobs=1)
+    # 24 of 25: every copy says "of 24" now, so each is stamped again
+    assert len(report.copies) == 24 * 3
+    assert sorted(report.withdrawn) == [f"minister/copies/25-member-y-example25/{n}"
+                                        for n in ("brief.html", "brief.pdf", "deck.pptx")]
+    assert not (root / "output" / "minister" / "copies" / "25-member-y-example25").exists()
+    rows = _register(root)
+    assert [r["event"] for r in rows] == ["issued"] * 75 + ["reissued"] * 72 + ["withdrawn"] * 3
+    assert {r["file"] for r in rows[-3:]} == set(report.withdrawn)
+    assert all(r["sha256"] == "" for r in rows[-3:])
+    sheet = (root / "output" / "_review" / "minister.md").read_text("utf-8")
+    assert "`minister/copies/25-member-y-example25/brief.pdf` | its recipient is no " \
+           "longer listed" in sheet
+    again = build(root, jobs=1)
+    assert again.copies == [] and again.withdrawn == []
+    assert len(_register(root)) == 150  # nothing issued: nothing recorded
+    # without recipients, no copies are left
+    (root / "templates" / "audiences" / "minister.yaml").write_text(MINISTER)
+    final = build(root, jobs=1)
+    assert len(final.withdrawn) == 24 * 3
+    assert not (root / "output" / "minister" / "copies").exists()
+    rows = _register(root)  # the record stays, and says what was withdrawn
+    assert len(rows) == 150 + 72 and {r["event"] for r in rows[150:]} == {"withdrawn"}
+
+
+def _register(root: Path) -> list[dict[str, str]]:
+    import csv
+
+    path = root / "output" / "_review" / "minister-register.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["copy", "recipient", "organisation", "email", "file", "sha256",
+                             "signer", "time", "event"]
+    return rows
+
+
+def test_the_register_records_each_copy_and_its_hash(built: Path) -> None:
+    import hashlib
+
+    from generator.build import source_date_epoch
+    from generator.register import timestamp
+
+    rows = _register(built)
+    assert len(rows) == PEOPLE * 3
+    when = timestamp(source_date_epoch(), "2026-11-27")
+    for row in rows:
+        data = (built / "output" / row["file"]).read_bytes()
+        assert row["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (row["event"], row["time"], row["signer"]) == ("issued", when, "")
+    seventh = [r for r in rows if r["copy"] == "7"]
+    assert {(r["recipient"], r["organisation"], r["email"]) for r in seventh} == {
+        ("Ms A. Example", "Defence Committee", "")}
+    assert rows[0]["email"] == "m1@example.org"
+    sheet = (built / "output" / "_review" / "minister.md").read_text("utf-8")
+    assert "## Distribution register" in sheet
+    assert f"| 7 | Ms A. Example, Defence Committee | `minister/copies/07-ms-a-example/" \
+           f"brief.pdf` | {seventh[1]['sha256']} |" in sheet or seventh[0]["sha256"] in sheet
+
+
+def test_the_register_time_comes_from_source_date_epoch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    root = committee_project(tmp_path, extra="formats: [html]\n", csv=people_csv(3))
+    build(root, jobs=1)
+    assert {r["time"] for r in _register(root)} == {"2026-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize(("csv", "error"), [
+    (CSV_HEAD + "Ms A. Example,Defence Committee,\nDr B,,b@example.org\n",
+     "content/data/people.csv:3:6: error: organisation: is empty (every recipient needs "
+     "an organisation)"),
+    ("name,organization\nMs A,Cttee\n",
+     "content/data/people.csv:1:6: error: unknown column `organization` (did you mean "
+     "`organisation`?)"),
+    (CSV_HEAD + "Ms A,Cttee,not-an-address\n",
+     "content/data/people.csv:2:12: error: email: `not-an-address` is not an e-mail "
+     "address (leave it empty if unknown)"),
+    (CSV_HEAD + "Ms A,Cttee,\nMs A,Cttee,\n",
+     "content/data/people.csv:3:1: error: Ms A, Cttee is listed twice (also on line 2) "
+     "(each recipient gets one numbered copy)"),
+    (CSV_HEAD + "Ms \u0623,Cttee,\n",
+     "content/data/people.csv:2:1: error: name: `Ms \u0623` holds characters the copy "
+     "line's font cannot print: \u0623"),
+    (CSV_HEAD + "Ms A,Cttee\n",
+     "content/data/people.csv:2:1: error: row has 2 values, the heading has 3"),
+])
+def test_a_bad_recipients_file_is_refused_at_its_position_and_nothing_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], csv: str, error: str) -> None:
+    root = committee_project(tmp_path, csv=csv)
+    assert main(["build", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert error in err, err
+    assert not (root / "output").exists()
+
+
+@pytest.mark.parametrize(("profile", "error"), [
+    ("recipients:\n  - {name: Ms A}\n",
+     "templates/audiences/minister.yaml:5:5: error:"),
+    ("recipients: []\n",
+     "templates/audiences/minister.yaml:4:13: error: no recipients are listed"),
+    ("recipients: data/nobody.csv\n",
+     "templates/audiences/minister.yaml:4:13: error: recipients file `data/nobody.csv` "
+     "does not exist"),
+    ("recipients:\n  - {name: Ms A, organisation: X}\n  - {name: ms a, organisation: x}\n",
+     "templates/audiences/minister.yaml:6:5: error: ms a, x is listed twice"),
+    ("watermark: yes please\n", "templates/audiences/minister.yaml:4:12: error:"),
+])
+def test_bad_inline_recipients_are_refused_at_their_position(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], profile: str, error: str) -> None:
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": MINISTER + profile})
+    assert main(["check", str(root)]) == 1
+    assert error in capsys.readouterr().err
+
+
+def test_the_recipients_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = committee_project(tmp_path, csv=people_csv(12))
+    briefing = root / "content" / "briefing.yaml"
+    briefing.write_text(briefing.read_text() + "limits: {recipients: 10}\n")
+    assert main(["check", str(root)]) == 1
+    assert ("content/data/people.csv:12:1: error: more than 10 recipients (limits.recipients "
+            "is 10; set `limits: {recipients: N}` in content/briefing.yaml)"
+            ) in capsys.readouterr().err
+
+
+def test_without_recipients_nothing_changes(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": MINISTER
+                                    + "formats: [html]\n", "templates/audiences/norvia.yaml": None})
+    report = build(root, jobs=1)
+    assert report.copies == []
+    assert sorted(p.relative_to(root / "output").as_posix()
+                  for p in (root / "output").rglob("*") if p.is_file()
+                  and ".briefgen" not in p.parts) == ["_review/minister.md",
+                                                      "minister/brief.html"]
+
+
+def test_deck_copy_shapes_are_deterministic_and_above_nothing_they_cover(built: Path) -> None:
+    out = built / "output" / "minister" / "copies" / "07-ms-a-example" / "deck.pptx"
+    with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as archive:
+        slide = archive.read("ppt/slides/slide2.xml").decode()
+        dates = {info.date_time for info in archive.infolist()}
+    assert 'name="Copy Line"' in slide and 'name="Copy Watermark"' in slide
+    assert len(dates) == 1
+
