@@ -13,7 +13,7 @@ from generator.build import build
 from generator.render import parts
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = 30_000  # characters per part: the 20-page minister brief in four parts
+SMALL = 30_000  # characters per part: the minister brief in parts cut at its forced page breaks
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any])
     for name in ("minister/brief.pdf", "minister/deck.pptx"):
         assert (root / "parallel" / name).read_bytes() == (root / "serial" / name).read_bytes()
     steps = built["steps"]
-    # the brief: its HTML and split, the front's length, four body parts, the join
+    # the brief: its HTML and split, the front's length, its body parts, the join
     assert steps.count("minister/brief.pdf LayOutPart") >= 3
     assert steps.count("minister/brief.pdf Assemble") == 1
     assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first

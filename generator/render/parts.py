@@ -6,6 +6,13 @@ HTML, :func:`render_in_parts` lays the brief out in parts of about that size ins
 (each part starts a page), writes each part's PDF and lets its layout go, then joins the
 PDFs with pikepdf (qpdf):
 
+- cuts: a part begins only where the brief laid out as one document starts a new page
+  anyway (a forced break of the stylesheet: ``break-before: page`` on the part, or
+  ``break-after: page`` on the one before), so the joined brief is that document page for
+  page. Only a stretch without any forced break of more than :data:`STRETCH` times the
+  part size is cut between its parts or children (memory first): there the joined brief
+  starts a page the single document may not;
+
 - page numbers: the parts are laid out without the margin box that shows the page
   number; a document of as many empty pages, with only that box, is stamped onto the
   pages as an artifact, so "Page X of Y" counts the whole brief;
@@ -42,6 +49,11 @@ from generator.errors import RenderError
 
 #: Characters of HTML per part (without data: URIs): about 100 pages, 0.3 GB of layout.
 PART_SIZE = 300_000
+#: A stretch of the brief without a forced page break is kept in one part up to this many
+#: times the part size; only a longer one is cut where the single layout may not break.
+STRETCH = 3
+# Forced breaks that start one new page (left, right... may add a blank one: not cut there).
+_FORCED = {"page", "always"}
 
 _PX_TO_PT = 0.75
 _BOXES = [f"@{edge}-{place}" for edge in ("top", "bottom")
@@ -105,6 +117,9 @@ def split(html: str, part_size: int | None = None) -> Split | None:
     if "target-counter" in _without(styles, _KNOWN_PAGE_REFERENCES):
         return None  # page references this module would not fill in
 
+    # where the brief laid out as one document starts a new page anyway (before the front
+    # parts leave <main>: a rule may name a part's neighbour)
+    starts_page = dict(zip(list(main), _forced_breaks(styles, main), strict=True))
     for anchor in doc.iter("a"):  # links may lead to another part
         href = anchor.get("href", "")
         if href.startswith("#") and len(href) > 1:
@@ -141,7 +156,8 @@ def split(html: str, part_size: int | None = None) -> Split | None:
             main.remove(part)
         return text
 
-    body = [document(parts, "") for parts in _groups(units, part_size or PART_SIZE)]
+    forced = [starts_page[unit] for unit in units]
+    body = [document(parts, "") for parts in _groups(units, forced, part_size or PART_SIZE)]
     front = _Front(document(front_parts, fill)) if front_parts else None
 
     overlay_head = ""
@@ -167,9 +183,100 @@ def _weight(element: Any) -> int:
     return len(re.sub(r"data:[^\"')]*", "", lxml.html.tostring(element, encoding="unicode")))
 
 
-def _groups(units: list[Any], size: int) -> Iterator[list[Any]]:
-    """The parts in groups of about ``size`` characters; a part larger than that is cut
-    between its children (a table between its rows, its header repeated)."""
+def _forced_breaks(styles: str, main: Any) -> list[bool]:
+    """For each child of ``main``, in order, whether the brief laid out as one document
+    starts a new page before it: its ``break-before`` or the previous child's
+    ``break-after`` is ``page`` (or ``page-break-*: always``), by the cascade of ``styles``
+    for print. Only declarations on the children themselves count, as the built-in
+    stylesheet and an audience's override write them; a break this does not see only
+    means one place fewer to cut."""
+    import cssselect2
+    import tinycss2
+
+    matcher = cssselect2.Matcher()
+    order = 0
+
+    def add(rules: list[Any]) -> None:
+        nonlocal order
+        for rule in rules:
+            if rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content:
+                media = {token.lower_value for token in rule.prelude
+                         if token.type == "ident"}
+                if "not" not in media and (media & {"print", "all"} or not media):
+                    add(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                 skip_whitespace=True))
+            elif rule.type == "qualified-rule":
+                declarations = {}
+                for item in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                           skip_whitespace=True):
+                    if item.type != "declaration":
+                        continue
+                    name = item.lower_name.replace("page-break-", "break-")
+                    if name in ("break-before", "break-after"):
+                        value = tinycss2.serialize(item.value).strip().lower()
+                        declarations[name] = (value, item.important)
+                if not declarations:
+                    continue
+                try:
+                    selectors = cssselect2.compile_selector_list(rule.prelude)
+                except cssselect2.SelectorError:
+                    continue
+                for selector in selectors:
+                    if selector.pseudo_element is None:
+                        matcher.add_selector(selector, (order, declarations))
+                order += 1
+
+    add(tinycss2.parse_stylesheet(styles, skip_comments=True, skip_whitespace=True))
+    wrapped = next(element for element in cssselect2.ElementWrapper.from_html_root(
+        main.getroottree().getroot()).iter_subtree() if element.etree_element is main)
+    breaks: list[dict[str, str]] = []
+    for element in wrapped.iter_children():
+        chosen: dict[str, tuple[tuple[bool, Any, int], str]] = {}
+        for specificity, _order, _pseudo, (source_order, declarations) in matcher.match(
+                element):
+            for name, (value, important) in declarations.items():
+                rank = (important, specificity, source_order)
+                if name not in chosen or rank >= chosen[name][0]:
+                    chosen[name] = (rank, value)
+        breaks.append({name: value for name, (_, value) in chosen.items()})
+    return [breaks[index].get("break-before", "auto") in _FORCED
+            or (index > 0 and breaks[index - 1].get("break-after", "auto") in _FORCED)
+            for index in range(len(breaks))]
+
+
+def _groups(units: list[Any], forced: list[bool], size: int) -> Iterator[list[Any]]:
+    """The parts in groups of about ``size`` characters, each beginning at a forced page
+    break (see :func:`_forced_breaks`; the first unit begins one anyway: the front ends in
+    a page break, or there is none). A stretch between forced breaks longer than
+    :data:`STRETCH` times ``size`` is cut between its units and children (:func:`_fill`)."""
+    stretches: list[list[Any]] = []
+    for unit, starts_page in zip(units, forced, strict=True):
+        if starts_page or not stretches:
+            stretches.append([])
+        stretches[-1].append(unit)
+    group: list[Any] = []
+    used = 0
+    for stretch in stretches:
+        weight = sum(_weight(unit) for unit in stretch)
+        if weight > STRETCH * size:
+            if group:
+                yield group
+                group, used = [], 0
+            yield from _fill(stretch, size)
+            continue
+        if group and used + weight > size:
+            yield group
+            group, used = [], 0
+        group.extend(stretch)
+        used += weight
+    if group:
+        yield group
+
+
+def _fill(units: list[Any], size: int) -> Iterator[list[Any]]:
+    """``units`` in groups of about ``size`` characters, cut anywhere between them; a unit
+    larger than that is cut between its children (a table between its rows, its header
+    repeated)."""
     group: list[Any] = []
     used = 0
     for unit in units:
