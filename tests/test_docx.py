@@ -11,6 +11,7 @@ import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -23,7 +24,7 @@ from generator.cli import main
 from generator.content import load_project
 from generator.render.docx import render_docx
 from generator.tailor import tailor
-from generator.templates import TemplateSet
+from generator.templates import TemplateSet, resolve_templates
 
 from .conftest import require_tool
 from .factories import sample_edition
@@ -379,3 +380,183 @@ def test_pandocs_reference_docx_works_as_it_is(tmp_path: Path) -> None:
     assert bullet.text == "\u25e6\u00a0nested point"
     assert bullet.paragraph_format.left_indent == Inches(0.6)
     assert document.tables[0].style.name == "Table"
+    # its own sample footnote is its content, not the brief's: the footnotes part is new
+    parts = _parts(root / "output/minister/brief.docx")
+    assert "Footnote Text." not in parts["word/footnotes.xml"]
+    assert parts["[Content_Types].xml"].count("/word/footnotes.xml") == 1
+
+
+# --- the writer's apparatus: footnotes, citations, cross-references, captions -----------
+
+APPARATUS_AUDIENCES = ("minister", "norvia")  # the delegation does not see the cleared figure
+
+
+@pytest.fixture(scope="module")
+def apparatus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The apparatus project of tests/test_apparatus.py as Word and PDF briefs, for an
+    audience that sees the cleared figure and one that does not."""
+    from generator.render.brief import render_brief
+
+    from .test_apparatus import FILES
+
+    root = write_project(tmp_path_factory.mktemp("docx-apparatus"), FILES)
+    project = load_project(root)
+    out: dict[str, Any] = {"root": root}
+    for audience in APPARATUS_AUDIENCES:
+        edition = tailor(project, audience).edition
+        templates = resolve_templates(root, audience)
+        data = render_docx(edition.shown_in("docx"), templates)
+        assert verify.check_docx(data, edition.shown_in("docx"), f"{audience}/brief.docx") == []
+        (root / f"{audience}.docx").write_bytes(data)
+        pdf = root / f"{audience}.pdf"
+        pdf.write_bytes(render_brief(edition.shown_in("pdf"), templates))
+        out[audience] = {
+            "docx": root / f"{audience}.docx", "bytes": data,
+            "pdf": " ".join(subprocess.run([require_tool("pdftotext"), str(pdf), "-"],
+                                           capture_output=True, text=True,
+                                           check=True).stdout.split())}
+    return out
+
+
+_CAPTIONED = r"(?:Cleared overview|The northern coast|Costs by year|Joint exercises per year)"
+
+
+def _numbers(text: str) -> dict[str, str]:
+    """Caption title -> its "Figure N" / "Table N", as printed (PDF: "Figure 2 The
+    northern coast"; Word: "Figure 2: The northern coast"; a chart's with its mark)."""
+    return {title: number for number, title in re.findall(
+        rf"((?:Figure|Table) \d+):? (?:\(\w\) )?({_CAPTIONED})", text)}
+
+
+def test_word_numbers_equal_the_pdf_briefs_for_each_audience(apparatus: dict[str, Any]
+                                                             ) -> None:
+    sentence = re.compile(r"as (Figure \d) shows; costs are in (Table \d), the detail in "
+                          r"(Section \d) and the trend in (Figure \d)")
+    for audience in APPARATUS_AUDIENCES:
+        document = docx.Document(str(apparatus[audience]["docx"]))
+        text = " ".join(_texts(document))
+        pdf = apparatus[audience]["pdf"]
+        assert _numbers(text) == _numbers(pdf), audience
+        assert sentence.search(text).groups() == sentence.search(pdf).groups()  # type: ignore[union-attr]
+    minister = " ".join(_texts(docx.Document(str(apparatus["minister"]["docx"]))))
+    norvia = " ".join(_texts(docx.Document(str(apparatus["norvia"]["docx"]))))
+    assert _numbers(minister) == {"Cleared overview": "Figure 1",
+                                  "The northern coast": "Figure 2",
+                                  "Costs by year": "Table 1",
+                                  "Joint exercises per year": "Figure 3"}
+    assert _numbers(norvia) == {"The northern coast": "Figure 1", "Costs by year": "Table 1",
+                                "Joint exercises per year": "Figure 2"}
+    assert "as Figure 1 shows" in norvia and "Cleared overview" not in norvia
+    captions = [p for p in docx.Document(str(apparatus["minister"]["docx"])).paragraphs
+                if p.style.name == "Caption"]
+    assert [p.text for p in captions] == ["Figure 1: Cleared overview",
+                                          "Figure 2: The northern coast",
+                                          "Table 1: Costs by year",
+                                          "Figure 3: (P) Joint exercises per year"]
+
+
+def _bookmarks(body: Any) -> dict[str, str]:
+    """Bookmark name -> the text of the paragraph it marks."""
+    return {start.get(f"{W}name"): "".join(t.text or "" for t in start.getparent().iter(
+        f"{W}t")) for start in body.iter(f"{W}bookmarkStart")}
+
+
+def _internal_links(body: Any) -> list[tuple[str, str]]:
+    """(text, bookmark) of every link inside the document."""
+    return [("".join(t.text or "" for t in link.iter(f"{W}t")), link.get(f"{W}anchor"))
+            for link in body.iter(f"{W}hyperlink") if link.get(f"{W}anchor")]
+
+
+def test_footnotes_are_word_footnotes_marked_like_the_brief(apparatus: dict[str, Any]
+                                                            ) -> None:
+    parts = _parts(apparatus["minister"]["docx"])
+    assert "word/footnotes.xml" in parts
+    assert ('PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.wordprocessingml.footnotes+xml"') in parts["[Content_Types].xml"]
+    assert 'relationships/footnotes" Target="footnotes.xml"' in \
+        parts["word/_rels/document.xml.rels"]
+    notes = etree.fromstring(parts["word/footnotes.xml"].encode())
+    texts = {note.get(f"{W}id"): "".join(t.text or "" for t in note.iter(f"{W}t")).strip()
+             for note in notes.iter(f"{W}footnote")
+             if note.get(f"{W}type") is None}
+    assert texts == {"1": "(P) Border Commission figures, 2026.",
+                     "2": "(C) A cleared note about sources.",
+                     "3": "(C) A note defined in public text."}  # the higher of the two marks
+    assert all(note.find(f".//{W}footnoteRef") is not None for note in notes
+               if note.get(f"{W}type") is None)
+    body = etree.fromstring(parts["word/document.xml"].encode())
+    references = [r.get(f"{W}id") for r in body.iter(f"{W}footnoteReference")]
+    assert references == ["1", "2", "3"]
+    smuggling = next(p for p in body.iter(f"{W}p")
+                     if "Smuggling rose sharply" in "".join(t.text or "" for t in p.iter(f"{W}t")))
+    assert smuggling.find(f".//{W}footnoteReference") is not None
+    # the delegation: only the public note; the cleared block's notes went with it
+    norvia = _parts(apparatus["norvia"]["docx"])
+    assert "Border Commission figures" in norvia["word/footnotes.xml"]
+    assert "cleared note" not in norvia["word/footnotes.xml"]
+    assert "defined in public text" not in "\n".join(norvia.values())
+    # deterministic: rendered again, the same bytes
+    root = apparatus["root"]
+    edition = tailor(load_project(root), "minister").edition.shown_in("docx")
+    assert render_docx(edition, resolve_templates(root, "minister")) == \
+        apparatus["minister"]["bytes"]
+
+
+def test_citations_and_cross_references_link_inside_the_document(apparatus: dict[str, Any]
+                                                                 ) -> None:
+    document = docx.Document(str(apparatus["minister"]["docx"]))
+    texts = _texts(document)
+    at = len(texts) - 1 - texts[::-1].index("References")  # not the contents' entry
+    assert document.paragraphs[at].style.name == "Heading 1"
+    assert texts[at + 1:at + 3] == [
+        "1. (P) Alliance review of border security, 2024 https://example.org/review",
+        "2. (P) Cleared assessment 2026"]
+    assert [h.url for h in document.paragraphs[at + 1].hyperlinks] == \
+        ["https://example.org/review"]
+    assert "A report nobody cites" not in texts  # not cited: not listed
+    body = document.element.body
+    marks = _bookmarks(body)
+    links = _internal_links(body)
+    shown = {text: marks[name] for text, name in links}
+    assert shown["1"].startswith("1. (P) Alliance review")  # the citation [1]
+    assert shown["2"].startswith("2. (P) Cleared assessment")
+    assert shown["Figure 2"] == "Figure 2: The northern coast"
+    assert shown["Table 1"] == "Table 1: Costs by year"
+    assert shown["Section 1"] == "The detail"
+    assert shown["Figure 3"] == "Figure 3: (P) Joint exercises per year"
+    assert "Smuggling rose sharply as Figure 2 shows; costs are in Table 1, the detail in " \
+           "Section 1 and the trend in Figure 3 [1]." in texts
+    # the delegation: the cleared source went with its block, the numbers follow
+    norvia = _texts(docx.Document(str(apparatus["norvia"]["docx"])))
+    assert "Cleared assessment" not in " ".join(norvia)
+    assert norvia[len(norvia) - norvia[::-1].index("References")].startswith(
+        "1. (P) Alliance review")
+
+
+def test_definition_lists_scripts_and_page_breaks_in_word(apparatus: dict[str, Any]) -> None:
+    paragraphs = docx.Document(str(apparatus["minister"]["docx"])).paragraphs
+    by_text = {p.text: p for p in paragraphs}
+    assert [r.bold for r in by_text["Term"].runs] == [True]
+    assert by_text["Its definition"].paragraph_format.left_indent == Inches(0.5)
+    area = by_text["Area is 103 km."]
+    assert [r.text for r in area.runs if r.font.superscript] == ["3"]
+    water = by_text["(P) Water is H2O ."]  # a key point: no citation marks, as in the PDF
+    assert [r.text for r in water.runs if r.font.subscript] == ["2"]
+    assert by_text["After the break."].paragraph_format.page_break_before
+    assert "\\pagebreak" not in "\n".join(_parts(apparatus["minister"]["docx"]).values())
+
+
+def test_libreoffice_prints_the_footnotes(apparatus: dict[str, Any], tmp_path: Path) -> None:
+    soffice = require_tool("soffice")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(apparatus["minister"]["docx"])],
+                   check=True, capture_output=True, timeout=240)
+    pages = subprocess.run([require_tool("pdftotext"), str(tmp_path / "minister.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout.split("\f")
+    page = next(p for p in pages if "Smuggling rose sharply" in p)
+    words = " ".join(page.split())
+    # the footnote at the foot of the page that calls it, after the text that calls it
+    assert "(P) Border Commission figures, 2026." in words
+    assert words.index("Border Commission figures") > words.index("Smuggling rose sharply")
+    assert "as Figure 2 shows" in words

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import DataHandler, Request, pathname2url, url2pathname
 
@@ -73,15 +73,14 @@ from generator.render.charts import (
 )
 from generator.render.markdown import (
     Apparatus,
-    captions,
     footnotes,
-    heading_labels,
     headings,
     is_relative_path,
     to_html,
     to_inline_html,
     to_plain,
 )
+from generator.render.numbering import Caption, document_apparatus
 from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.render.typeset import (
     fit_line,
@@ -354,17 +353,6 @@ def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
 
 
 @dataclass(frozen=True)
-class Caption:
-    """A numbered (labelled) figure or table of the brief, or a chart, for the lists of
-    figures and tables."""
-
-    kind: str  # "fig" or "tbl"
-    number: int
-    text: str  # plain text: an image's title, a table's caption, a chart's title
-    anchor: str  # where it is: "#fig-map" (its label), "#figure-4" (a chart)
-
-
-@dataclass(frozen=True)
 class Heading:
     """A heading inside a section's body, for the contents: ``depth`` 2 for ``##`` (and
     ``#``), 3 for ``###``; ``text`` is Markdown; ``anchor`` its id (its label, if any)."""
@@ -432,31 +420,11 @@ class _Job:
         return [h for h in self.headings.get(section.id, []) if h.depth <= depth]
 
     def _apparatus(self) -> tuple[Apparatus, list[Caption]]:
-        """Numbers for this document: figures and tables in the order the sections print
-        them (then the charts), so that another audience, seeing other figures, gets its
-        own numbers and cross-references follow; sources in the order declared."""
-        e = self.edition
-        words = {key: e.label(key) for key in ("figure", "table", "section_ref")}
-        words["section"] = words.pop("section_ref")
-        refs: dict[str, tuple[str, str]] = {}
-        found: list[Caption] = []
-        count = {"fig": 0, "tbl": 0}
-        for index, section in enumerate(e.sections, start=1):
-            for part in section.body:
-                for heading, _ in heading_labels(part.markdown):
-                    refs[heading] = (f"{words['section']} {index}", f"#{heading}")
-                for kind, label, text in captions(part.markdown):
-                    count[kind] += 1
-                    word = words["figure" if kind == "fig" else "table"]
-                    refs[label] = (f"{word} {count[kind]}", f"#{label}")
-                    found.append(Caption(kind, count[kind], text, f"#{label}"))
-        for offset, chart in enumerate(e.charts, start=1):
-            number = count["fig"] + offset
-            refs[f"fig-{chart.id}"] = (f"{words['figure']} {number}", f"#figure-{number}")
-            found.append(Caption("fig", number, to_plain(chart.title), f"#figure-{number}"))
-        sources = {source.id: n for n, source in enumerate(e.sources, start=1)}
-        style: Literal["foot", "end"] = "end" if self.embed else "foot"
-        return Apparatus(refs=refs, sources=sources, words=words, note_style=style), found
+        """Numbers for this document (:func:`document_apparatus`, shared with the Word
+        brief); footnotes at the page foot in the PDF, as endnotes on the screen page."""
+        app, found = document_apparatus(self.edition)
+        app.note_style = "end" if self.embed else "foot"
+        return app, found
 
     def typeset(self, html: str) -> str:
         """Rendered Markdown with its names kept whole and numbers kept with their units."""

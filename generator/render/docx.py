@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from docx import Document
@@ -32,11 +33,19 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Inches, Pt, RGBColor
 from markdown_it.token import Token
 
-from generator.edition import BRIEF_PARTS, Edition, Item, Mark
+from generator.edition import BRIEF_PARTS, Edition, Item, Mark, Section
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import docx_ooxml as ox
-from generator.render.markdown import Run, inline_runs, parser, to_plain
+from generator.render.markdown import (
+    Apparatus,
+    Run,
+    footnote_tokens,
+    inline_runs,
+    parser,
+    to_plain,
+)
+from generator.render.numbering import document_apparatus
 from generator.templates import TemplateSet, shown_path
 
 #: Paragraph styles the Word brief uses, by name (as in Word's and Pandoc's documents).
@@ -58,6 +67,8 @@ CHART_WIDTH_IN = 6.3  # a chart's width on the page (A4 and Letter text widths e
 CHART_DPI = 192  # pixels per inch of a chart's picture
 MONOSPACE = "Courier New"
 LINK_BLUE = RGBColor(0x05, 0x63, 0xC1)
+DEFINITION_INDENT_IN = 0.5  # a definition list's definitions
+FOOTNOTE_POINTS = 9.0  # a footnote's text when the reference has no "Footnote Text"
 _RTL_CHAR = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
@@ -128,6 +139,19 @@ class _Writer:
         self.warnings = _missing_styles(document)
         self.headings: list[tuple[int, str]] = []  # for the contents field's result
         self.new_page = False  # the next paragraph starts a page
+        # the apparatus: numbers shared with the PDF brief, real Word footnotes
+        self.app, _ = document_apparatus(edition)
+        self.footnotes = ox.Footnotes(document)
+        self.note_style = next((self.styles[n] for n in ("Footnote Text", "footnote text")
+                                if n in self.styles), None)
+        self.note_mark_style = next(
+            (s.name for s in document.styles if s.type == WD_STYLE_TYPE.CHARACTER
+             and s.name in ("Footnote Reference", "footnote reference")), None)
+        # the footnote definitions in scope (label -> tokens, the mark of their part)
+        self.notes: dict[str, tuple[list[Token], Mark | None]] = {}
+        self.part_mark: Mark | None = None  # the mark of the part being written
+        self.in_note = False  # writing a footnote's text (no footnotes inside)
+        self.bookmarks: dict[str, str] = {}  # anchor ("#fig-map") -> bookmark name
 
     # -- the document ------------------------------------------------------------------
 
@@ -159,6 +183,8 @@ class _Writer:
                 self.item(item, "List Continue", prefix=f"{number}. ")
         if "annex" in show:
             self.annex()
+        if "references" in show and e.sources:
+            self.references()
         if "back_page" in show:
             self.back_page()
         if contents_at is not None:
@@ -239,12 +265,61 @@ class _Writer:
             self.headings.append((int(style.split()[-1]), "".join(r.text for r in runs)))
         return paragraph
 
+    def bookmark_name(self, anchor: str) -> str:
+        """The bookmark of an anchor (``#fig-map``): ``_bg1``, ``_bg2`` ... in the order
+        first met (hidden in Word's list of bookmarks, like its own ``_Toc`` ones)."""
+        return self.bookmarks.setdefault(anchor, f"_bg{len(self.bookmarks) + 1}")
+
+    def bookmark(self, paragraph: Any, anchor: str) -> None:
+        ox.bookmark(paragraph, self.bookmark_name(anchor),
+                    list(self.bookmarks).index(anchor) + 1)
+
+    def footnote(self, paragraph: Any, label: str) -> None:
+        """A Word footnote at the end of ``paragraph`` for the footnote ``label`` in
+        scope: its text starts with its portion mark, the higher of its definition's
+        and its reference's, as in the PDF brief. A footnote whose definition is not in
+        scope (withheld) is not printed."""
+        found = self.notes.get(label)
+        if found is None or self.in_note:
+            return
+        tokens, own = found
+        marks = [m for m in (own, self.part_mark) if m is not None]
+        mark = max(marks, key=lambda m: m.rank) if marks else None
+        number, note = self.footnotes.add(self.note_style)
+        ox.Footnotes.mark(note, self.note_mark_style)
+        runs = list(_pm(mark))
+        for n, tok in enumerate(t for t in tokens if t.type == "inline"):
+            runs += ([Run("\n")] if n else []) + inline_runs(tok.children or [], self.app)
+        self.in_note = True
+        self.runs(note, runs)
+        self.in_note = False
+        if self.note_style is None:
+            for run in note.runs:
+                run.font.size = Pt(FOOTNOTE_POINTS)
+        if self.rtl:
+            ox.paragraph_rtl(note)
+        reference = paragraph.add_run()
+        if self.note_mark_style:
+            reference.style = self.note_mark_style
+        reference.font.superscript = True
+        ox.footnote_reference(reference, number)
+
     def runs(self, paragraph: Any, runs: Iterable[Run]) -> None:
         for one in runs:
-            target = ox.hyperlink(paragraph, one.href) if one.href else paragraph
+            if one.note is not None:
+                self.footnote(paragraph, one.note)
+                continue
+            if one.href and one.href.startswith("#"):
+                target = ox.internal_link(paragraph, self.bookmark_name(one.href))
+            else:
+                target = ox.hyperlink(paragraph, one.href) if one.href else paragraph
             run = target.add_run(one.text)
             run.bold = one.bold or None
             run.italic = one.italic or None
+            if one.baseline > 0:
+                run.font.superscript = True
+            elif one.baseline < 0:
+                run.font.subscript = True
             if one.strike:
                 run.font.strike = True
             if one.code:
@@ -264,18 +339,54 @@ class _Writer:
         runs = [Run(prefix)] if prefix else []
         return self.paragraph([*runs, *_pm(item.mark), *_inline(item.text)], style)
 
-    def blocks(self, markdown: str, mark: Mark | None = None, level: int = 2) -> None:
-        """Block Markdown: paragraphs, headings (below ``level``), lists, quotes, code and
-        tables. A marked block's first paragraph starts with its portion mark."""
+    def section_notes(self, section: Section) -> None:
+        """The footnotes of ``section``: defined in any of its visible parts (the first
+        definition of a label wins), each with the mark of its part."""
+        self.notes = {}
+        for part in section.body:
+            for label, tokens in footnote_tokens(part.markdown).items():
+                self.notes.setdefault(label, (tokens, part.mark or section.mark))
+
+    def blocks(self, markdown: str, mark: Mark | None = None, level: int = 2,
+               section: Section | None = None) -> None:
+        """Block Markdown: paragraphs, headings (below ``level``), lists, quotes, code,
+        tables, definition lists, page breaks, captions and footnotes. A marked block's
+        first paragraph starts with its portion mark. A part of ``section`` numbers its
+        labelled figures and tables as the document does and finds its footnotes in
+        the section (:meth:`section_notes`); a text of its own has its own footnotes,
+        unmarked, and captions without numbers (as in the PDF brief)."""
         lead = _pm(mark)
-        tokens = parser().parse(markdown) if markdown else []
+        own = Apparatus()
+        tokens = parser().parse(markdown, {"apparatus": own}) if markdown else []
+        if section is None:
+            self.notes = {label: (found, None) for label, found in own.note_tokens.items()}
+            self.part_mark = None
+        else:
+            self.part_mark = mark or section.mark
+        numbered = section is not None
         lists: list[list[int]] = []  # [ordered?, counter] per open list
-        quote = 0
+        quote = term = definition = 0
+        figure = ""  # the label of the figure being written
         index = 0
         while index < len(tokens):
             tok = tokens[index]
             kind = tok.type
-            if kind == "bullet_list_open":
+            if kind == "page_break":
+                self.new_page = True
+            elif kind == "dt_open":
+                term += 1
+            elif kind == "dt_close":
+                term -= 1
+            elif kind == "dd_open":
+                definition += 1
+            elif kind == "dd_close":
+                definition -= 1
+            elif kind == "figure_open":
+                figure = str(tok.attrGet("id") or "")
+            elif kind == "figure_caption":
+                self.caption(figure if numbered else "", str(tok.meta.get("title") or ""))
+                figure = ""
+            elif kind == "bullet_list_open":
                 lists.append([0, 0])
             elif kind == "ordered_list_open":
                 lists.append([1, int(tok.attrGet("start") or 1) - 1])
@@ -289,11 +400,14 @@ class _Writer:
                 quote -= 1
             elif kind == "heading_open":
                 depth = min(level + int(tok.tag[1:]), 3)
-                self.heading(depth, [*lead, *inline_runs(tokens[index + 1].children or [])])
+                heading = self.heading(depth, [*lead, *inline_runs(
+                    tokens[index + 1].children or [], self.app)])
+                if numbered and tok.attrGet("id"):
+                    self.bookmark(heading, f"#{tok.attrGet('id')}")
                 lead = []
                 index += 2
             elif kind == "inline":
-                runs = [*lead, *inline_runs(tok.children or [])]
+                runs = [*lead, *inline_runs(tok.children or [], self.app)]
                 lead = []
                 depth = min(len(lists), 3)
                 suffix = f" {depth}" if depth > 1 else ""
@@ -301,6 +415,12 @@ class _Writer:
                     self.paragraph([Run(f"{lists[-1][1]}. "), *runs], f"List Continue{suffix}")
                 elif lists:
                     self.paragraph(runs, f"List Bullet{suffix}")
+                elif term:
+                    self.paragraph([replace(r, bold=True) for r in runs])
+                elif definition:
+                    paragraph = self.paragraph(runs)
+                    paragraph.paragraph_format.left_indent = Inches(
+                        DEFINITION_INDENT_IN * definition)
                 else:
                     self.paragraph(runs, "Quote" if quote else None)
             elif kind in ("fence", "code_block"):
@@ -308,15 +428,31 @@ class _Writer:
                     self.paragraph([*lead, Run(line, code=True)])
                     lead = []
             elif kind == "table_open":
-                index = self.markdown_table(tokens, index, lead)
+                index = self.markdown_table(tokens, index, lead, numbered)
                 lead = []
             index += 1
         if lead:  # a marked block with no text of its own still shows its mark
             self.paragraph(lead)
 
-    def markdown_table(self, tokens: list[Token], index: int, lead: list[Run]) -> int:
-        """A Markdown table from ``tokens[index]`` (``table_open``); returns the index of
-        its ``table_close``."""
+    def caption(self, label: str, title: str | Sequence[Run], lead: Sequence[Run] = ()
+                ) -> None:
+        """A figure's or table's caption: ``Figure 2: title`` when it is labelled (the
+        PDF brief's number, bookmarked for its cross-references), else its title alone."""
+        number = self.app.refs.get(label) if label else None
+        runs = [*lead, *([Run(f"{number[0]}: ")] if number else []),
+                *([Run(title)] if isinstance(title, str) else title)]
+        paragraph = self.paragraph(runs, "Caption")
+        if number:
+            self.bookmark(paragraph, number[1])
+
+    def markdown_table(self, tokens: list[Token], index: int, lead: list[Run],
+                       numbered: bool = False) -> int:
+        """A Markdown table from ``tokens[index]`` (``table_open``), after its caption;
+        returns the index of its ``table_close``."""
+        if tokens[index + 1].type == "table_caption":
+            label = str(tokens[index].attrGet("id") or "") if numbered else ""
+            self.caption(label, inline_runs(tokens[index + 1].children or [], self.app), lead)
+            lead = []
         rows: list[list[tuple[list[Run], bool]]] = []
         while tokens[index].type != "table_close":
             tok = tokens[index]
@@ -324,7 +460,7 @@ class _Writer:
                 rows.append([])
             elif tok.type == "inline" and rows:
                 header = tokens[index - 1].type == "th_open"
-                rows[-1].append((inline_runs(tok.children or []), header))
+                rows[-1].append((inline_runs(tok.children or [], self.app), header))
             index += 1
         if lead:
             self.paragraph(lead)
@@ -405,8 +541,9 @@ class _Writer:
             self.heading(2, section.title, section.mark)
             for point in section.key_points:
                 self.item(point)
+            self.section_notes(section)
             for part in section.body:
-                self.blocks(part.markdown, part.mark)
+                self.blocks(part.markdown, part.mark, section=section)
 
     def partners(self) -> None:
         e = self.e
@@ -480,7 +617,7 @@ class _Writer:
 
         e = self.e
         self.heading(1, e.label("charts"))
-        for number, chart in enumerate(e.charts, 1):
+        for chart in e.charts:
             svg = render_svg(chart, e.audience.theme, rtl=self.rtl, language=self.lang)
             picture = _png(svg, chart.id)
             paragraph = self.doc.add_paragraph()
@@ -489,8 +626,11 @@ class _Writer:
                                                     width=Inches(CHART_WIDTH_IN))
             title = to_plain(chart.title)
             ox.describe_picture(shape, title, chart.description or title)
-            self.paragraph([Run(f"{e.label('figure')} {number}: "), *_pm(chart.mark),
-                            *_inline(chart.title)], "Caption")
+            # numbered after the sections' figures, as in the PDF brief
+            number, anchor = self.app.refs[f"fig-{chart.id}"]
+            caption = self.paragraph([Run(f"{number}: "), *_pm(chart.mark),
+                                      *_inline(chart.title)], "Caption")
+            self.bookmark(caption, anchor)
 
     def annex(self) -> None:
         e = self.e
@@ -502,6 +642,19 @@ class _Writer:
                 self.paragraph([Run(f"{number}. "), *_inline(source)], "List Continue")
         if not listed:
             self.paragraph(e.label("none"))
+
+    def references(self) -> None:
+        """The sources cited in the text, numbered as the citations are, each with its
+        URL (a hyperlink) and bookmarked for the citations' links."""
+        e = self.e
+        self.heading(1, e.label("references"))
+        for source in e.sources:
+            runs = [Run(f"{self.app.sources[source.id]}. "), *_pm(source.mark),
+                    *_inline(source.text)]
+            if source.url:
+                runs += [Run(" "), Run(source.url, href=source.url)]
+            paragraph = self.paragraph(runs, "List Continue")
+            self.bookmark(paragraph, f"#ref-{source.id}")
 
     def back_page(self) -> None:
         e = self.e

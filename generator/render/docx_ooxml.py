@@ -11,6 +11,13 @@ the child order its schema prescribes:
 - the contents: a complex field ``TOC`` (``w:fldChar`` begin / ``w:instrText`` /
   separate / end, §17.16.5, §17.16.18, §17.16.23), its result the headings' titles,
   which Word replaces (with page numbers) when fields are updated;
+- footnotes: a ``word/footnotes.xml`` part (§17.11.12) related to the document
+  (``.../relationships/footnotes``, content type ``...wordprocessingml.footnotes+xml``),
+  its separator and continuation separator footnotes (ids -1 and 0), then one
+  ``w:footnote`` per reference (§17.11.10), each starting with ``w:footnoteRef``
+  (§17.11.13); the reference a run holding ``w:footnoteReference`` (§17.11.14);
+- bookmarks ``w:bookmarkStart``/``w:bookmarkEnd`` (§17.13.6.2) and hyperlinks to them
+  (``w:hyperlink/@w:anchor``), for cross-references and citations;
 - a picture's alternative text: ``wp:docPr/@descr`` (DrawingML §20.4.2.5);
 - the package written deterministically: fixed zip timestamps, parts in a fixed order,
   fixed extended properties.
@@ -23,9 +30,12 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.opc.packuri import PackURI
+from docx.opc.part import XmlPart
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -102,6 +112,89 @@ def hyperlink(paragraph: Paragraph, url: str) -> Paragraph:
     link.set(qn("r:id"), r_id)
     paragraph._p.append(link)
     return _LinkRuns(link, paragraph)
+
+
+def internal_link(paragraph: Paragraph, bookmark: str) -> Paragraph:
+    """A ``w:hyperlink`` to the bookmark ``bookmark`` of this document, at the end of
+    ``paragraph``; its ``add_run`` puts runs inside the link."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), bookmark)
+    link.set(qn("w:history"), "1")
+    paragraph._p.append(link)
+    return _LinkRuns(link, paragraph)
+
+
+def bookmark(paragraph: Paragraph, name: str, number: int) -> None:
+    """Bookmark the whole of ``paragraph`` as ``name`` (``number`` its unique id)."""
+    p = paragraph._p
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    p.insert(1 if p.pPr is not None else 0, start)
+    p.append(end)
+
+
+def footnote_reference(run: Run, number: int) -> None:
+    """Make ``run`` the reference to footnote ``number`` (``w:footnoteReference``)."""
+    reference = OxmlElement("w:footnoteReference")
+    reference.set(qn("w:id"), str(number))
+    run._r.append(reference)
+
+
+class _Story:
+    """The parent of a footnote's paragraphs: what python-docx asks it for (``part``)."""
+
+    def __init__(self, part: XmlPart) -> None:
+        self.part = part
+
+
+_FOOTNOTES = (f"<w:footnotes {nsdecls('w', 'r')}>"
+              '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" '
+              'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p>'
+              '</w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr>'
+              '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r>'
+              "<w:continuationSeparator/></w:r></w:p></w:footnote></w:footnotes>")
+
+
+class Footnotes:
+    """The document's footnotes part, made afresh (a reference document's own
+    footnotes are its content, not the brief's): footnotes are numbered 1, 2 ... in the
+    order they are added, which is the order of their references."""
+
+    def __init__(self, document: Any) -> None:
+        main = document.part
+        for r_id in [r for r, rel in main.rels.items() if rel.reltype == RT.FOOTNOTES]:
+            main.rels.pop(r_id)
+        self.part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES,
+                            parse_xml(_FOOTNOTES), main.package)
+        main.relate_to(self.part, RT.FOOTNOTES)
+        self.count = 0
+
+    def add(self, style_id: str | None) -> tuple[int, Paragraph]:
+        """A new footnote: its number and its paragraph (in the paragraph style
+        ``style_id``), which starts with the footnote's mark and a space."""
+        self.count += 1
+        note = OxmlElement("w:footnote")
+        note.set(qn("w:id"), str(self.count))
+        p = OxmlElement("w:p")
+        note.append(p)
+        self.part.element.append(note)
+        paragraph = Paragraph(p, _Story(self.part))  # type: ignore[arg-type]
+        if style_id:
+            set_style(paragraph, style_id)
+        return self.count, paragraph
+
+    @staticmethod
+    def mark(paragraph: Paragraph, character_style: str | None) -> None:
+        """The footnote's own mark (``w:footnoteRef``), raised, at its start."""
+        run = paragraph.add_run()
+        if character_style:
+            run.style = character_style
+        run.font.superscript = True
+        run._r.append(OxmlElement("w:footnoteRef"))
+        paragraph.add_run(" ")
 
 
 class _LinkRuns(Paragraph):

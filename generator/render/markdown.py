@@ -111,6 +111,8 @@ class Apparatus:
     note_marks: dict[str, tuple[int, str]] = field(default_factory=dict)
     part_mark: tuple[int, str] = (0, "")
     depth: int = 3  # headings deeper than this (## = 2, ### = 3) get no bookmark
+    # footnote label -> its definition's block tokens (for the Word brief's footnotes)
+    note_tokens: dict[str, list[Token]] = field(default_factory=dict)
 
     def next_number(self, kind: str) -> int:
         self.seen[kind] = self.seen.get(kind, 0) + 1
@@ -265,6 +267,7 @@ def _collect_notes(state: StateCore) -> None:
             html = re.sub(r"</p>\s*<p>", "<br>", html.strip())
             html = re.sub(r"^<p>|</p>$", "", html)
             app.notes.setdefault(label, html)
+            app.note_tokens.setdefault(label, inside or [])
             inside = None
         elif inside is not None:
             inside.append(tok)
@@ -419,6 +422,16 @@ def footnotes(text: str) -> dict[str, str]:
     return app.notes
 
 
+def footnote_tokens(text: str) -> dict[str, list[Token]]:
+    """The footnote definitions of a text (label -> its block tokens), for a renderer
+    that writes them itself (the Word brief)."""
+    if "[^" not in text:
+        return {}
+    app = Apparatus()
+    parser().parse(text, {"apparatus": app})
+    return app.note_tokens
+
+
 def captions(text: str) -> list[tuple[str, str, str]]:
     """(kind ``fig``/``tbl``, label, caption text) of every labelled (so numbered) figure
     and table of a text, in order: what numbering and the lists of figures and tables
@@ -516,6 +529,7 @@ class Run:
     strike: bool = False
     href: str | None = None
     baseline: int = 0  # DrawingML's, in thousandths of a percent: 30000 sup, -25000 sub
+    note: str | None = None  # a footnote reference (its label), for the Word brief
 
 
 @dataclass(frozen=True)
@@ -532,7 +546,7 @@ class Paragraph:
         return "".join(run.text for run in self.runs)
 
 
-def _inline_runs(children: list[Token]) -> list[Run]:
+def _inline_runs(children: list[Token], app: Apparatus | None = None) -> list[Run]:
     runs: list[Run] = []
     bold = italic = strike = 0
     href: list[str | None] = []
@@ -569,8 +583,20 @@ def _inline_runs(children: list[Token]) -> list[Run]:
                                 scripts[-1] if scripts else 0))
         elif t == "code_inline":
             runs.append(Run(tok.content, bold > 0, italic > 0, True, strike > 0, link))
+        elif t == "xref" and app is not None and tok.meta["label"] in app.refs:
+            shown, anchor = app.refs[tok.meta["label"]]
+            runs.append(Run(shown, bold > 0, italic > 0, False, strike > 0, anchor))
         elif t == "xref":  # no numbers on a slide: the reference as written
             runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
+        elif t == "citation" and app is not None:
+            cited = [one for one in tok.meta["ids"] if one in app.sources]
+            for n, one in enumerate(cited):
+                runs += [Run("[" if not n else ", "),
+                         Run(str(app.sources[one]), href=f"#ref-{one}")]
+            if cited:
+                runs.append(Run("]"))
+        elif t == "footnote_ref" and app is not None:
+            runs.append(Run("", note=str(tok.meta.get("label", ""))))
         elif t in ("softbreak", "hardbreak"):
             runs.append(Run(" " if t == "softbreak" else "\n"))
         elif t == "image":
@@ -580,17 +606,19 @@ def _inline_runs(children: list[Token]) -> list[Run]:
     return merged_runs(runs)
 
 
-def inline_runs(children: list[Token]) -> list[Run]:
+def inline_runs(children: list[Token], apparatus: Apparatus | None = None) -> list[Run]:
     """The runs of an ``inline`` token's children (links kept only when safe; an image
-    as its alternative text, in italics)."""
-    return _inline_runs(children)
+    as its alternative text, in italics). Given the document's ``apparatus`` (the Word
+    brief), a cross-reference is its words and number linked to ``#label``, a citation
+    its numbers linked to ``#ref-ID``, and a footnote reference a run with ``note``."""
+    return _inline_runs(children, apparatus)
 
 
 def merged_runs(runs: Iterable[Run]) -> list[Run]:
     """Neighbouring runs with the same formatting (every field but the text) as one."""
     out: list[Run] = []
     for run in runs:
-        if out and format_of(out[-1]) == format_of(run):
+        if out and format_of(out[-1]) == format_of(run) and run.note is None:
             out[-1] = replace(out[-1], text=out[-1].text + run.text)
         else:
             out.append(run)
@@ -599,7 +627,7 @@ def merged_runs(runs: Iterable[Run]) -> list[Run]:
 
 def format_of(run: Run) -> tuple[object, ...]:
     """Everything of a run but its text."""
-    return (run.bold, run.italic, run.code, run.strike, run.href, run.baseline)
+    return (run.bold, run.italic, run.code, run.strike, run.href, run.baseline, run.note)
 
 
 # Text that Markdown leaves as it is: no character with a meaning inline (escapes, code,
