@@ -81,6 +81,11 @@ FORMATTERS = [
     '{{ metric_periods(P) }}',
     '{{ metric_value(edition.collaborations[0].metrics[0], P) }}',
     '{{ benefits_by_category(P) }}',
+    '{{ P|fit_line(80) }}',
+    '{{ P|tie_last_words }}',
+    '{{ metric_label(P, P) }}',
+    '{{ headings(P) }}',
+    '{{ P|endnotes }}',
 ]
 
 
@@ -91,6 +96,8 @@ def test_every_filter_and_global_of_ours_is_in_the_payload_tests(tmp_path: Path)
     env = brief._environment(templates, job)
     plain = sandbox.BriefSandbox()
     ours = {*(set(env.filters) - set(plain.filters)), *(set(env.globals) - set(plain.globals))}
+    # values, not functions (the `missing` mark): nothing to call, .format is tested above
+    ours = {name for name in ours if callable(env.filters.get(name, env.globals.get(name)))}
     tested = {name for call in FORMATTERS for name in ours
               if f"|{name}" in call or f"{name}(" in call}
     assert ours - tested == set()
