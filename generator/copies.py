@@ -12,6 +12,9 @@ slide or page top, and optionally a light diagonal watermark naming the recipien
   no logo stands), filled and coloured like the banner, and a rotated, translucent
   watermark box between the banner bands.
 - **HTML**: a line right after ``<body>``, and a fixed watermark.
+- **DOCX** (lxml on the package's XML): a paragraph after the banner in every header part
+  (``word/header*.xml``: docx.py writes every header of every section), and a VML
+  text-path watermark in it, as Word draws its own watermarks.
 
 Copies live in ``OUT/AUDIENCE/copies/NN-slug/``; each passes the release gate (its
 banners, and its copy line on every page and slide) before anything is staged. Stamping
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
 
 COPIES_DIR = "copies"
 #: Part of each copy's cache key: a change in how copies are stamped restamps them all.
-STAMP_VERSION = "1"
+STAMP_VERSION = "2"
 FONT_FILE = Path(__file__).parent / "fonts" / "LiberationSans-Regular.ttf"
 DECK_FONT_FILE = Path(__file__).parent / "fonts" / "Carlito-Regular.ttf"
 COPY_POINTS = 7.0  # the copy line's size: the least the release gate accepts
@@ -224,6 +227,8 @@ def stamp(fmt: str, data: bytes, copy: Copy, watermark: bool, rtl: bool = False)
         return stamp_pdf(data, copy.line, mark)
     if fmt == "pptx":
         return stamp_deck(data, copy.line, mark, rtl)
+    if fmt == "docx":
+        return stamp_docx(data, copy.line, mark)
     return stamp_html(data, copy.line, mark)
 
 
@@ -582,3 +587,141 @@ def stamp_html(data: bytes, line: str, mark: str | None = None) -> bytes:
         added += (f'\n<div class="briefgen-watermark" aria-hidden="true" '
                   f'style="{WATERMARK_STYLE}">{html.escape(mark, quote=False)}</div>')
     return data[:found.end()] + added.encode("utf-8") + data[found.end():]
+
+
+# -- DOCX ------------------------------------------------------------------------------
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_V = "urn:schemas-microsoft-com:vml"
+_O = "urn:schemas-microsoft-com:office:office"
+_W10 = "urn:schemas-microsoft-com:office:word"
+_HEADER_PART = re.compile(r"word/header\d*\.xml")
+DOCX_FONT = "Liberation Sans"
+#: The watermark's turn (Word's own diagonal watermark: 315, i.e. 45 degrees up) and fill.
+DOCX_WATERMARK_ROTATION = 315
+DOCX_WATERMARK_FILL = "#C0C0C0"
+DOCX_WATERMARK_OPACITY = ".5"
+TWIPS_PER_POINT = 20
+#: Word's text-path shape type (the one its *Design ▸ Watermark* writes).
+_TEXT_PATH_TYPE = (
+    f'<v:shapetype xmlns:v="{_V}" xmlns:o="{_O}" id="_x0000_t136" coordsize="21600,21600" '
+    'o:spt="136" adj="10800" path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    + "".join(f'<v:f eqn="{eqn}"/>' for eqn in (
+        "sum #0 0 10800", "prod #0 2 1", "sum 21600 0 @1", "sum 0 0 @2", "sum 21600 0 @3",
+        "if @0 @3 0", "if @0 21600 @1", "if @0 0 @2", "if @0 @4 21600", "mid @5 @6",
+        "mid @8 @5", "mid @7 @8", "mid @6 @7", "sum @6 0 @5"))
+    + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+    'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/><v:handles>'
+    '<v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>')
+
+
+def stamp_docx(data: bytes, line: str, mark: str | None = None) -> bytes:
+    """Every header part of the Word document with ``line`` as a paragraph after its
+    banner (and ``mark`` as a light diagonal watermark anchored in it). The package keeps
+    its member order, timestamps and file attributes."""
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    text_width = _docx_text_width(etree.fromstring(source.read("word/document.xml")))
+    out = io.BytesIO()
+    number = 0
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if _HEADER_PART.fullmatch(info.filename):
+                number += 1
+                body = _stamp_header(body, line, mark, number, text_width)
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.create_system = info.create_system
+            copy.external_attr = info.external_attr
+            target.writestr(copy, body, compresslevel=6)
+    return out.getvalue()
+
+
+def _docx_text_width(document: Any) -> float:
+    """The narrowest text width of the document's sections, in points (6.5 in if none
+    says)."""
+    widths = []
+    for sect in document.iter(f"{{{_W}}}sectPr"):
+        size, margins = sect.find(f"{{{_W}}}pgSz"), sect.find(f"{{{_W}}}pgMar")
+        try:
+            width = int(size.get(f"{{{_W}}}w"))
+            if margins is not None:
+                width -= int(margins.get(f"{{{_W}}}left", "0")) + int(
+                    margins.get(f"{{{_W}}}right", "0"))
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if width > 0:
+            widths.append(width / TWIPS_PER_POINT)
+    return min(widths, default=468.0)
+
+
+def _stamp_header(xml: bytes, line: str, mark: str | None, number: int,
+                  text_width: float) -> bytes:
+    from copy import deepcopy
+
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    w = f"{{{_W}}}"
+    banner = next((p for p in root.iter(f"{w}p")
+                   if "".join(t.text or "" for t in p.iter(f"{w}t")).strip()), None)
+    paragraph = etree.Element(f"{w}p")
+    own = banner.find(f"{w}pPr") if banner is not None else None
+    if own is not None:  # the banner's style, alignment and direction
+        props = deepcopy(own)
+        for child in props.findall(f"{w}rPr"):
+            props.remove(child)
+        paragraph.append(props)
+    else:
+        props = etree.SubElement(paragraph, f"{w}pPr")
+        etree.SubElement(props, f"{w}jc").set(f"{w}val", "center")
+    if mark:
+        paragraph.append(_docx_watermark(mark, number, text_width))
+    run = etree.SubElement(paragraph, f"{w}r")
+    run_props = etree.SubElement(run, f"{w}rPr")
+    fonts = etree.SubElement(run_props, f"{w}rFonts")
+    for slot in ("ascii", "hAnsi", "cs"):
+        fonts.set(f"{w}{slot}", DOCX_FONT)
+    etree.SubElement(run_props, f"{w}vanish").set(f"{w}val", "0")
+    etree.SubElement(run_props, f"{w}color").set(f"{w}val", "000000")
+    half_points = str(round(COPY_POINTS * 2))
+    etree.SubElement(run_props, f"{w}sz").set(f"{w}val", half_points)
+    etree.SubElement(run_props, f"{w}szCs").set(f"{w}val", half_points)
+    text = etree.SubElement(run, f"{w}t")
+    text.text = line
+    text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    if banner is not None and banner.getparent() is root:
+        banner.addnext(paragraph)
+    else:
+        root.append(paragraph)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_watermark(mark: str, number: int, text_width: float) -> Any:
+    """A run holding Word's watermark shape: ``mark`` on a VML text path, turned 45
+    degrees, centred on the page's text area, behind the text, light grey at half
+    opacity."""
+    from lxml import etree
+
+    length = _font().advance(mark)  # the text's width at 1 pt
+    turn = math.cos(math.radians(45))
+    size = min(60.0, 0.9 * text_width / ((length + 1) * turn))
+    shape = (
+        f'<w:r xmlns:w="{_W}" xmlns:v="{_V}" xmlns:o="{_O}" xmlns:w10="{_W10}"><w:rPr>'
+        f'<w:noProof/></w:rPr><w:pict>{_TEXT_PATH_TYPE}'
+        f'<v:shape id="PowerPlusWaterMarkObject{number}" o:spid="_x0000_s{2048 + number}" '
+        f'type="#_x0000_t136" style="position:absolute;margin-left:0;margin-top:0;'
+        f"width:{_num(length * size)}pt;height:{_num(size)}pt;"
+        f"rotation:{DOCX_WATERMARK_ROTATION};z-index:-251657216;"
+        "mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" '
+        f'o:allowincell="f" fillcolor="{DOCX_WATERMARK_FILL}" stroked="f">'
+        f'<v:fill opacity="{DOCX_WATERMARK_OPACITY}"/>'
+        f'<v:textpath style="font-family:&quot;{DOCX_FONT}&quot;;font-size:1pt" '
+        f'string="{html.escape(mark)}"/>'
+        '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>')
+    return etree.fromstring(shape)

@@ -84,6 +84,8 @@ def check_copy(job: Job, data: bytes, path: str, line: str) -> list[Diagnostic]:
         findings = check_pdf(data, edition, path) + check_pdf_copy_line(data, line, path)
     elif job.format == "pptx":
         findings = check_deck(data, edition, path) + check_deck_copy_line(data, line, path)
+    elif job.format == "docx":
+        findings = check_docx(data, edition, path) + check_docx_copy_line(data, line, path)
     else:
         findings = check_html(data, edition, path) + check_html_copy_line(data, line, path)
     if not findings:
@@ -840,52 +842,70 @@ def _story_problem(story: Any, wanted: str, styles: _WordStyles) -> str:
     return problems[0] if problems else "no paragraph of it holds it"
 
 
+def _load_word(data: bytes, path: str) -> tuple[Any, dict[str, Any], _WordStyles, bool,
+                                                 list[str]]:
+    """The document part, its header and footer parts by relationship id, its styles,
+    whether even pages have their own headers, and the metadata findings. Raises on a
+    file that is not a readable Word document."""
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        document = _xml(archive, "word/document.xml")
+        rels = _xml(archive, "word/_rels/document.xml.rels")
+        targets = {rel.get("Id"): rel.get("Target", "")
+                   for rel in rels.iter(f"{{{_PR}}}Relationship")}
+        styles = _WordStyles(_xml(archive, "word/styles.xml")
+                             if "word/styles.xml" in names else None)
+        settings = (_xml(archive, "word/settings.xml")
+                    if "word/settings.xml" in names else None)
+        stories: dict[str, Any] = {}
+        for r_id, target in targets.items():
+            name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
+            if name in names and re.search(r"(header|footer)\d*\.xml$", name):
+                stories[r_id] = _xml(archive, name)
+        findings = _check_office_metadata(archive, [document, *stories.values()], path)
+    even = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
+    return document, stories, styles, even, findings
+
+
+_WORD_ERRORS = (KeyError, zipfile.BadZipFile, AttributeError, TypeError, ValueError)
+
+
+def _printed_stories(document: Any, stories: dict[str, Any], even: bool, kind: str
+                     ) -> Iterable[tuple[int, str, Any]]:
+    """Each section's ``kind`` (header or footer) stories Word may print: (the section's
+    number, the band's name, the story or None), inherited from an earlier section when
+    the section names none of its own."""
+    current: dict[str, str] = {}  # type -> rId, inherited
+    for number, sect in enumerate(document.iter(_w("sectPr")), 1):
+        for ref in sect.findall(_w(f"{kind}Reference")):
+            current[ref.get(_w("type"), "default")] = ref.get(f"{{{_R}}}id", "")
+        needed = ["default"] + ["first"] * _on(sect.find(_w("titlePg"))) + ["even"] * even
+        for story_type in needed:
+            band = f"{kind} ({story_type} pages)" if story_type != "default" else kind
+            yield number, band, stories.get(current.get(story_type) or "")
+
+
 def check_docx(data: bytes, edition: Edition, path: str) -> list[str]:
     """Every section of the Word document shows the banner in each header and footer
     Word may print (default; first page with a title page; even pages when the document
     has different odd and even pages), inherited or its own, at 7 pt or more, not hidden;
     every marked item its portion mark; core and extended properties only printed text."""
-    import io
-
     from lxml import etree
 
     wanted = squash(edition.banner)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            document = _xml(archive, "word/document.xml")
-            rels = _xml(archive, "word/_rels/document.xml.rels")
-            targets = {rel.get("Id"): rel.get("Target", "")
-                       for rel in rels.iter(f"{{{_PR}}}Relationship")}
-            styles = _WordStyles(_xml(archive, "word/styles.xml")
-                                 if "word/styles.xml" in names else None)
-            settings = (_xml(archive, "word/settings.xml")
-                        if "word/settings.xml" in names else None)
-            stories: dict[str, Any] = {}
-            for r_id, target in targets.items():
-                name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
-                if name in names and re.search(r"(header|footer)\d*\.xml$", name):
-                    stories[r_id] = _xml(archive, name)
-            findings = _check_office_metadata(archive, [document, *stories.values()], path)
-    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
-            TypeError, ValueError) as error:
+        document, stories, styles, even, findings = _load_word(data, path)
+    except (*_WORD_ERRORS, etree.XMLSyntaxError) as error:
         return [f"{path} is not a readable Word file ({error})"]
-    even = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
     failures: dict[tuple[str, str], list[int]] = {}
-    current: dict[tuple[str, str], str] = {}  # (header|footer, type) -> rId, inherited
-    for number, sect in enumerate(document.iter(_w("sectPr")), 1):
-        for kind in ("header", "footer"):
-            for ref in sect.findall(_w(f"{kind}Reference")):
-                current[(kind, ref.get(_w("type"), "default"))] = ref.get(f"{{{_R}}}id", "")
-            needed = ["default"] + ["first"] * _on(sect.find(_w("titlePg"))) + ["even"] * even
-            for story_type in needed:
-                band = f"{kind} ({story_type} pages)" if story_type != "default" else kind
-                r_id = current.get((kind, story_type))
-                story = stories.get(r_id or "")
-                problem = ("there is none" if story is None
-                           else _story_problem(story, wanted, styles))
-                if problem:
-                    failures.setdefault((band, problem), []).append(number)
+    for kind in ("header", "footer"):
+        for number, band, story in _printed_stories(document, stories, even, kind):
+            problem = ("there is none" if story is None
+                       else _story_problem(story, wanted, styles))
+            if problem:
+                failures.setdefault((band, problem), []).append(number)
     out = [f"{path}: the banner `{edition.banner}` is missing from the {band} of "
            f"{page_ranges(numbers, 'section')}: {problem}"
            for (band, problem), numbers in sorted(failures.items())]
@@ -893,6 +913,28 @@ def check_docx(data: bytes, edition: Edition, path: str) -> list[str]:
                   for p in document.iter(_w("p"))]
     out += check_portion_marks("\n".join(paragraphs), edition, path)
     return out + findings
+
+
+def check_docx_copy_line(data: bytes, line: str, path: str) -> list[str]:
+    """Every header Word may print, in every section (each carries the banner: see
+    :func:`check_docx`), has a paragraph that is ``line``, not hidden, at 7 pt or more
+    and not white: the line is on every page."""
+    from lxml import etree
+
+    wanted = squash(line)
+    try:
+        document, stories, styles, even, _ = _load_word(data, path)
+    except (*_WORD_ERRORS, etree.XMLSyntaxError) as error:
+        return [f"{path} is not a readable Word file ({error})"]
+    failures: dict[tuple[str, str], list[int]] = {}
+    for number, band, story in _printed_stories(document, stories, even, "header"):
+        problem = ("there is none" if story is None
+                   else _story_problem(story, wanted, styles))
+        if problem:
+            failures.setdefault((band, problem), []).append(number)
+    return [f"the {band} of {page_ranges(numbers, 'section')} of {path} "
+            f"{'do' if len(numbers) > 1 else 'does'} not show its copy line `{line}`: "
+            f"{problem}" for (band, problem), numbers in sorted(failures.items())]
 
 
 def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path: str

@@ -322,3 +322,121 @@ def test_deck_copy_shapes_are_deterministic_and_above_nothing_they_cover(built: 
     assert 'name="Copy Line"' in slide and 'name="Copy Watermark"' in slide
     assert len(dates) == 1
 
+
+
+# -- DOCX ------------------------------------------------------------------------------
+
+DOCX_PEOPLE = 3
+
+
+@pytest.fixture(scope="module")
+def docx_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = committee_project(tmp_path_factory.mktemp("docx-copies"),
+                             extra="watermark: true\nformats: [pdf, docx]\n",
+                             csv=people_csv(DOCX_PEOPLE))
+    report = build(root, jobs=2)
+    assert sorted(p.rsplit("/", 1)[-1] for p in report.copies) == \
+        ["brief.docx"] * DOCX_PEOPLE + ["brief.pdf"] * DOCX_PEOPLE
+    return root
+
+
+def _header_parts(path: Path) -> dict[str, str]:
+    """Every ``word/header*.xml`` of the file, as unzip reads it."""
+    unzip = require_tool("unzip")
+    names = subprocess.run([unzip, "-Z1", str(path)], capture_output=True, text=True,
+                           check=True).stdout.split()
+    return {name: subprocess.run([unzip, "-p", str(path), name], capture_output=True,
+                                 text=True, check=True).stdout
+            for name in names if re.fullmatch(r"word/header\d*\.xml", name)}
+
+
+def test_every_header_of_every_docx_copy_shows_its_own_line(docx_built: Path) -> None:
+    import docx
+
+    out = docx_built / "output" / "minister"
+    lines = _copy_lines(docx_built)
+    assert len(lines) == DOCX_PEOPLE
+    for folder, line in lines:
+        path = out / "copies" / folder / "brief.docx"
+        document = docx.Document(str(path))
+        for section in document.sections:
+            for header in (section.header, section.first_page_header,
+                           section.even_page_header):
+                assert not header.is_linked_to_previous
+                texts = [p.text for p in header.paragraphs]
+                assert len(texts) == 2 and "SECRET" in texts[0] and texts[1] == line, texts
+                run = header.paragraphs[1].runs[-1]
+                assert run.font.size.pt == copies.COPY_POINTS and not run.font.hidden
+        parts = _header_parts(path)
+        assert len(parts) >= 3
+        number = int(folder.split("-")[0])
+        for name, xml in parts.items():
+            assert xml.count(f">{line}</w:t>") == 1, (folder, name)
+            assert f'string="Copy {number} \u2014 ' in xml  # the watermark
+            assert "PowerPlusWaterMarkObject" in xml and "rotation:315" in xml
+            others = [other for f, other in lines if f != folder and other in xml]
+            assert not others, (folder, name)
+        assert verify.check_docx_copy_line(path.read_bytes(), line, "x.docx") == []
+
+
+def test_a_docx_copy_shows_its_line_on_every_page_in_libreoffice(
+        docx_built: Path, tmp_path: Path) -> None:
+    soffice = require_tool("soffice")
+    require_tool("pdftotext")
+    folder, line = _copy_lines(docx_built)[1]
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(docx_built / "output" / "minister" / "copies" / folder / "brief.docx")],
+                   check=True, capture_output=True, timeout=180)
+    pages = pdf_pages(tmp_path / "brief.pdf")
+    assert len(pages) > 3
+    for number, text in enumerate(pages, 1):
+        flat = " ".join(text.split())
+        assert flat.count(line) == 1, (number, flat[:200])
+        assert flat.count("SECRET") >= 2, number
+
+
+def test_docx_copies_are_byte_reproducible_and_keep_the_package(docx_built: Path) -> None:
+    out = docx_built / "output" / "minister"
+    base = (out / "brief.docx").read_bytes()
+    for copy in copies.copies_of(load_project(docx_built), "minister"):
+        written = (out / "copies" / copy.folder / "brief.docx").read_bytes()
+        assert copies.stamp("docx", base, copy, watermark=True) == written
+        with zipfile.ZipFile(io.BytesIO(base)) as one, \
+                zipfile.ZipFile(io.BytesIO(written)) as two:
+            assert [(i.filename, i.date_time, i.external_attr) for i in one.infolist()] == \
+                [(i.filename, i.date_time, i.external_attr) for i in two.infolist()]
+            changed = [n for n in one.namelist() if one.read(n) != two.read(n)]
+        assert changed and all(re.fullmatch(r"word/header\d*\.xml", n) for n in changed)
+
+
+def test_the_gate_refuses_a_docx_copy_without_its_line(docx_built: Path) -> None:
+    folder, line = _copy_lines(docx_built)[0]
+    data = (docx_built / "output" / "minister" / "copies" / folder / "brief.docx").read_bytes()
+    base = (docx_built / "output" / "minister" / "brief.docx").read_bytes()
+    missing = verify.check_docx_copy_line(base, line, "x.docx")
+    assert missing and all("no paragraph of it holds it" in m for m in missing)
+
+    def altered(change: str, by: str) -> bytes:
+        """``data`` with ``change`` replaced by ``by`` in its first header part."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, \
+                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            first = min(n for n in source.namelist() if n.startswith("word/header"))
+            for info in source.infolist():
+                body = source.read(info)
+                if info.filename == first:
+                    assert change.encode() in body
+                    body = body.replace(change.encode(), by.encode())
+                target.writestr(info, body)
+        return out.getvalue()
+
+    removed = verify.check_docx_copy_line(altered(line, ""), line, "x.docx")
+    assert len(removed) == 1 and "does not show its copy line" in removed[0]
+    assert removed[0].endswith("no paragraph of it holds it")
+    hidden = verify.check_docx_copy_line(
+        altered('<w:vanish w:val="0"/>', '<w:vanish w:val="1"/>'), line, "x.docx")
+    assert len(hidden) == 1 and hidden[0].endswith("its text is hidden (w:vanish)")
+    small = verify.check_docx_copy_line(
+        altered('<w:sz w:val="14"/>', '<w:sz w:val="10"/>'), line, "x.docx")
+    assert len(small) == 1 and "its text is 5 pt" in small[0]
