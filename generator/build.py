@@ -156,7 +156,7 @@ def plan(project: Project, tailored: dict[str, Tailored],
     digests = digests or FileDigests()
     jobs = []
     for name, t in tailored.items():
-        templates = resolve_templates(project.root, name, project.layouts_for(name))
+        templates = resolve_templates(project.root, name, project.layouts_for(name), project.limits)
         for fmt in t.edition.audience.formats:
             if fmt not in wanted:
                 continue

@@ -28,7 +28,7 @@ def check_project(root: Path | str) -> list[Diagnostic]:
         tailored = tailor(project, name)
         found.update(tailored.warnings)
         try:
-            templates = resolve_templates(root, name, project.layouts_for(name))
+            templates = resolve_templates(root, name, project.layouts_for(name), project.limits)
         except TemplateError as exc:  # a template folder or master linked out of templates/
             found.update(exc.diagnostics)
             continue

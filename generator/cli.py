@@ -238,7 +238,8 @@ def _deck_layouts(project: Any, audience: str) -> dict[str, dict[str, str] | Non
     from .templates import resolve_templates
 
     try:
-        templates = resolve_templates(project.root, audience, project.layouts_for(audience))
+        templates = resolve_templates(project.root, audience, project.layouts_for(audience),
+                                      project.limits)
     except TemplateError:
         return {}
     chosen = layout_choices(templates) or {}

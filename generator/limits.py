@@ -11,7 +11,7 @@ expensive step (parsing, decoding) is taken.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -38,6 +38,19 @@ class Limits(BaseModel):
     image_pixels: Positive = Field(
         50_000_000, description="width x height of one image, read from its header")
     image_bytes: Positive = Field(20_000_000, description="bytes of one image file")
+    # Bounds on what templates hold and make (a master is a zip: checked from its
+    # directory before anything is inflated; a template's output as it is produced).
+    master_members: Positive = Field(2_000, description="members (parts) of a deck master")
+    master_part_bytes: Positive = Field(
+        100 * 2**20, description="bytes one part of a deck master inflates to")
+    master_bytes: Positive = Field(
+        200 * 2**20, description="bytes a deck master inflates to in all (and its file size)")
+    template_output: Positive = Field(
+        64 * 2**20, description="characters of HTML one brief template may produce")
+
+    #: The keys that bound templates (carried by each audience's TemplateSet).
+    TEMPLATE_KEYS: ClassVar[tuple[str, ...]] = (
+        "master_members", "master_part_bytes", "master_bytes", "template_output")
     recipients: Positive = Field(500, description="recipients (numbered copies) of one audience")
 
 

@@ -35,7 +35,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -125,9 +125,35 @@ def unreadable(where: str, reason: object) -> Diagnostic:
 # --------------------------------------------------------------------------- bounds
 
 
-def read_bounded(path: Path, where: str) -> tuple[bytes | None, list[Diagnostic]]:
+class Bounds(NamedTuple):
+    """The bounds of a master: zip members, one part's and all parts' inflated bytes
+    (the project's ``limits:`` ``master_members``, ``master_part_bytes``,
+    ``master_bytes``; by default :data:`MAX_MEMBERS`, :data:`MAX_PART_BYTES`,
+    :data:`MAX_TOTAL_BYTES`)."""
+
+    members: int = MAX_MEMBERS
+    part_bytes: int = MAX_PART_BYTES
+    total_bytes: int = MAX_TOTAL_BYTES
+
+    @classmethod
+    def of(cls, templates: TemplateSet) -> Bounds:
+        return cls(templates.limit("master_members", MAX_MEMBERS),
+                   templates.limit("master_part_bytes", MAX_PART_BYTES),
+                   templates.limit("master_bytes", MAX_TOTAL_BYTES))
+
+
+DEFAULT_BOUNDS = Bounds()
+
+
+def _limit_hint(key: str, value: int) -> str:
+    return (f"remove large pictures or media from the master, or save it again; or raise "
+            f"limits.{key} ({value:,}) in content/briefing.yaml")
+
+
+def read_bounded(path: Path, where: str, bounds: Bounds = DEFAULT_BOUNDS
+                 ) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes of the master at ``path``, or None and why not: it must be a regular
-    file within :data:`MAX_TOTAL_BYTES` whose zip passes :func:`check_package`."""
+    file within ``bounds.total_bytes`` whose zip passes :func:`check_package`."""
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -135,21 +161,21 @@ def read_bounded(path: Path, where: str) -> tuple[bytes | None, list[Diagnostic]
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         return None, [Diagnostic(where, 0, 0, "error", "the master is not a regular file",
                                  "put a .pptx file there")]
-    if info.st_size > MAX_TOTAL_BYTES:
+    if info.st_size > bounds.total_bytes:
         return None, [Diagnostic(
             where, 0, 0, "error",
             f"the master is {human_size(info.st_size)}, more than the "
-            f"{human_size(MAX_TOTAL_BYTES)} a master may be",
-            "remove large pictures or media from it")]
+            f"{human_size(bounds.total_bytes)} a master may be",
+            _limit_hint("master_bytes", bounds.total_bytes))]
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, [unreadable(where, exc.strerror or exc)]
-    problems = check_package(data, where)
+    problems = check_package(data, where, bounds)
     return (None if problems else data), problems
 
 
-def check_package(data: bytes, where: str) -> list[Diagnostic]:
+def check_package(data: bytes, where: str, bounds: Bounds = DEFAULT_BOUNDS) -> list[Diagnostic]:
     """The zip of a master checked from its central directory, before anything is
     inflated: member count, each member's and the total declared inflated size, and
     the compression ratio of large members."""
@@ -159,31 +185,34 @@ def check_package(data: bytes, where: str) -> list[Diagnostic]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
         return [unreadable(where, exc)]
     hint = "remove large pictures or media from the master, or save it again"
-    if len(members) > MAX_MEMBERS:
+    if len(members) > bounds.members:
         return [Diagnostic(where, 0, 0, "error",
                            f"the master has {len(members)} parts, more than the "
-                           f"{MAX_MEMBERS} a master may have", hint)]
+                           f"{bounds.members} a master may have",
+                           _limit_hint("master_members", bounds.members))]
     problems: list[Diagnostic] = []
     total = 0
     for member in members:
         size = member.file_size
         total += size
-        if size > MAX_PART_BYTES:
+        if size > bounds.part_bytes:
             problems.append(Diagnostic(
                 where, 0, 0, "error",
                 f"part {_excerpt(member.filename)} inflates to {human_size(size)}, more "
-                f"than the {human_size(MAX_PART_BYTES)} one part may hold", hint))
+                f"than the {human_size(bounds.part_bytes)} one part may hold",
+                _limit_hint("master_part_bytes", bounds.part_bytes)))
         elif size > RATIO_FLOOR and size > MAX_RATIO * max(member.compress_size, 1):
             problems.append(Diagnostic(
                 where, 0, 0, "error",
                 f"part {_excerpt(member.filename)} inflates {size // max(member.compress_size, 1)}"
                 f" times (to {human_size(size)}), more than the {MAX_RATIO} times a part may",
                 hint))
-    if total > MAX_TOTAL_BYTES and all(m.file_size <= MAX_PART_BYTES for m in members):
+    if total > bounds.total_bytes and all(m.file_size <= bounds.part_bytes for m in members):
         problems.append(Diagnostic(
             where, 0, 0, "error",
             f"the master's parts inflate to {human_size(total)} together, more than the "
-            f"{human_size(MAX_TOTAL_BYTES)} a master may hold", hint))
+            f"{human_size(bounds.total_bytes)} a master may hold",
+            _limit_hint("master_bytes", bounds.total_bytes)))
     return problems
 
 
@@ -358,7 +387,7 @@ def open_master(templates: TemplateSet) -> tuple[bytes | None, list[Diagnostic]]
         return None, [Diagnostic(where, 0, 0, "error",
                                  "the master is a link to a file outside the project",
                                  "copy the file into the project instead of linking to it")]
-    data, problems = read_bounded(Path(templates.master), where)
+    data, problems = read_bounded(Path(templates.master), where, Bounds.of(templates))
     if data is None:
         return None, problems
     # What the check finds depends on nothing but the file and the layout names asked

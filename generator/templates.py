@@ -13,8 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, TemplateError
+
+if TYPE_CHECKING:
+    from .limits import Limits
 
 # The kinds of slide the deck is built from, with the layout name used for each when the
 # master has no layouts.yaml. Each kind also lists standard PowerPoint names, then
@@ -190,6 +194,13 @@ class TemplateSet:
     layouts: tuple[tuple[str, str], ...] = ()
     project_root: str = ""
     reference_docx: str = ""  # the Word brief's reference.docx; "": python-docx's default
+    # the project's limits on templates (``limits:`` in briefing.yaml), as (key, value)
+    limits: tuple[tuple[str, int], ...] = ()
+
+    def limit(self, key: str, default: int) -> int:
+        """The project's limit ``key`` (a ``Limits.TEMPLATE_KEYS`` key) on templates, or
+        ``default`` when the project's ``limits:`` leaves it out."""
+        return dict(self.limits).get(key, default)
 
     def layout_candidates(self, kind: str) -> tuple[str, ...]:
         chosen = dict(self.layouts).get(kind)
@@ -212,9 +223,11 @@ class TemplateSet:
 
 
 def resolve_templates(
-    root: Path, audience: str, layouts: tuple[tuple[str, str], ...] = ()
+    root: Path, audience: str, layouts: tuple[tuple[str, str], ...] = (),
+    limits: Limits | None = None,
 ) -> TemplateSet:
-    """The template search path of ``audience`` in the project at ``root``.
+    """The template search path of ``audience`` in the project at ``root``, with the
+    project's ``limits`` on templates (default: the defaults).
 
     Raises :class:`TemplateError` when a template folder or master resolves (through a
     symlink) outside the project's ``templates/`` folder, or a master is not a regular
@@ -266,8 +279,12 @@ def resolve_templates(
         break
     if problems:
         raise TemplateError(problems)
+    # only the bounds the project sets: the rest stay each module's default
+    bounds = () if limits is None else tuple(
+        (key, int(getattr(limits, key))) for key in limits.TEMPLATE_KEYS
+        if key in limits.model_fields_set)
     return TemplateSet(tuple(str(d) for d in brief_dirs), str(master), layouts, str(root),
-                       reference)
+                       reference, bounds)
 
 
 def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Diagnostic]:

@@ -272,3 +272,17 @@ def test_a_300_deep_yaml_edit_gives_a_diagnostic_not_an_exception(tmp_path: Path
             load_project(root)
         assert [d.message for d in info.value.diagnostics] == [
             "lists and mappings nested more than 64 deep"]
+
+
+def test_the_template_output_limit_is_the_projects(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`limits: {template_output: N}` bounds the HTML a brief template may produce: a
+    one-line error naming the limit and how to change it, and nothing written."""
+    root = write_project(tmp_path, {
+        "content/briefing.yaml": BRIEFING + "limits: {template_output: 2000}\n"})
+    assert main(["build", str(root), "-f", "html", "-j", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "the brief template produced more than 2,000 characters of HTML" in err, err
+    assert "`limits: {template_output: N}` in content/briefing.yaml" in err
+    assert "Traceback" not in err
+    assert not (root / "output" / "minister").exists()

@@ -422,7 +422,8 @@ def test_an_unreferenced_5_gb_member_is_refused_unread(tmp_path: Path) -> None:
     assert master_problems(tmp_path, master) == [
         "templates/deck/master.pptx: error: part ppt/media/huge.bin inflates to 5 GB, more "
         "than the 100 MB one part may hold (remove large pictures or media from the master, "
-        "or save it again)"]
+        "or save it again; or raise limits.master_part_bytes (104,857,600) in "
+        "content/briefing.yaml)"]
 
 
 def test_parts_that_together_inflate_beyond_the_total_are_refused(tmp_path: Path) -> None:
@@ -432,7 +433,8 @@ def test_parts_that_together_inflate_beyond_the_total_are_refused(tmp_path: Path
     # (each also inflates too many times: its header lies about 1 byte)
     assert ("templates/deck/master.pptx: error: the master's parts inflate to 270.1 MB "
             "together, more than the 200 MB a master may hold (remove large pictures or "
-            "media from the master, or save it again)") in master_problems(tmp_path, master)
+            "media from the master, or save it again; or raise limits.master_bytes "
+            "(209,715,200) in content/briefing.yaml)") in master_problems(tmp_path, master)
 
 
 def test_too_many_members_are_refused(tmp_path: Path) -> None:
@@ -440,6 +442,27 @@ def test_too_many_members_are_refused(tmp_path: Path) -> None:
                           {f"ppt/media/m{i}.bin": b"" for i in range(2000)})
     [problem] = master_problems(tmp_path, master)
     assert "the master has 2033 parts, more than the 2000 a master may have" in problem
+
+
+def test_the_project_limits_bound_the_master(tmp_path: Path) -> None:
+    """`limits:` in briefing.yaml sets the master's bounds, in check as in build: a master
+    of 2,033 parts passes with `master_members: 3000`, and a default master is refused
+    under `master_members: 10`."""
+    root = project_with_master(tmp_path)
+    briefing = root / "content/briefing.yaml"
+    plain = briefing.read_text("utf-8")
+    with_members(MASTER, root / "templates/deck/master.pptx",
+                 {f"ppt/media/m{i}.bin": b"" for i in range(2000)})
+    briefing.write_text(plain + "limits: {master_members: 3000}\n", "utf-8")
+    assert run_cli("check", str(root)).returncode == 0
+    briefing.write_text(plain + "limits: {master_members: 10}\n", "utf-8")
+    checked = run_cli("check", str(root))
+    built = run_cli("build", str(root), "-o", str(tmp_path / "out"))
+    assert checked.returncode == built.returncode == 1
+    expected = ("templates/deck/master.pptx: error: the master has 2033 parts, more than "
+                "the 10 a master may have")
+    assert expected in checked.stderr and expected in built.stderr, built.stderr
+    assert "limits.master_members (10)" in checked.stderr
 
 
 def test_a_member_that_inflates_too_many_times_is_refused(tmp_path: Path) -> None:

@@ -156,6 +156,11 @@ class Project:
     recipients: dict[str, tuple[m.Recipient, ...]] = field(default_factory=dict)
 
     @property
+    def limits(self) -> Limits:
+        """The project's ``limits:`` (briefing.yaml), defaults for what it leaves out."""
+        return self.briefing.model.limits
+
+    @property
     def content(self) -> Path:
         return self.root / "content"
 

@@ -1091,6 +1091,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
         auto_reload=False,
         bytecode_cache=_COMPILED,
     )
+    env.max_output = dict(templates.limits).get("template_output")  # the project's, if set
     env.filters.update({
         "md": _per_render(job.md),
         "endnotes": _per_render(job.endnotes),

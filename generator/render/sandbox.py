@@ -88,7 +88,8 @@ def _printed_size(value: Any, budget: int) -> int:
 
 def _too_much_output(limit: int) -> str:
     return (f"the brief template produced more than {limit:,} characters of HTML (the "
-            "limit of one brief)")
+            "limit of one brief; `limits: {template_output: N}` in content/briefing.yaml "
+            "sets it)")
 
 
 def _check_printf(text: str) -> None:
@@ -177,12 +178,18 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         # stopped inside the template, so the error names the line that wrote it.
         self.finalize = self._counted
         self.output_size = 0
+        # the project's `limits: {template_output: N}`; None: MAX_TEMPLATE_OUTPUT
+        self.max_output: int | None = None
+
+    @property
+    def output_limit(self) -> int:
+        return MAX_TEMPLATE_OUTPUT if self.max_output is None else self.max_output
 
     def _counted(self, value: Any) -> Any:
         # output_size is what bounded_render has received so far.
-        budget = MAX_TEMPLATE_OUTPUT - self.output_size
+        budget = self.output_limit - self.output_size
         if _printed_size(value, budget) > budget:
-            raise TemplateLimit(_too_much_output(MAX_TEMPLATE_OUTPUT))
+            raise TemplateLimit(_too_much_output(self.output_limit))
         return value
 
     # -- formatting ------------------------------------------------------------------------
@@ -288,12 +295,13 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
 
 def bounded_render(chunks: Iterator[str], env: BriefSandbox | None = None) -> str:
     """The rendered template, stopped with :class:`TemplateLimit` once it passes
-    :data:`MAX_TEMPLATE_OUTPUT` characters, before the whole page is held.
+    :data:`MAX_TEMPLATE_OUTPUT` characters (or ``env``'s own limit), before the whole page
+    is held.
 
     With the template's ``env``, an expression that would pass the limit is stopped
     inside the template (naming its line); text between expressions is stopped here, by
     an error thrown into the template's generator (naming the outermost template)."""
-    limit = MAX_TEMPLATE_OUTPUT
+    limit = env.output_limit if env is not None else MAX_TEMPLATE_OUTPUT
     out: list[str] = []
     size = 0
     for chunk in chunks:
