@@ -91,10 +91,12 @@ def brief_files(edition: Edition, templates: TemplateSet,
 
 def deck_files(edition: Edition, templates: TemplateSet,
                images: list[Path] | None = None) -> list[Path]:
-    """A deck reads its master and the theme's logo: it shows no Markdown images and no
-    flags, so editing a section's image does not rebuild a deck."""
-    logo = edition.audience.theme.logo
-    return [Path(templates.master), *([Path(logo)] if logo else [])]
+    """A deck reads its master, the theme's logo and the theme's fonts (their family
+    names): it shows no Markdown images and no flags, so editing a section's image does
+    not rebuild a deck."""
+    theme = edition.audience.theme
+    fonts = [Path(path) for role, path in theme.fonts if role in ("headings", "body")]
+    return [Path(templates.master), *([Path(theme.logo)] if theme.logo else []), *fonts]
 
 
 def docx_files(edition: Edition, templates: TemplateSet,

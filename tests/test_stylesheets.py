@@ -147,3 +147,29 @@ def test_a_theme_font_or_margin_that_cannot_be_used_is_an_error_with_its_line(
     assert f"templates/audiences/minister.yaml:{line}:" in err and words in err, err
     assert main(["build", str(project), "-a", "minister", "-f", "html"]) == 1
     assert not (project / "output").exists()
+
+
+def test_the_deck_takes_the_theme_fonts_families(project: Path) -> None:
+    """The theme's heading and body fonts become the deck's theme fonts by family name
+    (PowerPoint cannot carry the files); editing a font file rebuilds the deck."""
+    import zipfile
+
+    themed(project, "theme:\n  fonts: {body: fonts/mono.ttf, headings: fonts/serif.ttf}\n")
+    (project / "content/fonts/serif.ttf").write_bytes(
+        (FONTS / "LiberationSans-Bold.ttf").read_bytes())
+    profile = project / "templates/audiences/minister.yaml"
+    profile.write_text(profile.read_text("utf-8").replace("[pdf, html]", "[pptx]"), "utf-8")
+    report = build(project, audiences=["minister"], jobs=1)
+    assert [r.job.path for r in report.built] == ["minister/deck.pptx"]
+    with zipfile.ZipFile(project / "output/minister/deck.pptx") as deck:
+        themes = [deck.read(n).decode("utf-8") for n in deck.namelist()
+                  if n.startswith("ppt/theme/theme")]
+    assert any('<a:majorFont><a:latin typeface="Liberation Sans"' in t for t in themes)
+    assert any('<a:minorFont><a:latin typeface="Liberation Mono"' in t for t in themes)
+    (project / "content/fonts/mono.ttf").write_bytes(
+        (FONTS / "Carlito-Regular.ttf").read_bytes())
+    rebuilt = build(project, audiences=["minister"], jobs=1)
+    assert [r.job.path for r in rebuilt.built] == ["minister/deck.pptx"]
+    with zipfile.ZipFile(project / "output/minister/deck.pptx") as deck:
+        assert any('<a:minorFont><a:latin typeface="Carlito"' in deck.read(n).decode()
+                   for n in deck.namelist() if n.startswith("ppt/theme/theme"))

@@ -382,6 +382,7 @@ class _DeckBuilder:
                                 templates)
         self.layouts = {kind: layouts[choice.position] for kind, choice in chosen.items()
                         if choice is not None}
+        _apply_theme_fonts(self.prs, edition.audience.theme.fonts)
         major, minor = _theme_fonts(self.prs)
         self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
         self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
@@ -1689,6 +1690,47 @@ def _theme_fonts(prs: Any) -> tuple[str, str]:
     minor = theme.find(".//a:fontScheme/a:minorFont/a:latin", NS)
     return (major.get("typeface", "") if major is not None else "",
             minor.get("typeface", "") if minor is not None else "")
+
+
+def _family_name(path: str) -> str:
+    """The family name a font file declares (what PowerPoint looks the font up by)."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:  # (the loader has opened it once already: this is for a file changed since)
+        with TTFont(path, lazy=True, fontNumber=0) as font:
+            return str(font["name"].getBestFamilyName() or "")
+    except (OSError, KeyError, ValueError, TTLibError) as exc:
+        raise RenderError(f"theme font {Path(path).name}: not a readable font "
+                          f"({type(exc).__name__})") from None
+
+
+def _apply_theme_fonts(prs: Any, fonts: tuple[tuple[str, str], ...]) -> None:
+    """The theme's heading and body fonts (a profile's ``theme.fonts``) as the family
+    names of the masters' theme fonts: PowerPoint cannot carry the files, so the deck
+    names the families (the reader's machine needs them installed; where it has not,
+    PowerPoint substitutes). Text is then measured as for any unknown face: with
+    Liberation Sans and 5 % to spare, so lines break early rather than overflow."""
+    families = {"majorFont": "", "minorFont": ""}
+    for role, path in fonts:
+        if role in ("headings", "body"):
+            families["majorFont" if role == "headings" else "minorFont"] = _family_name(path)
+    if not any(families.values()):
+        return
+    seen = set()
+    for master in prs.slide_masters:
+        part = master.part.part_related_by(RT.THEME)
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        theme = etree.fromstring(part.blob)
+        for slot, family in families.items():
+            latin = theme.find(f".//a:fontScheme/a:{slot}/a:latin", NS)
+            if family and latin is not None:
+                latin.set("typeface", family)
+                for attribute in ("panose", "pitchFamily", "charset"):  # the old face's
+                    latin.attrib.pop(attribute, None)
+        part.blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8",
+                                   standalone=True)
 
 
 def _hex(colour: str, what: str) -> str:
