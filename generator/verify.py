@@ -736,6 +736,12 @@ def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: 
                          ) -> list[str]:
     """docProps: every descriptive core and extended property is text a slide prints."""
     printed = "\n".join(t.text or "" for slide in slides for t in slide.iter(f"{{{_A}}}t"))
+    return _unprinted(_office_properties(archive), printed, path)
+
+
+def _office_properties(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(label, value) of an Office package's descriptive properties: core and extended
+    ones that describe the document, and every custom one."""
     values: list[tuple[str, str]] = []
     for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
         if part not in archive.namelist():
@@ -746,7 +752,7 @@ def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: 
             local = element.tag.rsplit("}", 1)[-1]
             if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED:
                 values.append((f"{part.split('/')[-1]} {local}", element.text or ""))
-    return _unprinted(values, printed, path)
+    return values
 
 
 #: docProps values that describe the deck (the rest: dates, revision, counts, language,
@@ -942,17 +948,7 @@ def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path:
     """docProps of a Word document: every descriptive property is text it prints."""
     printed = "\n".join("".join(t.text or "" for t in p.iter(_w("t")))
                         for part in parts for p in part.iter(_w("p")))
-    values: list[tuple[str, str]] = []
-    for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
-        if part not in archive.namelist():
-            continue
-        for element in _xml(archive, part).iter():
-            if not isinstance(element.tag, str) or len(element) or not (element.text or "").strip():
-                continue
-            local = element.tag.rsplit("}", 1)[-1]
-            if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED:
-                values.append((f"{part.split('/')[-1]} {local}", element.text or ""))
-    return _unprinted(values, printed, path)
+    return _unprinted(_office_properties(archive), printed, path)
 
 
 # --------------------------------------------------------------------------------------

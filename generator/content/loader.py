@@ -838,6 +838,31 @@ def _column(raw_lines: list[str], line: int, index: int) -> int:
     return starts[index] if index < len(starts) else 1
 
 
+def csv_rows(text: str, rel: str, col: _Collector, limit: int, key: str, too_many: str,
+             empty: tuple[str, str]) -> list[tuple[int, list[str]]] | None:
+    """The non-blank rows of a CSV text with their line numbers, the heading and at most
+    ``limit`` more (the limit ``key``), read in one pass; ``None`` when it has too many
+    rows, cannot be read or is ``empty`` (message, hint), with the problem in ``col``."""
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(rows) > limit:  # the heading, then at most `limit` rows
+                col.add(Diagnostic(rel, reader.line_num, 1, "error", too_many,
+                                   limit_hint(key, limit)))
+                return None
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        col.add(Diagnostic(rel, reader.line_num, 1, "error", f"cannot read the CSV: {exc}"))
+        return None
+    if not rows:
+        col.add(Diagnostic(rel, 1, 1, "error", *empty))
+        return None
+    return rows
+
+
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
@@ -847,24 +872,11 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
         col.extend(exc.diagnostics)
         return None
     raw_lines = text.split("\n")
-    reader = csv.reader(io.StringIO(text))
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            if len(rows) > limits.csv_rows:  # the heading, then at most csv_rows rows
-                col.add(Diagnostic(rel, reader.line_num, 1, "error",
-                                   f"the data file has more than {limits.csv_rows:,} rows",
-                                   limit_hint("csv_rows", limits.csv_rows)))
-                return None
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        col.add(Diagnostic(rel, reader.line_num, 1, "error", f"cannot read the CSV: {exc}"))
-        return None
-    if not rows:
-        col.add(Diagnostic(rel, 1, 1, "error", "the data file is empty",
-                           "first row: a category heading, then one column per series"))
+    rows = csv_rows(text, rel, col, limits.csv_rows, "csv_rows",
+                    f"the data file has more than {limits.csv_rows:,} rows",
+                    ("the data file is empty",
+                     "first row: a category heading, then one column per series"))
+    if rows is None:
         return None
     header_line, header = rows[0]
     names = [cell.strip() for cell in header]

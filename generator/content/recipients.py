@@ -8,8 +8,6 @@ file under ``content/`` with the columns ``name``, ``organisation`` and, optiona
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +84,7 @@ def _text_problem(text: str) -> tuple[str, str] | None:
 
 def _from_csv(value: str, content: Path, entry: Entry[m.Audience], col: _Collector
               ) -> list[m.Recipient] | None:
-    from .loader import _column, _content_file, _read
+    from .loader import _column, _content_file, _read, csv_rows
     from .yamlio import FileProblems
 
     path = _content_file(value, content, entry, ("recipients",), col, "recipients file")
@@ -99,24 +97,11 @@ def _from_csv(value: str, content: Path, entry: Entry[m.Audience], col: _Collect
         col.extend(exc.diagnostics)
         return None
     raw_lines = text.split("\n")
-    reader = csv.reader(io.StringIO(text))
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            if len(rows) > col.limits.recipients:  # the heading, then the recipients
-                col.add(Diagnostic(rel, reader.line_num, 1, "error",
-                                   f"more than {col.limits.recipients:,} recipients",
-                                   limit_hint("recipients", col.limits.recipients)))
-                return None
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        col.add(Diagnostic(rel, reader.line_num, 1, "error", f"cannot read the CSV: {exc}"))
-        return None
-    if not rows:
-        col.add(Diagnostic(rel, 1, 1, "error", "the recipients file is empty",
-                           "first row: name,organisation,email; then one row per recipient"))
+    rows = csv_rows(text, rel, col, col.limits.recipients, "recipients",
+                    f"more than {col.limits.recipients:,} recipients",
+                    ("the recipients file is empty",
+                     "first row: name,organisation,email; then one row per recipient"))
+    if rows is None:
         return None
     header_line, header = rows[0]
     names = [cell.strip().lower() for cell in header]
