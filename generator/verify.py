@@ -598,6 +598,21 @@ def _srgb(fill: Any) -> tuple[tuple[int, int, int], float] | None:
     return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)), opacity
 
 
+
+def _illegible(state: Any) -> str:
+    """Why text in ``state`` (its computed font size, colour and background on the
+    page's cascade) cannot be read, or ``""``: under 7 pt, or under 4.5:1 contrast."""
+    if state.font_px < MIN_POINTS * 4 / 3 - 0.01:
+        return (f"it is set at {state.font_px * 0.75:.1f} pt (the least is "
+                f"{MIN_POINTS:g} pt)")
+    ink = tuple(state.colour[3] * state.colour[i] + (1 - state.colour[3])
+                * state.background[i] for i in range(3))
+    ratio = contrast(_bytes(ink), _bytes(state.background))
+    if ratio < MIN_CONTRAST:
+        return (f"its text contrasts {ratio:.1f}:1 with its background (the "
+                f"least is {MIN_CONTRAST:g}:1)")
+    return ""
+
 def contrast(one: tuple[int, int, int], two: tuple[int, int, int]) -> float:
     """WCAG 2's contrast ratio of two sRGB colours (1 to 21)."""
 
@@ -1262,16 +1277,7 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
             if problem:
                 break
         own = cascade.declared(wrapper)
-        if not problem and state.font_px < MIN_POINTS * 4 / 3 - 0.01:
-            problem = (f"it is set at {state.font_px * 0.75:.1f} pt (the least is "
-                       f"{MIN_POINTS:g} pt)")
-        if not problem:
-            ink = tuple(state.colour[3] * state.colour[i] + (1 - state.colour[3])
-                        * state.background[i] for i in range(3))
-            ratio = contrast(_bytes(ink), _bytes(state.background))
-            if ratio < MIN_CONTRAST:
-                problem = (f"its text contrasts {ratio:.1f}:1 with its background (the "
-                           f"least is {MIN_CONTRAST:g}:1)")
+        problem = problem or _illegible(state)
         before, after = _flow_position(flow, body, wrapper.etree_element)
         position = (own.get("position") or "static").lower()
         pinned = position in ("fixed", "sticky")
@@ -1321,16 +1327,7 @@ def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
                 root_px = state.font_px
             if problem:
                 break
-        if not problem and state.font_px < MIN_POINTS * 4 / 3 - 0.01:
-            problem = (f"it is set at {state.font_px * 0.75:.1f} pt (the least is "
-                       f"{MIN_POINTS:g} pt)")
-        if not problem:
-            ink = tuple(state.colour[3] * state.colour[i] + (1 - state.colour[3])
-                        * state.background[i] for i in range(3))
-            ratio = contrast(_bytes(ink), _bytes(state.background))
-            if ratio < MIN_CONTRAST:
-                problem = (f"its text contrasts {ratio:.1f}:1 with its background (the "
-                           f"least is {MIN_CONTRAST:g}:1)")
+        problem = problem or _illegible(state)
         if not problem:
             return []
         reasons.append(problem)
