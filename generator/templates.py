@@ -253,30 +253,26 @@ def resolve_templates(
     brief_dirs = [d for d in (own / "brief", templates / "brief")
                   if d.is_dir() and inside_templates(d)]
     brief_dirs.append(builtin / "brief")
-    master = builtin / "deck" / "master.pptx"
-    for candidate in (own / "deck" / "master.pptx", templates / "deck" / "master.pptx"):
-        if not os.path.lexists(candidate) or not inside_templates(candidate):
-            continue
-        try:
-            if gated_file(candidate.parent, candidate.name, {".pptx"}, root) is None:
+    def first_file(candidates: tuple[Path, ...], suffix: str) -> Path | None:
+        """The audience's file, else the project's: the first that passes the file gate
+        (a refused one is a problem, and the next is tried)."""
+        for candidate in candidates:
+            if not os.path.lexists(candidate) or not inside_templates(candidate):
                 continue
-        except RefusedFile as refused:
-            problems.append(Diagnostic(refused.shown, 0, 0, "error", refused.message))
-            continue
-        master = candidate
-        break
-    reference = ""
-    for candidate in (own / "brief" / REFERENCE_DOCX, templates / "brief" / REFERENCE_DOCX):
-        if not os.path.lexists(candidate) or not inside_templates(candidate):
-            continue
-        try:
-            if gated_file(candidate.parent, candidate.name, {".docx"}, root) is None:
+            try:
+                if gated_file(candidate.parent, candidate.name, {suffix}, root) is None:
+                    continue
+            except RefusedFile as refused:
+                problems.append(Diagnostic(refused.shown, 0, 0, "error", refused.message))
                 continue
-        except RefusedFile as refused:
-            problems.append(Diagnostic(refused.shown, 0, 0, "error", refused.message))
-            continue
-        reference = str(candidate)
-        break
+            return candidate
+        return None
+
+    master = first_file((own / "deck" / "master.pptx", templates / "deck" / "master.pptx"),
+                        ".pptx") or builtin / "deck" / "master.pptx"
+    found = first_file((own / "brief" / REFERENCE_DOCX, templates / "brief" / REFERENCE_DOCX),
+                       ".docx")
+    reference = str(found) if found else ""
     if problems:
         raise TemplateError(problems)
     # only the bounds the project sets: the rest stay each module's default

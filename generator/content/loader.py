@@ -1137,26 +1137,24 @@ def _check_apparatus(briefing: Entry[m.Briefing],
     citations (``[@id]``) and footnotes (``[^n]``) of the section bodies, each checked
     against what the project defines. Returns the labels and the cross-references."""
     b = briefing.model
-    sources: dict[str, str] = {}
-    for i, source in enumerate(b.sources):
-        if source.id in sources:
-            col.add(briefing.error(("sources", i, "id"), f"duplicate source id `{source.id}`",
-                                   f"first at {sources[source.id]}"))
-        sources.setdefault(source.id, briefing.where(("sources", i)))
-        if source.url is not None and not re.match(r"^https?://", source.url, re.IGNORECASE):
-            col.add(briefing.error(("sources", i, "url"), "a source's `url` must be a web "
-                                   "address starting with http:// or https://"))
+    sources: dict[str, str] = {}  # id -> where it is first defined
+
+    def source(entry: Entry[Any], i: int, id_: str | None, url: str | None) -> None:
+        if id_ is None:  # a collaboration's plain-string source: nothing cites it
+            return
+        if id_ in sources:
+            col.add(entry.error(("sources", i, "id"), f"duplicate source id `{id_}`",
+                                f"first at {sources[id_]}"))
+        sources.setdefault(id_, entry.where(("sources", i)))
+        if url is not None and not re.match(r"^https?://", url, re.IGNORECASE):
+            col.add(entry.error(("sources", i, "url"), "a source's `url` must be a web "
+                                "address starting with http:// or https://"))
+
+    for i, one in enumerate(b.sources):
+        source(briefing, i, one.id, one.url)
     for _, entry in collaborations:
-        for i, one in enumerate(entry.model.sources):
-            if one.id is None:
-                continue
-            if one.id in sources:
-                col.add(entry.error(("sources", i, "id"), f"duplicate source id `{one.id}`",
-                                    f"first at {sources[one.id]}"))
-            sources.setdefault(one.id, entry.where(("sources", i)))
-            if one.url is not None and not re.match(r"^https?://", one.url, re.IGNORECASE):
-                col.add(entry.error(("sources", i, "url"), "a source's `url` must be a web "
-                                    "address starting with http:// or https://"))
+        for i, item in enumerate(entry.model.sources):
+            source(entry, i, item.id, item.url)
     labels: dict[str, Mention] = {}
     for i, chart in enumerate(b.charts):
         at_line, at_col = briefing.source.at(briefing.node, ("charts", i, "id"))

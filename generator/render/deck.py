@@ -37,7 +37,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import replace
 from functools import cache, lru_cache
@@ -1716,6 +1716,18 @@ def _apply_theme_fonts(prs: Any, fonts: tuple[tuple[str, str], ...]) -> None:
             families["majorFont" if role == "headings" else "minorFont"] = _family_name(path)
     if not any(families.values()):
         return
+    for theme in _edited_themes(prs):
+        for slot, family in families.items():
+            latin = theme.find(f".//a:fontScheme/a:{slot}/a:latin", NS)
+            if family and latin is not None:
+                latin.set("typeface", family)
+                for attribute in ("panose", "pitchFamily", "charset"):  # the old face's
+                    latin.attrib.pop(attribute, None)
+
+
+def _edited_themes(prs: Any) -> Iterator[Any]:
+    """The theme of every master, once each (masters may share one), as XML to edit in
+    place: each is written back to its part when the caller moves on."""
     seen = set()
     for master in prs.slide_masters:
         part = master.part.part_related_by(RT.THEME)
@@ -1723,12 +1735,7 @@ def _apply_theme_fonts(prs: Any, fonts: tuple[tuple[str, str], ...]) -> None:
             continue
         seen.add(id(part))
         theme = etree.fromstring(part.blob)
-        for slot, family in families.items():
-            latin = theme.find(f".//a:fontScheme/a:{slot}/a:latin", NS)
-            if family and latin is not None:
-                latin.set("typeface", family)
-                for attribute in ("panose", "pitchFamily", "charset"):  # the old face's
-                    latin.attrib.pop(attribute, None)
+        yield theme
         part.blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8",
                                    standalone=True)
 
@@ -1747,22 +1754,12 @@ def _apply_theme_colours(prs: Any, primary: str, accent: str) -> None:
     accent 2, in every master's theme: title bars, bullets and tables follow."""
     colours = {"accent1": _hex(primary, "primary"), "dk2": _hex(primary, "primary"),
                "accent2": _hex(accent, "accent")}
-    seen = set()
-    for master in prs.slide_masters:
-        part = master.part.part_related_by(RT.THEME)
-        if id(part) in seen:
-            continue
-        seen.add(id(part))
-        theme = etree.fromstring(part.blob)
+    for theme in _edited_themes(prs):
         scheme = theme.find(".//a:themeElements/a:clrScheme", NS)
-        if scheme is None:
-            continue
         for name, rgb in colours.items():
-            slot = scheme.find(f"a:{name}", NS)
+            slot = scheme.find(f"a:{name}", NS) if scheme is not None else None
             if slot is not None:
                 slot[:] = [etree.Element(_a("srgbClr"), val=rgb)]
-        part.blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8",
-                                   standalone=True)
 
 
 def _load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
