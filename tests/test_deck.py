@@ -32,13 +32,13 @@ from generator.edition import Chart, Edition, Item, Section, Series, Theme
 from generator.errors import RenderError, TemplateError
 from generator.render import textfit
 from generator.render.deck import (
-    SUMMARY_MAX_SLIDES,
-    _DeckBuilder,
+    _DeckWriter,
     _layouts_by_name,
     _open_master,
     _remove_slides,
     render_deck,
 )
+from generator.render.deck_plan import SUMMARY_MAX_SLIDES, _Planner
 from generator.render.textfit import Measurer, Span, line_text
 from generator.templates import TemplateSet, builtin_templates
 
@@ -579,7 +579,7 @@ def test_slides_and_notes_copied_from_the_first_are_what_python_pptx_makes() -> 
     relationships are exactly what python-pptx makes."""
     prs, problems = _open_master(templates())
     assert problems == []
-    builder = _DeckBuilder(sample_edition(), prs, templates())
+    builder = _DeckWriter(sample_edition(), prs, templates())
     reference: Any = Presentation(MASTER)
     _remove_slides(reference)
     layouts = _layouts_by_name(reference)
@@ -655,7 +655,7 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
     from pptx.enum.text import MSO_ANCHOR
     from pptx.util import Pt
 
-    from generator.render.deck import CELL_X, CELL_Y, Cell, _md_paras
+    from generator.render.deck_plan import CELL_X, CELL_Y, Cell, _md_paras
 
     link = 'https://example.org/?a=1&b="2"&c=<3>'
     normalised = "https://example.org/?a=1&b=%222%22&c=%3C3%3E"
@@ -672,14 +672,16 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
     assert linked.hyperlink.address == normalised  # as markdown-it percent-encodes it
 
     prs2, _ = _open_master(templates())
-    builder = _DeckBuilder(edition, prs2, templates())
-    slide = builder.new_slide("table")
-    area = builder._area(slide, below=builder._title_bottom(slide))
+    writer = _DeckWriter(edition, prs2, templates())
+    planner = _Planner(edition, writer.geometry())
+    writer.fit = planner.body_fit
+    slide = writer.new_slide("table")
+    area = planner._area("table", below=planner._title_bottom("table"))
     header = [Cell.of("Name", header=True), Cell.of(HOSTILE_TEXT, header=True, align="ctr")]
     rows = [[Cell.of(f"row {i}"), Cell(tuple(_md_paras(f"[{i}]({link})")), align="ctr")]
             for i in range(3)]
-    layout = builder._table_layout(header, rows, area, (14,))
-    builder.draw_table(slide, layout, 0, area, HOSTILE_TEXT)
+    layout = planner.table_layout(header, rows, area, (14,))
+    writer.draw_table(slide, layout, 0, area, HOSTILE_TEXT)
     frame = next(s for s in slide.shapes if s.has_table)
     assert frame._element.xpath(".//p:cNvPr/@descr") == [HOSTILE_TEXT]
     assert (frame.left, frame.top, frame.width) == (area.left, area.top, area.width)
@@ -711,7 +713,7 @@ def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: li
     """``fit`` skips a size without paginating when even the fewest lines the text
     could take are too tall for the boxes: the size and pages it settles on are those it
     finds trying every size."""
-    from generator.render.deck import BODY_SIZES, Para, _Fitter
+    from generator.render.deck_plan import BODY_SIZES, Para, _Fitter
     from generator.render.markdown import Run
 
     paras = [Para((Run(text),), heading=heading) for text, heading in zip(texts, headings,
@@ -736,18 +738,19 @@ def test_table_sizes_skipped_are_only_those_that_cannot_fit(cells: list[str], co
     skipped unlaid: the layout chosen is the one found laying out every size in turn."""
     from pptx.util import Inches
 
-    from generator.render.deck import TABLE_SIZES, Cell, Rect
+    from generator.render.deck_plan import TABLE_SIZES, Cell, Rect
 
     prs, _ = _open_master(templates())
-    builder = _DeckBuilder(sample_edition(), prs, templates())
+    planner = _Planner(sample_edition(), _DeckWriter(sample_edition(), prs,
+                                                     templates()).geometry())
     area = Rect(0, 0, int(Inches(width)), int(Inches(4)))
     header = [Cell.of(f"H{c}", header=True) for c in range(columns)]
     rows = [[Cell.of(cells[(r * columns + c) % len(cells)]) for c in range(columns)]
             for r in range(len(cells) // columns)]
-    chosen = builder._table_layout(header, rows, area, TABLE_SIZES)
-    singles = [builder._table_layout(header, rows, area, (size,)) for size in TABLE_SIZES]
+    chosen = planner.table_layout(header, rows, area, TABLE_SIZES)
+    singles = [planner.table_layout(header, rows, area, (size,)) for size in TABLE_SIZES]
     fitting = [t for t in singles if len(t.pages) == 1 and not t.cramped]
-    expected = fitting[0] if fitting else builder._table_layout(
+    expected = fitting[0] if fitting else planner.table_layout(
         header, rows, area, (next(s for s in TABLE_SIZES if s <= 18),))
     assert (chosen.size, chosen.widths, chosen.pages) == \
         (expected.size, expected.widths, expected.pages)

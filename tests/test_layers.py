@@ -42,7 +42,6 @@ PRIVATE_IMPORTS_ALLOWED: dict[str, tuple[str, ...]] = {
 PRIVATE_NAMES_ALLOWED: dict[str, tuple[str, ...]] = {
     "pptx": (
         *PRIVATE_IMPORTS_ALLOWED["pptx"],
-        "generator/render/deck.py",  # the writer: ._element, ._txBody of shapes and cells
         "generator/render/charts.py",  # native charts: the chart part's workbook writer
         "generator/templates/deck/make_master.py",  # a maintainer's script, not shipped code
     ),

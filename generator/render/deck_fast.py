@@ -360,3 +360,35 @@ def loose_cell() -> Any:
     XML is touched, to make a cell style once."""
     parent: Any = None
     return _Cell(CT_TableCell.new(), parent)
+
+
+def cell_xml(cell: Any) -> Any:
+    """The ``a:tc`` of a table cell."""
+    return cell._tc
+
+
+def base_placeholder(shape: Any) -> Any:
+    """The placeholder ``shape`` (of a slide or layout) inherits from, or None; raises
+    as python-pptx does at the end of the chain (a master's placeholder)."""
+    return shape._base_placeholder
+
+
+def next_shape_id(shapes: Any) -> int:
+    """The id python-pptx gives the next shape added to ``shapes``."""
+    return int(shapes._next_shape_id)
+
+
+def count_shape_ids(shapes: Any) -> None:
+    """python-pptx's ``turbo_add_enabled``, with the highest id found by a compiled
+    XPath: every shape added to ``shapes`` from here on must be added through it."""
+    shapes._cached_max_shape_id = _max_shape_id(shapes.element)
+
+
+def package_rels(package: Any) -> Any:
+    """The package's own relationships (``_rels/.rels``), to remove some."""
+    return package._rels
+
+
+def core_properties_xml(props: Any) -> Any:
+    """The ``cp:coreProperties`` element of the core properties part."""
+    return props._element

@@ -3,17 +3,22 @@
 Pure: no python-pptx. It holds the deck's type scale (every size a slide's text may be
 set at, and the floors fitting never goes below), the text model (:class:`Para`), the
 fitter that wraps paragraphs into lines and lines into slides (:class:`Fitter`, measured
-with :mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU) and table
-layout values. :mod:`generator.render.deck` composes slides from these and writes them
-with python-pptx; :mod:`generator.render.deck_fast` holds what touches python-pptx's
-internals.
+with :mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU), table
+layout, what each slide says (:class:`Content`) and, from these and the master's
+:class:`Geometry`, the deck's plan (:func:`plan_deck`): a :class:`SlidePlan` per slide,
+each drawn as it says by :mod:`generator.render.deck` (the writer, python-pptx's public
+API) and :mod:`generator.render.deck_fast` (what touches python-pptx's internals).
+
+A new slide kind is a method of :class:`_Planner` called from its ``plan``: the writer
+draws any plan, and needs no change.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -786,3 +791,835 @@ class Content:
                 row.append(self.cell("●" * count, align="ctr"))
             rows.append(row)
         return header, rows
+
+
+# --------------------------------------------------------------------------- master geometry
+
+EMU_PER_INCH = 914400
+
+
+def _inches(value: float) -> int:
+    """EMU of ``value`` inches (as python-pptx's ``Inches``)."""
+    return int(value * EMU_PER_INCH)
+
+
+def _pt(value: float) -> int:
+    """EMU of ``value`` points (as python-pptx's ``Pt``)."""
+    return int(value * EMU_PER_PT)
+
+
+@dataclass(frozen=True)
+class LayoutGeometry:
+    """Where one slide kind's layout puts its placeholders (EMU, as the layout places
+    them, before any are moved; None where a placeholder's place is unknown).
+
+    ``bodies`` are its body placeholders by ``idx``; ``area`` is the place of its first
+    content placeholder (body, table, chart or picture, by ``idx``) that has one."""
+
+    has_title: bool = False
+    title: Rect | None = None
+    bodies: tuple[Rect | None, ...] = ()
+    area: Rect | None = None
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What the plan needs of the master: the slide's size, the layout of each slide
+    kind, the theme's heading and body faces (to measure text), and the logo's size in
+    pixels (None: no logo)."""
+
+    width: int
+    height: int
+    layouts: dict[str, LayoutGeometry]
+    fonts: tuple[str, str]  # (major, minor) Latin typefaces
+    logo: tuple[int, int] | None = None
+
+
+# --------------------------------------------------------------------------- slide plans
+
+#: Slide kinds set on the layout's dark (primary colour) background, at cover sizes.
+DARK_KINDS = frozenset({"title", "section", "closing"})
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    """Paragraphs set at ``size`` in a box: the layout's title placeholder (``title``),
+    its body placeholder ``index`` (``body``), a copy of its first body placeholder
+    (``copy``: the layout's text style, in another place) or a new text box (``box``).
+    ``rect`` is where the box goes (None: where the layout puts it)."""
+
+    paras: tuple[Para, ...]
+    size: float
+    target: Literal["title", "body", "copy", "box"]
+    rect: Rect | None = None
+    index: int = 0
+    top: bool = False  # anchored at the top (else as the layout says)
+    align: str | None = None  # None: the layout's, mirrored in a right-to-left deck
+    dark: bool = False  # on a dark background (bullets in the accent colour)
+    fill: str | None = None  # a theme colour behind the box
+    name: str = ""  # a new box's name
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Slide ``page`` of ``table``, filling ``rect``'s width, described by ``alt``."""
+
+    table: TableLayout
+    page: int
+    rect: Rect
+    alt: str
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    """A native chart of ``chart`` in ``rect``, described by ``alt``."""
+
+    chart: Chart
+    rect: Rect
+    alt: str
+
+
+@dataclass(frozen=True)
+class LogoPlan:
+    """The logo on a white card (the cover's)."""
+
+    card: Rect
+    picture: Rect
+    alt: str
+
+
+@dataclass(frozen=True)
+class BandPlan:
+    """A line of furniture in a banner band: the banner, the slide number, the
+    reference. ``side`` is kept clear at both ends (for the logo and the number)."""
+
+    name: str
+    text: str
+    rect: Rect
+    side: int
+    align: str
+    size: float
+    colour: Literal["ink", "muted"]
+    bold: bool = False
+    fill: bool = False
+
+
+Drawn = TextPlan | TablePlan | ChartPlan | LogoPlan
+
+
+@dataclass
+class SlidePlan:
+    """One slide: its kind (which layout), what is drawn on it in order, its speaker
+    notes and its furniture. The layout's placeholders nothing is drawn in are removed
+    after the first ``clear_after`` items (None: after all; shape ids count on from the
+    shapes left)."""
+
+    kind: str
+    items: list[Drawn] = dataclasses.field(default_factory=list)
+    notes: str = ""
+    clear_after: int | None = None
+    bands: list[BandPlan] = dataclasses.field(default_factory=list)
+    band_logo: Rect | None = None  # the logo in the top band
+
+
+@dataclass(frozen=True)
+class DeckPlan:
+    """The deck's slides, and how their lines are spaced (:meth:`_Fitter.size`,
+    ``pitch`` and ``gap``, which the writer sets as measured here)."""
+
+    slides: list[SlidePlan]
+    fit: _Fitter
+    rtl: bool
+
+
+def plan_deck(edition: Edition, geometry: Geometry) -> DeckPlan:
+    """The slides of ``edition``'s deck on a master of ``geometry``."""
+    planner = _Planner(edition, geometry)
+    planner.plan()
+    return DeckPlan(planner.slides, planner.body_fit, planner.rtl)
+
+
+class _Planner:
+    """Decides every slide: what goes on it, where and at which size, and what
+    continues on further slides. A new slide kind is a method here, called from
+    :meth:`plan` (and a layout for it in ``SLIDE_KINDS`` if it needs one of its own)."""
+
+    def __init__(self, edition: Edition, geometry: Geometry) -> None:
+        self.edition = edition
+        self.geometry = geometry
+        self.rtl = edition.audience.rtl
+        self.width, self.height = geometry.width, geometry.height
+        self.layouts = geometry.layouts
+        major, minor = geometry.fonts
+        self.title_fit = _Fitter(Measurer(major, CODE_FONT), self.rtl)
+        self.body_fit = _Fitter(Measurer(minor, CODE_FONT), self.rtl)
+        self.content = Content(edition)
+        self.slides: list[SlidePlan] = []
+        self._bands: dict[tuple[Any, ...], float] = {}  # see _band
+
+    # ----------------------------------------------------------------- the deck
+
+    def plan(self) -> None:
+        e = self.edition
+        self.title_slide()
+        if e.audience.length == "summary":
+            self.summary_body()
+        else:
+            self.agenda_slide()
+            if e.summary:
+                self.text_slides("bullets", e.label("executive_summary"),
+                                 _md_paras(e.summary), LEAD_SIZES)
+            self.key_messages_slide([])
+            self.partners_slides()
+            for section in e.sections:
+                self.section_slides(section)
+            for collab in e.collaborations:
+                self.collaboration_slides(collab)
+            self.benefits_matrix_slides()
+            for chart in e.charts:
+                self.chart_slides([chart])
+            self.recommendations_slide()
+            if e.audience.length == "full":
+                self.sources_slides()
+        self.closing_slide()
+        self.markings()
+
+    def summary_body(self) -> None:
+        """Key messages, sections, charts and recommendations within the slide budget:
+        a slide per section while they fit, else sections share slides under their own
+        headings; charts one per slide, else two or four to a slide."""
+        e = self.edition
+        lead = _md_paras(e.summary, scale=0.8) if e.summary else []
+        fixed = 2 + (1 if e.key_messages or lead else 0) + (1 if e.recommendations else 0)
+        budget = max(SUMMARY_MAX_SLIDES - fixed, 0)
+        charts = list(e.charts)
+        # Within budget first, then fewest slides; a slide per section beats a slide
+        # per chart; then the fewest charts to a slide.
+        best: tuple[tuple[bool, int, bool], int, list[_Plan]] | None = None
+        for per_slide in ((1, 2, 4) if charts else (1,)):
+            chart_slides = math.ceil(len(charts) / per_slide)
+            plans = self._summary_sections(max(budget - chart_slides, 1))
+            total = chart_slides + sum(len(plan[2][2]) for plan in plans)
+            shared = len(plans) < len(e.sections)
+            key = (total > budget, total if total > budget else 0, shared)
+            if best is None or key < best[0]:
+                best = (key, per_slide, plans)
+        assert best is not None
+        _, per_slide, plans = best
+
+        if e.key_messages or lead:
+            self.key_messages_slide(lead, fallback=KEY_SIZES[-1])
+        for title, notes, plan in plans:
+            self._emit_text("bullets", plan, title, notes=notes)
+        for start in range(0, len(charts), per_slide):
+            self.chart_slides(charts[start:start + per_slide])
+        self.recommendations_slide()
+
+    def _summary_sections(self, budget: int) -> list[_Plan]:
+        """The sections' slides within ``budget``: one each, or all sharing slides."""
+        sections = self.edition.sections
+        if not sections:
+            return []
+        if len(sections) <= budget:
+            plans = [(self.content.section_title(s), self._notes([(s.notes, None)]),
+                      self._section_pages(s, max_pages=1)) for s in sections]
+            if sum(len(plan[2][2]) for plan in plans) <= budget:
+                return plans
+        paras = self.content.sections_together(sections)
+        title = self.edition.label("sections")
+        size, pages = self.body_fit.fit(paras, self._text_box("bullets", title), BODY_SIZES,
+                                        max_pages=budget, fallback=BODY_SIZES[-1])
+        notes = self._notes([(s.notes, self.content.section_title(s)) for s in sections])
+        return [(title, notes, ("bullets", size, pages))]
+
+    # ----------------------------------------------------------------- slides
+
+    def title_slide(self) -> None:
+        e = self.edition
+        slide = self.new_slide("title")
+        layout = self.layouts["title"]
+        cover = self._logo_card(slide, layout)
+        title_rect = self.set_title(slide, "title", e.title, COVER_TITLE_SIZES, floor=cover)
+        paras = self.content.cover()
+        rect, target = self._text_target("title", 0)
+        if layout.has_title and _overlap(rect, title_rect):
+            # A master whose subtitle sits on (or shares an idx with) the title: the
+            # text goes below the title, keeping its height where the slide has room.
+            top = title_rect.bottom + GAP
+            rect = Rect(rect.left, top, rect.width,
+                        max(rect.bottom - top, min(rect.height, self.height - BAND - top), 0))
+        size, pages = self.body_fit.fit(paras, _fixed_box(*rect.text_box()), COVER_TEXT_SIZES,
+                                        fallback=COVER_TEXT_SIZES[-1])
+        if len(pages) > 1:  # the cover is one slide: its text box grows down instead
+            rect = Rect(rect.left, rect.top, rect.width, self.height - BAND - rect.top)
+        self._text(slide, "title", target, paras, size, rect, top=True)
+
+    def agenda_slide(self) -> None:
+        e = self.edition
+        paras = self.content.agenda()
+        if not paras:
+            return
+        title = e.label("agenda")
+        if len(paras) > AGENDA_ONE_COLUMN:  # a long agenda: two columns on one slide
+            layout = self.layouts["agenda"]
+            below = self._title_bottom("agenda")
+            rect = layout.bodies[0] if layout.bodies else None
+            area = self._clamp(rect) if rect else self._area("agenda", below=below)
+            if area.top < below:
+                area = Rect(area.left, below, area.width, area.bottom - below)
+            half = math.ceil(len(paras) / 2)
+            if self._two_columns("agenda", title, [paras[:half], paras[half:]], area,
+                                 LEAD_SIZES):
+                return
+        self.text_slides("agenda", title, paras, LEAD_SIZES)
+
+    def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
+        paras = self.content.key_messages(lead)
+        if paras:
+            self.text_slides("key_message", self.edition.label("key_messages"), paras,
+                             KEY_SIZES, fallback=fallback)
+
+    def recommendations_slide(self) -> None:
+        paras = self.content.recommendations()
+        if paras:
+            self.text_slides("bullets", self.edition.label("recommendations"), paras,
+                             LEAD_SIZES)
+
+    def section_slides(self, section: Section) -> None:
+        title = self.content.section_title(section)
+        notes = self._notes([(section.notes, None)])
+        if not section.key_points:
+            slide = self.new_slide("section")
+            self.set_title(slide, "section", title, COVER_TITLE_SIZES)
+            slide.notes = notes
+            return
+        self._emit_text("bullets", self._section_pages(section, max_pages=1), title,
+                        notes=notes)
+
+    def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
+        paras = self.content.section_points(section)
+        box = self._text_box("bullets", self.content.section_title(section))
+        size, pages = self.body_fit.fit(paras, box, BODY_SIZES, max_pages=max_pages)
+        return "bullets", size, pages
+
+    def collaboration_slides(self, collab: Collaboration) -> None:
+        title = self.content.collaboration_title(collab)
+        paras = self.content.collaboration(collab)
+        notes = self._notes([(collab.notes, None)])
+
+        columns = self.layouts["two_content"].bodies
+        column = columns[1] if len(columns) > 1 else None
+        area = self._clamp(column) if column else None
+        if area is not None:  # below the title, which a long one grows
+            title_rect, _, grown = self._title_fit("two_content", title, TITLE_SIZES)
+            if grown and area.top < title_rect.bottom + GAP:
+                top = title_rect.bottom + GAP
+                area = Rect(area.left, top, area.width, max(area.bottom - top, 0))
+        beside = self._metrics_beside(collab, area) if collab.metrics and area else None
+        beside_dims = (area.width, area.height) if area else None
+        if beside is None:  # text across the slide; metrics (if any) on slides of their own
+            size, pages = self.body_fit.fit(paras, self._text_box("bullets", title),
+                                            BODY_SIZES)
+            self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
+            if collab.metrics:
+                self.metrics_table_slides(collab, title)
+            return
+
+        first_box = self._body_box("two_content", 0, title)
+        rest_box = self._body_box("bullets", 0, self._continued(title, 1))
+        size, pages = self.body_fit.fit(
+            paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
+        slide = self.new_slide("two_content")
+        bottom = self.set_title(slide, "two_content", title, TITLE_SIZES).bottom
+        rect, target = self._text_target("two_content", 0, below=bottom)  # as first_box
+        self._text(slide, "", target, pages[0], size, rect, top=True)
+        area = self._clamp(column or area)
+        if area.top < bottom:
+            area = Rect(area.left, bottom, area.width, max(area.bottom - bottom, 0))
+        if isinstance(beside, Chart):
+            top = self.small_heading(slide, beside.description, area)
+            self.add_chart(slide, beside, Rect(area.left, top, area.width, area.bottom - top))
+        else:  # no larger than the text beside it
+            sizes = [s for s in TABLE_SIZES if s <= size] or [TABLE_SIZES[-1]]
+            if beside.size in sizes and beside_dims == (area.width, area.height):
+                table = beside  # what laying it out again from the sizes left would give
+            else:
+                table = self.table_layout(beside.header, beside.rows, area, sizes)
+                if len(table.pages) > 1 or table.cramped:
+                    table = beside
+            slide.items.append(TablePlan(table, 0, area, self.edition.label("metrics")))
+        slide.notes = notes
+        if len(pages) > 1:
+            self._emit_text("bullets", ("bullets", size, pages[1:]), title, continued=True)
+
+    def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
+        """A collaboration's metrics for the column beside its text: a chart for a single
+        metric, a small table for several; None when the table would not fit there."""
+        chart = self.content.metric_chart(collab)
+        if chart is not None:
+            return chart
+        for transposed in (False, True):  # periods across, else (narrow column) down
+            header, rows = self.content.metrics_table(collab.metrics, transposed=transposed)
+            layout = self.table_layout(header, rows, area, TABLE_SIZES)
+            if len(layout.pages) == 1 and not layout.cramped:
+                return layout
+        return None
+
+    def metrics_table_slides(self, collab: Collaboration, title: str) -> None:
+        header, rows = self.content.metrics_table(collab.metrics)
+        self.table_slides(f"{title} — {self.edition.label('metrics')}", header, rows)
+
+    def partners_slides(self) -> None:
+        if self.edition.partners:
+            self.table_slides(self.edition.label("partners_overview"), *self.content.partners())
+
+    def benefits_matrix_slides(self) -> None:
+        header, rows = self.content.benefits_matrix()
+        if rows:
+            self.table_slides(self.edition.label("benefits_matrix"), header, rows)
+
+    def sources_slides(self) -> None:
+        paras = self.content.sources()
+        if paras:
+            self.text_slides("bullets", self.edition.label("sources"), paras, BODY_SIZES)
+
+    def closing_slide(self) -> None:
+        """Questions, then who to contact and how to handle the deck: two blocks under
+        their own headings, side by side below the title when both fit there at a lead
+        size, else one after the other (continuing on further slides), set flush
+        rather than centred, at body sizes."""
+        title = self.edition.label("closing")
+        blocks = self.content.closing()
+        area = self._closing_area(title)
+        align = "r" if self.rtl else "l"
+        if len(blocks) == 2 and self._two_columns("closing", title, blocks, area,
+                                                   LEAD_SIZES, align=align):
+            return
+        paras = [p for block in blocks for p in block]
+        size, pages = self.body_fit.fit(paras, _fixed_box(*area.text_box()), LEAD_SIZES)
+        self._emit_text("closing", ("closing", size, pages), title, align=align, rect=area)
+
+    def _two_columns(self, kind: str, title: str, blocks: Sequence[Sequence[Para]],
+                     area: Rect, sizes: Sequence[float], *, align: str | None = None
+                     ) -> bool:
+        """One slide of ``kind`` with ``blocks`` side by side in ``area`` (reading order
+        mirrored right to left), at the largest of ``sizes`` at which each fits its
+        column; False (and no slide) when none does."""
+        columns = _grid(area, 2, rtl=self.rtl)
+        shared = next((size for size in sizes if all(
+            len(self.body_fit.paginate(block, _fixed_box(*column.text_box()), size)) == 1
+            for block, column in zip(blocks, columns, strict=True))), None)
+        if shared is None:
+            return False
+        slide = self.new_slide(kind)
+        self.set_title(slide, kind, title,
+                       COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES)
+        # Further columns are copies of the body placeholder, so that they inherit the
+        # layout's text style (colour, font) as the first does, on any master.
+        has_body = bool(self.layouts[kind].bodies)
+        for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
+            target: Literal["body", "copy", "box"] = \
+                ("body" if n == 0 else "copy") if has_body else "box"
+            slide.items.append(TextPlan(tuple(block), shared, target, column, top=True,
+                                        align=align, dark=kind in DARK_KINDS))
+        return True
+
+    def _closing_area(self, title: str) -> Rect:
+        """Below the closing slide's title, down to the bottom band, as wide as the
+        wider of its title and body placeholders (or the content area)."""
+        title_rect, _, _ = self._title_fit("closing", title, COVER_TITLE_SIZES)
+        bodies = self.layouts["closing"].bodies
+        body = bodies[0] if bodies else None
+        top = title_rect.bottom + GAP
+        if body is None:
+            return self._area(None, below=title_rect.bottom)
+        body = self._clamp(body)
+        top = max(top, body.top)  # below what the layout draws between title and body
+        left = min(body.left, title_rect.left)  # as wide as the title or the body
+        right = max(body.right, title_rect.right)
+        return Rect(left, top, right - left, max(self.height - BAND - GAP - top, 0))
+
+    # ----------------------------------------------------------------- charts
+
+    def chart_slides(self, charts: Sequence[Chart]) -> None:
+        e = self.edition
+        if len(charts) == 1:
+            chart = charts[0]
+            title = _with_portion(_inline_text(chart.title), chart.mark)
+        else:
+            title = e.label("charts")
+        slide = self.new_slide("chart")
+        bottom = self.set_title(slide, "chart", title, TITLE_SIZES).bottom
+        slide.clear_after = 1  # the chart placeholder goes: the charts take its place
+        area = self._area("chart", below=bottom)
+        cells = _grid(area, len(charts), rtl=self.rtl)
+        for chart, cell in zip(charts, cells, strict=False):
+            if len(charts) > 1:
+                top = self.small_heading(
+                    slide, _with_portion(_inline_text(chart.title), chart.mark), cell)
+                cell = Rect(cell.left, top, cell.width, cell.bottom - top)
+            self.add_chart(slide, chart, cell)
+        slide.notes = self._notes(
+            [(c.notes, None if len(charts) == 1 else _inline_text(c.title)) for c in charts])
+
+    def add_chart(self, slide: SlidePlan, chart: Chart, rect: Rect) -> None:
+        slide.items.append(ChartPlan(chart, rect, _inline_text(chart.description or
+                                                               chart.title)))
+
+    # ----------------------------------------------------------------- tables
+
+    def table_slides(self, title: str, header: list[Cell], rows: list[list[Cell]]) -> None:
+        area = self._area("table", below=self._title_bottom("table"))
+        table = self.table_layout(header, rows, area, TABLE_SIZES)
+        for n in range(len(table.pages)):
+            slide = self.new_slide("table")
+            bottom = self.set_title(slide, "table", self._continued(title, n),
+                                    TITLE_SIZES).bottom
+            slide.clear_after = 1  # the table placeholder goes: the table takes its place
+            slide.items.append(TablePlan(table, n, self._area("table", below=bottom), title))
+
+    def table_layout(self, header: list[Cell], rows: list[list[Cell]], area: Rect,
+                     sizes: Sequence[float]) -> TableLayout:
+        """``header`` and ``rows`` laid out in ``area`` at the largest of ``sizes`` at
+        which the table fits one slide, uncramped; else at a continued size, over as
+        many slides as it needs (the header repeated)."""
+        fit = self.body_fit
+        width = area.width / EMU_PER_PT
+        height = area.height / EMU_PER_PT
+        margin_x = 2 * CELL_X / EMU_PER_PT
+        margin_y = 2 * CELL_Y / EMU_PER_PT
+        best: TableLayout | None = None
+        for attempt, size in enumerate(sizes):
+            minimum = [0.0] * len(header)
+            for row in [header, *rows]:
+                for c, cell in enumerate(row):
+                    for para in cell.paras:
+                        least = fit.width_for(para, size, cell.lines) if cell.lines else \
+                            fit.longest_word(para, size)
+                        minimum[c] = max(minimum[c], least + margin_x)
+            if attempt < len(sizes) - 1 and \
+                    sum(minimum) > width + len(minimum) * EPSILON + 1e-6:
+                continue  # surely cramped: no sharing of the width gives every column its
+                # longest word (the last size is laid out whatever: see below)
+            natural = [0.0] * len(header)
+            for row in [header, *rows]:
+                for c, cell in enumerate(row):
+                    for para in cell.paras:
+                        natural[c] = max(natural[c], fit.natural_width(para, size) + margin_x)
+            widths = _share(natural, minimum, width)
+            cramped = any(w + EPSILON < m for w, m in zip(widths, minimum, strict=True))
+
+            def row_height(row: list[Cell], size: float = size,
+                           widths: list[float] = widths) -> float:
+                return max(fit.height(cell.paras, w - margin_x, size) + margin_y
+                           for cell, w in zip(row, widths, strict=True))
+
+            head_h = row_height(header)
+            room = height - head_h
+            pages: list[list[tuple[list[Cell], float]]] = [[]]
+            used = 0.0
+            for row in rows:
+                for piece in self._split_row(row, widths, size, room - margin_y):
+                    h = row_height(piece)
+                    if pages[-1] and used + h > room + EPSILON:
+                        pages.append([])
+                        used = 0.0
+                    pages[-1].append((piece, h))
+                    used += h
+            best = TableLayout(size, widths, header, head_h, pages, cramped, rows)
+            if len(pages) == 1 and not cramped:
+                return best
+        assert best is not None
+        if len(sizes) > 1 and (len(best.pages) > 1 or best.cramped):
+            size = next((s for s in sizes if s <= CONTINUED_TABLE_SIZE), sizes[-1])
+            return self.table_layout(header, rows, area, (size,))
+        return best
+
+    def _split_row(self, row: list[Cell], widths: list[float], size: float,
+                   room: float) -> list[list[Cell]]:
+        """A row, or the pieces of a row too tall for a slide (each cell's text split)."""
+        fit = self.body_fit
+        margin_x = 2 * CELL_X / EMU_PER_PT
+        chunks = []
+        for cell, w in zip(row, widths, strict=True):
+            # A cell whose text is lower than the room is one piece, as paginate would
+            # find (the margin covers summing the same heights in another order).
+            if fit.height(cell.paras, w - margin_x, size) <= room + EPSILON - 1e-6:
+                chunks.append([list(cell.paras)])
+                continue
+            chunks.append(fit.paginate(cell.paras, _fixed_box(w - margin_x, room), size))
+        count = max(len(c) for c in chunks)
+        if count == 1:
+            return [row]
+        return [[replace(cell, paras=tuple(chunks[c][n]) if n < len(chunks[c]) else ())
+                 for c, cell in enumerate(row)] for n in range(count)]
+
+    # ----------------------------------------------------------------- text slides
+
+    def text_slides(self, kind: str, title: str, paras: list[Para],
+                    sizes: Sequence[float], *, fallback: float | None = None,
+                    align: str | None = None) -> None:
+        size, pages = self.body_fit.fit(paras, self._text_box(kind, title), sizes,
+                                        fallback=fallback)
+        self._emit_text(kind, (kind, size, pages), title, align=align)
+
+    def _text_box(self, kind: str, title: str) -> Box:
+        """The body box of slides of ``kind`` titled ``title``: the first below the
+        title, the continuation slides below ``title (cont.)``."""
+        sizes = COVER_TITLE_SIZES if kind in DARK_KINDS else TITLE_SIZES
+        first = self._body_box(kind, 0, title, sizes)
+        rest = self._body_box(kind, 0, self._continued(title, 1), sizes)
+        return lambda n: first(n) if n == 0 else rest(n)
+
+    def _emit_text(self, kind: str, plan: _Pages, title: str,
+                   *, notes: str = "", continued: bool = False,
+                   align: str | None = None, rect: Rect | None = None) -> None:
+        _kind, size, pages = plan
+        for n, page in enumerate(pages):
+            slide = self.new_slide(kind)
+            shown = self._continued(title, n + (1 if continued else 0))
+            bottom = self.set_title(slide, kind, shown, COVER_TITLE_SIZES
+                                    if kind in DARK_KINDS else TITLE_SIZES).bottom
+            where, target = self._text_target(kind, 0, below=bottom)
+            self._text(slide, kind, target, page, size, rect or where, top=True,
+                       align=align)
+            if n == 0:
+                slide.notes = notes
+
+    def _body_box(self, kind: str, index: int, title: str = "",
+                  title_sizes: Sequence[float] = TITLE_SIZES) -> Box:
+        """The text area of body placeholder ``index`` of the layout of ``kind``
+        (points), as :meth:`_text_target` places it: below ``title`` as
+        :meth:`set_title` sets it (a long title grows its box; the body starts below)."""
+        bodies = self.layouts[kind].bodies
+        bottom = self._title_bottom(kind)
+        if title:
+            title_rect, _, grown = self._title_fit(kind, title, title_sizes)
+            if grown:
+                bottom = max(bottom, title_rect.bottom)
+        rect = bodies[index] if len(bodies) > index else None
+        rect = self._clamp(rect) if rect else self._area(kind, below=bottom)
+        if rect.top < bottom:
+            rect = Rect(rect.left, bottom, rect.width, rect.bottom - bottom)
+        return _fixed_box(*rect.text_box())
+
+    def _text_target(self, kind: str, index: int, *, below: int = 0
+                     ) -> tuple[Rect, Literal["body", "box"]]:
+        """Where a slide's body text goes: body placeholder ``index`` of its layout
+        (kept inside the safe area and below the title), else a new text box under the
+        title."""
+        bodies = self.layouts[kind].bodies
+        if index < len(bodies):
+            rect = self._clamp(bodies[index] or self._area(kind, below=below))
+            if rect.top < below:
+                rect = Rect(rect.left, below, rect.width, max(rect.bottom - below, 0))
+            return rect, "body"
+        return self._area(kind, below=below), "box"
+
+    def _text(self, slide: SlidePlan, kind: str, target: Literal["body", "box"],
+              paras: Sequence[Para], size: float, rect: Rect, *, top: bool = False,
+              align: str | None = None) -> None:
+        """Body text in the first body placeholder (moved only when ``rect`` is not
+        where the layout puts it) or a new text box."""
+        placed = self.layouts[slide.kind].bodies[0] if target == "body" else None
+        slide.items.append(TextPlan(tuple(paras), size, target,
+                                    None if placed == rect else rect, top=top, align=align,
+                                    dark=kind in DARK_KINDS))
+
+    def _continued(self, title: str, n: int) -> str:
+        return f"{title} {self.edition.label('continued')}" if n else title
+
+    # ----------------------------------------------------------------- titles
+
+    def new_slide(self, kind: str) -> SlidePlan:
+        slide = SlidePlan(kind)
+        self.slides.append(slide)
+        return slide
+
+    def _title_bottom(self, kind: str) -> int:
+        layout = self.layouts[kind]
+        rect = layout.title if layout.has_title else None
+        return self._clamp(rect).bottom if rect else BAND + GAP
+
+    def set_title(self, slide: SlidePlan, kind: str, text: str, sizes: Sequence[float],
+                  *, floor: int = 0) -> Rect:
+        """``text`` in the title placeholder at the largest size that fits (the box
+        grows within the safe area if even the smallest does not). Returns its box."""
+        layout = self.layouts[kind]
+        rect, chosen, grown = self._title_fit(kind, text, sizes, floor=floor)
+        para = Para((Run(text),), 0)  # bold or not as the layout says
+        if layout.has_title:
+            slide.items.append(TextPlan((para,), chosen, "title",
+                                        None if rect == layout.title else rect,
+                                        fill="accent1" if grown else None))
+        else:
+            slide.items.append(TextPlan((para,), chosen, "box", rect))
+        return rect
+
+    def _title_fit(self, kind: str, text: str, sizes: Sequence[float], *,
+                   floor: int = 0) -> tuple[Rect, float, bool]:
+        """Where a title goes and its size: the largest of ``sizes`` at which it fits
+        the layout's title placeholder, else the smallest, the box grown up into the
+        room above and then down. True when it grew."""
+        layout = self.layouts[kind]
+        rect = self._clamp(layout.title if layout.has_title else
+                           Rect(_inches(0.6), BAND + GAP, self.width - _inches(1.2),
+                                _inches(1.0)))
+        if floor and rect.top < floor:
+            rect = Rect(rect.left, floor, rect.width, max(rect.bottom - floor, _inches(0.6)))
+        measured = [Para((Run(text, bold=True),), 0)]  # measured as bold, to be safe
+        fit = self.title_fit
+        width, height = rect.text_box()
+        chosen = next((size for size in sizes
+                       if fit.height(measured, width, size) <= height + EPSILON), None)
+        if chosen is not None:
+            return rect, chosen, False
+        chosen = sizes[-1]
+        need = _pt(fit.height(measured, width, chosen)) + 2 * INSET_Y
+        grow = min(need - rect.height, rect.top - (floor or BAND))
+        rect = Rect(rect.left, rect.top - max(grow, 0), rect.width,
+                    rect.height + max(grow, 0))
+        if need > rect.height:  # still too long: extend downwards
+            rect = Rect(rect.left, rect.top, rect.width,
+                        min(need, self.height - BAND - rect.top))
+        return rect, chosen, True
+
+    def small_heading(self, slide: SlidePlan, text: str, area: Rect) -> int:
+        """A one- or two-line heading at the top of ``area``; returns the top of what
+        goes under it."""
+        para = Para((Run(text, bold=True),), 0)
+        width = (area.width - 2 * INSET_X) / EMU_PER_PT
+        height = self.body_fit.height([para], width, HEADING_SIZE) + 2 * INSET_Y / EMU_PER_PT
+        slide.items.append(TextPlan((replace(para, colour="accent1"),), HEADING_SIZE, "box",
+                                    Rect(area.left, area.top, area.width, _pt(height)),
+                                    name="Heading"))
+        return area.top + _pt(height) + _inches(0.05)
+
+    def _notes(self, parts: Iterable[tuple[Sequence[Item], str | None]]) -> str:
+        """Speaker notes as plain text: each note (already tailored: only those the
+        audience may see are here) with its own portion mark, headed by its item's title
+        when several items share a slide."""
+        blocks = []
+        for notes, heading in parts:
+            lines = []
+            for note in notes:
+                paras = _plain_paras(note.text)
+                if paras:
+                    paras[0] = _with_portion(paras[0], note.mark)
+                lines += paras
+            if not lines:
+                continue
+            if heading:
+                lines.insert(0, heading)
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    # ----------------------------------------------------------------- areas
+
+    def _clamp(self, rect: Rect | None) -> Rect:
+        """``rect`` moved and cut to lie inside the slide, between the banner bands."""
+        if rect is None:
+            return self._area(None, below=0)
+        top = max(rect.top, BAND)
+        bottom = min(rect.bottom, self.height - BAND)
+        left = max(rect.left, 0)
+        right = min(rect.right, self.width)
+        return Rect(left, top, max(right - left, 0), max(bottom - top, 0))
+
+    def _area(self, kind: str | None, *, below: int) -> Rect:
+        """The content area of a slide of ``kind``: its layout's first content
+        placeholder (table, chart, body ...), else the space under the title down to
+        the bottom band."""
+        found = self.layouts[kind].area if kind is not None else None
+        if found is not None:
+            rect = self._clamp(found)
+            top = max(rect.top, below + (GAP if below else 0))
+            return Rect(rect.left, top, rect.width, max(rect.bottom - top, 0))
+        margin = _inches(0.6)
+        top = max(below + GAP, BAND + GAP)
+        bottom = self.height - BAND - GAP
+        return Rect(margin, top, self.width - 2 * margin, max(bottom - top, 0))
+
+    # ----------------------------------------------------------------- markings
+
+    def _logo_card(self, slide: SlidePlan, layout: LayoutGeometry) -> int:
+        """The logo on the cover, on a white card above the title; returns the lowest
+        point the title may start at (0 when there is no logo)."""
+        if self.geometry.logo is None:
+            return 0
+        px_w, px_h = self.geometry.logo
+        title_rect = self._clamp(layout.title) if layout.has_title else None
+        scale = min(_inches(3.2) / px_w, _inches(0.85) / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        card_w, card_h = w + 2 * LOGO_CARD_PAD, h + 2 * LOGO_CARD_PAD
+        margin = title_rect.left if title_rect else _inches(0.6)
+        left = self.width - margin - card_w if self.rtl else margin
+        top = BAND + _inches(0.3)
+        slide.items.append(LogoPlan(Rect(left, top, card_w, card_h),
+                                    Rect(left + LOGO_CARD_PAD, top + LOGO_CARD_PAD, w, h),
+                                    logo_alt(self.edition)))
+        return top + card_h + GAP
+
+    def markings(self) -> None:
+        """Banner top and bottom, slide number and logo on every slide."""
+        e = self.edition
+        total = len(self.slides)
+        side = min(BAND_SIDE, self.width // 4)
+        band_logo = self._band_logo(side)
+        bottom = self.height - BAND
+        for number, slide in enumerate(self.slides, 1):
+            for name, top in (("Banner Top", 0), ("Banner Bottom", bottom)):
+                slide.bands.append(self._band(name, e.banner, Rect(0, top, self.width, BAND),
+                                              side, "ctr", BANNER_SIZES, "ink", bold=True,
+                                              fill=True))
+            left = 0 if self.rtl else self.width - side
+            slide.bands.append(self._band(
+                "Slide Number", e.label("slide_x_of_y", slide=number, slides=total),
+                Rect(left, bottom, side, BAND), 0, "l" if self.rtl else "r", NUMBER_SIZES,
+                "muted"))
+            if e.reference:
+                left = self.width - side if self.rtl else 0
+                slide.bands.append(self._band("Reference", e.reference,
+                                              Rect(left, bottom, side, BAND), 0,
+                                              "r" if self.rtl else "l", REFERENCE_SIZES,
+                                              "muted"))
+            if slide.kind != "title":
+                slide.band_logo = band_logo
+
+    def _band(self, name: str, text: str, rect: Rect, side: int, align: str,
+              sizes: Sequence[float], colour: Literal["ink", "muted"], *, bold: bool = False,
+              fill: bool = False) -> BandPlan:
+        """A band's text at the largest of ``sizes`` at which it takes one line."""
+        key = (text, bold, rect.width, rect.height, side, tuple(sizes))
+        size = self._bands.get(key)
+        if size is None:  # the banner reads the same on every slide: sized once
+            para = Para((Run(text, bold=bold),), 0, min_pt=FURNITURE_MIN)
+            width = (rect.width - 2 * (side + INSET_X)) / EMU_PER_PT
+            height = rect.height / EMU_PER_PT
+            size = self._bands[key] = next(
+                (s for s in sizes if self.body_fit.height([para], width, s) <= height + EPSILON
+                 and len(self.body_fit.lines(para, width, s)) == 1), sizes[-1])
+        return BandPlan(name, text, rect, side, align, size, colour, bold, fill)
+
+    def _band_logo(self, side: int) -> Rect | None:
+        """The logo's place in the top band (at the end the reading starts from)."""
+        if self.geometry.logo is None:
+            return None
+        px_w, px_h = self.geometry.logo
+        pad = _inches(0.06)
+        scale = min((side - 2 * INSET_X) / px_w, (BAND - 2 * pad) / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        left = self.width - INSET_X - w if self.rtl else INSET_X
+        return Rect(left, (BAND - h) // 2, w, h)
+
+
+def logo_alt(edition: Edition) -> str:
+    """The logo's alt text: the catalogue's, else the issuer."""
+    text = edition.label("logo_alt", issuer=edition.issuer)
+    return text if text != "logo_alt" else edition.issuer
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    """Whether two boxes share an area (touching edges do not)."""
+    return min(a.right, b.right) > max(a.left, b.left) and \
+        min(a.bottom, b.bottom) > max(a.top, b.top)
