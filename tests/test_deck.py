@@ -333,6 +333,24 @@ def test_summary_deck_stays_within_its_slide_budget(decks: dict[str, bytes]) -> 
     assert charts == 4
 
 
+def test_summary_deck_gives_the_summary_and_the_key_messages_a_slide_each(
+        decks: dict[str, bytes]) -> None:
+    """One title per idea: a summary deck's executive summary is not a lead paragraph
+    on the key messages' slide but a slide of its own, before them (in Arabic too)."""
+    prs = open_deck(decks["summary"])
+    titles = [title_of(slide) for slide in prs.slides]
+    assert titles[1:3] == ["Executive summary", "Key messages"]
+    summary, messages = ("\n".join(slide_texts(prs.slides[n])) for n in (1, 2))
+    assert "Collaboration with partners strengthens our security." in summary
+    assert "strengthens" not in messages
+    assert "Shared training has cut response times." in messages
+    assert "Shared training" not in summary
+    zahran = next(open_deck(render_deck(edition, tmpl)) for name, edition, tmpl
+                  in _default_project_decks() if name == "delegation-zahran")
+    assert [title_of(slide) for slide in zahran.slides][1:3] == [
+        "الملخص التنفيذي", "الرسائل الرئيسية"]
+
+
 def test_cover_and_closing_say_who_and_what(decks: dict[str, bytes]) -> None:
     prs = open_deck(decks["en"])
     cover = "\n".join(slide_texts(prs.slides[0]))

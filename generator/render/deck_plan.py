@@ -44,8 +44,9 @@ EMU_PER_PT = 12700
 # --------------------------------------------------------------------------- constants
 
 #: A summary deck (``length: summary``) has at most this many slides, unless its text
-#: cannot fit at the minimum size (nothing is ever dropped).
-SUMMARY_MAX_SLIDES = 8
+#: cannot fit at the minimum size (nothing is ever dropped): title, executive summary,
+#: key messages, recommendations and closing, and four for the sections and charts.
+SUMMARY_MAX_SLIDES = 9
 
 # The type scale (pt): a deck read from the back of a room. Fitting takes the largest
 # size of a list that fits and never goes below its last: what does not fit at the floor
@@ -638,8 +639,8 @@ class Content:
             return []
         return [Para((Run(text),), 1, "number", i) for i, text in enumerate(entries, 1)]
 
-    def key_messages(self, lead: Sequence[Para] = ()) -> list[Para]:
-        paras = list(lead)
+    def key_messages(self) -> list[Para]:
+        paras: list[Para] = []
         for item in self.edition.key_messages:
             paras += _item_paras(item)
         return paras
@@ -966,10 +967,8 @@ class _Planner:
             self.summary_body()
         else:
             self.agenda_slide()
-            if e.summary:
-                self.text_slides("bullets", e.label("executive_summary"),
-                                 _md_paras(e.summary), LEAD_SIZES)
-            self.key_messages_slide([])
+            self.executive_summary_slide()
+            self.key_messages_slide()
             self.partners_slides()
             for section in e.sections:
                 self.section_slides(section)
@@ -985,12 +984,12 @@ class _Planner:
         self.markings()
 
     def summary_body(self) -> None:
-        """Key messages, sections, charts and recommendations within the slide budget:
-        a slide per section while they fit, else sections share slides under their own
-        headings; charts one per slide, else two or four to a slide."""
+        """The executive summary and key messages (a slide each: one title per idea),
+        sections, charts and recommendations within the slide budget: a slide per
+        section while they fit, else sections share slides under their own headings;
+        charts one per slide, else two or four to a slide."""
         e = self.edition
-        lead = _md_paras(e.summary, scale=0.8) if e.summary else []
-        fixed = 2 + (1 if e.key_messages or lead else 0) + (1 if e.recommendations else 0)
+        fixed = 2 + sum(1 for part in (e.summary, e.key_messages, e.recommendations) if part)
         budget = max(SUMMARY_MAX_SLIDES - fixed, 0)
         charts = list(e.charts)
         # Within budget first, then fewest slides; a slide per section beats a slide
@@ -1007,8 +1006,8 @@ class _Planner:
         assert best is not None
         _, per_slide, plans = best
 
-        if e.key_messages or lead:
-            self.key_messages_slide(lead, fallback=KEY_SIZES[-1])
+        self.executive_summary_slide(fallback=LEAD_SIZES[-1])
+        self.key_messages_slide(fallback=KEY_SIZES[-1])
         for title, notes, plan in plans:
             self._emit_text("bullets", plan, title, notes=notes)
         for start in range(0, len(charts), per_slide):
@@ -1073,8 +1072,15 @@ class _Planner:
                 return
         self.text_slides("agenda", title, paras, LEAD_SIZES)
 
-    def key_messages_slide(self, lead: list[Para], *, fallback: float | None = None) -> None:
-        paras = self.content.key_messages(lead)
+    def executive_summary_slide(self, *, fallback: float | None = None) -> None:
+        """The executive summary on slides of its own (``fallback``: the size it is set
+        at when it does not fit one slide; a summary deck keeps it to one at the floor)."""
+        if self.edition.summary:
+            self.text_slides("bullets", self.edition.label("executive_summary"),
+                             _md_paras(self.edition.summary), LEAD_SIZES, fallback=fallback)
+
+    def key_messages_slide(self, *, fallback: float | None = None) -> None:
+        paras = self.content.key_messages()
         if paras:
             self.text_slides("key_message", self.edition.label("key_messages"), paras,
                              KEY_SIZES, fallback=fallback)
