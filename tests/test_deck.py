@@ -1057,3 +1057,51 @@ def test_nothing_overlaps_a_slides_title(room_decks: dict[str, bytes]) -> None:
                            and min(box[1] + box[3], other[1] + other[3]) > max(box[1],
                                                                               other[1]))
                 assert not overlap, (name, number, title.text_frame.text[:40], shape.name)
+
+
+def test_the_writer_draws_what_the_plan_says(tmp_path: Path) -> None:
+    """The deck is its plan drawn: a slide per slide plan, on the layout of its kind,
+    with the plan's title, and as many tables and charts as the plan has."""
+    from generator.render.deck_plan import ChartPlan, TablePlan, TextPlan, plan_deck
+
+    root = content_root(tmp_path)
+    for edition in (with_logo(sample_edition(root, length="full"),
+                              root / "images" / "logo.svg"), arabic_edition(root)):
+        prs, _ = _open_master(templates())
+        geometry = _DeckWriter(edition, prs, templates()).geometry()
+        plan = plan_deck(edition, geometry)
+        deck = open_deck(render_deck(edition, templates()))
+        assert len(deck.slides) == len(plan.slides)
+        names = {kind: layout.name for kind, layout in _DeckWriter(
+            edition, _open_master(templates())[0], templates()).layouts.items()}
+        for slide, planned in zip(deck.slides, plan.slides, strict=True):
+            assert slide.slide_layout.name == names[planned.kind]
+            title = next(item for item in planned.items
+                         if isinstance(item, TextPlan) and item.target == "title")
+            assert title_of(slide) == title.paras[0].text
+            assert sum(s.has_table for s in slide.shapes) == \
+                sum(isinstance(i, TablePlan) for i in planned.items)
+            assert sum(s.has_chart for s in slide.shapes) == \
+                sum(isinstance(i, ChartPlan) for i in planned.items)
+
+
+def test_a_master_without_placeholders_is_planned_into_text_boxes(tmp_path: Path) -> None:
+    """The plan needs only the master's geometry: on layouts without placeholders (made
+    here by hand, no python-pptx), every text goes into a new box, and every box, table
+    and chart lies on the slide between the banner bands."""
+    from generator.render.deck_plan import BAND, Geometry, LayoutGeometry, TextPlan, plan_deck
+    from generator.templates import SLIDE_KINDS
+
+    width, height = 12192000, 6858000
+    geometry = Geometry(width, height, dict.fromkeys(SLIDE_KINDS, LayoutGeometry()),
+                        ("Calibri", "Calibri"))
+    plan = plan_deck(crowded_edition(content_root(tmp_path)), geometry)
+    assert len(plan.slides) > 60
+    for slide in plan.slides:
+        for item in slide.items:
+            if isinstance(item, TextPlan):
+                assert item.target == "box", (slide.kind, item)
+            rect = getattr(item, "rect", None) or getattr(item, "card", None)
+            assert rect is not None
+            assert rect.left >= 0 and rect.right <= width, (slide.kind, item)
+            assert rect.top >= BAND and rect.bottom <= height - BAND, (slide.kind, item)
