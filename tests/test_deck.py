@@ -26,6 +26,7 @@ from lxml import etree
 from PIL import Image
 from pptx import Presentation
 from pptx.shapes.shapetree import SlideShapeFactory
+from pptx.util import Inches
 from pypdf import PdfReader
 
 from generator.edition import Chart, Edition, Item, Section, Series, Theme
@@ -754,8 +755,6 @@ def test_table_sizes_skipped_are_only_those_that_cannot_fit(cells: list[str], co
                                                             width: int) -> None:
     """A table size whose columns' longest words alone are wider than the room is
     skipped unlaid: the layout chosen is the one found laying out every size in turn."""
-    from pptx.util import Inches
-
     from generator.render.deck_plan import TABLE_SIZES, Cell, Rect
 
     prs, _ = _open_master(templates())
@@ -1105,3 +1104,27 @@ def test_a_master_without_placeholders_is_planned_into_text_boxes(tmp_path: Path
             assert rect is not None
             assert rect.left >= 0 and rect.right <= width, (slide.kind, item)
             assert rect.top >= BAND and rect.bottom <= height - BAND, (slide.kind, item)
+
+
+def test_the_benefits_matrix_has_its_key_under_it_on_every_slide(
+        room_decks: dict[str, bytes]) -> None:
+    """The deck's benefits matrix prints what the brief's does: a dot per benefit with
+    the highest portion mark among them, and the key to the dots under the table on
+    each of its slides, inside the slide above the bottom band."""
+    key = "● one benefit in this category"
+    for name in ("minister", "crowded"):
+        prs = open_deck(room_decks[name])
+        slides = [s for s in prs.slides if title_of(s).startswith("Benefits by collaboration")]
+        assert slides, name
+        if name == "crowded":
+            assert len(slides) > 1  # continued, each with its key
+        for slide in slides:
+            table = next(s for s in slide.shapes if s.has_table)
+            keys = [s for s in slide.shapes if s.has_text_frame and key in s.text_frame.text]
+            assert len(keys) == 1, (name, title_of(slide))
+            box = keys[0]
+            assert box.top >= table.top + table.height, (name, title_of(slide))
+            assert box.top + box.height <= prs.slide_height - Inches(BAND_IN)
+            dots = [c.text for row in list(table.table.rows)[1:] for c in row.cells
+                    if "●" in c.text]
+            assert dots and all(re.fullmatch(r"●+ \([A-Z]+\)", d) for d in dots), dots

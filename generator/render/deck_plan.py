@@ -99,6 +99,7 @@ LOGO_CARD_PAD = 137160
 CODE_FONT = "Courier New"  # Liberation Mono measures it
 COMPLEX_FONT = "Arial"  # carries Arabic script on Windows and macOS
 CATEGORIES = BENEFIT_CATEGORIES  # decided once, in the Edition
+BENEFIT_MARK = "●"  # one per benefit in the benefits matrix, as the brief's dots
 LANGUAGE_TAGS = {"en": "en-GB", "ar": "ar-SA", "fa": "fa-IR", "he": "he-IL", "ur": "ur-PK",
                  "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "ru": "ru-RU"}
 
@@ -776,22 +777,28 @@ class Content:
 
     def benefits_matrix(self) -> tuple[list[Cell], list[list[Cell]]]:
         """A row per collaboration with benefits, a column per category, a dot per
-        benefit (no rows when no collaboration has benefits)."""
+        benefit and the highest portion mark among them, as every output has it (the
+        Edition's matrix; no rows when no collaboration has benefits)."""
         e = self.edition
-        collabs = [c for c in e.collaborations if c.benefits]
-        categories = sorted({b.category for c in collabs for b in c.benefits},
-                            key=_category_order)
+        categories = e.benefit_categories()
         header = [self.cell(e.label("collaboration"), header=True)]
         header += [self.cell(self.term("category", category), header=True, align="ctr")
                    for category in categories]
         rows = []
-        for collab in collabs:
-            row = [self.cell(self.collaboration_title(collab))]
-            for category in categories:
-                count = sum(1 for b in collab.benefits if b.category == category)
-                row.append(self.cell("●" * count, align="ctr"))
-            rows.append(row)
+        for row in e.benefits_matrix():
+            if not any(row.counts):
+                continue
+            cells = [self.cell(self.collaboration_title(row.collaboration))]
+            for mark, count in zip(row.cells, row.counts, strict=True):
+                dots = BENEFIT_MARK * count
+                cells.append(self.cell(f"{dots} {_portion(mark)}".strip() if count else "",
+                                       align="ctr"))
+            rows.append(cells)
         return header, rows
+
+    def benefits_key(self) -> list[Para]:
+        """The key to the benefits matrix's marks (the brief's words)."""
+        return [_plain(f"{BENEFIT_MARK} {self.edition.label('benefit_key')}")]
 
 
 # --------------------------------------------------------------------------- master geometry
@@ -1182,7 +1189,8 @@ class _Planner:
     def benefits_matrix_slides(self) -> None:
         header, rows = self.content.benefits_matrix()
         if rows:
-            self.table_slides(self.edition.label("benefits_matrix"), header, rows)
+            self.table_slides(self.edition.label("benefits_matrix"), header, rows,
+                              key=self.content.benefits_key())
 
     def sources_slides(self) -> None:
         paras = self.content.sources()
@@ -1274,15 +1282,35 @@ class _Planner:
 
     # ----------------------------------------------------------------- tables
 
-    def table_slides(self, title: str, header: list[Cell], rows: list[list[Cell]]) -> None:
-        area = self._area("table", below=self._title_bottom("table"))
-        table = self.table_layout(header, rows, area, TABLE_SIZES)
+    def table_slides(self, title: str, header: list[Cell], rows: list[list[Cell]], *,
+                     key: Sequence[Para] = ()) -> None:
+        """A table over as many slides as it needs, its header repeated; ``key`` (a
+        key to its marks) under it on each, at the body floor."""
+        # Laid out in the room below the title as set (a long one grows its box), on
+        # the first slide and on those continued.
+        below = max(self._title_fit("table", self._continued(title, n), TITLE_SIZES)[0].bottom
+                    for n in (0, 1))
+        area = self._area("table", below=below)
+        key_height = 0
+        if key:  # the table leaves room for the key below it
+            text = self.body_fit.height(key, (area.width - 2 * INSET_X) / EMU_PER_PT, BODY_MIN)
+            key_height = _pt(text + 2 * INSET_Y / EMU_PER_PT)
+        table = self.table_layout(header, rows, Rect(area.left, area.top, area.width,
+                                                     area.height - key_height - GAP // 2),
+                                  TABLE_SIZES)
         for n in range(len(table.pages)):
             slide = self.new_slide("table")
             bottom = self.set_title(slide, "table", self._continued(title, n),
                                     TITLE_SIZES).bottom
             slide.clear_after = 1  # the table placeholder goes: the table takes its place
-            slide.items.append(TablePlan(table, n, self._area("table", below=bottom), title))
+            rect = self._area("table", below=bottom)
+            slide.items.append(TablePlan(table, n, rect, title))
+            if key:
+                drawn = sum(_pt(h) for h in (table.header_height,
+                                             *(h for _, h in table.pages[n])))
+                slide.items.append(TextPlan(tuple(key), BODY_MIN, "box",
+                                            Rect(rect.left, rect.top + drawn + GAP // 2,
+                                                 rect.width, key_height), name="Key"))
 
     def table_layout(self, header: list[Cell], rows: list[list[Cell]], area: Rect,
                      sizes: Sequence[float]) -> TableLayout:
