@@ -70,7 +70,7 @@ def _render_html(edition: Edition, templates: TemplateSet, warnings: list[str]) 
 def _render_pptx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:
     from .render.deck import render_deck
 
-    return render_deck(edition, templates)
+    return render_deck(edition, templates, warnings=warnings)
 
 
 def _render_docx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:
