@@ -760,7 +760,9 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     decimals = _decimals(values)
     number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
 
-    data = _chart_data_class()(number_format=number_format)
+    from .deck_fast import pinned_chart_data
+
+    data = pinned_chart_data(_WORKBOOK_DATE)(number_format=number_format)
     data.categories = [_clean(c) for c in categories]
     for series in series_list:
         data.add_series(_clean(series.shown),
@@ -769,7 +771,7 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
     # then written into its XML directly (python-pptx's object API for the same settings
     # costs more than the rest of the chart together).
     frame = slide.shapes.add_chart(chart_type, left, top, width, height, data)
-    space = frame.chart_part._element
+    space = frame.chart.element
     colours = palette(theme, len(categories) if chart.type == "pie" else len(series_list))
     _style_text(space.find(_c("txPr")), SLIDE_FONT_PT, INK)
     space.find(f"{_c('chart')}/{_c('autoTitleDeleted')}").set("val", "1")
@@ -1005,28 +1007,3 @@ def _native_totals(plot_area: Any, plot: Any, chart: Chart, n_series: int,
         '<c:smooth val="0"/></c:ser>'
         f'<c:marker val="1"/>{axes}</c:lineChart>'),
          before=("catAx", "valAx", "dateAx", "serAx", "dTable", "spPr", "extLst"))
-
-
-@cache
-def _chart_data_class() -> type:
-    """python-pptx's ``CategoryChartData`` with an embedded workbook that carries a fixed
-    date (xlsxwriter stamps "now"), so the same chart gives the same deck bytes."""
-    import datetime as dt
-
-    from pptx.chart.data import CategoryChartData
-    from pptx.chart.xlsx import CategoryWorkbookWriter
-    from pptx.util import lazyproperty
-
-    created = dt.datetime.fromisoformat(_WORKBOOK_DATE)
-
-    class PinnedWorkbookWriter(CategoryWorkbookWriter):  # type: ignore[misc]
-        def _populate_worksheet(self, workbook: Any, worksheet: Any) -> None:
-            workbook.set_properties({"created": created})
-            super()._populate_worksheet(workbook, worksheet)
-
-    class PinnedChartData(CategoryChartData):  # type: ignore[misc]
-        @lazyproperty
-        def _workbook_writer(self) -> PinnedWorkbookWriter:
-            return PinnedWorkbookWriter(self)
-
-    return PinnedChartData

@@ -392,3 +392,29 @@ def package_rels(package: Any) -> Any:
 def core_properties_xml(props: Any) -> Any:
     """The ``cp:coreProperties`` element of the core properties part."""
     return props._element
+
+
+@lru_cache(maxsize=2)
+def pinned_chart_data(created: str) -> type:
+    """python-pptx's ``CategoryChartData`` with an embedded workbook that carries the
+    fixed date ``created`` (ISO; xlsxwriter stamps "now"), so the same chart gives the
+    same deck bytes."""
+    import datetime as dt
+
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+    from pptx.util import lazyproperty
+
+    when = dt.datetime.fromisoformat(created)
+
+    class PinnedWorkbookWriter(CategoryWorkbookWriter):  # type: ignore[misc]
+        def _populate_worksheet(self, workbook: Any, worksheet: Any) -> None:
+            workbook.set_properties({"created": when})
+            super()._populate_worksheet(workbook, worksheet)
+
+    class PinnedChartData(CategoryChartData):  # type: ignore[misc]
+        @lazyproperty
+        def _workbook_writer(self) -> PinnedWorkbookWriter:
+            return PinnedWorkbookWriter(self)
+
+    return PinnedChartData
