@@ -232,8 +232,8 @@ def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = Fals
 # --------------------------------------------------------------------------- fitting
 
 Box = Callable[[int], tuple[float, float]]  # page number -> (width, height) in points
-# Slides of text, planned: (layout, type size, paragraphs per slide).
-_Pages = tuple[Any, float, list[list["Para"]]]
+# Slides of text, planned: (slide kind, type size, paragraphs per slide).
+_Pages = tuple[str, float, list[list["Para"]]]
 _Plan = tuple[str, str, _Pages]  # (title, speaker notes, pages)
 
 
@@ -1058,7 +1058,7 @@ class _Planner:
                                         fallback=COVER_TEXT_SIZES[-1])
         if len(pages) > 1:  # the cover is one slide: its text box grows down instead
             rect = Rect(rect.left, rect.top, rect.width, self.height - BAND - rect.top)
-        self._text(slide, "title", target, paras, size, rect, top=True)
+        self._text(slide, target, paras, size, rect, top=True)
 
     def agenda_slide(self) -> None:
         e = self.edition
@@ -1145,7 +1145,7 @@ class _Planner:
         slide = self.new_slide("two_content")
         bottom = self.set_title(slide, "two_content", title, TITLE_SIZES).bottom
         rect, target = self._text_target("two_content", 0, below=bottom)  # as first_box
-        self._text(slide, "", target, pages[0], size, rect, top=True)
+        self._text(slide, target, pages[0], size, rect, top=True)
         area = self._clamp(column or area)
         if area.top < bottom:
             area = Rect(area.left, bottom, area.width, max(area.bottom - bottom, 0))
@@ -1415,8 +1415,7 @@ class _Planner:
             bottom = self.set_title(slide, kind, shown, COVER_TITLE_SIZES
                                     if kind in DARK_KINDS else TITLE_SIZES).bottom
             where, target = self._text_target(kind, 0, below=bottom)
-            self._text(slide, kind, target, page, size, rect or where, top=True,
-                       align=align)
+            self._text(slide, target, page, size, rect or where, top=True, align=align)
             if n == 0:
                 slide.notes = notes
 
@@ -1450,7 +1449,7 @@ class _Planner:
             return rect, "body"
         return self._area(kind, below=below), "box"
 
-    def _text(self, slide: SlidePlan, kind: str, target: Literal["body", "box"],
+    def _text(self, slide: SlidePlan, target: Literal["body", "box"],
               paras: Sequence[Para], size: float, rect: Rect, *, top: bool = False,
               align: str | None = None) -> None:
         """Body text in the first body placeholder (moved only when ``rect`` is not
@@ -1458,7 +1457,7 @@ class _Planner:
         placed = self.layouts[slide.kind].bodies[0] if target == "body" else None
         slide.items.append(TextPlan(tuple(paras), size, target,
                                     None if placed == rect else rect, top=top, align=align,
-                                    dark=kind in DARK_KINDS))
+                                    dark=slide.kind in DARK_KINDS))
 
     def _continued(self, title: str, n: int) -> str:
         return f"{title} {self.edition.label('continued')}" if n else title
