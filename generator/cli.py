@@ -98,6 +98,12 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True,
               help="List every warning (without it, warnings of one kind in one file are "
                    "one line with a count).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress: no bar on a terminal, no progress lines in a log.")
+@click.option("--progress-every", type=click.FloatRange(min=0), default=5.0, metavar="SECONDS",
+              envvar="BRIEFGEN_PROGRESS_EVERY", show_envvar=True, show_default=True,
+              help="When stderr is not a terminal (a log, CI): every SECONDS, a line naming "
+                   "each output still rendering, and its part, once it has run that long.")
 @click.option("--job-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop a job that renders longer than this (default: 1800; 0: no limit).")
 @click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
@@ -124,9 +130,10 @@ def cli() -> None:
                    "B-T). Off by default: nothing is fetched unless asked.")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
-          job_timeout: float | None, job_memory: int | None, executor: str,
-          scheduler: str | None, tls_ca: str | None, tls_cert: str | None,
-          tls_key: str | None, sign_key: Path | None, tsa: str | None) -> None:
+          quiet: bool, progress_every: float, job_timeout: float | None,
+          job_memory: int | None, executor: str, scheduler: str | None,
+          tls_ca: str | None, tls_cert: str | None, tls_key: str | None,
+          sign_key: Path | None, tsa: str | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
@@ -149,10 +156,10 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
         from .build import source_date_epoch
 
         signing = sign.load(sign_key, source_date_epoch(), tsa)
-    progress, finish = _progress(enabled=not as_json)
+    progress, heartbeat, finish = _progress(not (as_json or quiet), progress_every)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
-                           strict=strict, force=force, progress=progress,
+                           strict=strict, force=force, progress=progress, heartbeat=heartbeat,
                            job_timeout=JOB_TIMEOUT if job_timeout is None else job_timeout,
                            job_memory=JOB_MEMORY if job_memory is None else job_memory,
                            cluster=cluster, signing=signing)
@@ -178,16 +185,20 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     click.echo(f"  review sheets: {', '.join(report.reviews)}")
 
 
-def _progress(enabled: bool) -> tuple[Any, Any]:
-    """A progress callback: a rich bar per job on a terminal, plain lines otherwise."""
+def _progress(enabled: bool, every: float) -> tuple[Any, Any, Any]:
+    """A progress callback, a heartbeat and what ends them: a rich bar per job on a
+    terminal; otherwise a line per job done, and every ``every`` seconds a line per output
+    still rendering (a log shows that a long build is alive, and where it is)."""
     if not enabled:
-        return None, lambda: None
+        return None, None, lambda: None
     if not sys.stderr.isatty():
+        from .executors import Heartbeat
+
         def plain(event: str, job: Any, result: Any) -> None:
             if event == "done":
                 status = "failed" if result.status == "failed" else f"{result.seconds:.1f} s"
                 click.echo(f"[{job.audience}] {job.format} {status}", err=True)
-        return plain, lambda: None
+        return plain, Heartbeat(lambda line: click.echo(line, err=True), every), lambda: None
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -202,7 +213,7 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
             label = job.path + (" (unchanged)" if event == "skipped" else "")
             bar.update(tasks[job.path], completed=1, description=label)
 
-    return update, bar.stop
+    return update, None, bar.stop
 
 
 @cli.command()

@@ -111,6 +111,22 @@ def test_audiences_and_formats_take_comma_lists(tmp_path: Path,
     assert main(["build", str(root), "-f", "html,"]) == 2
 
 
+def test_a_log_gets_progress_lines_unless_quiet(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path)
+    # stderr is captured, not a terminal: plain lines, and the heartbeat's at once
+    assert main(["build", str(root), "-a", "minister", "-f", "html", "-j", "2",
+                 "--progress-every", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "briefgen: building minister/brief.html — 0 s" in err.splitlines()
+    assert "[minister] html" in err
+    assert main(["build", str(root), "-a", "minister", "-f", "html", "-j", "2",
+                 "--progress-every", "0", "--force", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "briefgen: building" not in captured.err and "[minister]" not in captured.err
+    assert "built     minister/brief.html" in captured.out
+
+
 def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_project(tmp_path, {"templates/audiences/minister.yaml": "title: M\n"})
     assert main(["check", str(root), "--json"]) == 1
