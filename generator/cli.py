@@ -285,29 +285,77 @@ def audiences(project: Path, as_json: bool) -> None:
     for row in rows:
         if row.pop("home"):
             row["country"] = f"{row['country']} (home)"
-    from rich.console import Console
-    from rich.table import Table
+    _print_audiences(project, rows)
 
-    table = Table(title=f"Audiences of {project}")
-    for column in ("audience", "clearance", "country", "language", "length", "formats",
-                   "received", "withheld", "banner", "deck layouts"):
-        table.add_column(column, justify="right" if column in ("received", "withheld")
-                         else "left")
-    for row in rows:
-        layouts = row["deck_layouts"]
-        assert isinstance(layouts, dict)
-        by_structure = [f"{kind.replace('_', ' ')}: {choice['layout']}"
-                        for kind, choice in layouts.items()
-                        if choice and choice["by"] == "structure"]
-        shown = ("-" if not layouts else "; ".join(by_structure) + " (by placeholders)"
-                 if by_structure else "by name")
-        table.add_row(*[", ".join(v) if isinstance(v, list) else str(v)
-                        for k, v in row.items() if k not in ("title", "deck_layouts")],
-                      shown)
+
+def _print_audiences(project: Path, rows: list[dict[str, Any]]) -> None:
+    """The audiences as a table that fits the terminal (or COLUMNS, or 100 columns in a
+    pipe): cells wrap, never cut; where even wrapped columns do not fit, one block per
+    audience instead (its fields one per line)."""
+    import os
+
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=200)  # pipes and files: no squeezed columns
-    console.print(table)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        console = Console(highlight=False, width=100)  # a pipe or a file: a fixed width
+    fields = {"audience": "audience", "clearance": "clearance", "country": "country",
+              "language": "language", "length": "length", "formats": "formats",
+              "received": "received", "withheld": "withheld", "banner": "banner",
+              "deck_layouts": "deck layouts"}
+    cells = [{key: _audience_cell(key, row[key]) for key in fields} for row in rows]
+    title = Text(f"Audiences of {project}", overflow="fold")
+    # each column as wide as its longest word at least (header included), so that none is
+    # cut; between two columns, a space of padding and a one-space rule
+    widths = {key: max(cell_len(word) for text in [header, *(c[key] for c in cells)]
+                       for word in text.split())
+              for key, header in fields.items()}
+    spare = console.width - sum(widths.values()) - 2 * (len(widths) - 1)
+    if spare >= 0:  # what is left goes to the columns that wrap, the least wanting first
+        need = {key: max([widths[key], *(cell_len(c[key]) for c in cells)]) - widths[key]
+                for key in fields}
+        for key in sorted(need, key=lambda k: need[k]):
+            given = min(need[key], spare)
+            widths[key] += given
+            spare -= given
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), pad_edge=False)
+    for key, header in fields.items():
+        table.add_column(header, overflow="fold", width=widths[key],
+                         justify="right" if key in ("received", "withheld") else "left")
+    for row_cells in cells:
+        table.add_row(*row_cells.values())
+    if spare >= 0:
+        shown: Any = Group(title, table)
+    else:
+        blocks: list[Any] = [title]
+        for row_cells in cells:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True)
+            grid.add_column(overflow="fold")
+            for key, header in list(fields.items())[1:]:
+                grid.add_row(header, row_cells[key])
+            blocks += [Text(""), Text(row_cells["audience"], overflow="fold"),
+                       Padding(grid, (0, 0, 0, 2))]
+        shown = Group(*blocks)
+    with console.capture() as captured:
+        console.print(shown)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
+
+
+def _audience_cell(key: str, value: Any) -> str:
+    """One cell of the audiences table, as the terminal shows it."""
+    if key != "deck_layouts":
+        return ", ".join(value) if isinstance(value, list) else str(value)
+    by_structure = [f"{kind.replace('_', ' ')}: {choice['layout']}"
+                    for kind, choice in value.items() if choice and choice["by"] == "structure"]
+    if not value:
+        return "-"
+    return "; ".join(by_structure) + " (by placeholders)" if by_structure else "by name"
 
 
 @cli.command()

@@ -158,6 +158,66 @@ def test_audiences_table_counts(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert "minister" in table and "withheld" in table
 
 
+LONG_AUDIENCE = "delegation-of-the-northern-maritime-partnership-states-and-their-observers"
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_audiences_fits_a_narrow_terminal_without_cutting_a_name(
+        columns: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long audience name and a master whose long layout names are chosen by their
+    placeholders: every name is printed whole (wrapped, or folded when longer than the
+    line), and no line is wider than COLUMNS."""
+    import re
+    import zipfile
+
+    from pptx import Presentation
+
+    root = write_project(tmp_path, {
+        f"templates/audiences/{LONG_AUDIENCE}.yaml":
+            "title: Northern delegation\nclearance: RESTRICTED\ncountry: NRV\n"
+            "formats: [pdf, pptx]\n"})
+    plain = tmp_path / "plain.pptx"
+    Presentation().save(str(plain))
+    (root / "templates/deck").mkdir(parents=True)
+    with zipfile.ZipFile(plain) as zin, \
+            zipfile.ZipFile(root / "templates/deck/master.pptx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            found = re.fullmatch(r"ppt/slideLayouts/slideLayout(\d+)\.xml", info.filename)
+            if found:  # a name that says nothing PowerPoint knows, and a long one
+                data = re.sub(rb'(<p:cSld[^>]*?name=")[^"]*"', b"\\g<1>Corporate house style "
+                              b"slide design number " + found.group(1).encode() + b'"', data)
+            zout.writestr(info, data)
+    assert main(["audiences", str(root), "--json"]) == 0
+    rows = {r["audience"]: r for r in json.loads(capsys.readouterr().out)}
+    layouts = {choice["layout"] for choice in rows[LONG_AUDIENCE]["deck_layouts"].values()
+               if choice and choice["by"] == "structure"}
+    assert layouts
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["audiences", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    words = " ".join(" ".join(lines).split())  # wrapped lines joined again
+    for name in [*rows, *layouts, "RESTRICTED // REL TO HOM, NRV"]:
+        assert name in words or name in "".join(words.split()), name
+
+
+def test_audiences_in_a_pipe_is_a_table_of_100_columns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["audiences", str(write_project(tmp_path))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    rule = next(n for n, line in enumerate(lines) if line.startswith("─"))
+    assert sorted(" ".join(lines[1:rule]).split()) == sorted(
+        ["audience", "clearance", "country", "language", "length", "formats", "received",
+         "withheld", "banner", "deck", "layouts"])
+    assert [line.split()[0] for line in lines[rule + 1:] if line[:1] != " "] == [
+        "minister", "norvia"]
+
+
 def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
     target = tmp_path / "new"
     assert main(["init", str(target)]) == 0
