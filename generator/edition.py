@@ -162,6 +162,14 @@ class Source:
     text: str
     mark: Mark
     url: str = ""  # an http(s) address, or ""
+    author: str = ""  # author-date style: who wrote it (Markdown), and when
+    year: int | None = None
+    cite: str = ""  # author-date style: how the text cites it, "Smith 2024a"; else ""
+
+    @property
+    def dated(self) -> str:
+        """Author-date style: its year as cited, "2024a"."""
+        return self.cite.rsplit(" ", 1)[-1] if self.cite else ""
 
 
 @dataclass(frozen=True)
@@ -255,7 +263,9 @@ class Edition:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH, for file timestamps
     frame_mark: Mark | None = None  # the document's frame: the scheme's default level
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
-    sources: tuple[Source, ...] = ()  # cited from the Edition's text, in declared order
+    # cited from the Edition's text, in declared order (author-date: by author, then year)
+    sources: tuple[Source, ...] = ()
+    citations: str = "numbered"  # or "author-date": how the text cites a source
 
     def handling_text(self) -> str:
         """The handling instructions every output prints: the project's own as written;
@@ -291,7 +301,13 @@ class Edition:
         from .formats import get_format
 
         shown = get_format(fmt).shown[self.audience.length]
+        if self.citations == "author-date":  # every output prints who and when, a deck too
+            shown = shown | {"sources"}
         cut = _cut(self, "", shown, _parts())
+        if self.citations == "author-date":  # only the sources this output cites
+            cites = cited(cut)
+            cut = dataclasses.replace(cut, sources=tuple(s for s in cut.sources
+                                                         if s.id in cites))
         banner, mark, _ = banner_of(cut)
         return dataclasses.replace(cut, banner=banner, banner_mark=mark, output=fmt)
 
@@ -422,6 +438,15 @@ def walk(edition: Edition) -> Iterator[MarkedItem]:
     a new kind of content is walked (and marks the banner) without being named here."""
     frame = edition.frame_mark or Mark(edition.levels[0] if edition.levels else "", 0)
     yield from _walk_item(edition, "", frame)
+
+
+def cited(edition: Edition) -> set[str]:
+    """The ids of the sources that ``edition``'s text cites (``[@id]``)."""
+    from .render.markdown import CITATION
+
+    return {one.strip().lstrip("@") for item in walk(edition) if item.path != "sources"
+            for text in item.texts if "[@" in text for found in CITATION.finditer(text)
+            for one in found[1].split(";")}
 
 
 def _walk_item(obj: Any, path: str, mark: Mark, within: str = "") -> Iterator[MarkedItem]:

@@ -69,8 +69,12 @@ def _render_html(edition: Edition, templates: TemplateSet, warnings: list[str]) 
 
 def _render_pptx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:
     from .render.deck import render_deck
+    from .render.markdown import citing
 
-    return render_deck(edition, templates)
+    # the deck has no references list: an author-date citation prints who and when, a
+    # numbered one nothing
+    with citing({s.id: s.cite for s in edition.sources if s.cite}):
+        return render_deck(edition, templates)
 
 
 def _render_docx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:
