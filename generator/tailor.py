@@ -528,6 +528,7 @@ class Tailor:
             labels=tuple(sorted(labels.items())), levels=tuple(self.levels),
             content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
             frame_mark=self.mark(document), citations=b.citations,
+            categories=tuple(t.id for t in b.benefit_categories or ()) or ed.BENEFIT_CATEGORIES,
         )
         edition = dataclasses.replace(edition, sources=self.sources(edition))
         self.check_cross_references(edition)
