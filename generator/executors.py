@@ -258,6 +258,7 @@ class Heartbeat:
                     del self._jobs[path]
 
     def tick(self) -> None:
+        """Say what is due now."""
         with self._lock:
             now = self.clock()
             due = []

@@ -91,3 +91,14 @@ def test_a_heartbeat_waits_its_interval_per_output() -> None:
                      "briefgen: building press/brief.pdf (parts 2, 3 of 3) — 16 s",
                      "briefgen: building press/deck.pptx — 5 s",
                      "briefgen: building press/brief.pdf (parts 2, 3 of 3) — 30 s"]
+
+
+def test_a_serial_build_names_the_output_it_renders(tmp_path: Path) -> None:
+    from .projects import write_project
+
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)
+    build(write_project(tmp_path), ["minister"], ["html"], jobs=1,
+          heartbeat=executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
+    assert lines and {re.sub(r" — \d+ s$", "", line) for line in lines} == {
+        "briefgen: building minister/brief.html"}
