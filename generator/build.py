@@ -585,8 +585,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
           jobs: int | None = None, strict: bool = False, force: bool = False,
           progress: Progress | None = None, job_timeout: float = JOB_TIMEOUT,
           job_memory: int = JOB_MEMORY, lock_wait: float = LOCK_WAIT,
-          cluster: DaskSettings | None = None, signing: Signing | None = None
-          ) -> BuildReport:
+          cluster: DaskSettings | None = None, signing: Signing | None = None,
+          heartbeat: executors.Heartbeat | None = None) -> BuildReport:
     """Build the project's outputs. Raises :class:`ContentError` or :class:`BuildFailed`
     (with every diagnostic) and then writes nothing.
 
@@ -595,7 +595,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
     space and ``job_timeout`` seconds (0: no limit). With ``cluster``, jobs render on that
     Dask cluster instead (generator/cluster.py), whatever ``jobs`` says. With ``signing``,
     every PDF (the audiences' own and their numbered copies) is signed after the release
-    gate."""
+    gate. A ``heartbeat`` is told what renders, for a log's progress lines."""
     started = time.perf_counter()
     root = Path(project).absolute()
     out_dir = Path(out).absolute() if out else root / "output"
@@ -662,7 +662,8 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
         current = {p: e for p, e in state.outputs.items()
                    if not p.endswith(".pdf") or e.get("signer", "") == signer}
         results = _render(loaded, tailored, formats, out_dir, {} if force else current,
-                          jobs, strict, progress, job_timeout, job_memory, cluster, warnings)
+                          jobs, strict, progress, job_timeout, job_memory, cluster, warnings,
+                          heartbeat)
 
         # 4b. each recipient's numbered copy of each output, stamped and gated
         made, problems = copies.make(loaded, results, out_dir, {} if force else current,
@@ -746,7 +747,8 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
             out_dir: Path, manifest: dict[str, dict[str, str]], jobs: int | None,
             strict: bool, progress: Progress | None, job_timeout: float,
             job_memory: int, cluster: DaskSettings | None = None,
-            warnings: list[Diagnostic] | None = None) -> list[JobResult]:
+            warnings: list[Diagnostic] | None = None,
+            heartbeat: executors.Heartbeat | None = None) -> list[JobResult]:
     """Plan the jobs, skip the unchanged, render the rest; raises :class:`BuildFailed`.
     The executor's own warnings (plain TCP to a local cluster) go to ``warnings``."""
     all_jobs = plan(loaded, tailored, formats)
@@ -773,23 +775,9 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
         if progress:
             progress("done", result.job, result)
 
-    if jobs == 1 and cluster is None:
-        for job in pending:
-            done(_run(job))
-    elif pending:
-        try:
-            executor: executors.Executor
-            if cluster is not None:
-                from .cluster import DaskExecutor  # connects; checks the workers
-
-                executor = DaskExecutor(cluster, _run)
-                if warnings is not None:
-                    warnings.extend(executor.warnings)
-            else:
-                executor = executors.LocalPool(workers, job_timeout, job_memory, _run)
-            executors.run_jobs(pending, executor, done)
-        except executors.ExecutorFailed as exc:
-            raise BuildFailed(exc.diagnostics) from None
+    with heartbeat.beating() if heartbeat and pending else nullcontext():
+        _run_pending(pending, done, jobs, workers, job_timeout, job_memory, cluster,
+                     warnings, heartbeat)
     ordered = [results[job.path] for job in all_jobs]
 
     failed = [r for r in ordered if r.status == "failed"]
@@ -801,3 +789,32 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
     if failed:
         raise BuildFailed([d for r in failed for d in r.errors])
     return ordered
+
+
+def _run_pending(pending: list[Job], done: Callable[[JobResult], None], jobs: int | None,
+                 workers: int, job_timeout: float, job_memory: int,
+                 cluster: DaskSettings | None, warnings: list[Diagnostic] | None,
+                 heartbeat: executors.Heartbeat | None) -> None:
+    """Render ``pending``: in this process (``jobs=1``), on local workers or a cluster."""
+    if jobs == 1 and cluster is None:
+        for task, job in enumerate(pending):
+            if heartbeat is not None:
+                heartbeat.started(task, job.path)
+                heartbeat.tick()
+            done(_run(job))
+            if heartbeat is not None:
+                heartbeat.finished(task, job.path, True)
+    elif pending:
+        try:
+            executor: executors.Executor
+            if cluster is not None:
+                from .cluster import DaskExecutor  # connects; checks the workers
+
+                executor = DaskExecutor(cluster, _run)
+                if warnings is not None:
+                    warnings.extend(executor.warnings)
+            else:
+                executor = executors.LocalPool(workers, job_timeout, job_memory, _run)
+            executors.run_jobs(pending, executor, done, heartbeat)
+        except executors.ExecutorFailed as exc:
+            raise BuildFailed(exc.diagnostics) from None

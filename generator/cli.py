@@ -98,6 +98,12 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True,
               help="List every warning (without it, warnings of one kind in one file are "
                    "one line with a count).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress: no bar on a terminal, no progress lines in a log.")
+@click.option("--progress-every", type=click.FloatRange(min=0), default=5.0, metavar="SECONDS",
+              envvar="BRIEFGEN_PROGRESS_EVERY", show_envvar=True, show_default=True,
+              help="When stderr is not a terminal (a log, CI): every SECONDS, a line naming "
+                   "each output still rendering, and its part, once it has run that long.")
 @click.option("--job-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop a job that renders longer than this (default: 1800; 0: no limit).")
 @click.option("--job-memory", type=click.IntRange(min=0), default=None, metavar="MB",
@@ -124,9 +130,10 @@ def cli() -> None:
                    "B-T). Off by default: nothing is fetched unless asked.")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
-          job_timeout: float | None, job_memory: int | None, executor: str,
-          scheduler: str | None, tls_ca: str | None, tls_cert: str | None,
-          tls_key: str | None, sign_key: Path | None, tsa: str | None) -> None:
+          quiet: bool, progress_every: float, job_timeout: float | None,
+          job_memory: int | None, executor: str, scheduler: str | None,
+          tls_ca: str | None, tls_cert: str | None, tls_key: str | None,
+          sign_key: Path | None, tsa: str | None) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
@@ -149,10 +156,10 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
         from .build import source_date_epoch
 
         signing = sign.load(sign_key, source_date_epoch(), tsa)
-    progress, finish = _progress(enabled=not as_json)
+    progress, heartbeat, finish = _progress(not (as_json or quiet), progress_every)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,
-                           strict=strict, force=force, progress=progress,
+                           strict=strict, force=force, progress=progress, heartbeat=heartbeat,
                            job_timeout=JOB_TIMEOUT if job_timeout is None else job_timeout,
                            job_memory=JOB_MEMORY if job_memory is None else job_memory,
                            cluster=cluster, signing=signing)
@@ -178,16 +185,20 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
     click.echo(f"  review sheets: {', '.join(report.reviews)}")
 
 
-def _progress(enabled: bool) -> tuple[Any, Any]:
-    """A progress callback: a rich bar per job on a terminal, plain lines otherwise."""
+def _progress(enabled: bool, every: float) -> tuple[Any, Any, Any]:
+    """A progress callback, a heartbeat and what ends them: a rich bar per job on a
+    terminal; otherwise a line per job done, and every ``every`` seconds a line per output
+    still rendering (a log shows that a long build is alive, and where it is)."""
     if not enabled:
-        return None, lambda: None
+        return None, None, lambda: None
     if not sys.stderr.isatty():
+        from .executors import Heartbeat
+
         def plain(event: str, job: Any, result: Any) -> None:
             if event == "done":
                 status = "failed" if result.status == "failed" else f"{result.seconds:.1f} s"
                 click.echo(f"[{job.audience}] {job.format} {status}", err=True)
-        return plain, lambda: None
+        return plain, Heartbeat(lambda line: click.echo(line, err=True), every), lambda: None
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -202,7 +213,7 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
             label = job.path + (" (unchanged)" if event == "skipped" else "")
             bar.update(tasks[job.path], completed=1, description=label)
 
-    return update, bar.stop
+    return update, None, bar.stop
 
 
 @cli.command()
@@ -274,29 +285,77 @@ def audiences(project: Path, as_json: bool) -> None:
     for row in rows:
         if row.pop("home"):
             row["country"] = f"{row['country']} (home)"
-    from rich.console import Console
-    from rich.table import Table
+    _print_audiences(project, rows)
 
-    table = Table(title=f"Audiences of {project}")
-    for column in ("audience", "clearance", "country", "language", "length", "formats",
-                   "received", "withheld", "banner", "deck layouts"):
-        table.add_column(column, justify="right" if column in ("received", "withheld")
-                         else "left")
-    for row in rows:
-        layouts = row["deck_layouts"]
-        assert isinstance(layouts, dict)
-        by_structure = [f"{kind.replace('_', ' ')}: {choice['layout']}"
-                        for kind, choice in layouts.items()
-                        if choice and choice["by"] == "structure"]
-        shown = ("-" if not layouts else "; ".join(by_structure) + " (by placeholders)"
-                 if by_structure else "by name")
-        table.add_row(*[", ".join(v) if isinstance(v, list) else str(v)
-                        for k, v in row.items() if k not in ("title", "deck_layouts")],
-                      shown)
+
+def _print_audiences(project: Path, rows: list[dict[str, Any]]) -> None:
+    """The audiences as a table that fits the terminal (or COLUMNS, or 100 columns in a
+    pipe): cells wrap, never cut; where even wrapped columns do not fit, one block per
+    audience instead (its fields one per line)."""
+    import os
+
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=200)  # pipes and files: no squeezed columns
-    console.print(table)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        console = Console(highlight=False, width=100)  # a pipe or a file: a fixed width
+    fields = {"audience": "audience", "clearance": "clearance", "country": "country",
+              "language": "language", "length": "length", "formats": "formats",
+              "received": "received", "withheld": "withheld", "banner": "banner",
+              "deck_layouts": "deck layouts"}
+    cells = [{key: _audience_cell(key, row[key]) for key in fields} for row in rows]
+    title = Text(f"Audiences of {project}", overflow="fold")
+    # each column as wide as its longest word at least (header included), so that none is
+    # cut; between two columns, a space of padding and a one-space rule
+    widths = {key: max(cell_len(word) for text in [header, *(c[key] for c in cells)]
+                       for word in text.split())
+              for key, header in fields.items()}
+    spare = console.width - sum(widths.values()) - 2 * (len(widths) - 1)
+    if spare >= 0:  # what is left goes to the columns that wrap, the least wanting first
+        need = {key: max([widths[key], *(cell_len(c[key]) for c in cells)]) - widths[key]
+                for key in fields}
+        for key in sorted(need, key=lambda k: need[k]):
+            given = min(need[key], spare)
+            widths[key] += given
+            spare -= given
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), pad_edge=False)
+    for key, header in fields.items():
+        table.add_column(header, overflow="fold", width=widths[key],
+                         justify="right" if key in ("received", "withheld") else "left")
+    for row_cells in cells:
+        table.add_row(*row_cells.values())
+    if spare >= 0:
+        shown: Any = Group(title, table)
+    else:
+        blocks: list[Any] = [title]
+        for row_cells in cells:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True)
+            grid.add_column(overflow="fold")
+            for key, header in list(fields.items())[1:]:
+                grid.add_row(header, row_cells[key])
+            blocks += [Text(""), Text(row_cells["audience"], overflow="fold"),
+                       Padding(grid, (0, 0, 0, 2))]
+        shown = Group(*blocks)
+    with console.capture() as captured:
+        console.print(shown)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
+
+
+def _audience_cell(key: str, value: Any) -> str:
+    """One cell of the audiences table, as the terminal shows it."""
+    if key != "deck_layouts":
+        return ", ".join(value) if isinstance(value, list) else str(value)
+    by_structure = [f"{kind.replace('_', ' ')}: {choice['layout']}"
+                    for kind, choice in value.items() if choice and choice["by"] == "structure"]
+    if not value:
+        return "-"
+    return "; ".join(by_structure) + " (by placeholders)" if by_structure else "by name"
 
 
 @cli.command()

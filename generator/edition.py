@@ -16,6 +16,8 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -162,6 +164,14 @@ class Source:
     text: str
     mark: Mark
     url: str = ""  # an http(s) address, or ""
+    author: str = ""  # author-date style: who wrote it (Markdown), and when
+    year: int | None = None
+    cite: str = ""  # author-date style: how the text cites it, "Smith 2024a"; else ""
+
+    @property
+    def dated(self) -> str:
+        """Author-date style: its year as cited, "2024a"."""
+        return self.cite.rsplit(" ", 1)[-1] if self.cite else ""
 
 
 @dataclass(frozen=True)
@@ -205,14 +215,29 @@ class AudienceView:
         return "rtl" if self.rtl else "ltr"
 
 
-#: Benefit categories, in the order every output lists them (unknown ones follow, sorted).
+#: Benefit categories of a project that declares none, in the order outputs list them.
 BENEFIT_CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
+#: The order of the Edition being rendered, for code that sorts categories without it
+#: (the deck's plan): set by :func:`listing_categories`.
+_CATEGORIES: ContextVar[tuple[str, ...]] = ContextVar("briefgen_categories",
+                                                      default=BENEFIT_CATEGORIES)
 
 
-def category_order(category: str) -> tuple[int, str]:
-    """Sort key of a benefit category (see :data:`BENEFIT_CATEGORIES`)."""
-    known = BENEFIT_CATEGORIES
+def category_order(category: str, order: tuple[str, ...] | None = None) -> tuple[int, str]:
+    """Sort key of a benefit category: its place in ``order`` (by default the Edition
+    being rendered's, :func:`listing_categories`); an unknown one after, by name."""
+    known = _CATEGORIES.get() if order is None else order
     return (known.index(category) if category in known else len(known), category)
+
+
+@contextmanager
+def listing_categories(edition: Edition) -> Iterator[None]:
+    """Within this block, :func:`category_order` follows ``edition``'s categories."""
+    token = _CATEGORIES.set(edition.categories)
+    try:
+        yield
+    finally:
+        _CATEGORIES.reset(token)
 
 
 @dataclass(frozen=True)
@@ -255,7 +280,11 @@ class Edition:
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH, for file timestamps
     frame_mark: Mark | None = None  # the document's frame: the scheme's default level
     output: str = ""  # the format this Edition is cut to (see shown_in); "" = not cut
-    sources: tuple[Source, ...] = ()  # cited from the Edition's text, in declared order
+    # cited from the Edition's text, in declared order (author-date: by author, then year)
+    sources: tuple[Source, ...] = ()
+    citations: str = "numbered"  # or "author-date": how the text cites a source
+    # the project's benefit categories in the order declared: every output's order
+    categories: tuple[str, ...] = BENEFIT_CATEGORIES
 
     def handling_text(self) -> str:
         """The handling instructions every output prints: the project's own as written;
@@ -291,15 +320,25 @@ class Edition:
         from .formats import get_format
 
         shown = get_format(fmt).shown[self.audience.length]
+        if self.citations == "author-date":  # every output prints who and when, a deck too
+            shown = shown | {"sources"}
         cut = _cut(self, "", shown, _parts())
+        if self.citations == "author-date":  # only the sources this output cites
+            cites = cited(cut)
+            cut = dataclasses.replace(cut, sources=tuple(s for s in cut.sources
+                                                         if s.id in cites))
         banner, mark, _ = banner_of(cut)
         return dataclasses.replace(cut, banner=banner, banner_mark=mark, output=fmt)
 
     def benefit_categories(self) -> tuple[str, ...]:
-        """The benefit categories present, in :data:`BENEFIT_CATEGORIES` order (unknown
-        ones follow, sorted): the one order every output lists them in."""
+        """The benefit categories present, in the project's declared order
+        (:attr:`categories`): the one order every output lists them in."""
         present = {b.category for c in self.collaborations for b in c.benefits}
-        return tuple(sorted(present, key=category_order))
+        return tuple(sorted(present, key=self.category_key))
+
+    def category_key(self, category: str) -> tuple[int, str]:
+        """Sort key of a benefit category: its place in :attr:`categories`."""
+        return category_order(category, self.categories)
 
     def benefits_matrix(self) -> tuple[MatrixRow, ...]:
         """One row per collaboration, one cell per :meth:`benefit_categories`."""
@@ -422,6 +461,15 @@ def walk(edition: Edition) -> Iterator[MarkedItem]:
     a new kind of content is walked (and marks the banner) without being named here."""
     frame = edition.frame_mark or Mark(edition.levels[0] if edition.levels else "", 0)
     yield from _walk_item(edition, "", frame)
+
+
+def cited(edition: Edition) -> set[str]:
+    """The ids of the sources that ``edition``'s text cites (``[@id]``)."""
+    from .render.markdown import CITATION
+
+    return {one.strip().lstrip("@") for item in walk(edition) if item.path != "sources"
+            for text in item.texts if "[@" in text for found in CITATION.finditer(text)
+            for one in found[1].split(";")}
 
 
 def _walk_item(obj: Any, path: str, mark: Mark, within: str = "") -> Iterator[MarkedItem]:

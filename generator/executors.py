@@ -22,11 +22,12 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -211,6 +212,92 @@ class LocalPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+# -- a heartbeat for logs -------------------------------------------------------------------
+
+
+@dataclass
+class _Beat:
+    began: float
+    said: float | None = None
+    parts: int = 0  # a brief laid out in parts: how many (the front counts as one)
+    # task in flight -> the part it lays out (1...), 0 the job's own task, -1 the join
+    steps: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Heartbeat:
+    """What is still rendering, told every ``interval`` seconds to a log (a stderr that
+    is not a terminal, where no bar shows it): a line per output that has rendered for
+    ``interval`` seconds at least, at most one per output per ``interval``, naming the
+    parts of a brief laid out in parts that are in flight. :func:`run_jobs` (on the client
+    of a Dask cluster too) tells it what starts and ends, and calls :meth:`tick` after
+    each round of submissions; :meth:`beating` ticks from a thread meanwhile. ``clock``
+    is injectable: tests need no timing."""
+
+    say: Callable[[str], None]
+    interval: float = 5.0
+    clock: Callable[[], float] = time.monotonic
+    _jobs: dict[str, _Beat] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def started(self, task: int, path: str, part: int = 0, parts: int = 0) -> None:
+        """Task ``task`` of output ``path`` runs: ``part`` of ``parts`` (0: the job's own
+        task; -1: the join of its ``parts``)."""
+        with self._lock:
+            beat = self._jobs.setdefault(path, _Beat(self.clock()))
+            beat.steps[task] = part
+            beat.parts = parts or beat.parts
+
+    def finished(self, task: int, path: str, done: bool) -> None:
+        """Task ``task`` of ``path`` has ended; with ``done``, the output too."""
+        with self._lock:
+            beat = self._jobs.get(path)
+            if beat is not None:
+                beat.steps.pop(task, None)
+                if done:
+                    del self._jobs[path]
+
+    def tick(self) -> None:
+        """Say what is due now."""
+        with self._lock:
+            now = self.clock()
+            due = []
+            for path, beat in sorted(self._jobs.items()):
+                if now - beat.began >= self.interval and (
+                        beat.said is None or now - beat.said >= self.interval):
+                    beat.said = now
+                    due.append(f"briefgen: building {path}{_doing(beat)} — "
+                               f"{now - beat.began:.0f} s")
+        for line in due:
+            self.say(line)
+
+    @contextmanager
+    def beating(self) -> Iterator[None]:
+        """Tick from a thread while the block runs (a second at most between ticks)."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(min(max(self.interval / 5, 0.2), 1.0)):
+                self.tick()
+
+        thread = threading.Thread(target=loop, name="briefgen-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _doing(beat: _Beat) -> str:
+    """`` (part 3 of 7)``, `` (parts 3, 4 of 7)``, `` (joining its 7 parts)`` or nothing."""
+    numbers = sorted(n for n in beat.steps.values() if n > 0)
+    if numbers:
+        which = ", ".join(map(str, numbers))
+        return f" (part{'s' * (len(numbers) > 1)} {which} of {beat.parts})"
+    return f" (joining its {beat.parts} parts)" if -1 in beat.steps.values() else ""
+
+
 # -- scheduling ----------------------------------------------------------------------------
 
 
@@ -230,9 +317,10 @@ class _InParts:
 
 
 def run_jobs(pending: list[Job], executor: Executor,
-             done: Callable[[JobResult], None]) -> None:
+             done: Callable[[JobResult], None], heartbeat: Heartbeat | None = None) -> None:
     """Run ``pending`` (in the order given: longest first) on ``executor``, calling
-    ``done`` with each job's result. Raises :class:`ExecutorFailed`."""
+    ``done`` with each job's result, and telling ``heartbeat`` what runs. Raises
+    :class:`ExecutorFailed`."""
     from .build import JobResult
 
     ready: list[tuple[tuple[int, int, int], int]] = []  # (priority, task number)
@@ -259,9 +347,16 @@ def run_jobs(pending: list[Job], executor: Executor,
                     continue
                 executor.submit(task, job, step)
                 in_flight.add(task)
+                if heartbeat is not None:
+                    heartbeat.started(task, job.path, *_part(step))
+            if heartbeat is not None:
+                heartbeat.tick()
             for task, result in executor.wait():
                 in_flight.discard(task)
                 job, step = tasks.pop(task)
+                if heartbeat is not None:
+                    heartbeat.finished(task, job.path, result.status not in ("split", "part")
+                                       or job.path in failed)
                 if job.path in failed:
                     continue
                 if result.status == "split":  # the brief's parts: one task each
@@ -295,3 +390,14 @@ def run_jobs(pending: list[Job], executor: Executor,
                     done(result)
     finally:
         executor.close()
+
+
+def _part(step: Step | None) -> tuple[int, int]:
+    """The part a step lays out, of how many (counted as the heartbeat shows them: the
+    front first); (-1, count) for the join, (0, 0) for a job's own task."""
+    if isinstance(step, LayOutPart):
+        front = step.split.front is not None
+        return step.index + 1 + front, len(step.split.body) + front
+    if isinstance(step, Assemble):
+        return -1, len(step.body) + (step.split.front is not None)
+    return 0, 0

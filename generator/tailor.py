@@ -28,7 +28,7 @@ from .content.loader import Block, Entry, Project, SectionFile
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
 from .i18n import catalog, has_catalog
-from .render.markdown import CITATION, XREF, captions, heading_labels
+from .render.markdown import XREF, captions, heading_labels, to_plain
 
 LENGTH_RANK = {name: i for i, name in enumerate(ed.LENGTHS)}
 
@@ -394,12 +394,15 @@ class Tailor:
 
     def sources(self, edition: ed.Edition) -> tuple[ed.Source, ...]:
         """The sources the Edition's text cites (``[@id]``) and the audience may see: a
-        source cited only from withheld text is withheld with it."""
-        cited = {one.strip().lstrip("@") for item in ed.walk(edition) for text in item.texts
-                 if "[@" in text for found in CITATION.finditer(text)
-                 for one in found[1].split(";")}
+        source cited only from withheld text is withheld with it. In author-date style,
+        sorted by author then year, each with how the text cites it ("Smith 2024a")."""
+        cited = ed.cited(edition)
         briefing = self.project.briefing
         kept = []
+
+        def author(text: LocalText | None, entry: Entry[Any], path: tuple[Any, ...]) -> str:
+            return self.text(text, entry, path) if text is not None else ""
+
         for i, source in enumerate(briefing.model.sources):
             label = f"[@{source.id}] {_short(self.default_text(source.text))}"
             v = self.own(source.marking, source.releasable_to)
@@ -411,15 +414,21 @@ class Tailor:
                 continue
             kept.append(ed.Source(source.id, self.text(source.text, briefing,
                                                        ("sources", i, "text")),
-                                  self.mark(v), source.url or ""))
+                                  self.mark(v), source.url or "",
+                                  author(source.author, briefing, ("sources", i, "author")),
+                                  source.year))
         shown = {c.id: c for c in edition.collaborations}
         for cid, entry in self.project.collaborations:
             if cid not in shown:
                 continue
             for i, one in enumerate(entry.model.sources):
                 if one.id and one.id in cited:
-                    kept.append(ed.Source(one.id, self.text(one.text, entry, _text_path(
-                        entry, ("sources", i))), shown[cid].mark, one.url or ""))
+                    kept.append(ed.Source(
+                        one.id, self.text(one.text, entry, _text_path(entry, ("sources", i))),
+                        shown[cid].mark, one.url or "",
+                        author(one.author, entry, ("sources", i, "author")), one.year))
+        if briefing.model.citations == "author-date":
+            return author_date(kept)
         return tuple(kept)
 
     def check_cross_references(self, edition: ed.Edition) -> None:
@@ -518,7 +527,8 @@ class Tailor:
             sections=sections, partners=partners, collaborations=collaborations, charts=charts,
             labels=tuple(sorted(labels.items())), levels=tuple(self.levels),
             content_root=str(project.content.resolve()), source_date_epoch=source_date_epoch,
-            frame_mark=self.mark(document),
+            frame_mark=self.mark(document), citations=b.citations,
+            categories=tuple(t.id for t in b.benefit_categories or ()) or ed.BENEFIT_CATEGORIES,
         )
         edition = dataclasses.replace(edition, sources=self.sources(edition))
         self.check_cross_references(edition)
@@ -577,6 +587,29 @@ def _field(path: tuple[Any, ...]) -> str:
 def _short(text: str, size: int = 70) -> str:
     line = " ".join(text.split())
     return line if len(line) <= size else line[: size - 1] + "…"
+
+
+def author_date(sources: Sequence[ed.Source]) -> tuple[ed.Source, ...]:
+    """``sources`` as an author-date references list: by author, then year (then as
+    declared), each cited as "Author Year", with a letter after the year where one author
+    has several sources of a year (2024a, 2024b)."""
+    key = {id(s): (to_plain(s.author).casefold(), s.year or 0) for s in sources}
+    ordered = sorted(sources, key=lambda s: key[id(s)])
+    same: dict[tuple[str, int], list[ed.Source]] = {}
+    for source in ordered:
+        same.setdefault(key[id(source)], []).append(source)
+    out = []
+    for source in ordered:
+        group = same[key[id(source)]]
+        letter = _letters(group.index(source)) if len(group) > 1 else ""
+        out.append(dataclasses.replace(
+            source, cite=f"{to_plain(source.author)} {source.year or ''}{letter}".strip()))
+    return tuple(out)
+
+
+def _letters(n: int) -> str:
+    """a, b ... z, aa, ab ...: the ``n``-th (from 0) of one author's sources of a year."""
+    return (_letters(n // 26 - 1) if n >= 26 else "") + chr(ord("a") + n % 26)
 
 
 def tailor(project: Project, audience: str, *, source_date_epoch: int | None = None

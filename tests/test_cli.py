@@ -111,6 +111,22 @@ def test_audiences_and_formats_take_comma_lists(tmp_path: Path,
     assert main(["build", str(root), "-f", "html,"]) == 2
 
 
+def test_a_log_gets_progress_lines_unless_quiet(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path)
+    # stderr is captured, not a terminal: plain lines, and the heartbeat's at once
+    assert main(["build", str(root), "-a", "minister", "-f", "html", "-j", "2",
+                 "--progress-every", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "briefgen: building minister/brief.html — 0 s" in err.splitlines()
+    assert "[minister] html" in err
+    assert main(["build", str(root), "-a", "minister", "-f", "html", "-j", "2",
+                 "--progress-every", "0", "--force", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "briefgen: building" not in captured.err and "[minister]" not in captured.err
+    assert "built     minister/brief.html" in captured.out
+
+
 def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_project(tmp_path, {"templates/audiences/minister.yaml": "title: M\n"})
     assert main(["check", str(root), "--json"]) == 1
@@ -140,6 +156,66 @@ def test_audiences_table_counts(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert main(["audiences", str(tmp_path)]) == 0
     table = capsys.readouterr().out
     assert "minister" in table and "withheld" in table
+
+
+LONG_AUDIENCE = "delegation-of-the-northern-maritime-partnership-states-and-their-observers"
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_audiences_fits_a_narrow_terminal_without_cutting_a_name(
+        columns: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long audience name and a master whose long layout names are chosen by their
+    placeholders: every name is printed whole (wrapped, or folded when longer than the
+    line), and no line is wider than COLUMNS."""
+    import re
+    import zipfile
+
+    from pptx import Presentation
+
+    root = write_project(tmp_path, {
+        f"templates/audiences/{LONG_AUDIENCE}.yaml":
+            "title: Northern delegation\nclearance: RESTRICTED\ncountry: NRV\n"
+            "formats: [pdf, pptx]\n"})
+    plain = tmp_path / "plain.pptx"
+    Presentation().save(str(plain))
+    (root / "templates/deck").mkdir(parents=True)
+    with zipfile.ZipFile(plain) as zin, \
+            zipfile.ZipFile(root / "templates/deck/master.pptx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            found = re.fullmatch(r"ppt/slideLayouts/slideLayout(\d+)\.xml", info.filename)
+            if found:  # a name that says nothing PowerPoint knows, and a long one
+                data = re.sub(rb'(<p:cSld[^>]*?name=")[^"]*"', b"\\g<1>Corporate house style "
+                              b"slide design number " + found.group(1).encode() + b'"', data)
+            zout.writestr(info, data)
+    assert main(["audiences", str(root), "--json"]) == 0
+    rows = {r["audience"]: r for r in json.loads(capsys.readouterr().out)}
+    layouts = {choice["layout"] for choice in rows[LONG_AUDIENCE]["deck_layouts"].values()
+               if choice and choice["by"] == "structure"}
+    assert layouts
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["audiences", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    words = " ".join(" ".join(lines).split())  # wrapped lines joined again
+    for name in [*rows, *layouts, "RESTRICTED // REL TO HOM, NRV"]:
+        assert name in words or name in "".join(words.split()), name
+
+
+def test_audiences_in_a_pipe_is_a_table_of_100_columns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["audiences", str(write_project(tmp_path))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    rule = next(n for n, line in enumerate(lines) if line.startswith("─"))
+    assert sorted(" ".join(lines[1:rule]).split()) == sorted(
+        ["audience", "clearance", "country", "language", "length", "formats", "received",
+         "withheld", "banner", "deck", "layouts"])
+    assert [line.split()[0] for line in lines[rule + 1:] if line[:1] != " "] == [
+        "minister", "norvia"]
 
 
 def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:

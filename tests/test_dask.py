@@ -4,8 +4,10 @@ is checked before anything is sent."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -18,6 +20,7 @@ import pytest
 from generator.build import BuildFailed, build
 from generator.cluster import DaskSettings
 from generator.errors import UsageProblem
+from generator.executors import Heartbeat
 from generator.render import parts
 
 from .conftest import require_tool
@@ -34,12 +37,18 @@ def _files(out: Path) -> dict[str, bytes]:
 def test_a_build_on_the_cluster_equals_the_local_build(dask_cluster: Any,
                                                        tmp_path: Path) -> None:
     cluster, _client = dask_cluster
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)  # a clock that moves ten seconds each time it is read
     with pytest.MonkeyPatch.context() as patch:  # the minister's brief in parts, too
         patch.setattr(parts, "PART_SIZE", 30_000)
         local = build(REPO, AUDIENCES, out=tmp_path / "local", jobs=2)
         remote = build(REPO, AUDIENCES, out=tmp_path / "dask",
-                       cluster=DaskSettings(cluster.scheduler_address))
+                       cluster=DaskSettings(cluster.scheduler_address),
+                       heartbeat=Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
     assert len(remote.built) == 5
+    # the client tells a log which part of the brief the cluster is laying out
+    assert any(re.match(r"briefgen: building minister/brief\.pdf \(parts? [\d, ]+ of \d+\) — "
+                        r"\d+ s$", line) for line in lines), lines
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
     assert [r.warnings for r in remote.results] == [r.warnings for r in local.results]
     # plain TCP to this machine: accepted, with a warning

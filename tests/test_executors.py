@@ -3,6 +3,8 @@ same bytes as a serial build, the parts really laid out as tasks of their own.""
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,13 @@ SMALL = 30_000  # characters per part: the minister brief in parts cut at its fo
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The minister's brief (in parts) and deck, serially and with -j 2."""
+    """The minister's brief (in parts) and deck, serially and with -j 2 (with a heartbeat
+    whose clock moves ten seconds each time it is read)."""
     root = tmp_path_factory.mktemp("parallel")
     steps: list[str] = []
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)
+    heartbeat = executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds))
     submit = executors.LocalPool.submit
 
     def recording(self: executors.LocalPool, task: int, job: Any, step: Any) -> None:
@@ -31,8 +37,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         patch.setattr(parts, "PART_SIZE", SMALL)
         serial = build(REPO, ["minister"], ["pdf", "pptx"], root / "serial", jobs=1)
         patch.setattr(executors.LocalPool, "submit", recording)
-        parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2)
-    return {"root": root, "serial": serial, "parallel": parallel, "steps": steps}
+        parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2,
+                         heartbeat=heartbeat)
+    return {"root": root, "serial": serial, "parallel": parallel, "steps": steps,
+            "lines": lines}
 
 
 def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any]) -> None:
@@ -46,3 +54,51 @@ def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any])
     assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
     warnings = [r.warnings for r in built["parallel"].results]
     assert warnings == [r.warnings for r in built["serial"].results]
+
+
+def test_a_log_is_told_which_output_and_part_is_rendering(built: dict[str, Any]) -> None:
+    lines = built["lines"]
+    said = {re.sub(r" — \d+ s$", "", line) for line in lines}
+    parts = sorted(said - {"briefgen: building minister/brief.pdf",
+                           "briefgen: building minister/deck.pptx"})
+    counts = {m[2] for line in parts if (m := re.search(r"parts? ([\d, ]+) of (\d+)", line))}
+    assert len(counts) == 1  # every part line counts the same parts: front and body
+    total = int(counts.pop())
+    assert total >= 3
+    shown = {int(n) for line in parts for n in re.findall(r"(\d+)(?:,|(?= of))", line)}
+    assert shown == set(range(1, total + 1))  # each part was named while it was laid out
+    assert f"briefgen: building minister/brief.pdf (joining its {total} parts)" in said
+    assert all(line.startswith("briefgen: building minister/") for line in lines)
+
+
+def test_a_heartbeat_waits_its_interval_per_output() -> None:
+    now = [0.0]
+    lines: list[str] = []
+    beat = executors.Heartbeat(lines.append, 5.0, clock=lambda: now[0])
+    beat.started(0, "press/brief.pdf")
+    for now[0] in (4.0, 5.0, 9.0, 11.0):
+        beat.tick()
+    beat.started(1, "press/brief.pdf", 2, 3)
+    beat.started(2, "press/brief.pdf", 3, 3)
+    beat.started(3, "press/deck.pptx")
+    for now[0] in (15.0, 16.0):
+        beat.tick()
+    beat.finished(3, "press/deck.pptx", True)
+    now[0] = 30.0
+    beat.tick()
+    assert lines == ["briefgen: building press/brief.pdf — 5 s",
+                     "briefgen: building press/brief.pdf — 11 s",
+                     "briefgen: building press/brief.pdf (parts 2, 3 of 3) — 16 s",
+                     "briefgen: building press/deck.pptx — 5 s",
+                     "briefgen: building press/brief.pdf (parts 2, 3 of 3) — 30 s"]
+
+
+def test_a_serial_build_names_the_output_it_renders(tmp_path: Path) -> None:
+    from .projects import write_project
+
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)
+    build(write_project(tmp_path), ["minister"], ["html"], jobs=1,
+          heartbeat=executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
+    assert lines and {re.sub(r" — \d+ s$", "", line) for line in lines} == {
+        "briefgen: building minister/brief.html"}

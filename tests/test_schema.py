@@ -104,3 +104,19 @@ def test_an_unknown_marking_or_partner_fails_validation(schemas: Path, tmp_path:
     done = _validate(folder / "collaboration.schema.json", [bad])
     assert done.returncode == 1
     assert "'KEZ' is not one of" in done.stdout and "'SECRT' is not one of" in done.stdout
+
+
+def test_the_citation_style_and_a_sources_author_and_year_validate(schemas: Path,
+                                                                   tmp_path: Path) -> None:
+    schema = schemas / ".schemas" / "briefing.schema.json"
+    briefing = (schemas / "content/briefing.yaml").read_text(encoding="utf-8")
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(briefing + "citations: author-date\nsources:\n  - id: smith\n"
+                    "    author: Smith\n    year: 2024\n    text: A review\n", "utf-8")
+    bad.write_text(briefing + "citations: harvard\nsources:\n  - id: smith\n"
+                   "    year: twenty\n    text: A review\n", "utf-8")
+    assert _validate(schema, [good]).returncode == 0
+    done = _validate(schema, [bad])
+    assert done.returncode == 1
+    assert "'harvard' is not one of ['numbered', 'author-date']" in done.stdout
+    assert "'twenty' is not of type 'integer'" in done.stdout

@@ -3,6 +3,7 @@ each language); the built-in lists are the default."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,68 @@ def test_a_project_with_its_own_list_refuses_the_built_in_words(tmp_path: Path) 
         "content/collaborations/patrols.yaml:12:15: error: `security` is not a valid "
         "category: expected resilience (a project may declare its own in "
         "`benefit_categories:` of content/briefing.yaml)"]
+
+
+ORDERED = BRIEFING + """\
+benefit_categories:
+  - id: humanitarian
+    label: Humanitarian
+  - id: cyber
+    label: Cyber
+  - id: security
+    label: Security
+  - id: relief
+    label: Relief
+"""
+RELIEF = """\
+title: Flood relief exchange
+kind: humanitarian
+partners: [ALT]
+summary: Shared flood response.
+benefits:
+  - category: relief
+    text: Shelters opened within a day.
+  - category: cyber
+    text: Hardened the flood warning network.
+  - category: humanitarian
+    text: Medical teams deployed together.
+"""
+DECLARED = ["Humanitarian", "Cyber", "Security", "Relief"]  # neither built-in nor a-z order
+
+
+def _in_order(text: str) -> list[str]:
+    """The category labels in ``text``, in the order they first appear."""
+    return sorted(DECLARED, key=lambda label: text.index(label))
+
+
+def test_categories_are_listed_in_the_declared_order_everywhere(tmp_path: Path) -> None:
+    import subprocess
+
+    from pptx import Presentation
+
+    from generator.build import build
+
+    from .conftest import require_tool
+
+    root = write_project(tmp_path, {
+        "content/briefing.yaml": ORDERED,
+        "content/collaborations/relief.yaml": RELIEF,
+        "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\n"
+                                             "length: full\nformats: [pdf, html, pptx]\n"})
+    build(root, ["minister"], jobs=1)
+    out = root / "output/minister"
+    html = (out / "brief.html").read_text("utf-8")
+    matrix = html[html.index('<table class="data matrix">'):]
+    assert _in_order(matrix[:matrix.index("</thead>")]) == DECLARED
+    card = html[html.index("Flood relief exchange</h3>"):]
+    groups = re.findall(r"<h5>(\w+)</h5>", card[:card.index("</article>")])
+    assert groups == ["Humanitarian", "Cyber", "Relief"]  # its benefits, declared order
+    text = subprocess.run([require_tool("pdftotext"), "-layout", str(out / "brief.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    header = next(line for line in text.splitlines() if all(w in line for w in DECLARED))
+    assert _in_order(header) == DECLARED
+    deck = Presentation(str(out / "deck.pptx"))
+    headers = [[cell.text for cell in shape.table.rows[0].cells] for slide in deck.slides
+               for shape in slide.shapes if shape.has_table]
+    matrix_header = next(row for row in headers if "Cyber" in row)
+    assert [c for c in matrix_header if c in DECLARED] == DECLARED

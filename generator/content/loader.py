@@ -1138,23 +1138,28 @@ def _check_apparatus(briefing: Entry[m.Briefing],
     against what the project defines. Returns the labels and the cross-references."""
     b = briefing.model
     sources: dict[str, str] = {}  # id -> where it is first defined
+    undated: dict[str, tuple[Entry[Any], int, list[str]]] = {}  # id -> lacking author/year
 
-    def source(entry: Entry[Any], i: int, id_: str | None, url: str | None) -> None:
+    def source(entry: Entry[Any], i: int, id_: str | None, url: str | None,
+               author: object = None, year: object = None) -> None:
         if id_ is None:  # a collaboration's plain-string source: nothing cites it
             return
         if id_ in sources:
             col.add(entry.error(("sources", i, "id"), f"duplicate source id `{id_}`",
                                 f"first at {sources[id_]}"))
         sources.setdefault(id_, entry.where(("sources", i)))
+        lacking = [key for key, value in (("author", author), ("year", year)) if value is None]
+        if lacking:
+            undated.setdefault(id_, (entry, i, lacking))
         if url is not None and not re.match(r"^https?://", url, re.IGNORECASE):
             col.add(entry.error(("sources", i, "url"), "a source's `url` must be a web "
                                 "address starting with http:// or https://"))
 
     for i, one in enumerate(b.sources):
-        source(briefing, i, one.id, one.url)
+        source(briefing, i, one.id, one.url, one.author, one.year)
     for _, entry in collaborations:
         for i, item in enumerate(entry.model.sources):
-            source(entry, i, item.id, item.url)
+            source(entry, i, item.id, item.url, item.author, item.year)
     labels: dict[str, Mention] = {}
     for i, chart in enumerate(b.charts):
         at_line, at_col = briefing.source.at(briefing.node, ("charts", i, "id"))
@@ -1234,6 +1239,15 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                                f"citation `[@{cite.label}]` names no source",
                                did_you_mean(cite.label, sources) or "add it to `sources:` in "
                                "content/briefing.yaml, with its `id` and `text`"))
+    if b.citations == "author-date":  # the text prints each cited source's author and year
+        first = {cite.label: cite for cite in reversed(cites)}
+        for id_, (entry, i, lacking) in undated.items():
+            if id_ in first:
+                what = " and ".join(f"`{key}`" for key in lacking)
+                col.add(entry.error(("sources", i), f"source `{id_}` has no {what}: "
+                                    "`citations: author-date` cites it as (Author Year)",
+                                    f"add {what} to it; it is cited at {first[id_].file}:"
+                                    f"{first[id_].line}:{first[id_].col}"))
     return labels, [r for r in refs if r.label in labels]
 
 

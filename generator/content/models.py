@@ -90,6 +90,8 @@ Code = Annotated[str, Field(pattern=r"^[A-Z]{2,4}$",
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
+#: A source's year of publication (author-date citations): older sources are cited too.
+PublishedYear = Annotated[StrictInt, Field(ge=1000, le=2200)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 Length = Literal["summary", "standard", "full"]
@@ -216,6 +218,9 @@ class Source(Marked):
     text: LocalText
     url: str | None = Field(None, description="a web address (http: or https:), printed as "
                                               "a link")
+    author: LocalText | None = Field(None, description="who wrote it: cited as (Author "
+                                                       "2024) in author-date style")
+    year: PublishedYear | None = Field(None, description="its year, for author-date style")
 
 
 class CollaborationSource(Strict):
@@ -225,6 +230,8 @@ class CollaborationSource(Strict):
     id: Identifier | None = None
     text: LocalText
     url: str | None = None
+    author: LocalText | None = None
+    year: PublishedYear | None = None
 
 
 def _source_item(value: Any) -> Any:
@@ -260,6 +267,9 @@ class Briefing(Strict):
     handling: LocalText | None = Field(None, description="handling instructions (back page)")
     charts: list[ChartSpec] = []
     sources: list[Source] = Field([], description="sources cited in Markdown as [@id]")
+    citations: Literal["numbered", "author-date"] = Field(
+        "numbered", description="how the text cites a source: [1] and a numbered "
+                                "references list, or (Author 2024) and a list by author")
     collaboration_kinds: list[Term] | None = Field(
         None, min_length=1, description="the kinds a collaboration may have, with their "
                                         "labels (default: the built-in list)")

@@ -60,7 +60,6 @@ from generator.edition import (
     Metric,
     Section,
     Theme,
-    category_order,
 )
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
@@ -961,11 +960,14 @@ def first_strong_direction(text: str) -> str | None:
     return None
 
 
-def benefits_by_category(collab: Collaboration) -> list[tuple[str, list[Benefit]]]:
+def benefits_by_category(collab: Collaboration, edition: Edition
+                         ) -> list[tuple[str, list[Benefit]]]:
+    """A collaboration's benefits by category, in the order ``edition`` lists them."""
     groups: dict[str, list[Benefit]] = {}
     for benefit in collab.benefits:
         groups.setdefault(benefit.category, []).append(benefit)
-    return [(category, groups[category]) for category in sorted(groups, key=category_order)]
+    return [(category, groups[category])
+            for category in sorted(groups, key=edition.category_key)]
 
 
 def metric_periods(metrics: Sequence[Metric]) -> list[str]:
@@ -1113,7 +1115,7 @@ def _environment(templates: TemplateSet, job: _Job) -> BriefSandbox:
     env.globals.update({  # Jinja never folds calls
         "label": job.label,
         "pm": job.pm,
-        "benefits_by_category": benefits_by_category,
+        "benefits_by_category": lambda collab: benefits_by_category(collab, job.edition),
         "metric_periods": metric_periods,
         "metric_value": metric_value,
         "metric_label": metric_label,

@@ -644,13 +644,17 @@ class _Writer:
             self.paragraph(e.label("none"))
 
     def references(self) -> None:
-        """The sources cited in the text, numbered as the citations are, each with its
-        URL (a hyperlink) and bookmarked for the citations' links."""
+        """The sources cited in the text, numbered as the citations are (or by author and
+        year), each with its URL (a hyperlink) and bookmarked for the citations' links."""
         e = self.e
         self.heading(1, e.label("references"))
         for source in e.sources:
-            runs = [Run(f"{self.app.sources[source.id]}. "), *_pm(source.mark),
-                    *_inline(source.text)]
+            if e.citations == "author-date":  # Smith (2024a). Its title.
+                runs = [*_pm(source.mark), *_inline(source.author),
+                        Run(f" ({source.dated}). "), *_inline(source.text)]
+            else:
+                runs = [Run(f"{self.app.sources[source.id]}. "), *_pm(source.mark),
+                        *_inline(source.text)]
             if source.url:
                 runs += [Run(" "), Run(source.url, href=source.url)]
             paragraph = self.paragraph(runs, "List Continue")

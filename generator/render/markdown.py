@@ -17,7 +17,9 @@ from a :class:`Apparatus` passed as the render's ``env``: the document's, not on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -88,6 +90,23 @@ PAGE_BREAK = "\\pagebreak"
 KINDS = {"fig": "figure", "tbl": "table", "sec": "section"}
 
 
+#: How a citation is written: (opening, between two sources, closing), by author-date.
+_CITE_MARKS = {False: ("[", ", ", "]"), True: ("(", "; ", ")")}
+#: Author-date citations of a document rendered without an Apparatus (the deck): source
+#: id -> "Smith 2024a". Set by :func:`citing`; unset, such a citation prints nothing.
+_CITES: ContextVar[dict[str, str] | None] = ContextVar("briefgen_cites", default=None)
+
+
+@contextmanager
+def citing(cites: dict[str, str]) -> Iterator[None]:
+    """Within this block, a citation outside an Apparatus prints as ``(Smith 2024a)``."""
+    token = _CITES.set(cites)
+    try:
+        yield
+    finally:
+        _CITES.reset(token)
+
+
 @dataclass
 class Apparatus:
     """What a document's footnotes, citations and cross-references resolve to; passed to
@@ -95,7 +114,8 @@ class Apparatus:
     it), with the footnote definitions of the text or section being rendered."""
 
     refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (text, href)
-    sources: dict[str, int] = field(default_factory=dict)  # source id -> its number
+    sources: dict[str, str] = field(default_factory=dict)  # source id -> "3", "Smith 2024a"
+    author_date: bool = False  # citations as (Smith 2024a; Jones 2023), else [3, 4]
     words: dict[str, str] = field(default_factory=dict)  # "figure" -> "Figure" (localised)
     note_style: Literal["foot", "end"] = "end"  # foot: at the page foot (PDF)
     notes: dict[str, str] = field(default_factory=dict)  # footnote label -> its HTML
@@ -324,9 +344,12 @@ def _render_rules(md: MarkdownIt) -> None:
 
     def citation(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
         app = _apparatus(env)
-        links = [f'<a href="#ref-{escape(one)}">{app.sources[one]}</a>'
+        links = [f'<a href="#ref-{escape(one)}">{escape(app.sources[one])}</a>'
                  for one in tokens[idx].meta["ids"] if one in app.sources]
-        return f'<span class="citation">[{", ".join(links)}]</span>' if links else ""
+        if not links:
+            return ""
+        opening, between, closing = _CITE_MARKS[app.author_date]
+        return f'<span class="citation">{opening}{between.join(links)}{closing}</span>'
 
     def figure_caption(self: Any, tokens: list[Token], idx: int, options: Any,
                        env: Any) -> str:
@@ -589,12 +612,18 @@ def _inline_runs(children: list[Token], app: Apparatus | None = None) -> list[Ru
         elif t == "xref":  # no numbers on a slide: the reference as written
             runs.append(Run(tok.content, bold > 0, italic > 0, False, strike > 0, link))
         elif t == "citation" and app is not None:
+            opening, between, closing = _CITE_MARKS[app.author_date]
             cited = [one for one in tok.meta["ids"] if one in app.sources]
             for n, one in enumerate(cited):
-                runs += [Run("[" if not n else ", "),
-                         Run(str(app.sources[one]), href=f"#ref-{one}")]
+                runs += [Run(between if n else opening),
+                         Run(app.sources[one], href=f"#ref-{one}")]
             if cited:
-                runs.append(Run("]"))
+                runs.append(Run(closing))
+        elif t == "citation" and (cites := _CITES.get()):  # a deck, author-date: (Smith 2024)
+            named = [cites[one] for one in tok.meta["ids"] if one in cites]
+            if named:
+                runs.append(Run(f"({'; '.join(named)})", bold > 0, italic > 0, False,
+                                strike > 0, link))
         elif t == "footnote_ref" and app is not None:
             runs.append(Run("", note=str(tok.meta.get("label", ""))))
         elif t in ("softbreak", "hardbreak"):

@@ -1,7 +1,7 @@
 """A brief's numbers, decided once for the PDF, HTML and Word briefs: figures and tables
 in the order the sections print them (then the charts), sections by their place, sources
-in the order declared. Another audience, seeing other figures, gets its own numbers, and
-cross-references follow."""
+in the order declared (or cited by author and year). Another audience, seeing other
+figures, gets its own numbers, and cross-references follow."""
 
 from __future__ import annotations
 
@@ -44,5 +44,7 @@ def document_apparatus(edition: Edition) -> tuple[Apparatus, list[Caption]]:
         number = count["fig"] + offset
         refs[f"fig-{chart.id}"] = (f"{words['figure']} {number}", f"#figure-{number}")
         found.append(Caption("fig", number, to_plain(chart.title), f"#figure-{number}"))
-    sources = {source.id: n for n, source in enumerate(e.sources, start=1)}
-    return Apparatus(refs=refs, sources=sources, words=words), found
+    # numbered: [1] in the order declared; author-date: (Smith 2024a), as tailored
+    sources = {source.id: source.cite or str(n) for n, source in enumerate(e.sources, start=1)}
+    return Apparatus(refs=refs, sources=sources, words=words,
+                     author_date=e.citations == "author-date"), found
