@@ -458,6 +458,18 @@ def test_editing_a_markdown_image_rebuilds_the_briefs_that_show_it(cached: Path)
         "minister/brief.html"]
 
 
+def test_editing_speaker_notes_rebuilds_only_the_decks(cached: Path) -> None:
+    """Notes are in no brief's key: the briefs that show the section stay as they are."""
+    section = CACHED["content/sections/01-context.md"]
+    assert section is not None
+    with_notes = section.replace("length: summary\n", "length: summary\nnotes: Pause here.\n")
+    assert _rebuilt_after(cached, "content/sections/01-context.md", with_notes) == [
+        "minister/deck.pptx"]
+    assert _rebuilt_after(cached, "content/sections/01-context.md",
+                          with_notes.replace("Pause here.", "Pause, then the map.")) == [
+        "minister/deck.pptx"]
+
+
 def test_editing_the_theme_logo_rebuilds_every_format_of_the_audience_using_it(
         cached: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (cached / "content/images/logo.svg").write_text(_svg("#c8a951"), "utf-8")
