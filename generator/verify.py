@@ -86,7 +86,7 @@ def check_copy(job: Job, data: bytes, path: str, line: str, base: bytes | None =
     checked as ``base`` plus the copy's shapes (:func:`check_deck_against`)."""
     edition = job.edition
     if job.format == "pdf":
-        findings = check_pdf(data, edition, path) + check_pdf_copy_line(data, line, path)
+        findings = check_pdf(data, edition, path, line)
     elif job.format == "pptx":
         against = None if base is None else check_deck_against(
             base, data, edition.banner, path, line)
@@ -187,7 +187,11 @@ class _Candidate:
     problem: str  # "" when the occurrence is a visible banner
 
 
-def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
+def check_pdf(data: bytes, edition: Edition, path: str, line: str | None = None
+              ) -> list[str]:
+    """The PDF's banners on every page, its metadata and portion marks; with ``line`` (a
+    numbered copy's), that line on every page too (:func:`check_pdf_copy_line`), in the
+    same pass over the pages."""
     import pypdfium2 as pdfium
 
     try:
@@ -196,37 +200,51 @@ def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
         return [f"{path} is not a readable PDF ({error})"]
     try:
         texts: list[str] = []
-        findings = _check_pdf_pages(pdf, edition, path, texts)
+        findings, lines = _check_pdf_pages(pdf, edition.banner, path, texts, line)
         printed = "\n".join(texts)
         findings += _check_pdf_metadata(pdf, data, printed, path)
         findings += check_portion_marks(printed, edition, path)
     finally:
         pdf.close()
-    return findings
+    return findings + lines
 
 
-def _check_pdf_pages(pdf: Any, edition: Edition, path: str, texts: list[str]) -> list[str]:
-    """The banners of every page; each page's text is appended to ``texts``."""
-    pattern = _banner_pattern(edition.banner)
+def _check_pdf_pages(pdf: Any, banner: str | None, path: str, texts: list[str],
+                     line: str | None = None) -> tuple[list[str], list[str]]:
+    """The banners of every page (unless ``banner`` is None), and ``line`` on every page
+    if given; each page's text is appended to ``texts``."""
+    import pypdfium2.raw as pdfium_c
+
+    pattern = _banner_pattern(banner) if banner is not None else None
+    wanted = _banner_pattern(line) if line is not None else None
     failures: dict[tuple[str, str], list[int]] = {}
+    missing: dict[str, list[int]] = {}
     for index in range(len(pdf)):
         page = pdf[index]
         try:
             textpage = page.get_textpage()
             try:
-                found = _page_banners(page, textpage, pattern, texts)
+                found = (_page_banners(page, textpage, pattern, texts)
+                         if pattern is not None else [])
+                if wanted is not None:
+                    problem = _copy_line_problem(pdfium_c, page, textpage, wanted)
+                    if problem:
+                        missing.setdefault(problem, []).append(index + 1)
             finally:
                 textpage.close()
         finally:
             page.close()
-        for band in ("top", "bottom"):
+        for band in ("top", "bottom") if pattern is not None else ():
             ours = [c for c in found if c.band == band]
             if any(not c.problem for c in ours):
                 continue
             problems = [c.problem for c in ours] or [
                 next((c.problem for c in found if not c.band), "it is not in the page's text")]
             failures.setdefault((band, problems[0]), []).append(index + 1)
-    return _band_findings(failures, "page", path, edition.banner)
+    return (_band_findings(failures, "page", path, banner or ""),
+            [f"{page_ranges(numbers)} of {path} {'do' if len(numbers) > 1 else 'does'} not "
+             f"show its copy line `{line}`: {problem}"
+             for problem, numbers in sorted(missing.items())])
 
 
 def _band_findings(failures: dict[tuple[str, str], list[int]], unit: str, path: str,
@@ -282,52 +300,42 @@ def check_pdf_copy_line(data: bytes, line: str, path: str) -> list[str]:
     """On every page, ``line`` in the text layer, inside the page, at 7 pt or more, and
     seen (its glyphs change the rendered page, as a banner's must)."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
-    pattern = _banner_pattern(line)
-    failures: dict[str, list[int]] = {}
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         return [f"{path} is not a readable PDF ({error})"]
     try:
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            try:
-                width, height = page.get_size()
-                count = textpage.count_chars()
-                text = textpage.get_text_range(0, count) if count else ""
-                problem = "it is not in the page's text"
-                for match in pattern.finditer(text):
-                    chars = [i for i in range(match.start(), match.end())
-                             if not text[i].isspace()]
-                    boxes = [textpage.get_charbox(i) for i in chars]
-                    area = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                            max(b[2] for b in boxes), max(b[3] for b in boxes))
-                    if area[0] < -0.5 or area[1] < -0.5 or area[2] > width + 0.5 \
-                            or area[3] > height + 0.5:
-                        problem = "it lies outside the page"
-                        continue
-                    size = min(_char_points(pdfium_c, textpage, i) for i in chars)
-                    if size < MIN_POINTS - 0.01:
-                        problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
-                        continue
-                    if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
-                        problem = "it is transparent, low-contrast or covered"
-                        continue
-                    problem = ""
-                    break
-            finally:
-                textpage.close()
-                page.close()
-            if problem:
-                failures.setdefault(problem, []).append(index + 1)
+        return _check_pdf_pages(pdf, None, path, [], line)[1]
     finally:
         pdf.close()
-    return [f"{page_ranges(numbers)} of {path} {'do' if len(numbers) > 1 else 'does'} not "
-            f"show its copy line `{line}`: {problem}"
-            for problem, numbers in sorted(failures.items())]
+
+
+def _copy_line_problem(pdfium_c: Any, page: Any, textpage: Any,
+                       pattern: re.Pattern[str]) -> str:
+    """What keeps the page from showing its copy line (``pattern``), or ``""``."""
+    width, height = page.get_size()
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    problem = "it is not in the page's text"
+    for match in pattern.finditer(text):
+        chars = [i for i in range(match.start(), match.end()) if not text[i].isspace()]
+        boxes = [textpage.get_charbox(i) for i in chars]
+        area = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))
+        if area[0] < -0.5 or area[1] < -0.5 or area[2] > width + 0.5 \
+                or area[3] > height + 0.5:
+            problem = "it lies outside the page"
+            continue
+        size = min(_char_points(pdfium_c, textpage, i) for i in chars)
+        if size < MIN_POINTS - 0.01:
+            problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
+            continue
+        if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
+            problem = "it is transparent, low-contrast or covered"
+            continue
+        return ""
+    return problem
 
 
 def _char_points(pdfium_c: Any, textpage: Any, index: int) -> float:
