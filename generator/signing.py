@@ -87,9 +87,10 @@ class Signing:
         stamper = HTTPTimeStamper(self.tsa) if self.tsa else None
         shown: dict[str, Any] = {}
         if self.visible:
-            shown = {"new_field_spec": fields.SigFieldSpec(
-                name, on_page=-1, box=_field_box(writer)),
-                "stamp_style": _stamp_style(self.name)}
+            fields.append_signature_field(writer, fields.SigFieldSpec(
+                name, on_page=-1, box=_field_box(writer)))
+            _tag_field(writer, name, f"Signature of {self.name}")
+            shown = {"stamp_style": _stamp_style(self.name)}
         out = io.BytesIO()
         with _subset_tags(data):
             _AtTime(meta, self.signer, timestamper=stamper, **shown).sign_pdf(
@@ -268,6 +269,61 @@ def _field_box(writer: Any) -> tuple[int, int, int, int]:
     return (round(x2 - FIELD_SIZE[0]), round(y1), round(x2), round(y1 + FIELD_SIZE[1]))
 
 
+def _tag_field(writer: Any, name: str, alternate: str) -> None:
+    """The new signature field's widget described (``/TU``) and, in a tagged PDF, in the
+    structure tree, as PDF/UA wants of every visible annotation: a ``Form`` element under
+    the document's element holding the widget by an object reference. A PDF without a
+    structure tree, or whose parent tree is not one flat number array (WeasyPrint writes
+    one), is left untagged."""
+    from pyhanko.pdf_utils import generic
+
+    page_ref = writer.find_page_for_modification(-1)[0]
+    widget_ref = next(ref for ref in page_ref.get_object()["/Annots"]
+                      if ref.get_object().get("/T") == name)
+    widget = widget_ref.get_object()
+    widget["/TU"] = generic.TextStringObject(alternate)
+    tree_ref = writer.root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in writer.root \
+        else None
+    if not isinstance(tree_ref, generic.IndirectObject):
+        return
+    tree = tree_ref.get_object()
+    parents = tree["/ParentTree"] if "/ParentTree" in tree else generic.DictionaryObject()
+    kids = tree.get("/K")
+    document_ref = kids.raw_get(0) if isinstance(kids, generic.ArrayObject) and kids \
+        else tree.raw_get("/K") if kids is not None else None
+    if "/Nums" not in parents or "/Kids" in parents \
+            or not isinstance(document_ref, generic.IndirectObject):
+        return
+    nums = parents["/Nums"]
+    key = max([int(nums[i]) + 1 for i in range(0, len(nums), 2)]
+              + [int(tree.get("/ParentTreeNextKey", 0))])
+    form_ref = writer.add_object(generic.DictionaryObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/StructElem"),
+        generic.pdf_name("/S"): generic.pdf_name("/Form"),
+        generic.pdf_name("/P"): document_ref,
+        generic.pdf_name("/Pg"): page_ref,
+        generic.pdf_name("/Alt"): generic.TextStringObject(alternate),
+        generic.pdf_name("/K"): generic.DictionaryObject({
+            generic.pdf_name("/Type"): generic.pdf_name("/OBJR"),
+            generic.pdf_name("/Obj"): widget_ref,
+            generic.pdf_name("/Pg"): page_ref})}))
+    document = document_ref.get_object()
+    children = document.get("/K")
+    if isinstance(children, generic.ArrayObject):
+        children.append(form_ref)
+        writer.update_container(children)
+    else:  # one child, or none
+        document["/K"] = generic.ArrayObject(
+            ([] if children is None else [document.raw_get("/K")]) + [form_ref])
+    writer.mark_update(document_ref)
+    nums.append(generic.NumberObject(key))
+    nums.append(form_ref)
+    writer.update_container(nums)
+    tree["/ParentTreeNextKey"] = generic.NumberObject(key + 1)
+    writer.mark_update(tree_ref)
+    widget["/StructParent"] = generic.NumberObject(key)
+
+
 def _stamp_style(signer: str) -> Any:
     """The field's appearance: who signed and when, in an embedded subset of the brief's
     sans-serif (so that an archival PDF keeps every font embedded), without pyHanko's
@@ -283,8 +339,10 @@ def _stamp_style(signer: str) -> Any:
         def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
             if obj_stream is None and writer.stream_xrefs:
                 obj_stream = writer.prepare_object_stream()
-            return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(font),
-                                    font_size=STAMP_POINTS, obj_stream=obj_stream)
+            engine = GlyphAccumulator(writer=writer, font_handle=io.BytesIO(font),
+                                      font_size=STAMP_POINTS, obj_stream=obj_stream)
+            engine.tt.recalcTimestamp = False  # the subset's date: the font's, not now
+            return engine
 
     return TextStampStyle(
         stamp_text=STAMP_TEXT, timestamp_format="%Y-%m-%d %H:%M:%S %Z", border_width=1,

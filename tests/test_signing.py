@@ -232,6 +232,13 @@ def test_a_visible_signature_shows_signer_and_time_on_the_last_page(
         assert float(widgets[0].Rect[1]) > height * verify.BAND
         assert not any(a.get("/Subtype") == "/Widget" for p in pdf.pages[:-1]
                        for a in p.get("/Annots", []))
+        # tagged, as PDF/UA wants: a Form element of the document holds the widget
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        form = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}[
+            int(widgets[0].StructParent)]
+        assert form.S == "/Form" and form.K.Obj.objgen == widgets[0].objgen
+        assert form.objgen in [kid.objgen for kid in form.P.K]
+        assert str(widgets[0].TU) == "Signature of Releasing Office"
         pdf.flatten_annotations("all")  # as printed: the appearance in the page
         flat = tmp_path / "flat.pdf"
         pdf.save(flat)
