@@ -566,8 +566,16 @@ def _deck_parts(data: bytes) -> _Deck:
         root = etree.fromstring(xml)
         tree = root.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
         cut = shape_tree_end(xml, tree)
+        if cut < 0 and tree is not None:
+            # the tag also stands in a comment or the like (a master's placeholder may
+            # bring one): the slide without them; its copies are then gated in full
+            etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction,
+                                 with_tail=False)
+            xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                 standalone=True)
+            cut = shape_tree_end(xml, tree)
         if cut < 0:
-            raise ValueError(f"{info.filename}: no single end tag of its shape tree")
+            raise ValueError(f"{info.filename}: no shape tree to add a copy's shapes to")
         ids += [int(e.get("id", "0")) for e in root.iter(f"{{{_P}}}cNvPr")
                 if e.get("id", "").isdigit()]
         squeeze = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from lxml import etree
 
 from generator import copies, verify
 from generator.build import build, plan
@@ -378,6 +379,31 @@ def test_the_gate_refuses_a_deck_copy_altered_after_stamping(built: Path) -> Non
     # a shape slipped in beside the copy's
     extra = xml.replace(b'name="Copy Watermark"', b'name="Logo"')
     assert "more than the copy's shapes added" in gate({slide: extra})
+
+
+def test_a_deck_whose_slide_hides_its_shape_tree_end_in_a_comment_is_copied(
+        built: Path) -> None:
+    """A master's placeholder may bring an XML comment into a slide; one that reads like
+    the shape tree's end tag does not misplace the copy's shapes: that slide is written
+    without its comments, and the copy is gated in full."""
+    project = load_project(built)
+    job = next(j for j in plan(project, {"minister": tailor(project, "minister")})
+               if j.format == "pptx")
+    rendered = (built / "output" / job.path).read_bytes()
+    slide = "ppt/slides/slide2.xml"
+    xml = zipfile.ZipFile(io.BytesIO(rendered)).read(slide)
+    tricky = xml.replace(b"<p:spTree>", b"<p:spTree><!-- </p:spTree> -->", 1)
+    assert tricky != xml
+    base = _repack(rendered, {slide: tricky})
+    copy = copies.copies_of(project, "minister")[0]
+    data = copies.stamp("pptx", base, copy, watermark=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        stamped = etree.fromstring(archive.read(slide))
+    p = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+    tree = stamped.find(f"{p}cSld/{p}spTree")
+    names = [next(shape.iter(f"{p}cNvPr")).get("name") for shape in tree[-2:]]
+    assert names == ["Copy Watermark", "Copy Line"]  # last in the tree: above all else
+    assert verify.check_copy(job, data, copy.path(job.path), copy.line, base) == []
 
 
 
