@@ -128,12 +128,15 @@ def cli() -> None:
 @click.option("--tsa", metavar="URL",
               help="With --sign: a timestamp authority to ask for each signature (PAdES "
                    "B-T). Off by default: nothing is fetched unless asked.")
+@click.option("--sign-visible", is_flag=True,
+              help="With --sign: show each signature in a field on the PDF's last page "
+                   "(the signer and the signing time).")
 def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
           jobs: int | None, strict: bool, force: bool, as_json: bool, verbose: bool,
           quiet: bool, progress_every: float, job_timeout: float | None,
           job_memory: int | None, executor: str, scheduler: str | None,
           tls_ca: str | None, tls_cert: str | None, tls_key: str | None,
-          sign_key: Path | None, tsa: str | None) -> None:
+          sign_key: Path | None, tsa: str | None, sign_visible: bool) -> None:
     """Build every audience x format into OUT/AUDIENCE/ (brief.pdf, deck.pptx, brief.html)."""
     from .build import JOB_MEMORY, JOB_TIMEOUT
     from .build import build as run_build
@@ -150,12 +153,14 @@ def build(project: Path, audiences: tuple[str, ...], formats: tuple[str, ...], o
         raise click.UsageError("--scheduler and --tls-* are for --executor dask")
     if tsa and not sign_key:
         raise click.UsageError("--tsa needs --sign KEY.p12")
+    if sign_visible and not sign_key:
+        raise click.UsageError("--sign-visible needs --sign KEY.p12")
     signing = None
     if sign_key is not None:
         from . import signing as sign
         from .build import source_date_epoch
 
-        signing = sign.load(sign_key, source_date_epoch(), tsa)
+        signing = sign.load(sign_key, source_date_epoch(), tsa, visible=sign_visible)
     progress, heartbeat, finish = _progress(not (as_json or quiet), progress_every)
     try:
         report = run_build(project, audiences or None, formats or None, out, jobs=jobs,

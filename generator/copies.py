@@ -8,9 +8,11 @@ slide or page top, and optionally a light diagonal watermark naming the recipien
   ``/Artifact`` (pagination, so a tagged or archival PDF stays valid), drawn in an
   embedded subset of Liberation Sans; the page's own content streams are untouched (the
   stamp's stream follows them, after a ``q``/``Q`` pair that isolates their state).
-- **Deck** (lxml on the package's XML): a text box on the top band's free end (where
-  no logo stands), filled and coloured like the banner, and a rotated, translucent
-  watermark box between the banner bands.
+- **Deck** (on the package's bytes): a text box on the top band's free end (where no
+  logo stands), filled and coloured like the banner, and a rotated, translucent
+  watermark box between the banner bands, inserted before each slide's shape tree ends;
+  every other byte of the package is the rendered deck's, so that the release gate
+  checks a copy against the render (``verify.check_deck_against``).
 - **HTML**: a line right after ``<body>``, and a fixed watermark.
 - **DOCX** (lxml on the package's XML): a paragraph after the banner in every header part
   (``word/header*.xml``: docx.py writes every header of every section), and a VML
@@ -31,6 +33,7 @@ import json
 import logging
 import math
 import re
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
 COPIES_DIR = "copies"
 #: Part of each copy's cache key: a change in how copies are stamped restamps them all.
-STAMP_VERSION = "2"
+STAMP_VERSION = "3"
 FONT_FILE = Path(__file__).parent / "fonts" / "LiberationSans-Regular.ttf"
 DECK_FONT_FILE = Path(__file__).parent / "fonts" / "Carlito-Regular.ttf"
 COPY_POINTS = 7.0  # the copy line's size: the least the release gate accepts
@@ -149,7 +152,7 @@ def make(project: Project, results: Sequence[JobResult], out: Path,
                 # from the revision the release gate passed, without that signature
                 base = unsigned((out / job.path).read_bytes())
             data = stamp(job.format, base, copy, watermark, job.edition.audience.rtl)
-            found = verify.check_copy(job, data, path, copy.line)
+            found = verify.check_copy(job, data, path, copy.line, base)
             if found:
                 problems += found
                 continue
@@ -453,63 +456,194 @@ INSET_Y = int(0.05 * EMU_PER_INCH)
 
 
 def stamp_deck(data: bytes, line: str, mark: str | None = None, rtl: bool = False) -> bytes:
-    """Every slide with ``line`` on the top band's free end, and ``mark`` across it."""
+    """Every slide with ``line`` on the top band's free end, and ``mark`` across it.
+
+    Only the slides change: each is the rendered slide's bytes with the copy's shapes
+    inserted before its shape tree's end tag, and every other member of the package is
+    copied as it is, compressed bytes and all (so that the release gate can check a copy
+    against the verified render, and a copy costs a small part of a render)."""
+    deck = _deck_parts(data)
+    stamp = _DeckStamp.of(line, mark, deck.width, deck.height, rtl)
+    out = bytearray()
+    central = bytearray()
+    deflated: dict[bytes, bytes] = {}  # most slides end alike
+    for info, part in deck.members:
+        offset = len(out)
+        if isinstance(part, tuple):
+            record, entry = part
+            out += record
+            central += entry[:42] + offset.to_bytes(4, "little") + entry[46:]
+            continue
+        added = stamp.xml(deck.first_id, part.fill, part.ink) + part.tail
+        if added not in deflated:
+            squeeze = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            deflated[added] = squeeze.compress(added) + squeeze.flush()
+        body = part.deflated + deflated[added]
+        crc = zlib.crc32(added, part.crc)
+        size = part.size + len(added)
+        name = _zip_name(info)
+        out += _LOCAL.pack(b"PK\x03\x04", info.extract_version, info.reserved,
+                           info.flag_bits, zipfile.ZIP_DEFLATED, *_dos_time(info), crc,
+                           len(body), size, len(name), 0) + name + body
+        central += _central_record(info, crc, len(body), size, offset, zipfile.ZIP_DEFLATED)
+    count = len(deck.members)
+    return bytes(out + central + _END.pack(b"PK\x05\x06", 0, 0, count, count, len(central),
+                                           len(out), 0))
+
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+
+
+def _zip_name(info: zipfile.ZipInfo) -> bytes:
+    return info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    year, month, day, hour, minute, second = info.date_time
+    return (hour << 11 | minute << 5 | second // 2,
+            (year - 1980) << 9 | month << 5 | day)
+
+
+def _central_record(info: zipfile.ZipInfo, crc: int, packed: int, size: int, offset: int,
+                    method: int | None = None) -> bytes:
+    name = _zip_name(info)
+    return _CENTRAL.pack(
+        b"PK\x01\x02", info.create_version, info.create_system, info.extract_version,
+        info.reserved, info.flag_bits, info.compress_type if method is None else method,
+        *_dos_time(info), crc, packed, size, len(name), len(info.extra), len(info.comment),
+        0, info.internal_attr, info.external_attr, offset) + name + info.extra + info.comment
+
+
+@dataclass(frozen=True)
+class _DeckSlide:
+    """A rendered slide split where a copy's shapes go (its shape tree's end tag)."""
+
+    deflated: bytes  # the part before, raw-deflated and flushed to a byte boundary
+    crc: int  # CRC-32 of the part before
+    size: int  # its length
+    tail: bytes  # the part from the end tag on
+    fill: str  # the top banner's fill and text colour (the copy line wears them)
+    ink: str
+
+
+@dataclass(frozen=True)
+class _Deck:
+    width: int
+    height: int
+    #: The first shape id no slide uses: the copy's shapes have the same ids on every
+    #: slide, so that most slides get the same shapes (the gate checks each once).
+    first_id: int
+    #: Each member of the package in order: a slide, or (any other part) its local file
+    #: record as it stands in the rendered package (header, name, compressed bytes) and
+    #: its central directory entry (its offset to be set).
+    members: tuple[tuple[zipfile.ZipInfo, _DeckSlide | tuple[bytes, bytes]], ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _deck_parts(data: bytes) -> _Deck:
+    """The rendered deck taken apart once for all its copies."""
     from lxml import etree
 
     source = zipfile.ZipFile(io.BytesIO(data))
     presentation = etree.fromstring(source.read("ppt/presentation.xml"))
     size = presentation.find(f"{{{_P}}}sldSz")
-    width, height = int(size.get("cx")), int(size.get("cy"))
-    slides = {n for n in source.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = source.read(info)
-            if info.filename in slides:
-                body = _stamp_slide(body, line, mark, width, height, rtl)
-            copy = zipfile.ZipInfo(info.filename, info.date_time)
-            copy.compress_type = info.compress_type
-            copy.external_attr = info.external_attr
-            target.writestr(copy, body)
-    return out.getvalue()
+    members: list[tuple[zipfile.ZipInfo, _DeckSlide | tuple[bytes, bytes]]] = []
+    ids = [1]
+    for info in source.infolist():
+        if info.flag_bits & 0x9 or info.extra or info.file_size >= 0xFFFFFFFF:
+            # encrypted, sizes after the data, ZIP64: not what the deck writer makes
+            raise ValueError(f"{info.filename}: a zip member briefgen cannot copy as it is")
+        if not re.fullmatch(r"ppt/slides/slide\d+\.xml", info.filename):
+            start = info.header_offset
+            header = _LOCAL.unpack_from(data, start)
+            end = start + _LOCAL.size + header[10] + header[11] + info.compress_size
+            members.append((info, (data[start:end], _central_record(
+                info, info.CRC, info.compress_size, info.file_size, 0))))
+            continue
+        xml = source.read(info)
+        root = etree.fromstring(xml)
+        tree = root.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        cut = shape_tree_end(xml, tree)
+        if cut < 0 and tree is not None:
+            # the tag also stands in a comment or the like (a master's placeholder may
+            # bring one): the slide without them; its copies are then gated in full
+            etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction,
+                                 with_tail=False)
+            xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                 standalone=True)
+            cut = shape_tree_end(xml, tree)
+        if cut < 0:
+            raise ValueError(f"{info.filename}: no shape tree to add a copy's shapes to")
+        ids += [int(e.get("id", "0")) for e in root.iter(f"{{{_P}}}cNvPr")
+                if e.get("id", "").isdigit()]
+        squeeze = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        head = xml[:cut]
+        # a full flush ends the stream on a byte boundary without history: each copy's
+        # rest of the slide is deflated on its own and appended
+        deflated = squeeze.compress(head) + squeeze.flush(zlib.Z_FULL_FLUSH)
+        members.append((info, _DeckSlide(deflated, zlib.crc32(head), len(head), xml[cut:],
+                                         *_banner_colours(tree))))
+    return _Deck(int(size.get("cx")), int(size.get("cy")), max(ids) + 1, tuple(members))
 
 
-def _stamp_slide(xml: bytes, line: str, mark: str | None, width: int, height: int,
-                 rtl: bool) -> bytes:
-    from lxml import etree
+def shape_tree_end(xml: bytes, tree: Any) -> int:
+    """Where the end tag of ``tree`` (a slide's ``p:spTree``, parsed from ``xml``) begins
+    in ``xml``, or -1 if it cannot be told for sure. The tag is written with the element's
+    own prefix; ``<`` stands for itself nowhere but in markup, comments, CDATA and
+    processing instructions, and the tag found there as well would make two: so one
+    occurrence is the end tag."""
+    if tree is None or not len(tree):
+        return -1
+    tag = f"</{tree.prefix}:spTree" if tree.prefix else "</spTree"
+    found = [m.start() for m in re.finditer(re.escape(tag.encode()) + rb"[ \t\r\n]*>", xml)]
+    return found[0] if len(found) == 1 else -1
 
-    root = etree.fromstring(xml)
-    tree = root.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
-    ids = [int(e.get("id", "0")) for e in root.iter(f"{{{_P}}}cNvPr")
-           if e.get("id", "").isdigit()]
-    next_id = max(ids, default=1) + 1
-    fill, ink = _banner_colours(tree)
-    shapes = []
-    if mark:
-        shapes.append(_watermark_shape(next_id + 1, mark, width, height))
-    side = min(BAND_SIDE, width // 4)
-    font = _font(DECK_FONT_FILE)
-    lines = _wrap(font, line, (side - 2 * INSET_X) / EMU_PER_POINT, COPY_POINTS)
-    box_height = max(BAND, round(len(lines) * COPY_POINTS * 1.2 * EMU_PER_POINT)
-                     + 2 * INSET_Y)
-    left = 0 if rtl else width - side
-    align = "l" if rtl else "r"
-    runs = "<a:br/>".join(
-        f'<a:r><a:rPr lang="en-GB" sz="{int(COPY_POINTS * 100)}" b="1" dirty="0">'
-        f'<a:solidFill><a:srgbClr val="{ink}"/></a:solidFill></a:rPr>'
-        f"<a:t>{html.escape(text, quote=False)}</a:t></a:r>" for text in lines)
-    shapes.append(
-        f'<p:sp xmlns:p="{_P}" xmlns:a="{_A}"><p:nvSpPr><p:cNvPr id="{next_id}" '
-        f'name="Copy Line"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
-        f'<a:xfrm><a:off x="{left}" y="0"/><a:ext cx="{side}" cy="{box_height}"/></a:xfrm>'
-        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill>'
-        f'<a:srgbClr val="{fill}"/></a:solidFill></p:spPr><p:txBody>'
-        f'<a:bodyPr wrap="square" lIns="{INSET_X}" tIns="{INSET_Y}" rIns="{INSET_X}" '
-        f'bIns="{INSET_Y}" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
-        f'<a:p><a:pPr algn="{align}"/>{runs}</a:p></p:txBody></p:sp>')
-    for shape in shapes:
-        tree.append(etree.fromstring(shape))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+@dataclass(frozen=True)
+class _DeckStamp:
+    """A copy's shapes, laid out once for every slide of its deck."""
+
+    lines: tuple[str, ...]
+    watermark: str  # the watermark shape after its id, or "" for none
+    width: int
+    side: int
+    box_height: int
+    rtl: bool
+
+    @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def of(line: str, mark: str | None, width: int, height: int, rtl: bool) -> _DeckStamp:
+        side = min(BAND_SIDE, width // 4)
+        lines = _wrap(_font(DECK_FONT_FILE), line, (side - 2 * INSET_X) / EMU_PER_POINT,
+                      COPY_POINTS)
+        box_height = max(BAND, round(len(lines) * COPY_POINTS * 1.2 * EMU_PER_POINT)
+                         + 2 * INSET_Y)
+        return _DeckStamp(tuple(lines), _watermark_shape(mark, width, height) if mark else "",
+                          width, side, box_height, rtl)
+
+    def xml(self, first_id: int, fill: str, ink: str) -> bytes:
+        """The shapes for a slide whose shapes' ids are below ``first_id`` and whose top
+        banner is ``ink`` on ``fill``: the watermark (if any) and, last, above all else,
+        the copy line."""
+        left = 0 if self.rtl else self.width - self.side
+        runs = "<a:br/>".join(
+            f'<a:r><a:rPr lang="en-GB" sz="{int(COPY_POINTS * 100)}" b="1" dirty="0">'
+            f'<a:solidFill><a:srgbClr val="{ink}"/></a:solidFill></a:rPr>'
+            f"<a:t>{html.escape(text, quote=False)}</a:t></a:r>" for text in self.lines)
+        watermark = f"{_SHAPE_OPEN}{first_id + 1}{self.watermark}" if self.watermark else ""
+        shapes = watermark + (
+            f'{_SHAPE_OPEN}{first_id}" name="Copy Line"/><p:cNvSpPr txBox="1"/><p:nvPr/>'
+            f"</p:nvSpPr><p:spPr>"
+            f'<a:xfrm><a:off x="{left}" y="0"/><a:ext cx="{self.side}" '
+            f'cy="{self.box_height}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
+            f'</a:prstGeom><a:solidFill><a:srgbClr val="{fill}"/></a:solidFill></p:spPr>'
+            f'<p:txBody><a:bodyPr wrap="square" lIns="{INSET_X}" tIns="{INSET_Y}" '
+            f'rIns="{INSET_X}" bIns="{INSET_Y}" anchor="ctr"><a:noAutofit/></a:bodyPr>'
+            f'<a:lstStyle/><a:p><a:pPr algn="{"l" if self.rtl else "r"}"/>{runs}</a:p>'
+            f"</p:txBody></p:sp>")
+        return shapes.encode("utf-8")
 
 
 def _banner_colours(tree: Any) -> tuple[str, str]:
@@ -542,8 +676,13 @@ def _wrap(font: _Font, text: str, width: float, size: float) -> list[str]:
     return [*lines, current]
 
 
-def _watermark_shape(shape_id: int, mark: str, width: int, height: int) -> str:
-    """A translucent text box turned 30 degrees, between the banner bands."""
+#: How every shape a copy adds begins, up to its id.
+_SHAPE_OPEN = f'<p:sp xmlns:p="{_P}" xmlns:a="{_A}"><p:nvSpPr><p:cNvPr id="'
+
+
+def _watermark_shape(mark: str, width: int, height: int) -> str:
+    """A translucent text box turned 30 degrees, between the banner bands: the shape's
+    XML after its id (which differs from slide to slide)."""
     font = _font(DECK_FONT_FILE)
     angle = math.radians(30)
     cos, sin = math.cos(angle), math.sin(angle)
@@ -554,8 +693,7 @@ def _watermark_shape(shape_id: int, mark: str, width: int, height: int) -> str:
     box_h = round(size * 1.6 * EMU_PER_POINT)
     x, y = (width - box_w) // 2, (height - box_h) // 2
     return (
-        f'<p:sp xmlns:p="{_P}" xmlns:a="{_A}"><p:nvSpPr><p:cNvPr id="{shape_id}" '
-        f'name="Copy Watermark"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
+        '" name="Copy Watermark"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
         f'<a:xfrm rot="-{30 * 60000}"><a:off x="{x}" y="{y}"/>'
         f'<a:ext cx="{box_w}" cy="{box_h}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
         f'</a:prstGeom><a:noFill/></p:spPr><p:txBody><a:bodyPr wrap="none" lIns="0" '

@@ -27,10 +27,13 @@ and before anything is staged; any finding fails the job (exit 1, nothing writte
 from __future__ import annotations
 
 import ctypes
+import functools
+import html
 import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,15 +78,20 @@ def check_output(job: Job, data: bytes) -> list[Diagnostic]:
     return [Diagnostic(where, 0, 0, "error", finding, hint) for finding in findings]
 
 
-def check_copy(job: Job, data: bytes, path: str, line: str) -> list[Diagnostic]:
+def check_copy(job: Job, data: bytes, path: str, line: str, base: bytes | None = None
+               ) -> list[Diagnostic]:
     """The release gate for a numbered copy (``path``) of ``job``'s output: every check of
     :func:`check_output`, and its copy line ``line`` shown on every page or slide (in
-    HTML, at least once), visibly, at 7 pt or more."""
+    HTML, at least once), visibly, at 7 pt or more. A deck copy stamped from ``base`` is
+    checked as ``base`` plus the copy's shapes (:func:`check_deck_against`)."""
     edition = job.edition
     if job.format == "pdf":
-        findings = check_pdf(data, edition, path) + check_pdf_copy_line(data, line, path)
+        findings = check_pdf(data, edition, path, line)
     elif job.format == "pptx":
-        findings = check_deck(data, edition, path) + check_deck_copy_line(data, line, path)
+        against = None if base is None else check_deck_against(
+            base, data, edition.banner, path, line)
+        findings = against if against is not None else (
+            check_deck(data, edition, path) + check_deck_copy_line(data, line, path))
     elif job.format == "docx":
         findings = check_docx(data, edition, path) + check_docx_copy_line(data, line, path)
     else:
@@ -179,7 +187,11 @@ class _Candidate:
     problem: str  # "" when the occurrence is a visible banner
 
 
-def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
+def check_pdf(data: bytes, edition: Edition, path: str, line: str | None = None
+              ) -> list[str]:
+    """The PDF's banners on every page, its metadata and portion marks; with ``line`` (a
+    numbered copy's), that line on every page too (:func:`check_pdf_copy_line`), in the
+    same pass over the pages."""
     import pypdfium2 as pdfium
 
     try:
@@ -188,37 +200,51 @@ def check_pdf(data: bytes, edition: Edition, path: str) -> list[str]:
         return [f"{path} is not a readable PDF ({error})"]
     try:
         texts: list[str] = []
-        findings = _check_pdf_pages(pdf, edition, path, texts)
+        findings, lines = _check_pdf_pages(pdf, edition.banner, path, texts, line)
         printed = "\n".join(texts)
         findings += _check_pdf_metadata(pdf, data, printed, path)
         findings += check_portion_marks(printed, edition, path)
     finally:
         pdf.close()
-    return findings
+    return findings + lines
 
 
-def _check_pdf_pages(pdf: Any, edition: Edition, path: str, texts: list[str]) -> list[str]:
-    """The banners of every page; each page's text is appended to ``texts``."""
-    pattern = _banner_pattern(edition.banner)
+def _check_pdf_pages(pdf: Any, banner: str | None, path: str, texts: list[str],
+                     line: str | None = None) -> tuple[list[str], list[str]]:
+    """The banners of every page (unless ``banner`` is None), and ``line`` on every page
+    if given; each page's text is appended to ``texts``."""
+    import pypdfium2.raw as pdfium_c
+
+    pattern = _banner_pattern(banner) if banner is not None else None
+    wanted = _banner_pattern(line) if line is not None else None
     failures: dict[tuple[str, str], list[int]] = {}
+    missing: dict[str, list[int]] = {}
     for index in range(len(pdf)):
         page = pdf[index]
         try:
             textpage = page.get_textpage()
             try:
-                found = _page_banners(page, textpage, pattern, texts)
+                found = (_page_banners(page, textpage, pattern, texts)
+                         if pattern is not None else [])
+                if wanted is not None:
+                    problem = _copy_line_problem(pdfium_c, page, textpage, wanted)
+                    if problem:
+                        missing.setdefault(problem, []).append(index + 1)
             finally:
                 textpage.close()
         finally:
             page.close()
-        for band in ("top", "bottom"):
+        for band in ("top", "bottom") if pattern is not None else ():
             ours = [c for c in found if c.band == band]
             if any(not c.problem for c in ours):
                 continue
             problems = [c.problem for c in ours] or [
                 next((c.problem for c in found if not c.band), "it is not in the page's text")]
             failures.setdefault((band, problems[0]), []).append(index + 1)
-    return _band_findings(failures, "page", path, edition.banner)
+    return (_band_findings(failures, "page", path, banner or ""),
+            [f"{page_ranges(numbers)} of {path} {'do' if len(numbers) > 1 else 'does'} not "
+             f"show its copy line `{line}`: {problem}"
+             for problem, numbers in sorted(missing.items())])
 
 
 def _band_findings(failures: dict[tuple[str, str], list[int]], unit: str, path: str,
@@ -274,52 +300,42 @@ def check_pdf_copy_line(data: bytes, line: str, path: str) -> list[str]:
     """On every page, ``line`` in the text layer, inside the page, at 7 pt or more, and
     seen (its glyphs change the rendered page, as a banner's must)."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
-    pattern = _banner_pattern(line)
-    failures: dict[str, list[int]] = {}
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         return [f"{path} is not a readable PDF ({error})"]
     try:
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            try:
-                width, height = page.get_size()
-                count = textpage.count_chars()
-                text = textpage.get_text_range(0, count) if count else ""
-                problem = "it is not in the page's text"
-                for match in pattern.finditer(text):
-                    chars = [i for i in range(match.start(), match.end())
-                             if not text[i].isspace()]
-                    boxes = [textpage.get_charbox(i) for i in chars]
-                    area = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                            max(b[2] for b in boxes), max(b[3] for b in boxes))
-                    if area[0] < -0.5 or area[1] < -0.5 or area[2] > width + 0.5 \
-                            or area[3] > height + 0.5:
-                        problem = "it lies outside the page"
-                        continue
-                    size = min(_char_points(pdfium_c, textpage, i) for i in chars)
-                    if size < MIN_POINTS - 0.01:
-                        problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
-                        continue
-                    if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
-                        problem = "it is transparent, low-contrast or covered"
-                        continue
-                    problem = ""
-                    break
-            finally:
-                textpage.close()
-                page.close()
-            if problem:
-                failures.setdefault(problem, []).append(index + 1)
+        return _check_pdf_pages(pdf, None, path, [], line)[1]
     finally:
         pdf.close()
-    return [f"{page_ranges(numbers)} of {path} {'do' if len(numbers) > 1 else 'does'} not "
-            f"show its copy line `{line}`: {problem}"
-            for problem, numbers in sorted(failures.items())]
+
+
+def _copy_line_problem(pdfium_c: Any, page: Any, textpage: Any,
+                       pattern: re.Pattern[str]) -> str:
+    """What keeps the page from showing its copy line (``pattern``), or ``""``."""
+    width, height = page.get_size()
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    problem = "it is not in the page's text"
+    for match in pattern.finditer(text):
+        chars = [i for i in range(match.start(), match.end()) if not text[i].isspace()]
+        boxes = [textpage.get_charbox(i) for i in chars]
+        area = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))
+        if area[0] < -0.5 or area[1] < -0.5 or area[2] > width + 0.5 \
+                or area[3] > height + 0.5:
+            problem = "it lies outside the page"
+            continue
+        size = min(_char_points(pdfium_c, textpage, i) for i in chars)
+        if size < MIN_POINTS - 0.01:
+            problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
+            continue
+        if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
+            problem = "it is transparent, low-contrast or covered"
+            continue
+        return ""
+    return problem
 
 
 def _char_points(pdfium_c: Any, textpage: Any, index: int) -> float:
@@ -627,15 +643,23 @@ def contrast(one: tuple[int, int, int], two: tuple[int, int, int]) -> float:
 
 def _banner_shape_problem(shape: Any, later: Sequence[Any], size: tuple[int, int]) -> str:
     """What keeps one banner shape from being seen, or ``""``."""
+    problem, text_area = _banner_own_problem(shape, size)
+    return problem or _covering(text_area, later)
+
+
+def _banner_own_problem(shape: Any, size: tuple[int, int]) -> tuple[str, Rect]:
+    """What in a banner shape itself keeps it from being seen (or ``""``), and the box
+    its text stands in."""
+    nowhere = (0, 0, 0, 0)
     if shape.getparent().tag != f"{{{_P}}}spTree":
-        return "it is inside a group"
+        return "it is inside a group", nowhere
     if _hidden(shape):
-        return "it is hidden"
+        return "it is hidden", nowhere
     rect = _shape_rect(shape)
     if rect is None:
-        return "it has no position of its own"
+        return "it has no position of its own", nowhere
     if rect[0] < 0 or rect[1] < 0 or rect[2] > size[0] or rect[3] > size[1]:
-        return "it lies outside the slide"
+        return "it lies outside the slide", nowhere
     body_pr = shape.find(f"{{{_P}}}txBody/{{{_A}}}bodyPr")
     scale = 1.0
     autofit = body_pr.find(f"{{{_A}}}normAutofit") if body_pr is not None else None
@@ -644,28 +668,33 @@ def _banner_shape_problem(shape: Any, later: Sequence[Any], size: tuple[int, int
     sp_pr = shape.find(f"{{{_P}}}spPr")
     fill = _srgb(sp_pr.find(f"{{{_A}}}solidFill") if sp_pr is not None else None)
     if fill is None or fill[1] < 1.0:
-        return "its box has no opaque colour fill of its own (what shows behind it is unknown)"
+        return ("its box has no opaque colour fill of its own (what shows behind it is "
+                "unknown)", nowhere)
     for run in shape.iter(f"{{{_A}}}r"):
         if not (run.findtext(f"{{{_A}}}t") or "").strip():
             continue
         r_pr = run.find(f"{{{_A}}}rPr")
         if r_pr is None or not r_pr.get("sz"):
-            return "its text has no size of its own (the master's would apply)"
+            return "its text has no size of its own (the master's would apply)", nowhere
         points = int(r_pr.get("sz")) / 100 * scale
         if points < MIN_POINTS - 0.01:
-            return f"it is set at {points:.1f} pt (the least is {MIN_POINTS:g} pt)"
+            return f"it is set at {points:.1f} pt (the least is {MIN_POINTS:g} pt)", nowhere
         colour = _srgb(r_pr.find(f"{{{_A}}}solidFill"))
         if colour is None:
-            return "its text has no colour of its own"
+            return "its text has no colour of its own", nowhere
         if colour[1] < 1.0:
-            return "its text is transparent"
+            return "its text is transparent", nowhere
         if contrast(colour[0], fill[0]) < MIN_CONTRAST:
             return (f"its text contrasts {contrast(colour[0], fill[0]):.1f}:1 with its fill "
-                    f"(the least is {MIN_CONTRAST:g}:1)")
+                    f"(the least is {MIN_CONTRAST:g}:1)", nowhere)
     insets = [int(body_pr.get(k, d)) if body_pr is not None else d
               for k, d in zip(("lIns", "tIns", "rIns", "bIns"), _DEFAULT_INSETS, strict=True)]
-    text_area = (rect[0] + insets[0], rect[1] + insets[1], rect[2] - insets[2],
-                 rect[3] - insets[3])
+    return "", (rect[0] + insets[0], rect[1] + insets[1], rect[2] - insets[2],
+                rect[3] - insets[3])
+
+
+def _covering(text_area: Rect, later: Sequence[Any]) -> str:
+    """Which of the shapes above a banner (``later``) may hide its text, or ``""``."""
     for other in later:
         if _hidden(other):
             continue  # not drawn
@@ -680,41 +709,74 @@ def _banner_shape_problem(shape: Any, later: Sequence[Any], size: tuple[int, int
 
 
 def check_deck(data: bytes, edition: Edition, path: str) -> list[str]:
+    return _check_deck(data, edition.banner, path)
+
+
+def _check_deck(data: bytes, banner: str, path: str) -> list[str]:
     import io
 
     from lxml import etree
 
-    wanted = squash(edition.banner)
     failures: dict[tuple[str, str], list[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            presentation = _xml(archive, "ppt/presentation.xml")
-            sld_sz = presentation.find(f"{{{_P}}}sldSz")
-            size = (int(sld_sz.get("cx")), int(sld_sz.get("cy")))
-            slides = [_xml(archive, name) for name in _slide_names(archive)]
-            findings = _check_deck_metadata(archive, slides, path)
+            size, slides = _deck_slides(archive)
+            findings = _check_deck_metadata(archive, [slide for _, slide in slides], path)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
             TypeError, ValueError) as error:
         return [f"{path} is not a readable PowerPoint file ({error})"]
-    for number, slide in enumerate(slides, 1):
+    for number, (_, slide) in enumerate(slides, 1):
         tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
-        shapes = [] if tree is None else [e for e in tree if e.tag in _SHAPES
-                                          or e.tag == _ALTERNATE]
-        found: dict[str, list[str]] = {"top": [], "bottom": []}
-        for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None else ()):
-            text = "".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))
-            if squash(text) != wanted or not wanted:
-                continue
-            rect = _shape_rect(shape)
-            band = "top" if rect is None or rect[1] + rect[3] < size[1] else "bottom"
-            later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
-            found[band].append(_banner_shape_problem(shape, later, size))
-        for band, problems in found.items():
+        for band, found in _deck_banners(tree, banner, size).items():
+            problems = [problem for _, problem in found]
             if "" in problems:
                 continue
             problem = problems[0] if problems else "no shape on the slide holds it"
             failures.setdefault((band, problem), []).append(number)
-    return _band_findings(failures, "slide", path, edition.banner) + findings
+    return _band_findings(failures, "slide", path, banner) + findings
+
+
+def _deck_slides(archive: zipfile.ZipFile) -> tuple[tuple[int, int], list[tuple[str, Any]]]:
+    """The slide size, and each slide's part name and XML, in the presentation's order."""
+    presentation = _xml(archive, "ppt/presentation.xml")
+    sld_sz = presentation.find(f"{{{_P}}}sldSz")
+    size = (int(sld_sz.get("cx")), int(sld_sz.get("cy")))
+    return size, [(name, _xml(archive, name)) for name in _slide_names(archive)]
+
+
+def _top_shapes(tree: Any) -> list[Any]:
+    """The shapes of a shape tree in z-order (the later, the higher)."""
+    return [] if tree is None else [e for e in tree if e.tag in _SHAPES or e.tag == _ALTERNATE]
+
+
+def _deck_banners(tree: Any, banner: str, size: tuple[int, int]
+                  ) -> dict[str, list[tuple[Any, str]]]:
+    """Per band, each shape of the slide's shape tree that holds ``banner`` and what
+    keeps it from being seen (``""``: nothing)."""
+    wanted = squash(banner)
+    shapes = _top_shapes(tree)
+    found: dict[str, list[tuple[Any, str]]] = {"top": [], "bottom": []}
+    for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None and wanted else ()):
+        if squash("".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))) != wanted:
+            continue
+        rect = _shape_rect(shape)
+        band = "top" if rect is None or rect[1] + rect[3] < size[1] else "bottom"
+        later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
+        found[band].append((shape, _banner_shape_problem(shape, later, size)))
+    return found
+
+
+def _line_problems(tree: Any, line: str, size: tuple[int, int]) -> list[str]:
+    """What keeps each shape of the shape tree that holds ``line`` from being seen."""
+    wanted = squash(line)
+    shapes = _top_shapes(tree)
+    problems = []
+    for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None else ()):
+        if squash("".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))) != wanted:
+            continue
+        later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
+        problems.append(_banner_shape_problem(shape, later, size))
+    return problems
 
 
 def check_deck_copy_line(data: bytes, line: str, path: str) -> list[str]:
@@ -722,29 +784,186 @@ def check_deck_copy_line(data: bytes, line: str, path: str) -> list[str]:
     (opaque fill, contrasting text at 7 pt or more, nothing above it)."""
     import io
 
-    wanted = squash(line)
     failures: dict[str, list[int]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        presentation = _xml(archive, "ppt/presentation.xml")
-        sld_sz = presentation.find(f"{{{_P}}}sldSz")
-        size = (int(sld_sz.get("cx")), int(sld_sz.get("cy")))
-        slides = [_xml(archive, name) for name in _slide_names(archive)]
-    for number, slide in enumerate(slides, 1):
-        tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
-        shapes = [] if tree is None else [e for e in tree if e.tag in _SHAPES
-                                          or e.tag == _ALTERNATE]
-        problems = []
-        for shape in (tree.iter(f"{{{_P}}}sp") if tree is not None else ()):
-            if squash("".join(t.text or "" for t in shape.iter(f"{{{_A}}}t"))) != wanted:
-                continue
-            later = shapes[shapes.index(shape) + 1:] if shape in shapes else []
-            problems.append(_banner_shape_problem(shape, later, size))
+        size, slides = _deck_slides(archive)
+    for number, (_, slide) in enumerate(slides, 1):
+        problems = _line_problems(slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree"), line, size)
         if "" not in problems:
             failures.setdefault(problems[0] if problems else "no shape on the slide holds it",
                                 []).append(number)
     return [f"{page_ranges(numbers, 'slide')} of {path} "
             f"{'do' if len(numbers) > 1 else 'does'} not show its copy line `{line}`: "
             f"{problem}" for problem, numbers in sorted(failures.items())]
+
+
+# -- a deck copy, against the render it was stamped from --------------------------------
+
+#: The names of the shapes a copy adds to each slide (generator/copies.py).
+COPY_SHAPES = frozenset({"Copy Line", "Copy Watermark"})
+
+
+@dataclass(frozen=True)
+class _RenderedSlide:
+    head: bytes  # the slide's bytes before its shape tree's end tag
+    tail: bytes  # from it on
+    scope: str  # the shape tree's start tag as written, with every namespace in scope
+    tag: str  # the shape tree's tag as written (``p:spTree``)
+    next_id: int  # the first shape id the slide does not use
+    banners: tuple[tuple[Rect, ...], ...]  # per band, where the text of each banner seen is
+
+
+@dataclass(frozen=True)
+class _RenderedDeck:
+    """A deck that passed :func:`check_deck`, taken apart to check its copies against."""
+
+    size: tuple[int, int]
+    names: tuple[str, ...]  # its members, in order
+    #: every member but the slides: its directory entry and its local record (header,
+    #: name, compressed bytes)
+    records: dict[str, tuple[tuple[int, ...], bytes]]
+    slides: dict[str, _RenderedSlide]  # by part name, in the presentation's order
+
+
+def _local_record(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    start = info.header_offset
+    name = int.from_bytes(data[start + 26:start + 28], "little")
+    extra = int.from_bytes(data[start + 28:start + 30], "little")
+    return data[start:start + 30 + name + extra + info.compress_size]
+
+
+def _entry(info: zipfile.ZipInfo) -> tuple[int, ...]:
+    return (info.compress_type, info.flag_bits, info.CRC, info.compress_size, info.file_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered_deck(base: bytes, banner: str) -> _RenderedDeck | None:
+    """``base`` taken apart, or None when it does not pass the gate itself or a copy
+    could not be told apart from it by its bytes."""
+    import io
+
+    from .copies import shape_tree_end
+
+    if _check_deck(base, banner, "render"):
+        return None
+    with zipfile.ZipFile(io.BytesIO(base)) as archive:
+        size, parsed = _deck_slides(archive)
+        infos = archive.infolist()
+        contents = {name: archive.read(name) for name, _ in parsed}
+    slides: dict[str, _RenderedSlide] = {}
+    for name, slide in parsed:
+        tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        xml = contents[name]
+        cut = shape_tree_end(xml, tree)
+        if cut < 0 or name in slides:
+            return None
+        tag = f"{tree.prefix}:spTree" if tree.prefix else "spTree"
+        scope = "".join(f' xmlns{":" + prefix if prefix else ""}="{html.escape(uri)}"'
+                        for prefix, uri in sorted(tree.nsmap.items(), key=lambda kv: kv[0] or ""))
+        ids = [int(e.get("id", "0")) for e in slide.iter(f"{{{_P}}}cNvPr")
+               if e.get("id", "").isdigit()]
+        banners = tuple(tuple(_banner_own_problem(shape, size)[1]
+                              for shape, problem in found if not problem)
+                        for found in _deck_banners(tree, banner, size).values())
+        slides[name] = _RenderedSlide(xml[:cut], xml[cut:], f"<{tag}{scope}>", tag,
+                                      max(ids, default=1) + 1, banners)
+    names = tuple(info.filename for info in infos)
+    if len(set(names)) != len(names):
+        return None
+    return _RenderedDeck(size, names, {
+        info.filename: (_entry(info), _local_record(base, info))
+        for info in infos if info.filename not in slides}, slides)
+
+
+@dataclass
+class _Added:
+    """What a copy adds to a slide, parsed: the shapes, or what else it is."""
+
+    problem: str
+    shapes: list[Any]
+    least_id: int
+    shows_line: bool
+
+
+def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: str
+                       ) -> list[str] | None:
+    """The gate for a deck copy (``data``) stamped from ``base``, a render that passes
+    :func:`check_deck`, without reading the render again: the copy must be ``base`` with,
+    on each slide, only the copy's shapes added at the top of the z-order (every other
+    member the same bytes), and those shapes must cover no banner and show ``line`` as a
+    banner is shown. Then :func:`check_deck` and :func:`check_deck_copy_line` would find
+    nothing either. Returns the ways the copy differs from ``base``, or None when the
+    full checks must tell (``base`` fails the gate, or a banner or the copy line is not
+    seen)."""
+    import io
+
+    render = _rendered_deck(base, banner)
+    if render is None:
+        return None
+    differs = f"{path} is not its deck's render with its copy's shapes added"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if tuple(info.filename for info in infos) != render.names:
+                return [f"{differs}: its parts are not the render's"]
+            for info in infos:
+                record = render.records.get(info.filename)
+                if record is not None and (record[0] != _entry(info)
+                                           or record[1] != _local_record(data, info)):
+                    return [f"{differs}: {info.filename} differs"]
+            slides = {name: archive.read(name) for name in render.slides}
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, ValueError,
+            EOFError, OSError) as error:
+        return [f"{path} is not a readable PowerPoint file ({error})"]
+    # a copy adds the same shapes to most slides: each is parsed and checked once
+    parsed: dict[tuple[str, bytes], _Added] = {}
+    covered: dict[tuple[int, Rect], bool] = {}
+    seen = True
+    for number, (name, slide) in enumerate(render.slides.items(), 1):
+        xml = slides[name]
+        end = len(xml) - len(slide.tail)
+        if end < len(slide.head) or not xml.startswith(slide.head) \
+                or not xml.endswith(slide.tail):
+            return [f"{differs}: slide {number} differs from the render's"]
+        key = (slide.scope, xml[len(slide.head):end])
+        if key not in parsed:
+            parsed[key] = _added(*key, slide.tag, line, render.size)
+        added = parsed[key]
+        if added.problem or added.least_id < slide.next_id:
+            return [f"{differs}: slide {number} "
+                    f"{added.problem or 'has a shape added whose id another shape has'}"]
+        for areas in slide.banners:
+            for area in areas:
+                if (id(added), area) not in covered:
+                    covered[id(added), area] = bool(_covering(area, added.shapes))
+            seen = seen and any(not covered[id(added), area] for area in areas)
+        seen = seen and added.shows_line
+    return [] if seen else None
+
+
+def _added(scope: str, xml: bytes, tag: str, line: str, size: tuple[int, int]) -> _Added:
+    """What a copy adds to a slide (``xml``), parsed where it stands: inside the shape
+    tree (``scope``: its start tag, with the namespaces in scope there)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        tree = etree.fromstring(scope.encode() + xml + f"</{tag}>".encode(), parser)
+    except etree.XMLSyntaxError as error:
+        return _Added(f"has more than shapes added ({error})", [], 0, False)
+    ids: set[int] = set()
+    if (tree.text or "").strip():
+        return _Added("has text added", [], 0, False)
+    for shape in tree:
+        name = next((e.get("name", "") for e in shape.iter(f"{{{_P}}}cNvPr")), "")
+        if shape.tag != f"{{{_P}}}sp" or name not in COPY_SHAPES or (shape.tail or "").strip():
+            return _Added("has more than the copy's shapes added", [], 0, False)
+        for c_nv_pr in shape.iter(f"{{{_P}}}cNvPr"):
+            number = c_nv_pr.get("id", "")
+            if not number.isdigit() or int(number) in ids:
+                return _Added("has a shape added whose id another shape has", [], 0, False)
+            ids.add(int(number))
+    return _Added("", list(tree), min(ids, default=0), "" in _line_problems(tree, line, size))
 
 
 def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: str

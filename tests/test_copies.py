@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from lxml import etree
 
 from generator import copies, verify
-from generator.build import build
+from generator.build import build, plan
 from generator.cli import main
 from generator.content import load_project
+from generator.tailor import tailor
 
 from .conftest import require_tool
 from .projects import MINISTER, write_project
@@ -319,8 +321,89 @@ def test_deck_copy_shapes_are_deterministic_and_above_nothing_they_cover(built: 
     with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as archive:
         slide = archive.read("ppt/slides/slide2.xml").decode()
         dates = {info.date_time for info in archive.infolist()}
+        slides = [archive.read(n).decode() for n in archive.namelist()
+                  if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
     assert 'name="Copy Line"' in slide and 'name="Copy Watermark"' in slide
     assert len(dates) == 1
+    for xml in slides:  # the shapes added have ids no other shape of the slide has
+        ids = re.findall(r'<p:cNvPr id="(\d+)"', xml)
+        assert len(ids) == len(set(ids)) and 'name="Copy Line"' in xml
+
+
+def _repack(data: bytes, changes: dict[str, bytes]) -> bytes:
+    """The package with the members in ``changes`` replaced (the deck writer's
+    compression level, so that the other members keep their bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, changes.get(info.filename, source.read(info)),
+                            compresslevel=1)
+    return out.getvalue()
+
+
+def test_the_gate_refuses_a_deck_copy_altered_after_stamping(built: Path) -> None:
+    """A deck copy is checked against the render it was stamped from: anything but the
+    copy's own shapes differing, or those shapes hiding a banner or missing, fails."""
+    project = load_project(built)
+    job = next(j for j in plan(project, {"minister": tailor(project, "minister")})
+               if j.format == "pptx")
+    base = (built / "output" / job.path).read_bytes()
+    copy = copies.copies_of(project, "minister")[6]
+    path = copy.path(job.path)
+    data = (built / "output" / path).read_bytes()
+    slide = "ppt/slides/slide3.xml"
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(slide)
+
+    def gate(changes: dict[str, bytes]) -> str:
+        found = verify.check_copy(job, _repack(data, changes), path, copy.line, base)
+        return "\n".join(d.message for d in found)
+
+    assert gate({}) == ""  # repacked, the copy is still its render plus its shapes
+    # the copy line taken off a slide
+    no_line = re.sub(rb'<p:sp xmlns:p="[^"]+" xmlns:a="[^"]+"><p:nvSpPr><p:cNvPr id="\d+" '
+                     rb'name="Copy Line"/>.*?</p:sp>', b"", xml)
+    assert no_line != xml
+    assert "slide 3 of " in gate({slide: no_line}) and "copy line" in gate({slide: no_line})
+    # the copy line stretched over the top banner
+    wide = re.sub(rb'(name="Copy Line"/>.*?<a:off) x="\d+"', rb'\1 x="0"', xml)
+    wide = re.sub(rb'(name="Copy Line"/>.*?<a:ext) cx="\d+"', rb'\1 cx="12192000"', wide)
+    assert "shape `Copy Line` lies over it" in gate({slide: wide})
+    # a word of the slide changed, or a shape of the render's moved
+    assert "slide 3 differs from the render's" in gate({slide: xml.replace(b"SECRET", b"SECRE", 1)})
+    assert "slide 3 differs from the render's" in gate({slide: re.sub(
+        rb'<a:off x="(\d+)"', rb'<a:off x="1\1"', xml, count=1)})
+    # another part changed: the deck's properties, a layout
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml")
+    assert "docProps/core.xml differs" in gate({"docProps/core.xml": core + b" "})
+    # a shape slipped in beside the copy's
+    extra = xml.replace(b'name="Copy Watermark"', b'name="Logo"')
+    assert "more than the copy's shapes added" in gate({slide: extra})
+
+
+def test_a_deck_whose_slide_hides_its_shape_tree_end_in_a_comment_is_copied(
+        built: Path) -> None:
+    """A master's placeholder may bring an XML comment into a slide; one that reads like
+    the shape tree's end tag does not misplace the copy's shapes: that slide is written
+    without its comments, and the copy is gated in full."""
+    project = load_project(built)
+    job = next(j for j in plan(project, {"minister": tailor(project, "minister")})
+               if j.format == "pptx")
+    rendered = (built / "output" / job.path).read_bytes()
+    slide = "ppt/slides/slide2.xml"
+    xml = zipfile.ZipFile(io.BytesIO(rendered)).read(slide)
+    tricky = xml.replace(b"<p:spTree>", b"<p:spTree><!-- </p:spTree> -->", 1)
+    assert tricky != xml
+    base = _repack(rendered, {slide: tricky})
+    copy = copies.copies_of(project, "minister")[0]
+    data = copies.stamp("pptx", base, copy, watermark=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        stamped = etree.fromstring(archive.read(slide))
+    p = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+    tree = stamped.find(f"{p}cSld/{p}spTree")
+    names = [next(shape.iter(f"{p}cNvPr")).get("name") for shape in tree[-2:]]
+    assert names == ["Copy Watermark", "Copy Line"]  # last in the tree: above all else
+    assert verify.check_copy(job, data, copy.path(job.path), copy.line, base) == []
 
 
 

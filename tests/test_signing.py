@@ -189,3 +189,72 @@ def test_signing_again_adds_no_register_row_and_unsigned_rebuilds_replace_signed
     assert [r["event"] for r in rows[4:]] == ["resigned", "resigned"]
     assert all(r["signer"] == "" for r in rows[4:])
     assert b"/ByteRange" not in (project / "output" / "minister" / "brief.pdf").read_bytes()
+
+
+def test_a_visible_signature_shows_signer_and_time_on_the_last_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import subprocess
+
+    import pikepdf
+
+    from generator import copies, verify
+    from generator.build import plan
+    from generator.content import load_project
+    from generator.signing import load
+    from generator.tailor import tailor
+
+    from .conftest import require_tool
+
+    require_tool("pdftotext")
+    root_pem, p12 = make_ca(tmp_path)
+    project = write_project(tmp_path / "p", {
+        "templates/audiences/minister.yaml": MINISTER.replace("full", "summary")
+        + "formats: [pdf]\nrecipients:\n"
+          "  - {name: Ms A. Example, organisation: Defence Committee}\n",
+        "templates/audiences/norvia.yaml": None})
+    monkeypatch.setenv("BRIEFGEN_SIGN_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert main(["build", str(project), "--sign-visible"]) == 2
+    assert "--sign-visible needs --sign" in capsys.readouterr().err
+    assert main(["build", str(project), "-j", "1", "--sign", str(p12), "--sign-visible"]) == 0
+    file = project / "output" / "minister" / "copies" / "01-ms-a-example" / "brief.pdf"
+    data = file.read_bytes()
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        last = pdf.pages[-1]
+        widgets = [a for a in last.get("/Annots", []) if a.get("/Subtype") == "/Widget"]
+        assert len(widgets) == 1 and widgets[0].get("/FT") == "/Sig"
+        assert widgets[0].AP.N.read_bytes().strip()  # an appearance that draws something
+        height = float(last.MediaBox[3]) - float(last.MediaBox[1])
+        # in the body area: above the bottom band, where the gate looks for the banner
+        assert float(widgets[0].Rect[1]) > height * verify.BAND
+        assert not any(a.get("/Subtype") == "/Widget" for p in pdf.pages[:-1]
+                       for a in p.get("/Annots", []))
+        # tagged, as PDF/UA wants: a Form element of the document holds the widget
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        form = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}[
+            int(widgets[0].StructParent)]
+        assert form.S == "/Form" and form.K.Obj.objgen == widgets[0].objgen
+        assert form.objgen in [kid.objgen for kid in form.P.K]
+        assert str(widgets[0].TU) == "Signature of Releasing Office"
+        pdf.flatten_annotations("all")  # as printed: the appearance in the page
+        flat = tmp_path / "flat.pdf"
+        pdf.save(flat)
+        count = str(len(pdf.pages))
+    text = subprocess.run(["pdftotext", "-f", count, "-l", count, str(flat), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Signed by Releasing Office" in text and "2026-01-01 00:00:00 UTC" in text
+    # it validates, and the copy still passes the release gate with the field on it
+    capsys.readouterr()
+    assert main(["verify", "--trust", str(root_pem), str(file)]) == 0
+    assert "signed by Releasing Office at 2026-01-01T00:00:00+00:00" in capsys.readouterr().out
+    loaded = load_project(project)
+    job = next(j for j in plan(loaded, {"minister": tailor(loaded, "minister")})
+               if j.format == "pdf")
+    copy = copies.copies_of(loaded, "minister")[0]
+    assert verify.check_copy(job, data, copy.path(job.path), copy.line) == []
+    # reproducible at a fixed SOURCE_DATE_EPOCH, as an invisible signature is
+    signing = load(p12, 1767225600, passphrase=PASSPHRASE, visible=True)
+    assert signing.sign(copies.unsigned(data)) == data
