@@ -7,6 +7,7 @@ attachments (pdfdetach), structure (qpdf).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import gc
 import io
@@ -581,6 +582,57 @@ def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
     assert "Joint exercises per year" in text and "NRV" in text and "ALT" in text
 
 
+THEMED_MAP = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+    '<rect width="100" height="100" style="fill: var(--primary-light, #959ba8)"/>'
+    '<rect x="100" width="100" height="100" style="fill: var(--chart-3, #645428)"/>'
+    '<rect width="4" height="4" fill="#123456"/></svg>')
+
+
+def _fills(pdf: bytes) -> set[str]:
+    """The fill colours (#rrggbb) of every shape drawn in ``pdf``."""
+    import pdfplumber
+
+    found = set()
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for shape in (*page.rects, *page.curves):
+                colour = shape.get("non_stroking_color")
+                if isinstance(colour, tuple | list) and len(colour) == 3:
+                    found.add("#" + "".join(f"{round(c * 255):02x}" for c in colour))
+    return found
+
+
+def test_a_content_svg_takes_each_audiences_theme_colours(tmp_path: Path) -> None:
+    """The same map drawn for two audiences: each PDF and HTML page has it in its own
+    theme's colours (a tint of the primary, the third chart colour), not the other's;
+    colours the image gives itself stay."""
+    from generator.render.charts import theme_colours
+
+    content = content_dir(tmp_path)
+    (content / "images").mkdir()
+    (content / "images" / "map.svg").write_text(THEMED_MAP, encoding="utf-8")
+    themes = [Theme(primary="#14213d", accent="#c8a951"),
+              Theme(primary="#4a1c2c", accent="#c9a96e")]
+    fills, pages = [], []
+    for theme in themes:
+        edition = with_body(sample_edition(content, length="summary"),
+                            '![Map](images/map.svg "The region")')
+        edition = dataclasses.replace(
+            edition, audience=dataclasses.replace(edition.audience, theme=theme))
+        fills.append(_fills(render_brief(edition, builtin_set())))
+        page = brief_html(edition, builtin_set()).decode("utf-8")
+        pages.append("".join(
+            base64.b64decode(m).decode("utf-8") for m in
+            re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)))
+    wanted = [theme_colours(t) for t in themes]
+    for mine, other, found, svg in zip(wanted, reversed(wanted), fills, pages, strict=True):
+        assert {mine["primary-light"], mine["chart-3"], "#123456"} <= found
+        assert not {other["primary-light"], other["chart-3"]} & found
+        assert f"fill: {mine['primary-light']}" in svg and "var(--" not in svg
+    assert wanted[0]["primary-light"] != wanted[1]["primary-light"]
+
+
 def test_a_content_svg_may_not_pull_in_files_from_outside(tmp_path: Path) -> None:
     content = content_dir(tmp_path)
     (content / "images").mkdir()
@@ -774,10 +826,8 @@ class TablePiece:
     page_bottom: float
 
 
-def table_rows_per_page(path: Path) -> list[list[int]]:
-    """For each table of a tagged PDF, how many body rows each page it is on holds: a
-    piece that starts a page, under the same header as the piece that ended the page
-    before, continues that table."""
+def table_pieces(path: Path) -> list[TablePiece]:
+    """Each table's part on each page of a tagged PDF, in order."""
     import pdfplumber
 
     reader = PdfReader(path)
@@ -825,17 +875,51 @@ def table_rows_per_page(path: Path) -> list[list[int]]:
                 number, "".join(c["text"] for key in head for c in chars.get(key, [])),
                 len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
                 *extent[number]))
+    return found
+
+
+def _continues(before: TablePiece | None, piece: TablePiece) -> bool:
+    """Whether ``piece`` starts its page under the same header as ``before``, which
+    ended the page before: the same table, split."""
+    return (before is not None and before.page + 1 == piece.page
+            and before.header == piece.header
+            and abs(before.bottom - before.page_bottom) < 2
+            and abs(piece.top - piece.page_top) < 2)
+
+
+def table_rows_per_page(path: Path) -> list[list[int]]:
+    """For each table of a tagged PDF, how many body rows each page it is on holds."""
+    found = table_pieces(path)
     tables: list[list[int]] = []
     for index, piece in enumerate(found):
-        before = found[index - 1] if index else None
-        if (before is not None and before.page + 1 == piece.page
-                and before.header == piece.header
-                and abs(before.bottom - before.page_bottom) < 2
-                and abs(piece.top - piece.page_top) < 2):
+        if _continues(found[index - 1] if index else None, piece):
             tables[-1].append(piece.rows)
         else:
             tables.append([piece.rows])
     return tables
+
+
+def tables_pushed_over(path: Path, facts: list[PageFacts], edition: Edition
+                       ) -> list[tuple[int, float, float]]:
+    """Tables that start a page although they would have fitted, with room to spare,
+    in the space left empty at the foot of the page before (which ends no part): (page,
+    the table's height, the empty space), in mm. A rule that glues a table to what
+    follows it (``break-after: avoid``) does this: the table goes over with the next
+    card's heading, and leaves a third of a page blank behind it."""
+    starts = tuple(edition.label(key) for key in PART_HEADINGS)
+    text_area = (297 - TOP_MARGIN_MM - BOTTOM_MARGIN_MM)  # A4
+    found = []
+    pieces = table_pieces(path)
+    for index, piece in enumerate(pieces):
+        if (piece.page < 2 or abs(piece.top - piece.page_top) >= 2
+                or _continues(pieces[index - 1] if index else None, piece)
+                or facts[piece.page - 1].first_line.lstrip().startswith(starts)):
+            continue
+        height = (piece.bottom - piece.top) / MM
+        room = (1 - facts[piece.page - 2].fill) * text_area
+        if height + 15 < room:  # 15 mm: the table's margins, a card's padding and rule
+            found.append((piece.page, round(height), round(room)))
+    return found
 
 
 def _kids(node: DictionaryObject) -> list[DictionaryObject]:
@@ -940,6 +1024,13 @@ def test_no_page_is_mostly_empty_unless_it_ends_a_part(
     facts = page_facts(path)
     assert len(facts) > 5
     assert sparse_pages(facts, edition) == []
+
+
+@pytest.mark.parametrize("name", ["minister", "long"])
+def test_no_table_starts_a_page_it_could_have_ended(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    path, edition = flowed[name]
+    assert tables_pushed_over(path, page_facts(path), edition) == []
 
 
 @pytest.mark.parametrize("name", ["minister", "long"])

@@ -70,6 +70,7 @@ from generator.render.charts import (
     metric_label,
     render_svg,
     theme_colour_problems,
+    themed_svg,
 )
 from generator.render.markdown import (
     Apparatus,
@@ -182,7 +183,8 @@ class BriefURLFetcher:
     """
 
     def __init__(self, roots: Iterable[str | Path], *, content: str | Path | None = None,
-                 referenced: Iterable[str | Path] | None = None) -> None:
+                 referenced: Iterable[str | Path] | None = None,
+                 theme: Theme | None = None) -> None:
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         # From content/, only the files the Edition references (when given): an audience
         # override must not embed another audience's images (a withheld partner's flag).
@@ -190,6 +192,14 @@ class BriefURLFetcher:
         self.referenced = (None if referenced is None
                            else frozenset(Path(r).resolve() for r in referenced))
         self.refused: list[RefusedURL] = []
+        # SVG images take the audience's colours where they name them (charts.themed_svg).
+        self.theme = theme
+
+    def _read(self, path: Path) -> bytes:
+        body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
+        if self.theme is not None and path.suffix.lower() == ".svg":
+            return themed_svg(body, self.theme)
+        return body
 
     def _refuse(self, url: str, reason: str) -> RefusedURL:
         refusal = RefusedURL(url, reason)
@@ -233,9 +243,8 @@ class BriefURLFetcher:
             with DataHandler().data_open(Request(url)) as response:
                 return Fetched(url, response.read(), response.headers.get_content_type())
         path = self.allowed_path(url)
-        body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return Fetched(path2url(str(path)), body, media)
+        return Fetched(path2url(str(path)), self._read(path), media)
 
     def data_uri(self, url: str) -> str:
         """The file behind ``url`` as a ``data:`` URI (for the self-contained HTML)."""
@@ -243,7 +252,7 @@ class BriefURLFetcher:
             return url
         path = self.allowed_path(url)
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return _data_uri(path.read_bytes(), media)
+        return _data_uri(self._read(path), media)
 
 
 def _base_url(edition: Edition) -> str:
@@ -344,7 +353,23 @@ def _strings(value: object) -> Iterator[str]:
 
 def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
     return BriefURLFetcher([edition.content_root, *templates.brief_dirs],
-                           content=edition.content_root, referenced=referenced_files(edition))
+                           content=edition.content_root, referenced=referenced_files(edition),
+                           theme=checked_theme(edition.audience.theme)[0])
+
+
+def checked_theme(theme: Theme) -> tuple[Theme, list[str]]:
+    """``theme`` with a colour that is not ``#rrggbb`` replaced by the default (a bad
+    colour never reaches the CSS or an image), and a warning for each."""
+    default, colours, warnings = Theme(), {}, []
+    for name in ("primary", "accent"):
+        value = getattr(theme, name)
+        if _HEX_COLOUR.match(value or ""):
+            colours[name] = value
+        else:
+            colours[name] = getattr(default, name)
+            warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
+                            f"using {colours[name]}")
+    return dataclasses.replace(theme, **colours), warnings
 
 
 # --------------------------------------------------------------------------------------
@@ -399,7 +424,8 @@ class _Job:
     def __post_init__(self) -> None:
         self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
-        self.theme = self._checked_theme()
+        self.theme, warnings = checked_theme(self.edition.audience.theme)
+        self.warnings += warnings
         self.apparatus, self.captions = self._apparatus()
         self.apparatus.depth = self.edition.audience.contents_depth
         self.headings = {}
@@ -585,20 +611,6 @@ class _Job:
         return format_number(value, self.edition.audience.language)
 
     # -- derived values ------------------------------------------------------------------
-
-    def _checked_theme(self) -> Theme:
-        """The audience's theme with colours checked (a bad colour never reaches the CSS)."""
-        theme, default = self.edition.audience.theme, Theme()
-        colours = {}
-        for name in ("primary", "accent"):
-            value = getattr(theme, name)
-            if _HEX_COLOUR.match(value or ""):
-                colours[name] = value
-            else:
-                colours[name] = getattr(default, name)
-                self.warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
-                                     f"using {colours[name]}")
-        return dataclasses.replace(theme, primary=colours["primary"], accent=colours["accent"])
 
     def figures(self) -> list[Figure]:
         audience = self.edition.audience

@@ -277,6 +277,47 @@ def _text_on(colour: str) -> str:
     return INK if _luminance(colour) > 0.4 else WHITE
 
 
+# ------------------------------------------------------------- themed images
+
+#: How many palette colours an image may name (``--chart-1`` ... ``--chart-12``).
+IMAGE_PALETTE = 12
+#: How far a ``-light`` colour is mixed towards white: pale enough for land on a map or a
+#: panel behind text, dark enough to see on white paper.
+LIGHT_MIX = 0.55
+# `var(--primary)`, `var(--chart-3-light, #9cc5a1)` ...: the fallback (after the comma)
+# is what a browser or editor shows when it opens the file itself.
+_THEME_VAR = re.compile(
+    r"var\(\s*--(primary|accent|chart-(?:1[0-2]|[1-9]))(-light)?\s*"
+    r"(?:,(?:[^()]|\([^()]*\))*)?\)")
+
+
+def theme_colours(theme: Theme) -> dict[str, str]:
+    """The colours an SVG image under ``content/`` may name, by name: ``primary`` and
+    ``accent`` as the theme gives them, ``chart-1`` ... ``chart-12`` the chart
+    :func:`palette`, and each of them with ``-light`` (a tint of it)."""
+    base = {"primary": _parse_hex(theme.primary, "primary"),
+            "accent": _parse_hex(theme.accent, "accent")}
+    base |= {f"chart-{i}": c for i, c in enumerate(palette(theme, IMAGE_PALETTE), start=1)}
+    return base | {f"{name}-light": _mix(c, WHITE, LIGHT_MIX) for name, c in base.items()}
+
+
+def themed_svg(svg: bytes, theme: Theme) -> bytes:
+    """An SVG image with each ``var(--NAME)`` of :func:`theme_colours` replaced by the
+    audience's colour, so a map or diagram takes each audience's theme. Bytes that are
+    not UTF-8 or name no colour come back unchanged."""
+    if b"var(" not in svg:
+        return svg
+    try:
+        text = svg.decode("utf-8")
+    except UnicodeDecodeError:
+        return svg
+    try:
+        colours = theme_colours(theme)
+    except RenderError:  # a colour with alpha (#rrggbbaa): the image keeps its own
+        return svg
+    return _THEME_VAR.sub(lambda m: colours[m[1] + (m[2] or "")], text).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- data
 
 
