@@ -69,7 +69,6 @@ from generator.render.charts import (
     MISSING,
     metric_label,
     render_svg,
-    theme_colour_problems,
     themed_svg,
 )
 from generator.render.markdown import (
@@ -615,8 +614,6 @@ class _Job:
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
         figures = []
-        if self.edition.charts and self.charts:  # the first two series of every chart
-            self.warnings += theme_colour_problems(self.theme)
         first = sum(1 for c in self.captions if c.kind == "fig") - len(self.edition.charts)
         for number, chart in enumerate(self.edition.charts, start=first + 1):
             svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)

@@ -24,7 +24,7 @@ import textwrap
 import threading
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.edition import Chart, Series, Theme
@@ -204,7 +204,18 @@ def colour_distances(colours: Sequence[str]) -> dict[str, float]:
             for vision in VISIONS}
 
 
-def theme_colour_problems(theme: Theme) -> list[str]:
+class ThemeColours(Protocol):
+    """A theme's two colours: an Edition's :class:`~generator.edition.Theme`, or the
+    loader's model of an audience's ``theme:``."""
+
+    @property
+    def primary(self) -> str: ...
+
+    @property
+    def accent(self) -> str: ...
+
+
+def theme_colour_problems(theme: ThemeColours) -> list[str]:
     """Why the theme's primary and accent colours, the first two series of every chart,
     are hard to tell apart (empty when they are not): a warning for the build."""
     primary = _legible(_parse_hex(theme.primary, "primary"))
