@@ -1082,6 +1082,27 @@ def test_names_are_never_hyphenated_and_numbers_keep_their_units(tmp_path: Path)
     assert re.search(r"\.nohy,[^{]*strong,[^{]*\.key-messages li[^{]*\{\s*hyphens: manual", css)
 
 
+def test_quotes_and_apostrophes_are_typographic_but_code_is_not(tmp_path: Path) -> None:
+    edition = with_body(sample_edition(content_dir(tmp_path), length="summary"),
+                        "The partners' view of \"shared risk\" is Norvia's, not 'ours'; "
+                        "set `mode=\"strict\"` to keep it.")
+    text = " ".join(" ".join(pages_text(render_brief(edition, builtin_set()))).split())
+    assert "partners’ view of “shared risk” is Norvia’s, not ‘ours’;" in text
+    assert 'mode="strict"' in text
+    assert "'" not in text.replace('mode="strict"', "")
+
+
+def test_a_full_brief_with_no_sources_has_no_annex(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path))
+    assert any(c.sources for c in edition.collaborations)
+    annex = f"{edition.label('annex')}: {edition.label('sources')}"
+    assert annex in render_html(edition, builtin_set(), for_print=True)
+    bare = dataclasses.replace(edition, collaborations=tuple(
+        dataclasses.replace(c, sources=()) for c in edition.collaborations))
+    html = render_html(bare, builtin_set(), for_print=True)
+    assert annex not in html and 'href="#annex"' not in html
+
+
 def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:
     edition = sample_edition(content_dir(tmp_path), length="summary")
     boilerplate = edition.label("default_handling")

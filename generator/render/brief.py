@@ -86,6 +86,7 @@ from generator.render.typeset import (
     fit_line,
     name_pattern,
     protect_names,
+    smart_quotes,
     tie_last_words,
     tie_units,
 )
@@ -452,8 +453,10 @@ class _Job:
         return app, found
 
     def typeset(self, html: str) -> str:
-        """Rendered Markdown with its names kept whole and numbers kept with their units."""
-        return tie_units(protect_names(html, self.names))
+        """Rendered Markdown with its names kept whole, numbers kept with their units and
+        typographic quotation marks."""
+        return smart_quotes(tie_units(protect_names(html, self.names)),
+                            self.edition.audience.language)
 
     # -- resources ---------------------------------------------------------------------
 
@@ -779,11 +782,14 @@ class _Job:
         audience = e.audience
         categories, matrix = self.benefits_matrix()
         start, end = ("right", "left") if audience.rtl else ("left", "right")
+        show = {part: part in PARTS[audience.length] for part in PARTS["full"]}
+        # An annex of sources with no source to list is a page that says "None".
+        show["annex"] = show["annex"] and any(c.sources for c in e.collaborations)
         return {
             "edition": e,
             "audience": audience,
             "theme": self.theme,
-            "show": {part: part in PARTS[audience.length] for part in PARTS["full"]},
+            "show": show,
             "for_print": for_print,
             "lang": audience.language,
             "dir": audience.direction,

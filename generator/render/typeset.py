@@ -99,6 +99,57 @@ def protect_names(html: str, pattern: re.Pattern[str] | None) -> str:
     return _TEXT.sub(fix, html)
 
 
+# ------------------------------------------------------------------ quotation marks
+
+#: Double quotation marks by language (opening, closing); others read “…”.
+_DOUBLE_QUOTES = {"ar": ("«", "»"), "fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
+# A straight quote as markdown-it or Jinja writes it: raw, or as an entity.
+_STRAIGHT = re.compile(r"&quot;|&#34;|&#39;|&#x27;|[\"']")
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
+_VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+_BLOCK = frozenset({"p", "li", "td", "th", "dt", "dd", "div", "br", "h1", "h2", "h3", "h4",
+                    "h5", "h6", "figcaption", "caption", "blockquote", "section", "header"})
+
+
+def smart_quotes(html: str, language: str = "en") -> str:
+    """``html`` with typewriter quotes turned into typographic ones: an apostrophe
+    ("Valdoria's", "partners'") into ’, quotes into ‘…’ and the language's double marks
+    (“…” unless :data:`_DOUBLE_QUOTES` says otherwise). A quote opens after a space, an
+    opening bracket or dash, or at the start of a block; else it closes. Code is left
+    as written."""
+    if not _STRAIGHT.search(html):
+        return html
+    opening, closing = _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
+    out, verbatim, before = [], 0, " "
+    for tag, text in _TEXT.findall(html):
+        if tag:
+            name = _TAG_NAME.match(tag)
+            element = name[1].lower() if name else ""
+            if element in _VERBATIM and not tag.endswith("/>"):
+                verbatim += -1 if tag.startswith("</") else 1
+            if element in _BLOCK:
+                before = " "
+            out.append(tag)
+            continue
+        if verbatim > 0:
+            out.append(text)
+            continue
+        pieces, last = [], 0
+        for match in _STRAIGHT.finditer(text):
+            previous = text[match.start() - 1] if match.start() else before
+            opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
+            double = match[0] in ('"', "&quot;", "&#34;")
+            mark = (opening if opens else closing) if double else ("‘" if opens else "’")
+            pieces += [text[last:match.start()], mark]
+            last = match.end()
+        pieces.append(text[last:])
+        changed = "".join(pieces)
+        out.append(changed)
+        if changed:
+            before = changed[-1]
+    return "".join(out)
+
+
 # ------------------------------------------------------------------ one-line running heads
 
 _FONTS = {"latin": "NotoSans-Regular.ttf", "arabic": "NotoKufiArabic-Regular.ttf"}
