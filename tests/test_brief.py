@@ -584,8 +584,8 @@ def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
 
 THEMED_MAP = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
-    '<rect width="100" height="100" style="fill: var(--primary-light, #959ba8)"/>'
-    '<rect x="100" width="100" height="100" style="fill: var(--chart-3, #645428)"/>'
+    '<rect width="100" height="100" fill="#959ba8" data-theme-fill="primary-light"/>'
+    '<rect x="100" width="100" height="100" data-theme-fill="chart-3"/>'
     '<rect width="4" height="4" fill="#123456"/></svg>')
 
 
@@ -629,7 +629,8 @@ def test_a_content_svg_takes_each_audiences_theme_colours(tmp_path: Path) -> Non
     for mine, other, found, svg in zip(wanted, reversed(wanted), fills, pages, strict=True):
         assert {mine["primary-light"], mine["chart-3"], "#123456"} <= found
         assert not {other["primary-light"], other["chart-3"]} & found
-        assert f"fill: {mine['primary-light']}" in svg and "var(--" not in svg
+        assert f'fill="{mine["primary-light"]}" data-theme-fill="primary-light"' in svg
+        assert f'<rect fill="{mine["chart-3"]}" x="100"' in svg
     assert wanted[0]["primary-light"] != wanted[1]["primary-light"]
 
 

@@ -290,16 +290,17 @@ def _text_on(colour: str) -> str:
 
 # ------------------------------------------------------------- themed images
 
-#: How many palette colours an image may name (``--chart-1`` ... ``--chart-12``).
+#: How many palette colours an image may name (``chart-1`` ... ``chart-12``).
 IMAGE_PALETTE = 12
 #: How far a ``-light`` colour is mixed towards white: pale enough for land on a map or a
 #: panel behind text, dark enough to see on white paper.
 LIGHT_MIX = 0.55
-# `var(--primary)`, `var(--chart-3-light, #9cc5a1)` ...: the fallback (after the comma)
-# is what a browser or editor shows when it opens the file itself.
-_THEME_VAR = re.compile(
-    r"var\(\s*--(primary|accent|chart-(?:1[0-2]|[1-9]))(-light)?\s*"
-    r"(?:,(?:[^()]|\([^()]*\))*)?\)")
+# An element that names a theme colour for its fill or stroke, and each name it gives:
+# data-theme-fill="primary", data-theme-stroke="chart-3-light". Its own fill="#…" stays
+# what any other viewer shows (CSS variables would draw black in some, such as resvg).
+_THEMED_TAG = re.compile(r"<[^<>]*\bdata-theme-(?:fill|stroke)\s*=[^<>]*>")
+_THEME_ATTR = re.compile(r"\bdata-theme-(fill|stroke)\s*=\s*[\"']"
+                         r"(primary|accent|chart-(?:1[0-2]|[1-9]))(-light)?[\"']")
 
 
 def theme_colours(theme: Theme) -> dict[str, str]:
@@ -313,20 +314,29 @@ def theme_colours(theme: Theme) -> dict[str, str]:
 
 
 def themed_svg(svg: bytes, theme: Theme) -> bytes:
-    """An SVG image with each ``var(--NAME)`` of :func:`theme_colours` replaced by the
-    audience's colour, so a map or diagram takes each audience's theme. Bytes that are
-    not UTF-8 or name no colour come back unchanged."""
-    if b"var(" not in svg:
+    """An SVG image with the fill or stroke of each element that names a colour of
+    :func:`theme_colours` (``data-theme-fill="primary"``) set to the audience's, so a map
+    or diagram takes each audience's theme. Bytes that are not UTF-8 or name no colour
+    come back unchanged."""
+    if b"data-theme-" not in svg:
         return svg
     try:
         text = svg.decode("utf-8")
-    except UnicodeDecodeError:
-        return svg
-    try:
         colours = theme_colours(theme)
-    except RenderError:  # a colour with alpha (#rrggbbaa): the image keeps its own
+    except (UnicodeDecodeError, RenderError):  # not UTF-8; a colour with alpha
         return svg
-    return _THEME_VAR.sub(lambda m: colours[m[1] + (m[2] or "")], text).encode("utf-8")
+
+    def recolour(tag: re.Match[str]) -> str:
+        element = tag[0]
+        for attribute, name, light in _THEME_ATTR.findall(element):
+            colour = colours[name + light]
+            element, found = re.subn(rf"(?<![\w-]){attribute}\s*=\s*(\"[^\"]*\"|'[^']*')",
+                                     f'{attribute}="{colour}"', element)
+            if not found:  # no colour of its own: given one after the element's name
+                element = re.sub(r"^<([\w:.-]+)", rf'<\1 {attribute}="{colour}"', element)
+        return element
+
+    return _THEMED_TAG.sub(recolour, text).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- data
