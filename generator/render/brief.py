@@ -85,9 +85,11 @@ from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.render.typeset import (
     fit_line,
     name_pattern,
+    protect_addresses,
     protect_names,
     smart_quotes,
     tie_last_words,
+    tie_paragraph_ends,
     tie_units,
 )
 from generator.templates import (
@@ -452,11 +454,13 @@ class _Job:
         app.note_style = "end" if self.embed else "foot"
         return app, found
 
-    def typeset(self, html: str) -> str:
-        """Rendered Markdown with its names kept whole, numbers kept with their units and
-        typographic quotation marks."""
-        return smart_quotes(tie_units(protect_names(html, self.names)),
-                            self.edition.audience.language)
+    def typeset(self, html: str, *, inline: bool = False) -> str:
+        """Rendered Markdown with its names kept whole, numbers kept with their units, no
+        paragraph (``inline``: no text, as a list item a template writes) ending in a
+        word alone, and typographic quotation marks."""
+        kept = protect_addresses(protect_names(html, self.names))
+        tied = tie_paragraph_ends(tie_units(kept), inline=inline)
+        return smart_quotes(tied, self.edition.audience.language)
 
     # -- resources ---------------------------------------------------------------------
 
@@ -574,7 +578,8 @@ class _Job:
         return Markup(html)  # safe: rendered by to_html, raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
-        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where)))
+        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where),
+                                   inline=True))
 
     def pm(self, mark: Mark | None) -> Markup:
         """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
