@@ -731,8 +731,8 @@ def test_layout_gc_restores_the_collector_even_on_error() -> None:
 #
 # Layout facts read back from the PDF (pdfplumber for where text and drawings sit, the
 # tagged PDF's structure tree for which page each table row is on), on the default
-# project's minister brief and on a generated project with long titles, long names and
-# 30 collaborations (tests/projects.py: long_project).
+# project's briefs for the minister, the committee and the Arabic delegation and on a
+# generated project with long titles, long names and 30 collaborations (long_project).
 
 MM = 72 / 25.4
 TOP_MARGIN_MM, BOTTOM_MARGIN_MM = 27, 25  # brief.css's @page margins
@@ -789,10 +789,16 @@ def sparse_pages(facts: list[PageFacts], edition: Edition) -> list[tuple[int, fl
     starts = tuple(edition.label(key) for key in PART_HEADINGS)
     found = []
     for number, page in enumerate(facts[:-1], start=1):
-        ends_part = facts[number].first_line.lstrip().startswith(starts)
+        ends_part = _starts_part(facts[number].first_line, starts)
         if page.fill < MIN_FILL and not ends_part:
             found.append((number, round(page.fill, 2)))
     return found
+
+
+def _starts_part(line: str, headings: tuple[str, ...]) -> bool:
+    """Whether a page's first line is one of ``headings``; pdfplumber gives a
+    right-to-left line in visual order, so its characters reversed are tried too."""
+    return any(text.strip().startswith(headings) for text in (line, line[::-1]))
 
 
 def _content(node: Any, page_numbers: dict[int, int], inherited: int | None = None
@@ -915,7 +921,7 @@ def tables_pushed_over(path: Path, facts: list[PageFacts], edition: Edition
     for index, piece in enumerate(pieces):
         if (piece.page < 2 or abs(piece.top - piece.page_top) >= 2
                 or _continues(pieces[index - 1] if index else None, piece)
-                or facts[piece.page - 1].first_line.lstrip().startswith(starts)):
+                or _starts_part(facts[piece.page - 1].first_line, starts)):
             continue
         height = (piece.bottom - piece.top) / MM
         room = (1 - facts[piece.page - 2].fill) * text_area
@@ -1001,25 +1007,32 @@ def long_project(root: Path) -> Path:
     return write_project(root, files)
 
 
+#: The default project's audiences whose briefs the page-flow tests read: the longest
+#: brief, a second theme and length, and a right-to-left one.
+DEFAULT_FLOWED = tuple((name, REPO) for name in ("minister", "committee", "delegation-zahran"))
+FLOWED = [*(name for name, _ in DEFAULT_FLOWED), "long"]
+
+
 @pytest.fixture(scope="module")
 def flowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Edition]]:
-    """The default project's minister brief and the long project's brief, built once."""
+    """The default project's briefs for the minister, the committee and the Arabic
+    delegation, and the long project's brief, built once."""
     from generator.content import load_project
     from generator.tailor import tailor
 
     pytest.importorskip("pdfplumber")
     root = tmp_path_factory.mktemp("flow")
     out = {}
-    for name, project in (("minister", REPO),
-                          ("long", long_project(root / "long"))):
-        edition = tailor(load_project(project), "minister").edition.shown_in("pdf")
+    for name, project in ((*DEFAULT_FLOWED, ("long", long_project(root / "long")))):
+        audience = "minister" if name == "long" else name
+        edition = tailor(load_project(project), audience).edition.shown_in("pdf")
         path = root / f"{name}.pdf"
-        path.write_bytes(render_brief(edition, resolve_templates(project, "minister")))
+        path.write_bytes(render_brief(edition, resolve_templates(project, audience)))
         out[name] = (path, edition)
     return out
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
 def test_no_page_is_mostly_empty_unless_it_ends_a_part(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     path, edition = flowed[name]
@@ -1028,14 +1041,14 @@ def test_no_page_is_mostly_empty_unless_it_ends_a_part(
     assert sparse_pages(facts, edition) == []
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
 def test_no_table_starts_a_page_it_could_have_ended(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     path, edition = flowed[name]
     assert tables_pushed_over(path, page_facts(path), edition) == []
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
 def test_running_header_and_footer_are_one_line_each(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     facts = page_facts(flowed[name][0])
@@ -1088,7 +1101,7 @@ def short_lone_words(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
 def test_no_paragraph_ends_in_a_word_alone_or_part_of_one(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     assert short_lone_words(flowed[name][0]) == []
