@@ -7,9 +7,11 @@ attachments (pdfdetach), structure (qpdf).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import gc
 import io
+import itertools
 import os
 import re
 import socket
@@ -581,6 +583,58 @@ def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
     assert "Joint exercises per year" in text and "NRV" in text and "ALT" in text
 
 
+THEMED_MAP = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+    '<rect width="100" height="100" fill="#959ba8" data-theme-fill="primary-light"/>'
+    '<rect x="100" width="100" height="100" data-theme-fill="chart-3"/>'
+    '<rect width="4" height="4" fill="#123456"/></svg>')
+
+
+def _fills(pdf: bytes) -> set[str]:
+    """The fill colours (#rrggbb) of every shape drawn in ``pdf``."""
+    import pdfplumber
+
+    found = set()
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for shape in (*page.rects, *page.curves):
+                colour = shape.get("non_stroking_color")
+                if isinstance(colour, tuple | list) and len(colour) == 3:
+                    found.add("#" + "".join(f"{round(c * 255):02x}" for c in colour))
+    return found
+
+
+def test_a_content_svg_takes_each_audiences_theme_colours(tmp_path: Path) -> None:
+    """The same map drawn for two audiences: each PDF and HTML page has it in its own
+    theme's colours (a tint of the primary, the third chart colour), not the other's;
+    colours the image gives itself stay."""
+    from generator.render.charts import theme_colours
+
+    content = content_dir(tmp_path)
+    (content / "images").mkdir()
+    (content / "images" / "map.svg").write_text(THEMED_MAP, encoding="utf-8")
+    themes = [Theme(primary="#14213d", accent="#c8a951"),
+              Theme(primary="#4a1c2c", accent="#c9a96e")]
+    fills, pages = [], []
+    for theme in themes:
+        edition = with_body(sample_edition(content, length="summary"),
+                            '![Map](images/map.svg "The region")')
+        edition = dataclasses.replace(
+            edition, audience=dataclasses.replace(edition.audience, theme=theme))
+        fills.append(_fills(render_brief(edition, builtin_set())))
+        page = brief_html(edition, builtin_set()).decode("utf-8")
+        pages.append("".join(
+            base64.b64decode(m).decode("utf-8") for m in
+            re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)))
+    wanted = [theme_colours(t) for t in themes]
+    for mine, other, found, svg in zip(wanted, reversed(wanted), fills, pages, strict=True):
+        assert {mine["primary-light"], mine["chart-3"], "#123456"} <= found
+        assert not {other["primary-light"], other["chart-3"]} & found
+        assert f'fill="{mine["primary-light"]}" data-theme-fill="primary-light"' in svg
+        assert f'<rect fill="{mine["chart-3"]}" x="100"' in svg
+    assert wanted[0]["primary-light"] != wanted[1]["primary-light"]
+
+
 def test_a_content_svg_may_not_pull_in_files_from_outside(tmp_path: Path) -> None:
     content = content_dir(tmp_path)
     (content / "images").mkdir()
@@ -677,8 +731,8 @@ def test_layout_gc_restores_the_collector_even_on_error() -> None:
 #
 # Layout facts read back from the PDF (pdfplumber for where text and drawings sit, the
 # tagged PDF's structure tree for which page each table row is on), on the default
-# project's minister brief and on a generated project with long titles, long names and
-# 30 collaborations (tests/projects.py: long_project).
+# project's briefs for the minister, the committee and the Arabic delegation and on a
+# generated project with long titles, long names and 30 collaborations (long_project).
 
 MM = 72 / 25.4
 TOP_MARGIN_MM, BOTTOM_MARGIN_MM = 27, 25  # brief.css's @page margins
@@ -735,10 +789,16 @@ def sparse_pages(facts: list[PageFacts], edition: Edition) -> list[tuple[int, fl
     starts = tuple(edition.label(key) for key in PART_HEADINGS)
     found = []
     for number, page in enumerate(facts[:-1], start=1):
-        ends_part = facts[number].first_line.lstrip().startswith(starts)
+        ends_part = _starts_part(facts[number].first_line, starts)
         if page.fill < MIN_FILL and not ends_part:
             found.append((number, round(page.fill, 2)))
     return found
+
+
+def _starts_part(line: str, headings: tuple[str, ...]) -> bool:
+    """Whether a page's first line is one of ``headings``; pdfplumber gives a
+    right-to-left line in visual order, so its characters reversed are tried too."""
+    return any(text.strip().startswith(headings) for text in (line, line[::-1]))
 
 
 def _content(node: Any, page_numbers: dict[int, int], inherited: int | None = None
@@ -774,10 +834,8 @@ class TablePiece:
     page_bottom: float
 
 
-def table_rows_per_page(path: Path) -> list[list[int]]:
-    """For each table of a tagged PDF, how many body rows each page it is on holds: a
-    piece that starts a page, under the same header as the piece that ended the page
-    before, continues that table."""
+def table_pieces(path: Path) -> list[TablePiece]:
+    """Each table's part on each page of a tagged PDF, in order."""
     import pdfplumber
 
     reader = PdfReader(path)
@@ -825,17 +883,51 @@ def table_rows_per_page(path: Path) -> list[list[int]]:
                 number, "".join(c["text"] for key in head for c in chars.get(key, [])),
                 len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
                 *extent[number]))
+    return found
+
+
+def _continues(before: TablePiece | None, piece: TablePiece) -> bool:
+    """Whether ``piece`` starts its page under the same header as ``before``, which
+    ended the page before: the same table, split."""
+    return (before is not None and before.page + 1 == piece.page
+            and before.header == piece.header
+            and abs(before.bottom - before.page_bottom) < 2
+            and abs(piece.top - piece.page_top) < 2)
+
+
+def table_rows_per_page(path: Path) -> list[list[int]]:
+    """For each table of a tagged PDF, how many body rows each page it is on holds."""
+    found = table_pieces(path)
     tables: list[list[int]] = []
     for index, piece in enumerate(found):
-        before = found[index - 1] if index else None
-        if (before is not None and before.page + 1 == piece.page
-                and before.header == piece.header
-                and abs(before.bottom - before.page_bottom) < 2
-                and abs(piece.top - piece.page_top) < 2):
+        if _continues(found[index - 1] if index else None, piece):
             tables[-1].append(piece.rows)
         else:
             tables.append([piece.rows])
     return tables
+
+
+def tables_pushed_over(path: Path, facts: list[PageFacts], edition: Edition
+                       ) -> list[tuple[int, float, float]]:
+    """Tables that start a page although they would have fitted, with room to spare,
+    in the space left empty at the foot of the page before (which ends no part): (page,
+    the table's height, the empty space), in mm. A rule that glues a table to what
+    follows it (``break-after: avoid``) does this: the table goes over with the next
+    card's heading, and leaves a third of a page blank behind it."""
+    starts = tuple(edition.label(key) for key in PART_HEADINGS)
+    text_area = (297 - TOP_MARGIN_MM - BOTTOM_MARGIN_MM)  # A4
+    found = []
+    pieces = table_pieces(path)
+    for index, piece in enumerate(pieces):
+        if (piece.page < 2 or abs(piece.top - piece.page_top) >= 2
+                or _continues(pieces[index - 1] if index else None, piece)
+                or _starts_part(facts[piece.page - 1].first_line, starts)):
+            continue
+        height = (piece.bottom - piece.top) / MM
+        room = (1 - facts[piece.page - 2].fill) * text_area
+        if height + 15 < room:  # 15 mm: the table's margins, a card's padding and rule
+            found.append((piece.page, round(height), round(room)))
+    return found
 
 
 def _kids(node: DictionaryObject) -> list[DictionaryObject]:
@@ -915,25 +1007,32 @@ def long_project(root: Path) -> Path:
     return write_project(root, files)
 
 
+#: The default project's audiences whose briefs the page-flow tests read: the longest
+#: brief, a second theme and length, and a right-to-left one.
+DEFAULT_FLOWED = tuple((name, REPO) for name in ("minister", "committee", "delegation-zahran"))
+FLOWED = [*(name for name, _ in DEFAULT_FLOWED), "long"]
+
+
 @pytest.fixture(scope="module")
 def flowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Edition]]:
-    """The default project's minister brief and the long project's brief, built once."""
+    """The default project's briefs for the minister, the committee and the Arabic
+    delegation, and the long project's brief, built once."""
     from generator.content import load_project
     from generator.tailor import tailor
 
     pytest.importorskip("pdfplumber")
     root = tmp_path_factory.mktemp("flow")
     out = {}
-    for name, project in (("minister", REPO),
-                          ("long", long_project(root / "long"))):
-        edition = tailor(load_project(project), "minister").edition.shown_in("pdf")
+    for name, project in ((*DEFAULT_FLOWED, ("long", long_project(root / "long")))):
+        audience = "minister" if name == "long" else name
+        edition = tailor(load_project(project), audience).edition.shown_in("pdf")
         path = root / f"{name}.pdf"
-        path.write_bytes(render_brief(edition, resolve_templates(project, "minister")))
+        path.write_bytes(render_brief(edition, resolve_templates(project, audience)))
         out[name] = (path, edition)
     return out
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
 def test_no_page_is_mostly_empty_unless_it_ends_a_part(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     path, edition = flowed[name]
@@ -942,7 +1041,14 @@ def test_no_page_is_mostly_empty_unless_it_ends_a_part(
     assert sparse_pages(facts, edition) == []
 
 
-@pytest.mark.parametrize("name", ["minister", "long"])
+@pytest.mark.parametrize("name", FLOWED)
+def test_no_table_starts_a_page_it_could_have_ended(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    path, edition = flowed[name]
+    assert tables_pushed_over(path, page_facts(path), edition) == []
+
+
+@pytest.mark.parametrize("name", FLOWED)
 def test_running_header_and_footer_are_one_line_each(
         flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
     facts = page_facts(flowed[name][0])
@@ -970,6 +1076,44 @@ def test_body_text_runs_65_to_80_characters_a_line(
     assert lengths[int(len(lengths) * 0.95)] <= 85
 
 
+def short_lone_words(path: Path) -> list[tuple[int, str]]:
+    """The last lines of paragraphs of body text (the serif at 10 pt and more) that hold
+    one short word or the end of a hyphenated one alone: (page, word). A last line is
+    one set at the line pitch (1.45 em) below a line of the same paragraph; a paragraph
+    of one word ("More.") is not one."""
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            lines: dict[float, list[str]] = {}
+            size = 10.5
+            for word in page.extract_words(x_tolerance=1.5, extra_attrs=["fontname", "size"]):
+                if "Serif" in word["fontname"] and word["size"] >= 10:
+                    lines.setdefault(round(word["top"], 1), []).append(word["text"])
+                    size = word["size"]
+            tops = sorted(lines)
+            for above, top in itertools.pairwise(tops):
+                words = lines[top]
+                if (len(words) == 1 and len(words[0]) <= 15 and top - above < 1.75 * size
+                        and any(c.isalpha() for c in words[0])):
+                    found.append((number, words[0]))
+    return found
+
+
+@pytest.mark.parametrize("name", FLOWED)
+def test_no_paragraph_ends_in_a_word_alone_or_part_of_one(
+        flowed: dict[str, tuple[Path, Edition]], name: str) -> None:
+    assert short_lone_words(flowed[name][0]) == []
+
+
+def test_addresses_are_never_hyphenated(tmp_path: Path) -> None:
+    edition = with_body(sample_edition(content_dir(tmp_path), length="summary"),
+                        "Write to partnerships@didc.example.")
+    html = render_html(edition, builtin_set(), for_print=True)
+    assert '<span class="nohy">partnerships@didc.example</span>.' in html
+
+
 def test_a_long_running_title_is_shortened_with_an_ellipsis(
         flowed: dict[str, tuple[Path, Edition]]) -> None:
     path, edition = flowed["long"]
@@ -991,6 +1135,27 @@ def test_names_are_never_hyphenated_and_numbers_keep_their_units(tmp_path: Path)
     assert re.search(r"\.nohy,[^{]*strong,[^{]*\.key-messages li[^{]*\{\s*hyphens: manual", css)
 
 
+def test_quotes_and_apostrophes_are_typographic_but_code_is_not(tmp_path: Path) -> None:
+    edition = with_body(sample_edition(content_dir(tmp_path), length="summary"),
+                        "The partners' view of \"shared risk\" is Norvia's, not 'ours'; "
+                        "set `mode=\"strict\"` to keep it.")
+    text = " ".join(" ".join(pages_text(render_brief(edition, builtin_set()))).split())
+    assert "partners’ view of “shared risk” is Norvia’s, not ‘ours’;" in text
+    assert 'mode="strict"' in text
+    assert "'" not in text.replace('mode="strict"', "")
+
+
+def test_a_full_brief_with_no_sources_has_no_annex(tmp_path: Path) -> None:
+    edition = sample_edition(content_dir(tmp_path))
+    assert any(c.sources for c in edition.collaborations)
+    annex = f"{edition.label('annex')}: {edition.label('sources')}"
+    assert annex in render_html(edition, builtin_set(), for_print=True)
+    bare = dataclasses.replace(edition, collaborations=tuple(
+        dataclasses.replace(c, sources=()) for c in edition.collaborations))
+    html = render_html(bare, builtin_set(), for_print=True)
+    assert annex not in html and 'href="#annex"' not in html
+
+
 def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:
     edition = sample_edition(content_dir(tmp_path), length="summary")
     boilerplate = edition.label("default_handling")
@@ -1001,7 +1166,8 @@ def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:
     own = dataclasses.replace(public, handling="Our own words: do not copy.")
     assert "Do not copy" not in render_html(public, builtin_set(), for_print=True)
     assert "Do not copy" in render_html(marked, builtin_set(), for_print=True)
-    assert "Our own words: do not copy." in render_html(own, builtin_set(), for_print=True)
+    own_html = render_html(own, builtin_set(), for_print=True)
+    assert "Our own words: do not copy." in re.sub(r"<[^>]+>", "", own_html)
 
 
 def test_the_cover_title_never_leaves_one_word_alone(tmp_path: Path) -> None:

@@ -478,16 +478,7 @@ def test_default_palettes_stay_apart_for_colour_blind_readers_and_in_greyscale(
 def test_theme_colours_too_close_give_a_warning(tmp_path: Path) -> None:
     clash = Theme("#0b3d2e", "#1d5c3a")
     problems = theme_colour_problems(clash)
-    assert any("deuteranopia" in p for p in problems)
-    from generator.render.brief import brief_html
-    from tests.test_brief import builtin_set
-
-    edition = sample_edition(tmp_path)
-    audience = dataclasses.replace(edition.audience, theme=clash)
-    warnings: list[str] = []
-    brief_html(dataclasses.replace(edition, audience=audience), builtin_set(),
-               warnings=warnings)
-    assert any("hard to tell apart" in w and "#1d5c3a" in w for w in warnings)
+    assert any("deuteranopia" in p and "#1d5c3a" in p for p in problems)
 
 
 def test_the_deck_warns_of_theme_colours_too_close_when_its_charts_draw_both(
@@ -604,3 +595,26 @@ def test_a_unit_is_not_repeated_after_a_label_that_names_it(label: str, unit: st
 
 def test_one_mark_for_a_missing_value() -> None:
     assert MISSING == "—"
+
+
+def test_check_and_build_warn_at_the_themes_colour_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A theme whose own two colours fail the ΔE check is named at its `accent` key, as
+    FILE:LINE:COL, by `briefgen check` and by `build`; a theme that passes is not."""
+    from generator.cli import main
+    from tests.projects import MINISTER, write_project
+
+    clash = MINISTER + 'theme:\n  primary: "#0b3d2e"\n  accent: "#1d5c3a"\n'
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": clash})
+    where = "templates/audiences/minister.yaml:6:11: warning: theme colours #0b3d2e and #1d5c3a"
+    assert main(["check", str(root)]) == 0
+    assert where in capsys.readouterr().err
+    assert main(["build", str(root), "-a", "minister", "-f", "html"]) == 0
+    err = capsys.readouterr().err
+    assert where in err and "deuteranopia" in err
+    assert main(["check", str(root), "--strict"]) != 0
+    capsys.readouterr()
+    fine = MINISTER + 'theme: {primary: "#0b3d2e", accent: "#c8a951"}\n'
+    write_project(tmp_path, {"templates/audiences/minister.yaml": fine})
+    assert main(["check", str(root), "--strict"]) == 0
+    assert "hard to tell apart" not in capsys.readouterr().err

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ContentError, Diagnostic, did_you_mean
 from ..limits import BRIEFING_CEILING, DEFAULT, Limits, excerpt
 from ..limits import hint as limit_hint
+from ..render.charts import theme_colour_problems
 from ..render.markdown import (
     CITATION,
     LABEL,
@@ -1501,6 +1502,12 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         if am.theme.logo:
             _content_file(am.theme.logo, content, a, ("theme", "logo"), col, "logo")
         _check_theme_page(am.theme, content, a, col)
+        if b.charts:  # the theme's two colours draw the first two series of every chart
+            key = "accent" if "accent" in am.theme.model_fields_set else "primary"
+            for problem in theme_colour_problems(am.theme):
+                col.add(a.error(("theme", key), problem,
+                                "choose one dark colour and one light one",
+                                severity="warning"))
         tags = {t for _, c in collaborations for t in c.model.tags}
         for key in ("include_tags", "exclude_tags"):
             for j, tag in enumerate(getattr(am, key)):

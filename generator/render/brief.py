@@ -68,7 +68,7 @@ from generator.render.charts import (
     MISSING,
     metric_label,
     render_svg,
-    theme_colour_problems,
+    themed_svg,
 )
 from generator.render.markdown import (
     Apparatus,
@@ -84,8 +84,11 @@ from generator.render.sandbox import BriefSandbox, UnsafeFormat, bounded_render
 from generator.render.typeset import (
     fit_line,
     name_pattern,
+    protect_addresses,
     protect_names,
+    smart_quotes,
     tie_last_words,
+    tie_paragraph_ends,
     tie_units,
 )
 from generator.templates import (
@@ -181,7 +184,8 @@ class BriefURLFetcher:
     """
 
     def __init__(self, roots: Iterable[str | Path], *, content: str | Path | None = None,
-                 referenced: Iterable[str | Path] | None = None) -> None:
+                 referenced: Iterable[str | Path] | None = None,
+                 theme: Theme | None = None) -> None:
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         # From content/, only the files the Edition references (when given): an audience
         # override must not embed another audience's images (a withheld partner's flag).
@@ -189,6 +193,14 @@ class BriefURLFetcher:
         self.referenced = (None if referenced is None
                            else frozenset(Path(r).resolve() for r in referenced))
         self.refused: list[RefusedURL] = []
+        # SVG images take the audience's colours where they name them (charts.themed_svg).
+        self.theme = theme
+
+    def _read(self, path: Path) -> bytes:
+        body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
+        if self.theme is not None and path.suffix.lower() == ".svg":
+            return themed_svg(body, self.theme)
+        return body
 
     def _refuse(self, url: str, reason: str) -> RefusedURL:
         refusal = RefusedURL(url, reason)
@@ -232,9 +244,8 @@ class BriefURLFetcher:
             with DataHandler().data_open(Request(url)) as response:
                 return Fetched(url, response.read(), response.headers.get_content_type())
         path = self.allowed_path(url)
-        body = path.read_bytes()  # FileNotFoundError -> WeasyPrint warns "failed to load"
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return Fetched(path2url(str(path)), body, media)
+        return Fetched(path2url(str(path)), self._read(path), media)
 
     def data_uri(self, url: str) -> str:
         """The file behind ``url`` as a ``data:`` URI (for the self-contained HTML)."""
@@ -242,7 +253,7 @@ class BriefURLFetcher:
             return url
         path = self.allowed_path(url)
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        return _data_uri(path.read_bytes(), media)
+        return _data_uri(self._read(path), media)
 
 
 def _base_url(edition: Edition) -> str:
@@ -343,7 +354,23 @@ def _strings(value: object) -> Iterator[str]:
 
 def _fetcher(edition: Edition, templates: TemplateSet) -> BriefURLFetcher:
     return BriefURLFetcher([edition.content_root, *templates.brief_dirs],
-                           content=edition.content_root, referenced=referenced_files(edition))
+                           content=edition.content_root, referenced=referenced_files(edition),
+                           theme=checked_theme(edition.audience.theme)[0])
+
+
+def checked_theme(theme: Theme) -> tuple[Theme, list[str]]:
+    """``theme`` with a colour that is not ``#rrggbb`` replaced by the default (a bad
+    colour never reaches the CSS or an image), and a warning for each."""
+    default, colours, warnings = Theme(), {}, []
+    for name in ("primary", "accent"):
+        value = getattr(theme, name)
+        if _HEX_COLOUR.match(value or ""):
+            colours[name] = value
+        else:
+            colours[name] = getattr(default, name)
+            warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
+                            f"using {colours[name]}")
+    return dataclasses.replace(theme, **colours), warnings
 
 
 # --------------------------------------------------------------------------------------
@@ -398,7 +425,8 @@ class _Job:
     def __post_init__(self) -> None:
         self.fetcher = _fetcher(self.edition, self.templates)
         self.base_url = _base_url(self.edition)
-        self.theme = self._checked_theme()
+        self.theme, warnings = checked_theme(self.edition.audience.theme)
+        self.warnings += warnings
         self.apparatus, self.captions = self._apparatus()
         self.apparatus.depth = self.edition.audience.contents_depth
         self.headings = {}
@@ -425,9 +453,13 @@ class _Job:
         app.note_style = "end" if self.embed else "foot"
         return app, found
 
-    def typeset(self, html: str) -> str:
-        """Rendered Markdown with its names kept whole and numbers kept with their units."""
-        return tie_units(protect_names(html, self.names))
+    def typeset(self, html: str, *, inline: bool = False) -> str:
+        """Rendered Markdown with its names kept whole, numbers kept with their units, no
+        paragraph (``inline``: no text, as a list item a template writes) ending in a
+        word alone, and typographic quotation marks."""
+        kept = protect_addresses(protect_names(html, self.names))
+        tied = tie_paragraph_ends(tie_units(kept), inline=inline)
+        return smart_quotes(tied, self.edition.audience.language)
 
     # -- resources ---------------------------------------------------------------------
 
@@ -545,7 +577,8 @@ class _Job:
         return Markup(html)  # safe: rendered by to_html, raw HTML disabled
 
     def md_inline(self, text: str, where: str = "") -> Markup:
-        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where)))
+        return Markup(self.typeset(self.rewrite_images(to_inline_html(text), where),
+                                   inline=True))
 
     def pm(self, mark: Mark | None) -> Markup:
         """A portion mark, ``(R)``, isolated so it reads left to right in any script."""
@@ -585,25 +618,9 @@ class _Job:
 
     # -- derived values ------------------------------------------------------------------
 
-    def _checked_theme(self) -> Theme:
-        """The audience's theme with colours checked (a bad colour never reaches the CSS)."""
-        theme, default = self.edition.audience.theme, Theme()
-        colours = {}
-        for name in ("primary", "accent"):
-            value = getattr(theme, name)
-            if _HEX_COLOUR.match(value or ""):
-                colours[name] = value
-            else:
-                colours[name] = getattr(default, name)
-                self.warnings.append(f"theme.{name} {value!r} is not a #rrggbb colour; "
-                                     f"using {colours[name]}")
-        return dataclasses.replace(theme, primary=colours["primary"], accent=colours["accent"])
-
     def figures(self) -> list[Figure]:
         audience = self.edition.audience
         figures = []
-        if self.edition.charts and self.charts:  # the first two series of every chart
-            self.warnings += theme_colour_problems(self.theme)
         first = sum(1 for c in self.captions if c.kind == "fig") - len(self.edition.charts)
         for number, chart in enumerate(self.edition.charts, start=first + 1):
             svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
@@ -769,11 +786,14 @@ class _Job:
         audience = e.audience
         categories, matrix = self.benefits_matrix()
         start, end = ("right", "left") if audience.rtl else ("left", "right")
+        show = {part: part in PARTS[audience.length] for part in PARTS["full"]}
+        # An annex of sources with no source to list is a page that says "None".
+        show["annex"] = show["annex"] and any(c.sources for c in e.collaborations)
         return {
             "edition": e,
             "audience": audience,
             "theme": self.theme,
-            "show": {part: part in PARTS[audience.length] for part in PARTS["full"]},
+            "show": show,
             "for_print": for_print,
             "lang": audience.language,
             "dir": audience.direction,

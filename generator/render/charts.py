@@ -24,7 +24,7 @@ import textwrap
 import threading
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.edition import Chart, Series, Theme
@@ -204,7 +204,18 @@ def colour_distances(colours: Sequence[str]) -> dict[str, float]:
             for vision in VISIONS}
 
 
-def theme_colour_problems(theme: Theme) -> list[str]:
+class ThemeColours(Protocol):
+    """A theme's two colours: an Edition's :class:`~generator.edition.Theme`, or the
+    loader's model of an audience's ``theme:``."""
+
+    @property
+    def primary(self) -> str: ...
+
+    @property
+    def accent(self) -> str: ...
+
+
+def theme_colour_problems(theme: ThemeColours) -> list[str]:
     """Why the theme's primary and accent colours, the first two series of every chart,
     are hard to tell apart (empty when they are not): a warning for the build."""
     primary = _legible(_parse_hex(theme.primary, "primary"))
@@ -275,6 +286,57 @@ def _legible(colour: str) -> str:
 def _text_on(colour: str) -> str:
     """Black or white text, whichever reads better on ``colour``."""
     return INK if _luminance(colour) > 0.4 else WHITE
+
+
+# ------------------------------------------------------------- themed images
+
+#: How many palette colours an image may name (``chart-1`` ... ``chart-12``).
+IMAGE_PALETTE = 12
+#: How far a ``-light`` colour is mixed towards white: pale enough for land on a map or a
+#: panel behind text, dark enough to see on white paper.
+LIGHT_MIX = 0.55
+# An element that names a theme colour for its fill or stroke, and each name it gives:
+# data-theme-fill="primary", data-theme-stroke="chart-3-light". Its own fill="#…" stays
+# what any other viewer shows (CSS variables would draw black in some, such as resvg).
+_THEMED_TAG = re.compile(r"<[^<>]*\bdata-theme-(?:fill|stroke)\s*=[^<>]*>")
+_THEME_ATTR = re.compile(r"\bdata-theme-(fill|stroke)\s*=\s*[\"']"
+                         r"(primary|accent|chart-(?:1[0-2]|[1-9]))(-light)?[\"']")
+
+
+def theme_colours(theme: Theme) -> dict[str, str]:
+    """The colours an SVG image under ``content/`` may name, by name: ``primary`` and
+    ``accent`` as the theme gives them, ``chart-1`` ... ``chart-12`` the chart
+    :func:`palette`, and each of them with ``-light`` (a tint of it)."""
+    base = {"primary": _parse_hex(theme.primary, "primary"),
+            "accent": _parse_hex(theme.accent, "accent")}
+    base |= {f"chart-{i}": c for i, c in enumerate(palette(theme, IMAGE_PALETTE), start=1)}
+    return base | {f"{name}-light": _mix(c, WHITE, LIGHT_MIX) for name, c in base.items()}
+
+
+def themed_svg(svg: bytes, theme: Theme) -> bytes:
+    """An SVG image with the fill or stroke of each element that names a colour of
+    :func:`theme_colours` (``data-theme-fill="primary"``) set to the audience's, so a map
+    or diagram takes each audience's theme. Bytes that are not UTF-8 or name no colour
+    come back unchanged."""
+    if b"data-theme-" not in svg:
+        return svg
+    try:
+        text = svg.decode("utf-8")
+        colours = theme_colours(theme)
+    except (UnicodeDecodeError, RenderError):  # not UTF-8; a colour with alpha
+        return svg
+
+    def recolour(tag: re.Match[str]) -> str:
+        element = tag[0]
+        for attribute, name, light in _THEME_ATTR.findall(element):
+            colour = colours[name + light]
+            element, found = re.subn(rf"(?<![\w-]){attribute}\s*=\s*(\"[^\"]*\"|'[^']*')",
+                                     f'{attribute}="{colour}"', element)
+            if not found:  # no colour of its own: given one after the element's name
+                element = re.sub(r"^<([\w:.-]+)", rf'<\1 {attribute}="{colour}"', element)
+        return element
+
+    return _THEMED_TAG.sub(recolour, text).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- data

@@ -60,6 +60,8 @@ def tie_last_words(html: str) -> str:
         tag, text = parts[index]
         if tag or not text.strip():
             continue
+        if index and parts[index - 1][0] == '<span class="nowrap">':
+            break  # already kept together (tie_paragraph_ends)
         stripped = text.rstrip()
         words = stripped.split(" ")
         if len(words) >= 2 and all(words[-2:]):  # both words in this run of text
@@ -88,8 +90,11 @@ def name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 def protect_names(html: str, pattern: re.Pattern[str] | None) -> str:
     """``html`` with each word ``pattern`` matches in a ``<span class="nohy">`` (the
     stylesheet turns hyphenation off there)."""
-    if pattern is None:
-        return html
+    return html if pattern is None else _unhyphenated(html, pattern)
+
+
+def _unhyphenated(html: str, pattern: re.Pattern[str]) -> str:
+    """``html`` with each match of ``pattern`` in its text in a ``<span class="nohy">``."""
 
     def fix(match: re.Match[str]) -> str:
         if match[1]:
@@ -97,6 +102,141 @@ def protect_names(html: str, pattern: re.Pattern[str] | None) -> str:
         return pattern.sub(lambda m: f'<span class="nohy">{m[0]}</span>', match[2])
 
     return _TEXT.sub(fix, html)
+
+
+# ------------------------------------------------------------------ addresses
+
+# An e-mail or web address: hyphenating it ("partner- / ships@...") changes it.
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)]"
+                      r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def protect_addresses(html: str) -> str:
+    """``html`` with each e-mail and web address in running text in a
+    ``<span class="nohy">`` (never hyphenated)."""
+    if "@" not in html and "://" not in html and "www." not in html:
+        return html
+    return _unhyphenated(html, _ADDRESS)
+
+
+# ------------------------------------------------------------------ paragraph ends
+
+_PARAGRAPH_END = frozenset({"p", "li"})
+_SENTENCE_END = frozenset(".;:!?…)»”’؟")
+#: The last two words are tied only while they fit easily on a line of the measure.
+_MAX_TIED = 24
+
+
+def tie_paragraph_ends(html: str, *, inline: bool = False) -> str:
+    """``html`` with the last two words of each paragraph and list item kept together
+    and unhyphenated, so that none ends with a short word or part of a word alone on its
+    last line (a runt: "remit / stops.", "dec- / ade."). Two long words stay free to
+    part. ``inline``: ``html`` is the inside of one block, which ends where it ends; it
+    is tied when it ends as a sentence does (a list item, not a title). Code is left as
+    written."""
+    # Inline text is tied when it is a sentence (list items, benefits), not a title.
+    inline = inline and re.sub(r"<[^>]*>", "", html).rstrip()[-1:] in _SENTENCE_END
+    parts = _TEXT.findall(html) + ([("</p>", "")] if inline else [])
+    last: int | None = None  # the text run holding the block's last space so far
+    verbatim = 0
+    for index, (tag, text) in enumerate(parts):
+        if not tag:
+            if verbatim <= 0 and " " in text:
+                last = index
+            continue
+        name = _TAG_NAME.match(tag)
+        element = name[1].lower() if name else ""
+        if element in _VERBATIM and not tag.endswith("/>"):
+            verbatim += -1 if tag.startswith("</") else 1
+        if element in _PARAGRAPH_END or element in ("ul", "ol", "table", "br"):
+            if tag.startswith("</") and element in _PARAGRAPH_END and last is not None:
+                _tie(parts, last, index)
+            last = None
+    if inline:  # the stand-in end of the block, less any </span> _tie put before it
+        parts[-1] = (parts[-1][0].removesuffix("</p>"), "")
+    return "".join(tag or text for tag, text in parts)
+
+
+def _tie(parts: list[tuple[str, str]], last: int, end: int) -> None:
+    """Put the block's last two words in one ``<span class="nowrap">`` (kept on one
+    line, never hyphenated), when they are short: the word before the last space, in
+    ``parts[last]``, and what follows it up to ``parts[end]``, the block's closing tag,
+    through any inline elements that open and close there ("the <span>Compact</span>.").
+    A span, not a no-break space: what a reader copies keeps an ordinary space, and
+    WeasyPrint 70, given a no-break space before an inline box, breaks the line after a
+    hyphenated first word instead ("Pro- / gress ...")."""
+    text = parts[last][1]
+    cut = text.rfind(" ")
+    head = text[:cut].rsplit(" ", 1)[-1]
+    tail = (text[cut + 1:] + "".join(t for g, t in parts[last + 1:end] if not g)).strip()
+    if " " not in text[:cut] or not head or not tail or " " in tail or \
+            len(head) + len(tail) > _MAX_TIED:
+        return  # (the first word may begin in an element before: "H<sub>2</sub>O")
+    opened: list[str] = []
+    for tag, _ in parts[last + 1:end]:
+        name = _TAG_NAME.match(tag) if tag else None
+        if name is None or tag.endswith("/>"):
+            continue
+        if not tag.startswith("</"):
+            opened.append(name[1].lower())
+        elif not opened or opened.pop() != name[1].lower():
+            return  # closes an element opened before the words: the span cannot nest
+    if opened:
+        return
+    start = cut - len(head)
+    parts[last] = ("", f'{text[:start]}<span class="nowrap">{text[start:]}')
+    parts[end] = ("</span>" + parts[end][0], "")
+
+
+# ------------------------------------------------------------------ quotation marks
+
+#: Double quotation marks by language (opening, closing); others read “…”.
+_DOUBLE_QUOTES = {"ar": ("«", "»"), "fr": ("«\u202f", "\u202f»"), "de": ("„", "“")}
+# A straight quote as markdown-it or Jinja writes it: raw, or as an entity.
+_STRAIGHT = re.compile(r"&quot;|&#34;|&#39;|&#x27;|[\"']")
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
+_VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+_BLOCK = frozenset({"p", "li", "td", "th", "dt", "dd", "div", "br", "h1", "h2", "h3", "h4",
+                    "h5", "h6", "figcaption", "caption", "blockquote", "section", "header"})
+
+
+def smart_quotes(html: str, language: str = "en") -> str:
+    """``html`` with typewriter quotes turned into typographic ones: an apostrophe
+    ("Valdoria's", "partners'") into ’, quotes into ‘…’ and the language's double marks
+    (“…” unless :data:`_DOUBLE_QUOTES` says otherwise). A quote opens after a space, an
+    opening bracket or dash, or at the start of a block; else it closes. Code is left
+    as written."""
+    if not _STRAIGHT.search(html):
+        return html
+    opening, closing = _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
+    out, verbatim, before = [], 0, " "
+    for tag, text in _TEXT.findall(html):
+        if tag:
+            name = _TAG_NAME.match(tag)
+            element = name[1].lower() if name else ""
+            if element in _VERBATIM and not tag.endswith("/>"):
+                verbatim += -1 if tag.startswith("</") else 1
+            if element in _BLOCK:
+                before = " "
+            out.append(tag)
+            continue
+        if verbatim > 0:
+            out.append(text)
+            continue
+        pieces, last = [], 0
+        for match in _STRAIGHT.finditer(text):
+            previous = text[match.start() - 1] if match.start() else before
+            opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
+            double = match[0] in ('"', "&quot;", "&#34;")
+            mark = (opening if opens else closing) if double else ("‘" if opens else "’")
+            pieces += [text[last:match.start()], mark]
+            last = match.end()
+        pieces.append(text[last:])
+        changed = "".join(pieces)
+        out.append(changed)
+        if changed:
+            before = changed[-1]
+    return "".join(out)
 
 
 # ------------------------------------------------------------------ one-line running heads
