@@ -294,6 +294,20 @@ def test_speaker_notes_come_from_every_notes_field(decks: dict[str, bytes]) -> N
         assert f"Chart {n} notes." in text
 
 
+def test_without_notes_a_collaborations_summary_stays_on_its_slide(tmp_path: Path) -> None:
+    """An audience whose decks carry no notes (``speaker_notes: omit``) has no notes to
+    take a collaboration's summary: it stays on the slide, and no notes slide is made."""
+    edition = sample_edition(content_root(tmp_path))
+    quiet = dataclasses.replace(  # as tailoring leaves it: no notes
+        edition, audience=dataclasses.replace(edition.audience, speaker_notes="omit"),
+        **{part: tuple(dataclasses.replace(x, notes=()) for x in getattr(edition, part))
+           for part in ("sections", "collaborations", "charts")})
+    prs = open_deck(render_deck(quiet, templates()))
+    shown = next(s for s in prs.slides if title_of(s) == "(R) Joint border patrols")
+    assert any("Coordinated patrols" in text for text in slide_texts(shown))
+    assert not any(s.has_notes_slide for s in prs.slides)
+
+
 def test_tables_and_charts_are_native_and_editable(decks: dict[str, bytes]) -> None:
     prs = open_deck(decks["en"])
     frames = {title_of(s): [sh for sh in s.shapes if sh.has_chart or sh.has_table]

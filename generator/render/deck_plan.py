@@ -742,7 +742,8 @@ class Content:
     def collaboration(self, collab: Collaboration) -> list[Para]:
         """A collaboration's facts line and its benefits by category: what it delivers,
         its one message. Its summary is said in the speaker notes
-        (:meth:`collaboration_notes`), and shown only when it has no benefits."""
+        (:meth:`collaboration_notes`), and shown only when it has no benefits or the
+        audience's decks have no notes."""
         e = self.edition
         facts = [self.term("kind", collab.kind), self.term("status", collab.status)]
         if collab.since:
@@ -750,7 +751,7 @@ class Content:
         if collab.partners:
             facts.append(", ".join(e.partner_name(code) for code in collab.partners))
         paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
-        if not collab.benefits:
+        if not self._summary_in_notes(collab):
             paras += _md_paras(collab.summary)
         by_category: dict[str, list[Para]] = {}
         for benefit in collab.benefits:
@@ -767,9 +768,13 @@ class Content:
         """What the speaker notes of a collaboration's slide say: its summary (with the
         collaboration's portion mark; on the slide only when it has no benefits), then
         its notes, each note with its own."""
-        summary = (Item(collab.summary, collab.mark),) if collab.benefits and \
-            collab.summary.strip() else ()
+        summary = (Item(collab.summary, collab.mark),) if self._summary_in_notes(collab) \
+            else ()
         return [(summary, None), (collab.notes, None)]
+
+    def _summary_in_notes(self, collab: Collaboration) -> bool:
+        return bool(collab.benefits and collab.summary.strip()) and \
+            self.edition.audience.speaker_notes != "omit"
 
     def sources(self) -> list[Para]:
         """Each collaboration's sources under its title (an appendix)."""
