@@ -758,9 +758,14 @@ class Content:
             by_category.setdefault(benefit.category, []).extend(
                 _item_paras(Item(benefit.text, benefit.mark)))
         if by_category:
-            paras.append(_heading(e.label("benefits")))
+            # Under the summary, "Benefits" heads the categories; alone on the slide
+            # they need no heading over them (two headings in a row read as one).
+            alone = self._summary_in_notes(collab)
+            if not alone:
+                paras.append(_heading(e.label("benefits")))
             for category in sorted(by_category, key=_category_order):
-                paras.append(Para((Run(self.term("category", category)),), 0, heading=True))
+                paras.append(Para((Run(self.term("category", category)),), 0, heading=True,
+                                  colour="accent1" if alone else None))
                 paras += by_category[category]
         return paras
 
