@@ -1,9 +1,10 @@
 """The deck's plan: what goes on which slide, at which size, fitted and split.
 
 Pure: no python-pptx. It holds the deck's type scale (every size a slide's text may be
-set at, and the floors fitting never goes below), the text model (:class:`Para`), the
-fitter that wraps paragraphs into lines and lines into slides (:class:`Fitter`, measured
-with :mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU), table
+set at, and the floors fitting never goes below), the word budget of a slide
+(:data:`WORDS_PER_SLIDE`), the text model (:class:`Para`), the fitter that wraps
+paragraphs into lines and lines into slides (:class:`Fitter`, measured with
+:mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU), table
 layout, what each slide says (:class:`Content`) and, from these and the master's
 :class:`Geometry`, the deck's plan (:func:`plan_deck`): a :class:`SlidePlan` per slide,
 each drawn as it says by :mod:`generator.render.deck` (the writer, python-pptx's public
