@@ -769,6 +769,34 @@ def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: li
     assert every.fit(paras, box, BODY_SIZES, max_pages=max_pages) == found
 
 
+@settings(max_examples=120, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from([*"ab Wi.", " ", " "]), max_size=160),
+                      min_size=1, max_size=10),
+       headings=st.lists(st.booleans(), min_size=10, max_size=10),
+       width=st.floats(80, 700), height=st.floats(40, 500), budget=st.integers(10, 90))
+def test_pages_keep_to_the_word_budget_and_headings_stay_with_their_text(
+        texts: list[str], headings: list[bool], width: float, height: float,
+        budget: int) -> None:
+    """``paginate`` with a word budget: every box holds at most ``budget`` words (one
+    line more only when a single line says more), all the text once and in order, and a
+    box ends with a heading only when the heading is all it holds or nothing follows."""
+    from generator.render.deck_plan import Para, _Fitter, words
+    from generator.render.markdown import Run
+
+    paras = [Para((Run(text),), heading=heading) for text, heading in zip(texts, headings,
+                                                                          strict=False)]
+    fitter = _Fitter(Measurer("Calibri"), rtl=False)
+    pages = fitter.paginate(paras, lambda _: (width, height), 20, max_words=budget)
+    said = "".join(p.text for page in pages for p in page)  # a word wider than a line
+    assert "".join(said.split()) == "".join("".join(p.text for p in paras).split())  # breaks
+    for n, page in enumerate(pages):
+        count = sum(words(p.text) for p in page)
+        one_line = len(page) == 1 and len(fitter.lines(page[0], width, 20)) == 1
+        assert count <= budget or one_line, (n, count)
+        if len(page) > 1 and page[-1].heading:
+            assert n == len(pages) - 1, n
+
+
 @settings(max_examples=60, deadline=None)
 @given(cells=st.lists(st.text(st.sampled_from([*"ab 1.W", "\u0627"]), min_size=1, max_size=40),
                       min_size=6, max_size=24),

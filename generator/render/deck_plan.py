@@ -380,9 +380,9 @@ class _Fitter:
                  max_words: int = 0) -> list[list[Para]]:
         """``paras`` set at ``size`` into as many boxes as they need, in order, each
         holding at most ``max_words`` words (0: no limit; see :func:`words`). A paragraph
-        that does not fit the room left moves to the next box whole when it fits one,
-        else it is split between lines, two at least on each side; a heading never ends
-        a box (it moves with what follows it)."""
+        that does not fit the room left moves to the next box whole when it fits one
+        (and this box is half full), else it is split between lines, two at least on
+        each side; a heading never ends a box (it moves with what follows it)."""
         pages: list[list[Para]] = []
         page: list[Para] = []
         used = 0.0
@@ -412,7 +412,10 @@ class _Fitter:
                 room = min(room, self._lines_in_words(para, lines, max_words - count))
             whole = len(lines) * pitch <= height + EPSILON and \
                 (not max_words or said <= max_words)  # fits a box of its own
-            if page and (para.heading or whole or room < 2 or len(lines) - room < 2):
+            # ... and moves there whole unless that leaves this box less than half full
+            full = used * 2 >= height or (max_words and count * 2 >= max_words)
+            if page and (para.heading or (whole and full) or room < 2
+                         or len(lines) - room < 2):
                 carried = [para]
                 while len(page) > 1 and page[-1].heading:  # a heading goes with its text
                     carried.insert(0, page.pop())
