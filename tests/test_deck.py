@@ -769,6 +769,21 @@ def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: li
     assert every.fit(paras, box, BODY_SIZES, max_pages=max_pages) == found
 
 
+def test_text_over_several_slides_fills_them_evenly() -> None:
+    """Nine one-line points in boxes of four lines make three boxes of three, not
+    4 + 4 + 1: the last continued slide is not left with a line."""
+    from generator.render.deck_plan import Para, _Fitter
+    from generator.render.markdown import Run
+
+    fitter = _Fitter(Measurer("Calibri"), rtl=False)
+    paras = [Para((Run(f"Point {n}"),), 1, "bullet") for n in range(9)]
+    pitch, gap = fitter.pitch(paras[0], 20), fitter.gap(paras[0], 20)
+    height = 4 * pitch + 3 * gap + 1
+    assert [len(p) for p in fitter.paginate(paras, lambda _: (500, height), 20)] == [4, 4, 1]
+    size, pages = fitter.fit(paras, lambda _: (500, height), (20,))
+    assert size == 20 and [len(p) for p in pages] == [3, 3, 3]
+
+
 @settings(max_examples=120, deadline=None)
 @given(texts=st.lists(st.text(st.sampled_from([*"ab Wi.", " ", " "]), max_size=160),
                       min_size=1, max_size=10),

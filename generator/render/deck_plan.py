@@ -493,10 +493,33 @@ class _Fitter:
                 continue
             pages = self.paginate(paras, box, size, max_words=max_words)
             if len(pages) <= max_pages:
-                return size, pages
+                return size, self._balanced(paras, box, size, pages, max_words)
         if fallback is None:
             fallback = next((s for s in sizes if s <= CONTINUED_SIZE), sizes[-1])
-        return fallback, self.paginate(paras, box, fallback, max_words=max_words)
+        pages = self.paginate(paras, box, fallback, max_words=max_words)
+        return fallback, self._balanced(paras, box, fallback, pages, max_words)
+
+    def _balanced(self, paras: Sequence[Para], box: Box, size: float,
+                  pages: list[list[Para]], max_words: int) -> list[list[Para]]:
+        """``pages`` filled evenly: text over several boxes paginated again into boxes
+        as low as still gives as many (so that the last is not left with a line or
+        two while the others are full)."""
+        if len(pages) < 2:
+            return pages
+        def lower(share: float) -> Box:
+            return lambda n: (box(n)[0], box(n)[1] * share)
+
+        low, high = 0.3, 1.0
+        for _ in range(7):  # the lowest share of the boxes' height that gives as many
+            middle = (low + high) / 2
+            if len(self.paginate(paras, lower(middle), size, max_words=max_words)) \
+                    <= len(pages):
+                high = middle
+            else:
+                low = middle
+        if high >= 1.0:
+            return pages
+        return self.paginate(paras, lower(high), size, max_words=max_words)
 
     def word_budget(self, paras: Sequence[Para], box: Box, size: float,
                     max_words: int) -> tuple[int, int]:
