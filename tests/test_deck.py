@@ -1018,8 +1018,23 @@ def test_crowded_deck_splits_rather_than_shrinks(room_decks: dict[str, bytes]) -
     assert len(titles) > 60
 
 
+@pytest.fixture(scope="module")
+def room_pdfs(room_decks: dict[str, bytes],
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The minister's deck and the crowded one as LibreOffice draws them (PDF)."""
+    tmp = tmp_path_factory.mktemp("room-pdf")
+    soffice = require_tool("soffice")
+    for name in ("minister", "crowded"):
+        (tmp / f"{name}.pptx").write_bytes(room_decks[name])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp),
+                    str(tmp / "minister.pptx"), str(tmp / "crowded.pptx")],
+                   check=True, capture_output=True, timeout=600)
+    return {name: tmp / f"{name}.pdf" for name in ("minister", "crowded")}
+
+
 def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
-                                               tmp_path: Path) -> None:
+                                               room_pdfs: dict[str, Path]) -> None:
     """Every shape lies on its slide, and every character LibreOffice draws lies on its
     page (text overflowing its box past the slide's edge would not)."""
     for name, data in room_decks.items():
@@ -1029,15 +1044,8 @@ def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
                 assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
                 assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
                 assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
-    soffice = require_tool("soffice")
-    for name in ("minister", "crowded"):
-        (tmp_path / f"{name}.pptx").write_bytes(room_decks[name])
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(tmp_path / "minister.pptx"), str(tmp_path / "crowded.pptx")],
-                   check=True, capture_output=True, timeout=600)
-    for name in ("minister", "crowded"):
-        reader = PdfReader(tmp_path / f"{name}.pdf")
+    for name, pdf in room_pdfs.items():
+        reader = PdfReader(pdf)
         assert len(reader.pages) == len(open_deck(room_decks[name]).slides)
         for number, page in enumerate(reader.pages, 1):
             box = page.mediabox
@@ -1103,6 +1111,42 @@ def test_metrics_labels_take_two_lines_at_most(room_decks: dict[str, bytes]) -> 
                 lines = measurer.wrap([Span(text, bold=first == "Period")], room, sizes[0])
                 assert len(lines) <= 2, (name, text, len(lines))
     assert tables >= 5
+
+
+def test_metrics_labels_take_two_lines_at_most_as_libreoffice_draws_them(
+        room_decks: dict[str, bytes], room_pdfs: dict[str, Path]) -> None:
+    """The same, on the page LibreOffice draws: each label's words, found in order on
+    its slide's page (pdftotext's word boxes), stand on one or two lines."""
+    pdftotext = require_tool("pdftotext")
+    labels_seen = 0
+    for name, pdf in room_pdfs.items():
+        for number, slide in enumerate(open_deck(room_decks[name]).slides, 1):
+            labels = []
+            for shape in slide.shapes:
+                if not shape.has_table:
+                    continue
+                rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
+                if rows[0][0] == "Metrics":
+                    labels += [row[0] for row in rows[1:]]
+                elif rows[0][0] == "Period":
+                    labels += rows[0][1:]
+            if not labels:
+                continue
+            page = subprocess.run([pdftotext, "-f", str(number), "-l", str(number),
+                                   "-bbox-layout", str(pdf), "-"], check=True,
+                                  capture_output=True, timeout=120).stdout
+            drawn = [(w.text, round(float(w.get("yMin"))))
+                     for w in etree.fromstring(page).iter("{*}word")]
+            texts = [text for text, _ in drawn]
+            for label in labels:
+                target = label.split()
+                at = next((i for i in range(len(texts)) if texts[i:i + len(target)] == target),
+                          None)
+                assert at is not None, (name, number, label)
+                lines = {y for _, y in drawn[at:at + len(target)]}
+                assert len(lines) <= 2, (name, number, label, len(lines))
+                labels_seen += 1
+    assert labels_seen >= 20
 
 
 def test_nothing_overlaps_a_slides_title(room_decks: dict[str, bytes]) -> None:
