@@ -1296,19 +1296,25 @@ def _plans() -> Iterator[tuple[str, Any]]:
 
 def test_a_heading_never_ends_a_slide_and_short_paragraphs_are_not_split() -> None:
     """A heading (a collaboration's benefit category, a source's collaboration) moves
-    to the next slide with what it heads; a paragraph that fits a slide is not cut
-    between two (its continued tail would start the next box without a gap)."""
+    to the next slide with what it heads, and a collaboration's sources stay together
+    under its title; a paragraph that fits a slide is not cut between two (its
+    continued tail would start the next box without a gap)."""
     from generator.render.deck_plan import TextPlan
 
     boxes = 0
     for name, plan in _plans():
         for number, slide in enumerate(plan.slides, 1):
+            title = next(i.paras[0].text for i in slide.items
+                         if isinstance(i, TextPlan) and i.target == "title")
             for item in slide.items:
                 if not isinstance(item, TextPlan) or item.target == "title":
                     continue
                 boxes += 1
                 if len(item.paras) > 1:
-                    assert not item.paras[-1].heading, (name, number, item.paras[-1].text)
+                    last = item.paras[-1]
+                    assert not (last.heading or last.keep), (name, number, last.text)
+                if item.paras and slide.kind == "bullets" and title.startswith("Sources"):
+                    assert item.paras[0].heading, (name, number)  # sources under their title
                 if item.paras:  # not the tail of a paragraph cut short
                     assert item.paras[0].gap, (name, number, item.paras[0].text)
     assert boxes > 100

@@ -134,6 +134,7 @@ class Para:
     gap: bool = True
     colour: str | None = None  # a theme colour name ("accent1") or None to inherit
     italic: bool = False
+    keep: bool = False  # kept on one slide with the next paragraph (as a heading is)
 
     @property
     def text(self) -> str:
@@ -145,7 +146,8 @@ class Para:
         found: int | None = self.__dict__.get("_hash")
         if found is None:
             found = hash((self.runs, self.level, self.bullet, self.number, self.heading,
-                          self.scale, self.min_pt, self.gap, self.colour, self.italic))
+                          self.scale, self.min_pt, self.gap, self.colour, self.italic,
+                          self.keep))
             self.__dict__["_hash"] = found
         return found
 
@@ -382,7 +384,8 @@ class _Fitter:
         holding at most ``max_words`` words (0: no limit; see :func:`words`). A paragraph
         that does not fit the room left moves to the next box whole when it fits one
         (and this box is half full), else it is split between lines, two at least on
-        each side; a heading never ends a box (it moves with what follows it)."""
+        each side; a heading (or a paragraph to ``keep`` with the next) never ends a box
+        (it moves with what follows it)."""
         pages: list[list[Para]] = []
         page: list[Para] = []
         used = 0.0
@@ -417,7 +420,7 @@ class _Fitter:
             if page and (para.heading or (whole and full) or room < 2
                          or len(lines) - room < 2):
                 carried = [para]
-                while len(page) > 1 and page[-1].heading:  # a heading goes with its text
+                while len(page) > 1 and (page[-1].heading or page[-1].keep):  # with its text
                     carried.insert(0, page.pop())
                 pages.append(page)
                 page, used, count = [], 0.0, 0
@@ -815,8 +818,11 @@ class Content:
             if not collab.sources:
                 continue
             paras.append(_heading(self.collaboration_title(collab)))
+            items: list[Para] = []
             for source in collab.sources:
-                paras += _item_paras(Item(source, collab.mark))
+                items += _item_paras(Item(source, collab.mark))
+            # a collaboration's sources stay together, under its title
+            paras += [replace(p, keep=True) for p in items[:-1]] + items[-1:]
         return paras
 
     def closing(self) -> list[list[Para]]:
