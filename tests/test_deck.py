@@ -277,7 +277,13 @@ def test_speaker_notes_come_from_every_notes_field(decks: dict[str, bytes]) -> N
     notes = {title_of(s): s.notes_slide.notes_text_frame.text
              for s in prs.slides if s.has_notes_slide}
     assert notes["(P) Strategic context"] == "(P) Open with the map."
-    assert notes["(R) Joint border patrols"] == "(R) Stress the reduction in incidents."
+    # A collaboration's slide shows its benefits; its summary is said in the notes,
+    # before its own notes, each with its portion mark.
+    assert notes["(R) Joint border patrols"] == \
+        "(R) Coordinated patrols along the northern border.\n\n" \
+        "(R) Stress the reduction in incidents."
+    shown = next(s for s in prs.slides if title_of(s) == "(R) Joint border patrols")
+    assert not any("Coordinated patrols" in text for text in slide_texts(shown))
     assert notes["(P) Joint exercises per year"] == "(P) Point at the 2024 bar."
     summary = open_deck(decks["summary"])
     text = "\n".join(s.notes_slide.notes_text_frame.text for s in summary.slides
@@ -286,6 +292,20 @@ def test_speaker_notes_come_from_every_notes_field(decks: dict[str, bytes]) -> N
         assert f"Section {n} notes." in text
     for n in range(4):
         assert f"Chart {n} notes." in text
+
+
+def test_without_notes_a_collaborations_summary_stays_on_its_slide(tmp_path: Path) -> None:
+    """An audience whose decks carry no notes (``speaker_notes: omit``) has no notes to
+    take a collaboration's summary: it stays on the slide, and no notes slide is made."""
+    edition = sample_edition(content_root(tmp_path))
+    quiet = dataclasses.replace(  # as tailoring leaves it: no notes
+        edition, audience=dataclasses.replace(edition.audience, speaker_notes="omit"),
+        **{part: tuple(dataclasses.replace(x, notes=()) for x in getattr(edition, part))
+           for part in ("sections", "collaborations", "charts")})
+    prs = open_deck(render_deck(quiet, templates()))
+    shown = next(s for s in prs.slides if title_of(s) == "(R) Joint border patrols")
+    assert any("Coordinated patrols" in text for text in slide_texts(shown))
+    assert not any(s.has_notes_slide for s in prs.slides)
 
 
 def test_tables_and_charts_are_native_and_editable(decks: dict[str, bytes]) -> None:
@@ -348,8 +368,10 @@ def test_summary_deck_gives_the_summary_and_the_key_messages_a_slide_each(
     assert "Shared training" not in summary
     zahran = next(open_deck(render_deck(edition, tmpl)) for name, edition, tmpl
                   in _default_project_decks() if name == "delegation-zahran")
-    assert [title_of(slide) for slide in zahran.slides][1:3] == [
-        "الملخص التنفيذي", "الرسائل الرئيسية"]
+    titles = [title_of(slide) for slide in zahran.slides]
+    messages = titles.index("الرسائل الرئيسية")
+    assert messages >= 2 and titles[1] == "الملخص التنفيذي"
+    assert all(t.startswith("الملخص التنفيذي") for t in titles[1:messages])  # continued
 
 
 def test_cover_and_closing_say_who_and_what(decks: dict[str, bytes]) -> None:
@@ -747,6 +769,49 @@ def test_fitting_skips_only_sizes_that_cannot_fit(texts: list[str], headings: li
     assert every.fit(paras, box, BODY_SIZES, max_pages=max_pages) == found
 
 
+def test_text_over_several_slides_fills_them_evenly() -> None:
+    """Nine one-line points in boxes of four lines make three boxes of three, not
+    4 + 4 + 1: the last continued slide is not left with a line."""
+    from generator.render.deck_plan import Para, _Fitter
+    from generator.render.markdown import Run
+
+    fitter = _Fitter(Measurer("Calibri"), rtl=False)
+    paras = [Para((Run(f"Point {n}"),), 1, "bullet") for n in range(9)]
+    pitch, gap = fitter.pitch(paras[0], 20), fitter.gap(paras[0], 20)
+    height = 4 * pitch + 3 * gap + 1
+    assert [len(p) for p in fitter.paginate(paras, lambda _: (500, height), 20)] == [4, 4, 1]
+    size, pages = fitter.fit(paras, lambda _: (500, height), (20,))
+    assert size == 20 and [len(p) for p in pages] == [3, 3, 3]
+
+
+@settings(max_examples=120, deadline=None)
+@given(texts=st.lists(st.text(st.sampled_from([*"ab Wi.", " ", " "]), max_size=160),
+                      min_size=1, max_size=10),
+       headings=st.lists(st.booleans(), min_size=10, max_size=10),
+       width=st.floats(80, 700), height=st.floats(40, 500), budget=st.integers(10, 90))
+def test_pages_keep_to_the_word_budget_and_headings_stay_with_their_text(
+        texts: list[str], headings: list[bool], width: float, height: float,
+        budget: int) -> None:
+    """``paginate`` with a word budget: every box holds at most ``budget`` words (one
+    line more only when a single line says more), all the text once and in order, and a
+    box ends with a heading only when the heading is all it holds or nothing follows."""
+    from generator.render.deck_plan import Para, _Fitter, words
+    from generator.render.markdown import Run
+
+    paras = [Para((Run(text),), heading=heading) for text, heading in zip(texts, headings,
+                                                                          strict=False)]
+    fitter = _Fitter(Measurer("Calibri"), rtl=False)
+    pages = fitter.paginate(paras, lambda _: (width, height), 20, max_words=budget)
+    said = "".join(p.text for page in pages for p in page)  # a word wider than a line
+    assert "".join(said.split()) == "".join("".join(p.text for p in paras).split())  # breaks
+    for n, page in enumerate(pages):
+        count = sum(words(p.text) for p in page)
+        one_line = len(page) == 1 and len(fitter.lines(page[0], width, 20)) == 1
+        assert count <= budget or one_line, (n, count)
+        if len(page) > 1 and page[-1].heading:
+            assert n == len(pages) - 1, n
+
+
 @settings(max_examples=60, deadline=None)
 @given(cells=st.lists(st.text(st.sampled_from([*"ab 1.W", "\u0627"]), min_size=1, max_size=40),
                       min_size=6, max_size=24),
@@ -920,7 +985,8 @@ def _run_sizes(body: Any) -> list[float]:
 
 def test_type_scale_holds_on_every_slide(room_decks: dict[str, bytes]) -> None:
     """Titles >= 28 pt; body text and table cells >= 14 pt, body placeholders' main text
-    >= 18 pt; banners, slide numbers and the reference >= 9 pt."""
+    >= 18 pt (but on the sources' appendix slides, set at 14); banners, slide numbers
+    and the reference >= 9 pt."""
     for name, data in room_decks.items():
         prs = open_deck(data)
         for number, slide in enumerate(prs.slides, 1):
@@ -937,7 +1003,7 @@ def test_type_scale_holds_on_every_slide(room_decks: dict[str, bytes]) -> None:
                         assert min(sizes) >= 28, (*where, "title", sizes)  # TITLE, CENTER
                     else:
                         assert min(sizes) >= 14, (*where, shape.name, sizes)
-                        if shape.is_placeholder:
+                        if shape.is_placeholder and not where[2].startswith("Sources"):
                             assert max(sizes) >= 18, (*where, shape.name, sizes)
                 elif shape.has_table:
                     for cell in element.iter(f"{A}tc"):
@@ -952,8 +1018,23 @@ def test_crowded_deck_splits_rather_than_shrinks(room_decks: dict[str, bytes]) -
     assert len(titles) > 60
 
 
+@pytest.fixture(scope="module")
+def room_pdfs(room_decks: dict[str, bytes],
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The minister's deck and the crowded one as LibreOffice draws them (PDF)."""
+    tmp = tmp_path_factory.mktemp("room-pdf")
+    soffice = require_tool("soffice")
+    for name in ("minister", "crowded"):
+        (tmp / f"{name}.pptx").write_bytes(room_decks[name])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp),
+                    str(tmp / "minister.pptx"), str(tmp / "crowded.pptx")],
+                   check=True, capture_output=True, timeout=600)
+    return {name: tmp / f"{name}.pdf" for name in ("minister", "crowded")}
+
+
 def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
-                                               tmp_path: Path) -> None:
+                                               room_pdfs: dict[str, Path]) -> None:
     """Every shape lies on its slide, and every character LibreOffice draws lies on its
     page (text overflowing its box past the slide's edge would not)."""
     for name, data in room_decks.items():
@@ -963,15 +1044,8 @@ def test_no_text_off_a_slide_in_the_room_decks(room_decks: dict[str, bytes],
                 assert shape.left >= 0 and shape.top >= 0, (name, number, shape.name)
                 assert shape.left + shape.width <= prs.slide_width, (name, number, shape.name)
                 assert shape.top + shape.height <= prs.slide_height, (name, number, shape.name)
-    soffice = require_tool("soffice")
-    for name in ("minister", "crowded"):
-        (tmp_path / f"{name}.pptx").write_bytes(room_decks[name])
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(tmp_path / "minister.pptx"), str(tmp_path / "crowded.pptx")],
-                   check=True, capture_output=True, timeout=600)
-    for name in ("minister", "crowded"):
-        reader = PdfReader(tmp_path / f"{name}.pdf")
+    for name, pdf in room_pdfs.items():
+        reader = PdfReader(pdf)
         assert len(reader.pages) == len(open_deck(room_decks[name]).slides)
         for number, page in enumerate(reader.pages, 1):
             box = page.mediabox
@@ -1037,6 +1111,42 @@ def test_metrics_labels_take_two_lines_at_most(room_decks: dict[str, bytes]) -> 
                 lines = measurer.wrap([Span(text, bold=first == "Period")], room, sizes[0])
                 assert len(lines) <= 2, (name, text, len(lines))
     assert tables >= 5
+
+
+def test_metrics_labels_take_two_lines_at_most_as_libreoffice_draws_them(
+        room_decks: dict[str, bytes], room_pdfs: dict[str, Path]) -> None:
+    """The same, on the page LibreOffice draws: each label's words, found in order on
+    its slide's page (pdftotext's word boxes), stand on one or two lines."""
+    pdftotext = require_tool("pdftotext")
+    labels_seen = 0
+    for name, pdf in room_pdfs.items():
+        for number, slide in enumerate(open_deck(room_decks[name]).slides, 1):
+            labels = []
+            for shape in slide.shapes:
+                if not shape.has_table:
+                    continue
+                rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
+                if rows[0][0] == "Metrics":
+                    labels += [row[0] for row in rows[1:]]
+                elif rows[0][0] == "Period":
+                    labels += rows[0][1:]
+            if not labels:
+                continue
+            page = subprocess.run([pdftotext, "-f", str(number), "-l", str(number),
+                                   "-bbox-layout", str(pdf), "-"], check=True,
+                                  capture_output=True, timeout=120).stdout
+            drawn = [(w.text, round(float(w.get("yMin"))))
+                     for w in etree.fromstring(page).iter("{*}word")]
+            texts = [text for text, _ in drawn]
+            for label in labels:
+                target = label.split()
+                at = next((i for i in range(len(texts)) if texts[i:i + len(target)] == target),
+                          None)
+                assert at is not None, (name, number, label)
+                lines = {y for _, y in drawn[at:at + len(target)]}
+                assert len(lines) <= 2, (name, number, label, len(lines))
+                labels_seen += 1
+    assert labels_seen >= 20
 
 
 def test_nothing_overlaps_a_slides_title(room_decks: dict[str, bytes]) -> None:
@@ -1128,3 +1238,124 @@ def test_the_benefits_matrix_has_its_key_under_it_on_every_slide(
             dots = [c.text for row in list(table.table.rows)[1:] for c in row.cells
                     if "●" in c.text]
             assert dots and all(re.fullmatch(r"●+ \([A-Z]+\)", d) for d in dots), dots
+
+
+# ---------------------------------------------------------------------------- words a slide
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _body_words(slide: Any) -> int:
+    """The words of a slide's body text as a reader sees them: every text shape but its
+    title and the furniture (tables and charts are not counted)."""
+    title = slide.shapes.title
+    return sum(len(shape.text_frame.text.split()) for shape in slide.shapes
+               if shape.has_text_frame and shape.name not in FURNITURE
+               and (title is None or shape.shape_id != title.shape_id))
+
+
+def test_no_slide_says_more_than_its_word_budget(room_decks: dict[str, bytes]) -> None:
+    """At most ``WORDS_PER_SLIDE`` words of body text on any slide of every default
+    audience's deck and of the crowded one (the sources' appendix aside), as the manual
+    says; text that needs more slides shares them out evenly (no continued slide says
+    less than half of what another of its run says)."""
+    from generator.render.deck_plan import WORDS_PER_SLIDE
+
+    manual = (DOCS / "templates-reference.md").read_text("utf-8")
+    assert f"{WORDS_PER_SLIDE} words" in manual
+    continued = 0
+    for name, data in room_decks.items():
+        counts = [(title_of(s), _body_words(s)) for s in open_deck(data).slides]
+        over = [(t, n) for t, n in counts if n > WORDS_PER_SLIDE and not t.startswith("Sources")]
+        assert over == [], (name, over)
+        runs: list[tuple[str, list[int]]] = []
+        for title, count in counts:
+            if runs and title != runs[-1][0] and title.startswith(runs[-1][0] + " ("):
+                runs[-1][1].append(count)
+            else:
+                runs.append((title, [count]))
+        for title, run in runs:
+            if len(run) > 1 and not title.startswith("Sources"):
+                continued += 1
+                assert min(run) * 2 >= max(run), (name, title, run)
+    assert continued >= 3  # the budget continues text (the crowded sections at least)
+
+
+def _plans() -> Iterator[tuple[str, Any]]:
+    import tempfile
+
+    from generator.render.deck_plan import plan_deck
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [(name, edition, tmpl) for name, edition, tmpl in _default_project_decks()]
+        cases.append(("crowded", crowded_edition(content_root(Path(tmp))), templates()))
+        for name, edition, tmpl in cases:
+            geometry = _DeckWriter(edition, _open_master(tmpl)[0], tmpl).geometry()
+            yield name, plan_deck(edition, geometry)
+
+
+def test_a_heading_never_ends_a_slide_and_short_paragraphs_are_not_split() -> None:
+    """A heading (a collaboration's benefit category, a source's collaboration) moves
+    to the next slide with what it heads, and a collaboration's sources stay together
+    under its title; a paragraph that fits a slide is not cut between two (its
+    continued tail would start the next box without a gap)."""
+    from generator.render.deck_plan import TextPlan
+
+    boxes = 0
+    for name, plan in _plans():
+        for number, slide in enumerate(plan.slides, 1):
+            title = next(i.paras[0].text for i in slide.items
+                         if isinstance(i, TextPlan) and i.target == "title")
+            for item in slide.items:
+                if not isinstance(item, TextPlan) or item.target == "title":
+                    continue
+                boxes += 1
+                if len(item.paras) > 1:
+                    last = item.paras[-1]
+                    assert not (last.heading or last.keep), (name, number, last.text)
+                if item.paras and slide.kind == "bullets" and title.startswith("Sources"):
+                    assert item.paras[0].heading, (name, number)  # sources under their title
+                if item.paras:  # not the tail of a paragraph cut short
+                    assert item.paras[0].gap, (name, number, item.paras[0].text)
+    assert boxes > 100
+
+
+def test_slides_of_a_kind_share_one_body_size(room_decks: dict[str, bytes]) -> None:
+    """Every collaboration's slide sets its text at one size: the deck does not jump
+    from size to size between slides of a kind."""
+    from generator.render.deck_plan import TextPlan
+
+    for name, plan in _plans():
+        collaborations = {item.size for slide in plan.slides if slide.kind == "two_content"
+                          for item in slide.items
+                          if isinstance(item, TextPlan) and item.target == "body"}
+        assert len(collaborations) == (name != "delegation-zahran"), (name, collaborations)
+    # and as a reader sees it: the largest run of each collaboration slide's text column
+    minister = open_deck(room_decks["minister"])
+    _, edition, tmpl = next(c for c in _default_project_decks() if c[0] == "minister")
+    two = _DeckWriter(edition, _open_master(tmpl)[0], tmpl).layouts["two_content"].name
+    sizes = {max(_run_sizes(sh._element.find(f"{P_NS}txBody")))
+             for s in minister.slides if s.slide_layout.name == two
+             for sh in s.shapes if sh.is_placeholder and sh != s.shapes.title
+             and sh.has_text_frame and sh.text_frame.text.strip()}
+    assert len(sizes) == 1, sizes
+
+
+def test_sources_are_an_appendix_in_two_columns(room_decks: dict[str, bytes]) -> None:
+    """The sources of a full deck: after the recommendations, in two columns side by side
+    at 12 pt or more (14, the body floor), every source once."""
+    prs = open_deck(room_decks["minister"])
+    titles = [title_of(s) for s in prs.slides]
+    first = titles.index("Sources")
+    assert titles.index("Recommendations") < first
+    slides = [s for s in prs.slides if title_of(s).startswith("Sources")]
+    assert len(slides) < 3
+    left, right = (sh for sh in slides[0].shapes if sh.has_text_frame
+                   and sh != slides[0].shapes.title and sh.name not in FURNITURE)
+    assert left.top == right.top and left.left + left.width <= right.left
+    for slide in slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape.name not in FURNITURE:
+                assert min(_run_sizes(shape._element.find(f"{P_NS}txBody"))) >= 14
+    text = "\n".join(t for s in slides for t in slide_texts(s))
+    assert "Port Sallah hub annual report 2026" in text

@@ -1,9 +1,10 @@
 """The deck's plan: what goes on which slide, at which size, fitted and split.
 
 Pure: no python-pptx. It holds the deck's type scale (every size a slide's text may be
-set at, and the floors fitting never goes below), the text model (:class:`Para`), the
-fitter that wraps paragraphs into lines and lines into slides (:class:`Fitter`, measured
-with :mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU), table
+set at, and the floors fitting never goes below), the word budget of a slide
+(:data:`WORDS_PER_SLIDE`), the text model (:class:`Para`), the fitter that wraps
+paragraphs into lines and lines into slides (:class:`Fitter`, measured with
+:mod:`generator.render.textfit`), slide geometry (:class:`Rect`, in EMU), table
 layout, what each slide says (:class:`Content`) and, from these and the master's
 :class:`Geometry`, the deck's plan (:func:`plan_deck`): a :class:`SlidePlan` per slide,
 each drawn as it says by :mod:`generator.render.deck` (the writer, python-pptx's public
@@ -37,7 +38,7 @@ from ..edition import (
 from ..i18n import format_date, format_number
 from .charts import MISSING, metric_label  # one vocabulary with the brief
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
-from .textfit import Line, Measurer, Span
+from .textfit import Line, Measurer, Span, line_text
 
 EMU_PER_PT = 12700
 
@@ -54,7 +55,8 @@ SUMMARY_MAX_SLIDES = 9
 TITLE_MIN = 28  # slide titles
 BODY = 18  # body text is set at 18 pt or more ...
 BODY_MIN = 14  # ... and no run of body text or table cell below 14 (secondary lines)
-SOURCES_MIN = 12  # sources on appendix slides
+SOURCES_MIN = 12  # sources on appendix slides ...
+SOURCES_SIZES = (16, BODY_MIN)  # ... are set in two columns at these, never below 14
 FURNITURE_MIN = 9  # banners, slide numbers, the reference
 
 # Type sizes to try, largest first; the last is the floor.
@@ -65,6 +67,11 @@ LEAD_SIZES = (24, 22, 20, BODY)
 KEY_SIZES = (28, 26, 24, 22, 20, BODY)
 BODY_SIZES = (24, 22, 20, BODY)
 TABLE_SIZES = (20, 18, 16, BODY_MIN)
+#: At most this many words of body text on a slide (the title, banners, slide number,
+#: tables and charts not counted): one message a slide, read from the back of a room.
+#: Longer text continues on further slides, shared out evenly; the sources, an
+#: appendix read on paper rather than projected, are not held to it.
+WORDS_PER_SLIDE = 80
 # When text needs continuation slides anyway, it is set at this size.
 CONTINUED_SIZE = 20
 CONTINUED_TABLE_SIZE = 18
@@ -127,6 +134,7 @@ class Para:
     gap: bool = True
     colour: str | None = None  # a theme colour name ("accent1") or None to inherit
     italic: bool = False
+    keep: bool = False  # kept on one slide with the next paragraph (as a heading is)
 
     @property
     def text(self) -> str:
@@ -138,7 +146,8 @@ class Para:
         found: int | None = self.__dict__.get("_hash")
         if found is None:
             found = hash((self.runs, self.level, self.bullet, self.number, self.heading,
-                          self.scale, self.min_pt, self.gap, self.colour, self.italic))
+                          self.scale, self.min_pt, self.gap, self.colour, self.italic,
+                          self.keep))
             self.__dict__["_hash"] = found
         return found
 
@@ -230,6 +239,13 @@ def _plain(text: str, *, scale: float = 1.0, level: int = 0, italic: bool = Fals
 
 
 # --------------------------------------------------------------------------- fitting
+
+
+def words(text: str) -> int:
+    """The words of ``text``, as the word budget counts them: runs of characters between
+    white space (a portion mark such as ``(R)`` is one)."""
+    return len(text.split())
+
 
 Box = Callable[[int], tuple[float, float]]  # page number -> (width, height) in points
 # Slides of text, planned: (slide kind, type size, paragraphs per slide).
@@ -362,12 +378,18 @@ class _Fitter:
         return (replace(para, runs=head),
                 replace(para, runs=tail, bullet="none", gap=False, heading=para.heading))
 
-    def paginate(self, paras: Sequence[Para], box: Box, size: float) -> list[list[Para]]:
-        """``paras`` set at ``size`` into as many boxes as they need, in order; a
-        paragraph too long for the room left is split between lines."""
+    def paginate(self, paras: Sequence[Para], box: Box, size: float, *,
+                 max_words: int = 0) -> list[list[Para]]:
+        """``paras`` set at ``size`` into as many boxes as they need, in order, each
+        holding at most ``max_words`` words (0: no limit; see :func:`words`). A paragraph
+        that does not fit the room left moves to the next box whole when it fits one
+        (and this box is half full), else it is split between lines, two at least on
+        each side; a heading (or a paragraph to ``keep`` with the next) never ends a box
+        (it moves with what follows it)."""
         pages: list[list[Para]] = []
         page: list[Para] = []
         used = 0.0
+        count = 0  # words on the page
         queue = deque(paras)
         while queue:
             para = queue.popleft()
@@ -376,34 +398,66 @@ class _Fitter:
             pitch = self.pitch(para, size)
             before = self.gap(para, size) if page else 0.0
             need = before + len(lines) * pitch
-            follow = 0.0
+            said = words(para.text)
+            follow, follow_words = 0.0, 0
             if para.heading and queue:
                 nxt = queue[0]
                 follow = self.gap(nxt, size) + self.pitch(nxt, size)
-            if used + need + follow <= height + EPSILON:
+                follow_words = self._words_within(nxt, self.lines(nxt, width, size), 1)
+            in_words = not max_words or count + said + follow_words <= max_words
+            if in_words and used + need + follow <= height + EPSILON:
                 page.append(para)
                 used += need
+                count += said
                 continue
             room = int((height - used - before + EPSILON) // pitch)
-            if page and (para.heading or room < 2 or used + need <= height + EPSILON):
+            if max_words:
+                room = min(room, self._lines_in_words(para, lines, max_words - count))
+            whole = len(lines) * pitch <= height + EPSILON and \
+                (not max_words or said <= max_words)  # fits a box of its own
+            # ... and moves there whole unless that leaves this box less than half full
+            full = used * 2 >= height or (max_words and count * 2 >= max_words)
+            if page and (para.heading or (whole and full) or room < 2
+                         or len(lines) - room < 2):
+                carried = [para]
+                while len(page) > 1 and (page[-1].heading or page[-1].keep):  # with its text
+                    carried.insert(0, page.pop())
                 pages.append(page)
-                page, used = [], 0.0
-                queue.appendleft(replace(para, gap=para.gap))
+                page, used, count = [], 0.0, 0
+                queue.extendleft(reversed(carried))
                 continue
             if not page:
                 room = max(1, int((height + EPSILON) // pitch))
+                if max_words:
+                    room = max(1, min(room, self._lines_in_words(para, lines, max_words)))
                 if room >= len(lines):  # a heading alone at the foot: keep it anyway
                     page.append(para)
                     used += need
+                    count += said
                     continue
             head, tail = self.split(para, lines, room)
             page.append(head)
             pages.append(page)
-            page, used = [], 0.0
+            page, used, count = [], 0.0, 0
             queue.appendleft(tail)
         if page or not pages:
             pages.append(page)
         return pages
+
+    def _lines_in_words(self, para: Para, lines: Sequence[Line], budget: int) -> int:
+        """How many of ``para``'s first ``lines`` hold at most ``budget`` words."""
+        spans = _spans(para)
+        total = 0
+        for n, line in enumerate(lines):
+            total += words(line_text(line, spans))
+            if total > budget:
+                return n
+        return len(lines)
+
+    def _words_within(self, para: Para, lines: Sequence[Line], count: int) -> int:
+        """The words of ``para``'s first ``count`` lines."""
+        spans = _spans(para)
+        return sum(words(line_text(line, spans)) for line in lines[:count])
 
     def _overflows(self, paras: Sequence[Para], boxes: Sequence[tuple[float, float]],
                    size: float) -> bool:
@@ -426,21 +480,66 @@ class _Fitter:
         return False
 
     def fit(self, paras: Sequence[Para], box: Box, sizes: Sequence[float], *,
-            max_pages: int = 1, fallback: float | None = None,
+            max_pages: int = 1, fallback: float | None = None, max_words: int = 0,
             ) -> tuple[float, list[list[Para]]]:
-        """The largest size at which ``paras`` take at most ``max_pages`` boxes; if none,
-        ``fallback`` (default: :data:`CONTINUED_SIZE` or the largest size below it),
-        paginated over as many boxes as needed."""
+        """The largest size at which ``paras`` take at most ``max_pages`` boxes (or as
+        many as ``max_words`` words a box asks for); if none, ``fallback`` (default:
+        :data:`CONTINUED_SIZE` or the largest size below it), paginated over as many
+        boxes as needed. Text that needs several boxes for its words shares them out
+        evenly (no box left with a line or two)."""
+        if max_words:
+            max_words, needed = self.word_budget(paras, box, sizes[0], max_words)
+            max_pages = max(max_pages, needed)
         boxes = [box(n) for n in range(max_pages)]  # the first max_pages boxes
         for size in sizes:
             if self._overflows(paras, boxes, size):
                 continue
-            pages = self.paginate(paras, box, size)
+            pages = self.paginate(paras, box, size, max_words=max_words)
             if len(pages) <= max_pages:
-                return size, pages
+                return size, self._balanced(paras, box, size, pages, max_words)
         if fallback is None:
             fallback = next((s for s in sizes if s <= CONTINUED_SIZE), sizes[-1])
-        return fallback, self.paginate(paras, box, fallback)
+        pages = self.paginate(paras, box, fallback, max_words=max_words)
+        return fallback, self._balanced(paras, box, fallback, pages, max_words)
+
+    def _balanced(self, paras: Sequence[Para], box: Box, size: float,
+                  pages: list[list[Para]], max_words: int) -> list[list[Para]]:
+        """``pages`` filled evenly: text over several boxes paginated again into boxes
+        as low as still gives as many (so that the last is not left with a line or
+        two while the others are full)."""
+        if len(pages) < 2:
+            return pages
+        def lower(share: float) -> Box:
+            return lambda n: (box(n)[0], box(n)[1] * share)
+
+        low, high = 0.3, 1.0
+        for _ in range(7):  # the lowest share of the boxes' height that gives as many
+            middle = (low + high) / 2
+            if len(self.paginate(paras, lower(middle), size, max_words=max_words)) \
+                    <= len(pages):
+                high = middle
+            else:
+                low = middle
+        if high >= 1.0:
+            return pages
+        return self.paginate(paras, lower(high), size, max_words=max_words)
+
+    def word_budget(self, paras: Sequence[Para], box: Box, size: float,
+                    max_words: int) -> tuple[int, int]:
+        """(words a box, boxes) for ``paras`` held to ``max_words`` words a box: the
+        fewest boxes the words need, and the smallest budget that still gives that few,
+        so that they are evenly filled."""
+        def tall(n: int) -> tuple[float, float]:
+            return box(n)[0], 1e9
+
+        needed = len(self.paginate(paras, tall, size, max_words=max_words))
+        if needed < 2:
+            return max_words, needed
+        total = sum(words(p.text) for p in paras)
+        for budget in range(math.ceil(total / needed), max_words):
+            if len(self.paginate(paras, tall, size, max_words=budget)) <= needed:
+                return budget, needed
+        return max_words, needed
 
 
 def _runs_of(para: Para, lines: Sequence[Line]) -> tuple[Run, ...]:
@@ -504,6 +603,12 @@ class TableLayout:
     pages: list[list[tuple[list[Cell], float]]]  # rows (cells, height in points) per slide
     cramped: bool  # a column narrower than its longest word
     rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
+
+
+def _up_to(sizes: Sequence[float], chosen: Sequence[float]) -> tuple[float, ...]:
+    """``sizes`` no larger than the smallest of ``chosen`` (all of them if none is)."""
+    least = min(chosen, default=sizes[0])
+    return tuple(s for s in sizes if s <= least) or (sizes[-1],)
 
 
 def _fixed_box(width: float, height: float) -> Box:
@@ -665,7 +770,10 @@ class Content:
         return paras
 
     def collaboration(self, collab: Collaboration) -> list[Para]:
-        """A collaboration's facts line, summary, and benefits by category."""
+        """A collaboration's facts line and its benefits by category: what it delivers,
+        its one message. Its summary is said in the speaker notes
+        (:meth:`collaboration_notes`), and shown only when it has no benefits or the
+        audience's decks have no notes."""
         e = self.edition
         facts = [self.term("kind", collab.kind), self.term("status", collab.status)]
         if collab.since:
@@ -673,17 +781,35 @@ class Content:
         if collab.partners:
             facts.append(", ".join(e.partner_name(code) for code in collab.partners))
         paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
-        paras += _md_paras(collab.summary)
+        if not self._summary_in_notes(collab):
+            paras += _md_paras(collab.summary)
         by_category: dict[str, list[Para]] = {}
         for benefit in collab.benefits:
             by_category.setdefault(benefit.category, []).extend(
                 _item_paras(Item(benefit.text, benefit.mark)))
         if by_category:
-            paras.append(_heading(e.label("benefits")))
+            # Under the summary, "Benefits" heads the categories; alone on the slide
+            # they need no heading over them (two headings in a row read as one).
+            alone = self._summary_in_notes(collab)
+            if not alone:
+                paras.append(_heading(e.label("benefits")))
             for category in sorted(by_category, key=_category_order):
-                paras.append(Para((Run(self.term("category", category)),), 0, heading=True))
+                paras.append(Para((Run(self.term("category", category)),), 0, heading=True,
+                                  colour="accent1" if alone else None))
                 paras += by_category[category]
         return paras
+
+    def collaboration_notes(self, collab: Collaboration) -> list[tuple[Sequence[Item], None]]:
+        """What the speaker notes of a collaboration's slide say: its summary (with the
+        collaboration's portion mark; on the slide only when it has no benefits), then
+        its notes, each note with its own."""
+        summary = (Item(collab.summary, collab.mark),) if self._summary_in_notes(collab) \
+            else ()
+        return [(summary, None), (collab.notes, None)]
+
+    def _summary_in_notes(self, collab: Collaboration) -> bool:
+        return bool(collab.benefits and collab.summary.strip()) and \
+            self.edition.audience.speaker_notes != "omit"
 
     def sources(self) -> list[Para]:
         """Each collaboration's sources under its title (an appendix)."""
@@ -692,8 +818,11 @@ class Content:
             if not collab.sources:
                 continue
             paras.append(_heading(self.collaboration_title(collab)))
+            items: list[Para] = []
             for source in collab.sources:
-                paras += _item_paras(Item(source, collab.mark), scale=0.9)
+                items += _item_paras(Item(source, collab.mark))
+            # a collaboration's sources stay together, under its title
+            paras += [replace(p, keep=True) for p in items[:-1]] + items[-1:]
         return paras
 
     def closing(self) -> list[list[Para]]:
@@ -977,10 +1106,16 @@ class _Planner:
             self.executive_summary_slide()
             self.key_messages_slide()
             self.partners_slides()
+            # Slides of one kind share one body size (the largest every one of them is
+            # set at), not a size each: the deck reads evenly from slide to slide.
+            sizes = _up_to(BODY_SIZES, [self._section_pages(s, max_pages=1)[1]
+                                        for s in e.sections if s.key_points])
             for section in e.sections:
-                self.section_slides(section)
+                self.section_slides(section, sizes)
+            sizes = _up_to(BODY_SIZES, [self.collaboration_slides(c, emit=False)
+                                        for c in e.collaborations])
             for collab in e.collaborations:
-                self.collaboration_slides(collab)
+                self.collaboration_slides(collab, sizes)
             self.benefits_matrix_slides()
             for chart in e.charts:
                 self.chart_slides([chart])
@@ -996,7 +1131,9 @@ class _Planner:
         section while they fit, else sections share slides under their own headings;
         charts one per slide, else two or four to a slide."""
         e = self.edition
-        fixed = 2 + sum(1 for part in (e.summary, e.key_messages, e.recommendations) if part)
+        fixed = 2 + self.executive_summary_slide(fallback=LEAD_SIZES[-1], emit=False) + \
+            self.key_messages_slide(fallback=KEY_SIZES[-1], emit=False) + \
+            self.recommendations_slide(emit=False)  # the slides their words need
         budget = max(SUMMARY_MAX_SLIDES - fixed, 0)
         charts = list(e.charts)
         # Within budget first, then fewest slides; a slide per section beats a slide
@@ -1034,7 +1171,8 @@ class _Planner:
         paras = self.content.sections_together(sections)
         title = self.edition.label("sections")
         size, pages = self.body_fit.fit(paras, self._text_box("bullets", title), BODY_SIZES,
-                                        max_pages=budget, fallback=BODY_SIZES[-1])
+                                        max_pages=budget, fallback=BODY_SIZES[-1],
+                                        max_words=WORDS_PER_SLIDE)
         notes = self._notes([(s.notes, self.content.section_title(s)) for s in sections])
         return [(title, notes, ("bullets", size, pages))]
 
@@ -1067,38 +1205,39 @@ class _Planner:
             return
         title = e.label("agenda")
         if len(paras) > AGENDA_ONE_COLUMN:  # a long agenda: two columns on one slide
-            layout = self.layouts["agenda"]
-            below = self._title_bottom("agenda")
-            rect = layout.bodies[0] if layout.bodies else None
-            area = self._clamp(rect) if rect else self._area("agenda", below=below)
-            if area.top < below:
-                area = Rect(area.left, below, area.width, area.bottom - below)
             half = math.ceil(len(paras) / 2)
-            if self._two_columns("agenda", title, [paras[:half], paras[half:]], area,
-                                 LEAD_SIZES):
+            if self._two_columns("agenda", title, [paras[:half], paras[half:]],
+                                 self._body_area("agenda"), LEAD_SIZES):
                 return
         self.text_slides("agenda", title, paras, LEAD_SIZES)
 
-    def executive_summary_slide(self, *, fallback: float | None = None) -> None:
+    def executive_summary_slide(self, *, fallback: float | None = None,
+                                emit: bool = True) -> int:
         """The executive summary on slides of its own (``fallback``: the size it is set
-        at when it does not fit one slide; a summary deck keeps it to one at the floor)."""
-        if self.edition.summary:
-            self.text_slides("bullets", self.edition.label("executive_summary"),
-                             _md_paras(self.edition.summary), LEAD_SIZES, fallback=fallback)
+        at when it does not fit one slide; a summary deck keeps it to one at the floor).
+        These and the next return how many slides they take (planning none when not
+        ``emit``)."""
+        if not self.edition.summary:
+            return 0
+        return self.text_slides("bullets", self.edition.label("executive_summary"),
+                                _md_paras(self.edition.summary), LEAD_SIZES,
+                                fallback=fallback, emit=emit)
 
-    def key_messages_slide(self, *, fallback: float | None = None) -> None:
+    def key_messages_slide(self, *, fallback: float | None = None, emit: bool = True) -> int:
         paras = self.content.key_messages()
-        if paras:
-            self.text_slides("key_message", self.edition.label("key_messages"), paras,
-                             KEY_SIZES, fallback=fallback)
+        if not paras:
+            return 0
+        return self.text_slides("key_message", self.edition.label("key_messages"), paras,
+                                KEY_SIZES, fallback=fallback, emit=emit)
 
-    def recommendations_slide(self) -> None:
+    def recommendations_slide(self, *, emit: bool = True) -> int:
         paras = self.content.recommendations()
-        if paras:
-            self.text_slides("bullets", self.edition.label("recommendations"), paras,
-                             LEAD_SIZES)
+        if not paras:
+            return 0
+        return self.text_slides("bullets", self.edition.label("recommendations"), paras,
+                                LEAD_SIZES, emit=emit)
 
-    def section_slides(self, section: Section) -> None:
+    def section_slides(self, section: Section, sizes: Sequence[float] = BODY_SIZES) -> None:
         title = self.content.section_title(section)
         notes = self._notes([(section.notes, None)])
         if not section.key_points:
@@ -1106,19 +1245,27 @@ class _Planner:
             self.set_title(slide, "section", title, COVER_TITLE_SIZES)
             slide.notes = notes
             return
-        self._emit_text("bullets", self._section_pages(section, max_pages=1), title,
+        self._emit_text("bullets", self._section_pages(section, max_pages=1, sizes=sizes),
+                        title,
                         notes=notes)
 
-    def _section_pages(self, section: Section, *, max_pages: int) -> _Pages:
+    def _section_pages(self, section: Section, *, max_pages: int,
+                       sizes: Sequence[float] = BODY_SIZES) -> _Pages:
         paras = self.content.section_points(section)
         box = self._text_box("bullets", self.content.section_title(section))
-        size, pages = self.body_fit.fit(paras, box, BODY_SIZES, max_pages=max_pages)
+        size, pages = self.body_fit.fit(paras, box, sizes, max_pages=max_pages,
+                                        max_words=WORDS_PER_SLIDE)
         return "bullets", size, pages
 
-    def collaboration_slides(self, collab: Collaboration) -> None:
+    def collaboration_slides(self, collab: Collaboration,
+                             sizes: Sequence[float] = BODY_SIZES, *, emit: bool = True
+                             ) -> float:
+        """A collaboration's slide (its text, its metrics beside it) and any continued,
+        its text at the largest of ``sizes`` that fits; returns that size (and plans
+        nothing when not ``emit``)."""
         title = self.content.collaboration_title(collab)
         paras = self.content.collaboration(collab)
-        notes = self._notes([(collab.notes, None)])
+        notes = self._notes(self.content.collaboration_notes(collab))
 
         columns = self.layouts["two_content"].bodies
         column = columns[1] if len(columns) > 1 else None
@@ -1132,16 +1279,20 @@ class _Planner:
         beside_dims = (area.width, area.height) if area else None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
             size, pages = self.body_fit.fit(paras, self._text_box("bullets", title),
-                                            BODY_SIZES)
-            self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
-            if collab.metrics:
-                self.metrics_table_slides(collab, title)
-            return
+                                            sizes, max_words=WORDS_PER_SLIDE)
+            if emit:
+                self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
+                if collab.metrics:
+                    self.metrics_table_slides(collab, title)
+            return size
 
         first_box = self._body_box("two_content", 0, title)
         rest_box = self._body_box("bullets", 0, self._continued(title, 1))
         size, pages = self.body_fit.fit(
-            paras, lambda n: first_box(0) if n == 0 else rest_box(0), BODY_SIZES)
+            paras, lambda n: first_box(0) if n == 0 else rest_box(0), sizes,
+            max_words=WORDS_PER_SLIDE)
+        if not emit:
+            return size
         slide = self.new_slide("two_content")
         bottom = self.set_title(slide, "two_content", title, TITLE_SIZES).bottom
         rect, target = self._text_target("two_content", 0, below=bottom)  # as first_box
@@ -1164,6 +1315,7 @@ class _Planner:
         slide.notes = notes
         if len(pages) > 1:
             self._emit_text("bullets", ("bullets", size, pages[1:]), title, continued=True)
+        return size
 
     def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
         """A collaboration's metrics for the column beside its text: a chart for a single
@@ -1193,9 +1345,35 @@ class _Planner:
                               key=self.content.benefits_key())
 
     def sources_slides(self) -> None:
+        """The sources: an appendix, read on paper or on screen rather than from the
+        back of the room, so set smaller (:data:`SOURCES_SIZES`) in two columns, each
+        collaboration's under its title, continued on further slides."""
         paras = self.content.sources()
-        if paras:
-            self.text_slides("bullets", self.edition.label("sources"), paras, BODY_SIZES)
+        if not paras:
+            return
+        title = self.edition.label("sources")
+        columns = _grid(self._body_area("bullets"), 2, rtl=self.rtl)
+        boxes = [column.text_box() for column in columns]
+        size, pages = self.body_fit.fit(paras, lambda n: boxes[n % 2], SOURCES_SIZES,
+                                        max_pages=2, fallback=SOURCES_SIZES[-1])
+        has_body = bool(self.layouts["bullets"].bodies)
+        for n in range(0, len(pages), 2):
+            slide = self.new_slide("bullets")
+            self.set_title(slide, "bullets", self._continued(title, n // 2), TITLE_SIZES)
+            for i, (page, column) in enumerate(zip(pages[n:n + 2], columns, strict=False)):
+                target: Literal["body", "copy", "box"] = \
+                    ("body" if i == 0 else "copy") if has_body else "box"
+                slide.items.append(TextPlan(tuple(page), size, target, column, top=True))
+
+    def _body_area(self, kind: str) -> Rect:
+        """The body of a slide of ``kind`` below its title as the layout places it: its
+        first body placeholder (inside the safe area), else the content area."""
+        below = self._title_bottom(kind)
+        bodies = self.layouts[kind].bodies
+        area = self._clamp(bodies[0]) if bodies and bodies[0] else self._area(kind, below=below)
+        if area.top < below:
+            area = Rect(area.left, below, area.width, area.bottom - below)
+        return area
 
     def closing_slide(self) -> None:
         """Questions, then who to contact and how to handle the deck: two blocks under
@@ -1392,10 +1570,14 @@ class _Planner:
 
     def text_slides(self, kind: str, title: str, paras: list[Para],
                     sizes: Sequence[float], *, fallback: float | None = None,
-                    align: str | None = None) -> None:
+                    align: str | None = None, emit: bool = True) -> int:
+        """``paras`` on slides of ``kind`` titled ``title`` (continued as they need);
+        returns how many (planning none when not ``emit``)."""
         size, pages = self.body_fit.fit(paras, self._text_box(kind, title), sizes,
-                                        fallback=fallback)
-        self._emit_text(kind, (kind, size, pages), title, align=align)
+                                        fallback=fallback, max_words=WORDS_PER_SLIDE)
+        if emit:
+            self._emit_text(kind, (kind, size, pages), title, align=align)
+        return len(pages)
 
     def _text_box(self, kind: str, title: str) -> Box:
         """The body box of slides of ``kind`` titled ``title``: the first below the
