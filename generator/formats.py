@@ -76,7 +76,7 @@ def _render_pptx(edition: Edition, templates: TemplateSet, warnings: list[str]) 
     # numbered one nothing; its plan sorts benefit categories in the project's order
     with citing({s.id: s.cite for s in edition.sources if s.cite}), \
             listing_categories(edition):
-        return render_deck(edition, templates, warnings=warnings)
+        return render_deck(edition, templates)
 
 
 def _render_docx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:

@@ -77,7 +77,7 @@ from ..master import (
     unreadable,
 )
 from ..templates import TemplateSet
-from .charts import add_native_chart, theme_colour_problems
+from .charts import add_native_chart
 from .deck_fast import (  # noqa: F401 - also this module's names, for callers
     _BLANKS,
     _CONTROL,
@@ -173,15 +173,12 @@ def _a(tag: str) -> str:
 # --------------------------------------------------------------------------- public API
 
 
-def render_deck(edition: Edition, templates: TemplateSet, *, fast: bool = True,
-                warnings: list[str] | None = None) -> bytes:
+def render_deck(edition: Edition, templates: TemplateSet, *, fast: bool = True) -> bytes:
     """The deck of ``edition`` as ``.pptx`` bytes, built from ``templates.master``.
 
     ``fast=False`` makes slides, notes pages and the package with python-pptx's public
     API only (``slides.add_slide``, ``slide.notes_slide``, ``Presentation.save``) rather
     than the shortcuts of :mod:`generator.render.deck_fast`: the same bytes, slower.
-    ``warnings`` gets what the build should say about the deck: theme colours its
-    charts draw that readers cannot tell apart (as the brief's).
 
     Raises :class:`TemplateError` when the master lacks a layout or placeholder the deck
     needs, :class:`RenderError` when a file the edition names (the logo) cannot be used.
@@ -194,11 +191,6 @@ def render_deck(edition: Edition, templates: TemplateSet, *, fast: bool = True,
         _count_partnames(prs.part.package)
     writer = _DeckWriter(edition, prs, templates, fast=fast)
     plan = plan_deck(edition, writer.geometry())
-    if warnings is not None and any(
-            isinstance(item, ChartPlan) and len(item.chart.categories if item.chart.type ==
-                                                "pie" else item.chart.series) > 1
-            for slide in plan.slides for item in slide.items):  # both theme colours drawn
-        warnings += theme_colour_problems(edition.audience.theme)
     writer.draw(plan)
     return writer.save()
 
