@@ -10,6 +10,39 @@ from typing import Any
 
 import pytest
 
+# -- scheduling on pytest-xdist workers (`make test`: -n auto --dist loadgroup) ------------
+#
+# Each xdist worker has its own session: a module-scoped fixture (a build, a render, a
+# browser, a LibreOffice batch, a Dask cluster) whose tests were spread over two workers
+# would be made on both. So the tests of a module that use one run on one worker, as a
+# group; tests that share nothing stay single, to fill the gaps.
+#
+# Groups start in this order, longest first (CPU seconds measured on 2026-11-29), so that
+# no long group starts last on one core while the other idles; other tests follow in
+# collection order.
+LONGEST_FIRST = ("test_leaks.py", "test_brief.py", "test_copies.py", "test_dask.py",
+                 "test_parts.py", "test_deck.py", "test_docx.py", "test_master.py",
+                 "test_executors.py", "test_signing.py", "test_html_chromium.py")
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of ``item``: its module's when it uses a module-scoped fixture."""
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
+    if info is None:
+        return None
+    shared = any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
+    return item.path.name if shared else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    for item in items:
+        group = _group(item)
+        if group is not None and not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: rank.get(_group(item) or "", len(rank)))  # stable
+
 
 def require_tool(name: str) -> str:
     """The path of the command-line tool ``name``, or skip the test when it is missing.
@@ -25,10 +58,12 @@ def require_tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A Dask cluster of two worker processes on this machine (127.0.0.1 only), one task
-    at a time each, whose scheduler gives up on a task at its first lost worker."""
+    at a time each, whose scheduler gives up on a task at its first lost worker. One per
+    module: started in about a second, while an idle cluster's heartbeats cost a tenth
+    of a core for as long as it lives."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
