@@ -10,38 +10,25 @@ from typing import Any
 
 import pytest
 
-# -- scheduling on pytest-xdist workers (`make test`: -n auto --dist loadgroup) ------------
+# -- scheduling on pytest-xdist workers (`make test`: -n auto --dist loadfile) -------------
 #
 # Each xdist worker has its own session: a module-scoped fixture (a build, a render, a
 # browser, a LibreOffice batch, a Dask cluster) whose tests were spread over two workers
-# would be made on both. So the tests of a module that use one run on one worker, as a
-# group; tests that share nothing stay single, to fill the gaps.
-#
-# Groups start in this order, longest first (CPU seconds measured on 2026-11-29), so that
-# no long group starts last on one core while the other idles; other tests follow in
-# collection order.
+# would be made on both. So each file runs on one worker (`--dist loadfile`; pytest 9
+# ignores the node ids `--dist loadgroup` rewrites, so its groups do nothing), and the
+# files start longest first (CPU seconds measured on 2026-11-29: leaks 63, brief 40,
+# copies 30 ... apparatus 7), so that no long file starts last on one core while the
+# other idles; the rest follow in collection order.
 LONGEST_FIRST = ("test_leaks.py", "test_brief.py", "test_copies.py", "test_dask.py",
-                 "test_parts.py", "test_deck.py", "test_docx.py", "test_master.py",
-                 "test_executors.py", "test_signing.py", "test_html_chromium.py")
+                 "test_buildout.py", "test_verify.py", "test_fuzz.py", "test_parts.py",
+                 "test_deck.py", "test_build.py", "test_docx.py", "test_master.py",
+                 "test_executors.py", "test_html_chromium.py", "test_signing.py",
+                 "test_charts.py", "test_docs_messages.py", "test_apparatus.py")
 
 
-def _group(item: pytest.Item) -> str | None:
-    """The xdist group of ``item``: its module's when it uses a module-scoped fixture."""
-    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
-    if info is None:
-        return None
-    shared = any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
-    return item.path.name if shared else None
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
-    for item in items:
-        group = _group(item)
-        if group is not None and not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: rank.get(_group(item) or "", len(rank)))  # stable
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
 
 
 def require_tool(name: str) -> str:
