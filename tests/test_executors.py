@@ -3,6 +3,7 @@ same bytes as a serial build, the parts really laid out as tasks of their own.""
 
 from __future__ import annotations
 
+import copyreg
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 from generator import executors
 from generator.build import build
 from generator.render import parts
+
+from .projects import write_project
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = 30_000  # characters per part: the minister brief in parts cut at its forced page breaks
@@ -46,3 +49,29 @@ def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any])
     assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
     warnings = [r.warnings for r in built["parallel"].results]
     assert warnings == [r.warnings for r in built["serial"].results]
+
+
+def test_a_fault_raised_while_handling_an_unpicklable_error_comes_back_as_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once tblib's pickling is installed (importing Dask's `distributed` does it for the
+    whole process), exceptions are pickled with their context. A renderer's fault met
+    while handling an lxml error (which cannot be pickled) still comes back from the
+    worker as itself, not as a worker that stopped."""
+    from lxml import etree
+
+    import generator.build
+
+    pickling_support = pytest.importorskip("tblib.pickling_support")
+    saved = dict(copyreg.dispatch_table)  # what install() adds, taken out again below
+    pickling_support.install()
+
+    def broken(job: object) -> None:
+        etree.fromstring("<unclosed>")  # an XMLSyntaxError, with its error log
+
+    monkeypatch.setattr(generator.build, "render", broken)  # workers are forked from here
+    try:
+        with pytest.raises(RuntimeError, match=r"brief\.(pdf|html): XMLSyntaxError"):
+            build(write_project(tmp_path), jobs=2)
+    finally:
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(saved)
