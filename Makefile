@@ -16,7 +16,7 @@ build: $(STAMP)  ## set up, then build every audience of the default project int
 	$(BIN)/briefgen build .
 
 test: $(STAMP)  ## set up, then run the whole test suite
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder  # tests/conftest.py: files, longest first
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks

@@ -257,16 +257,34 @@ def scaled_project(factor: int, into: Path) -> Path:
     return into
 
 
-_PEAK_OF_CHILD = ("import resource, subprocess, sys; "
-                  "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-                  "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
+# Run a command through a fresh parent, whose children's peak is that command's alone (this
+# process's RUSAGE_CHILDREN keeps the largest child it ever had): its peak RSS (KB) and CPU
+# seconds on stdout; if it fails, its own stderr and exit status.
 _PEAK_AND_CPU_OF_CHILD = (
     "import resource, subprocess, sys; "
-    "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+    "done = subprocess.run(sys.argv[1:], capture_output=True); "
     "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-    "print(u.ru_maxrss, u.ru_utime + u.ru_stime)")
+    "sys.stderr.buffer.write(done.stderr); "
+    "print(u.ru_maxrss, u.ru_utime + u.ru_stime); "
+    "sys.exit(done.returncode)")
+
+
+class BuildFailed(Exception):
+    """A build run by a benchmark failed: the message ends with the build's stderr."""
+
+
+def measured_build(*args: str) -> tuple[float, float]:
+    """`briefgen build ARGS` as a process: its peak RSS (MB) and CPU seconds. Raises
+    :class:`BuildFailed` with the build's own error output (its last 40 lines)."""
+    done = subprocess.run([sys.executable, "-c", _PEAK_AND_CPU_OF_CHILD,
+                           str(REPO / ".venv/bin/briefgen"), "build", *args],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.splitlines()[-40:])
+        raise BuildFailed(f"`briefgen build {' '.join(args)}` exited {done.returncode}:\n"
+                          f"{tail}")
+    peak_kb, cpu = done.stdout.split()[-2:]
+    return int(peak_kb) / 1024, float(cpu)
 
 
 def bench_scale(factor: int) -> dict[str, float]:
@@ -275,16 +293,11 @@ def bench_scale(factor: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = scaled_project(factor, Path(tmp) / "p")
         started = time.perf_counter()
-        # Through a fresh parent, whose children's peak is this build's alone (this
-        # process's RUSAGE_CHILDREN keeps the largest child it ever had).
-        peak_kb = int(subprocess.run(
-            [sys.executable, "-c", _PEAK_OF_CHILD, str(REPO / ".venv/bin/briefgen"), "build",
-             str(root), "-f", "pdf", "-j", "1"],
-            check=True, capture_output=True, text=True).stdout.split()[-1])
+        peak_mb, _cpu = measured_build(str(root), "-f", "pdf", "-j", "1")
         seconds = time.perf_counter() - started
         pages = len(PdfReader(root / "output/minister/brief.pdf").pages)
     return {"factor": factor, "pages": pages, "seconds": seconds,
-            "per_page": seconds / pages, "peak_mb": peak_kb / 1024}
+            "per_page": seconds / pages, "peak_mb": peak_mb}
 
 
 ONE_SECTION = REPO / "benchmarks" / "one-section"
@@ -365,13 +378,9 @@ def bench_parallel(factor: int) -> dict[str, float]:
         found: dict[str, float] = {"factor": factor}
         for jobs in (1, 2):
             started = time.perf_counter()
-            peak_kb, cpu = subprocess.run(
-                [sys.executable, "-c", _PEAK_AND_CPU_OF_CHILD,
-                 str(REPO / ".venv/bin/briefgen"), "build", str(root), "-j", str(jobs),
-                 "--force"], check=True, capture_output=True, text=True).stdout.split()[-2:]
+            peak, cpu = measured_build(str(root), "-j", str(jobs), "--force")
             found[f"j{jobs}"] = time.perf_counter() - started
-            found[f"peak{jobs}"] = int(peak_kb) / 1024
-            found[f"cpu{jobs}"] = float(cpu)
+            found[f"peak{jobs}"], found[f"cpu{jobs}"] = peak, cpu
             data = (root / "output/minister/brief.pdf").read_bytes()
             found[f"sha{jobs}"] = hash(data)
         found["pages"] = len(PdfReader(root / "output/minister/brief.pdf").pages)
@@ -473,8 +482,14 @@ def main() -> None:
             rows.append(("one-section pdf+pptx+html", f"{ours:.2f} s",
                          f"pandoc + typst {base:.2f} s", f"{ours / base:.2f}",
                          "(context; goal 3)"))
+    failures: list[str] = []
+    p: dict[str, float] = {}
     if "parallel" in only:
-        p = bench_parallel(args.parallel_scale)
+        try:
+            p = bench_parallel(args.parallel_scale)
+        except BuildFailed as failed:
+            failures.append(f"parallel: {failed}")
+    if p:
         rows.append((f"{p['factor']:.0f}x brief ({p['pages']:.0f} pages), -j 2",
                      f"{p['j2']:.1f} s", f"-j 1 {p['j1']:.1f} s", f"{p['j2'] / p['j1']:.2f}",
                      "<= 0.6"))
@@ -494,7 +509,12 @@ def main() -> None:
             ours, base = measured
             rows.append(("cold build, LocalCluster(2)", f"{ours:.2f} s",
                          f"2 local workers {base:.2f} s", f"{ours / base:.2f}", "<= 1.15"))
-    scale = [bench_scale(int(f)) for f in args.scale.split(",")] if "scale" in only else []
+    scale: list[dict[str, float]] = []
+    for factor in args.scale.split(",") if "scale" in only else []:
+        try:
+            scale.append(bench_scale(int(factor)))
+        except BuildFailed as failed:
+            failures.append(f"scale {factor}x: {failed}")
     for s in scale:
         one = scale[0]["per_page"]
         rows.append((f"scale {s['factor']}x: {s['pages']} pages", f"{s['seconds']:.1f} s",
@@ -508,9 +528,13 @@ def main() -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    for failure in failures:  # after the table, each with the failed build's own words
+        print(f"FAILED {failure}", file=sys.stderr)
     (REPO / "output").mkdir(exist_ok=True)
     (REPO / "output" / "bench.json").write_text(json.dumps({"rows": rows, "scale": scale},
                                                           indent=1))
+    if failures:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

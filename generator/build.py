@@ -228,10 +228,14 @@ def _run(job: Job, step: Step | None = None, defer: bool = False,
         # A fault of briefgen's, not of the content. It goes back from a worker process
         # by pickling; some exceptions cannot be (lxml's carry their error log), and the
         # pool would report that instead: this one says what failed, and where.
-        raise RuntimeError(f"{job.path}: {type(exc).__name__}: {exc}\n"
-                           f"{traceback.format_exc()}") from None
-    result = JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
-    return gated(result) if gate else result
+        fault = f"{job.path}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+    else:
+        result = JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
+        return gated(result) if gate else result
+    # Raised outside the handler, with no __context__: once tblib's pickling is installed
+    # (importing Dask's `distributed` does it, process-wide), a pickled exception takes
+    # its context along, and the unpicklable original would kill the worker instead.
+    raise RuntimeError(fault)
 
 
 def gated(result: JobResult) -> JobResult:

@@ -10,6 +10,26 @@ from typing import Any
 
 import pytest
 
+# -- scheduling on pytest-xdist workers (`make test`: -n auto --dist loadfile) -------------
+#
+# Each xdist worker has its own session: a module-scoped fixture (a build, a render, a
+# browser, a LibreOffice batch, a Dask cluster) whose tests were spread over two workers
+# would be made on both. So each file runs on one worker (`--dist loadfile`; pytest 9
+# ignores the node ids `--dist loadgroup` rewrites, so its groups do nothing), and the
+# files start longest first (CPU seconds of all their processes, measured on 2026-11-29:
+# leaks 58, dask 47, brief 34 ... signing 5), so that no long file starts last on one core
+# while the other idles; the rest follow in collection order.
+LONGEST_FIRST = ("test_leaks.py", "test_dask.py", "test_brief.py", "test_copies.py",
+                 "test_fuzz.py", "test_verify.py", "test_parts.py", "test_deck.py",
+                 "test_buildout.py", "test_docx.py", "test_master.py", "test_build.py",
+                 "test_executors.py", "test_html_chromium.py", "test_docs_messages.py",
+                 "test_charts.py", "test_cli.py", "test_signing.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+
 
 def require_tool(name: str) -> str:
     """The path of the command-line tool ``name``, or skip the test when it is missing.
@@ -25,10 +45,12 @@ def require_tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A Dask cluster of two worker processes on this machine (127.0.0.1 only), one task
-    at a time each, whose scheduler gives up on a task at its first lost worker."""
+    at a time each, whose scheduler gives up on a task at its first lost worker. One per
+    module: started in about a second, while an idle cluster's heartbeats cost a tenth
+    of a core for as long as it lives."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import gc
 import io
 import itertools
@@ -761,25 +762,51 @@ def _lines(chars: list[dict[str, Any]]) -> int:
     return count
 
 
-def page_facts(path: Path) -> list[PageFacts]:
+@dataclasses.dataclass(frozen=True)
+class PlumbedPage:
+    """What pdfplumber reads from one page (its slowest step, done once per file)."""
+
+    height: float
+    chars: list[dict[str, Any]]
+    drawn: list[dict[str, Any]]  # rects, curves, lines and images
+    text_area: str  # the text inside the top and bottom margins
+
+
+def plumbed(path: Path) -> list[PlumbedPage]:
+    """The pages of the PDF at ``path`` as pdfplumber reads them; several tests read the
+    same built brief, which is parsed once (again if the file changes)."""
+    stat = path.stat()
+    return _plumbed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _plumbed(path: Path, _mtime: int, _size: int) -> list[PlumbedPage]:
     import pdfplumber
 
-    facts = []
+    pages = []
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
-            inside = [o for o in (*page.chars, *page.rects, *page.curves, *page.lines,
-                                  *page.images)
-                      if o["top"] >= top - 1 and o["bottom"] <= bottom + 1]
-            lowest = max((o["bottom"] for o in inside), default=top)
-            # The running heads are 7.5 pt; the banners (9 pt) sit beyond them.
-            small = [c for c in page.chars if c["size"] < 8.5 and c["text"].strip()]
-            body = page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or ""
-            facts.append(PageFacts(
-                fill=(lowest - top) / (bottom - top),
-                head_lines=_lines([c for c in small if c["bottom"] < top]),
-                foot_lines=_lines([c for c in small if c["top"] > bottom]),
-                first_line=(body.strip().splitlines() or [""])[0]))
+            pages.append(PlumbedPage(
+                page.height, page.chars, [*page.rects, *page.curves, *page.lines, *page.images],
+                page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or ""))
+    return pages
+
+
+def page_facts(path: Path) -> list[PageFacts]:
+    facts = []
+    for page in plumbed(path):
+        top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
+        inside = [o for o in (*page.chars, *page.drawn)
+                  if o["top"] >= top - 1 and o["bottom"] <= bottom + 1]
+        lowest = max((o["bottom"] for o in inside), default=top)
+        # The running heads are 7.5 pt; the banners (9 pt) sit beyond them.
+        small = [c for c in page.chars if c["size"] < 8.5 and c["text"].strip()]
+        facts.append(PageFacts(
+            fill=(lowest - top) / (bottom - top),
+            head_lines=_lines([c for c in small if c["bottom"] < top]),
+            foot_lines=_lines([c for c in small if c["top"] > bottom]),
+            first_line=(page.text_area.strip().splitlines() or [""])[0]))
     return facts
 
 
@@ -836,8 +863,6 @@ class TablePiece:
 
 def table_pieces(path: Path) -> list[TablePiece]:
     """Each table's part on each page of a tagged PDF, in order."""
-    import pdfplumber
-
     reader = PdfReader(path)
     page_numbers = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages, 1)}
     pieces: list[tuple[list[tuple[int, int]], list[list[tuple[int, int]]]]] = []
@@ -861,28 +886,27 @@ def table_pieces(path: Path) -> list[TablePiece]:
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     found: list[TablePiece] = []
-    with pdfplumber.open(path) as pdf:
-        chars: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        extent: dict[int, tuple[float, float]] = {}
-        for number, page in enumerate(pdf.pages, 1):
-            top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
-            body = [c for c in page.chars if top <= c["top"] and c["bottom"] <= bottom]
-            extent[number] = (min((c["top"] for c in body), default=top),
-                              max((c["bottom"] for c in body), default=top))
-            for char in body:
-                if char.get("mcid") is not None:
-                    chars.setdefault((number, char["mcid"]), []).append(char)
-        for head, rows in pieces:
-            spots = [chars.get(key, []) for key in head] + [
-                chars.get(key, []) for row in rows for key in row]
-            mine = [c for spot in spots for c in spot]
-            if not rows or not mine:
-                continue
-            number = rows[0][0][0]
-            found.append(TablePiece(
-                number, "".join(c["text"] for key in head for c in chars.get(key, [])),
-                len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
-                *extent[number]))
+    chars: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    extent: dict[int, tuple[float, float]] = {}
+    for number, page in enumerate(plumbed(path), 1):
+        top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
+        body = [c for c in page.chars if top <= c["top"] and c["bottom"] <= bottom]
+        extent[number] = (min((c["top"] for c in body), default=top),
+                          max((c["bottom"] for c in body), default=top))
+        for char in body:
+            if char.get("mcid") is not None:
+                chars.setdefault((number, char["mcid"]), []).append(char)
+    for head, rows in pieces:
+        spots = [chars.get(key, []) for key in head] + [
+            chars.get(key, []) for row in rows for key in row]
+        mine = [c for spot in spots for c in spot]
+        if not rows or not mine:
+            continue
+        number = rows[0][0][0]
+        found.append(TablePiece(
+            number, "".join(c["text"] for key in head for c in chars.get(key, [])),
+            len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
+            *extent[number]))
     return found
 
 
@@ -942,19 +966,16 @@ def _kids(node: DictionaryObject) -> list[DictionaryObject]:
 def body_line_lengths(path: Path) -> list[int]:
     """Characters on each full line of body text (the serif at 10 pt and more): lines
     at least 85 % of the 36 em measure wide, so last lines of paragraphs are left out."""
-    import pdfplumber
-
     lengths = []
-    with pdfplumber.open(path) as pdf:
-        for page in pdf.pages:
-            lines: dict[int, list[dict[str, Any]]] = {}
-            for char in page.chars:
-                if "Serif" in char["fontname"] and char["size"] >= 10:
-                    lines.setdefault(round(char["top"]), []).append(char)
-            for chars in lines.values():
-                chars.sort(key=lambda c: c["x0"])
-                if chars[-1]["x1"] - chars[0]["x0"] >= 0.85 * 36 * chars[0]["size"]:
-                    lengths.append(len(chars))
+    for page in plumbed(path):
+        lines: dict[int, list[dict[str, Any]]] = {}
+        for char in page.chars:
+            if "Serif" in char["fontname"] and char["size"] >= 10:
+                lines.setdefault(round(char["top"]), []).append(char)
+        for chars in lines.values():
+            chars = sorted(chars, key=lambda c: c["x0"])
+            if chars[-1]["x1"] - chars[0]["x0"] >= 0.85 * 36 * chars[0]["size"]:
+                lengths.append(len(chars))
     return lengths
 
 

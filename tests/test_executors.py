@@ -3,6 +3,7 @@ same bytes as a serial build, the parts really laid out as tasks of their own.""
 
 from __future__ import annotations
 
+import copyreg
 import itertools
 import re
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from generator import executors
 from generator.build import build
 from generator.render import parts
+
+from .projects import write_project
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = 30_000  # characters per part: the minister brief in parts cut at its forced page breaks
@@ -102,3 +105,29 @@ def test_a_serial_build_names_the_output_it_renders(tmp_path: Path) -> None:
           heartbeat=executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
     assert lines and {re.sub(r" — \d+ s$", "", line) for line in lines} == {
         "briefgen: building minister/brief.html"}
+
+
+def test_a_fault_raised_while_handling_an_unpicklable_error_comes_back_as_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once tblib's pickling is installed (importing Dask's `distributed` does it for the
+    whole process), exceptions are pickled with their context. A renderer's fault met
+    while handling an lxml error (which cannot be pickled) still comes back from the
+    worker as itself, not as a worker that stopped."""
+    from lxml import etree
+
+    import generator.build
+
+    pickling_support = pytest.importorskip("tblib.pickling_support")
+    saved = dict(copyreg.dispatch_table)  # what install() adds, taken out again below
+    pickling_support.install()
+
+    def broken(job: object) -> None:
+        etree.fromstring("<unclosed>")  # an XMLSyntaxError, with its error log
+
+    monkeypatch.setattr(generator.build, "render", broken)  # workers are forked from here
+    try:
+        with pytest.raises(RuntimeError, match=r"(brief\.(pdf|html)|deck\.pptx): XMLSyntaxError"):
+            build(write_project(tmp_path), jobs=2)
+    finally:
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(saved)

@@ -6,11 +6,14 @@ appear, and every canary the Edition holds must appear somewhere in the audience
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from pypdf import PdfReader
@@ -98,15 +101,39 @@ def write_canary_project(root: Path) -> None:
         path.write_text(text, "utf-8")
 
 
+T = TypeVar("T")
+
+
+def by_content(read: Callable[[Path], T]) -> Callable[[Path], T]:
+    """``read`` done once per file content. The local and the Dask builds make the same
+    bytes, and several tests read the same files: their surfaces are extracted once."""
+    done: dict[str, T] = {}
+
+    def cached(path: Path) -> T:
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+        if key not in done:
+            done[key] = read(path)
+        return done[key]
+
+    return cached
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s\u00ad\u200b-]+", "", text)
 
 
+@by_content
+def pdf_page_texts(path: Path) -> list[str]:
+    """The text pypdf extracts from each page."""
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@by_content
 def pdf_surface(path: Path) -> str:
     """Everything a reader or tool can get from a PDF: text, metadata, outline, links,
     attachments' names, and pdftotext's own extraction."""
     reader = PdfReader(path)
-    parts = [page.extract_text() or "" for page in reader.pages]
+    parts = list(pdf_page_texts(path))
     parts += [str(v) for v in (reader.metadata or {}).values()]
     if reader.xmp_metadata is not None:
         parts.append(reader.xmp_metadata.stream.get_data().decode("utf-8", "replace"))
@@ -130,6 +157,7 @@ def pdf_surface(path: Path) -> str:
     return "\n".join(parts)
 
 
+@by_content
 def pptx_surface(path: Path) -> str:
     """Every part of the deck, raw: slides, notes, layouts, masters, properties."""
     with zipfile.ZipFile(path) as archive:
@@ -137,6 +165,7 @@ def pptx_surface(path: Path) -> str:
                          for name in archive.namelist())
 
 
+@by_content
 def docx_surface(path: Path) -> str:
     """Every part of the Word brief, raw, and what python-docx reads from it: paragraphs,
     tables, every header and footer, the core properties."""
@@ -225,10 +254,10 @@ def test_banner_matches_highest_included_marking(canary_build: Path) -> None:
                        "norvia": "RESTRICTED // REL TO HOM, NRV",
                        "altmark": "CONFIDENTIAL // REL TO HOM, ALT", "press": "PUBLIC"}
     for audience, banner in banners.items():
-        pages = PdfReader(canary_build / "output" / audience / "brief.pdf").pages
-        for number, page in enumerate(pages, 1):
+        pages = pdf_page_texts(canary_build / "output" / audience / "brief.pdf")
+        for number, text in enumerate(pages, 1):
             # top and bottom of every page
-            assert (page.extract_text() or "").count(banner) >= 2, (audience, number)
+            assert text.count(banner) >= 2, (audience, number)
 
 
 def test_numbered_copies_hold_nothing_withheld(canary_build: Path) -> None:

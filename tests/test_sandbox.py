@@ -7,7 +7,6 @@ one-line TemplateError naming the override's file and line, or a page without th
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -296,22 +295,33 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> str:
     return expr
 
 
+@pytest.fixture(scope="module")
+def expression_job(tmp_path_factory: pytest.TempPathFactory
+                   ) -> tuple[TemplateSet, Any, dict[str, Any]]:
+    """The templates, job and context the expressions below are rendered with, made once:
+    the context's charts were nine tenths of each example's time. Each example has its
+    own environment and ``x``; the sandbox is immutable, so none changes what the next
+    one sees."""
+    content, templates = project(tmp_path_factory.mktemp("expressions"), "")
+    job = brief._Job(sample_edition(content, length="summary"), templates, False)
+    return templates, job, job.context(False)
+
+
 @settings(max_examples=150, deadline=None)
-@given(expressions())
-def test_no_template_expression_reaches_a_private_attribute(expression: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        content, templates = project(Path(folder), "")
-        job = brief._Job(sample_edition(content, length="summary"), templates, False)
-        env = brief._environment(templates, job)
-        context = {**job.context(False), "x": Canary()}
-        REACHED.clear()
-        try:
-            page = sandbox.bounded_render(
-                env.from_string("{{ " + expression + " }}").generate(context), env)
-        except Exception:  # refusals and type errors: the renderer reports them
-            page = ""
-        assert REACHED == [], (expression, REACHED)
-        assert LOOT not in page and "<class" not in page and "&lt;class" not in page
+@given(expression=expressions())
+def test_no_template_expression_reaches_a_private_attribute(
+        expression_job: tuple[TemplateSet, Any, dict[str, Any]], expression: str) -> None:
+    templates, job, shared = expression_job
+    env = brief._environment(templates, job)
+    context = {**shared, "x": Canary()}
+    REACHED.clear()
+    try:
+        page = sandbox.bounded_render(
+            env.from_string("{{ " + expression + " }}").generate(context), env)
+    except Exception:  # refusals and type errors: the renderer reports them
+        page = ""
+    assert REACHED == [], (expression, REACHED)
+    assert LOOT not in page and "<class" not in page and "&lt;class" not in page
 
 
 def test_a_macro_may_write_more_than_one_expression_may_make(tmp_path: Path) -> None:

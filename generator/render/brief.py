@@ -908,8 +908,13 @@ def _woff(sfnt: bytes) -> bytes:
     return header + entries + bytes(data)
 
 
+@lru_cache(maxsize=128)
 def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
-    """The chart as an ``<svg>`` element (:func:`generator.render.charts.render_svg`)."""
+    """The chart as an ``<svg>`` element (:func:`generator.render.charts.render_svg`).
+    Drawn once per process for the same arguments, of which it is a pure function: the
+    PDF and HTML briefs of an audience, the audiences with the same theme and language,
+    and every rebuild of `briefgen serve` share the drawing (matplotlib, about a tenth of
+    a small brief's render)."""
     return render_svg(chart, theme, rtl=rtl, language=language)
 
 
