@@ -28,7 +28,8 @@ from generator.serve import Preview, PreviewServer, _handler
 
 from .projects import write_project
 
-SECRET_TEXT = "stopped two plots"  # a SECRET key message of the test project
+SECRET_TEXT = "Intelligence sharing stopped"  # a SECRET key message of the test project
+# (its words, not its last two: those are kept on one line inside a span of their own)
 
 
 def test_preview_serves_pages_and_picks_up_changes(tmp_path: Path) -> None:
