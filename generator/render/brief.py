@@ -135,6 +135,8 @@ _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)\b([^>]*)>")
 _NEXT_BLOCK = re.compile(r"</?(?:p|li|h[1-6]|td|th|tr|thead|tbody|table|ul|ol|blockquote)\b")
 _TAG = re.compile(r"<[^>]*>")
 # A paragraph that is only an image with a title: ![alt](src "title").
+#: A Markdown table's tags (raw HTML is off: markdown-it writes the only ones).
+_TABLE_TAGS = re.compile(r"<table\b[^>]*>|</table>")
 _LONE_IMAGE = re.compile(r'<p>(<img src="[^"]*" alt="[^"]*" title="([^"]*)" ?/?>)</p>')
 
 
@@ -411,6 +413,7 @@ class _Job:
     templates: TemplateSet
     embed: bool  # True for brief.html: every resource becomes a data: URI
     charts: bool = True  # False for `check`: a stand-in SVG per chart, no matplotlib
+    screen: bool = False  # the screen page (brief.html): tables in a box that scrolls
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
@@ -559,6 +562,9 @@ class _Job:
             app.endnotes = []
         html = self.typeset(self.rewrite_images(html, where))
         html = self.directed(_LONE_IMAGE.sub(_figure, html))
+        if self.screen:  # as the templates' tables: a box that scrolls on a narrow screen
+            html = _TABLE_TAGS.sub(lambda m: ('<div class="table-box">' + m[0]) if m[0][1] != "/"
+                                   else m[0] + "</div>", html)
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
             if _FIRST_BLOCK.match(html):
@@ -1188,7 +1194,7 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
             warnings: list[str] | None = None, charts: bool = True) -> str:
-    job = _Job(edition, templates, embed, charts)
+    job = _Job(edition, templates, embed, charts, screen=not for_print)
     env = _environment(templates, job)
     try:
         template = env.get_template(BASE_TEMPLATE)
