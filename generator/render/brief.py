@@ -258,6 +258,17 @@ class BriefURLFetcher:
         return _data_uri(self._read(path), media)
 
 
+def content_image(edition: Edition, src: str) -> Fetched:
+    """An image the content refers to (``src``, relative to ``content/``) read as the
+    brief reads it: only a file inside ``content/`` that this audience's content refers
+    to, an SVG in the audience's colours (:func:`~generator.render.charts.themed_svg`).
+    The Word brief's pictures come from here. Raises :class:`RefusedURL`."""
+    fetcher = BriefURLFetcher([edition.content_root], content=edition.content_root,
+                              referenced=referenced_files(edition),
+                              theme=checked_theme(edition.audience.theme)[0])
+    return fetcher.fetch(urljoin(_base_url(edition), src) if is_relative_path(src) else src)
+
+
 def _base_url(edition: Edition) -> str:
     """``content/`` as a ``file:`` URL: what relative references are relative to."""
     return path2url(str(Path(edition.content_root))).rstrip("/") + "/"
