@@ -614,3 +614,4 @@ def test_the_word_briefs_map_takes_the_audiences_colours(
     document = docx.Document(io.BytesIO(default_word_briefs["committee"]))
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert captions[0].startswith("Valdoria (darkest), its neighbouring partner states")
+    assert not captions[1].startswith("Valdoria (darkest)")  # once

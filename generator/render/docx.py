@@ -416,7 +416,7 @@ class _Writer:
                 index += 2
             elif kind == "inline" and not (lists or quote or term or definition) \
                     and (image := _lone_image(tok)) is not None \
-                    and self.picture(image, lead, caption=not figure):
+                    and self.picture(image, lead):
                 lead = []
             elif kind == "inline":
                 runs = [*lead, *inline_runs(tok.children or [], self.app)]
@@ -446,13 +446,13 @@ class _Writer:
         if lead:  # a marked block with no text of its own still shows its mark
             self.paragraph(lead)
 
-    def picture(self, image: Token, lead: Sequence[Run], *, caption: bool) -> bool:
+    def picture(self, image: Token, lead: Sequence[Run]) -> bool:
         """A paragraph that holds only an image: the picture, read as the PDF brief reads
         it (a file of content/ this audience's content refers to; an SVG in the
-        audience's colours, drawn by CairoSVG), its alternative text as the picture's,
-        and its title as its caption (``caption``: when no figure label gives one).
-        False, and nothing written, when the file cannot be read: the paragraph then
-        shows the alternative text."""
+        audience's colours, drawn by CairoSVG), its alternative text as the picture's
+        (an image with a title is a figure: its ``figure_caption`` follows). False, and
+        nothing written, when the file cannot be read: the paragraph then shows the
+        alternative text."""
         from .brief import RefusedURL, content_image
 
         src, title = str(image.attrGet("src") or ""), str(image.attrGet("title") or "")
@@ -486,8 +486,6 @@ class _Writer:
             shape.height = int(shape.height * Inches(CHART_WIDTH_IN) / shape.width)
             shape.width = Inches(CHART_WIDTH_IN)
         ox.describe_picture(shape, title or alt, alt)
-        if caption and title:
-            self.paragraph(title, "Caption")
         return True
 
     def caption(self, label: str, title: str | Sequence[Run], lead: Sequence[Run] = ()
