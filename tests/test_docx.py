@@ -560,3 +560,58 @@ def test_libreoffice_prints_the_footnotes(apparatus: dict[str, Any], tmp_path: P
     assert "(P) Border Commission figures, 2026." in words
     assert words.index("Border Commission figures") > words.index("Smuggling rose sharply")
     assert "as Figure 2 shows" in words
+
+
+# --------------------------------------------------------------------------- one vocabulary
+#
+# The Word brief sets its text and pictures with the PDF and HTML briefs' own functions:
+# typographic quotes (typeset.smart_quotes) and images in the audience's colours
+# (charts.themed_svg).
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def default_word_briefs() -> dict[str, bytes]:
+    """The default project's Word briefs for two audiences of different themes."""
+    project = load_project(REPO)
+    return {name: render_docx(tailor(project, name).edition.shown_in("docx"),
+                              resolve_templates(REPO, name))
+            for name in ("committee", "minister")}
+
+
+def test_the_word_brief_has_typographic_quotes(default_word_briefs: dict[str, bytes]
+                                               ) -> None:
+    document = docx.Document(io.BytesIO(default_word_briefs["committee"]))
+    text = "\n".join([*_texts(document), *(c.text for t in document.tables
+                                             for row in t.rows for c in row.cells)])
+    assert "Valdoria’s" in text and "Partners’" in text
+    assert "'" not in text and '"' not in text
+
+
+def _map_colours(data: bytes) -> set[str]:
+    """The colours of the Word brief's first picture (the section's map), as #rrggbb."""
+    from PIL import Image
+
+    document = docx.Document(io.BytesIO(data))
+    body = etree.tostring(document.element.body).decode()
+    assert 'descr="Schematic map of Valdoria' in body
+    shape = document.inline_shapes[0]
+    blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+    png = document.part.related_parts[blip].blob
+    with Image.open(io.BytesIO(png)) as image:
+        found = image.convert("RGB").getcolors(1 << 20) or []
+        return {"#{:02x}{:02x}{:02x}".format(*colour) for _, colour in found}
+
+
+def test_the_word_briefs_map_takes_the_audiences_colours(
+        default_word_briefs: dict[str, bytes]) -> None:
+    committee = _map_colours(default_word_briefs["committee"])
+    minister = _map_colours(default_word_briefs["minister"])
+    # the home nation in each audience's primary colour (templates/audiences/*.yaml)
+    assert "#4a1c2c" in committee and "#14213d" not in committee
+    assert "#14213d" in minister
+    document = docx.Document(io.BytesIO(default_word_briefs["committee"]))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions[0].startswith("Valdoria (darkest), its neighbouring partner states")
+    assert not captions[1].startswith("Valdoria (darkest)")  # once

@@ -21,7 +21,7 @@ from generator.verify import check_html
 
 from .conftest import require_tool
 from .factories import sample_edition
-from .test_brief import builtin_set, content_dir, long_project
+from .test_brief import builtin_set, content_dir, long_project, with_body
 
 WIDTHS = (360, 390, 768, 1440)
 
@@ -120,8 +120,12 @@ def test_no_element_is_wider_than_the_window_from_360_px_up(
 def test_a_wide_table_scrolls_inside_its_box_on_a_phone(
         browser: Any, pages: dict[str, tuple[Edition, bytes]], tmp_path: Path) -> None:
     page = open_page(browser, pages["long"][1], tmp_path / "phone.html", 390)
-    widths = page.evaluate("""() => [...document.querySelectorAll("table")].map(t =>
-        [t.scrollWidth, t.clientWidth, getComputedStyle(t).overflowX])""")
+    # each table's box (the table itself when it has none): its content's width, its
+    # own, and whether it scrolls
+    widths = page.evaluate("""() => [...document.querySelectorAll("table")].map(t => {
+        const box = t.parentElement.classList.contains("table-box") ? t.parentElement : t;
+        return [box.scrollWidth, box.clientWidth, getComputedStyle(box).overflowX];
+    })""")
     page.close()
     wide = [w for w in widths if w[0] > w[1] + 1]
     assert wide, "the long project has tables wider than a phone"
@@ -214,3 +218,75 @@ def _darkest(png: bytes) -> int:
     with Image.open(io.BytesIO(png)) as image:
         low, _ = image.convert("L").getextrema()
     return int(low)
+
+
+#: Each table's width (its rows') and its text column's (the content box of what holds
+#: it, the scrolling box aside), and how many lines its longest row label takes.
+TABLES_JS = """() => [...document.querySelectorAll("table")].map(t => {
+  let holder = t.parentElement;
+  if (holder.classList.contains("table-box")) holder = holder.parentElement;
+  const s = getComputedStyle(holder);
+  const column = holder.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  const lines = [...t.querySelectorAll("tbody th[scope=row]")].map(th => {
+    // the label's line boxes: its text's and images' boxes, those whose tops lie within
+    // half a line of each other on one line
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    const half = parseFloat(getComputedStyle(th).lineHeight) / 2;
+    let count = 0, last = -Infinity;
+    for (const top of [...range.getClientRects()].map(r => r.top).sort((a, b) => a - b)) {
+      if (top > last + half) { count += 1; last = top; }
+    }
+    return count;
+  });
+  // the rows' width, what a reader sees (a table element may be wider than its rows)
+  const rows = [...t.rows].map(r => r.getBoundingClientRect());
+  const width = Math.max(...rows.map(r => r.right)) - Math.min(...rows.map(r => r.left));
+  return {table: t.className, width, column,
+          lines: Math.max(0, ...lines)};
+})"""
+
+
+@pytest.fixture(scope="module")
+def minister_page(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The default project's brief.html for the minister (partners, metrics, benefits)."""
+    from generator.content import load_project
+    from generator.tailor import tailor
+    from generator.templates import resolve_templates
+
+    repo = Path(__file__).resolve().parent.parent
+    edition = tailor(load_project(repo), "minister").edition.shown_in("html")
+    return brief_html(edition, resolve_templates(repo, "minister"))
+
+
+@pytest.mark.parametrize("name", ["short", "minister"])
+def test_tables_take_the_text_column_on_a_wide_screen(
+        browser: Any, pages: dict[str, tuple[Edition, bytes]], minister_page: bytes,
+        tmp_path: Path, name: str) -> None:
+    html = minister_page
+    if name == "short":  # the sample's tables and a Markdown table of two short columns
+        edition = with_body(pages["sample"][0], "| Year | Sites |\n|---|---:|\n| 2025 | 3 |\n")
+        html = brief_html(edition, builtin_set())
+    page = open_page(browser, html, tmp_path / "wide.html", 1200)
+    tables = page.evaluate(TABLES_JS)
+    page.close()
+    assert len(tables) >= 3
+    assert [t for t in tables if abs(t["width"] - t["column"]) > 1] == []
+
+
+@pytest.mark.parametrize("name", ["sample", "minister"])
+def test_row_labels_take_at_most_two_lines_on_a_phone(
+        browser: Any, pages: dict[str, tuple[Edition, bytes]], minister_page: bytes,
+        tmp_path: Path, name: str) -> None:
+    html = minister_page if name == "minister" else pages[name][1]
+    page = open_page(browser, html, tmp_path / "phone.html", 390)
+    tables = page.evaluate(TABLES_JS)
+    first_column = page.evaluate("""() => [...document.querySelectorAll("table")]
+        .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1 ||
+                     t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
+        .map(t => getComputedStyle(t.querySelector("tbody tr > :first-child")).position)""")
+    page.close()
+    assert max(t["lines"] for t in tables) >= 1
+    assert [t for t in tables if t["lines"] > 2] == []
+    # A table that scrolls keeps its first column in view.
+    assert set(first_column) <= {"sticky"}

@@ -135,6 +135,8 @@ _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)\b([^>]*)>")
 _NEXT_BLOCK = re.compile(r"</?(?:p|li|h[1-6]|td|th|tr|thead|tbody|table|ul|ol|blockquote)\b")
 _TAG = re.compile(r"<[^>]*>")
 # A paragraph that is only an image with a title: ![alt](src "title").
+#: A Markdown table's tags (raw HTML is off: markdown-it writes the only ones).
+_TABLE_TAGS = re.compile(r"<table\b[^>]*>|</table>")
 _LONE_IMAGE = re.compile(r'<p>(<img src="[^"]*" alt="[^"]*" title="([^"]*)" ?/?>)</p>')
 
 
@@ -254,6 +256,17 @@ class BriefURLFetcher:
         path = self.allowed_path(url)
         media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return _data_uri(self._read(path), media)
+
+
+def content_image(edition: Edition, src: str) -> Fetched:
+    """An image the content refers to (``src``, relative to ``content/``) read as the
+    brief reads it: only a file inside ``content/`` that this audience's content refers
+    to, an SVG in the audience's colours (:func:`~generator.render.charts.themed_svg`).
+    The Word brief's pictures come from here. Raises :class:`RefusedURL`."""
+    fetcher = BriefURLFetcher([edition.content_root], content=edition.content_root,
+                              referenced=referenced_files(edition),
+                              theme=checked_theme(edition.audience.theme)[0])
+    return fetcher.fetch(urljoin(_base_url(edition), src) if is_relative_path(src) else src)
 
 
 def _base_url(edition: Edition) -> str:
@@ -411,6 +424,7 @@ class _Job:
     templates: TemplateSet
     embed: bool  # True for brief.html: every resource becomes a data: URI
     charts: bool = True  # False for `check`: a stand-in SVG per chart, no matplotlib
+    screen: bool = False  # the screen page (brief.html): tables in a box that scrolls
     fetcher: BriefURLFetcher = field(init=False)
     base_url: str = field(init=False)
     theme: Theme = field(init=False)
@@ -559,6 +573,9 @@ class _Job:
             app.endnotes = []
         html = self.typeset(self.rewrite_images(html, where))
         html = self.directed(_LONE_IMAGE.sub(_figure, html))
+        if self.screen:  # as the templates' tables: a box that scrolls on a narrow screen
+            html = _TABLE_TAGS.sub(lambda m: ('<div class="table-box">' + m[0]) if m[0][1] != "/"
+                                   else m[0] + "</div>", html)
         if mark is not None and mark.portion:
             prefix = str(self.pm(mark))
             if _FIRST_BLOCK.match(html):
@@ -1193,7 +1210,7 @@ def _template_diagnostic(templates: TemplateSet, error: BaseException) -> Diagno
 
 def _render(edition: Edition, templates: TemplateSet, *, for_print: bool, embed: bool,
             warnings: list[str] | None = None, charts: bool = True) -> str:
-    job = _Job(edition, templates, embed, charts)
+    job = _Job(edition, templates, embed, charts, screen=not for_print)
     env = _environment(templates, job)
     try:
         template = env.get_template(BASE_TEMPLATE)

@@ -46,6 +46,7 @@ from generator.render.markdown import (
     to_plain,
 )
 from generator.render.numbering import document_apparatus
+from generator.render.typeset import smart_quote_texts
 from generator.templates import TemplateSet, shown_path
 
 #: Paragraph styles the Word brief uses, by name (as in Word's and Pandoc's documents).
@@ -305,6 +306,13 @@ class _Writer:
         ox.footnote_reference(reference, number)
 
     def runs(self, paragraph: Any, runs: Iterable[Run]) -> None:
+        runs = list(runs)
+        # Typographic quotes as in the PDF and HTML briefs (the same function): code and
+        # a link that shows its address are left as written.
+        texts = smart_quote_texts(((r.text, r.code or r.text == r.href) for r in runs),
+                                  self.lang)
+        runs = [replace(r, text=t) if t != r.text else r for r, t in zip(runs, texts,
+                                                                       strict=True)]
         for one in runs:
             if one.note is not None:
                 self.footnote(paragraph, one.note)
@@ -406,6 +414,10 @@ class _Writer:
                     self.bookmark(heading, f"#{tok.attrGet('id')}")
                 lead = []
                 index += 2
+            elif kind == "inline" and not (lists or quote or term or definition) \
+                    and (image := _lone_image(tok)) is not None \
+                    and self.picture(image, lead):
+                lead = []
             elif kind == "inline":
                 runs = [*lead, *inline_runs(tok.children or [], self.app)]
                 lead = []
@@ -433,6 +445,48 @@ class _Writer:
             index += 1
         if lead:  # a marked block with no text of its own still shows its mark
             self.paragraph(lead)
+
+    def picture(self, image: Token, lead: Sequence[Run]) -> bool:
+        """A paragraph that holds only an image: the picture, read as the PDF brief reads
+        it (a file of content/ this audience's content refers to; an SVG in the
+        audience's colours, drawn by CairoSVG), its alternative text as the picture's
+        (an image with a title is a figure: its ``figure_caption`` follows). False, and
+        nothing written, when the file cannot be read: the paragraph then shows the
+        alternative text."""
+        from .brief import RefusedURL, content_image
+
+        src, title = str(image.attrGet("src") or ""), str(image.attrGet("title") or "")
+        alt = to_plain(image.content) or title
+        try:
+            found = content_image(self.e, src)
+            svg = found.content_type == "image/svg+xml"
+            # an SVG drawn at the charts' resolution (its CSS pixels are 1/96 in)
+            data = (_png(found.body.decode("utf-8"), src, CHART_DPI / 96) if svg
+                    else found.body)
+        except (RefusedURL, RenderError, OSError, UnicodeDecodeError) as error:
+            self.warnings.append(f"image `{src}`: not shown in the Word brief ({error})")
+            return False
+        paragraph = self.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if lead:  # a marked block's portion mark, before its picture
+            self.runs(paragraph, [*lead, Run(" ")])
+        try:
+            shape = paragraph.add_run().add_picture(io.BytesIO(data))
+        except Exception as error:  # a picture python-docx cannot read (its own errors)
+            paragraph._p.getparent().remove(paragraph._p)
+            self.warnings.append(f"image `{src}`: not shown in the Word brief ({error})")
+            return False
+        if self.new_page:
+            paragraph.paragraph_format.page_break_before = True
+            self.new_page = False
+        if svg:  # its own size in CSS pixels (the PNG's width: bytes 16-19 of its header)
+            width = Inches(int.from_bytes(data[16:20], "big") / CHART_DPI)
+            shape.height, shape.width = int(shape.height * width / shape.width), width
+        if shape.width > Inches(CHART_WIDTH_IN):  # no wider than a chart
+            shape.height = int(shape.height * Inches(CHART_WIDTH_IN) / shape.width)
+            shape.width = Inches(CHART_WIDTH_IN)
+        ox.describe_picture(shape, title or alt, alt)
+        return True
 
     def caption(self, label: str, title: str | Sequence[Run], lead: Sequence[Run] = ()
                 ) -> None:
@@ -707,17 +761,24 @@ def _inline(text: str) -> list[Run]:
     return runs
 
 
+def _lone_image(tok: Token) -> Token | None:
+    """The image an ``inline`` token holds alone (white space aside), if it does."""
+    found = [c for c in tok.children or () if c.type not in ("softbreak", "hardbreak")
+             and (c.type != "text" or c.content.strip())]
+    return found[0] if len(found) == 1 and found[0].type == "image" else None
+
+
 def _pm(mark: Mark | None) -> list[Run]:
     """A portion mark and a space, or nothing."""
     return [Run(f"{mark.portion} ")] if mark is not None and mark.portion else []
 
 
-def _png(svg: str, chart_id: str) -> bytes:
-    """A chart's SVG as a PNG picture (CairoSVG)."""
+def _png(svg: str, chart_id: str, scale: float = 1) -> bytes:
+    """A chart's SVG as a PNG picture (CairoSVG), ``scale`` times its size in pixels."""
     import cairosvg
 
     try:
-        data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=CHART_DPI)
+        data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=CHART_DPI, scale=scale)
     except Exception as error:  # a drawing CairoSVG cannot read is briefgen's fault
         raise RenderError(f"chart `{chart_id}`: could not be drawn as a picture "
                           f"({type(error).__name__})") from None

@@ -208,7 +208,7 @@ def smart_quotes(html: str, language: str = "en") -> str:
     as written."""
     if not _STRAIGHT.search(html):
         return html
-    opening, closing = _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
+    marks = _double_quotes(language)
     out, verbatim, before = [], 0, " "
     for tag, text in _TEXT.findall(html):
         if tag:
@@ -223,20 +223,45 @@ def smart_quotes(html: str, language: str = "en") -> str:
         if verbatim > 0:
             out.append(text)
             continue
-        pieces, last = [], 0
-        for match in _STRAIGHT.finditer(text):
-            previous = text[match.start() - 1] if match.start() else before
-            opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
-            double = match[0] in ('"', "&quot;", "&#34;")
-            mark = (opening if opens else closing) if double else ("‘" if opens else "’")
-            pieces += [text[last:match.start()], mark]
-            last = match.end()
-        pieces.append(text[last:])
-        changed = "".join(pieces)
+        changed = _curl(text, before, marks)
         out.append(changed)
         if changed:
             before = changed[-1]
     return "".join(out)
+
+
+def smart_quote_texts(texts: Iterable[tuple[str, bool]], language: str = "en") -> list[str]:
+    """The texts of one block in order (a Word paragraph's runs: each with whether it is
+    verbatim, such as code) with typographic quotes as :func:`smart_quotes` sets them in
+    the PDF and HTML briefs: a quote's side is read across the texts' joins."""
+    marks = _double_quotes(language)
+    out, before = [], " "
+    for text, verbatim in texts:
+        changed = text if verbatim or not _STRAIGHT.search(text) else _curl(text, before, marks)
+        out.append(changed)
+        if changed:
+            before = changed[-1]
+    return out
+
+
+def _double_quotes(language: str) -> tuple[str, str]:
+    return _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
+
+
+def _curl(text: str, before: str, marks: tuple[str, str]) -> str:
+    """``text``'s straight quotes made typographic; ``before`` is the character before it
+    (a space at the start of a block)."""
+    opening, closing = marks
+    pieces, last = [], 0
+    for match in _STRAIGHT.finditer(text):
+        previous = text[match.start() - 1] if match.start() else before
+        opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
+        double = match[0] in ('"', "&quot;", "&#34;")
+        mark = (opening if opens else closing) if double else ("‘" if opens else "’")
+        pieces += [text[last:match.start()], mark]
+        last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 # ------------------------------------------------------------------ one-line running heads
