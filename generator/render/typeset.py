@@ -223,20 +223,40 @@ def smart_quotes(html: str, language: str = "en") -> str:
         if verbatim > 0:
             out.append(text)
             continue
-        pieces, last = [], 0
-        for match in _STRAIGHT.finditer(text):
-            previous = text[match.start() - 1] if match.start() else before
-            opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
-            double = match[0] in ('"', "&quot;", "&#34;")
-            mark = (opening if opens else closing) if double else ("‘" if opens else "’")
-            pieces += [text[last:match.start()], mark]
-            last = match.end()
-        pieces.append(text[last:])
-        changed = "".join(pieces)
+        changed = _quoted(text, _STRAIGHT, opening, closing, before)
         out.append(changed)
         if changed:
             before = changed[-1]
     return "".join(out)
+
+
+def quote_text(text: str, language: str = "en", before: str = " ") -> str:
+    """Plain ``text`` (no markup, no entities: a slide's run, a table cell, a note) with
+    typographic quotes as :func:`smart_quotes` sets them; ``before`` is the character
+    the text follows (a space at the start of a paragraph)."""
+    if "'" not in text and '"' not in text:
+        return text
+    opening, closing = _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
+    return _quoted(text, _STRAIGHT_PLAIN, opening, closing, before)
+
+
+_STRAIGHT_PLAIN = re.compile(r"[\"']")
+
+
+def _quoted(text: str, straight: re.Pattern[str], opening: str, closing: str,
+            before: str) -> str:
+    """``text`` with each match of ``straight`` turned into its typographic mark: the
+    rule :func:`smart_quotes` and :func:`quote_text` share."""
+    pieces, last = [], 0
+    for match in straight.finditer(text):
+        previous = text[match.start() - 1] if match.start() else before
+        opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
+        double = match[0] in ('"', "&quot;", "&#34;")
+        mark = (opening if opens else closing) if double else ("‘" if opens else "’")
+        pieces += [text[last:match.start()], mark]
+        last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 # ------------------------------------------------------------------ one-line running heads
