@@ -1462,3 +1462,53 @@ def test_render_deck_alone_gives_the_builds_deck(tmp_path: Path) -> None:
              for p in shape.text_frame.paragraphs if p.text in ORDER]
     assert shown == ["Relief", "Cyber", "Humanitarian"]  # the declared order
     assert alone == built
+
+
+# ---------------------------------------------------------------------------- slide fill
+
+MIN_FILL = 0.4  # a slide but the last of its group is at least this full
+
+
+def test_on_a_small_master_no_slide_is_left_half_empty(tmp_path: Path) -> None:
+    """On a 4:3 master, a collaboration whose text is a little too long for its column
+    beside the metrics is not set over two slides each about half full: its text takes
+    one slide across, its metrics one of their own, whole. Every slide of the default
+    project's decks but the last of its group (a title and its continuations) is at
+    least 40 % full, as the plan measures it (its tallest text or table over the room
+    it has); nothing is left out."""
+    from generator.render.deck_plan import BODY_SIZES, WORDS_PER_SLIDE, TextPlan
+
+    tmpl = templates(str(corporate_master(tmp_path)), tmp_path)
+    checked = 0
+    for name, edition, _ in _default_project_decks():
+        prs, _ = _open_master(tmpl)
+        writer = _DeckWriter(edition, prs, tmpl)
+        assert writer.prs.slide_width * 3 == writer.prs.slide_height * 4  # 4:3
+        planner = _Planner(edition, writer.geometry())
+        planner.plan()
+        titles = [next(i.paras[0].text for i in s.items
+                       if isinstance(i, TextPlan) and i.target == "title")
+                  for s in planner.slides]
+        continued, metrics = edition.label("continued"), f" — {edition.label('metrics')}"
+        for collab in edition.collaborations:
+            title = planner.content.collaboration_title(collab)
+            group = [s for s, t in zip(planner.slides, titles, strict=True)
+                     if t == title or t.startswith((f"{title} {continued}",
+                                                    f"{title}{metrics}"))]
+            across = planner.body_fit.fit(planner.content.collaboration(collab),
+                                          planner._text_box("bullets", title), BODY_SIZES,
+                                          max_words=WORDS_PER_SLIDE)[1]
+            if len(across) == 1:  # text that fits one slide is not continued
+                assert f"{title} {continued}" not in titles, (name, title)
+            if collab.metrics:  # its metrics are on one of its slides
+                assert any(not isinstance(i, TextPlan) for s in group for i in s.items), \
+                    (name, title)
+            checked += 1
+        groups: dict[str, list[Any]] = {}
+        for slide, title in zip(planner.slides, titles, strict=True):
+            base = title.split(f" {continued}")[0].split(metrics)[0]
+            groups.setdefault(base, []).append(slide)
+        for base, slides in groups.items():
+            for n, slide in enumerate(slides[:-1], 1):
+                assert slide.fill >= MIN_FILL, (name, base, n, round(slide.fill, 2))
+    assert checked >= 10

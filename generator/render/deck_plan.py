@@ -556,6 +556,11 @@ class TableLayout:
     rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
 
 
+def _table_height(table: TableLayout, page: int) -> float:
+    """The height in points of slide ``page`` of ``table``, its header row included."""
+    return table.header_height + sum(height for _, height in table.pages[page])
+
+
 def _up_to(sizes: Sequence[float], chosen: Sequence[float]) -> tuple[float, ...]:
     """``sizes`` no larger than the smallest of ``chosen`` (all of them if none is)."""
     least = min(chosen, default=sizes[0])
@@ -1121,6 +1126,13 @@ class SlidePlan:
     clear_after: int | None = None
     bands: list[BandPlan] = dataclasses.field(default_factory=list)
     band_logo: Rect | None = None  # the logo in the top band
+    # How full the slide's body is, as the plan measured it: the tallest of its blocks of
+    # body text and tables over the height each has (0: none; a chart fills its room).
+    fill: float = 0.0
+
+    def filled(self, used: float, room: float) -> None:
+        """A block of ``used`` points drawn in ``room`` points of height."""
+        self.fill = max(self.fill, min(used / room, 1.0) if room > 0 else 1.0)
 
 
 @dataclass(frozen=True)
@@ -1341,20 +1353,26 @@ class _Planner:
                 area = Rect(area.left, top, area.width, max(area.bottom - top, 0))
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
+        across = self.body_fit.fit(paras, self._text_box("bullets", title), sizes,
+                                   max_words=WORDS_PER_SLIDE)  # text across the slide
+        if beside is not None:
+            first_box = self._body_box("two_content", 0, title)
+            rest_box = self._body_box("bullets", 0, self._continued(title, 1))
+            size, pages = self.body_fit.fit(
+                paras, lambda n: first_box(0) if n == 0 else rest_box(0), sizes,
+                max_words=WORDS_PER_SLIDE)
+            if len(pages) > 1 and len(across[1]) == 1:
+                # Text a little too long for its column beside the metrics: rather than
+                # two slides each about half full, it takes one slide across and the
+                # metrics one of their own, whole (one idea a slide).
+                beside = None
         if beside is None:  # text across the slide; metrics (if any) on slides of their own
-            size, pages = self.body_fit.fit(paras, self._text_box("bullets", title),
-                                            sizes, max_words=WORDS_PER_SLIDE)
+            size, pages = across
             if emit:
                 self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
                 if collab.metrics:
                     self.metrics_table_slides(collab, title)
             return size
-
-        first_box = self._body_box("two_content", 0, title)
-        rest_box = self._body_box("bullets", 0, self._continued(title, 1))
-        size, pages = self.body_fit.fit(
-            paras, lambda n: first_box(0) if n == 0 else rest_box(0), sizes,
-            max_words=WORDS_PER_SLIDE)
         if not emit:
             return size
         slide = self.new_slide("two_content")
@@ -1376,6 +1394,7 @@ class _Planner:
                 if len(table.pages) > 1 or table.cramped:
                     table = beside
             slide.items.append(TablePlan(table, 0, area, self.edition.label("metrics")))
+            slide.filled(_table_height(table, 0), area.height / EMU_PER_PT)
         slide.notes = notes
         if len(pages) > 1:
             self._emit_text("bullets", ("bullets", size, pages[1:]), title, continued=True)
@@ -1428,6 +1447,8 @@ class _Planner:
                 target: Literal["body", "copy", "box"] = \
                     ("body" if i == 0 else "copy") if has_body else "box"
                 slide.items.append(TextPlan(tuple(page), size, target, column, top=True))
+                slide.filled(self.body_fit.height(page, column.text_box()[0], size),
+                             column.text_box()[1])
 
     def _body_area(self, kind: str) -> Rect:
         """The body of a slide of ``kind`` below its title as the layout places it: its
@@ -1476,6 +1497,8 @@ class _Planner:
         for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
             target: Literal["body", "copy", "box"] = \
                 ("body" if n == 0 else "copy") if has_body else "box"
+            slide.filled(self.body_fit.height(block, column.text_box()[0], shared),
+                         column.text_box()[1])
             slide.items.append(TextPlan(tuple(block), shared, target, column, top=True,
                                         align=align, dark=kind in DARK_KINDS))
         return True
@@ -1519,6 +1542,7 @@ class _Planner:
              for c in charts])
 
     def add_chart(self, slide: SlidePlan, chart: Chart, rect: Rect) -> None:
+        slide.fill = 1.0  # a chart fills its room
         slide.items.append(ChartPlan(self.content.chart(chart), rect,
                                      self.content.inline_text(chart.description or chart.title)))
 
@@ -1547,6 +1571,7 @@ class _Planner:
             slide.clear_after = 1  # the table placeholder goes: the table takes its place
             rect = self._area("table", below=bottom)
             slide.items.append(TablePlan(table, n, rect, title))
+            slide.filled(_table_height(table, n), rect.height / EMU_PER_PT)
             if key:
                 drawn = sum(_pt(h) for h in (table.header_height,
                                              *(h for _, h in table.pages[n])))
@@ -1701,6 +1726,7 @@ class _Planner:
         """Body text in the first body placeholder (moved only when ``rect`` is not
         where the layout puts it) or a new text box."""
         placed = self.layouts[slide.kind].bodies[0] if target == "body" else None
+        slide.filled(self.body_fit.height(paras, rect.text_box()[0], size), rect.text_box()[1])
         slide.items.append(TextPlan(tuple(paras), size, target,
                                     None if placed == rect else rect, top=top, align=align,
                                     dark=slide.kind in DARK_KINDS))
