@@ -1472,11 +1472,18 @@ MIN_FILL = 0.4  # a slide but the last of its group is at least this full
 def test_on_a_small_master_no_slide_is_left_half_empty(tmp_path: Path) -> None:
     """On a 4:3 master, a collaboration whose text is a little too long for its column
     beside the metrics is not set over two slides each about half full: its text takes
-    one slide across, its metrics one of their own, whole. Every slide of the default
+    one slide across, its metrics table whole under it (or on a slide of its own), not
+    overlapping. Every slide of the default
     project's decks but the last of its group (a title and its continuations) is at
     least 40 % full, as the plan measures it (its tallest text or table over the room
     it has); nothing is left out."""
-    from generator.render.deck_plan import BODY_SIZES, WORDS_PER_SLIDE, TextPlan
+    from generator.render.deck_plan import (
+        BODY_SIZES,
+        WORDS_PER_SLIDE,
+        TablePlan,
+        TextPlan,
+        _overlap,
+    )
 
     tmpl = templates(str(corporate_master(tmp_path)), tmp_path)
     checked = 0
@@ -1503,6 +1510,11 @@ def test_on_a_small_master_no_slide_is_left_half_empty(tmp_path: Path) -> None:
             if collab.metrics:  # its metrics are on one of its slides
                 assert any(not isinstance(i, TextPlan) for s in group for i in s.items), \
                     (name, title)
+            for slide in group:  # a table under the text does not overlap it
+                tables = [i.rect for i in slide.items if isinstance(i, TablePlan)]
+                texts = [i.rect for i in slide.items if isinstance(i, TextPlan)
+                         and i.target != "title" and i.rect is not None]
+                assert not any(_overlap(a, b) for a in tables for b in texts), (name, title)
             checked += 1
         groups: dict[str, list[Any]] = {}
         for slide, title in zip(planner.slides, titles, strict=True):

@@ -1366,9 +1366,10 @@ class _Planner:
                 # two slides each about half full, it takes one slide across and the
                 # metrics one of their own, whole (one idea a slide).
                 beside = None
-        if beside is None:  # text across the slide; metrics (if any) on slides of their own
-            size, pages = across
-            if emit:
+        if beside is None:  # text across the slide; metrics (if any) under it or on
+            size, pages = across  # slides of their own
+            if emit and not (collab.metrics and len(pages) == 1 and
+                             self._metrics_below(collab, title, pages[0], size, notes)):
                 self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
                 if collab.metrics:
                     self.metrics_table_slides(collab, title)
@@ -1399,6 +1400,32 @@ class _Planner:
         if len(pages) > 1:
             self._emit_text("bullets", ("bullets", size, pages[1:]), title, continued=True)
         return size
+
+    def _metrics_below(self, collab: Collaboration, title: str, paras: Sequence[Para],
+                       size: float, notes: str) -> bool:
+        """A collaboration's slide with its text across it and its metrics table in the
+        room the text leaves below (set no larger than the text, whole, its labels
+        uncramped); False, and no slide, when the table does not fit there."""
+        bottom = self._title_fit("bullets", title, TITLE_SIZES)[0].bottom  # as set_title
+        rect, target = self._text_target("bullets", 0, below=bottom)
+        used = _pt(self.body_fit.height(paras, rect.text_box()[0], size)) + 2 * INSET_Y
+        top = rect.top + used + GAP
+        if rect.bottom - top <= 0:
+            return False
+        room = Rect(rect.left, top, rect.width, rect.bottom - top)
+        header, rows = self.content.metrics_table(collab.metrics)
+        table = self.table_layout(header, rows, room,
+                                  [s for s in TABLE_SIZES if s <= size] or TABLE_SIZES[-1:])
+        if len(table.pages) > 1 or table.cramped:
+            return False
+        slide = self.new_slide("bullets")
+        self.set_title(slide, "bullets", title, TITLE_SIZES)
+        self._text(slide, target, paras, size, Rect(rect.left, rect.top, rect.width, used),
+                   top=True)
+        slide.items.append(TablePlan(table, 0, room, self.edition.label("metrics")))
+        slide.fill = min((used + GAP + _pt(_table_height(table, 0))) / rect.height, 1.0)
+        slide.notes = notes
+        return True
 
     def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
         """A collaboration's metrics for the column beside its text: a chart for a single
