@@ -16,8 +16,6 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -217,27 +215,12 @@ class AudienceView:
 
 #: Benefit categories of a project that declares none, in the order outputs list them.
 BENEFIT_CATEGORIES = ("security", "diplomatic", "economic", "technological", "humanitarian")
-#: The order of the Edition being rendered, for code that sorts categories without it
-#: (the deck's plan): set by :func:`listing_categories`.
-_CATEGORIES: ContextVar[tuple[str, ...]] = ContextVar("briefgen_categories",
-                                                      default=BENEFIT_CATEGORIES)
 
 
-def category_order(category: str, order: tuple[str, ...] | None = None) -> tuple[int, str]:
-    """Sort key of a benefit category: its place in ``order`` (by default the Edition
-    being rendered's, :func:`listing_categories`); an unknown one after, by name."""
-    known = _CATEGORIES.get() if order is None else order
-    return (known.index(category) if category in known else len(known), category)
-
-
-@contextmanager
-def listing_categories(edition: Edition) -> Iterator[None]:
-    """Within this block, :func:`category_order` follows ``edition``'s categories."""
-    token = _CATEGORIES.set(edition.categories)
-    try:
-        yield
-    finally:
-        _CATEGORIES.reset(token)
+def category_order(category: str, order: tuple[str, ...]) -> tuple[int, str]:
+    """Sort key of a benefit category: its place in ``order``; an unknown one after, by
+    name (:meth:`Edition.category_key` sorts by the Edition's own)."""
+    return (order.index(category) if category in order else len(order), category)
 
 
 @dataclass(frozen=True)

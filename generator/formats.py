@@ -68,15 +68,9 @@ def _render_html(edition: Edition, templates: TemplateSet, warnings: list[str]) 
 
 
 def _render_pptx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:
-    from .edition import listing_categories
     from .render.deck import render_deck
-    from .render.markdown import citing
 
-    # the deck has no references list: an author-date citation prints who and when, a
-    # numbered one nothing; its plan sorts benefit categories in the project's order
-    with citing({s.id: s.cite for s in edition.sources if s.cite}), \
-            listing_categories(edition):
-        return render_deck(edition, templates)
+    return render_deck(edition, templates)
 
 
 def _render_docx(edition: Edition, templates: TemplateSet, warnings: list[str]) -> bytes:

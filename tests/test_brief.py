@@ -1184,6 +1184,13 @@ def test_quotes_and_apostrophes_are_typographic_but_code_is_not(tmp_path: Path) 
     assert "'" not in text.replace('mode="strict"', "")
 
 
+def test_a_quote_after_code_closes() -> None:
+    from generator.render.typeset import smart_quotes
+
+    assert smart_quotes('<p>"run <code>ls -l</code>" first</p>') == \
+        "<p>“run <code>ls -l</code>” first</p>"
+
+
 def test_a_full_brief_with_no_sources_has_no_annex(tmp_path: Path) -> None:
     edition = sample_edition(content_dir(tmp_path))
     assert any(c.sources for c in edition.collaborations)

@@ -696,7 +696,7 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
     from pptx.enum.text import MSO_ANCHOR
     from pptx.util import Pt
 
-    from generator.render.deck_plan import CELL_X, CELL_Y, Cell, _md_paras
+    from generator.render.deck_plan import CELL_X, CELL_Y, Cell, Content
 
     link = 'https://example.org/?a=1&b="2"&c=<3>'
     normalised = "https://example.org/?a=1&b=%222%22&c=%3C3%3E"
@@ -708,7 +708,10 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
     runs = [r for s in prs.slides for shape in s.shapes if shape.has_text_frame
             for p in shape.text_frame.paragraphs for r in p.runs]
     texts = [r.text for r in runs]
-    assert sum(HOSTILE_TEXT in t for t in texts) >= 2  # the text and the code span
+    # the text, its quotes typographic, and the code span as typed
+    assert sum(HOSTILE_TEXT.replace('"quoted"', "“quoted”").replace("'single'", "‘single’")
+               in t for t in texts) >= 1
+    assert sum(HOSTILE_TEXT in t for t in texts) >= 1
     linked = next(r for r in runs if r.text == "here")
     assert linked.hyperlink.address == normalised  # as markdown-it percent-encodes it
 
@@ -719,7 +722,8 @@ def test_text_and_tables_written_as_markup_read_back_exactly(tmp_path: Path) -> 
     slide = writer.new_slide("table")
     area = planner._area("table", below=planner._title_bottom("table"))
     header = [Cell.of("Name", header=True), Cell.of(HOSTILE_TEXT, header=True, align="ctr")]
-    rows = [[Cell.of(f"row {i}"), Cell(tuple(_md_paras(f"[{i}]({link})")), align="ctr")]
+    rows = [[Cell.of(f"row {i}"), Cell(tuple(Content(edition).md_paras(f"[{i}]({link})")),
+                                              align="ctr")]
             for i in range(3)]
     layout = planner.table_layout(header, rows, area, (14,))
     writer.draw_table(slide, layout, 0, area, HOSTILE_TEXT)
@@ -1359,3 +1363,164 @@ def test_sources_are_an_appendix_in_two_columns(room_decks: dict[str, bytes]) ->
                 assert min(_run_sizes(shape._element.find(f"{P_NS}txBody"))) >= 14
     text = "\n".join(t for s in slides for t in slide_texts(s))
     assert "Port Sallah hub annual report 2026" in text
+
+
+# ---------------------------------------------------------------------------- vocabulary
+
+QUOTED = 'the "quoted" plan, don\'t wait'
+
+
+def _quoted_edition(root: Path, language: str = "en") -> Edition:
+    """Straight quotes and an apostrophe in a slide title, a bullet, a table cell (a
+    partner's name), speaker notes and code (which keeps them)."""
+    edition = sample_edition(root, language=language)
+    section = dataclasses.replace(
+        edition.sections[0], title=f"Context: {QUOTED}",
+        key_points=(Item(f"Say {QUOTED} and `x = \"as typed\"`.", P),), notes=QUOTED)
+    partner = dataclasses.replace(edition.partners[0], name=f"Norvia ({QUOTED})")
+    return dataclasses.replace(edition, sections=(section,),
+                               partners=(partner, *edition.partners[1:]))
+
+
+def _everything_said(prs: Any) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Titles, body texts, table cells and notes of a deck, as python-pptx reads them."""
+    titles, bodies, cells, notes = [], [], [], []
+    for slide in prs.slides:
+        titles.append(title_of(slide))
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape != slide.shapes.title:
+                bodies.append(shape.text_frame.text)
+            if shape.has_table:
+                cells += [c.text for row in shape.table.rows for c in row.cells]
+        if slide.has_notes_slide:
+            notes.append(slide.notes_slide.notes_text_frame.text)
+    return titles, bodies, cells, notes
+
+
+@pytest.mark.parametrize(("language", "opening", "closing"),
+                         [("en", "“", "”"), ("ar", "«", "»")])
+def test_quotes_on_slides_are_typographic_as_in_the_brief(
+        tmp_path: Path, language: str, opening: str, closing: str) -> None:
+    """One vocabulary with the brief (typeset.smart_quotes): straight quotes and
+    apostrophes on slides (titles, bullets, table cells, notes) become the language's
+    typographic ones; code keeps what was typed."""
+    from generator.render.typeset import smart_quotes
+
+    prs = open_deck(render_deck(_quoted_edition(content_root(tmp_path), language),
+                                templates()))
+    want = f"the {opening}quoted{closing} plan, don’t wait"
+    assert smart_quotes(QUOTED, language) == want  # the brief's rule
+    titles, bodies, cells, notes = _everything_said(prs)
+    for name, texts in (("title", titles), ("bullet", bodies), ("cell", cells),
+                        ("notes", notes)):
+        assert any(want in t for t in texts), (name, texts)
+        assert not any(QUOTED in t for t in texts), (name, texts)
+    assert any('`x = "as typed"`'.strip("`") in t for t in bodies)  # code as written
+
+
+# ---------------------------------------------------------------------------- the plan alone
+
+ORDER = ["Relief", "Security", "Cyber", "Humanitarian"]  # neither built-in nor a-z order
+
+
+def test_render_deck_alone_gives_the_builds_deck(tmp_path: Path) -> None:
+    """The plan sorts benefit categories in the Edition's declared order and cites its
+    sources itself: ``render_deck(edition, templates)`` called directly (as a test or
+    another executor may) gives the build's bytes, categories in the declared order and
+    author-date citations printed."""
+    from generator.build import build, plan
+    from generator.content import load_project
+    from generator.tailor import tailor
+
+    from .projects import BRIEFING, write_project
+
+    briefing = BRIEFING.replace(
+        "key_messages:\n", "key_messages:\n  - Crossings fell by half [@smith].\n") + \
+        "citations: author-date\nsources:\n  - id: smith\n    author: Smith\n" \
+        "    year: 2024\n    text: Review of the coast\n" \
+        "benefit_categories:\n" + "".join(f"  - id: {c.lower()}\n    label: {c}\n"
+                                          for c in ORDER)
+    relief = ("title: Flood relief exchange\nkind: humanitarian\npartners: [NRV]\n"
+              "status: active\nsummary: Shared flood response.\nbenefits:\n"
+              "  - category: humanitarian\n    text: Medical teams deployed together.\n"
+              "  - category: cyber\n    text: Hardened the flood warning network.\n"
+              "  - category: relief\n    text: Shelters opened within a day.\n")
+    root = write_project(tmp_path, {
+        "content/briefing.yaml": briefing, "content/collaborations/relief.yaml": relief,
+        "templates/audiences/minister.yaml": "title: Minister\nclearance: SECRET\n"
+                                             "length: full\nformats: [pptx]\n"})
+    build(root, ["minister"], jobs=1)
+    built = (root / "output/minister/deck.pptx").read_bytes()
+    project = load_project(root)
+    (job,) = plan(project, {"minister": tailor(project, "minister")}, ["pptx"])
+    alone = render_deck(job.edition, job.templates)
+    prs = open_deck(alone)
+    texts = [" ".join(t.split()) for slide in prs.slides for t in slide_texts(slide)]
+    assert any("Crossings fell by half (Smith 2024)." in t for t in texts), texts
+    slide = next(s for s in prs.slides if title_of(s).endswith("Flood relief exchange"))
+    shown = [p.text for shape in slide.shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs if p.text in ORDER]
+    assert shown == ["Relief", "Cyber", "Humanitarian"]  # the declared order
+    assert alone == built
+
+
+# ---------------------------------------------------------------------------- slide fill
+
+MIN_FILL = 0.4  # a slide but the last of its group is at least this full
+
+
+def test_on_a_small_master_no_slide_is_left_half_empty(tmp_path: Path) -> None:
+    """On a 4:3 master, a collaboration whose text is a little too long for its column
+    beside the metrics is not set over two slides each about half full: its text takes
+    one slide across, its metrics table whole under it (or on a slide of its own), not
+    overlapping. Every slide of the default
+    project's decks but the last of its group (a title and its continuations) is at
+    least 40 % full, as the plan measures it (its tallest text or table over the room
+    it has); nothing is left out."""
+    from generator.render.deck_plan import (
+        BODY_SIZES,
+        WORDS_PER_SLIDE,
+        TablePlan,
+        TextPlan,
+        _overlap,
+    )
+
+    tmpl = templates(str(corporate_master(tmp_path)), tmp_path)
+    checked = 0
+    for name, edition, _ in _default_project_decks():
+        prs, _ = _open_master(tmpl)
+        writer = _DeckWriter(edition, prs, tmpl)
+        assert writer.prs.slide_width * 3 == writer.prs.slide_height * 4  # 4:3
+        planner = _Planner(edition, writer.geometry())
+        planner.plan()
+        titles = [next(i.paras[0].text for i in s.items
+                       if isinstance(i, TextPlan) and i.target == "title")
+                  for s in planner.slides]
+        continued, metrics = edition.label("continued"), f" — {edition.label('metrics')}"
+        for collab in edition.collaborations:
+            title = planner.content.collaboration_title(collab)
+            group = [s for s, t in zip(planner.slides, titles, strict=True)
+                     if t == title or t.startswith((f"{title} {continued}",
+                                                    f"{title}{metrics}"))]
+            across = planner.body_fit.fit(planner.content.collaboration(collab),
+                                          planner._text_box("bullets", title), BODY_SIZES,
+                                          max_words=WORDS_PER_SLIDE)[1]
+            if len(across) == 1:  # text that fits one slide is not continued
+                assert f"{title} {continued}" not in titles, (name, title)
+            if collab.metrics:  # its metrics are on one of its slides
+                assert any(not isinstance(i, TextPlan) for s in group for i in s.items), \
+                    (name, title)
+            for slide in group:  # a table under the text does not overlap it
+                tables = [i.rect for i in slide.items if isinstance(i, TablePlan)]
+                texts = [i.rect for i in slide.items if isinstance(i, TextPlan)
+                         and i.target != "title" and i.rect is not None]
+                assert not any(_overlap(a, b) for a in tables for b in texts), (name, title)
+            checked += 1
+        groups: dict[str, list[Any]] = {}
+        for slide, title in zip(planner.slides, titles, strict=True):
+            base = title.split(f" {continued}")[0].split(metrics)[0]
+            groups.setdefault(base, []).append(slide)
+        for base, slides in groups.items():
+            for n, slide in enumerate(slides[:-1], 1):
+                assert slide.fill >= MIN_FILL, (name, base, n, round(slide.fill, 2))
+    assert checked >= 10

@@ -33,12 +33,12 @@ from ..edition import (
     Metric,
     Section,
     Series,
-    category_order,
 )
 from ..i18n import format_date, format_number
 from .charts import MISSING, metric_label  # one vocabulary with the brief
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span, line_text
+from .typeset import quote_text
 
 EMU_PER_PT = 12700
 
@@ -171,41 +171,6 @@ def _with_portion(text: str, mark: Mark | None) -> str:
     return f"{portion} {text}" if portion else text
 
 
-def _inline_text(text: str) -> str:
-    """A title-like Markdown field as plain text (list numbers kept: a title such as
-    ``2026. A year`` is not a list)."""
-    parts = []
-    for p in to_paragraphs(text):
-        prefix = f"{p.number}. " if p.kind == "number" and p.number is not None else ""
-        parts.append(prefix + p.text.replace("\n", " "))
-    return " ".join(parts).strip() or text.strip()
-
-
-def _plain_paras(text: str) -> list[str]:
-    """Markdown -> plain paragraphs (for speaker notes)."""
-    out = []
-    for p in to_paragraphs(text):
-        prefix = f"{p.number}. " if p.kind == "number" else "• " if p.kind == "bullet" else ""
-        out.append("    " * max(p.level - 1, 0) + prefix + p.text)
-    return out
-
-
-def _md_paras(text: str, *, base: int = 0, scale: float = 1.0,
-              prefix: str = "") -> list[Para]:
-    """Block Markdown -> paragraphs; list items indented ``base`` + their depth; the
-    first paragraph starts with ``prefix`` (a portion mark)."""
-    out: list[Para] = []
-    for p in to_paragraphs(text):
-        out.append(_from_markdown(p, base=base, scale=scale))
-    if prefix:
-        if out:
-            first = out[0]
-            out[0] = replace(first, runs=(Run(prefix + " "), *first.runs))
-        else:
-            out.append(Para((Run(prefix),), base, scale=scale))
-    return out
-
-
 def _from_markdown(p: Paragraph, *, base: int, scale: float) -> Para:
     if p.kind == "heading":
         return Para(p.runs, base, heading=True, scale=scale, colour="accent1")
@@ -213,20 +178,6 @@ def _from_markdown(p: Paragraph, *, base: int, scale: float) -> Para:
         return Para(p.runs, base + p.level, "number" if p.kind == "number" else "bullet",
                     p.number or 1, scale=scale)
     return Para(p.runs, base + p.level, scale=scale)
-
-
-def _item_paras(item: Item, *, level: int = 1, bullet: Literal["bullet", "number"] = "bullet",
-                number: int = 1, scale: float = 1.0) -> list[Para]:
-    """A key point, message or recommendation: a bullet (its portion mark first); any
-    further paragraphs or nested lists of the item sit under it."""
-    paras = _md_paras(item.text, base=level, scale=scale)
-    portion = _portion(item.mark)
-    if not paras:
-        paras = [Para((), level, scale=scale)]
-    first = paras[0]
-    runs = (Run(portion + " "), *first.runs) if portion else first.runs
-    paras[0] = Para(runs, level, bullet, number, scale=scale)
-    return paras
 
 
 def _heading(text: str, *, scale: float = 1.0) -> Para:
@@ -605,6 +556,11 @@ class TableLayout:
     rows: list[list[Cell]] = dataclasses.field(default_factory=list)  # as given
 
 
+def _table_height(table: TableLayout, page: int) -> float:
+    """The height in points of slide ``page`` of ``table``, its header row included."""
+    return table.header_height + sum(height for _, height in table.pages[page])
+
+
 def _up_to(sizes: Sequence[float], chosen: Sequence[float]) -> tuple[float, ...]:
     """``sizes`` no larger than the smallest of ``chosen`` (all of them if none is)."""
     least = min(chosen, default=sizes[0])
@@ -652,9 +608,6 @@ def _grid(area: Rect, count: int, *, rtl: bool) -> list[Rect]:
     return cells
 
 
-_category_order = category_order  # the Edition's order of benefit categories
-
-
 # --------------------------------------------------------------------------- content
 
 
@@ -666,8 +619,106 @@ class Content:
 
     def __init__(self, edition: Edition) -> None:
         self.edition = edition
+        self.language = edition.audience.language
+        # the deck has no references list: an author-date citation prints who and when
+        # ("(Smith 2024a)"), a numbered one nothing
+        self.cites = {s.id: s.cite for s in edition.sources if s.cite}
         self._numbers: dict[float, str] = {}  # see number
         self._cells: dict[tuple[str, bool, str | None, int], Cell] = {}  # see cell
+        self._paragraphs: dict[str, list[Paragraph]] = {}  # see paragraphs
+
+    # ----------------------------------------------------------------- text
+
+    def quote(self, text: str) -> str:
+        """Plain ``text`` with typographic quotes and apostrophes for the audience's
+        language (’ “ ”, « » in Arabic and French), as the brief sets them."""
+        return quote_text(text, self.language)
+
+    def paragraphs(self, text: str) -> list[Paragraph]:
+        """Markdown -> paragraphs: citations as the Edition cites its sources, quotes
+        typographic (code as written)."""
+        found = self._paragraphs.get(text)
+        if found is None:
+            found = self._paragraphs[text] = [
+                replace(p, runs=self._quoted_runs(p.runs))
+                for p in to_paragraphs(text, self.cites)]
+        return found
+
+    def _quoted_runs(self, runs: tuple[Run, ...]) -> tuple[Run, ...]:
+        out, before = [], " "  # a paragraph starts as after a space
+        for run in runs:
+            if not run.code:
+                text = quote_text(run.text, self.language, before)
+                run = replace(run, text=text) if text != run.text else run
+            out.append(run)
+            before = run.text[-1] if run.text else before
+        return tuple(out)
+
+    def inline_text(self, text: str) -> str:
+        """A title-like Markdown field as plain text (list numbers kept: a title such as
+        ``2026. A year`` is not a list)."""
+        parts = []
+        for p in self.paragraphs(text):
+            prefix = f"{p.number}. " if p.kind == "number" and p.number is not None else ""
+            parts.append(prefix + p.text.replace("\n", " "))
+        return " ".join(parts).strip() or self.quote(text.strip())
+
+    def plain_paras(self, text: str) -> list[str]:
+        """Markdown -> plain paragraphs (for speaker notes)."""
+        out = []
+        for p in self.paragraphs(text):
+            prefix = f"{p.number}. " if p.kind == "number" else "• " \
+                if p.kind == "bullet" else ""
+            out.append("    " * max(p.level - 1, 0) + prefix + p.text)
+        return out
+
+    def md_paras(self, text: str, *, base: int = 0, scale: float = 1.0,
+                 prefix: str = "") -> list[Para]:
+        """Block Markdown -> paragraphs; list items indented ``base`` + their depth; the
+        first paragraph starts with ``prefix`` (a portion mark)."""
+        out: list[Para] = []
+        for p in self.paragraphs(text):
+            out.append(_from_markdown(p, base=base, scale=scale))
+        if prefix:
+            if out:
+                first = out[0]
+                out[0] = replace(first, runs=(Run(prefix + " "), *first.runs))
+            else:
+                out.append(Para((Run(prefix),), base, scale=scale))
+        return out
+
+    def item_paras(self, item: Item, *, level: int = 1,
+                   bullet: Literal["bullet", "number"] = "bullet", number: int = 1,
+                   scale: float = 1.0) -> list[Para]:
+        """A key point, message or recommendation: a bullet (its portion mark first); any
+        further paragraphs or nested lists of the item sit under it."""
+        paras = self.md_paras(item.text, base=level, scale=scale)
+        portion = _portion(item.mark)
+        if not paras:
+            paras = [Para((), level, scale=scale)]
+        first = paras[0]
+        runs = (Run(portion + " "), *first.runs) if portion else first.runs
+        paras[0] = Para(runs, level, bullet, number, scale=scale)
+        return paras
+
+    def notes(self, parts: Iterable[tuple[Sequence[Item], str | None]]) -> str:
+        """Speaker notes as plain text: each note (already tailored: only those the
+        audience may see are here) with its own portion mark, headed by its item's title
+        when several items share a slide."""
+        blocks = []
+        for notes, heading in parts:
+            lines = []
+            for note in notes:
+                paras = self.plain_paras(note.text)
+                if paras:
+                    paras[0] = _with_portion(paras[0], note.mark)
+                lines += paras
+            if not lines:
+                continue
+            if heading:
+                lines.insert(0, heading)
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
 
     # ----------------------------------------------------------------- vocabulary
 
@@ -693,14 +744,31 @@ class Content:
         key = (text, header, align, lines)
         found = self._cells.get(key)
         if found is None:
-            found = self._cells[key] = Cell.of(text, header=header, align=align, lines=lines)
+            found = self._cells[key] = Cell.of(self.quote(text), header=header, align=align,
+                                               lines=lines)
         return found
 
+    def title(self) -> str:
+        return self.quote(self.edition.title)
+
     def section_title(self, section: Section) -> str:
-        return _with_portion(_inline_text(section.title), section.mark)
+        return _with_portion(self.inline_text(section.title), section.mark)
 
     def collaboration_title(self, collab: Collaboration) -> str:
-        return _with_portion(_inline_text(collab.title), collab.mark)
+        return _with_portion(self.inline_text(collab.title), collab.mark)
+
+    def chart_title(self, chart: Chart) -> str:
+        return _with_portion(self.inline_text(chart.title), chart.mark)
+
+    def chart(self, chart: Chart) -> Chart:
+        """``chart`` as the slide draws it: its words (title, categories, legend, unit)
+        with typographic quotes."""
+        series = tuple(s if self.quote(s.shown) == s.shown else
+                       replace(s, label=self.quote(s.shown)) for s in chart.series)
+        return replace(chart, title=self.quote(chart.title), unit=self.quote(chart.unit),
+                       description=self.quote(chart.description),
+                       categories=tuple(self.quote(c) for c in chart.categories),
+                       series=series)
 
     # ----------------------------------------------------------------- text slides
 
@@ -710,13 +778,13 @@ class Content:
         e = self.edition
         paras: list[Para] = []
         if e.subtitle:
-            paras.append(_plain(_inline_text(e.subtitle)))
-        meta = [f"{e.label('prepared_for')}: {e.audience.title}",
+            paras.append(_plain(self.inline_text(e.subtitle)))
+        meta = [f"{e.label('prepared_for')}: {self.quote(e.audience.title)}",
                 format_date(e.date, e.audience.language)]
         if e.reference:
             meta.append(f"{e.label('reference')}: {e.reference}")
         if e.issuer:
-            meta.append(e.issuer)
+            meta.append(self.quote(e.issuer))
         return paras + [_plain(line, scale=0.75) for line in meta]
 
     def agenda(self) -> list[Para]:
@@ -748,17 +816,17 @@ class Content:
     def key_messages(self) -> list[Para]:
         paras: list[Para] = []
         for item in self.edition.key_messages:
-            paras += _item_paras(item)
+            paras += self.item_paras(item)
         return paras
 
     def recommendations(self) -> list[Para]:
         paras: list[Para] = []
         for i, item in enumerate(self.edition.recommendations, 1):
-            paras += _item_paras(item, bullet="number", number=i)
+            paras += self.item_paras(item, bullet="number", number=i)
         return paras
 
     def section_points(self, section: Section) -> list[Para]:
-        return [p for item in section.key_points for p in _item_paras(item)]
+        return [p for item in section.key_points for p in self.item_paras(item)]
 
     def sections_together(self, sections: Sequence[Section]) -> list[Para]:
         """Sections sharing slides: each under its own heading."""
@@ -766,7 +834,7 @@ class Content:
         for section in sections:
             paras.append(_heading(self.section_title(section)))
             for item in section.key_points:
-                paras += _item_paras(item)
+                paras += self.item_paras(item)
         return paras
 
     def collaboration(self, collab: Collaboration) -> list[Para]:
@@ -780,20 +848,20 @@ class Content:
             facts.append(f"{e.label('since')} {collab.since}")
         if collab.partners:
             facts.append(", ".join(e.partner_name(code) for code in collab.partners))
-        paras = [_plain(" · ".join(facts), scale=0.8, italic=True)]
+        paras = [_plain(self.quote(" · ".join(facts)), scale=0.8, italic=True)]
         if not self._summary_in_notes(collab):
-            paras += _md_paras(collab.summary)
+            paras += self.md_paras(collab.summary)
         by_category: dict[str, list[Para]] = {}
         for benefit in collab.benefits:
             by_category.setdefault(benefit.category, []).extend(
-                _item_paras(Item(benefit.text, benefit.mark)))
+                self.item_paras(Item(benefit.text, benefit.mark)))
         if by_category:
             # Under the summary, "Benefits" heads the categories; alone on the slide
             # they need no heading over them (two headings in a row read as one).
             alone = self._summary_in_notes(collab)
             if not alone:
                 paras.append(_heading(e.label("benefits")))
-            for category in sorted(by_category, key=_category_order):
+            for category in sorted(by_category, key=e.category_key):
                 paras.append(Para((Run(self.term("category", category)),), 0, heading=True,
                                   colour="accent1" if alone else None))
                 paras += by_category[category]
@@ -820,7 +888,7 @@ class Content:
             paras.append(_heading(self.collaboration_title(collab)))
             items: list[Para] = []
             for source in collab.sources:
-                items += _item_paras(Item(source, collab.mark))
+                items += self.item_paras(Item(source, collab.mark))
             # a collaboration's sources stay together, under its title
             paras += [replace(p, keep=True) for p in items[:-1]] + items[-1:]
         return paras
@@ -833,12 +901,12 @@ class Content:
         contact: list[Para] = []
         if e.contact or e.issuer:
             contact.append(replace(_heading(e.label("contact")), colour=None))
-            contact += _md_paras(e.contact) if e.contact else []
-            contact += [_plain(e.issuer, scale=0.85)] if e.issuer else []
+            contact += self.md_paras(e.contact) if e.contact else []
+            contact += [_plain(self.quote(e.issuer), scale=0.85)] if e.issuer else []
         handling: list[Para] = []
         if e.handling_text():  # as the brief's back page: none built in at the lowest level
             handling.append(replace(_heading(e.label("handling_instructions")), colour=None))
-            handling += _md_paras(e.handling_text(), scale=0.85)
+            handling += self.md_paras(e.handling_text(), scale=0.85)
         return [block for block in (contact, handling) if block]
 
     # ----------------------------------------------------------------- tables and charts
@@ -850,12 +918,13 @@ class Content:
         if len(metrics) != 1 or len(metrics[0].values) < 2:
             return None
         metric = metrics[0]
-        heading = metric_label(_with_portion(metric.label, metric.mark), metric.unit)
-        return Chart(id=f"{collab.id}-metric", title=metric.label,
+        label = self.quote(metric.label)
+        heading = metric_label(_with_portion(label, metric.mark), self.quote(metric.unit))
+        return Chart(id=f"{collab.id}-metric", title=label,
                      type="bar" if len(metric.values) <= 8 else "line",
                      categories=tuple(p for p, _ in metric.values),
-                     series=(Series(metric.label, tuple(v for _, v in metric.values)),),
-                     mark=metric.mark, description=heading, unit=metric.unit)
+                     series=(Series(label, tuple(v for _, v in metric.values)),),
+                     mark=metric.mark, description=heading, unit=self.quote(metric.unit))
 
     def metrics_table(self, metrics: Sequence[Metric], *, transposed: bool = False,
                       ) -> tuple[list[Cell], list[list[Cell]]]:
@@ -1057,6 +1126,13 @@ class SlidePlan:
     clear_after: int | None = None
     bands: list[BandPlan] = dataclasses.field(default_factory=list)
     band_logo: Rect | None = None  # the logo in the top band
+    # How full the slide's body is, as the plan measured it: the tallest of its blocks of
+    # body text and tables over the height each has (0: none; a chart fills its room).
+    fill: float = 0.0
+
+    def filled(self, used: float, room: float) -> None:
+        """A block of ``used`` points drawn in ``room`` points of height."""
+        self.fill = max(self.fill, min(used / room, 1.0) if room > 0 else 1.0)
 
 
 @dataclass(frozen=True)
@@ -1179,11 +1255,11 @@ class _Planner:
     # ----------------------------------------------------------------- slides
 
     def title_slide(self) -> None:
-        e = self.edition
         slide = self.new_slide("title")
         layout = self.layouts["title"]
         cover = self._logo_card(slide, layout)
-        title_rect = self.set_title(slide, "title", e.title, COVER_TITLE_SIZES, floor=cover)
+        title_rect = self.set_title(slide, "title", self.content.title(), COVER_TITLE_SIZES,
+                                    floor=cover)
         paras = self.content.cover()
         rect, target = self._text_target("title", 0)
         if layout.has_title and _overlap(rect, title_rect):
@@ -1220,7 +1296,7 @@ class _Planner:
         if not self.edition.summary:
             return 0
         return self.text_slides("bullets", self.edition.label("executive_summary"),
-                                _md_paras(self.edition.summary), LEAD_SIZES,
+                                self.content.md_paras(self.edition.summary), LEAD_SIZES,
                                 fallback=fallback, emit=emit)
 
     def key_messages_slide(self, *, fallback: float | None = None, emit: bool = True) -> int:
@@ -1277,20 +1353,27 @@ class _Planner:
                 area = Rect(area.left, top, area.width, max(area.bottom - top, 0))
         beside = self._metrics_beside(collab, area) if collab.metrics and area else None
         beside_dims = (area.width, area.height) if area else None
-        if beside is None:  # text across the slide; metrics (if any) on slides of their own
-            size, pages = self.body_fit.fit(paras, self._text_box("bullets", title),
-                                            sizes, max_words=WORDS_PER_SLIDE)
-            if emit:
+        across = self.body_fit.fit(paras, self._text_box("bullets", title), sizes,
+                                   max_words=WORDS_PER_SLIDE)  # text across the slide
+        if beside is not None:
+            first_box = self._body_box("two_content", 0, title)
+            rest_box = self._body_box("bullets", 0, self._continued(title, 1))
+            size, pages = self.body_fit.fit(
+                paras, lambda n: first_box(0) if n == 0 else rest_box(0), sizes,
+                max_words=WORDS_PER_SLIDE)
+            if len(pages) > 1 and len(across[1]) == 1:
+                # Text a little too long for its column beside the metrics: rather than
+                # two slides each about half full, it takes one slide across and the
+                # metrics one of their own, whole (one idea a slide).
+                beside = None
+        if beside is None:  # text across the slide; metrics (if any) under it or on
+            size, pages = across  # slides of their own
+            if emit and not (collab.metrics and len(pages) == 1 and
+                             self._metrics_below(collab, title, pages[0], size, notes)):
                 self._emit_text("bullets", ("bullets", size, pages), title, notes=notes)
                 if collab.metrics:
                     self.metrics_table_slides(collab, title)
             return size
-
-        first_box = self._body_box("two_content", 0, title)
-        rest_box = self._body_box("bullets", 0, self._continued(title, 1))
-        size, pages = self.body_fit.fit(
-            paras, lambda n: first_box(0) if n == 0 else rest_box(0), sizes,
-            max_words=WORDS_PER_SLIDE)
         if not emit:
             return size
         slide = self.new_slide("two_content")
@@ -1312,10 +1395,37 @@ class _Planner:
                 if len(table.pages) > 1 or table.cramped:
                     table = beside
             slide.items.append(TablePlan(table, 0, area, self.edition.label("metrics")))
+            slide.filled(_table_height(table, 0), area.height / EMU_PER_PT)
         slide.notes = notes
         if len(pages) > 1:
             self._emit_text("bullets", ("bullets", size, pages[1:]), title, continued=True)
         return size
+
+    def _metrics_below(self, collab: Collaboration, title: str, paras: Sequence[Para],
+                       size: float, notes: str) -> bool:
+        """A collaboration's slide with its text across it and its metrics table in the
+        room the text leaves below (set no larger than the text, whole, its labels
+        uncramped); False, and no slide, when the table does not fit there."""
+        bottom = self._title_fit("bullets", title, TITLE_SIZES)[0].bottom  # as set_title
+        rect, target = self._text_target("bullets", 0, below=bottom)
+        used = _pt(self.body_fit.height(paras, rect.text_box()[0], size)) + 2 * INSET_Y
+        top = rect.top + used + GAP
+        if rect.bottom - top <= 0:
+            return False
+        room = Rect(rect.left, top, rect.width, rect.bottom - top)
+        header, rows = self.content.metrics_table(collab.metrics)
+        table = self.table_layout(header, rows, room,
+                                  [s for s in TABLE_SIZES if s <= size] or TABLE_SIZES[-1:])
+        if len(table.pages) > 1 or table.cramped:
+            return False
+        slide = self.new_slide("bullets")
+        self.set_title(slide, "bullets", title, TITLE_SIZES)
+        self._text(slide, target, paras, size, Rect(rect.left, rect.top, rect.width, used),
+                   top=True)
+        slide.items.append(TablePlan(table, 0, room, self.edition.label("metrics")))
+        slide.fill = min((used + GAP + _pt(_table_height(table, 0))) / rect.height, 1.0)
+        slide.notes = notes
+        return True
 
     def _metrics_beside(self, collab: Collaboration, area: Rect) -> Chart | TableLayout | None:
         """A collaboration's metrics for the column beside its text: a chart for a single
@@ -1364,6 +1474,8 @@ class _Planner:
                 target: Literal["body", "copy", "box"] = \
                     ("body" if i == 0 else "copy") if has_body else "box"
                 slide.items.append(TextPlan(tuple(page), size, target, column, top=True))
+                slide.filled(self.body_fit.height(page, column.text_box()[0], size),
+                             column.text_box()[1])
 
     def _body_area(self, kind: str) -> Rect:
         """The body of a slide of ``kind`` below its title as the layout places it: its
@@ -1412,6 +1524,8 @@ class _Planner:
         for n, (block, column) in enumerate(zip(blocks, columns, strict=True)):
             target: Literal["body", "copy", "box"] = \
                 ("body" if n == 0 else "copy") if has_body else "box"
+            slide.filled(self.body_fit.height(block, column.text_box()[0], shared),
+                         column.text_box()[1])
             slide.items.append(TextPlan(tuple(block), shared, target, column, top=True,
                                         align=align, dark=kind in DARK_KINDS))
         return True
@@ -1437,7 +1551,7 @@ class _Planner:
         e = self.edition
         if len(charts) == 1:
             chart = charts[0]
-            title = _with_portion(_inline_text(chart.title), chart.mark)
+            title = self.content.chart_title(chart)
         else:
             title = e.label("charts")
         slide = self.new_slide("chart")
@@ -1447,16 +1561,17 @@ class _Planner:
         cells = _grid(area, len(charts), rtl=self.rtl)
         for chart, cell in zip(charts, cells, strict=False):
             if len(charts) > 1:
-                top = self.small_heading(
-                    slide, _with_portion(_inline_text(chart.title), chart.mark), cell)
+                top = self.small_heading(slide, self.content.chart_title(chart), cell)
                 cell = Rect(cell.left, top, cell.width, cell.bottom - top)
             self.add_chart(slide, chart, cell)
         slide.notes = self._notes(
-            [(c.notes, None if len(charts) == 1 else _inline_text(c.title)) for c in charts])
+            [(c.notes, None if len(charts) == 1 else self.content.inline_text(c.title))
+             for c in charts])
 
     def add_chart(self, slide: SlidePlan, chart: Chart, rect: Rect) -> None:
-        slide.items.append(ChartPlan(chart, rect, _inline_text(chart.description or
-                                                               chart.title)))
+        slide.fill = 1.0  # a chart fills its room
+        slide.items.append(ChartPlan(self.content.chart(chart), rect,
+                                     self.content.inline_text(chart.description or chart.title)))
 
     # ----------------------------------------------------------------- tables
 
@@ -1483,6 +1598,7 @@ class _Planner:
             slide.clear_after = 1  # the table placeholder goes: the table takes its place
             rect = self._area("table", below=bottom)
             slide.items.append(TablePlan(table, n, rect, title))
+            slide.filled(_table_height(table, n), rect.height / EMU_PER_PT)
             if key:
                 drawn = sum(_pt(h) for h in (table.header_height,
                                              *(h for _, h in table.pages[n])))
@@ -1637,6 +1753,7 @@ class _Planner:
         """Body text in the first body placeholder (moved only when ``rect`` is not
         where the layout puts it) or a new text box."""
         placed = self.layouts[slide.kind].bodies[0] if target == "body" else None
+        slide.filled(self.body_fit.height(paras, rect.text_box()[0], size), rect.text_box()[1])
         slide.items.append(TextPlan(tuple(paras), size, target,
                                     None if placed == rect else rect, top=top, align=align,
                                     dark=slide.kind in DARK_KINDS))
@@ -1711,23 +1828,7 @@ class _Planner:
         return area.top + _pt(height) + _inches(0.05)
 
     def _notes(self, parts: Iterable[tuple[Sequence[Item], str | None]]) -> str:
-        """Speaker notes as plain text: each note (already tailored: only those the
-        audience may see are here) with its own portion mark, headed by its item's title
-        when several items share a slide."""
-        blocks = []
-        for notes, heading in parts:
-            lines = []
-            for note in notes:
-                paras = _plain_paras(note.text)
-                if paras:
-                    paras[0] = _with_portion(paras[0], note.mark)
-                lines += paras
-            if not lines:
-                continue
-            if heading:
-                lines.insert(0, heading)
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
+        return self.content.notes(parts)
 
     # ----------------------------------------------------------------- areas
 

@@ -17,9 +17,7 @@ from a :class:`Apparatus` passed as the render's ``env``: the document's, not on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -92,21 +90,6 @@ KINDS = {"fig": "figure", "tbl": "table", "sec": "section"}
 
 #: How a citation is written: (opening, between two sources, closing), by author-date.
 _CITE_MARKS = {False: ("[", ", ", "]"), True: ("(", "; ", ")")}
-#: Author-date citations of a document rendered without an Apparatus (the deck): source
-#: id -> "Smith 2024a". Set by :func:`citing`; unset, such a citation prints nothing.
-_CITES: ContextVar[dict[str, str] | None] = ContextVar("briefgen_cites", default=None)
-
-
-@contextmanager
-def citing(cites: dict[str, str]) -> Iterator[None]:
-    """Within this block, a citation outside an Apparatus prints as ``(Smith 2024a)``."""
-    token = _CITES.set(cites)
-    try:
-        yield
-    finally:
-        _CITES.reset(token)
-
-
 @dataclass
 class Apparatus:
     """What a document's footnotes, citations and cross-references resolve to; passed to
@@ -569,7 +552,8 @@ class Paragraph:
         return "".join(run.text for run in self.runs)
 
 
-def _inline_runs(children: list[Token], app: Apparatus | None = None) -> list[Run]:
+def _inline_runs(children: list[Token], app: Apparatus | None = None,
+                 cites: Mapping[str, str] | None = None) -> list[Run]:
     runs: list[Run] = []
     bold = italic = strike = 0
     href: list[str | None] = []
@@ -619,7 +603,7 @@ def _inline_runs(children: list[Token], app: Apparatus | None = None) -> list[Ru
                          Run(app.sources[one], href=f"#ref-{one}")]
             if cited:
                 runs.append(Run(closing))
-        elif t == "citation" and (cites := _CITES.get()):  # a deck, author-date: (Smith 2024)
+        elif t == "citation" and cites:  # a deck, author-date: (Smith 2024)
             named = [cites[one] for one in tok.meta["ids"] if one in cites]
             if named:
                 runs.append(Run(f"({'; '.join(named)})", bold > 0, italic > 0, False,
@@ -670,8 +654,10 @@ _INERT = r"[^\\`*_\[\]<>&!~^|#\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _PLAIN = re.compile(rf"(?![\s+=>0-9:-]){_INERT}+(?<!\s)")
 
 
-def to_paragraphs(text: str) -> list[Paragraph]:
-    """Block Markdown -> paragraphs of runs (lists flattened with their depth)."""
+def to_paragraphs(text: str, cites: Mapping[str, str] | None = None) -> list[Paragraph]:
+    """Block Markdown -> paragraphs of runs (lists flattened with their depth). A
+    citation prints as ``(Smith 2024a)`` by ``cites`` (source id -> who and when: a
+    deck's author-date citations; a deck has no references list), else nothing."""
     if not text:
         return []
     lines = text.rstrip("\n").split("\n")  # a paragraph's lines: joined by a space
@@ -696,7 +682,7 @@ def to_paragraphs(text: str) -> list[Paragraph]:
         elif t == "heading_close":
             heading = False
         elif t == "inline":
-            runs = tuple(_inline_runs(tok.children or []))
+            runs = tuple(_inline_runs(tok.children or [], cites=cites))
             if not runs:
                 continue
             if heading:

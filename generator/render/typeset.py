@@ -220,8 +220,9 @@ def smart_quotes(html: str, language: str = "en") -> str:
                 before = " "
             out.append(tag)
             continue
-        if verbatim > 0:
+        if verbatim > 0:  # as written; a quote after it closes (`"run `ls`"`)
             out.append(text)
+            before = text[-1] if text else before
             continue
         changed = _curl(text, before, marks)
         out.append(changed)
@@ -237,23 +238,38 @@ def smart_quote_texts(texts: Iterable[tuple[str, bool]], language: str = "en") -
     marks = _double_quotes(language)
     out, before = [], " "
     for text, verbatim in texts:
-        changed = text if verbatim or not _STRAIGHT.search(text) else _curl(text, before, marks)
+        changed = text if verbatim or not _STRAIGHT_PLAIN.search(text) \
+            else _curl(text, before, marks, _STRAIGHT_PLAIN)
         out.append(changed)
         if changed:
             before = changed[-1]
     return out
 
 
+def quote_text(text: str, language: str = "en", before: str = " ") -> str:
+    """Plain ``text`` (no markup, no entities: a slide's run, a table cell, a note) with
+    typographic quotes as :func:`smart_quotes` sets them; ``before`` is the character
+    the text follows (a space at the start of a paragraph)."""
+    if "'" not in text and '"' not in text:
+        return text
+    return _curl(text, before, _double_quotes(language), _STRAIGHT_PLAIN)
+
+
+#: Straight quotes in plain text (``_STRAIGHT`` also reads HTML's entities for them).
+_STRAIGHT_PLAIN = re.compile(r"[\"']")
+
+
 def _double_quotes(language: str) -> tuple[str, str]:
     return _DOUBLE_QUOTES.get(language.split("-")[0].lower(), ("“", "”"))
 
 
-def _curl(text: str, before: str, marks: tuple[str, str]) -> str:
-    """``text``'s straight quotes made typographic; ``before`` is the character before it
-    (a space at the start of a block)."""
+def _curl(text: str, before: str, marks: tuple[str, str],
+          straight: re.Pattern[str] = _STRAIGHT) -> str:
+    """``text``'s straight quotes (each match of ``straight``) made typographic;
+    ``before`` is the character before it (a space at the start of a block)."""
     opening, closing = marks
     pieces, last = [], 0
-    for match in _STRAIGHT.finditer(text):
+    for match in straight.finditer(text):
         previous = text[match.start() - 1] if match.start() else before
         opens = previous.isspace() or previous in "([{\u2014\u2013/“‘«„"
         double = match[0] in ('"', "&quot;", "&#34;")
