@@ -473,7 +473,7 @@ class _Writer:
         try:
             shape = paragraph.add_run().add_picture(io.BytesIO(data))
         except Exception as error:  # a picture python-docx cannot read (its own errors)
-            paragraph._p.getparent().remove(paragraph._p)
+            ox.remove_paragraph(paragraph)
             self.warnings.append(f"image `{src}`: not shown in the Word brief ({error})")
             return False
         if self.new_page:

@@ -261,6 +261,12 @@ def clear_core_properties(document: Any) -> None:
         element.remove(child)
 
 
+def remove_paragraph(paragraph: Paragraph) -> None:
+    """``paragraph`` taken out of its story (python-docx has no public way)."""
+    element = paragraph._p
+    element.getparent().remove(element)
+
+
 def move_after(anchor: Paragraph, paragraphs: Sequence[Paragraph]) -> None:
     """Move ``paragraphs`` (in order) to just after ``anchor``."""
     at = anchor._p
