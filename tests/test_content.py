@@ -128,6 +128,35 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:10:10: error: image `https://example.org/x.png` "
         "is not a file under content/",
     ),
+    "SVG image reading a file outside the project": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink='
+                                   '"http://www.w3.org/1999/xlink" width="10" height="10">'
+                                   '<image xlink:href="file:///etc/hostname"/></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` refers to "
+        "`file:///etc/hostname` (an SVG may draw only what it holds itself",
+    ),
+    "SVG flag with a script": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.svg"),
+         "content/images/f.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                 'height="10"><script>alert(1)</script></svg>'},
+        "content/partners.yaml:4:9: error: flag `images/f.svg` holds a script",
+    ),
+    "SVG declaring entities": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+                                   '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                   'height="10"><text>&a;</text></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` declares entities",
+    ),
+    "SVG with a remote style": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                   'height="10"><rect style="fill:url(https://example.org/p)"'
+                                   '/></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` refers to "
+        "`https://example.org/p`",
+    ),
     "unknown releasable_to code": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
                                                                 "releasable_to: [NRV, XX]")},

@@ -548,10 +548,43 @@ def _svg_size(head: bytes) -> tuple[float, float] | None:
         return None
 
 
+_SVG_REFERENCE = re.compile(
+    r"""(?:\b(?:xlink:)?href|\bsrc)\s*=\s*(?:"([^"]*)"|'([^']*)')|url\(\s*["']?([^"')]*)"""
+    r"""|(@import)\b|<(script)\b|<!(DOCTYPE)[^>\[]*\[|<!(ENTITY)\b|<\?(xml-stylesheet)\b""",
+    re.IGNORECASE)
+_SVG_PICTURES = ("data:image/png;", "data:image/jpeg;", "data:image/jpg;")
+_SVG_HINT = ("an SVG may draw only what it holds itself: no links to files or addresses, "
+             "no scripts, no entity declarations: save it as plain SVG")
+
+
+def _svg_refused(data: bytes) -> tuple[str, str] | None:
+    """Why an SVG may not be drawn, or None: a reference to anything but one of its own
+    elements (``#id``) or an embedded PNG or JPEG ``data:`` picture, a script, an entity
+    declaration (a DOCTYPE's internal subset), a style sheet import. A renderer would
+    otherwise try to read the target, or run or expand it (the PDF's fetcher refuses it,
+    but late and without a position): refused here, at the image's reference, in
+    ``check`` as in ``build``."""
+    text = data.decode("utf-8", "replace")
+    for found in _SVG_REFERENCE.finditer(text):
+        target = next((g for g in found.groups()[:3] if g is not None), None)
+        if target is not None:
+            target = target.strip()
+            if target.startswith("#") or target.lower().startswith(_SVG_PICTURES):
+                continue
+            return (f"refers to `{target[:80]}`", _SVG_HINT)
+        word = next(g for g in found.groups()[3:] if g)
+        what = {"script": "holds a script", "@import": "imports a style sheet",
+                "xml-stylesheet": "links a style sheet"}.get(
+            word.lower(), "declares entities")
+        return (what, _SVG_HINT)
+    return None
+
+
 def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] | None:
     """Why an image may not be used (too many bytes or pixels, not an image), or None.
 
-    Only the file's header is read: its size is known before anything is decoded."""
+    Only a raster file's header is read: its size is known before anything is decoded.
+    An SVG (at most ``image_bytes``) is read whole, for what it refers to."""
     from PIL import Image, UnidentifiedImageError
 
     fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -561,7 +594,11 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
             return (f"is too large: {size:,} bytes, more than {limits.image_bytes:,}",
                     limit_hint("image_bytes", limits.image_bytes))
         if target.suffix.lower() == ".svg":
-            dims = _svg_size(file.read(65536))
+            data = file.read()
+            refused = _svg_refused(data)
+            if refused:
+                return refused
+            dims = _svg_size(data[:65536])
             raster = False
         else:
             raster = True
