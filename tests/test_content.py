@@ -79,6 +79,18 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/sections/01-context.md": SECTION.replace("More.", "Mo\uffffre.")},
         "content/sections/01-context.md:15:3: error: character U+FFFF in text",
     ),
+    "right-to-left override": (
+        {"content/sections/01-context.md": SECTION.replace("More.", "Mo\u202ere.")},
+        "content/sections/01-context.md:15:3: error: character U+202E (RIGHT-TO-LEFT "
+        "OVERRIDE) in text (it makes the text after it read in another order than it is "
+        "written",
+    ),
+    "escaped left-to-right override in a title": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace(
+            "title: Joint border patrols", 'title: "Joint \\u202Dborder patrols"')},
+        "content/collaborations/patrols.yaml:2:8: error: character U+202D (LEFT-TO-RIGHT "
+        "OVERRIDE) in text (remove the escape that writes it)",
+    ),
     "escaped control character in a quoted string": (
         {"content/briefing.yaml": BRIEFING.replace("summary: Collaboration pays.",
                                                    'summary: "Collaboration \\x01 pays."')},
@@ -269,6 +281,18 @@ def test_translations_are_loaded_and_checked(tmp_path: Path) -> None:
         load_project(root)
     assert ("content/sections/02-missing.ar.md:2:1: error: translation of a section that "
             "does not exist: sections/02-missing.md") in str(info.value)
+
+
+def test_a_section_that_cannot_be_read_does_not_orphan_its_translations(
+        tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/sections/01-context.md": SECTION.replace("More.", "Mo\x07re."),
+        "content/sections/01-context.ar.md": ar})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "control character U+0007" in str(info.value)
+    assert "does not exist" not in str(info.value)  # its file is there: one error, not two
 
 
 def test_valid_project_loads(tmp_path: Path) -> None:

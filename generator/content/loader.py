@@ -1055,6 +1055,7 @@ def load_project(root: Path | str) -> Project:
     sections: list[Section] = []
     translations: list[tuple[str, str, SectionFile]] = []
     section_dir = content / "sections"
+    unread: set[str] = set()  # sections whose own file has an error already reported
     for path in sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []:
         match = SECTION_FILE.match(path.name)
         if not match:
@@ -1064,6 +1065,8 @@ def load_project(root: Path | str) -> Project:
         lang = match.group("lang")
         read = _read_section(path, col, translation=bool(lang))
         if read is None:
+            if not lang:
+                unread.add(match.group("name"))
             continue
         if lang:
             translations.append((match.group("name"), lang, read))
@@ -1073,7 +1076,7 @@ def load_project(root: Path | str) -> Project:
     for name, lang, read in translations:
         if name in by_id:
             by_id[name].translations[lang] = read
-        else:
+        elif name not in unread:
             col.add(read.entry.error((), f"translation of a section that does not exist: "
                                          f"sections/{name}.md",
                                      did_you_mean(name, list(by_id))))

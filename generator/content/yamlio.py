@@ -34,10 +34,11 @@ from ..limits import hint as limit_hint
 
 # C0 controls except tab/newline, DEL, C1 controls, and U+FFFE/U+FFFF (which XML, and so
 # the PDF's and the deck's text, cannot hold). A CR is allowed only in CRLF.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|\r(?!\n)")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ufffe\uffff]"
+                      "|\r(?!\n)")
 # The same in a value a double-quoted YAML string spells with escapes ("\x01", "\uffff",
 # "\N"), and half of a surrogate pair ("\ud800"), which no encoding can write.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ufffe\uffff"
                          "\ud800-\udfff]|\r(?!\n)")
 
 
@@ -106,14 +107,27 @@ def read_text(path: Path, rel: str, max_bytes: int = DEFAULT.file_bytes,
     for match in _CONTROL.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        problems.append(_error(rel, line, col, _character_message(match.group()[0]),
-                               "only tab and newline are allowed"))
+        char = match.group()[0]
+        problems.append(_error(rel, line, col, _character_message(char),
+                               _OVERRIDE_HINT if char in _OVERRIDES
+                               else "only tab and newline are allowed"))
     if problems:
         raise FileProblems(problems)
     return text.replace("\r\n", "\n")
 
 
+# The bidirectional overrides force the order of the letters after them (so that text
+# reads other than it is written: "Trojan Source"); no language needs them. The marks
+# U+200E/U+200F and the embeddings and isolates stay allowed.
+_OVERRIDES = {"\u202d": "LEFT-TO-RIGHT OVERRIDE", "\u202e": "RIGHT-TO-LEFT OVERRIDE"}
+_OVERRIDE_HINT = ("it makes the text after it read in another order than it is written: "
+                  "delete it; U+200F RIGHT-TO-LEFT MARK sets the direction of a neutral "
+                  "character")
+
+
 def _character_message(ch: str) -> str:
+    if ch in _OVERRIDES:
+        return f"character U+{ord(ch):04X} ({_OVERRIDES[ch]}) in text"
     kind = "control character" if ord(ch) < 0xA0 else "character"
     return f"{kind} U+{ord(ch):04X} in text"
 
