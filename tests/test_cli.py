@@ -136,6 +136,18 @@ def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture
                          "hint": ""}]
 
 
+def test_check_and_build_agree_on_a_project_without_audiences(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": None,
+                                    "templates/audiences/norvia.yaml": None})
+    expected = "templates/audiences: error: the project has no audiences"
+    assert main(["check", str(root)]) == 1
+    assert expected in capsys.readouterr().err
+    assert main(["build", str(root), "-j", "1"]) == 1
+    assert expected in capsys.readouterr().err
+    assert not (root / "output").exists()
+
+
 def test_strict_turns_warnings_into_errors(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     root = write_project(tmp_path, {"templates/audiences/qamar.yaml":
