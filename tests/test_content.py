@@ -295,6 +295,32 @@ def test_a_section_that_cannot_be_read_does_not_orphan_its_translations(
     assert "does not exist" not in str(info.value)  # its file is there: one error, not two
 
 
+def test_a_translation_keeps_the_originals_marked_blocks(tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    dropped = ar.replace("::: marking=CONFIDENTIAL releasable_to=NRV\n", "").replace(
+        "Cleared para.\n:::\n", "Cleared para.\n")
+    root = write_project(tmp_path, {"content/sections/01-context.ar.md": dropped})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert ("content/sections/01-context.ar.md:2:1: error: the ar translation has 0 marked "
+            "parts, sections/01-context.md has 1") in str(info.value)
+
+
+@pytest.mark.parametrize("fence", ["  ::: marking=CONFIDENTIAL", "> ::: marking=CONFIDENTIAL",
+                                   "::: marking=CONFIDENTIAL class=x"])
+def test_a_refused_fence_is_one_error_not_also_a_translation_mismatch(
+        fence: str, tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/sections/01-context.md": SECTION.replace(
+            "::: marking=CONFIDENTIAL releasable_to=NRV", fence),
+        "content/sections/01-context.ar.md": ar})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "content/sections/01-context.md:11:" in str(info.value)
+    assert "marked parts" not in str(info.value)
+
+
 def test_valid_project_loads(tmp_path: Path) -> None:
     project = load_project(write_project(tmp_path))
     assert [p.model.code for p in project.partners] == ["NRV", "ALT", "QAM"]

@@ -95,6 +95,7 @@ class SectionFile:
     parts: list[Part]
     body: str = ""  # the Markdown after the front matter, as written
     body_line: int = 1  # the body's first line in the file
+    fences_ok: bool = True  # False: a `:::` line was refused, so `parts` are not all blocks
 
 
 @dataclass(frozen=True)
@@ -845,7 +846,8 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
         return None
     match = SECTION_FILE.match(path.name)
     assert match  # the caller filtered names
-    return SectionFile(match.group("name"), entry, parts, body, body_line)
+    return SectionFile(match.group("name"), entry, parts, body, body_line,
+                       fences_ok=not any(p.severity == "error" for p in problems))
 
 
 def _line_of(body: str, fragment: str, first_line: int) -> int:
@@ -1490,7 +1492,9 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                       "come from the original"))
             main_blocks = [p.blocks for p in s.main.parts if p.blocks]
             t_blocks = [p.blocks for p in t.parts if p.blocks]
-            if len(main_blocks) != len(t_blocks):
+            # (a refused `:::` line in either file is reported there; counting the blocks
+            # it left would add a second, wrong error)
+            if s.main.fences_ok and t.fences_ok and len(main_blocks) != len(t_blocks):
                 col.add(t.entry.error((), f"the {lang} translation has {len(t_blocks)} marked "
                                       f"parts, sections/{s.id}.md has {len(main_blocks)}",
                                       "keep the same ::: blocks as the original"))
