@@ -321,6 +321,24 @@ def test_a_refused_fence_is_one_error_not_also_a_translation_mismatch(
     assert "marked parts" not in str(info.value)
 
 
+def test_a_translation_writes_the_originals_labels(tmp_path: Path) -> None:
+    figure = "\n![Map](images/map.png \"Map\"){#fig-map}\n"
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/images/map.png": b"\x89PNG\r\n\x1a\n",
+        "content/sections/01-context.md": SECTION + figure,
+        "content/sections/01-context.ar.md": ar + figure})
+    load_project(root)  # the original's label: fine
+    write_project(tmp_path, {"content/sections/01-context.md": SECTION + figure,
+                             "content/sections/01-context.ar.md":
+                             ar + figure.replace("fig-map", "fig-carte")})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert ("content/sections/01-context.ar.md:17:29: error: label `fig-carte` is not one of "
+            "sections/01-context.md (a translation keeps the original's labels, so that every "
+            "language's @-references agree; did you mean `fig-map`?)") in str(info.value)
+
+
 def test_valid_project_loads(tmp_path: Path) -> None:
     project = load_project(write_project(tmp_path))
     assert [p.model.code for p in project.partners] == ["NRV", "ALT", "QAM"]

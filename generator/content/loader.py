@@ -8,6 +8,7 @@ listing them all, each at its ``FILE:LINE:COL``.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 import re
@@ -818,6 +819,15 @@ def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
     return [i for i in suspects if i not in code]
 
 
+def _nearest_label(label: str, labels: dict[str, Mention], section_id: str) -> str | None:
+    """The original section's label closest to a translation's unknown one: the nearest
+    spelling, else its only label of the same kind (``fig-map`` for ``fig-carte``)."""
+    own = [name for name, at in labels.items() if at.section == section_id]
+    close = difflib.get_close_matches(label, own, n=1, cutoff=0.6)
+    same_kind = [name for name in own if name.split("-", 1)[0] == label.split("-", 1)[0]]
+    return close[0] if close else same_kind[0] if len(same_kind) == 1 else None
+
+
 def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
     rel = col.rel(path)
     try:
@@ -1237,6 +1247,17 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                                                f"first at {labels[label].where}"))
                         else:
                             labels[label] = Mention(label, file, number, at.col, section_id)
+                    elif label and (label not in labels
+                                    or labels[label].section != section_id):
+                        # a translation's figures and headings are the original's: its
+                        # labels name them (the translation adds none of its own)
+                        col.add(Diagnostic(
+                            file, number, at.col, "error",
+                            f"label `{label}` is not one of sections/{section_id}.md",
+                            "a translation keeps the original's labels, so that every "
+                            "language's @-references agree" + (
+                                f"; did you mean `{near}`?" if (near := _nearest_label(
+                                    label, labels, section_id)) else "")))
             for xref in XREF.finditer(text):
                 before = text[xref.start() - 1] if xref.start() else " "
                 if not (before.isalnum() or before in "_.@-"):
