@@ -169,6 +169,25 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/sections/01-context.md:17:1: error: image `images/map.svg` refers to "
         "`https://example.org/p`",
     ),
+    "unquoted colour in a flow mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {primary: #123456}\nlength: full\n"},
+        "templates/audiences/minister.yaml:3:18: error: `#` starts a comment here, so the `{` "
+        "before it is never closed (quote a value that starts with #, such as a colour: "
+        '"#0b3d2e")',
+    ),
+    "unquoted colour in a block mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme:\n  primary: #123456\n  accent: '#c8a951'\n"},
+        "templates/audiences/minister.yaml:4:11: error: `primary` must be text, found nothing "
+        "(write the value after the colon; one that starts with # must be quoted",
+    ),
+    "empty partner list": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                                "partners: []")},
+        "content/collaborations/patrols.yaml:4:11: error: `partners` is empty: it needs at "
+        "least 1 entry",
+    ),
     "unknown releasable_to code": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
                                                                 "releasable_to: [NRV, XX]")},
@@ -337,6 +356,12 @@ def test_a_translation_writes_the_originals_labels(tmp_path: Path) -> None:
     assert ("content/sections/01-context.ar.md:17:29: error: label `fig-carte` is not one of "
             "sections/01-context.md (a translation keeps the original's labels, so that every "
             "language's @-references agree; did you mean `fig-map`?)") in str(info.value)
+
+
+def test_a_comment_inside_a_flow_over_several_lines_is_still_yaml(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"content/collaborations/patrols.yaml": PATROLS.replace(
+        "partners: [NRV]", "partners: [NRV,  # the first\n  ALT]")})
+    load_project(root)
 
 
 def test_valid_project_loads(tmp_path: Path) -> None:

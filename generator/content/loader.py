@@ -418,7 +418,13 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                                       f"`{excerpt(value)}` is not {what or 'valid here'}"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
-                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}"))
+                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",
+                "write the value after the colon; one that starts with # must be quoted "
+                '("#0b3d2e"): an unquoted # starts a comment' if value is None else ""))
+        elif kind == "too_short" and ctx.get("min_length") and isinstance(value, list):
+            least = ctx["min_length"]
+            found.append(source.error(node, loc, f"`{name}` is empty: it needs at least "
+                                                 f"{least} {'entry' if least == 1 else 'entries'}"))
         elif kind in ("too_short", "too_long"):
             found.append(source.error(node, loc, f"`{name}`: {err['msg'].lower()}"))
         else:

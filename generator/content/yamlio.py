@@ -319,6 +319,13 @@ def _syntax_error(exc: MarkedYAMLError, source: Source, text: str = "") -> Diagn
                           "YAML separates with spaces only: replace the tab with a space")
         return _error(source.file, line, col, "a tab in the indentation",
                       "YAML indents with spaces only: replace the tab with spaces")
+    cut = _comment_in_flow(lines[:row + 1])
+    if cut is not None:
+        at_row, at_col, opener = cut
+        return _error(source.file, at_row + 1 + source.line_offset, at_col + 1,
+                      f"`#` starts a comment here, so the `{opener}` before it is never "
+                      "closed", 'quote a value that starts with #, such as a colour: '
+                      '"#0b3d2e"')
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = exc.context_mark
         quote = lines[opened.line][opened.column] if opened.line < len(lines) and \
@@ -337,6 +344,32 @@ def _syntax_error(exc: MarkedYAMLError, source: Source, text: str = "") -> Diagn
     if problem.startswith("expected <block end>") and mark is not None:
         return _indentation(source, lines, row)
     return _error(source.file, line, col, f"YAML syntax error: {problem}")
+
+
+def _comment_in_flow(lines: list[str]) -> tuple[int, int, str] | None:
+    """(row, column, bracket) of the first ``#`` that starts a comment inside an open
+    ``{`` or ``[`` on its line and swallows its closing bracket (``theme: {primary:
+    #0b3d2e}``): YAML reports the damage only further on, often at the end of the file."""
+    for row, text in enumerate(lines):
+        depth: list[str] = []
+        quote = ""
+        for col, ch in enumerate(text):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'" and (col == 0 or text[col - 1] in " \t[{,:"):
+                quote = ch
+            elif ch in "[{":
+                depth.append(ch)
+            elif ch in "]}" and depth:
+                depth.pop()
+            elif ch == "#" and (col == 0 or text[col - 1] in " \t"):
+                # a comment is allowed in a flow spread over lines: the mistake is one
+                # that swallows the flow's closing bracket
+                if depth and {"[": "]", "{": "}"}[depth[-1]] in text[col:]:
+                    return row, col, depth[-1]
+                break
+    return None
 
 
 def _indent(text: str) -> int:
