@@ -188,6 +188,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:4:11: error: `partners` is empty: it needs at "
         "least 1 entry",
     ),
+    "until before since": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("since: 2019",
+                                                                "since: 2019\nuntil: 2009")},
+        "content/collaborations/patrols.yaml:7:8: error: `until` 2009 is before `since` 2019",
+    ),
     "unknown releasable_to code": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
                                                                 "releasable_to: [NRV, XX]")},

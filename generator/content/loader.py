@@ -1473,6 +1473,11 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
             col.add(c.error(("id",) if c.model.id else (),
                             f"duplicate collaboration id `{cid}` (also in {seen[cid]})"))
         seen.setdefault(cid, c.source.file)
+        if c.model.since is not None and c.model.until is not None \
+                and c.model.until < c.model.since:
+            col.add(c.error(("until",), f"`until` {c.model.until} is before `since` "
+                                        f"{c.model.since}",
+                            "`until` is the year the collaboration ended or ends"))
         check_marking(c, (), c.model.marking, c.model.releasable_to)
         for j, code in enumerate(c.model.partners):
             if unknown(code):
