@@ -193,6 +193,17 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
                                                                 "since: 2019\nuntil: 2009")},
         "content/collaborations/patrols.yaml:7:8: error: `until` 2009 is before `since` 2019",
     ),
+    "pie chart of zeros": (
+        {"content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie"),
+         "content/data/exercises.csv": "year,NRV,ALT\n2022,0,2\n2023,0,4\n"},
+        "content/briefing.yaml:21:11: error: a pie chart needs values that add up to more "
+        "than 0, and those of data/exercises.csv do not",
+    ),
+    "pie chart with a negative value": (
+        {"content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie"),
+         "content/data/exercises.csv": "year,NRV,ALT\n2022,-1,2\n2023,3,4\n"},
+        "content/briefing.yaml:20:11: error: a pie chart cannot show negative values",
+    ),
     "unknown releasable_to code": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
                                                                 "releasable_to: [NRV, XX]")},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import math
 import os
 import re
 import stat
@@ -825,6 +826,18 @@ def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
     return [i for i in suspects if i not in code]
 
 
+def _pie_total(categories: list[str], columns: dict[str, list[float]],
+               series: list[str] | None) -> float:
+    """What a pie of all its series adds up to, as the renderer draws it: the first
+    series across the categories, or with one category, every series' value."""
+    drawn = [name for name in (series or columns) if name in columns]
+    if not drawn:
+        return 1.0  # a series that is not a column is reported on its own
+    values = ([v for name in drawn for v in columns[name]]
+              if len(categories) == 1 and len(drawn) > 1 else list(columns[drawn[0]]))
+    return math.fsum(v for v in values if not math.isnan(v))
+
+
 def _nearest_label(label: str, labels: dict[str, Mention], section_id: str) -> str | None:
     """The original section's label closest to a translation's unknown one: the nearest
     spelling, else its only label of the same kind (``fig-map`` for ``fig-carte``)."""
@@ -1557,6 +1570,10 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                        or f"columns: {', '.join(columns)}"))
         if chart.type == "pie" and any(v < 0 for values in columns.values() for v in values):
             col.add(briefing.error((*path, "type"), "a pie chart cannot show negative values"))
+        elif chart.type == "pie" and not _pie_total(categories, columns, chart.series) > 0:
+            col.add(briefing.error((*path, "data"), f"a pie chart needs values that add up "
+                                   f"to more than 0, and those of {chart.data} do not",
+                                   "draw it as a bar chart, or leave the chart out"))
         charts.append(ChartData(briefing, path, categories, columns))
 
     # audiences
