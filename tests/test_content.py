@@ -380,6 +380,26 @@ def test_a_comment_inside_a_flow_over_several_lines_is_still_yaml(tmp_path: Path
     load_project(root)
 
 
+def test_a_pie_that_adds_up_to_0_for_one_audience_is_an_error_in_check_and_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the whole pie adds up; without ALT, which Norvia may not see, it is all zeros
+    root = write_project(tmp_path, {
+        "content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie").replace(
+            "series: [NRV, ALT]", "series: [ALT, NRV]"),
+        "content/partners.yaml": PARTNERS.replace("  kind: alliance",
+                                                  "  kind: alliance\n  marking: CONFIDENTIAL"),
+        "content/data/exercises.csv": "year,NRV,ALT\n2022,0,2\n2023,0,4\n"})
+    expected = ("content/briefing.yaml:21:11: error: a pie chart needs values that add up to "
+                "more than 0: for audience `norvia`, without the series of the partners it may "
+                "not see, those of data/exercises.csv add up to 0")
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "`minister`" not in err, err
+    assert main(["build", str(root), "-j", "1"]) == 1
+    assert expected in capsys.readouterr().err
+    assert not (root / "output").exists()
+
+
 def test_valid_project_loads(tmp_path: Path) -> None:
     project = load_project(write_project(tmp_path))
     assert [p.model.code for p in project.partners] == ["NRV", "ALT", "QAM"]

@@ -826,7 +826,7 @@ def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
     return [i for i in suspects if i not in code]
 
 
-def _pie_total(categories: list[str], columns: dict[str, list[float]],
+def pie_total(categories: list[str], columns: dict[str, list[float]],
                series: list[str] | None) -> float:
     """What a pie of all its series adds up to, as the renderer draws it: the first
     series across the categories, or with one category, every series' value."""
@@ -1570,7 +1570,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                        or f"columns: {', '.join(columns)}"))
         if chart.type == "pie" and any(v < 0 for values in columns.values() for v in values):
             col.add(briefing.error((*path, "type"), "a pie chart cannot show negative values"))
-        elif chart.type == "pie" and not _pie_total(categories, columns, chart.series) > 0:
+        elif chart.type == "pie" and not pie_total(categories, columns, chart.series) > 0:
             col.add(briefing.error((*path, "data"), f"a pie chart needs values that add up "
                                    f"to more than 0, and those of {chart.data} do not",
                                    "draw it as a bar chart, or leave the chart out"))
