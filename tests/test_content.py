@@ -193,6 +193,15 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
                                                                 "since: 2019\nuntil: 2009")},
         "content/collaborations/patrols.yaml:7:8: error: `until` 2009 is before `since` 2019",
     ),
+    "data value too large to add up": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,1e308,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: `1e308` in column `NRV` is larger than a chart "
+        "can draw (at most 10^15 either side of 0) (give the values in a larger unit",
+    ),
+    "data value with an underscore": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,1_000,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: `1_000` in column `NRV` is not a number",
+    ),
     "pie chart of zeros": (
         {"content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie"),
          "content/data/exercises.csv": "year,NRV,ALT\n2022,0,2\n2023,0,4\n"},

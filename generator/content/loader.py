@@ -931,6 +931,9 @@ def csv_rows(text: str, rel: str, col: _Collector, limit: int, key: str, too_man
     return rows
 
 
+CSV_MAGNITUDE = 1e15  # the largest value (either side of 0) of a data file
+
+
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
@@ -974,7 +977,7 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
         for i, cell in enumerate(row[1:], start=1):
             try:
                 value = float(cell.strip())
-                if value != value or value in (float("inf"), float("-inf")):
+                if value != value or value in (float("inf"), float("-inf")) or "_" in cell:
                     raise ValueError
             except ValueError:
                 # positions only for an error: measuring every row would double the work
@@ -982,6 +985,14 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
                                    "write numbers like 42 or 3.5, without units"))
+                ok = False
+                continue
+            if abs(value) > CSV_MAGNITUDE:
+                # a stack or a pie adds the values up: past this, the sum could overflow
+                col.add(Diagnostic(rel, lineno, _column(raw_lines, lineno, i), "error",
+                                   f"`{cell.strip()}` in column `{names[i]}` is larger than a "
+                                   f"chart can draw (at most 10^15 either side of 0)",
+                                   "give the values in a larger unit, e.g. millions"))
                 ok = False
                 continue
             columns[names[i]].append(value)
