@@ -198,6 +198,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/data/exercises.csv:2:6: error: `1e308` in column `NRV` is larger than a chart "
         "can draw (at most 10^15 either side of 0) (give the values in a larger unit",
     ),
+    "metric value too large to format": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "2022: 1e308")},
+        "content/collaborations/patrols.yaml:18:20: error: `values`: 1e+308 is larger than a "
+        "table or chart can show (at most 10^15 either side of 0)",
+    ),
     "data value with an underscore": (
         {"content/data/exercises.csv": "year,NRV,ALT\n2022,1_000,2\n2023,3,4\n"},
         "content/data/exercises.csv:2:6: error: `1_000` in column `NRV` is not a number",

@@ -417,6 +417,11 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                         "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
             found.append(source.error(node, loc,
                                       f"`{excerpt(value)}` is not {what or 'valid here'}"))
+        elif kind in ("less_than_equal", "greater_than_equal") and isinstance(value, float):
+            found.append(source.error(node, loc, f"`{name}`: {value:g} is larger than a table "
+                                                 "or chart can show (at most 10^15 either "
+                                                 "side of 0)",
+                                      "give the values in a larger unit, e.g. millions"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
                 node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",

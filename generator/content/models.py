@@ -92,7 +92,9 @@ Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB
 Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
 #: A source's year of publication (author-date citations): older sources are cited too.
 PublishedYear = Annotated[StrictInt, Field(ge=1000, le=2200)]
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A metric's value: finite, and (like a data file's) at most 10^15 either side of 0, so
+#: that formatting and adding values up never overflows.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 Length = Literal["summary", "standard", "full"]
 #: The collaboration kinds and benefit categories of a project that declares none.
