@@ -11,6 +11,7 @@ from generator.content import load_project
 from generator.errors import ContentError
 
 from .projects import BRIEFING, PARTNERS, PATROLS, SECTION, write_project
+from .test_limits import png
 
 CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
     "yaml syntax error": (
@@ -139,6 +140,25 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
             "summary: 'Patrols ![x](https://example.org/x.png)'")},
         "content/collaborations/patrols.yaml:10:10: error: image `https://example.org/x.png` "
         "is not a file under content/",
+    ),
+    "image that is not one": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.png)\n",
+         "content/images/map.png": "hello"},
+        "content/sections/01-context.md:17:1: error: image `images/map.png` is not a readable "
+        "PNG, JPEG or SVG image (an image is a .png, .jpg or .svg file)",
+    ),
+    "GIF flag": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.gif"),
+         "content/images/f.gif": bytes.fromhex("47494638396101000100800000000000ffffff21f904"
+                                               "01000000002c00000000010001000002024401003b")},
+        "content/partners.yaml:4:9: error: flag `images/f.gif` is not a readable PNG, JPEG or "
+        "SVG image",
+    ),
+    "PNG under another name": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.txt)\n",
+         "content/images/map.txt": png(4, 3)},
+        "content/sections/01-context.md:17:1: error: image `images/map.txt` is not a PNG, JPEG "
+        "or SVG file",
     ),
     "SVG image reading a file outside the project": (
         {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
@@ -374,7 +394,7 @@ def test_a_translation_writes_the_originals_labels(tmp_path: Path) -> None:
     figure = "\n![Map](images/map.png \"Map\"){#fig-map}\n"
     ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
     root = write_project(tmp_path, {
-        "content/images/map.png": b"\x89PNG\r\n\x1a\n",
+        "content/images/map.png": png(4, 3),
         "content/sections/01-context.md": SECTION + figure,
         "content/sections/01-context.ar.md": ar + figure})
     load_project(root)  # the original's label: fine

@@ -607,6 +607,7 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
         if size > limits.image_bytes:
             return (f"is too large: {size:,} bytes, more than {limits.image_bytes:,}",
                     limit_hint("image_bytes", limits.image_bytes))
+        image_format, data = None, b""
         if target.suffix.lower() == ".svg":
             data = file.read()
             refused = _svg_refused(data)
@@ -621,7 +622,7 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
                     # Pillow's own bomb check warns (or raises) on the size: ours decides
                     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                     with Image.open(file) as image:
-                        dims = image.size
+                        dims, image_format = image.size, image.format
             except Image.DecompressionBombError as exc:
                 # Pillow refuses before our limit can: its message holds the pixel count
                 found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -629,17 +630,19 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
                         f"{limits.image_pixels:,}", limit_hint("image_pixels", limits.image_pixels))
             except (UnidentifiedImageError, OSError, ValueError):
                 dims = None
-    if dims is None:
-        if what == "logo":
-            return ("is not a readable PNG, JPEG or SVG image",
-                    "a logo is a .png, .jpg or .svg file")
-        return None
+    kind = "a logo" if what == "logo" else "an image"
+    if dims is None and not raster and what != "logo" and _SVG_TAG.search(data[:65536]):
+        return None  # an SVG without a size of its own: drawn at the renderer's default
+    if dims is None or (raster and image_format not in ("PNG", "JPEG")):
+        # every renderer would leave it out (the PDF with only a warning): refused here
+        return ("is not a readable PNG, JPEG or SVG image",
+                f"{kind} is a .png, .jpg or .svg file")
     width, height = dims
     if width * height > limits.image_pixels:
         return (f"has {width:g} x {height:g} pixels, more than {limits.image_pixels:,}",
                 limit_hint("image_pixels", limits.image_pixels))
-    if what == "logo" and raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        return ("is not a PNG, JPEG or SVG file", "a logo is a .png, .jpg or .svg file")
+    if raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return ("is not a PNG, JPEG or SVG file", f"{kind} is a .png, .jpg or .svg file")
     return None
 
 
