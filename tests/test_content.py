@@ -147,6 +147,12 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/sections/01-context.md:17:1: error: image `images/map.png` is not a readable "
         "PNG, JPEG or SVG image (an image is a .png, .jpg or .svg file)",
     ),
+    "cut-off PNG flag": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.png"),
+         "content/images/f.png": png(4, 3)[:50]},
+        "content/partners.yaml:4:9: error: flag `images/f.png` is damaged or cut off (its data "
+        "does not read to the end) (save or export it again)",
+    ),
     "GIF flag": (
         {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.gif"),
          "content/images/f.gif": bytes.fromhex("47494638396101000100800000000000ffffff21f904"

@@ -623,6 +623,12 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
                     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                     with Image.open(file) as image:
                         dims, image_format = image.size, image.format
+                        try:
+                            # the chunks and their checksums, without decoding a pixel: a
+                            # cut-off or damaged file is refused here, not left out later
+                            image.verify()
+                        except Exception:  # Pillow raises many kinds for a damaged file
+                            image_format = "damaged"  # (not a format Pillow names)
             except Image.DecompressionBombError as exc:
                 # Pillow refuses before our limit can: its message holds the pixel count
                 found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -633,6 +639,9 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
     kind = "a logo" if what == "logo" else "an image"
     if dims is None and not raster and what != "logo" and _SVG_TAG.search(data[:65536]):
         return None  # an SVG without a size of its own: drawn at the renderer's default
+    if image_format == "damaged":
+        return ("is damaged or cut off (its data does not read to the end)",
+                "save or export it again")
     if dims is None or (raster and image_format not in ("PNG", "JPEG")):
         # every renderer would leave it out (the PDF with only a warning): refused here
         return ("is not a readable PNG, JPEG or SVG image",
