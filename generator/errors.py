@@ -32,7 +32,9 @@ class Diagnostic:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        text = f"{where}: {self.severity}: {self.message}"
+        # a problem of no file (the command line, a folder given to init) has no place
+        text = f"{where}: {self.severity}: {self.message}" if where else \
+            f"{self.severity}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
     def as_json(self) -> dict[str, object]:

@@ -230,13 +230,17 @@ def test_audiences_in_a_pipe_is_a_table_of_100_columns(
         "minister", "norvia"]
 
 
-def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
+def test_init_makes_a_project_that_checks_clean(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "new"
     assert main(["init", str(target)]) == 0
     assert (target / "content/briefing.yaml").is_file()
     assert (target / "templates/brief/base.html.j2").is_file()
     assert main(["check", str(target), "--strict"]) == 0
+    capsys.readouterr()
     assert main(["init", str(target)]) == 2  # refuses a non-empty folder
+    # a problem of no file is not printed as `: error: ...`
+    assert capsys.readouterr().err.startswith(f"error: {target} is not empty")
 
 
 def test_check_reports_a_master_layout_the_deck_cannot_use(
