@@ -76,7 +76,9 @@ class RenderError(BriefgenError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint for a near miss: ``did you mean `summary`?``, or ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    same = [c for c in choices if c.casefold() == word.casefold()]  # `secret` for `SECRET`
+    close = same or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
 
 

@@ -214,6 +214,18 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:4:11: error: `partners` is empty: it needs at "
         "least 1 entry",
     ),
+    "home nation as a partner": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                                "partners: [HOM]")},
+        "content/collaborations/patrols.yaml:4:12: error: unknown partner `HOM` (`HOM` is the "
+        "home nation (`home:` in content/briefing.yaml), not a partner",
+    ),
+    "marking in lower case": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("marking: RESTRICTED",
+                                                                "marking: restricted")},
+        "content/collaborations/patrols.yaml:8:10: error: unknown marking `restricted` (did you "
+        "mean `RESTRICTED`?)",
+    ),
     "until before since": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("since: 2019",
                                                                 "since: 2019\nuntil: 2009")},

@@ -843,6 +843,12 @@ def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
     return [i for i in suspects if i not in code]
 
 
+def _home_hint(code: str, home: str) -> str:
+    """The hint for the home nation's code in a list of partners."""
+    return (f"`{code}` is the home nation (`home:` in content/briefing.yaml), not a "
+            "partner: list only the partners") if code == home else ""
+
+
 def pie_total(categories: list[str], columns: dict[str, list[float]],
                series: list[str] | None) -> float:
     """What a pie of all its series adds up to, as the renderer draws it: the first
@@ -1161,7 +1167,8 @@ def load_project(root: Path | str) -> Project:
         rel = col.rel(path)
         if not AUDIENCE_NAME.match(path.stem):
             col.add(Diagnostic(rel, 0, 0, "error", f"`{path.stem}` is not a usable audience "
-                                                   "name (letters, digits, - and _)"))
+                                                   "name (letters, digits, - and _, not "
+                                                   "starting with _: rename the file)"))
             continue
         loaded = _read_yaml(path, col)
         if loaded:
@@ -1523,7 +1530,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for j, code in enumerate(c.model.partners):
             if unknown(code):
                 col.add(c.error(("partners", j), f"unknown partner `{code}`",
-                                did_you_mean(code, known)
+                                _home_hint(code, home) or did_you_mean(code, known)
                                 or f"known partners: {', '.join(known) or 'none'}"))
         check_items(c, ("benefits",), c.model.benefits)
         check_items(c, ("metrics",), c.model.metrics)
@@ -1617,7 +1624,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for j, code in enumerate(am.partners):
             if unknown(code):
                 col.add(a.error(("partners", j), f"unknown partner `{code}`",
-                                did_you_mean(code, known)
+                                _home_hint(code, home) or did_you_mean(code, known)
                                 or f"known partners: {', '.join(known) or 'none'}"))
         if am.theme.logo:
             _content_file(am.theme.logo, content, a, ("theme", "logo"), col, "logo")
