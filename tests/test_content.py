@@ -214,6 +214,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:4:11: error: `partners` is empty: it needs at "
         "least 1 entry",
     ),
+    "date that is no day of the calendar": (
+        {"content/briefing.yaml": BRIEFING.replace("date: 2026-11-27", "date: 2026-13-45")},
+        "content/briefing.yaml:5:7: error: `date` must be a date (YYYY-MM-DD), found the text "
+        "`2026-13-45`",
+    ),
     "home nation as a partner": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
                                                                 "partners: [HOM]")},

@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -175,9 +175,25 @@ def _start(node: Any) -> tuple[int, int]:
     return (0, 0)
 
 
+class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+    """ruamel's, except that a date that is no day of the calendar (`2026-13-45`) stays
+    the text it is, for the models to refuse at its position (ruamel raised ValueError)."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                             _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")  # round-trip: keeps line/column of every node; YAML 1.2 rules
     yaml.allow_duplicate_keys = False
+    yaml.Constructor = _Constructor
     return yaml
 
 
