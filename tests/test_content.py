@@ -219,6 +219,16 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/briefing.yaml:5:7: error: `date` must be a date (YYYY-MM-DD), found the text "
         "`2026-13-45`",
     ),
+    "whole number of 5000 digits": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("since: 2019",
+                                                                "since: " + "9" * 5000)},
+        "content/collaborations/patrols.yaml:6:8: error: `since` must be a whole number, found "
+        "the text `999",
+    ),
+    "list as a period of a metric": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "[a]: 40")},
+        "content/collaborations/patrols.yaml:18:13: error: `[key]` must be text, found a list",
+    ),
     "home nation as a partner": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
                                                                 "partners: [HOM]")},

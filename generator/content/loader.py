@@ -426,7 +426,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             found.append(source.error(
                 node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",
                 "write the value after the colon; one that starts with # must be quoted "
-                '("#0b3d2e"): an unquoted # starts a comment' if value is None else ""))
+                '("#0b3d2e"): an unquoted # starts a comment'
+                if value is None and loc[-1] != "[key]" else ""))
         elif kind == "too_short" and ctx.get("min_length") and isinstance(value, list):
             least = ctx["min_length"]
             found.append(source.error(node, loc, f"`{name}` is empty: it needs at least "

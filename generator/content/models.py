@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,9 +37,9 @@ def type_name(value: Any) -> str:
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # ruamel gives a list used as a key as a tuple
         return "a list"
-    if isinstance(value, dict):
+    if isinstance(value, (dict, Mapping)):  # (a mapping used as a key is no dict)
         return "a mapping"
     if value is None:
         return "nothing"
