@@ -382,7 +382,8 @@ class Recipient(Strict):
                                description="as printed on the copy, e.g. Ms A. Example")]
     organisation: Annotated[str, Field(min_length=1, max_length=60,
                                        description="e.g. Defence Committee")]
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)] | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s=+-][^@\s]*@[^@\s]+$",
+                                max_length=254)] | None = None
 
 
 class Audience(Strict):
