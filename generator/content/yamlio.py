@@ -73,7 +73,17 @@ def read_bytes(path: Path, rel: str, max_bytes: int, hint: str) -> bytes:
                                        "socket)", "only regular files are read")])
         if info.st_size > max_bytes:
             raise FileProblems([too_large(rel, info.st_size, max_bytes, hint)])
-        data = file.read(max_bytes + 1)  # the file may have grown since fstat
+        # in pieces: `read(max_bytes + 1)` would allocate the whole limit at once (a
+        # project may raise it far), and the file may have grown since fstat
+        pieces: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            piece = file.read(min(1 << 20, max_bytes + 1 - total))
+            if not piece:
+                break
+            pieces.append(piece)
+            total += len(piece)
+        data = b"".join(pieces)
     if len(data) > max_bytes:
         raise FileProblems([too_large(rel, len(data), max_bytes, hint)])
     return data
