@@ -208,6 +208,12 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "templates/audiences/minister.yaml:4:11: error: `primary` must be text, found nothing "
         "(write the value after the colon; one that starts with # must be quoted",
     ),
+    "margins that are neither a length nor a mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {margins: -5mm}\n"},
+        "templates/audiences/minister.yaml:3:18: error: `-5mm` is not a length like 20mm (or a "
+        "mapping of top, right, bottom and left lengths)\n",  # one error, no class names
+    ),
     "empty partner list": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
                                                                 "partners: []")},

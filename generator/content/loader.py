@@ -368,11 +368,64 @@ def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
     return None
 
 
+# pydantic's tag of a union member in an error's location: a model's class name, or the
+# name of a constrained type
+# pydantic's tag of a union member in an error's location: a model's class name, a
+# constrained or plain type's name
+_MEMBER_TAG = re.compile(r"^(?:[A-Z][A-Za-z]*|constrained-[a-z]+|function-[a-z]+\[.*\]"
+                         r"|str|int|float|bool|(?:list|dict|tuple)\[.*\])$")
+
+
+def _member_kind(member: str) -> str:
+    if member[:1].isupper() or member.startswith("dict["):
+        return "mapping"
+    return "list" if member.startswith(("list[", "tuple[")) else "text"
+
+
+def _one_union_member(errors: list[Any]) -> list[Any]:
+    """A value that matches no member of a union (`margins: -5mm`: neither a length nor a
+    mapping) gets errors from every member, each located under the member's tag
+    (`constrained-str`, `Margins`): keep those of the member the value was written as
+    (a mapping's, a list's, else the text's)."""
+    def split(err: Any) -> tuple[tuple[Any, ...], str] | None:
+        for i, step in enumerate(err["loc"]):
+            if isinstance(step, str) and _MEMBER_TAG.match(step):
+                return tuple(err["loc"][:i]), step
+        return None
+
+    groups: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
+    for err in errors:
+        where = split(err)
+        if where:
+            groups.setdefault(where[0], []).append((err, where[1]))
+    chosen: dict[tuple[Any, ...], str] = {}
+    for prefix, group in groups.items():
+        if len({member for _, member in group}) < 2:
+            continue
+        nested = [member for err, member in group if len(err["loc"]) > len(prefix) + 1]
+        if nested:  # the value had the member's shape: its own keys or items are wrong
+            chosen[prefix] = _member_kind(nested[0])
+        else:
+            value = group[0][0].get("input")
+            chosen[prefix] = ("mapping" if isinstance(value, dict) else
+                              "list" if isinstance(value, list) else "text")
+            if chosen[prefix] not in {_member_kind(m) for _, m in group}:
+                chosen[prefix] = _member_kind(group[0][1])
+    kept = []
+    for err in errors:
+        where = split(err)
+        if where and where[0] in chosen and _member_kind(where[1]) != chosen[where[0]]:
+            continue
+        kept.append(err)
+    return kept
+
+
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     quoted: set[tuple[Any, ...]] = set()
-    for err in exc.errors(include_url=False):
+    errors = _one_union_member(exc.errors(include_url=False))
+    for err in errors:
         loc = _user_path(err["loc"], node)
         item = _text_with_colon(cls, node, loc)
         if item is not None:
@@ -384,7 +437,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                                           f'write - "{text}"', key=True))
             continue
         kind = err["type"]
-        name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
+        name = next((str(s) for s in reversed(loc)
+                     if isinstance(s, str) and not _MEMBER_TAG.match(s)), "value")
         value = err.get("input")
         ctx = err.get("ctx") or {}
         if kind == "extra_forbidden":
@@ -409,6 +463,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             what = {"code": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "country": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "primary": "a colour like #0b3d2e", "accent": "a colour like #c8a951",
+                    "margins": "a length like 20mm (or a mapping of top, right, bottom and "
+                               "left lengths)",
                     "id": "an identifier (letters, digits, - _ .)",
                     "default_language": "a language code like en or ar",
                     "language": "a language code like en or ar"}.get(name)
