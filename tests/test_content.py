@@ -235,6 +235,12 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "[a]: 40")},
         "content/collaborations/patrols.yaml:18:13: error: `[key]` must be text, found a list",
     ),
+    "footnote in a key message": (
+        {"content/briefing.yaml": BRIEFING.replace(
+            "  - Shared training has cut response times.",
+            "  - Shared training[^1] has cut response times.")},
+        "content/briefing.yaml:11:5: error: footnote `[^1]` has no definition in this text",
+    ),
     "home nation as a partner": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
                                                                 "partners: [HOM]")},
@@ -445,6 +451,15 @@ def test_a_translation_writes_the_originals_labels(tmp_path: Path) -> None:
     assert ("content/sections/01-context.ar.md:17:29: error: label `fig-carte` is not one of "
             "sections/01-context.md (a translation keeps the original's labels, so that every "
             "language's @-references agree; did you mean `fig-map`?)") in str(info.value)
+    # a label the original writes twice (here: also a chart's) is one error, in the original
+    write_project(tmp_path, {"content/sections/01-context.md":
+                             SECTION + figure.replace("fig-map", "fig-exercises"),
+                             "content/sections/01-context.ar.md":
+                             ar + figure.replace("fig-map", "fig-exercises")})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "label `fig-exercises` is used twice" in str(info.value)
+    assert "01-context.ar.md" not in str(info.value)
 
 
 def test_a_comment_inside_a_flow_over_several_lines_is_still_yaml(tmp_path: Path) -> None:

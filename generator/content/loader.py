@@ -1332,6 +1332,7 @@ def _check_apparatus(briefing: Entry[m.Briefing],
         (s.id, t, False) for s in sections for t in s.translations.values()]
     refs: list[Mention] = []
     cites: list[Mention] = []
+    written: dict[str, set[str]] = {}  # the labels each original section writes
     for section_id, sf, main in files:
         file = sf.entry.source.file
         defined: set[str] = set()
@@ -1352,14 +1353,14 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                     at = Mention("", file, number, braces.start(1) + 1, section_id)
                     label = _label_in(braces[1], kind, at, col)
                     if label and main:
+                        written.setdefault(section_id, set()).add(label)
                         if label in labels:
                             col.add(Diagnostic(file, number, at.col, "error",
                                                f"label `{label}` is used twice",
                                                f"first at {labels[label].where}"))
                         else:
                             labels[label] = Mention(label, file, number, at.col, section_id)
-                    elif label and (label not in labels
-                                    or labels[label].section != section_id):
+                    elif label and label not in written.get(section_id, set()):
                         # a translation's figures and headings are the original's: its
                         # labels name them (the translation adds none of its own)
                         col.add(Diagnostic(
@@ -1400,6 +1401,20 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                          for x in XREF.finditer(text)
                          if not x.start() or not (text[x.start() - 1].isalnum()
                                                   or text[x.start() - 1] in "_.@-")]
+            if "[^" in text:
+                # a note is defined in the same text (a summary's notes follow it); in a
+                # one-line text (a key message, a title) a reference is never printed
+                lines = text.split("\n")
+                defined = {found[1] for row in lines if (found := _NOTE_DEF.match(row))}
+                for row in lines:
+                    for ref_ in _NOTE_REF.finditer(row):
+                        if ref_[1] not in defined and not _NOTE_DEF.match(row[:ref_.end() + 1]):
+                            col.add(Diagnostic(
+                                entry.source.file, line, column, "error",
+                                f"footnote `[^{ref_[1]}]` has no definition in this text",
+                                f"add a line `[^{ref_[1]}]: the note's text` after it, in a "
+                                "text of several paragraphs such as a summary; or write the "
+                                "note in words"))
     for ref in refs:
         if ref.label not in labels:
             col.add(Diagnostic(ref.file, ref.line, ref.col, "error",
