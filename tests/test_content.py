@@ -268,6 +268,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:18:20: error: `values`: 1e+308 is larger than a "
         "table or chart can show (at most 10^15 either side of 0)",
     ),
+    "empty cell in a data file": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: empty cell in column `NRV` (write a number: 0 "
+        "if there was none)",
+    ),
     "data value with an underscore": (
         {"content/data/exercises.csv": "year,NRV,ALT\n2022,1_000,2\n2023,3,4\n"},
         "content/data/exercises.csv:2:6: error: `1_000` in column `NRV` is not a number",

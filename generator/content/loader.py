@@ -1064,7 +1064,11 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
                 column = _column(raw_lines, lineno, i)
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
-                                   "write numbers like 42 or 3.5, without units"))
+                                   "write numbers like 42 or 3.5, without units")
+                        if cell.strip() else
+                        Diagnostic(rel, lineno, column, "error",
+                                   f"empty cell in column `{names[i]}`",
+                                   "write a number: 0 if there was none"))
                 ok = False
                 continue
             if abs(value) > CSV_MAGNITUDE:
