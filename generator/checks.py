@@ -21,8 +21,9 @@ def check_project(root: Path | str) -> list[Diagnostic]:
         return exc.diagnostics
     found: set[Diagnostic] = set(project.warnings)
     if not project.audiences:
-        found.add(Diagnostic("templates/audiences", 0, 0, "warning",
-                             "the project has no audiences, so nothing would be built",
+        # an error, as `build` reports it: check and build agree on every project
+        found.add(Diagnostic("templates/audiences", 0, 0, "error",
+                             "the project has no audiences",
                              "add templates/audiences/NAME.yaml"))
     for name, entry in sorted(project.audiences.items()):
         tailored = tailor(project, name)

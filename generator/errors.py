@@ -32,7 +32,9 @@ class Diagnostic:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        text = f"{where}: {self.severity}: {self.message}"
+        # a problem of no file (the command line, a folder given to init) has no place
+        text = f"{where}: {self.severity}: {self.message}" if where else \
+            f"{self.severity}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
     def as_json(self) -> dict[str, object]:
@@ -74,7 +76,9 @@ class RenderError(BriefgenError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint for a near miss: ``did you mean `summary`?``, or ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    same = [c for c in choices if c.casefold() == word.casefold()]  # `secret` for `SECRET`
+    close = same or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
 
 

@@ -6,6 +6,7 @@ for the releasing officer, and it names what was withheld.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -14,6 +15,16 @@ from .edition import Tailored, banner_of, walk
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+# What Markdown or HTML would read in a content author's text: a previewer of the sheet
+# would otherwise render `<img src=…>` (and fetch it), links and emphasis in it.
+_MARKUP = re.compile(r"([\\`*_\[\]<>!&~])")
+
+
+def _content(text: str) -> str:
+    """A content author's text in a table cell of the sheet, shown as written."""
+    return _cell(_MARKUP.sub(r"\\\1", text))
 
 
 def _withdrawn_table(withdrawn: Sequence[tuple[str, str]]) -> list[str]:
@@ -37,8 +48,8 @@ def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) 
         "",
         "| | |",
         "|---|---|",
-        f"| Document | {_cell(e.title)} ({_cell(e.reference)}, {e.date}) |",
-        f"| Audience | {_cell(a.title)} |",
+        f"| Document | {_content(e.title)} ({_content(e.reference)}, {e.date}) |",
+        f"| Audience | {_content(a.title)} |",
         f"| Clearance | {a.clearance} |",
         f"| Country | {a.country or e.home_code + ' (home)'} |",
         f"| Language | {a.language} |",
@@ -56,7 +67,7 @@ def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) 
     for output in outputs:
         banner, _, top = banner_of(output)
         setter = "the document itself (nothing marked higher)" if not top.path else \
-            f"{top.kind}: {_cell(top.label)}"
+            f"{top.kind}: {_content(top.label)}"
         printed = sum(1 for item in walk(output) if item.path)
         lines.append(f"| {output.output} | {_cell(banner)} | {setter} | "
                      f"{printed} of {tailored.received} |")
@@ -66,7 +77,7 @@ def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) 
         lines += ["## Withheld", ""]
         lines += [f"- {count} × {reason}" for reason, count in sorted(reasons.items())]
         lines += ["", "| What | Item | Where | Why |", "|---|---|---|---|"]
-        lines += [f"| {w.kind} | {_cell(w.label)} | `{w.where}` | {_cell(w.reason)} |"
+        lines += [f"| {w.kind} | {_content(w.label)} | `{w.where}` | {_cell(w.reason)} |"
                   for w in tailored.withheld]
     else:
         lines += ["Nothing was withheld: this audience receives every item."]

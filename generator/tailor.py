@@ -24,7 +24,7 @@ from typing import Any
 
 from . import edition as ed
 from .content import models as m
-from .content.loader import Block, Entry, Project, SectionFile
+from .content.loader import Block, Entry, Project, SectionFile, pie_total
 from .content.models import LocalText, Note
 from .errors import Diagnostic, did_you_mean
 from .i18n import catalog, has_catalog
@@ -382,6 +382,17 @@ class Tailor:
                               "every series is withheld")
                 continue
             path = data.path
+            if spec.type == "pie" and len(series) < len(names) and not pie_total(
+                    data.categories, {s.name: list(s.values) for s in series}, None) > 0:
+                # the whole pie adds up (the loader checked it); what this room sees does not
+                line, col = briefing.source.at(briefing.node, (*path, "data"))
+                d = Diagnostic(briefing.source.file, line, col, "error",
+                               f"a pie chart needs values that add up to more than 0: for "
+                               f"audience `{self.name}`, without the series of the partners "
+                               f"it may not see, those of {spec.data} add up to 0",
+                               "draw it as a bar chart, or give it a series this audience "
+                               "sees first")
+                self.warnings.setdefault((d.file, d.line, d.col), d)
             kept.append(ed.Chart(
                 id=spec.id, title=self.text(spec.title, briefing, (*path, "title")),
                 type=spec.type, categories=tuple(data.categories), series=tuple(series),

@@ -136,6 +136,18 @@ def test_check_json_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture
                          "hint": ""}]
 
 
+def test_check_and_build_agree_on_a_project_without_audiences(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_project(tmp_path, {"templates/audiences/minister.yaml": None,
+                                    "templates/audiences/norvia.yaml": None})
+    expected = "templates/audiences: error: the project has no audiences"
+    assert main(["check", str(root)]) == 1
+    assert expected in capsys.readouterr().err
+    assert main(["build", str(root), "-j", "1"]) == 1
+    assert expected in capsys.readouterr().err
+    assert not (root / "output").exists()
+
+
 def test_strict_turns_warnings_into_errors(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     root = write_project(tmp_path, {"templates/audiences/qamar.yaml":
@@ -218,13 +230,17 @@ def test_audiences_in_a_pipe_is_a_table_of_100_columns(
         "minister", "norvia"]
 
 
-def test_init_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
+def test_init_makes_a_project_that_checks_clean(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "new"
     assert main(["init", str(target)]) == 0
     assert (target / "content/briefing.yaml").is_file()
     assert (target / "templates/brief/base.html.j2").is_file()
     assert main(["check", str(target), "--strict"]) == 0
+    capsys.readouterr()
     assert main(["init", str(target)]) == 2  # refuses a non-empty folder
+    # a problem of no file is not printed as `: error: ...`
+    assert capsys.readouterr().err.startswith(f"error: {target} is not empty")
 
 
 def test_check_reports_a_master_layout_the_deck_cannot_use(

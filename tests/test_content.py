@@ -11,6 +11,7 @@ from generator.content import load_project
 from generator.errors import ContentError
 
 from .projects import BRIEFING, PARTNERS, PATROLS, SECTION, write_project
+from .test_limits import png
 
 CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
     "yaml syntax error": (
@@ -79,6 +80,18 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {"content/sections/01-context.md": SECTION.replace("More.", "Mo\uffffre.")},
         "content/sections/01-context.md:15:3: error: character U+FFFF in text",
     ),
+    "right-to-left override": (
+        {"content/sections/01-context.md": SECTION.replace("More.", "Mo\u202ere.")},
+        "content/sections/01-context.md:15:3: error: character U+202E (RIGHT-TO-LEFT "
+        "OVERRIDE) in text (it makes the text after it read in another order than it is "
+        "written",
+    ),
+    "escaped left-to-right override in a title": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace(
+            "title: Joint border patrols", 'title: "Joint \\u202Dborder patrols"')},
+        "content/collaborations/patrols.yaml:2:8: error: character U+202D (LEFT-TO-RIGHT "
+        "OVERRIDE) in text (remove the escape that writes it)",
+    ),
     "escaped control character in a quoted string": (
         {"content/briefing.yaml": BRIEFING.replace("summary: Collaboration pays.",
                                                    'summary: "Collaboration \\x01 pays."')},
@@ -127,6 +140,153 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
             "summary: 'Patrols ![x](https://example.org/x.png)'")},
         "content/collaborations/patrols.yaml:10:10: error: image `https://example.org/x.png` "
         "is not a file under content/",
+    ),
+    "image that is not one": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.png)\n",
+         "content/images/map.png": "hello"},
+        "content/sections/01-context.md:17:1: error: image `images/map.png` is not a readable "
+        "PNG, JPEG or SVG image (an image is a .png, .jpg or .svg file)",
+    ),
+    "cut-off PNG flag": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.png"),
+         "content/images/f.png": png(4, 3)[:50]},
+        "content/partners.yaml:4:9: error: flag `images/f.png` is damaged or cut off (its data "
+        "does not read to the end) (save or export it again)",
+    ),
+    "GIF flag": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.gif"),
+         "content/images/f.gif": bytes.fromhex("47494638396101000100800000000000ffffff21f904"
+                                               "01000000002c00000000010001000002024401003b")},
+        "content/partners.yaml:4:9: error: flag `images/f.gif` is not a readable PNG, JPEG or "
+        "SVG image",
+    ),
+    "PNG under another name": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.txt)\n",
+         "content/images/map.txt": png(4, 3)},
+        "content/sections/01-context.md:17:1: error: image `images/map.txt` is not a PNG, JPEG "
+        "or SVG file",
+    ),
+    "SVG image reading a file outside the project": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink='
+                                   '"http://www.w3.org/1999/xlink" width="10" height="10">'
+                                   '<image xlink:href="file:///etc/hostname"/></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` refers to "
+        "`file:///etc/hostname` (an SVG may draw only what it holds itself",
+    ),
+    "SVG flag with a script": (
+        {"content/partners.yaml": PARTNERS.replace("  region: North", "  flag: images/f.svg"),
+         "content/images/f.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                 'height="10"><script>alert(1)</script></svg>'},
+        "content/partners.yaml:4:9: error: flag `images/f.svg` holds a script",
+    ),
+    "SVG declaring entities": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+                                   '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                   'height="10"><text>&a;</text></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` declares entities",
+    ),
+    "SVG with a remote style": (
+        {"content/sections/01-context.md": SECTION + "\n![map](images/map.svg)\n",
+         "content/images/map.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+                                   'height="10"><rect style="fill:url(https://example.org/p)"'
+                                   '/></svg>'},
+        "content/sections/01-context.md:17:1: error: image `images/map.svg` refers to "
+        "`https://example.org/p`",
+    ),
+    "unquoted colour in a flow mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {primary: #123456}\nlength: full\n"},
+        "templates/audiences/minister.yaml:3:18: error: `#` starts a comment here, so the `{` "
+        "before it is never closed (quote a value that starts with #, such as a colour: "
+        '"#0b3d2e")',
+    ),
+    "unquoted colour in a block mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme:\n  primary: #123456\n  accent: '#c8a951'\n"},
+        "templates/audiences/minister.yaml:4:11: error: `primary` must be text, found nothing "
+        "(write the value after the colon; one that starts with # must be quoted",
+    ),
+    "margins that are neither a length nor a mapping": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {margins: -5mm}\n"},
+        "templates/audiences/minister.yaml:3:18: error: `-5mm` is not a length like 20mm (or a "
+        "mapping of top, right, bottom and left lengths)\n",  # one error, no class names
+    ),
+    "empty partner list": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                                "partners: []")},
+        "content/collaborations/patrols.yaml:4:11: error: `partners` is empty: it needs at "
+        "least 1 entry",
+    ),
+    "date that is no day of the calendar": (
+        {"content/briefing.yaml": BRIEFING.replace("date: 2026-11-27", "date: 2026-13-45")},
+        "content/briefing.yaml:5:7: error: `date` must be a date (YYYY-MM-DD), found the text "
+        "`2026-13-45`",
+    ),
+    "whole number of 5000 digits": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("since: 2019",
+                                                                "since: " + "9" * 5000)},
+        "content/collaborations/patrols.yaml:6:8: error: `since` must be a whole number, found "
+        "the text `999",
+    ),
+    "list as a period of a metric": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "[a]: 40")},
+        "content/collaborations/patrols.yaml:18:13: error: `[key]` must be text, found a list",
+    ),
+    "footnote in a key message": (
+        {"content/briefing.yaml": BRIEFING.replace(
+            "  - Shared training has cut response times.",
+            "  - Shared training[^1] has cut response times.")},
+        "content/briefing.yaml:11:5: error: footnote `[^1]` has no definition in this text",
+    ),
+    "home nation as a partner": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("partners: [NRV]",
+                                                                "partners: [HOM]")},
+        "content/collaborations/patrols.yaml:4:12: error: unknown partner `HOM` (`HOM` is the "
+        "home nation (`home:` in content/briefing.yaml), not a partner",
+    ),
+    "marking in lower case": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("marking: RESTRICTED",
+                                                                "marking: restricted")},
+        "content/collaborations/patrols.yaml:8:10: error: unknown marking `restricted` (did you "
+        "mean `RESTRICTED`?)",
+    ),
+    "until before since": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("since: 2019",
+                                                                "since: 2019\nuntil: 2009")},
+        "content/collaborations/patrols.yaml:7:8: error: `until` 2009 is before `since` 2019",
+    ),
+    "data value too large to add up": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,1e308,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: `1e308` in column `NRV` is larger than a chart "
+        "can draw (at most 10^15 either side of 0) (give the values in a larger unit",
+    ),
+    "metric value too large to format": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "2022: 1e308")},
+        "content/collaborations/patrols.yaml:18:20: error: `values`: 1e+308 is larger than a "
+        "table or chart can show (at most 10^15 either side of 0)",
+    ),
+    "empty cell in a data file": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: empty cell in column `NRV` (write a number: 0 "
+        "if there was none)",
+    ),
+    "data value with an underscore": (
+        {"content/data/exercises.csv": "year,NRV,ALT\n2022,1_000,2\n2023,3,4\n"},
+        "content/data/exercises.csv:2:6: error: `1_000` in column `NRV` is not a number",
+    ),
+    "pie chart of zeros": (
+        {"content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie"),
+         "content/data/exercises.csv": "year,NRV,ALT\n2022,0,2\n2023,0,4\n"},
+        "content/briefing.yaml:21:11: error: a pie chart needs values that add up to more "
+        "than 0, and those of data/exercises.csv do not",
+    ),
+    "pie chart with a negative value": (
+        {"content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie"),
+         "content/data/exercises.csv": "year,NRV,ALT\n2022,-1,2\n2023,3,4\n"},
+        "content/briefing.yaml:20:11: error: a pie chart cannot show negative values",
     ),
     "unknown releasable_to code": (
         {"content/collaborations/patrols.yaml": PATROLS.replace("releasable_to: [NRV]",
@@ -240,6 +400,97 @@ def test_translations_are_loaded_and_checked(tmp_path: Path) -> None:
         load_project(root)
     assert ("content/sections/02-missing.ar.md:2:1: error: translation of a section that "
             "does not exist: sections/02-missing.md") in str(info.value)
+
+
+def test_a_section_that_cannot_be_read_does_not_orphan_its_translations(
+        tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/sections/01-context.md": SECTION.replace("More.", "Mo\x07re."),
+        "content/sections/01-context.ar.md": ar})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "control character U+0007" in str(info.value)
+    assert "does not exist" not in str(info.value)  # its file is there: one error, not two
+
+
+def test_a_translation_keeps_the_originals_marked_blocks(tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    dropped = ar.replace("::: marking=CONFIDENTIAL releasable_to=NRV\n", "").replace(
+        "Cleared para.\n:::\n", "Cleared para.\n")
+    root = write_project(tmp_path, {"content/sections/01-context.ar.md": dropped})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert ("content/sections/01-context.ar.md:2:1: error: the ar translation has 0 marked "
+            "parts, sections/01-context.md has 1") in str(info.value)
+
+
+@pytest.mark.parametrize("fence", ["  ::: marking=CONFIDENTIAL", "> ::: marking=CONFIDENTIAL",
+                                   "::: marking=CONFIDENTIAL class=x"])
+def test_a_refused_fence_is_one_error_not_also_a_translation_mismatch(
+        fence: str, tmp_path: Path) -> None:
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/sections/01-context.md": SECTION.replace(
+            "::: marking=CONFIDENTIAL releasable_to=NRV", fence),
+        "content/sections/01-context.ar.md": ar})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "content/sections/01-context.md:11:" in str(info.value)
+    assert "marked parts" not in str(info.value)
+
+
+def test_a_translation_writes_the_originals_labels(tmp_path: Path) -> None:
+    figure = "\n![Map](images/map.png \"Map\"){#fig-map}\n"
+    ar = SECTION.replace("title: Strategic context", "title: السياق الاستراتيجي")
+    root = write_project(tmp_path, {
+        "content/images/map.png": png(4, 3),
+        "content/sections/01-context.md": SECTION + figure,
+        "content/sections/01-context.ar.md": ar + figure})
+    load_project(root)  # the original's label: fine
+    write_project(tmp_path, {"content/sections/01-context.md": SECTION + figure,
+                             "content/sections/01-context.ar.md":
+                             ar + figure.replace("fig-map", "fig-carte")})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert ("content/sections/01-context.ar.md:17:29: error: label `fig-carte` is not one of "
+            "sections/01-context.md (a translation keeps the original's labels, so that every "
+            "language's @-references agree; did you mean `fig-map`?)") in str(info.value)
+    # a label the original writes twice (here: also a chart's) is one error, in the original
+    write_project(tmp_path, {"content/sections/01-context.md":
+                             SECTION + figure.replace("fig-map", "fig-exercises"),
+                             "content/sections/01-context.ar.md":
+                             ar + figure.replace("fig-map", "fig-exercises")})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert "label `fig-exercises` is used twice" in str(info.value)
+    assert "01-context.ar.md" not in str(info.value)
+
+
+def test_a_comment_inside_a_flow_over_several_lines_is_still_yaml(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"content/collaborations/patrols.yaml": PATROLS.replace(
+        "partners: [NRV]", "partners: [NRV,  # the first\n  ALT]")})
+    load_project(root)
+
+
+def test_a_pie_that_adds_up_to_0_for_one_audience_is_an_error_in_check_and_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the whole pie adds up; without ALT, which Norvia may not see, it is all zeros
+    root = write_project(tmp_path, {
+        "content/briefing.yaml": BRIEFING.replace("type: bar", "type: pie").replace(
+            "series: [NRV, ALT]", "series: [ALT, NRV]"),
+        "content/partners.yaml": PARTNERS.replace("  kind: alliance",
+                                                  "  kind: alliance\n  marking: CONFIDENTIAL"),
+        "content/data/exercises.csv": "year,NRV,ALT\n2022,0,2\n2023,0,4\n"})
+    expected = ("content/briefing.yaml:21:11: error: a pie chart needs values that add up to "
+                "more than 0: for audience `norvia`, without the series of the partners it may "
+                "not see, those of data/exercises.csv add up to 0")
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "`minister`" not in err, err
+    assert main(["build", str(root), "-j", "1"]) == 1
+    assert expected in capsys.readouterr().err
+    assert not (root / "output").exists()
 
 
 def test_valid_project_loads(tmp_path: Path) -> None:

@@ -266,6 +266,12 @@ def test_the_register_time_comes_from_source_date_epoch(
      "line's font cannot print: \u0623"),
     (CSV_HEAD + "Ms A,Cttee\n",
      "content/data/people.csv:2:1: error: row has 2 values, the heading has 3"),
+    # the register is opened in spreadsheets: nothing that would run as a formula
+    (CSV_HEAD + "=HYPERLINK(\"x\"),Cttee,\n",
+     "content/data/people.csv:2:1: error: name: `=HYPERLINK(\"x\")` starts with `=` (a "
+     "spreadsheet opening the distribution register would run it as a formula"),
+    (CSV_HEAD + "Ms A,Cttee,=cmd@example.org\n",
+     "content/data/people.csv:2:12: error: email: `=cmd@example.org` is not an e-mail"),
 ])
 def test_a_bad_recipients_file_is_refused_at_its_position_and_nothing_written(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], csv: str, error: str) -> None:
@@ -287,6 +293,8 @@ def test_a_bad_recipients_file_is_refused_at_its_position_and_nothing_written(
     ("recipients:\n  - {name: Ms A, organisation: X}\n  - {name: ms a, organisation: x}\n",
      "templates/audiences/minister.yaml:6:5: error: ms a, x is listed twice"),
     ("watermark: yes please\n", "templates/audiences/minister.yaml:4:12: error:"),
+    ("recipients:\n  - {name: Ms A, organisation: '@SUM(1)'}\n",
+     "templates/audiences/minister.yaml:5:32: error: `@SUM(1)` starts with `@`"),
 ])
 def test_bad_inline_recipients_are_refused_at_their_position(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], profile: str, error: str) -> None:

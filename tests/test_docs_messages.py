@@ -51,6 +51,8 @@ RECIPES: dict[str, Callable[[Path], None]] = {
     "indentation": lambda p: _edit(p, FUSION, r"^  - category: diplomatic",
                                    " - category: diplomatic"),
     "unclosed quote": lambda p: _edit(p, FUSION, r"^title: Northern", 'title: "Northern'),
+    "unquoted colour": lambda p: _edit(p, "templates/audiences/press.yaml",
+                                       r'primary: "#2f3e46"', "primary: #2f3e46"),
     "duplicate key": lambda p: _edit(p, FUSION, r"^since: 2018", "since: 2018\nsince: 2019"),
     "anchor": lambda p: _edit(p, FUSION, r"^tags: \[", "tags: &t ["),
     "not UTF-8": lambda p: (p / "content/partners.yaml").write_bytes(

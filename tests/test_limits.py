@@ -174,6 +174,18 @@ def test_a_project_can_raise_a_limit(tmp_path: Path) -> None:
     assert project.briefing.model.limits.table_cells == DEFAULT.table_cells
 
 
+def test_a_limit_raised_past_any_file_is_not_allocated(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # each file is read in pieces, never with a buffer the size of the limit
+    huge = 10 ** 22
+    block = "limits: {" + ", ".join(f"{key}: {huge}" for key in (
+        "file_bytes", "csv_bytes", "image_bytes", "files", "csv_rows", "image_pixels",
+        "table_cells", "recipients")) + "}\n"
+    root = write_project(tmp_path, {"content/briefing.yaml": BRIEFING + block})
+    assert main(["check", str(root)]) == 0, capsys.readouterr().err
+    assert load_project(root).briefing.model.limits.file_bytes == huge
+
+
 def test_limits_block_applies_to_briefing_yaml_itself(tmp_path: Path) -> None:
     # a briefing.yaml over the default file size loads when its own block allows it
     big = BRIEFING.replace("contact: Desk officer", "contact: '" + "x" * 2_100_000 + "'")

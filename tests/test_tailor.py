@@ -8,6 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import markdown_it
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from generator.review import review_sheet
 from generator.tailor import abbreviations, tailor
 
 from .projects import BRIEFING, PARTNERS, write_project
+from .test_limits import png
 
 LEVELS = ["PUBLIC", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
 RELEASABILITY: list[list[str] | None] = [None, ["NRV"], ["ALT"], ["ALL"], ["NRV", "ALT"]]
@@ -230,3 +232,17 @@ def test_property_edition_holds_exactly_what_the_rule_allows(
         parent = canary.replace("canary-b", "canary-c").rsplit("-", 1)[0] \
             if canary.startswith("canary-b") else canary
         assert canary in sheet or f"| {parent} |" in sheet
+
+
+def test_the_review_sheet_shows_a_content_authors_markup_as_written(tmp_path: Path) -> None:
+    """The sheet is Markdown a releasing officer previews: a withheld title's HTML, images
+    and links must not become markup there (an <img> would be fetched by the preview)."""
+    hostile = "**b** <img src=https://example.org/b.png> ![i](images/x.png) [l](javascript:x)"
+    files: dict[str, str | bytes | None] = {"content/briefing.yaml": BRIEFING.replace(
+        "key_messages:\n", f"key_messages:\n  - text: '{hostile}'\n    marking: SECRET\n"),
+        "content/images/x.png": png(2, 2)}
+    tailored = tailor(load_project(write_project(tmp_path, files)), "norvia")
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(review_sheet(tailored))
+    # (the sheet shortens a long label)
+    assert "**b** &lt;img src=https://example.org/b.png&gt; ![i](images/x.png) [l](java" in html
+    assert "<img" not in html and "<a " not in html and "<strong>" not in html

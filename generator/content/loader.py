@@ -8,7 +8,9 @@ listing them all, each at its ``FILE:LINE:COL``.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import math
 import os
 import re
 import stat
@@ -96,6 +98,7 @@ class SectionFile:
     parts: list[Part]
     body: str = ""  # the Markdown after the front matter, as written
     body_line: int = 1  # the body's first line in the file
+    fences_ok: bool = True  # False: a `:::` line was refused, so `parts` are not all blocks
 
 
 @dataclass(frozen=True)
@@ -366,11 +369,64 @@ def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
     return None
 
 
+# pydantic's tag of a union member in an error's location: a model's class name, or the
+# name of a constrained type
+# pydantic's tag of a union member in an error's location: a model's class name, a
+# constrained or plain type's name
+_MEMBER_TAG = re.compile(r"^(?:[A-Z][A-Za-z]*|constrained-[a-z]+|function-[a-z]+\[.*\]"
+                         r"|str|int|float|bool|(?:list|dict|tuple)\[.*\])$")
+
+
+def _member_kind(member: str) -> str:
+    if member[:1].isupper() or member.startswith("dict["):
+        return "mapping"
+    return "list" if member.startswith(("list[", "tuple[")) else "text"
+
+
+def _one_union_member(errors: list[Any]) -> list[Any]:
+    """A value that matches no member of a union (`margins: -5mm`: neither a length nor a
+    mapping) gets errors from every member, each located under the member's tag
+    (`constrained-str`, `Margins`): keep those of the member the value was written as
+    (a mapping's, a list's, else the text's)."""
+    def split(err: Any) -> tuple[tuple[Any, ...], str] | None:
+        for i, step in enumerate(err["loc"]):
+            if isinstance(step, str) and _MEMBER_TAG.match(step):
+                return tuple(err["loc"][:i]), step
+        return None
+
+    groups: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
+    for err in errors:
+        where = split(err)
+        if where:
+            groups.setdefault(where[0], []).append((err, where[1]))
+    chosen: dict[tuple[Any, ...], str] = {}
+    for prefix, group in groups.items():
+        if len({member for _, member in group}) < 2:
+            continue
+        nested = [member for err, member in group if len(err["loc"]) > len(prefix) + 1]
+        if nested:  # the value had the member's shape: its own keys or items are wrong
+            chosen[prefix] = _member_kind(nested[0])
+        else:
+            value = group[0][0].get("input")
+            chosen[prefix] = ("mapping" if isinstance(value, dict) else
+                              "list" if isinstance(value, list) else "text")
+            if chosen[prefix] not in {_member_kind(m) for _, m in group}:
+                chosen[prefix] = _member_kind(group[0][1])
+    kept = []
+    for err in errors:
+        where = split(err)
+        if where and where[0] in chosen and _member_kind(where[1]) != chosen[where[0]]:
+            continue
+        kept.append(err)
+    return kept
+
+
 def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: Any,
                             source: Source) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     quoted: set[tuple[Any, ...]] = set()
-    for err in exc.errors(include_url=False):
+    errors = _one_union_member(exc.errors(include_url=False))
+    for err in errors:
         loc = _user_path(err["loc"], node)
         item = _text_with_colon(cls, node, loc)
         if item is not None:
@@ -382,7 +438,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                                           f'write - "{text}"', key=True))
             continue
         kind = err["type"]
-        name = next((str(s) for s in reversed(loc) if isinstance(s, str)), "value")
+        name = next((str(s) for s in reversed(loc)
+                     if isinstance(s, str) and not _MEMBER_TAG.match(s)), "value")
         value = err.get("input")
         ctx = err.get("ctx") or {}
         if kind == "extra_forbidden":
@@ -407,6 +464,8 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
             what = {"code": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "country": "a partner code (2-4 upper-case letters, e.g. NRV)",
                     "primary": "a colour like #0b3d2e", "accent": "a colour like #c8a951",
+                    "margins": "a length like 20mm (or a mapping of top, right, bottom and "
+                               "left lengths)",
                     "id": "an identifier (letters, digits, - _ .)",
                     "default_language": "a language code like en or ar",
                     "language": "a language code like en or ar"}.get(name)
@@ -415,9 +474,21 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                         "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
             found.append(source.error(node, loc,
                                       f"`{excerpt(value)}` is not {what or 'valid here'}"))
+        elif kind in ("less_than_equal", "greater_than_equal") and isinstance(value, float):
+            found.append(source.error(node, loc, f"`{name}`: {value:g} is larger than a table "
+                                                 "or chart can show (at most 10^15 either "
+                                                 "side of 0)",
+                                      "give the values in a larger unit, e.g. millions"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
-                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}"))
+                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",
+                "write the value after the colon; one that starts with # must be quoted "
+                '("#0b3d2e"): an unquoted # starts a comment'
+                if value is None and loc[-1] != "[key]" else ""))
+        elif kind == "too_short" and ctx.get("min_length") and isinstance(value, list):
+            least = ctx["min_length"]
+            found.append(source.error(node, loc, f"`{name}` is empty: it needs at least "
+                                                 f"{least} {'entry' if least == 1 else 'entries'}"))
         elif kind in ("too_short", "too_long"):
             found.append(source.error(node, loc, f"`{name}`: {err['msg'].lower()}"))
         else:
@@ -549,10 +620,43 @@ def _svg_size(head: bytes) -> tuple[float, float] | None:
         return None
 
 
+_SVG_REFERENCE = re.compile(
+    r"""(?:\b(?:xlink:)?href|\bsrc)\s*=\s*(?:"([^"]*)"|'([^']*)')|url\(\s*["']?([^"')]*)"""
+    r"""|(@import)\b|<(script)\b|<!(DOCTYPE)[^>\[]*\[|<!(ENTITY)\b|<\?(xml-stylesheet)\b""",
+    re.IGNORECASE)
+_SVG_PICTURES = ("data:image/png;", "data:image/jpeg;", "data:image/jpg;")
+_SVG_HINT = ("an SVG may draw only what it holds itself: no links to files or addresses, "
+             "no scripts, no entity declarations: save it as plain SVG")
+
+
+def _svg_refused(data: bytes) -> tuple[str, str] | None:
+    """Why an SVG may not be drawn, or None: a reference to anything but one of its own
+    elements (``#id``) or an embedded PNG or JPEG ``data:`` picture, a script, an entity
+    declaration (a DOCTYPE's internal subset), a style sheet import. A renderer would
+    otherwise try to read the target, or run or expand it (the PDF's fetcher refuses it,
+    but late and without a position): refused here, at the image's reference, in
+    ``check`` as in ``build``."""
+    text = data.decode("utf-8", "replace")
+    for found in _SVG_REFERENCE.finditer(text):
+        target = next((g for g in found.groups()[:3] if g is not None), None)
+        if target is not None:
+            target = target.strip()
+            if target.startswith("#") or target.lower().startswith(_SVG_PICTURES):
+                continue
+            return (f"refers to `{target[:80]}`", _SVG_HINT)
+        word = next(g for g in found.groups()[3:] if g)
+        what = {"script": "holds a script", "@import": "imports a style sheet",
+                "xml-stylesheet": "links a style sheet"}.get(
+            word.lower(), "declares entities")
+        return (what, _SVG_HINT)
+    return None
+
+
 def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] | None:
     """Why an image may not be used (too many bytes or pixels, not an image), or None.
 
-    Only the file's header is read: its size is known before anything is decoded."""
+    Only a raster file's header is read: its size is known before anything is decoded.
+    An SVG (at most ``image_bytes``) is read whole, for what it refers to."""
     from PIL import Image, UnidentifiedImageError
 
     fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -561,8 +665,13 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
         if size > limits.image_bytes:
             return (f"is too large: {size:,} bytes, more than {limits.image_bytes:,}",
                     limit_hint("image_bytes", limits.image_bytes))
+        image_format, data = None, b""
         if target.suffix.lower() == ".svg":
-            dims = _svg_size(file.read(65536))
+            data = file.read()
+            refused = _svg_refused(data)
+            if refused:
+                return refused
+            dims = _svg_size(data[:65536])
             raster = False
         else:
             raster = True
@@ -571,7 +680,13 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
                     # Pillow's own bomb check warns (or raises) on the size: ours decides
                     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                     with Image.open(file) as image:
-                        dims = image.size
+                        dims, image_format = image.size, image.format
+                        try:
+                            # the chunks and their checksums, without decoding a pixel: a
+                            # cut-off or damaged file is refused here, not left out later
+                            image.verify()
+                        except Exception:  # Pillow raises many kinds for a damaged file
+                            image_format = "damaged"  # (not a format Pillow names)
             except Image.DecompressionBombError as exc:
                 # Pillow refuses before our limit can: its message holds the pixel count
                 found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -579,17 +694,22 @@ def _image_problem(target: Path, what: str, limits: Limits) -> tuple[str, str] |
                         f"{limits.image_pixels:,}", limit_hint("image_pixels", limits.image_pixels))
             except (UnidentifiedImageError, OSError, ValueError):
                 dims = None
-    if dims is None:
-        if what == "logo":
-            return ("is not a readable PNG, JPEG or SVG image",
-                    "a logo is a .png, .jpg or .svg file")
-        return None
+    kind = "a logo" if what == "logo" else "an image"
+    if dims is None and not raster and what != "logo" and _SVG_TAG.search(data[:65536]):
+        return None  # an SVG without a size of its own: drawn at the renderer's default
+    if image_format == "damaged":
+        return ("is damaged or cut off (its data does not read to the end)",
+                "save or export it again")
+    if dims is None or (raster and image_format not in ("PNG", "JPEG")):
+        # every renderer would leave it out (the PDF with only a warning): refused here
+        return ("is not a readable PNG, JPEG or SVG image",
+                f"{kind} is a .png, .jpg or .svg file")
     width, height = dims
     if width * height > limits.image_pixels:
         return (f"has {width:g} x {height:g} pixels, more than {limits.image_pixels:,}",
                 limit_hint("image_pixels", limits.image_pixels))
-    if what == "logo" and raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        return ("is not a PNG, JPEG or SVG file", "a logo is a .png, .jpg or .svg file")
+    if raster and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return ("is not a PNG, JPEG or SVG file", f"{kind} is a .png, .jpg or .svg file")
     return None
 
 
@@ -781,6 +901,33 @@ def code_fence_lines(lines: list[str], suspects: list[int]) -> list[int]:
     return [i for i in suspects if i not in code]
 
 
+def _home_hint(code: str, home: str) -> str:
+    """The hint for the home nation's code in a list of partners."""
+    return (f"`{code}` is the home nation (`home:` in content/briefing.yaml), not a "
+            "partner: list only the partners") if code == home else ""
+
+
+def pie_total(categories: list[str], columns: dict[str, list[float]],
+               series: list[str] | None) -> float:
+    """What a pie of all its series adds up to, as the renderer draws it: the first
+    series across the categories, or with one category, every series' value."""
+    drawn = [name for name in (series or columns) if name in columns]
+    if not drawn:
+        return 1.0  # a series that is not a column is reported on its own
+    values = ([v for name in drawn for v in columns[name]]
+              if len(categories) == 1 and len(drawn) > 1 else list(columns[drawn[0]]))
+    return math.fsum(v for v in values if not math.isnan(v))
+
+
+def _nearest_label(label: str, labels: dict[str, Mention], section_id: str) -> str | None:
+    """The original section's label closest to a translation's unknown one: the nearest
+    spelling, else its only label of the same kind (``fig-map`` for ``fig-carte``)."""
+    own = [name for name, at in labels.items() if at.section == section_id]
+    close = difflib.get_close_matches(label, own, n=1, cutoff=0.6)
+    same_kind = [name for name in own if name.split("-", 1)[0] == label.split("-", 1)[0]]
+    return close[0] if close else same_kind[0] if len(same_kind) == 1 else None
+
+
 def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
     rel = col.rel(path)
     try:
@@ -809,7 +956,8 @@ def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile
         return None
     match = SECTION_FILE.match(path.name)
     assert match  # the caller filtered names
-    return SectionFile(match.group("name"), entry, parts, body, body_line)
+    return SectionFile(match.group("name"), entry, parts, body, body_line,
+                       fences_ok=not any(p.severity == "error" for p in problems))
 
 
 def _line_of(body: str, fragment: str, first_line: int) -> int:
@@ -864,6 +1012,9 @@ def csv_rows(text: str, rel: str, col: _Collector, limit: int, key: str, too_man
     return rows
 
 
+CSV_MAGNITUDE = 1e15  # the largest value (either side of 0) of a data file
+
+
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
@@ -907,14 +1058,26 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
         for i, cell in enumerate(row[1:], start=1):
             try:
                 value = float(cell.strip())
-                if value != value or value in (float("inf"), float("-inf")):
+                if value != value or value in (float("inf"), float("-inf")) or "_" in cell:
                     raise ValueError
             except ValueError:
                 # positions only for an error: measuring every row would double the work
                 column = _column(raw_lines, lineno, i)
                 col.add(Diagnostic(rel, lineno, column, "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is not a number",
-                                   "write numbers like 42 or 3.5, without units"))
+                                   "write numbers like 42 or 3.5, without units")
+                        if cell.strip() else
+                        Diagnostic(rel, lineno, column, "error",
+                                   f"empty cell in column `{names[i]}`",
+                                   "write a number: 0 if there was none"))
+                ok = False
+                continue
+            if abs(value) > CSV_MAGNITUDE:
+                # a stack or a pie adds the values up: past this, the sum could overflow
+                col.add(Diagnostic(rel, lineno, _column(raw_lines, lineno, i), "error",
+                                   f"`{cell.strip()}` in column `{names[i]}` is larger than a "
+                                   f"chart can draw (at most 10^15 either side of 0)",
+                                   "give the values in a larger unit, e.g. millions"))
                 ok = False
                 continue
             columns[names[i]].append(value)
@@ -1019,6 +1182,7 @@ def load_project(root: Path | str) -> Project:
     sections: list[Section] = []
     translations: list[tuple[str, str, SectionFile]] = []
     section_dir = content / "sections"
+    unread: set[str] = set()  # sections whose own file has an error already reported
     for path in sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []:
         match = SECTION_FILE.match(path.name)
         if not match:
@@ -1028,6 +1192,8 @@ def load_project(root: Path | str) -> Project:
         lang = match.group("lang")
         read = _read_section(path, col, translation=bool(lang))
         if read is None:
+            if not lang:
+                unread.add(match.group("name"))
             continue
         if lang:
             translations.append((match.group("name"), lang, read))
@@ -1037,7 +1203,7 @@ def load_project(root: Path | str) -> Project:
     for name, lang, read in translations:
         if name in by_id:
             by_id[name].translations[lang] = read
-        else:
+        elif name not in unread:
             col.add(read.entry.error((), f"translation of a section that does not exist: "
                                          f"sections/{name}.md",
                                      did_you_mean(name, list(by_id))))
@@ -1063,7 +1229,8 @@ def load_project(root: Path | str) -> Project:
         rel = col.rel(path)
         if not AUDIENCE_NAME.match(path.stem):
             col.add(Diagnostic(rel, 0, 0, "error", f"`{path.stem}` is not a usable audience "
-                                                   "name (letters, digits, - and _)"))
+                                                   "name (letters, digits, - and _, not "
+                                                   "starting with _: rename the file)"))
             continue
         loaded = _read_yaml(path, col)
         if loaded:
@@ -1170,6 +1337,7 @@ def _check_apparatus(briefing: Entry[m.Briefing],
         (s.id, t, False) for s in sections for t in s.translations.values()]
     refs: list[Mention] = []
     cites: list[Mention] = []
+    written: dict[str, set[str]] = {}  # the labels each original section writes
     for section_id, sf, main in files:
         file = sf.entry.source.file
         defined: set[str] = set()
@@ -1190,12 +1358,23 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                     at = Mention("", file, number, braces.start(1) + 1, section_id)
                     label = _label_in(braces[1], kind, at, col)
                     if label and main:
+                        written.setdefault(section_id, set()).add(label)
                         if label in labels:
                             col.add(Diagnostic(file, number, at.col, "error",
                                                f"label `{label}` is used twice",
                                                f"first at {labels[label].where}"))
                         else:
                             labels[label] = Mention(label, file, number, at.col, section_id)
+                    elif label and label not in written.get(section_id, set()):
+                        # a translation's figures and headings are the original's: its
+                        # labels name them (the translation adds none of its own)
+                        col.add(Diagnostic(
+                            file, number, at.col, "error",
+                            f"label `{label}` is not one of sections/{section_id}.md",
+                            "a translation keeps the original's labels, so that every "
+                            "language's @-references agree" + (
+                                f"; did you mean `{near}`?" if (near := _nearest_label(
+                                    label, labels, section_id)) else "")))
             for xref in XREF.finditer(text):
                 before = text[xref.start() - 1] if xref.start() else " "
                 if not (before.isalnum() or before in "_.@-"):
@@ -1227,6 +1406,20 @@ def _check_apparatus(briefing: Entry[m.Briefing],
                          for x in XREF.finditer(text)
                          if not x.start() or not (text[x.start() - 1].isalnum()
                                                   or text[x.start() - 1] in "_.@-")]
+            if "[^" in text:
+                # a note is defined in the same text (a summary's notes follow it); in a
+                # one-line text (a key message, a title) a reference is never printed
+                lines = text.split("\n")
+                defined = {found[1] for row in lines if (found := _NOTE_DEF.match(row))}
+                for row in lines:
+                    for ref_ in _NOTE_REF.finditer(row):
+                        if ref_[1] not in defined and not _NOTE_DEF.match(row[:ref_.end() + 1]):
+                            col.add(Diagnostic(
+                                entry.source.file, line, column, "error",
+                                f"footnote `[^{ref_[1]}]` has no definition in this text",
+                                f"add a line `[^{ref_[1]}]: the note's text` after it, in a "
+                                "text of several paragraphs such as a summary; or write the "
+                                "note in words"))
     for ref in refs:
         if ref.label not in labels:
             col.add(Diagnostic(ref.file, ref.line, ref.col, "error",
@@ -1405,11 +1598,16 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
             col.add(c.error(("id",) if c.model.id else (),
                             f"duplicate collaboration id `{cid}` (also in {seen[cid]})"))
         seen.setdefault(cid, c.source.file)
+        if c.model.since is not None and c.model.until is not None \
+                and c.model.until < c.model.since:
+            col.add(c.error(("until",), f"`until` {c.model.until} is before `since` "
+                                        f"{c.model.since}",
+                            "`until` is the year the collaboration ended or ends"))
         check_marking(c, (), c.model.marking, c.model.releasable_to)
         for j, code in enumerate(c.model.partners):
             if unknown(code):
                 col.add(c.error(("partners", j), f"unknown partner `{code}`",
-                                did_you_mean(code, known)
+                                _home_hint(code, home) or did_you_mean(code, known)
                                 or f"known partners: {', '.join(known) or 'none'}"))
         check_items(c, ("benefits",), c.model.benefits)
         check_items(c, ("metrics",), c.model.metrics)
@@ -1451,7 +1649,9 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                       "come from the original"))
             main_blocks = [p.blocks for p in s.main.parts if p.blocks]
             t_blocks = [p.blocks for p in t.parts if p.blocks]
-            if len(main_blocks) != len(t_blocks):
+            # (a refused `:::` line in either file is reported there; counting the blocks
+            # it left would add a second, wrong error)
+            if s.main.fences_ok and t.fences_ok and len(main_blocks) != len(t_blocks):
                 col.add(t.entry.error((), f"the {lang} translation has {len(t_blocks)} marked "
                                       f"parts, sections/{s.id}.md has {len(main_blocks)}",
                                       "keep the same ::: blocks as the original"))
@@ -1482,6 +1682,10 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
                                        or f"columns: {', '.join(columns)}"))
         if chart.type == "pie" and any(v < 0 for values in columns.values() for v in values):
             col.add(briefing.error((*path, "type"), "a pie chart cannot show negative values"))
+        elif chart.type == "pie" and not pie_total(categories, columns, chart.series) > 0:
+            col.add(briefing.error((*path, "data"), f"a pie chart needs values that add up "
+                                   f"to more than 0, and those of {chart.data} do not",
+                                   "draw it as a bar chart, or leave the chart out"))
         charts.append(ChartData(briefing, path, categories, columns))
 
     # audiences
@@ -1497,7 +1701,7 @@ def _cross_check(root: Path, briefing: Entry[m.Briefing], partners: list[Entry[m
         for j, code in enumerate(am.partners):
             if unknown(code):
                 col.add(a.error(("partners", j), f"unknown partner `{code}`",
-                                did_you_mean(code, known)
+                                _home_hint(code, home) or did_you_mean(code, known)
                                 or f"known partners: {', '.join(known) or 'none'}"))
         if am.theme.logo:
             _content_file(am.theme.logo, content, a, ("theme", "logo"), col, "logo")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,9 +37,9 @@ def type_name(value: Any) -> str:
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # ruamel gives a list used as a key as a tuple
         return "a list"
-    if isinstance(value, dict):
+    if isinstance(value, (dict, Mapping)):  # (a mapping used as a key is no dict)
         return "a mapping"
     if value is None:
         return "nothing"
@@ -92,7 +93,9 @@ Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB
 Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
 #: A source's year of publication (author-date citations): older sources are cited too.
 PublishedYear = Annotated[StrictInt, Field(ge=1000, le=2200)]
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A metric's value: finite, and (like a data file's) at most 10^15 either side of 0, so
+#: that formatting and adding values up never overflows.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 Length = Literal["summary", "standard", "full"]
 #: The collaboration kinds and benefit categories of a project that declares none.
@@ -379,7 +382,8 @@ class Recipient(Strict):
                                description="as printed on the copy, e.g. Ms A. Example")]
     organisation: Annotated[str, Field(min_length=1, max_length=60,
                                        description="e.g. Defence Committee")]
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)] | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s=+-][^@\s]*@[^@\s]+$",
+                                max_length=254)] | None = None
 
 
 class Audience(Strict):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .loader import Entry, _Collector
 
 COLUMNS = ("name", "organisation", "email")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s=+-][^@\s]*@[^@\s]+$")  # (not a spreadsheet formula's start)
 _LONGEST = {"name": 60, "organisation": 60, "email": 254}
 
 
@@ -74,6 +74,12 @@ def _text_problem(text: str) -> tuple[str, str] | None:
         return "is empty", "write the name as it should be printed"
     if any(c in text for c in "\r\n\t"):
         return "holds a line break or tab", "a copy line is one line"
+    if text.lstrip()[:1] in ("=", "+", "-", "@"):
+        # the distribution register is a CSV file a releasing officer opens in a
+        # spreadsheet, which would run such a cell as a formula (CSV injection)
+        return (f"`{excerpt(text)}` starts with `{text.lstrip()[0]}`",
+                "a spreadsheet opening the distribution register would run it as a "
+                "formula: begin it with a letter or digit")
     missing = unprintable(text)
     if missing:
         return (f"`{excerpt(text)}` holds characters the copy line's font cannot print: "

@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -34,10 +34,11 @@ from ..limits import hint as limit_hint
 
 # C0 controls except tab/newline, DEL, C1 controls, and U+FFFE/U+FFFF (which XML, and so
 # the PDF's and the deck's text, cannot hold). A CR is allowed only in CRLF.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|\r(?!\n)")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ufffe\uffff]"
+                      "|\r(?!\n)")
 # The same in a value a double-quoted YAML string spells with escapes ("\x01", "\uffff",
 # "\N"), and half of a surrogate pair ("\ud800"), which no encoding can write.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ufffe\uffff"
                          "\ud800-\udfff]|\r(?!\n)")
 
 
@@ -72,7 +73,17 @@ def read_bytes(path: Path, rel: str, max_bytes: int, hint: str) -> bytes:
                                        "socket)", "only regular files are read")])
         if info.st_size > max_bytes:
             raise FileProblems([too_large(rel, info.st_size, max_bytes, hint)])
-        data = file.read(max_bytes + 1)  # the file may have grown since fstat
+        # in pieces: `read(max_bytes + 1)` would allocate the whole limit at once (a
+        # project may raise it far), and the file may have grown since fstat
+        pieces: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            piece = file.read(min(1 << 20, max_bytes + 1 - total))
+            if not piece:
+                break
+            pieces.append(piece)
+            total += len(piece)
+        data = b"".join(pieces)
     if len(data) > max_bytes:
         raise FileProblems([too_large(rel, len(data), max_bytes, hint)])
     return data
@@ -106,14 +117,27 @@ def read_text(path: Path, rel: str, max_bytes: int = DEFAULT.file_bytes,
     for match in _CONTROL.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        problems.append(_error(rel, line, col, _character_message(match.group()[0]),
-                               "only tab and newline are allowed"))
+        char = match.group()[0]
+        problems.append(_error(rel, line, col, _character_message(char),
+                               _OVERRIDE_HINT if char in _OVERRIDES
+                               else "only tab and newline are allowed"))
     if problems:
         raise FileProblems(problems)
     return text.replace("\r\n", "\n")
 
 
+# The bidirectional overrides force the order of the letters after them (so that text
+# reads other than it is written: "Trojan Source"); no language needs them. The marks
+# U+200E/U+200F and the embeddings and isolates stay allowed.
+_OVERRIDES = {"\u202d": "LEFT-TO-RIGHT OVERRIDE", "\u202e": "RIGHT-TO-LEFT OVERRIDE"}
+_OVERRIDE_HINT = ("it makes the text after it read in another order than it is written: "
+                  "delete it; U+200F RIGHT-TO-LEFT MARK sets the direction of a neutral "
+                  "character")
+
+
 def _character_message(ch: str) -> str:
+    if ch in _OVERRIDES:
+        return f"character U+{ord(ch):04X} ({_OVERRIDES[ch]}) in text"
     kind = "control character" if ord(ch) < 0xA0 else "character"
     return f"{kind} U+{ord(ch):04X} in text"
 
@@ -161,9 +185,33 @@ def _start(node: Any) -> tuple[int, int]:
     return (0, 0)
 
 
+class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+    """ruamel's, except that a scalar it cannot make into its value — a date that is no
+    day of the calendar (`2026-13-45`), a whole number of more than 4,300 digits — stays
+    the text it is, for the models to refuse at its position (ruamel raised ValueError)."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                             _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")  # round-trip: keeps line/column of every node; YAML 1.2 rules
     yaml.allow_duplicate_keys = False
+    yaml.Constructor = _Constructor
     return yaml
 
 
@@ -305,6 +353,13 @@ def _syntax_error(exc: MarkedYAMLError, source: Source, text: str = "") -> Diagn
                           "YAML separates with spaces only: replace the tab with a space")
         return _error(source.file, line, col, "a tab in the indentation",
                       "YAML indents with spaces only: replace the tab with spaces")
+    cut = _comment_in_flow(lines[:row + 1])
+    if cut is not None:
+        at_row, at_col, opener = cut
+        return _error(source.file, at_row + 1 + source.line_offset, at_col + 1,
+                      f"`#` starts a comment here, so the `{opener}` before it is never "
+                      "closed", 'quote a value that starts with #, such as a colour: '
+                      '"#0b3d2e"')
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = exc.context_mark
         quote = lines[opened.line][opened.column] if opened.line < len(lines) and \
@@ -323,6 +378,32 @@ def _syntax_error(exc: MarkedYAMLError, source: Source, text: str = "") -> Diagn
     if problem.startswith("expected <block end>") and mark is not None:
         return _indentation(source, lines, row)
     return _error(source.file, line, col, f"YAML syntax error: {problem}")
+
+
+def _comment_in_flow(lines: list[str]) -> tuple[int, int, str] | None:
+    """(row, column, bracket) of the first ``#`` that starts a comment inside an open
+    ``{`` or ``[`` on its line and swallows its closing bracket (``theme: {primary:
+    #0b3d2e}``): YAML reports the damage only further on, often at the end of the file."""
+    for row, text in enumerate(lines):
+        depth: list[str] = []
+        quote = ""
+        for col, ch in enumerate(text):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'" and (col == 0 or text[col - 1] in " \t[{,:"):
+                quote = ch
+            elif ch in "[{":
+                depth.append(ch)
+            elif ch in "]}" and depth:
+                depth.pop()
+            elif ch == "#" and (col == 0 or text[col - 1] in " \t"):
+                # a comment is allowed in a flow spread over lines: the mistake is one
+                # that swallows the flow's closing bracket
+                if depth and {"[": "]", "{": "}"}[depth[-1]] in text[col:]:
+                    return row, col, depth[-1]
+                break
+    return None
 
 
 def _indent(text: str) -> int:
