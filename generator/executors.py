@@ -17,7 +17,6 @@ else (the cache, verification's verdict, staging, the commit) stays in the build
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import heapq
 import itertools
@@ -117,16 +116,13 @@ def release_memory() -> None:
     process would be the sum of its tasks' rather than the largest."""
     global _LIBC
     gc.collect()
-    if _LIBC is None:
-        name = ctypes.util.find_library("c")
+    if _LIBC is None:  # the C library this process runs on; malloc_trim: glibc's
         try:
-            _LIBC = ctypes.CDLL(name) if name else False
-        except OSError:
+            _LIBC = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
             _LIBC = False
-        if _LIBC is not False and not hasattr(_LIBC, "malloc_trim"):
-            _LIBC = False  # not glibc (musl, macOS)
     if _LIBC:
-        _LIBC.malloc_trim(0)
+        _LIBC(0)
 
 
 _STARTS: Any = None  # in a local worker: where it says which task it starts, and its pid
