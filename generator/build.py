@@ -231,7 +231,10 @@ def _run(job: Job, step: Step | None = None, defer: bool = False,
         fault = f"{job.path}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
     else:
         result = JobResult(job, "built", time.perf_counter() - started, warnings, data=data)
-        return gated(result) if gate else result
+        if not gate:
+            return result
+        executors.release_memory()  # the renderer's, before the gate reads the bytes
+        return gated(result)
     # Raised outside the handler, with no __context__: once tblib's pickling is installed
     # (importing Dask's `distributed` does it, process-wide), a pickled exception takes
     # its context along, and the unpicklable original would kill the worker instead.
@@ -806,6 +809,7 @@ def _run_pending(pending: list[Job], done: Callable[[JobResult], None], jobs: in
                 heartbeat.started(task, job.path)
                 heartbeat.tick()
             done(_run(job))
+            executors.release_memory()  # before the next job
             if heartbeat is not None:
                 heartbeat.finished(task, job.path, True)
     elif pending:

@@ -30,7 +30,6 @@ None and the caller lays out one document.
 from __future__ import annotations
 
 import copy
-import gc
 import io
 import pickle
 import re
@@ -383,7 +382,9 @@ def lay_out_part(html: str, lay_out: LayOut, variant: str = "pdf/ua-1") -> Laid:
     document.write_pdf(out, pdf_variant=variant, pdf_tags=True, attachments=None,
                        custom_metadata=False)
     del document
-    gc.collect()
+    from generator.executors import release_memory
+
+    release_memory()  # the layout's memory back to the system before the next part
     return Laid(out.getvalue(), pages)
 
 
