@@ -101,9 +101,11 @@ def deck_files(edition: Edition, templates: TemplateSet,
 
 def docx_files(edition: Edition, templates: TemplateSet,
                images: list[Path] | None = None) -> list[Path]:
-    """A Word brief reads only its reference document (none: python-docx's built-in
-    one): it shows Markdown images by their alternative text, and no logo or flag."""
-    return [Path(templates.reference_docx)] if templates.reference_docx else []
+    """A Word brief reads its reference document (none: python-docx's built-in one) and
+    the Edition's images (a Markdown image alone in its paragraph is a picture)."""
+    if images is None:
+        images = image_files(edition)
+    return [*([Path(templates.reference_docx)] if templates.reference_docx else []), *images]
 
 
 class FileDigests:

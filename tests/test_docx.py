@@ -339,6 +339,23 @@ def test_the_cache_key_of_a_word_brief_is_its_reference(tmp_path: Path) -> None:
     assert [r.job.path for r in report.built] == ["norvia/brief.docx"]
 
 
+def test_editing_a_picture_rebuilds_the_word_briefs_that_show_it(tmp_path: Path) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">' \
+          '<rect width="40" height="20" fill="{}"/></svg>'
+    root = write_project(tmp_path, {
+        **PROFILES, "templates/audiences/qamar.yaml": None,
+        "content/images/map.svg": svg.format("#336699"),
+        "content/sections/03-map.md": "---\ntitle: Map\nmarking: PUBLIC\n---\n"
+                                      "![The region](images/map.svg)\n"})
+    build(root, jobs=1, formats=["docx"])
+    before = (root / "output/norvia/brief.docx").read_bytes()
+    (root / "content/images/map.svg").write_text(svg.format("#993366"), "utf-8")
+    report = build(root, jobs=1, formats=["docx"])
+    assert sorted(r.job.path for r in report.built) == ["minister/brief.docx",
+                                                        "norvia/brief.docx"]
+    assert (root / "output/norvia/brief.docx").read_bytes() != before
+
+
 def test_check_names_the_styles_a_reference_lacks(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     reference = docx.Document()

@@ -987,11 +987,20 @@ def _column(raw_lines: list[str], line: int, index: int) -> int:
     return starts[index] if index < len(starts) else 1
 
 
-def csv_rows(text: str, rel: str, col: _Collector, limit: int, key: str, too_many: str,
-             empty: tuple[str, str]) -> list[tuple[int, list[str]]] | None:
-    """The non-blank rows of a CSV text with their line numbers, the heading and at most
-    ``limit`` more (the limit ``key``), read in one pass; ``None`` when it has too many
-    rows, cannot be read or is ``empty`` (message, hint), with the problem in ``col``."""
+def csv_rows(path: Path, col: _Collector, limit: int, key: str, too_many: str,
+             empty: tuple[str, str]
+             ) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """The CSV file at ``path`` (at most the ``csv_bytes`` limit): its lines as written (for
+    columns in messages) and its non-blank rows with their line numbers, the heading and
+    at most ``limit`` more (the limit ``key``), read in one pass; ``None`` when it cannot
+    be read, has too many rows or is ``empty`` (message, hint), with the problem in
+    ``col``. Data files and recipient lists are both read so."""
+    rel = col.rel(path)
+    try:
+        text = _read(path, col, col.limits.csv_bytes, "csv_bytes")
+    except FileProblems as exc:
+        col.extend(exc.diagnostics)
+        return None
     reader = csv.reader(io.StringIO(text))
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -1009,7 +1018,7 @@ def csv_rows(text: str, rel: str, col: _Collector, limit: int, key: str, too_man
     if not rows:
         col.add(Diagnostic(rel, 1, 1, "error", *empty))
         return None
-    return rows
+    return text.split("\n"), rows
 
 
 CSV_MAGNITUDE = 1e15  # the largest value (either side of 0) of a data file
@@ -1018,18 +1027,13 @@ CSV_MAGNITUDE = 1e15  # the largest value (either side of 0) of a data file
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
-    try:
-        text = _read(path, col, limits.csv_bytes, "csv_bytes")
-    except FileProblems as exc:
-        col.extend(exc.diagnostics)
-        return None
-    raw_lines = text.split("\n")
-    rows = csv_rows(text, rel, col, limits.csv_rows, "csv_rows",
+    read = csv_rows(path, col, limits.csv_rows, "csv_rows",
                     f"the data file has more than {limits.csv_rows:,} rows",
                     ("the data file is empty",
                      "first row: a category heading, then one column per series"))
-    if rows is None:
+    if read is None:
         return None
+    raw_lines, rows = read
     header_line, header = rows[0]
     names = [cell.strip() for cell in header]
     ok = True

@@ -90,25 +90,19 @@ def _text_problem(text: str) -> tuple[str, str] | None:
 
 def _from_csv(value: str, content: Path, entry: Entry[m.Audience], col: _Collector
               ) -> list[m.Recipient] | None:
-    from .loader import _column, _content_file, _read, csv_rows
-    from .yamlio import FileProblems
+    from .loader import _column, _content_file, csv_rows
 
     path = _content_file(value, content, entry, ("recipients",), col, "recipients file")
     if path is None:
         return None
     rel = col.rel(path)
-    try:
-        text = _read(path, col, col.limits.csv_bytes, "csv_bytes")
-    except FileProblems as exc:
-        col.extend(exc.diagnostics)
-        return None
-    raw_lines = text.split("\n")
-    rows = csv_rows(text, rel, col, col.limits.recipients, "recipients",
+    read = csv_rows(path, col, col.limits.recipients, "recipients",
                     f"more than {col.limits.recipients:,} recipients",
                     ("the recipients file is empty",
                      "first row: name,organisation,email; then one row per recipient"))
-    if rows is None:
+    if read is None:
         return None
+    raw_lines, rows = read
     header_line, header = rows[0]
     names = [cell.strip().lower() for cell in header]
     ok = True
