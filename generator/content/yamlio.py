@@ -187,7 +187,8 @@ def _start(node: Any) -> tuple[int, int]:
 
 class _Constructor(RoundTripConstructor):  # type: ignore[misc]
     """ruamel's, except that a scalar it cannot make into its value — a date that is no
-    day of the calendar (`2026-13-45`), a whole number of more than 4,300 digits — stays
+    day of the calendar (`2026-13-45`), a whole number of more than 4,300 digits, `+_` or
+    `._` (which ruamel's rules take for numbers) — stays
     the text it is, for the models to refuse at its position (ruamel raised ValueError)."""
 
     def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
@@ -199,13 +200,20 @@ class _Constructor(RoundTripConstructor):  # type: ignore[misc]
     def construct_yaml_int(self, node: Any) -> Any:
         try:
             return super().construct_yaml_int(node)
-        except ValueError:
+        except (ValueError, IndexError):  # IndexError: `+_`, which ruamel's rule calls a number
+            return self.construct_scalar(node)
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_float(node)
+        except (ValueError, IndexError):  # `._`
             return self.construct_scalar(node)
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp",
                              _Constructor.construct_yaml_timestamp)
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
 
 
 def _yaml() -> YAML:
