@@ -205,8 +205,33 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
     "unquoted colour in a block mapping": (
         {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
                                               "theme:\n  primary: #123456\n  accent: '#c8a951'\n"},
-        "templates/audiences/minister.yaml:4:11: error: `primary` must be text, found nothing "
-        "(write the value after the colon; one that starts with # must be quoted",
+        "templates/audiences/minister.yaml:4:11: error: `theme.primary` must be text, found "
+        "nothing (write the value after the colon; one that starts with # must be quoted",
+    ),
+    # a nested mapping's error names and points at its innermost key, not the outer one
+    "wrong type of one side of the margins": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {margins: {top: 5}}\n"},
+        "templates/audiences/minister.yaml:3:24: error: `theme.margins.top` must be text, "
+        "found a number\n",
+    ),
+    "one side of the margins that is no length": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme:\n  margins:\n    top: 5\n    left: abc\n"},
+        "templates/audiences/minister.yaml:5:10: error: `theme.margins.top` must be text, "
+        "found a number\ntemplates/audiences/minister.yaml:6:11: error: `abc` is not a length "
+        "like 20mm, 2.5cm, 1in or 54pt\n",
+    ),
+    "unknown key in the margins": (
+        {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"
+                                              "theme: {margins: {topp: 20mm}}\n"},
+        "templates/audiences/minister.yaml:3:19: error: unknown key `topp` (did you mean "
+        "`top`?)",
+    ),
+    "wrong type in a nested mapping of a content file": (
+        {"content/briefing.yaml": BRIEFING.replace("default: PUBLIC}", "default: 5}")},
+        "content/briefing.yaml:8:79: error: `classification.default` must be text, found a "
+        "number",
     ),
     "margins that are neither a length nor a mapping": (
         {"templates/audiences/minister.yaml": "title: M\nclearance: SECRET\n"

@@ -139,8 +139,8 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
     ),
     "depth limit above its ceiling": (
         {"content/briefing.yaml": BRIEFING + "limits: {yaml_depth: 1000}\n"},
-        "content/briefing.yaml:24:22: error: `yaml_depth`: Input should be less than or equal "
-        "to 200",
+        "content/briefing.yaml:24:22: error: `limits.yaml_depth`: Input should be less than "
+        "or equal to 200",
     ),
 }
 

@@ -330,22 +330,43 @@ def _inner_model(annotation: Any) -> Any:
 
 
 _UNION_TAG = re.compile(r"^(function-[a-z]+\[.*\]|[a-z_]+(\[.*\])?)$")
+# pydantic's tag of a union member in an error's location: a model's class name, a
+# constrained or plain type's name
+_MEMBER_TAG = re.compile(r"^(?:[A-Z][A-Za-z]*|constrained-[a-z]+|function-[a-z]+\[.*\]"
+                         r"|str|int|float|bool|(?:list|dict|tuple)\[.*\])$")
 
 
 def _user_path(loc: tuple[Any, ...], node: Any) -> tuple[Any, ...]:
     """Pydantic's error location without its union-member tags (``str``,
-    ``function-plain[...]``): only the keys and indexes of the user's file."""
+    ``function-plain[...]``, ``Margins``): only the keys and indexes of the user's file,
+    down to the deepest one pydantic names (``theme.margins.top``, not ``margins``)."""
     path: list[Any] = []
     for step in loc:
         if (isinstance(node, dict) and step in node) or (
                 isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
             node = node[step]
-        elif isinstance(step, str) and _UNION_TAG.match(step) and not isinstance(node, dict):
-            continue  # a tag, where no mapping could hold a key of that name
+        elif isinstance(step, str) and (_MEMBER_TAG.match(step) or (
+                _UNION_TAG.match(step) and not isinstance(node, dict))):
+            # a tag, not a key of the user's mapping: the walk stays on the node, so that
+            # the member's own keys after it (`Margins`, `top`) are found in the file
+            continue
         else:
             node = None
         path.append(step)
     return tuple(path)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str | None:
+    """The dotted keys from the innermost list item (or the file's top) down to the key
+    ``loc`` ends with (``theme.margins.top``); None when it ends with no plain key."""
+    keys: list[str] = []
+    for step in reversed(loc):
+        if not isinstance(step, str):
+            break
+        keys.append(step)
+    if not keys or not all(re.fullmatch(r"[\w\-]+", k) for k in keys):
+        return None  # `[key]`, or a key YAML read as a list: its last step names it
+    return ".".join(reversed(keys))
 
 
 def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
@@ -369,12 +390,6 @@ def _text_with_colon(cls: type[BaseModel], node: Any, loc: tuple[Any, ...]
     return None
 
 
-# pydantic's tag of a union member in an error's location: a model's class name, or the
-# name of a constrained type
-# pydantic's tag of a union member in an error's location: a model's class name, a
-# constrained or plain type's name
-_MEMBER_TAG = re.compile(r"^(?:[A-Z][A-Za-z]*|constrained-[a-z]+|function-[a-z]+\[.*\]"
-                         r"|str|int|float|bool|(?:list|dict|tuple)\[.*\])$")
 
 
 def _member_kind(member: str) -> str:
@@ -440,6 +455,7 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
         kind = err["type"]
         name = next((str(s) for s in reversed(loc)
                      if isinstance(s, str) and not _MEMBER_TAG.match(s)), "value")
+        key = _key_path(loc) or name  # the subject of a message: the whole nested key
         value = err.get("input")
         ctx = err.get("ctx") or {}
         if kind == "extra_forbidden":
@@ -469,33 +485,34 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                     "id": "an identifier (letters, digits, - _ .)",
                     "default_language": "a language code like en or ar",
                     "language": "a language code like en or ar"}.get(name)
-            if what is None and isinstance(loc[-1], int) and len(loc) > 1:
+            if what is None and len(loc) > 1:  # an item of a list, a side of the margins
                 what = {"partners": "a partner code (2-4 upper-case letters, e.g. NRV)",
-                        "levels": "a level name in capitals, e.g. RESTRICTED"}.get(str(loc[-2]))
+                        "levels": "a level name in capitals, e.g. RESTRICTED",
+                        "margins": "a length like 20mm, 2.5cm, 1in or 54pt"}.get(str(loc[-2]))
             found.append(source.error(node, loc,
                                       f"`{excerpt(value)}` is not {what or 'valid here'}"))
         elif kind in ("less_than_equal", "greater_than_equal") and isinstance(value, float):
-            found.append(source.error(node, loc, f"`{name}`: {value:g} is larger than a table "
+            found.append(source.error(node, loc, f"`{key}`: {value:g} is larger than a table "
                                                  "or chart can show (at most 10^15 either "
                                                  "side of 0)",
                                       "give the values in a larger unit, e.g. millions"))
         elif kind in _TYPE_WORDS:
             found.append(source.error(
-                node, loc, f"`{name}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",
+                node, loc, f"`{key}` must be {_TYPE_WORDS[kind]}, found {m.type_name(value)}",
                 "write the value after the colon; one that starts with # must be quoted "
                 '("#0b3d2e"): an unquoted # starts a comment'
                 if value is None and loc[-1] != "[key]" else ""))
         elif kind == "too_short" and ctx.get("min_length") and isinstance(value, list):
             least = ctx["min_length"]
-            found.append(source.error(node, loc, f"`{name}` is empty: it needs at least "
+            found.append(source.error(node, loc, f"`{key}` is empty: it needs at least "
                                                  f"{least} {'entry' if least == 1 else 'entries'}"))
         elif kind in ("too_short", "too_long"):
-            found.append(source.error(node, loc, f"`{name}`: {err['msg'].lower()}"))
+            found.append(source.error(node, loc, f"`{key}`: {err['msg'].lower()}"))
         else:
             message = err["msg"]
             if message.startswith("Value error, "):
                 message = message.removeprefix("Value error, ")
-            found.append(source.error(node, loc, f"`{name}`: {message}"))
+            found.append(source.error(node, loc, f"`{key}`: {message}"))
     return found
 
 
