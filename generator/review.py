@@ -27,9 +27,22 @@ def _content(text: str) -> str:
     return _cell(_MARKUP.sub(r"\\\1", text))
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, shown as written whatever backticks it holds.
+
+    CommonMark: the span's fence is a run of more backticks than the longest run inside,
+    and a reader strips one space inside each end when both are there, so a space pads
+    text that starts or ends with a backtick (or with spaces at both ends)."""
+    text = text.replace("\n", " ")  # a code span is one line of a list item or table
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or (
+        text[:1] == text[-1:] == " " and text.strip()) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _withdrawn_table(withdrawn: Sequence[tuple[str, str]]) -> list[str]:
     return (["| Output | Why |", "|---|---|"]
-            + [f"| `{_cell(path)}` | {_cell(why)} |" for path, why in sorted(withdrawn)])
+            + [f"| {_cell(_code(path))} | {_cell(why)} |" for path, why in sorted(withdrawn)])
 
 
 def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) -> str:
@@ -77,7 +90,8 @@ def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) 
         lines += ["## Withheld", ""]
         lines += [f"- {count} × {reason}" for reason, count in sorted(reasons.items())]
         lines += ["", "| What | Item | Where | Why |", "|---|---|---|---|"]
-        lines += [f"| {w.kind} | {_content(w.label)} | `{w.where}` | {_cell(w.reason)} |"
+        lines += [f"| {w.kind} | {_content(w.label)} | {_cell(_code(w.where))} | "
+                  f"{_cell(w.reason)} |"
                   for w in tailored.withheld]
     else:
         lines += ["Nothing was withheld: this audience receives every item."]
@@ -86,7 +100,8 @@ def review_sheet(tailored: Tailored, withdrawn: Sequence[tuple[str, str]] = ()) 
                   "Written by an earlier build and removed from the output folder: the "
                   "profile no longer asks for them.", "", *_withdrawn_table(withdrawn)]
     if tailored.warnings:
-        lines += ["", "## Warnings", ""] + [f"- `{_cell(d.format())}`" for d in tailored.warnings]
+        # a list item, not a table cell: a `|` needs no escape (it would show as `\|`)
+        lines += ["", "## Warnings", ""] + [f"- {_code(d.format())}" for d in tailored.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -9,10 +9,12 @@ import tempfile
 from pathlib import Path
 
 import markdown_it
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.content import load_project
+from generator.errors import Diagnostic
 from generator.review import review_sheet
 from generator.tailor import abbreviations, tailor
 
@@ -246,3 +248,26 @@ def test_the_review_sheet_shows_a_content_authors_markup_as_written(tmp_path: Pa
     # (the sheet shortens a long label)
     assert "**b** &lt;img src=https://example.org/b.png&gt; ![i](images/x.png) [l](java" in html
     assert "<img" not in html and "<a " not in html and "<strong>" not in html
+
+
+@pytest.mark.parametrize("text", ["no catalogue for `fr`", "``a`` ```b", "`x`", "a | b`",
+                                  " spaced ", "`"])
+def test_the_review_sheet_shows_text_with_backticks_whole_in_its_code_spans(
+        tmp_path: Path, text: str) -> None:
+    """A warning, a withheld item's place or a withdrawn output's path holding backticks
+    keeps its code span whole (CommonMark: a longer fence, padded at a backtick; text
+    with a space at both ends keeps them)."""
+    files: dict[str, str | bytes | None] = {"content/briefing.yaml": BRIEFING.replace(
+        "key_messages:\n", "key_messages:\n  - text: Kept back.\n    marking: SECRET\n")}
+    tailored = tailor(load_project(write_project(tmp_path, files)), "norvia")
+    assert tailored.withheld
+    tailored = dataclasses.replace(
+        tailored, warnings=(Diagnostic("f.yaml", 1, 2, "warning", text),),
+        withheld=tuple(dataclasses.replace(w, where=text)
+                       for w in tailored.withheld))
+    md = markdown_it.MarkdownIt("commonmark").enable("table")
+    sheet = review_sheet(tailored, [(text, "not asked for")])
+    codes = [t.content for token in md.parse(sheet) if token.type == "inline"
+             for t in token.children or [] if t.type == "code_inline"]
+    assert f"f.yaml:1:2: warning: {text}" in codes
+    assert codes.count(text) == len(tailored.withheld) + 1  # their places, the output
