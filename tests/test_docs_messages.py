@@ -55,6 +55,10 @@ RECIPES: dict[str, Callable[[Path], None]] = {
                                        r'primary: "#2f3e46"', "primary: #2f3e46"),
     "duplicate key": lambda p: _edit(p, FUSION, r"^since: 2018", "since: 2018\nsince: 2019"),
     "anchor": lambda p: _edit(p, FUSION, r"^tags: \[", "tags: &t ["),
+    "aliases": lambda p: (
+        _edit(p, FUSION, r"^releasable_to: \[KES\]", "releasable_to: &kes [KES]"),
+        _edit(p, FUSION, r"^(  - category: diplomatic\n.*\n)", "\\1    releasable_to: *kes\n"),
+        _edit(p, FUSION, r"^(    marking: SECRET\n)", "\\1    releasable_to: *kes\n")),
     "not UTF-8": lambda p: (p / "content/partners.yaml").write_bytes(
         (p / "content/partners.yaml").read_bytes() + b"title: x\xff\n"),
     "unknown codes": lambda p: (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from generator.content import load_project
 from generator.errors import ContentError
 
-from .projects import BRIEFING, SECTION, write_project
+from .projects import BRIEFING, MINISTER, SECTION, write_project
 
 
 def _errors(root: Path) -> list[str]:
@@ -49,6 +50,35 @@ def _errors(root: Path) -> list[str]:
 def test_yaml_mistakes_in_the_writers_words(tmp_path: Path, file: str, text: str,
                                             expected: str) -> None:
     assert _errors(write_project(tmp_path, {file: text})) == [expected]
+
+
+def test_an_alias_bomb_is_one_error_at_its_first_alias_counting_the_rest(
+        tmp_path: Path) -> None:
+    """Billion laughs: 81 aliases are one error (not 81), each anchor still its own."""
+    names = "abcdefghij"
+    bomb = "variables:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"  {name}: &{name} [{', '.join([f'*{inner}'] * 9)}]\n"
+        for inner, name in itertools.pairwise(names))
+    errors = _errors(write_project(tmp_path, {"templates/audiences/minister.yaml":
+                                              MINISTER + bomb}))
+    file = "templates/audiences/minister.yaml"
+    hint = "(write the value out in full)"
+    assert errors[2] == (f"{file}:6:10: error: YAML alias `*a` is not allowed (and 80 more "
+                         f"aliases in this file) {hint}")
+    assert errors[:2] + errors[3:] == [
+        f"{file}:{line}:6: error: YAML anchor `&{name}` is not allowed {hint}"
+        for line, name in enumerate(names, 5)]
+
+
+@pytest.mark.parametrize(("aliases", "counted"), [
+    ("[*t]", ""), ("[*t, *t]", " (and 1 more alias in this file)")])
+def test_an_alias_error_counts_the_files_other_aliases(
+        tmp_path: Path, aliases: str, counted: str) -> None:
+    errors = _errors(write_project(tmp_path, {"templates/audiences/minister.yaml":
+                                              f"title: &t M\nclearance: SECRET\n"
+                                              f"variables: {{x: {aliases}}}\n"}))
+    assert errors[1] == (f"templates/audiences/minister.yaml:3:17: error: YAML alias `*t` is "
+                         f"not allowed{counted} (write the value out in full)")
 
 
 def test_a_list_of_mappings_is_still_a_list_of_mappings(tmp_path: Path) -> None:

@@ -257,6 +257,10 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
         deep = _depth_bound(text) > max_depth
         events = _events(text) if deep or _MAYBE_SPECIAL.search(text) else iter(())
         depth = 0
+        # An alias bomb (billion laughs) has thousands of aliases: one error, at the
+        # first, counts the rest rather than listing each.
+        aliases = 0
+        first_alias: tuple[int, int, int, str] | None = None  # index in problems, line, col, name
         for event in events:
             mark = event.start_mark
             line, col = mark.line + 1 + source.line_offset, mark.column + 1
@@ -270,9 +274,9 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
             if isinstance(event, AliasEvent):
-                problems.append(_error(source.file, line, col,
-                                       f"YAML alias `*{event.anchor}` is not allowed",
-                                       "write the value out in full"))
+                aliases += 1
+                if first_alias is None:
+                    first_alias = (len(problems), line, col, event.anchor)
             elif isinstance(event, NodeEvent) and event.anchor:
                 problems.append(_error(source.file, line, col,
                                        f"YAML anchor `&{event.anchor}` is not allowed",
@@ -286,6 +290,15 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
         raise FileProblems([_syntax_error(exc, source, text)]) from None
     except YAMLError as exc:  # pragma: no cover - ruamel always marks parse errors
         raise FileProblems([_error(source.file, 1, 1, f"YAML syntax error: {exc}")]) from None
+    if first_alias is not None:
+        at, line, col, name = first_alias
+        more = aliases - 1
+        counted = f" (and {more} more {'alias' if more == 1 else 'aliases'} in this file)" \
+            if more else ""
+        # inserted where the alias stands among the anchors and tags: the file's order
+        problems.insert(at, _error(source.file, line, col,
+                                   f"YAML alias `*{name}` is not allowed{counted}",
+                                   "write the value out in full"))
     if problems:
         raise FileProblems(problems)
     try:
