@@ -4,9 +4,10 @@
 A job (an audience x a format) is run as one or more *tasks*. Most jobs are one task.
 A large brief is laid out in parts (generator/render/parts.py): its first task renders
 its HTML and hands the parts back (:class:`~generator.render.parts.Deferred`); each part
-is then laid out as a task of its own (:class:`LayOutPart`), on any worker, and a last
-task (:class:`Assemble`) lays out the front, stamps the page numbers and joins them. The
-steps are those of a serial build, in other processes: the same bytes.
+is then laid out as a task of its own (:class:`LayOutPart`), on any worker; then the front
+with its contents' page numbers (:class:`LayOutFront`) and the page-number overlay
+(:class:`LayOutOverlay`) are laid out at once, and a last task (:class:`Join`) joins them.
+The steps are those of a serial build, in other processes: the same bytes.
 
 :func:`run_jobs` keeps exactly as many tasks in flight as the executor has workers and
 picks the next by priority: the parts of a brief already split first (they are the
@@ -68,21 +69,56 @@ class LayOutPart:
 
 
 @dataclass(frozen=True)
-class Assemble:
-    """The brief from its body parts: the front with page numbers, the overlay, the join."""
+class LayOutFront:
+    """Lay out the front part again, its contents showing the page ``numbers`` of the
+    body laid out."""
 
     split: Split
-    front_pages: int
+    numbers: dict[str, int]
+
+    def run(self, job: Job) -> tuple[Laid, list[str]]:
+        from .render.brief import lay_out_brief_part
+
+        assert self.split.front is not None
+        return lay_out_brief_part(job.edition, job.templates, self.split.front(self.numbers))
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The page-number overlay laid out (None: the stylesheet shows no page number)."""
+
+    pdf: bytes | None
+
+
+@dataclass(frozen=True)
+class LayOutOverlay:
+    """Lay out the page numbers of a brief of ``total`` pages (at once with the front)."""
+
+    split: Split
+    total: int
+
+    def run(self, job: Job) -> tuple[Overlay, list[str]]:
+        from .render.brief import lay_out_brief_overlay
+
+        pdf, log = lay_out_brief_overlay(job.edition, job.templates, self.split, self.total)
+        return Overlay(pdf), log
+
+
+@dataclass(frozen=True)
+class Join:
+    """The front, the body parts and the overlay joined: the brief's PDF."""
+
+    front: Laid | None
     body: tuple[Laid, ...]
+    overlay: bytes | None
 
     def run(self, job: Job) -> tuple[bytes, list[str]]:
-        from .render.brief import assemble_brief
+        from .render.parts import join
 
-        return assemble_brief(job.edition, job.templates, self.split, self.front_pages,
-                              list(self.body))
+        return join(self.front, list(self.body), self.overlay), []
 
 
-Step = LayOutPart | Assemble
+Step = LayOutPart | LayOutFront | LayOutOverlay | Join
 
 
 # -- executors -----------------------------------------------------------------------------
@@ -334,11 +370,46 @@ class _InParts:
     warnings: list[str]
     seconds: float
     laid: dict[int, Laid] = field(default_factory=dict)
+    # each step's log, by where a serial build would have written it: the front (-1), the
+    # body parts (0...), the front with numbers, the overlay
     logs: dict[int, list[str]] = field(default_factory=dict)
+    front_pages: int = 0
+    front: Laid | None = None  # with its page numbers, once its length is stable
+    overlay: Overlay | None = None
 
     @property
     def expected(self) -> list[int]:
         return ([-1] if self.split.front is not None else []) + list(range(len(self.split.body)))
+
+    @property
+    def body(self) -> tuple[Laid, ...]:
+        return tuple(self.laid[i] for i in range(len(self.split.body)))
+
+    @property
+    def total(self) -> int:
+        return self.front_pages + sum(len(part.pages) for part in self.body)
+
+    def tail(self) -> list[Step]:
+        """The steps after the body, for a front of :attr:`front_pages` pages: the front
+        with its numbers and the overlay, laid out at once (the serial build's order)."""
+        from .render.parts import front_numbers
+
+        steps: list[Step] = []
+        self.front = self.overlay = None
+        if self.split.front is not None:
+            steps.append(LayOutFront(self.split, front_numbers(list(self.body),
+                                                                self.front_pages)))
+        if self.split.number_box:
+            steps.append(LayOutOverlay(self.split, self.total))
+        else:
+            self.overlay = Overlay(None)
+        return steps
+
+    def joined(self) -> Join | None:
+        """The last step, once the front and the overlay are in."""
+        if self.overlay is None or (self.split.front is not None and self.front is None):
+            return None
+        return Join(self.front, self.body, self.overlay.pdf)
 
 
 def run_jobs(pending: list[Job], executor: Executor,
@@ -391,16 +462,30 @@ def run_jobs(pending: list[Job], executor: Executor,
                         push(job, LayOutPart(state.split, index),
                              (0, order[job.path], index))
                 elif result.status == "part":
-                    assert isinstance(step, LayOutPart)
                     state = in_parts[job.path]
-                    state.laid[step.index] = result.detail
-                    state.logs[step.index] = result.warnings
                     state.seconds += result.seconds
-                    if len(state.laid) == len(state.expected):
-                        front = len(state.laid[-1].pages) if -1 in state.laid else 0
-                        body = tuple(state.laid[i] for i in range(len(state.split.body)))
-                        push(job, Assemble(state.split, front, body),
-                             (0, order[job.path], len(body)))
+                    after = len(state.split.body)  # the tail's priorities and log places
+                    if isinstance(step, LayOutPart):
+                        state.laid[step.index] = result.detail
+                        state.logs[step.index] = result.warnings
+                        if len(state.laid) == len(state.expected):
+                            state.front_pages = (len(state.laid[-1].pages)
+                                                 if -1 in state.laid else 0)
+                            for n, tail in enumerate(state.tail()):
+                                push(job, tail, (0, order[job.path], after + n))
+                    elif isinstance(step, LayOutFront):
+                        state.logs.setdefault(after, []).extend(result.warnings)
+                        if len(result.detail.pages) == state.front_pages:
+                            state.front = result.detail
+                        else:  # the numbers made it longer or shorter: again, as serially
+                            state.front_pages = len(result.detail.pages)
+                            for n, tail in enumerate(state.tail()):
+                                push(job, tail, (0, order[job.path], after + n))
+                    elif isinstance(step, LayOutOverlay) and step.total == state.total:
+                        state.logs[after + 1] = result.warnings
+                        state.overlay = result.detail
+                    if (last := state.joined()) is not None:
+                        push(job, last, (0, order[job.path], after + 2))
                 elif job.path in in_parts:  # the last step (or a part that failed)
                     state = in_parts.pop(job.path)
                     logs = [*(state.logs[i] for i in sorted(state.logs)), result.warnings]
@@ -423,6 +508,8 @@ def _part(step: Step | None) -> tuple[int, int]:
     if isinstance(step, LayOutPart):
         front = step.split.front is not None
         return step.index + 1 + front, len(step.split.body) + front
-    if isinstance(step, Assemble):
-        return -1, len(step.body) + (step.split.front is not None)
+    if isinstance(step, LayOutFront | LayOutOverlay):
+        return -1, len(step.split.body) + (step.split.front is not None)
+    if isinstance(step, Join):
+        return -1, len(step.body) + (step.front is not None)
     return 0, 0

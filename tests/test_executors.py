@@ -51,9 +51,12 @@ def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any])
     for name in ("minister/brief.pdf", "minister/deck.pptx"):
         assert (root / "parallel" / name).read_bytes() == (root / "serial" / name).read_bytes()
     steps = built["steps"]
-    # the brief: its HTML and split, the front's length, its body parts, the join
+    # the brief: its HTML and split, the front's length, its body parts, then the front
+    # with its page numbers and the page-number overlay at once, the join
     assert steps.count("minister/brief.pdf LayOutPart") >= 3
-    assert steps.count("minister/brief.pdf Assemble") == 1
+    brief = [step.split()[1] for step in steps if step.startswith("minister/brief.pdf")]
+    assert sorted(brief[-3:-1]) == ["LayOutFront", "LayOutOverlay"]
+    assert brief[-1] == "Join" and brief.count("Join") == 1
     assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
     warnings = [r.warnings for r in built["parallel"].results]
     assert warnings == [r.warnings for r in built["serial"].results]
@@ -131,3 +134,59 @@ def test_a_fault_raised_while_handling_an_unpicklable_error_comes_back_as_itself
     finally:
         copyreg.dispatch_table.clear()
         copyreg.dispatch_table.update(saved)
+
+
+class _Scripted:
+    """An executor answering each step at once, as a brief of two body parts whose front
+    is 2 pages laid out without numbers and 3 with them (so it is laid out again)."""
+
+    capacity = 2
+    split_parts = True
+
+    def __init__(self) -> None:
+        self.steps: list[Any] = []
+        self.done: list[tuple[int, Any]] = []
+
+    def submit(self, task: int, job: Any, step: Any) -> None:
+        from generator.build import JobResult
+
+        self.steps.append(step)
+        page = (800.0, {}, [])
+        if step is None:
+            split = parts.Split(front=parts._Front("<p data-page='x'>"), body=["a", "b"],
+                                number_box="@bottom-center", overlay_head="<html>")
+            result = JobResult(job, "split", detail=split)
+        elif isinstance(step, executors.LayOutPart):
+            pages = 2 if step.index < 0 else 5
+            result = JobResult(job, "part", detail=parts.Laid(b"", [page] * pages))
+        elif isinstance(step, executors.LayOutFront):
+            result = JobResult(job, "part", detail=parts.Laid(b"front", [page] * 3))
+        elif isinstance(step, executors.LayOutOverlay):
+            result = JobResult(job, "part", detail=executors.Overlay(b"%d" % step.total))
+        else:
+            assert isinstance(step, executors.Join)
+            result = JobResult(job, "built", data=step.overlay)
+        self.done.append((task, result))
+
+    def wait(self) -> list[tuple[int, Any]]:
+        done, self.done = self.done, []
+        return done
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_front_whose_numbers_change_its_length_is_laid_out_again_with_its_overlay() -> None:
+    job = type("Job", (), {"path": "minister/brief.pdf"})()
+    executor = _Scripted()
+    results: list[Any] = []
+    executors.run_jobs([job], executor, results.append)  # type: ignore[list-item]
+    kinds = [type(step).__name__ for step in executor.steps]
+    assert kinds.count("LayOutFront") == 2 and kinds.count("LayOutOverlay") == 2
+    overlays = [step.total for step in executor.steps
+                if isinstance(step, executors.LayOutOverlay)]
+    assert overlays == [12, 13]  # 2 + 5 + 5 pages, then the front's 3
+    join = executor.steps[-1]
+    assert isinstance(join, executors.Join) and join.front is not None
+    assert join.front.pdf == b"front" and join.overlay == b"13"  # not the stale 12
+    assert [r.status for r in results] == ["built"] and results[0].data == b"13"

@@ -1348,7 +1348,7 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     A large brief is laid out in parts (see generator/render/parts.py): WeasyPrint holds
     about 3 MB per page until the PDF is written. Inside :func:`parts.deferring` those
     parts are handed back (:class:`parts.Deferred`) to be laid out as tasks of their own,
-    with :func:`lay_out_brief_part` and :func:`assemble_brief`.
+    with :func:`lay_out_brief_part` and :func:`lay_out_brief_overlay`, then joined.
     """
     job_warnings: list[str] = []
     html = _render(edition, templates, for_print=True, embed=False, warnings=job_warnings)
@@ -1383,14 +1383,14 @@ def lay_out_brief_part(edition: Edition, templates: TemplateSet,
     return laid, log
 
 
-def assemble_brief(edition: Edition, templates: TemplateSet, split: parts.Split,
-                   front_pages: int, body: list[parts.Laid]) -> tuple[bytes, list[str]]:
-    """The PDF of a brief in parts from its body parts laid out (:func:`parts.assemble`),
-    and WeasyPrint's warnings."""
+def lay_out_brief_overlay(edition: Edition, templates: TemplateSet, split: parts.Split,
+                          total: int) -> tuple[bytes | None, list[str]]:
+    """The page-number overlay of a brief in parts of ``total`` pages
+    (:func:`parts.lay_out_overlay`), and WeasyPrint's warnings."""
     log: list[str] = []
     with _laying_out(edition, templates, log) as lay_out:
-        data = parts.assemble(split, front_pages, body, lay_out)
-    return data, log
+        overlay = parts.lay_out_overlay(split, total, lay_out)
+    return overlay, log
 
 
 @contextmanager

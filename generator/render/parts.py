@@ -391,23 +391,38 @@ def lay_out_part(html: str, lay_out: LayOut, variant: str = "pdf/ua-1") -> Laid:
 def assemble(parts: Split, front_pages: int, body: list[Laid], lay_out: LayOut) -> bytes:
     """The brief from its body parts laid out: the front part laid out (again, until its
     page count is stable) with the contents' page numbers, the page-number overlay, and
-    the join. ``front_pages`` is the length of the front laid out without numbers."""
-    laid = list(body)
+    the join. ``front_pages`` is the length of the front laid out without numbers. (Under
+    ``-j N`` the executor runs the same steps as tasks: the front and the overlay at once.)"""
+    front: Laid | None = None
     if parts.front is not None:
         while True:
-            numbers = _numbers(laid, front_pages)
-            front = lay_out_part(parts.front(numbers), lay_out, parts.variant)
+            front = lay_out_part(parts.front(front_numbers(body, front_pages)), lay_out,
+                                 parts.variant)
             if len(front.pages) == front_pages:
                 break
             front_pages = len(front.pages)  # the numbers made it longer or shorter
-        laid.insert(0, front)
-    total = sum(len(part.pages) for part in laid)
-    overlay: bytes | None = None
-    if parts.number_box:
-        empty_pages = "<div style='break-after: page'></div>" * (total - 1) + "<div></div>"
-        overlay = lay_out(f"{parts.overlay_head}<body>{empty_pages}</body></html>",
-                          False).write_pdf()
-    return _merge_in_child(laid, overlay, total)
+    overlay = lay_out_overlay(parts, total_pages(front_pages, body), lay_out)
+    return join(front, body, overlay)
+
+
+def total_pages(front_pages: int, body: list[Laid]) -> int:
+    return front_pages + sum(len(part.pages) for part in body)
+
+
+def lay_out_overlay(parts: Split, total: int, lay_out: LayOut) -> bytes | None:
+    """The page numbers of a brief of ``total`` pages, as a PDF of as many pages showing
+    only them (None when the stylesheet shows no page number)."""
+    if not parts.number_box:
+        return None
+    empty_pages = "<div style='break-after: page'></div>" * (total - 1) + "<div></div>"
+    return bytes(lay_out(f"{parts.overlay_head}<body>{empty_pages}</body></html>",
+                         False).write_pdf())
+
+
+def join(front: Laid | None, body: list[Laid], overlay: bytes | None) -> bytes:
+    """The front, the body parts and the page-number overlay as one PDF."""
+    laid = ([front] if front is not None else []) + list(body)
+    return _merge_in_child(laid, overlay, sum(len(part.pages) for part in laid))
 
 
 # -- parts laid out as tasks of their own (generator/executors.py) --------------------------
@@ -457,10 +472,11 @@ def _merge_in_child(laid: list[Laid], overlay: bytes | None, total: int) -> byte
     return done.stdout
 
 
-def _numbers(laid: list[Laid], offset: int) -> dict[str, int]:
+def front_numbers(body: list[Laid], front_pages: int) -> dict[str, int]:
+    """The page of each anchor of the body, after a front of ``front_pages`` pages."""
     numbers: dict[str, int] = {}
-    page = offset
-    for part in laid:
+    page = front_pages
+    for part in body:
         for _, anchors, _ in part.pages:
             page += 1
             for name in anchors:
