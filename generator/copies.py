@@ -417,6 +417,10 @@ def _shape(text: str, rtl: bool, arabic: bool) -> _Run:
     buffer.language = "ar"
     # a mark its own cluster: fewer glyphs stand for several characters
     buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    # invisible controls (a right-to-left mark, a zero-width non-joiner) do their work
+    # and draw nothing, not even a zero-width space glyph, which would then stand for
+    # them in the ToUnicode map instead of for a space
+    buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
     font, scale = _hb_font()
     hb.shape(font, buffer, {})
     infos, positions = buffer.glyph_infos, buffer.glyph_positions
@@ -429,7 +433,8 @@ def _shape(text: str, rtl: bool, arabic: bool) -> _Run:
         cluster = infos[i].cluster
         if cluster not in seen:
             seen.add(cluster)
-            chars[i] = text[cluster:ends[cluster]]
+            chars[i] = "".join(c for c in text[cluster:ends[cluster]]
+                               if unicodedata.category(c) != "Cf")
     return _Run(True, rtl, text, tuple(info.codepoint for info in infos),
                 tuple(p.x_advance * scale for p in positions),
                 tuple((p.x_offset * scale, p.y_offset * scale) for p in positions),

@@ -185,9 +185,18 @@ def _copy_line_pattern(line: str) -> re.Pattern[str]:
     plain = _banner_pattern(line)
     if not has_rtl(line):
         return plain
-    tokens = re.findall(r"\w+|[^\w\s]", line)
-    backwards = r"\s*".join(re.escape(t) for t in reversed(tokens))
-    return re.compile(f"{plain.pattern}|{backwards}", re.IGNORECASE)
+    # an invisible control (a right-to-left mark, a zero-width non-joiner) draws nothing:
+    # the text layer may or may not hold it, where it was or beside its word
+    plain_pattern = "".join(f"(?:{c})?" if unicodedata.category(c) == "Cf" else c
+                            for c in plain.pattern)
+    visible = "".join(" " if unicodedata.category(c) == "Cf" else c for c in line)
+    tokens = re.findall(r"\w+|[^\w\s]", visible)  # pdfium parts words at a control
+    backwards = _INVISIBLE.join(re.escape(t) for t in reversed(tokens))
+    return re.compile(f"{plain_pattern}|{backwards}", re.IGNORECASE)
+
+
+#: Between the words of a line read backwards: white space, and invisible controls.
+_INVISIBLE = "[\\s\u061c\u200b-\u200f\u2060-\u2064\ufeff]*"
 
 
 # --------------------------------------------------------------------------------------

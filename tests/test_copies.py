@@ -680,3 +680,21 @@ def test_an_arabic_deck_copy_shows_the_name(arabic_built: Path, tmp_path: Path) 
     assert len(slides) > 5
     for number, text in enumerate(slides, 1):
         assert lines["01"] in " ".join(_MARKS.sub("", text).split()), number
+
+
+PERSIAN = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627 \u06a9\u0631\u06cc\u0645\u06cc"
+
+
+@pytest.mark.parametrize(("name", "organisation"), [
+    (PERSIAN, "Defence Committee"),  # with a zero-width non-joiner
+    (PERSIAN, MINISTRY),
+    (f"{SALAM}\u200f", "Defence Committee"),  # a right-to-left mark: drawn as nothing
+    (f"{SALAM}\u200f", MINISTRY),
+    ("\u05d3\u05d5\u05d3 \u05db\u05d4\u05df", "Defence Committee"),  # Hebrew, unshaped
+])
+def test_other_right_to_left_names_pass_the_gate(arabic_built: Path, name: str,
+                                                 organisation: str) -> None:
+    base = (arabic_built / "output" / "minister" / "brief.pdf").read_bytes()
+    line = f"Copy 3 of 12 \u2014 {name}, {organisation}"
+    data = copies.stamp_pdf(base, line, f"Copy 3 \u2014 {name}")
+    assert verify.check_pdf_copy_line(data, line, "x.pdf") == []
