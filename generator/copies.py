@@ -6,8 +6,10 @@ slide or page top, and optionally a light diagonal watermark naming the recipien
 
 - **PDF** (pikepdf): a content stream appended to every page, marked as an
   ``/Artifact`` (pagination, so a tagged or archival PDF stays valid), drawn in an
-  embedded subset of Liberation Sans; the page's own content streams are untouched (the
-  stamp's stream follows them, after a ``q``/``Q`` pair that isolates their state).
+  embedded subset of Liberation Sans, and an Arabic name shaped by HarfBuzz in a subset
+  of Noto Sans Arabic, in the order of the bidi algorithm (generator/bidi.py); the
+  page's own content streams are untouched (the stamp's stream follows them, after a
+  ``q``/``Q`` pair that isolates their state).
 - **Deck** (on the package's bytes): a text box on the top band's free end (where no
   logo stands), filled and coloured like the banner, and a rotated, translucent
   watermark box between the banner bands, inserted before each slide's shape tree ends;
@@ -29,6 +31,7 @@ import functools
 import hashlib
 import html
 import io
+import itertools
 import json
 import logging
 import math
@@ -42,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import bidi
 from .errors import Diagnostic
 
 if TYPE_CHECKING:
@@ -51,9 +55,13 @@ if TYPE_CHECKING:
     from .signing import Signing
 
 COPIES_DIR = "copies"
-#: Part of each copy's cache key: a change in how copies are stamped restamps them all.
-STAMP_VERSION = "3"
+#: Part of each copy's cache key: a change in how copies are stamped restamps them all
+#: (4: right-to-left names are shaped and reordered; a Latin line's bytes are unchanged).
+STAMP_VERSION = "4"
 FONT_FILE = Path(__file__).parent / "fonts" / "LiberationSans-Regular.ttf"
+#: The copy line's Arabic-script letters (Liberation Sans has none): the Noto Sans Arabic
+#: shipped to measure decks with (generator/fonts/README.md).
+ARABIC_FONT_FILE = Path(__file__).parent / "fonts" / "NotoSansArabic-Regular.ttf"
 DECK_FONT_FILE = Path(__file__).parent / "fonts" / "Carlito-Regular.ttf"
 COPY_POINTS = 7.0  # the copy line's size: the least the release gate accepts
 COPY_PATH = re.compile(r"^(?P<audience>[^/.][^/]*)/" + COPIES_DIR
@@ -248,9 +256,17 @@ class _Font:
     descent: int
     bbox: tuple[int, int, int, int]
 
+    gid_widths: dict[int, float]  # glyph id -> advance in 1/1000 em
+
     def advance(self, text: str) -> float:
-        """Width of ``text`` at 1 pt (no kerning: the stamp sets no kerning either)."""
-        return sum(self.widths.get(self.cmap.get(ord(c), ".notdef"), 0.0) for c in text) / 1000
+        """Width of ``text`` at 1 pt (no kerning: the stamp sets no kerning either); a
+        character this font lacks is measured in the Arabic font, which sets it (unjoined:
+        an estimate for wrapping and sizing, not what the PDF stamp draws)."""
+        total = 0.0
+        for c in text:
+            font = self if ord(c) in self.cmap else _font(ARABIC_FONT_FILE)
+            total += font.widths.get(font.cmap.get(ord(c), ".notdef"), 0.0)
+        return total / 1000
 
 
 @functools.cache
@@ -262,18 +278,22 @@ def _font(path: Path = FONT_FILE) -> _Font:
     font = TTFont(io.BytesIO(data))
     scale = 1000 / font["head"].unitsPerEm
     head, hhea = font["head"], font["hhea"]
-    return _Font(data, dict(font.getBestCmap()),
-                 {name: font.getGlyphID(name) for name in font.getGlyphOrder()},
-                 {name: metrics[0] * scale for name, metrics in font["hmtx"].metrics.items()},
+    gids = {name: font.getGlyphID(name) for name in font.getGlyphOrder()}
+    widths = {name: metrics[0] * scale for name, metrics in font["hmtx"].metrics.items()}
+    return _Font(data, dict(font.getBestCmap()), gids, widths,
                  round(hhea.ascent * scale), round(hhea.descent * scale),
                  (round(head.xMin * scale), round(head.yMin * scale),
-                  round(head.xMax * scale), round(head.yMax * scale)))
+                  round(head.xMax * scale), round(head.yMax * scale)),
+                 {gid: widths[name] for name, gid in gids.items()})
 
 
 def unprintable(text: str) -> list[str]:
-    """The characters of ``text`` the copy line's font has no glyph for."""
-    cmap = _font().cmap
-    return sorted({c for c in text if ord(c) not in cmap and not c.isspace()})
+    """The characters of ``text`` neither of the copy line's fonts (Liberation Sans,
+    Noto Sans Arabic) has a glyph for, and the explicit bidi controls (embeddings,
+    overrides, isolates), which the stamp's bidi (generator/bidi.py) does not apply."""
+    latin, arabic = _font().cmap, _font(ARABIC_FONT_FILE).cmap
+    return sorted({c for c in text if c in bidi.EXPLICIT or (
+        ord(c) not in latin and ord(c) not in arabic and not c.isspace())})
 
 
 #: The characters every stamp's embedded font holds (Latin letters of western and central
@@ -314,44 +334,204 @@ def _subset_of(extra: str, data: bytes) -> tuple[str, bytes]:
     return tag, buffer.getvalue()
 
 
+# -- shaping ---------------------------------------------------------------------------
+
+#: What a Latin-font character drawn right to left shows (HarfBuzz mirrors an Arabic run's).
+_MIRRORED = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Glyphs of one font in one direction, in the order they are drawn (left to right)."""
+
+    arabic: bool  # set in the Arabic font, else in Liberation Sans
+    rtl: bool
+    text: str  # its characters in logical order
+    glyphs: tuple[int, ...]
+    advances: tuple[float, ...]  # in 1/1000 em
+    offsets: tuple[tuple[float, float], ...]  # each glyph's shift from its pen position
+    chars: tuple[str, ...]  # what each glyph stands for, in logical order ("" for nothing)
+
+    @property
+    def width(self) -> float:
+        """At 1 pt."""
+        return sum(self.advances) / 1000
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(text: str) -> tuple[_Run, ...]:
+    """``text`` as drawn, from left to right: runs of one bidi level and one font, in
+    the order UAX #9 draws them (generator/bidi.py). The line is left to right in every
+    audience, as an untranslated English paragraph of an Arabic brief is ("Copy 3 of 12
+    —" is English): an Arabic name reads right to left inside it (and PDF readers' own
+    bidi, pdfium's and poppler's, read a right-to-left line with Latin words in it out
+    of order). An Arabic run is shaped by HarfBuzz (joined forms, ligatures); a Latin one
+    is drawn a glyph per character without kerning, as the stamp always has (a Latin
+    line's stamp is unchanged)."""
+    levels = bidi.levels(text)
+    arabic = _in_arabic(text, levels)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or (levels[end], arabic[end]) != (levels[start], arabic[start]):
+            spans.append((start, end))
+            start = end
+    order = bidi.visual([levels[s] for s, _ in spans])
+    return tuple(_shape(text[s:e], levels[s] % 2 == 1, arabic[s])
+                 for s, e in (spans[k] for k in order))
+
+
+def _in_arabic(text: str, levels: Sequence[int]) -> list[bool]:
+    """Which characters are set in the Arabic font: those only it has, right-to-left
+    letters and Arabic digits; the ones both have (spaces, punctuation, digits, marks)
+    go with the character before them at their level (else the one after), so that an
+    Arabic name is shaped as one run, spaces included."""
+    latin, arabic = _font().cmap, _font(ARABIC_FONT_FILE).cmap
+    which: list[bool | None] = []
+    for c in text:
+        kind = unicodedata.bidirectional(c)
+        which.append(ord(c) in arabic if ord(c) not in latin else
+                     False if ord(c) not in arabic or kind == "L" else
+                     True if kind in ("R", "AL", "AN") else None)
+    for indices, step in ((range(len(text)), -1), (range(len(text) - 1, -1, -1), 1)):
+        for i in indices:
+            near = i + step
+            if which[i] is None and 0 <= near < len(text) and levels[near] == levels[i]:
+                which[i] = which[near]
+    return [bool(levels[i] % 2) if w is None else w for i, w in enumerate(which)]
+
+
+def _shape(text: str, rtl: bool, arabic: bool) -> _Run:
+    if not arabic:
+        font = _font()
+        shown = text[::-1].translate(_MIRRORED) if rtl else text
+        glyphs = tuple(font.gids[font.cmap.get(ord(c), ".notdef")] for c in shown)
+        return _Run(False, rtl, text, glyphs, tuple(font.gid_widths[g] for g in glyphs),
+                    ((0.0, 0.0),) * len(glyphs), tuple(shown))
+    import uharfbuzz as hb
+
+    buffer = hb.Buffer()
+    buffer.add_codepoints([ord(c) for c in text])  # clusters: indices into text
+    buffer.direction = "rtl" if rtl else "ltr"
+    buffer.script = "Arab"
+    buffer.language = "ar"
+    # a mark its own cluster: fewer glyphs stand for several characters
+    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    # invisible controls (a right-to-left mark, a zero-width non-joiner) do their work
+    # and draw nothing, not even a zero-width space glyph, which would then stand for
+    # them in the ToUnicode map instead of for a space
+    buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
+    font, scale = _hb_font()
+    hb.shape(font, buffer, {})
+    infos, positions = buffer.glyph_infos, buffer.glyph_positions
+    ends = dict(itertools.pairwise([*sorted({info.cluster for info in infos}), len(text)]))
+    chars = [""] * len(infos)
+    seen: set[int] = set()
+    # each cluster's characters go to its first glyph in logical order (HarfBuzz gives a
+    # right-to-left run's glyphs in visual order: the last first)
+    for i in (range(len(infos) - 1, -1, -1) if rtl else range(len(infos))):
+        cluster = infos[i].cluster
+        if cluster not in seen:
+            seen.add(cluster)
+            chars[i] = "".join(c for c in text[cluster:ends[cluster]]
+                               if unicodedata.category(c) != "Cf")
+    return _Run(True, rtl, text, tuple(info.codepoint for info in infos),
+                tuple(p.x_advance * scale for p in positions),
+                tuple((p.x_offset * scale, p.y_offset * scale) for p in positions),
+                tuple(chars))
+
+
+@functools.cache
+def _hb_font() -> tuple[Any, float]:
+    """The Arabic font for HarfBuzz, and its units' size in 1/1000 em."""
+    import uharfbuzz as hb
+
+    face = hb.Face(_font(ARABIC_FONT_FILE).data)
+    return hb.Font(face), 1000 / face.upem
+
+
 # -- PDF -------------------------------------------------------------------------------
 
 
 def _pdf_font(pdf: Any, font: _Font, text: str) -> Any:
     """A Type 0 font (Identity-H, glyph ids as codes) embedding the subset of ``text``,
     with a ToUnicode map so that the copy line is extracted as text."""
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name
-
     used = sorted({c for c in text})
     glyphs = {c: font.gids[font.cmap[ord(c)]] for c in used if ord(c) in font.cmap}
     tag, program = _subset(font, text)
-    name = Name(f"/{tag}+LiberationSans")
+    return _type0(pdf, font, f"{tag}+LiberationSans", program,
+                  {gid: c for c, gid in glyphs.items()})
+
+
+def _pdf_arabic_font(pdf: Any, runs: Sequence[_Run]) -> Any:
+    """The Type 0 font of the Arabic runs: the Arabic font cut down to the glyphs they
+    show, each glyph mapped back to the characters it stands for (a ligature to all of
+    them, in logical order); a glyph that stands for different characters in two places
+    keeps the first (the runs' ActualText still reads right)."""
+    font = _font(ARABIC_FONT_FILE)
+    meaning: dict[int, str] = {}
+    for run in runs:
+        for gid, chars in zip(run.glyphs, run.chars, strict=True):
+            if chars:
+                meaning.setdefault(gid, chars)
+    gids = tuple(sorted({g for run in runs for g in run.glyphs}))
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(gids).encode()).digest()[:6])
+    return _type0(pdf, font, f"{tag}+NotoSansArabic", _glyph_subset(font.data, gids),
+                  meaning, gids)
+
+
+@functools.lru_cache(maxsize=64)
+def _glyph_subset(data: bytes, gids: tuple[int, ...]) -> bytes:
+    """The font with only the glyphs ``gids`` (and .notdef), at their ids, as drawn
+    (layout tables dropped). A name's shaped glyphs are known only once it is shaped, so
+    each name is subset once (cached), by HarfBuzz's subsetter, in well under a
+    millisecond; deterministic (nothing from the clock)."""
+    import uharfbuzz as hb
+
+    wanted = hb.SubsetInput()
+    wanted.glyph_set.update(gids)
+    wanted.drop_table_tag_set.update(
+        int.from_bytes(t, "big") for t in (b"GSUB", b"GPOS", b"GDEF", b"DSIG"))
+    wanted.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NOTDEF_OUTLINE
+                    | hb.SubsetFlags.NO_LAYOUT_CLOSURE)
+    face = hb.subset(hb.Face(data), wanted)
+    if face is None:
+        raise ValueError("the copy line's Arabic font could not be subset")
+    return bytes(face.blob.data)
+
+
+def _type0(pdf: Any, font: _Font, name: str, program: bytes, meaning: dict[int, str],
+           gids: Iterable[int] | None = None) -> Any:
+    """A Type 0 font embedding ``program``, with a width for each glyph of ``gids``
+    (else of ``meaning``) and a ToUnicode map giving each glyph's ``meaning``."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+
+    base = Name(f"/{name}")
     file = _deflated(pdf, program)
     descriptor = pdf.make_indirect(Dictionary(
-        Type=Name.FontDescriptor, FontName=name, Flags=32,
+        Type=Name.FontDescriptor, FontName=base, Flags=32,
         FontBBox=Array(list(font.bbox)), ItalicAngle=0, Ascent=font.ascent,
         Descent=font.descent, CapHeight=font.ascent, StemV=80, FontFile2=file))
     widths: list[Any] = []
-    for gid in sorted(set(glyphs.values())):
-        glyph = next(g for g, i in font.gids.items() if i == gid)
-        widths += [gid, Array([round(font.widths[glyph])])]
+    for gid in sorted(set(meaning if gids is None else gids)):
+        widths += [gid, Array([round(font.gid_widths[gid])])]
     cid = pdf.make_indirect(Dictionary(
-        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=name,
+        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=base,
         CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"),
                                  Ordering=pikepdf.String("Identity"), Supplement=0),
         FontDescriptor=descriptor, W=Array(widths), CIDToGIDMap=Name.Identity, DW=0))
-    entries = "\n".join(f"<{gid:04X}> <{''.join(f'{u:04X}' for u in _utf16(c))}>"
-                        for c, gid in sorted(glyphs.items(), key=lambda kv: kv[1]))
+    entries = "\n".join(f"<{gid:04X}> <{''.join(f'{u:04X}' for u in _utf16(chars))}>"
+                        for gid, chars in sorted(meaning.items()))
     cmap = (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
         "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
         "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-        f"{len(glyphs)} beginbfchar\n{entries}\nendbfchar\n"
+        f"{len(meaning)} beginbfchar\n{entries}\nendbfchar\n"
         "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
     return pdf.make_indirect(Dictionary(
-        Type=Name.Font, Subtype=Name.Type0, BaseFont=name, Encoding=Name("/Identity-H"),
+        Type=Name.Font, Subtype=Name.Type0, BaseFont=base, Encoding=Name("/Identity-H"),
         DescendantFonts=Array([cid]), ToUnicode=_deflated(pdf, cmap.encode("ascii"))))
 
 
@@ -364,15 +544,70 @@ def _deflated(pdf: Any, data: bytes) -> Any:
     return stream
 
 
-def _utf16(char: str) -> list[int]:
-    data = char.encode("utf-16-be")
+def _utf16(text: str) -> list[int]:
+    data = text.encode("utf-16-be")
     return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
 
 
-def _shown(font: _Font, text: str) -> str:
-    """``text`` as an Identity-H string of glyph ids."""
-    return "<" + "".join(f"{font.gids[font.cmap.get(ord(c), '.notdef')]:04X}"
-                         for c in text) + ">"
+def _shown(runs: Sequence[_Run], size: float) -> str:
+    """The operators drawing ``runs`` at ``size`` from the text position on, the Latin
+    font (``/BGCopy``) being the current one; an Arabic run in ``/BGCopyA``, placed as
+    HarfBuzz shaped it. A right-to-left run is in a span whose ActualText is its
+    characters: pdfium and poppler read a span's text instead of its glyphs, spread over
+    it from left to right, and then apply their bidi to it as to drawn glyphs, so the
+    span holds the characters in the order drawn, which those readers turn back to
+    logical order (a word space in a drawn run would break their bidi into words). pypdf
+    reads the glyphs' ToUnicode (a ligature's characters in logical order) and reverses
+    the run itself."""
+    ops: list[str] = []
+    current = "/BGCopy"
+    for run in runs:
+        name = "/BGCopyA" if run.arabic else "/BGCopy"
+        if name != current:
+            ops.append(f"{name} {_num(size)} Tf")
+            current = name
+        if run.rtl:
+            drawn = run.text[::-1].translate(_MIRRORED)
+            ops.append("/Span <</ActualText <FEFF"
+                       + "".join(f"{u:04X}" for u in _utf16(drawn)) + ">>> BDC")
+        if run.arabic:
+            ops += _positioned(run, size)
+        else:
+            ops.append("<" + "".join(f"{g:04X}" for g in run.glyphs) + "> Tj")
+        if run.rtl:
+            ops.append("EMC")
+    return " ".join(ops)
+
+
+def _positioned(run: _Run, size: float) -> list[str]:
+    """``TJ`` operators drawing a shaped run: each glyph advances by its shaped width
+    (the font's own, mostly: a ``TJ`` number corrects the rest) and is shifted by its
+    offset (across: ``TJ`` numbers around it; up: the text rise, ``Ts``)."""
+    font = _font(ARABIC_FONT_FILE)
+    ops: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if items:
+            ops.append("[" + " ".join(items).replace("> <", "") + "] TJ")
+            items.clear()
+
+    for gid, advance, (dx, dy) in zip(run.glyphs, run.advances, run.offsets, strict=True):
+        if dy:
+            flush()
+            ops.append(f"{_num(dy * size / 1000)} Ts")
+        if dx:
+            items.append(_num(-dx))
+        items.append(f"<{gid:04X}>")
+        # a TJ number moves the next glyph back by that many thousandths of an em
+        rest = font.gid_widths.get(gid, 0.0) + dx - advance
+        if abs(rest) >= 0.0005:
+            items.append(_num(rest))
+        if dy:
+            flush()
+            ops.append("0 Ts")
+    flush()
+    return ops
 
 
 def _num(value: float) -> str:
@@ -390,9 +625,15 @@ def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
     import pikepdf
     from pikepdf import Dictionary, Name
 
-    font = _font()
+    runs = _layout(line)
+    marks = _layout(mark) if mark else ()
+    arabic = [run for run in (*runs, *marks) if run.arabic]
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        type0 = _pdf_font(pdf, font, line + (mark or ""))
+        type0 = _pdf_font(pdf, _font(), "".join(r.text for r in (*runs, *marks)
+                                                if not r.arabic))
+        fonts = [("/BGCopy", type0)]
+        if arabic:
+            fonts.append(("/BGCopyA", _pdf_arabic_font(pdf, arabic)))
         state = pdf.make_indirect(Dictionary(Type=Name.ExtGState, ca=WATERMARK_OPACITY,
                                              CA=WATERMARK_OPACITY))
         save = pdf.make_stream(b"q\n")
@@ -400,17 +641,17 @@ def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
             left, bottom, right, top = (float(v) for v in page.mediabox)
             width, height = right - left, top - bottom
             size = COPY_POINTS
-            x = left + (width - font.advance(line) * size) / 2
+            x = left + (width - sum(r.width for r in runs) * size) / 2
             ops = ["Q",  # the page's own graphics state ends here
                    "/Artifact <</Type /Pagination /Subtype /Footer>> BDC",
                    f"q BT /BGCopy {_num(size)} Tf 0 0 0 rg 1 0 0 1 {_num(x)} "
-                   f"{_num(bottom + COPY_BASELINE)} Tm {_shown(font, line)} Tj ET Q", "EMC"]
+                   f"{_num(bottom + COPY_BASELINE)} Tm {_shown(runs, size)} ET Q", "EMC"]
             if mark:
-                ops += _watermark_ops(font, mark, (left, bottom, width, height))
+                ops += _watermark_ops(marks, (left, bottom, width, height))
             resources = page.obj.get("/Resources")
             if resources is None:
                 resources = page.obj.Resources = Dictionary()
-            for kind, key, value in (("/Font", "/BGCopy", type0),
+            for kind, key, value in (*(("/Font", k, f) for k, f in fonts),
                                      ("/ExtGState", "/BGCopyGS", state)):
                 if kind not in resources:
                     resources[kind] = Dictionary()
@@ -423,14 +664,14 @@ def stamp_pdf(data: bytes, line: str, mark: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def _watermark_ops(font: _Font, mark: str, box: tuple[float, float, float, float]
+def _watermark_ops(runs: Sequence[_Run], box: tuple[float, float, float, float]
                    ) -> list[str]:
     """The diagonal watermark, centred, kept out of the top and bottom 12 % of the page
     (where the banners and the copy line stand)."""
     left, bottom, width, height = box
     angle = math.radians(WATERMARK_ANGLE)
     cos, sin = math.cos(angle), math.sin(angle)
-    length = font.advance(mark)
+    length = sum(r.width for r in runs)
     size = min(60.0, 0.8 * width / (length * cos + sin),
                0.7 * height / (length * sin + cos))
     cx, cy = left + width / 2, bottom + height / 2
@@ -439,7 +680,7 @@ def _watermark_ops(font: _Font, mark: str, box: tuple[float, float, float, float
     ty = cy - sin * half - cos * rise
     return ["/Artifact <</Type /Pagination /Subtype /Watermark>> BDC",
             f"q /BGCopyGS gs BT /BGCopy {_num(size)} Tf 0.3 g {_num(cos)} {_num(sin)} "
-            f"{_num(-sin)} {_num(cos)} {_num(tx)} {_num(ty)} Tm {_shown(font, mark)} Tj ET Q",
+            f"{_num(-sin)} {_num(cos)} {_num(tx)} {_num(ty)} Tm {_shown(runs, size)} ET Q",
             "EMC"]
 
 
@@ -629,9 +870,9 @@ class _DeckStamp:
         the copy line."""
         left = 0 if self.rtl else self.width - self.side
         runs = "<a:br/>".join(
-            f'<a:r><a:rPr lang="en-GB" sz="{int(COPY_POINTS * 100)}" b="1" dirty="0">'
-            f'<a:solidFill><a:srgbClr val="{ink}"/></a:solidFill></a:rPr>'
-            f"<a:t>{html.escape(text, quote=False)}</a:t></a:r>" for text in self.lines)
+            _deck_runs(text, f'sz="{int(COPY_POINTS * 100)}" b="1" dirty="0"',
+                       f'<a:solidFill><a:srgbClr val="{ink}"/></a:solidFill>')
+            for text in self.lines)
         watermark = f"{_SHAPE_OPEN}{first_id + 1}{self.watermark}" if self.watermark else ""
         shapes = watermark + (
             f'{_SHAPE_OPEN}{first_id}" name="Copy Line"/><p:cNvSpPr txBox="1"/><p:nvPr/>'
@@ -698,10 +939,38 @@ def _watermark_shape(mark: str, width: int, height: int) -> str:
         f'<a:ext cx="{box_w}" cy="{box_h}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
         f'</a:prstGeom><a:noFill/></p:spPr><p:txBody><a:bodyPr wrap="none" lIns="0" '
         f'tIns="0" rIns="0" bIns="0" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
-        f'<a:p><a:pPr algn="ctr"/><a:r><a:rPr lang="en-GB" sz="{int(size * 100)}" b="1" '
-        f'dirty="0"><a:solidFill><a:srgbClr val="808080"><a:alpha val="22000"/>'
-        f"</a:srgbClr></a:solidFill></a:rPr><a:t>{html.escape(mark, quote=False)}</a:t>"
-        f"</a:r></a:p></p:txBody></p:sp>")
+        f'<a:p><a:pPr algn="ctr"/>'
+        + _deck_runs(mark, f'sz="{int(size * 100)}" b="1" dirty="0"',
+                     '<a:solidFill><a:srgbClr val="808080"><a:alpha val="22000"/>'
+                     "</a:srgbClr></a:solidFill>")
+        + "</a:p></p:txBody></p:sp>")
+
+
+#: The complex-script typeface of a deck copy's Arabic runs: Noto Sans Arabic, whose
+#: metrics the stamp wraps with (the deck's own text names Arial, which LibreOffice
+#: replaces with Liberation Sans and then takes Arabic letters from a fallback it
+#: exports without their text). Where it is not installed, the Arabic character set and
+#: the sans-serif family let PowerPoint substitute a sans-serif font with Arabic.
+DECK_COMPLEX_FONT = '<a:cs typeface="Noto Sans Arabic" pitchFamily="34" charset="-78"/>'
+
+
+def _deck_runs(text: str, props: str, fill: str) -> str:
+    """``text`` as DrawingML runs with the attributes ``props`` and the fill ``fill``.
+    A stretch in Arabic script (a name) is a run of its own, in Arabic (``lang``) and in
+    the complex-script typeface: PowerPoint and LibreOffice shape it and set it right to
+    left inside the left-to-right line themselves (as in the PDF copy)."""
+    arabic = _in_arabic(text, bidi.levels(text))
+    runs = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and arabic[end] == arabic[start]:
+            continue
+        script = (' lang="ar-SA" altLang="en-GB"', DECK_COMPLEX_FONT
+                  ) if arabic[start] else (' lang="en-GB"', "")
+        runs.append(f"<a:r><a:rPr{script[0]} {props}>{fill}{script[1]}</a:rPr>"
+                    f"<a:t>{html.escape(text[start:end], quote=False)}</a:t></a:r>")
+        start = end
+    return "".join(runs)
 
 
 # -- HTML ------------------------------------------------------------------------------

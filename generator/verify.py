@@ -174,6 +174,31 @@ def _banner_pattern(banner: str) -> re.Pattern[str]:
     return re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
+def _copy_line_pattern(line: str) -> re.Pattern[str]:
+    """A copy line as a PDF's text layer spells it (:func:`_banner_pattern`). A line
+    with right-to-left letters (an Arabic name) may also be read as a right-to-left
+    line: pdfium takes a line with more right-to-left than left-to-right letters for
+    one and gives its words and punctuation from the right, "الدفاع وزارة ,الله عبد
+    سلام — 12 of 3 Copy"; that order, exactly, is accepted too."""
+    from .bidi import has_rtl
+
+    plain = _banner_pattern(line)
+    if not has_rtl(line):
+        return plain
+    # an invisible control (a right-to-left mark, a zero-width non-joiner) draws nothing:
+    # the text layer may or may not hold it, where it was or beside its word
+    plain_pattern = "".join(f"(?:{c})?" if unicodedata.category(c) == "Cf" else c
+                            for c in plain.pattern)
+    visible = "".join(" " if unicodedata.category(c) == "Cf" else c for c in line)
+    tokens = re.findall(r"\w+|[^\w\s]", visible)  # pdfium parts words at a control
+    backwards = _INVISIBLE.join(re.escape(t) for t in reversed(tokens))
+    return re.compile(f"{plain_pattern}|{backwards}", re.IGNORECASE)
+
+
+#: Between the words of a line read backwards: white space, and invisible controls.
+_INVISIBLE = "[\\s\u061c\u200b-\u200f\u2060-\u2064\ufeff]*"
+
+
 # --------------------------------------------------------------------------------------
 # PDF
 # --------------------------------------------------------------------------------------
@@ -216,7 +241,7 @@ def _check_pdf_pages(pdf: Any, banner: str | None, path: str, texts: list[str],
     import pypdfium2.raw as pdfium_c
 
     pattern = _banner_pattern(banner) if banner is not None else None
-    wanted = _banner_pattern(line) if line is not None else None
+    wanted = _copy_line_pattern(line) if line is not None else None
     failures: dict[tuple[str, str], list[int]] = {}
     missing: dict[str, list[int]] = {}
     for index in range(len(pdf)):
@@ -373,11 +398,14 @@ def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
     right, top = min(area[2] + pad, width), min(area[3] + pad, height)
     crop = (left, bottom, width - right, height - top)
     objects: dict[int, Any] = {}
+    owners: list[int] = []
     for index in chars:
         obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
         if not obj:
             return False
-        objects[ctypes.addressof(obj.contents)] = obj
+        owners.append(ctypes.addressof(obj.contents))
+        objects[owners[-1]] = obj
+    spelled = {key for key, obj in objects.items() if _actual_text(pdfium_c, obj)}
     modes = {key: pdfium_c.FPDFTextObj_GetTextRenderMode(obj) for key, obj in objects.items()}
     shown = page.render(scale=RASTER_SCALE, crop=crop, may_draw_forms=False).to_numpy()
     try:
@@ -391,17 +419,53 @@ def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
     contrast = (np.maximum(a, b) + 0.05) / (np.minimum(a, b) + 0.05)
     seen = contrast >= MIN_CONTRAST
     rows, cols = seen.shape
-    for box in boxes:
-        if box[2] - box[0] < 0.2 or box[3] - box[1] < 0.2:
+
+    def cell(box: tuple[float, float, float, float]) -> Any:
+        return seen[max(int((top - box[3]) * RASTER_SCALE), 0):
+                    min(math.ceil((top - box[1]) * RASTER_SCALE), rows),
+                    max(int((box[0] - left) * RASTER_SCALE), 0):
+                    min(math.ceil((box[2] - left) * RASTER_SCALE), cols)]
+
+    for box, owner in zip(boxes, owners, strict=True):
+        if owner in spelled or box[2] - box[0] < 0.2 or box[3] - box[1] < 0.2:
             continue  # a glyph without extent (a space the font draws as nothing)
-        x0 = max(int((box[0] - left) * RASTER_SCALE), 0)
-        x1 = min(math.ceil((box[2] - left) * RASTER_SCALE), cols)
-        y0 = max(int((top - box[3]) * RASTER_SCALE), 0)
-        y1 = min(math.ceil((top - box[1]) * RASTER_SCALE), rows)
-        cell = seen[y0:y1, x0:x1]
-        if cell.size == 0 or int(cell.sum()) < max(2, GLYPH_INK * cell.size):
+        ink = cell(box)
+        if ink.size == 0 or int(ink.sum()) < max(2, GLYPH_INK * ink.size):
+            return False
+    for key in spelled:
+        own = [box for box, owner in zip(boxes, owners, strict=True) if owner == key]
+        if not _run_seen(cell((min(b[0] for b in own), min(b[1] for b in own),
+                               max(b[2] for b in own), max(b[3] for b in own)))):
             return False
     return True
+
+
+def _actual_text(pdfium_c: Any, obj: Any) -> bool:
+    """Whether a text object is marked with an ActualText (a copy line's Arabic run):
+    pdfium spreads the span's characters evenly over it, so their boxes are not where
+    the glyphs are."""
+    for k in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
+        mark = pdfium_c.FPDFPageObj_GetMark(obj, k)
+        length = ctypes.c_ulong(0)
+        if mark and pdfium_c.FPDFPageObjMark_GetParamStringValue(
+                mark, b"ActualText", None, 0, ctypes.byref(length)):
+            return True
+    return False
+
+
+def _run_seen(ink: Any) -> bool:
+    """Whether a run whose glyphs' boxes are not known is seen: every stretch of it as
+    wide as it is high (about an em: wider than a word space, narrower than a word)
+    changes visibly, as a glyph's box must."""
+    import numpy as np
+
+    rows, cols = ink.shape
+    if ink.size == 0:
+        return False
+    width = min(cols, max(rows, 1))
+    sums = np.concatenate(([0], np.cumsum(ink.sum(axis=0))))
+    windows = sums[width:] - sums[:-width]
+    return int(windows.min()) >= max(2, GLYPH_INK * rows * width)
 
 
 def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[str]:

@@ -11,6 +11,7 @@ import re
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -261,9 +262,9 @@ def test_the_register_time_comes_from_source_date_epoch(
     (CSV_HEAD + "Ms A,Cttee,\nMs A,Cttee,\n",
      "content/data/people.csv:3:1: error: Ms A, Cttee is listed twice (also on line 2) "
      "(each recipient gets one numbered copy)"),
-    (CSV_HEAD + "Ms \u0623,Cttee,\n",
-     "content/data/people.csv:2:1: error: name: `Ms \u0623` holds characters the copy "
-     "line's font cannot print: \u0623"),
+    (CSV_HEAD + "Ms \u738b,Cttee,\n",
+     "content/data/people.csv:2:1: error: name: `Ms \u738b` holds characters the copy "
+     "line's fonts cannot print: \u738b (copy lines are printed in Liberation Sans"),
     (CSV_HEAD + "Ms A,Cttee\n",
      "content/data/people.csv:2:1: error: row has 2 values, the heading has 3"),
     # the register is opened in spreadsheets: nothing that would run as a formula
@@ -531,3 +532,169 @@ def test_the_gate_refuses_a_docx_copy_without_its_line(docx_built: Path) -> None
     small = verify.check_docx_copy_line(
         altered('<w:sz w:val="14"/>', '<w:sz w:val="10"/>'), line, "x.docx")
     assert len(small) == 1 and "its text is 5 pt" in small[0]
+
+
+# -- Arabic names ----------------------------------------------------------------------
+
+#: A name that joins (initial, medial and final forms), and one with the lam-alef and
+#: Allah ligatures whose organisation is Arabic too (the line then mostly right to left).
+SARA, SALAM, MINISTRY = "سارة الحمدان", "سلام عبد الله", "وزارة الدفاع"
+_MARKS = re.compile("[\u202a-\u202e]")  # the embeddings pdftotext puts around RTL text
+
+
+@pytest.fixture(scope="module")
+def arabic_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("pdftotext")
+    root = committee_project(tmp_path_factory.mktemp("arabic"), csv=(
+        f"{CSV_HEAD}{SARA},Defence Committee,\n{SALAM},{MINISTRY},s@example.org\n"))
+    build(root, jobs=2)
+    return root
+
+
+def test_arabic_names_build_and_read_in_logical_order(arabic_built: Path) -> None:
+    """Each page of the PDF copy holds the name as written (pdftotext and pypdf)."""
+    import pypdf
+
+    out = arabic_built / "output" / "minister"
+    lines = _copy_lines(arabic_built)
+    assert [line for _, line in lines] == [
+        f"Copy 1 of 2 \u2014 {SARA}, Defence Committee",
+        f"Copy 2 of 2 \u2014 {SALAM}, {MINISTRY}"]
+    base_pages = len(pdf_pages(out / "brief.pdf"))
+    for (folder, _line), name in zip(lines, (SARA, SALAM), strict=True):
+        path = out / "copies" / folder / "brief.pdf"
+        pages = pdf_pages(path)
+        assert len(pages) == base_pages
+        reader = pypdf.PdfReader(path)
+        for number, (text, page) in enumerate(zip(pages, reader.pages, strict=True), 1):
+            flat = " ".join(_MARKS.sub("", text).split())
+            assert flat.count(name) >= 2, (folder, number)  # the line and the watermark
+            assert flat.count("SECRET") >= 2, (folder, number)
+            assert page.extract_text().count(name) == 2, (folder, number)
+    # pdftotext reads the first line as written, Latin and Arabic in their order
+    first = " ".join(_MARKS.sub("", pdf_pages(out / "copies" / lines[0][0] / "brief.pdf")[0])
+                     .split())
+    assert lines[0][1] in first
+
+
+def _stamp_glyphs(path: Path) -> tuple[set[int], Any]:
+    """The glyph ids the stamp of the first page shows in its Arabic font, and that
+    font's dictionary."""
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0]
+        font = page.Resources.Font["/BGCopyA"]
+        glyphs: set[int] = set()
+        current = ""
+        for operands, operator in pikepdf.parse_content_stream(_streams(page)[-1]):
+            if str(operator) == "Tf":
+                current = str(operands[0])
+            elif str(operator) == "TJ" and current == "/BGCopyA":
+                for item in operands[0]:
+                    if isinstance(item, pikepdf.String):
+                        data = bytes(item)
+                        glyphs |= {int.from_bytes(data[i:i + 2], "big")
+                                   for i in range(0, len(data), 2)}
+        return glyphs, font.ToUnicode.read_bytes().decode()
+
+
+def test_the_arabic_name_is_shaped_with_the_fonts_joined_forms(arabic_built: Path) -> None:
+    """Not the letters' nominal (isolated) glyphs, one per character: HarfBuzz's
+    positional forms and ligatures, which the ToUnicode map gives back as characters."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(copies.ARABIC_FONT_FILE)
+    cmap, order = font.getBestCmap(), font.getGlyphOrder()
+    out = arabic_built / "output" / "minister" / "copies"
+    for folder, name in (("01", SARA), ("02", SALAM)):
+        glyphs, to_unicode = _stamp_glyphs(out / folder / "brief.pdf")
+        names = {order[g] for g in glyphs}
+        nominal = {cmap[ord(c)] for c in name if not c.isspace()}
+        assert glyphs and names != nominal
+        if name == SARA:
+            # seen initial, hah medial, dal final: joined forms, not isolated letters
+            assert {"uniFEB3", "uniFEA4", "uniFEAA"} <= names
+            assert not {"uni0633", "uni062D", "uni062F"} & names
+        else:
+            lam_alef = font.getGlyphID("uniFEFC")  # the final lam-alef ligature
+            assert lam_alef in glyphs
+            # one glyph for two characters, in logical order (lam, alef)
+            assert f"<{lam_alef:04X}> <06440627>" in to_unicode
+
+
+def test_the_gate_passes_arabic_copies_and_refuses_them_altered(arabic_built: Path) -> None:
+    project = load_project(arabic_built)
+    job = next(j for j in plan(project, {"minister": tailor(project, "minister")})
+               if j.format == "pdf")
+    base = (arabic_built / "output" / job.path).read_bytes()
+    for copy in copies.copies_of(project, "minister"):
+        data = copies.stamp("pdf", base, copy, watermark=True)
+        assert verify.check_copy(job, data, copy.path(job.path), copy.line) == []
+        # the Arabic run drawn white: not seen
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages:
+                stamp = _streams(page)[-1]
+                stamp.write(stamp.read_bytes().replace(
+                    b"/BGCopyA 7 Tf", b"/BGCopyA 7 Tf 1 1 1 rg", 1))
+            buffer = io.BytesIO()
+            pdf.save(buffer)
+        found = verify.check_copy(job, buffer.getvalue(), copy.path(job.path), copy.line)
+        assert found and "transparent, low-contrast or covered" in found[0].message
+        # another copy's line is not this copy's
+        other = copies.copies_of(project, "minister")[2 - copy.number]
+        assert "not in the page's text" in verify.check_copy(
+            job, data, copy.path(job.path), other.line)[0].message
+
+
+def test_arabic_copies_are_byte_reproducible(arabic_built: Path) -> None:
+    out = arabic_built / "output" / "minister"
+    project = load_project(arabic_built)
+    for copy in copies.copies_of(project, "minister"):
+        copies._layout.cache_clear()  # shaped and subset again: the same bytes
+        copies._glyph_subset.cache_clear()
+        for name, fmt in (("brief.pdf", "pdf"), ("deck.pptx", "pptx")):
+            again = copies.stamp(fmt, (out / name).read_bytes(), copy, watermark=True)
+            assert again == (out / "copies" / copy.folder / name).read_bytes(), name
+
+
+def test_an_arabic_deck_copy_shows_the_name(arabic_built: Path, tmp_path: Path) -> None:
+    """python-pptx reads the line, its Arabic run in Arabic with a font that has Arabic
+    letters; LibreOffice shows it (its PDF's text holds the name)."""
+    from pptx import Presentation
+
+    soffice = require_tool("soffice")
+    path = arabic_built / "output" / "minister" / "copies" / "01" / "deck.pptx"
+    lines = dict(_copy_lines(arabic_built))
+    for slide in Presentation(str(path)).slides:
+        shape = next(s for s in slide.shapes if s.name == "Copy Line")
+        assert " ".join(shape.text_frame.text.split()) == lines["01"]
+        runs = [r for p in shape.text_frame.paragraphs for r in p.runs]
+        arabic = [r for r in runs if SARA.split()[0] in r.text]
+        assert arabic and all(r._r.rPr.get("lang") == "ar-SA" for r in arabic)
+        assert all(r._r.rPr.find(f"{{{copies._A}}}cs").get("typeface") == "Noto Sans Arabic"
+                   for r in arabic)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    # (-layout: pdftotext orders a line's mixed directions; -raw keeps the drawn order)
+    slides = pdf_pages(tmp_path / "deck.pdf", "-layout")
+    assert len(slides) > 5
+    for number, text in enumerate(slides, 1):
+        assert lines["01"] in " ".join(_MARKS.sub("", text).split()), number
+
+
+PERSIAN = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627 \u06a9\u0631\u06cc\u0645\u06cc"
+
+
+@pytest.mark.parametrize(("name", "organisation"), [
+    (PERSIAN, "Defence Committee"),  # with a zero-width non-joiner
+    (PERSIAN, MINISTRY),
+    (f"{SALAM}\u200f", "Defence Committee"),  # a right-to-left mark: drawn as nothing
+    (f"{SALAM}\u200f", MINISTRY),
+    ("\u05d3\u05d5\u05d3 \u05db\u05d4\u05df", "Defence Committee"),  # Hebrew, unshaped
+])
+def test_other_right_to_left_names_pass_the_gate(arabic_built: Path, name: str,
+                                                 organisation: str) -> None:
+    base = (arabic_built / "output" / "minister" / "brief.pdf").read_bytes()
+    line = f"Copy 3 of 12 \u2014 {name}, {organisation}"
+    data = copies.stamp_pdf(base, line, f"Copy 3 \u2014 {name}")
+    assert verify.check_pdf_copy_line(data, line, "x.pdf") == []

@@ -82,9 +82,11 @@ def _text_problem(text: str) -> tuple[str, str] | None:
                 "formula: begin it with a letter or digit")
     missing = unprintable(text)
     if missing:
-        return (f"`{excerpt(text)}` holds characters the copy line's font cannot print: "
-                f"{' '.join(missing)}", "copy lines are printed in Liberation Sans (Latin, "
-                "Greek and Cyrillic letters)")
+        shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in missing)
+        return (f"`{excerpt(text)}` holds characters the copy line's fonts cannot print: "
+                f"{shown}", "copy lines are printed in Liberation Sans (Latin, Greek, "
+                "Cyrillic and Hebrew letters) and Noto Sans Arabic (Arabic script), without "
+                "direction controls")
     return None
 
 
