@@ -458,9 +458,13 @@ def run_jobs(pending: list[Job], executor: Executor,
                 if result.status == "split":  # the brief's parts: one task each
                     state = in_parts[job.path] = _InParts(result.detail, result.warnings,
                                                           result.seconds)
-                    for index in state.expected:
-                        push(job, LayOutPart(state.split, index),
-                             (0, order[job.path], index))
+                    # the front first (the tail needs its length), then the body parts
+                    # longest first: the last to finish are short, and no core idles
+                    # long while the other ends a long part
+                    body = state.split.body
+                    for rank, index in enumerate(sorted(state.expected, key=lambda i: (
+                            (0, 0) if i < 0 else (1, -len(body[i]))))):
+                        push(job, LayOutPart(state.split, index), (0, order[job.path], rank))
                 elif result.status == "part":
                     state = in_parts[job.path]
                     state.seconds += result.seconds

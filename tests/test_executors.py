@@ -27,6 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     whose clock moves ten seconds each time it is read)."""
     root = tmp_path_factory.mktemp("parallel")
     steps: list[str] = []
+    sizes: list[int] = []  # of the body parts, in the order they were started
     lines: list[str] = []
     seconds = itertools.count(0, 10)
     heartbeat = executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds))
@@ -34,6 +35,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     def recording(self: executors.LocalPool, task: int, job: Any, step: Any) -> None:
         steps.append(f"{job.path} {type(step).__name__}")
+        if isinstance(step, executors.LayOutPart) and step.index >= 0:
+            sizes.append(len(step.split.body[step.index]))
         submit(self, task, job, step)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -43,7 +46,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2,
                          heartbeat=heartbeat)
     return {"root": root, "serial": serial, "parallel": parallel, "steps": steps,
-            "lines": lines}
+            "sizes": sizes, "lines": lines}
 
 
 def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any]) -> None:
@@ -57,6 +60,8 @@ def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any])
     brief = [step.split()[1] for step in steps if step.startswith("minister/brief.pdf")]
     assert sorted(brief[-3:-1]) == ["LayOutFront", "LayOutOverlay"]
     assert brief[-1] == "Join" and brief.count("Join") == 1
+    # the body parts longest first, so that the last to finish are short
+    assert built["sizes"] == sorted(built["sizes"], reverse=True) and len(set(built["sizes"])) > 1
     assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
     warnings = [r.warnings for r in built["parallel"].results]
     assert warnings == [r.warnings for r in built["serial"].results]
