@@ -392,11 +392,14 @@ class _InParts:
 
     @property
     def total(self) -> int:
-        return self.front_pages + sum(len(part.pages) for part in self.body)
+        from .render.parts import total_pages
+
+        return total_pages(self.front_pages, list(self.body))
 
     def tail(self) -> list[Step]:
         """The steps after the body, for a front of :attr:`front_pages` pages: the front
-        with its numbers and the overlay, laid out at once (the serial build's order)."""
+        with its numbers and the overlay, laid out at once (the serial build's order). A
+        front or overlay already in, for another length, is forgotten."""
         from .render.parts import front_numbers
 
         steps: list[Step] = []
