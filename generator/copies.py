@@ -160,7 +160,8 @@ def make(project: Project, results: Sequence[JobResult], out: Path,
                 # from the revision the release gate passed, without that signature
                 base = unsigned((out / job.path).read_bytes())
             data = stamp(job.format, base, copy, watermark, job.edition.audience.rtl)
-            found = verify.check_copy(job, data, path, copy.line, base)
+            found = verify.check_copy(job, data, path, copy.line, base,
+                                      copy.mark if watermark else None)
             if found:
                 problems += found
                 continue

@@ -362,6 +362,16 @@ BRIEF_PARTS: dict[str, frozenset[str]] = {"summary": frozenset(
 BRIEF_PARTS["standard"] = BRIEF_PARTS["summary"] | {"contents", "partners", "collaborations",
                                                     "benefits"}
 BRIEF_PARTS["full"] = BRIEF_PARTS["standard"] | {"annex", "metrics"}
+
+
+def brief_parts(edition: Edition) -> frozenset[str]:
+    """The parts ``edition``'s briefs show (PDF, HTML, DOCX alike): its length's, less
+    an annex of sources with no source to list (a page that would say "None")."""
+    parts = BRIEF_PARTS[edition.audience.length]
+    if not any(c.sources for c in edition.collaborations):
+        parts -= {"annex"}
+    return parts
+
 #: What a deck prints, by length: no section bodies, speaker notes, metrics on any
 #: deck's collaboration slides.
 DECK_SHOWN: dict[str, frozenset[str]] = {"summary": frozenset({

@@ -78,18 +78,19 @@ def check_output(job: Job, data: bytes) -> list[Diagnostic]:
     return [Diagnostic(where, 0, 0, "error", finding, hint) for finding in findings]
 
 
-def check_copy(job: Job, data: bytes, path: str, line: str, base: bytes | None = None
-               ) -> list[Diagnostic]:
+def check_copy(job: Job, data: bytes, path: str, line: str, base: bytes | None = None,
+               mark: str | None = None) -> list[Diagnostic]:
     """The release gate for a numbered copy (``path``) of ``job``'s output: every check of
     :func:`check_output`, and its copy line ``line`` shown on every page or slide (in
     HTML, at least once), visibly, at 7 pt or more. A deck copy stamped from ``base`` is
-    checked as ``base`` plus the copy's shapes (:func:`check_deck_against`)."""
+    checked as ``base`` plus the copy's shapes (:func:`check_deck_against`): its line, and
+    its watermark ``mark`` if it has one."""
     edition = job.edition
     if job.format == "pdf":
         findings = check_pdf(data, edition, path, line)
     elif job.format == "pptx":
         against = None if base is None else check_deck_against(
-            base, data, edition.banner, path, line)
+            base, data, edition.banner, path, line, mark)
         findings = against if against is not None else (
             check_deck(data, edition, path) + check_deck_copy_line(data, line, path))
     elif job.format == "docx":
@@ -504,10 +505,10 @@ def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[
 
 def _marked_items(edition: Edition) -> list[tuple[str, str]]:
     """(portion mark, plain text) of every marked item the brief's length prints."""
-    from .edition import BRIEF_PARTS
+    from .edition import brief_parts
     from .render.markdown import to_plain
 
-    shown = BRIEF_PARTS[edition.audience.length]
+    shown = brief_parts(edition)
     items: list[tuple[Any, str]] = []
     if "summary" in shown:
         items += [(i.mark, i.text) for i in edition.key_messages]
@@ -949,14 +950,15 @@ class _Added:
     shows_line: bool
 
 
-def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: str
-                       ) -> list[str] | None:
+def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: str,
+                       mark: str | None = None) -> list[str] | None:
     """The gate for a deck copy (``data``) stamped from ``base``, a render that passes
     :func:`check_deck`, without reading the render again: the copy must be ``base`` with,
     on each slide, only the copy's shapes added at the top of the z-order (every other
-    member the same bytes), and those shapes must cover no banner and show ``line`` as a
-    banner is shown. Then :func:`check_deck` and :func:`check_deck_copy_line` would find
-    nothing either. Returns the ways the copy differs from ``base``, or None when the
+    member the same bytes), and those shapes must say exactly ``line`` (the Copy Line) or
+    ``mark`` (the Copy Watermark), cover no banner, and show ``line`` as a banner is
+    shown. Then :func:`check_deck` and :func:`check_deck_copy_line` would find nothing
+    either. Returns the ways the copy differs from ``base``, or None when the
     full checks must tell (``base`` fails the gate, or a banner or the copy line is not
     seen)."""
     import io
@@ -991,7 +993,7 @@ def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: s
             return [f"{differs}: slide {number} differs from the render's"]
         key = (slide.scope, xml[len(slide.head):end])
         if key not in parsed:
-            parsed[key] = _added(*key, slide.tag, line, render.size)
+            parsed[key] = _added(*key, slide.tag, line, mark, render.size)
         added = parsed[key]
         if added.problem or added.least_id < slide.next_id:
             return [f"{differs}: slide {number} "
@@ -1005,7 +1007,8 @@ def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: s
     return [] if seen else None
 
 
-def _added(scope: str, xml: bytes, tag: str, line: str, size: tuple[int, int]) -> _Added:
+def _added(scope: str, xml: bytes, tag: str, line: str, mark: str | None,
+           size: tuple[int, int]) -> _Added:
     """What a copy adds to a slide (``xml``), parsed where it stands: inside the shape
     tree (``scope``: its start tag, with the namespaces in scope there)."""
     from lxml import etree
@@ -1027,6 +1030,11 @@ def _added(scope: str, xml: bytes, tag: str, line: str, size: tuple[int, int]) -
             if not number.isdigit() or int(number) in ids:
                 return _Added("has a shape added whose id another shape has", [], 0, False)
             ids.add(int(number))
+        # what only the copy says: text beyond it would skip the checks of the render
+        said = squash("".join(t.text or "" for t in shape.iter(f"{{{_A}}}t")))
+        expected = {"Copy Line": line, "Copy Watermark": mark}[name]
+        if expected is None or said != squash(expected):
+            return _Added(f"has a {name.lower()} saying other than the copy's", [], 0, False)
     return _Added("", list(tree), min(ids, default=0), "" in _line_problems(tree, line, size))
 
 

@@ -1200,6 +1200,16 @@ def test_a_full_brief_with_no_sources_has_no_annex(tmp_path: Path) -> None:
         dataclasses.replace(c, sources=()) for c in edition.collaborations))
     html = render_html(bare, builtin_set(), for_print=True)
     assert annex not in html and 'href="#annex"' not in html
+    # the Word brief follows the same parts (edition.brief_parts), not a page saying "None"
+    import docx
+
+    from generator.render.docx import render_docx
+
+    def headings(e: Edition) -> list[str]:
+        document = docx.Document(io.BytesIO(render_docx(e, builtin_set())))
+        return [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+
+    assert annex in headings(edition) and annex not in headings(bare)
 
 
 def test_handling_boilerplate_fits_the_marking_level(tmp_path: Path) -> None:

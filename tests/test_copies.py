@@ -365,7 +365,8 @@ def test_the_gate_refuses_a_deck_copy_altered_after_stamping(built: Path) -> Non
     xml = zipfile.ZipFile(io.BytesIO(data)).read(slide)
 
     def gate(changes: dict[str, bytes]) -> str:
-        found = verify.check_copy(job, _repack(data, changes), path, copy.line, base)
+        found = verify.check_copy(job, _repack(data, changes), path, copy.line, base,
+                                  copy.mark)
         return "\n".join(d.message for d in found)
 
     assert gate({}) == ""  # repacked, the copy is still its render plus its shapes
@@ -388,6 +389,11 @@ def test_the_gate_refuses_a_deck_copy_altered_after_stamping(built: Path) -> Non
     # a shape slipped in beside the copy's
     extra = xml.replace(b'name="Copy Watermark"', b'name="Logo"')
     assert "more than the copy's shapes added" in gate({slide: extra})
+    # the copy's own shapes saying more than the copy: other text would pass unchecked
+    said = copy.mark.split(" \u2014 ")[1].encode()
+    assert said in xml
+    assert "copy watermark saying other than the copy's" in gate(
+        {slide: xml.replace(said, said + b" (S) Qx secret", 1)})
 
 
 def test_a_deck_whose_slide_hides_its_shape_tree_end_in_a_comment_is_copied(
@@ -412,7 +418,8 @@ def test_a_deck_whose_slide_hides_its_shape_tree_end_in_a_comment_is_copied(
     tree = stamped.find(f"{p}cSld/{p}spTree")
     names = [next(shape.iter(f"{p}cNvPr")).get("name") for shape in tree[-2:]]
     assert names == ["Copy Watermark", "Copy Line"]  # last in the tree: above all else
-    assert verify.check_copy(job, data, copy.path(job.path), copy.line, base) == []
+    assert verify.check_copy(job, data, copy.path(job.path), copy.line, base,
+                             copy.mark) == []
 
 
 

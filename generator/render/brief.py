@@ -60,6 +60,7 @@ from generator.edition import (
     Metric,
     Section,
     Theme,
+    brief_parts,
 )
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
@@ -803,9 +804,8 @@ class _Job:
         audience = e.audience
         categories, matrix = self.benefits_matrix()
         start, end = ("right", "left") if audience.rtl else ("left", "right")
-        show = {part: part in PARTS[audience.length] for part in PARTS["full"]}
-        # An annex of sources with no source to list is a page that says "None".
-        show["annex"] = show["annex"] and any(c.sources for c in e.collaborations)
+        shown = brief_parts(e)
+        show = {part: part in shown for part in PARTS["full"]}
         return {
             "edition": e,
             "audience": audience,

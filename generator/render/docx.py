@@ -8,7 +8,7 @@ styles are used by name (``Title``, ``Subtitle``, ``Heading 1``-``3``, ``List Bu
 Pandoc's ``Table``, ``Header``, ``Footer``). Without a list or quotation style, items are
 indented and bullets written out; without a title, heading or caption style, the default
 paragraph style is used, with a warning. The brief follows the PDF brief's parts and its
-length policy (:data:`generator.edition.BRIEF_PARTS`): cover, contents (a ``TOC`` field),
+length policy (:func:`generator.edition.brief_parts`): cover, contents (a ``TOC`` field),
 summary and key messages, sections, partners, collaborations, the benefits matrix,
 figures (the charts drawn from the same data as the PDF's, as pictures),
 recommendations, the annex of sources and the back page. Every header and footer of
@@ -33,7 +33,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Inches, Pt, RGBColor
 from markdown_it.token import Token
 
-from generator.edition import BRIEF_PARTS, Edition, Item, Mark, Section
+from generator.edition import Edition, Item, Mark, Section, brief_parts
 from generator.errors import Diagnostic, RenderError, TemplateError
 from generator.i18n import format_date, format_number
 from generator.render import docx_ooxml as ox
@@ -131,7 +131,7 @@ class _Writer:
         self.doc = document
         self.rtl = edition.audience.rtl
         self.lang = edition.audience.language
-        self.parts = BRIEF_PARTS[edition.audience.length]
+        self.parts = brief_parts(edition)
         # name -> id of each paragraph style (python-docx's name lookup is slow)
         self.styles = {style.name: style.style_id for style in document.styles
                        if style.type == WD_STYLE_TYPE.PARAGRAPH}
@@ -689,13 +689,10 @@ class _Writer:
     def annex(self) -> None:
         e = self.e
         self.heading(1, f"{e.label('annex')}: {e.label('sources')}")
-        listed = [c for c in e.collaborations if c.sources]
-        for collab in listed:
+        for collab in (c for c in e.collaborations if c.sources):  # some has (brief_parts)
             self.heading(2, collab.title, collab.mark)
             for number, source in enumerate(collab.sources, 1):
                 self.paragraph([Run(f"{number}. "), *_inline(source)], "List Continue")
-        if not listed:
-            self.paragraph(e.label("none"))
 
     def references(self) -> None:
         """The sources cited in the text, numbered as the citations are (or by author and
