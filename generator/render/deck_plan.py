@@ -38,7 +38,7 @@ from ..i18n import format_date, format_number
 from .charts import MISSING, metric_label  # one vocabulary with the brief
 from .markdown import Paragraph, Run, merged_runs, to_paragraphs
 from .textfit import Line, Measurer, Span, line_text
-from .typeset import quote_text
+from .typeset import quote_text, smart_quote_texts
 
 EMU_PER_PT = 12700
 
@@ -645,14 +645,9 @@ class Content:
         return found
 
     def _quoted_runs(self, runs: tuple[Run, ...]) -> tuple[Run, ...]:
-        out, before = [], " "  # a paragraph starts as after a space
-        for run in runs:
-            if not run.code:
-                text = quote_text(run.text, self.language, before)
-                run = replace(run, text=text) if text != run.text else run
-            out.append(run)
-            before = run.text[-1] if run.text else before
-        return tuple(out)
+        texts = smart_quote_texts(((run.text, run.code) for run in runs), self.language)
+        return tuple(replace(run, text=text) if text != run.text else run
+                     for run, text in zip(runs, texts, strict=True))
 
     def inline_text(self, text: str) -> str:
         """A title-like Markdown field as plain text (list numbers kept: a title such as
