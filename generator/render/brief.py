@@ -259,15 +259,21 @@ class BriefURLFetcher:
         return _data_uri(self._read(path), media)
 
 
-def content_image(edition: Edition, src: str) -> Fetched:
-    """An image the content refers to (``src``, relative to ``content/``) read as the
-    brief reads it: only a file inside ``content/`` that this audience's content refers
-    to, an SVG in the audience's colours (:func:`~generator.render.charts.themed_svg`).
-    The Word brief's pictures come from here. Raises :class:`RefusedURL`."""
+def content_images(edition: Edition) -> Callable[[str], Fetched]:
+    """A reader of the images the content refers to (``src``, relative to ``content/``),
+    as the brief reads them: only a file inside ``content/`` that this audience's content
+    refers to, an SVG in the audience's colours (:func:`~generator.render.charts.
+    themed_svg`). The Word brief's pictures come from here; what the content refers to is
+    found once per reader. It raises :class:`RefusedURL`."""
     fetcher = BriefURLFetcher([edition.content_root], content=edition.content_root,
                               referenced=referenced_files(edition),
                               theme=checked_theme(edition.audience.theme)[0])
-    return fetcher.fetch(urljoin(_base_url(edition), src) if is_relative_path(src) else src)
+    base = _base_url(edition)
+
+    def fetch(src: str) -> Fetched:
+        return fetcher.fetch(urljoin(base, src) if is_relative_path(src) else src)
+
+    return fetch
 
 
 def _base_url(edition: Edition) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -138,6 +138,7 @@ class _Writer:
         tables = {s.name: s for s in document.styles if s.type == WD_STYLE_TYPE.TABLE}
         self.table_style = tables.get(TABLE_STYLE, tables.get(ALTERNATIVES[TABLE_STYLE]))
         self.warnings = _missing_styles(document)
+        self._images: Callable[[str], Any] | None = None  # the content's pictures, once read
         self.headings: list[tuple[int, str]] = []  # for the contents field's result
         self.new_page = False  # the next paragraph starts a page
         # the apparatus: numbers shared with the PDF brief, real Word footnotes
@@ -453,12 +454,14 @@ class _Writer:
         (an image with a title is a figure: its ``figure_caption`` follows). False, and
         nothing written, when the file cannot be read: the paragraph then shows the
         alternative text."""
-        from .brief import RefusedURL, content_image
+        from .brief import RefusedURL, content_images
 
         src, title = str(image.attrGet("src") or ""), str(image.attrGet("title") or "")
         alt = to_plain(image.content) or title
         try:
-            found = content_image(self.e, src)
+            if self._images is None:
+                self._images = content_images(self.e)
+            found = self._images(src)
             svg = found.content_type == "image/svg+xml"
             # an SVG drawn at the charts' resolution (its CSS pixels are 1/96 in)
             data = (_png(found.body.decode("utf-8"), src, CHART_DPI / 96) if svg
