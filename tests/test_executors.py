@@ -6,6 +6,7 @@ from __future__ import annotations
 import copyreg
 import itertools
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,17 @@ def test_a_front_whose_numbers_change_its_length_is_laid_out_again_with_its_over
     assert isinstance(join, executors.Join) and join.front is not None
     assert join.front.pdf == b"front" and join.overlay == b"13"  # not the stale 12
     assert [r.status for r in results] == ["built"] and results[0].data == b"13"
+
+
+def test_memory_released_between_tasks_includes_cycles_made_after_the_first_release() -> None:
+    # The first release freezes what survives it; what later tasks leave must still go.
+    class Node:
+        pass
+
+    executors.release_memory()
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]  # a cycle: only a collection frees it
+    gone = weakref.ref(node)
+    del node
+    executors.release_memory()
+    assert gone() is None
