@@ -7,6 +7,7 @@ else the built-in templates shipped in ``generator/templates/``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable
@@ -304,8 +305,6 @@ def check_templates(templates: TemplateSet, formats: tuple[str, ...]) -> list[Di
 
 def check_brief_templates(templates: TemplateSet) -> list[Diagnostic]:
     """Every brief template parses."""
-    import jinja2
-
     root = Path(templates.project_root)
 
     def rel(path: Path) -> str:
@@ -315,7 +314,6 @@ def check_brief_templates(templates: TemplateSet) -> list[Diagnostic]:
             return f"<built-in>/{path.relative_to(builtin_templates()).as_posix()}"
 
     problems: list[Diagnostic] = []
-    env = jinja2.Environment()
     for folder in templates.brief_dirs:
         for path in sorted(Path(folder).rglob("*.j2")):
             try:
@@ -328,11 +326,31 @@ def check_brief_templates(templates: TemplateSet) -> list[Diagnostic]:
             if gated is None:
                 continue
             try:
-                env.parse(gated.read_text("utf-8"), path.name, str(path))
-            except jinja2.TemplateSyntaxError as exc:
-                problems.append(Diagnostic(rel(path), exc.lineno or 0, 0, "error",
-                                           f"template syntax error: {exc.message}"))
+                error = _syntax_error(gated.read_text("utf-8"), path.name)
             except (UnicodeDecodeError, OSError) as exc:
                 problems.append(Diagnostic(rel(path), 0, 0, "error",
                                            f"cannot read template: {exc}"))
+                continue
+            if error:
+                problems.append(Diagnostic(rel(path), error[0], 0, "error",
+                                           f"template syntax error: {error[1]}"))
     return problems
+
+
+_PARSED: dict[tuple[bytes, str], tuple[int, str] | None] = {}
+
+
+def _syntax_error(source: str, name: str) -> tuple[int, str] | None:
+    """Where and why ``source`` does not parse as a Jinja template, or None. Parsed once
+    per process for the same text (kept by its hash, not the text): every audience's
+    set holds the built-in templates, and `check` parsed each once per audience."""
+    import jinja2
+
+    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), name)
+    if key not in _PARSED:
+        try:
+            jinja2.Environment().parse(source, name)
+            _PARSED[key] = None
+        except jinja2.TemplateSyntaxError as exc:
+            _PARSED[key] = (exc.lineno or 0, exc.message or "")
+    return _PARSED[key]
