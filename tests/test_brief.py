@@ -770,6 +770,7 @@ class PlumbedPage:
     chars: list[dict[str, Any]]
     drawn: list[dict[str, Any]]  # rects, curves, lines and images
     text_area: str  # the text inside the top and bottom margins
+    words: list[dict[str, Any]]  # with their font's name and size
 
 
 def plumbed(path: Path) -> list[PlumbedPage]:
@@ -789,7 +790,8 @@ def _plumbed(path: Path, _mtime: int, _size: int) -> list[PlumbedPage]:
             top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
             pages.append(PlumbedPage(
                 page.height, page.chars, [*page.rects, *page.curves, *page.lines, *page.images],
-                page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or ""))
+                page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or "",
+                page.extract_words(x_tolerance=1.5, extra_attrs=["fontname", "size"])))
     return pages
 
 
@@ -1120,23 +1122,20 @@ def short_lone_words(path: Path) -> list[tuple[int, str]]:
     one short word or the end of a hyphenated one alone: (page, word). A last line is
     one set at the line pitch (1.45 em) below a line of the same paragraph; a paragraph
     of one word ("More.") is not one."""
-    import pdfplumber
-
     found = []
-    with pdfplumber.open(path) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            lines: dict[float, list[str]] = {}
-            size = 10.5
-            for word in page.extract_words(x_tolerance=1.5, extra_attrs=["fontname", "size"]):
-                if "Serif" in word["fontname"] and word["size"] >= 10:
-                    lines.setdefault(round(word["top"], 1), []).append(word["text"])
-                    size = word["size"]
-            tops = sorted(lines)
-            for above, top in itertools.pairwise(tops):
-                words = lines[top]
-                if (len(words) == 1 and len(words[0]) <= 15 and top - above < 1.75 * size
-                        and any(c.isalpha() for c in words[0])):
-                    found.append((number, words[0]))
+    for number, page in enumerate(plumbed(path), start=1):
+        lines: dict[float, list[str]] = {}
+        size = 10.5
+        for word in page.words:
+            if "Serif" in word["fontname"] and word["size"] >= 10:
+                lines.setdefault(round(word["top"], 1), []).append(word["text"])
+                size = word["size"]
+        tops = sorted(lines)
+        for above, top in itertools.pairwise(tops):
+            words = lines[top]
+            if (len(words) == 1 and len(words[0]) <= 15 and top - above < 1.75 * size
+                    and any(c.isalpha() for c in words[0])):
+                found.append((number, words[0]))
     return found
 
 

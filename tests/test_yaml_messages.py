@@ -126,3 +126,20 @@ def test_warnings_of_one_kind_are_one_line_per_file_and_every_one_counts(
     status, strict = _check(root, "--strict")
     assert status == 1 and strict[-1].endswith(f": {total} errors, 0 warnings")
     assert len(strict) - 1 == total
+
+
+def test_a_text_parsed_again_gives_its_own_copy_at_the_same_positions() -> None:
+    """A text parsed before comes from the process's cache: an equal document whose
+    nodes sit where the text puts them, and a copy of its own (a caller that changed
+    the first would not change the second); a different text is parsed afresh."""
+    from generator.content.yamlio import Source, load_yaml
+
+    text = "title: A\nbenefits:\n  - category: security\n    text: B\n"
+    first = load_yaml(text, Source("a.yaml"))
+    first["benefits"][0]["text"] = "changed"
+    again = load_yaml(text, Source("b.yaml", line_offset=5))
+    assert again["benefits"][0]["text"] == "B"
+    assert again is not first
+    assert (again.lc.key("benefits"), again["benefits"].lc.item(0),
+            again["benefits"][0].lc.value("text")) == ((1, 0), (2, 4), (3, 10))
+    assert load_yaml(text.replace("B", "C"), Source("a.yaml"))["benefits"][0]["text"] == "C"

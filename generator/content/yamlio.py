@@ -8,7 +8,9 @@ alias makes one edit change many places silently); duplicate keys are refused.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import pickle
 import re
 import stat
 from collections.abc import Iterator
@@ -243,12 +245,37 @@ def _depth_bound(text: str) -> int:
     return 2 * prefix + 2 + text.count("[") + text.count("{")
 
 
+# Documents parsed before in this process, pickled, by the hash of their text and the
+# depth allowed: the preview server reloads the project on every save, and parsing (pure
+# Python) costs a hundred times what unpickling does. Each caller gets its own copy.
+_PARSED: dict[tuple[bytes, int], bytes] = {}
+_PARSED_BYTES = 0
+_PARSED_MAX_BYTES = 64 * 2**20
+
+
 def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) -> Any:
     """Parse one YAML document. Raises :class:`FileProblems` listing every problem.
 
     Nesting deeper than ``max_depth`` is refused from the parser's events (which ruamel
     makes without recursion) before anything recursive builds or walks the document.
+    A text parsed without a problem before is not parsed again (the positions of its
+    nodes are the text's own; ``source`` places them in a file).
     """
+    global _PARSED_BYTES
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), max_depth)
+    if key in _PARSED:
+        return pickle.loads(_PARSED[key])
+    data = _parse_yaml(text, source, max_depth)
+    parsed = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+    while _PARSED and _PARSED_BYTES + len(parsed) > _PARSED_MAX_BYTES:  # oldest out
+        _PARSED_BYTES -= len(_PARSED.pop(next(iter(_PARSED))))
+    if len(parsed) <= _PARSED_MAX_BYTES:
+        _PARSED[key] = parsed
+        _PARSED_BYTES += len(parsed)
+    return data
+
+
+def _parse_yaml(text: str, source: Source, max_depth: int) -> Any:
     problems: list[Diagnostic] = []
     try:
         # The event scan costs almost as much as loading: skip it when no `&`, `*` or `!`
