@@ -579,7 +579,7 @@ def test_charts_come_from_the_chart_renderer_or_a_table(tmp_path: Path,
     edition = sample_edition(content_dir(tmp_path), length="summary")
     html = render_html(edition, builtin_set(), for_print=True)
     assert "Joint exercises per year" in html
-    monkeypatch.setattr(brief, "_chart_svg", lambda *args, **kwargs: "")
+    monkeypatch.setattr(brief, "chart_svg", lambda *args, **kwargs: "")
     text = "\n".join(pages_text(render_brief(edition, builtin_set())))
     assert "Joint exercises per year" in text and "NRV" in text and "ALT" in text
 

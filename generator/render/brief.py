@@ -67,8 +67,8 @@ from generator.i18n import format_date, format_number
 from generator.render import parts
 from generator.render.charts import (
     MISSING,
+    chart_svg,
     metric_label,
-    render_svg,
     themed_svg,
 )
 from generator.render.markdown import (
@@ -647,7 +647,7 @@ class _Job:
         figures = []
         first = sum(1 for c in self.captions if c.kind == "fig") - len(self.edition.charts)
         for number, chart in enumerate(self.edition.charts, start=first + 1):
-            svg = (_chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
+            svg = (chart_svg(chart, self.theme, rtl=audience.rtl, language=audience.language)
                    if self.charts else _STAND_IN_SVG)
             # charts.py escapes every text it writes into the SVG (matplotlib does).
             src = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else ""
@@ -929,16 +929,6 @@ def _woff(sfnt: bytes) -> bytes:
                          total_sfnt, 1, 0, 0, 0, 0, 0, 0)
     entries = b"".join(struct.pack(">4sLLLL", *entry) for entry in sorted(directory))
     return header + entries + bytes(data)
-
-
-@lru_cache(maxsize=128)
-def _chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
-    """The chart as an ``<svg>`` element (:func:`generator.render.charts.render_svg`).
-    Drawn once per process for the same arguments, of which it is a pure function: the
-    PDF and HTML briefs of an audience, the audiences with the same theme and language,
-    and every rebuild of `briefgen serve` share the drawing (matplotlib, about a tenth of
-    a small brief's render)."""
-    return render_svg(chart, theme, rtl=rtl, language=language)
 
 
 # --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import re
 import textwrap
 import threading
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
@@ -452,6 +452,16 @@ def _clean(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- SVG
+
+
+@lru_cache(maxsize=128)
+def chart_svg(chart: Chart, theme: Theme, *, rtl: bool, language: str) -> str:
+    """:func:`render_svg` at the briefs' size, drawn once per process for the same
+    arguments, of which it is a pure function: the PDF, HTML and Word briefs of an
+    audience, the audiences with the same theme and language, and every rebuild of
+    `briefgen serve` share the drawing (matplotlib, about a tenth of a small brief's
+    render)."""
+    return render_svg(chart, theme, rtl=rtl, language=language)
 
 
 def render_svg(chart: Chart, theme: Theme, *, rtl: bool = False, language: str = "en",

@@ -25,6 +25,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from docx import Document
@@ -670,13 +671,13 @@ class _Writer:
         self.table([header, *rows], centred=range(1, len(categories) + 1))
 
     def charts(self) -> None:
-        from .charts import render_svg
+        from .charts import chart_svg
 
         e = self.e
         self.heading(1, e.label("charts"))
         for chart in e.charts:
-            svg = render_svg(chart, e.audience.theme, rtl=self.rtl, language=self.lang)
-            picture = _png(svg, chart.id)
+            svg = chart_svg(chart, e.audience.theme, rtl=self.rtl, language=self.lang)
+            picture = _chart_png(svg, chart.id)
             paragraph = self.doc.add_paragraph()
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             shape = paragraph.add_run().add_picture(io.BytesIO(picture),
@@ -773,8 +774,15 @@ def _pm(mark: Mark | None) -> list[Run]:
     return [Run(f"{mark.portion} ")] if mark is not None and mark.portion else []
 
 
+@lru_cache(maxsize=32)
+def _chart_png(svg: str, chart_id: str) -> bytes:
+    """A chart's picture, drawn once per process for the same drawing: the Word briefs
+    of the audiences with the same theme and language show the same charts."""
+    return _png(svg, chart_id)
+
+
 def _png(svg: str, chart_id: str, scale: float = 1) -> bytes:
-    """A chart's SVG as a PNG picture (CairoSVG), ``scale`` times its size in pixels."""
+    """An SVG as a PNG picture (CairoSVG), ``scale`` times its size in pixels."""
     import cairosvg
 
     try:
