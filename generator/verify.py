@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import htmlparse
 from .errors import Diagnostic
 from .templates import builtin_templates
 
@@ -1530,12 +1531,11 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     """The banner elements on the page's cascade for a screen; see docs/promises.md for
     what is and is not checked."""
     import cssselect2
-    import tinyhtml5
 
     # The payloads of embedded fonts and images are opaque to every check here and
     # half of the parsing time: they are cut short before parsing.
     page = _DATA_PAYLOAD.sub("data:,", data.decode("utf-8"))
-    root = tinyhtml5.parse(page)
+    root = htmlparse.parse(page)
     wanted = squash(edition.banner)
     cascade = _Cascade(root)
     top_wrapper = cssselect2.ElementWrapper.from_html_root(root)
@@ -1598,9 +1598,8 @@ def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
     """An element holding ``line``, displayed and visible on the page's cascade (the
     checks of a banner element, without its place)."""
     import cssselect2
-    import tinyhtml5
 
-    root = tinyhtml5.parse(_DATA_PAYLOAD.sub("data:,", data.decode("utf-8")))
+    root = htmlparse.parse(_DATA_PAYLOAD.sub("data:,", data.decode("utf-8")))
     wanted = squash(line)
     cascade = _Cascade(root)
     reasons = []

@@ -47,7 +47,7 @@ import jinja2.runtime
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from generator import __version__
+from generator import __version__, htmlparse
 from generator.edition import (
     BENEFIT_CATEGORIES,
     BRIEF_PARTS,
@@ -1398,6 +1398,7 @@ def _laying_out(edition: Edition, templates: TemplateSet,
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
+    htmlparse.keep_tinyhtml5_expressions()  # WeasyPrint parses the HTML with it
     fetcher = _fetcher(edition, templates)
     url_fetcher = _weasyprint_fetcher(fetcher)
 
