@@ -240,7 +240,9 @@ def bench_process(repeat: int) -> tuple[float, float]:
 
 def scaled_project(factor: int, into: Path) -> Path:
     """The default project with every collaboration and section copied ``factor`` times,
-    and one home audience (the minister: full length, every format)."""
+    and one home audience (the minister: full length, every format). Each copy's YAML
+    differs by a comment, as a real project's files differ: a text parsed before is not
+    parsed again (generator/content/yamlio.py)."""
     shutil.copytree(REPO / "content", into / "content")
     (into / "templates" / "audiences").mkdir(parents=True)
     shutil.copy(REPO / "templates/audiences/minister.yaml", into / "templates/audiences")
@@ -252,6 +254,9 @@ def scaled_project(factor: int, into: Path) -> Path:
                 if folder == "collaborations":
                     text = "\n".join(line for line in text.splitlines()
                                      if not line.startswith("id:"))
+                    text = f"# copy {copy}\n{text}"
+                else:  # in the front matter
+                    text = text.replace("---\n", f"---\n# copy {copy}\n", 1)
                 name = path.name.split(".", 1)
                 (path.parent / f"{name[0]}-x{copy:03d}.{name[1]}").write_text(text, "utf-8")
     return into

@@ -616,8 +616,9 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
             base = str(out_dir)
         return f"{base}/{rel}".rstrip("/") if rel else base
 
-    # 1. load and validate everything
-    loaded = load_project(root)
+    # 1. load and validate everything (the YAML parsed on local helpers, -j N)
+    helpers = 1 if jobs == 1 or cluster is not None else jobs or os.cpu_count() or 1
+    loaded = load_project(root, executors.parse_on(helpers) if helpers > 1 else None)
     names = list(audiences or loaded.audiences)
     unknown = [n for n in names if n not in loaded.audiences]
     if unknown:

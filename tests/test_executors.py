@@ -210,3 +210,63 @@ def test_memory_released_between_tasks_includes_cycles_made_after_the_first_rele
     del node
     executors.release_memory()
     assert gone() is None
+
+
+def _many_collaborations(root: Path, broken: bool) -> Path:
+    """A project of 81 collaborations (enough to parse on helpers), each its own text;
+    with ``broken``, some with a YAML mistake, bytes that are not UTF-8, an alias, and a
+    link out of the project among them."""
+    from .projects import PATROLS
+
+    files: dict[str, str | bytes | None] = {
+        f"content/collaborations/c{i:02d}.yaml": PATROLS.replace(
+            "joint-border-patrols", f"patrols-{i}").replace("Joint border", f"Border {i}")
+        for i in range(80)}
+    if broken:
+        files["content/collaborations/c03.yaml"] = "title: [unclosed\n"
+        files["content/collaborations/c07.yaml"] = b"title: \xff\n"
+        files["content/collaborations/c11.yaml"] = "title: &t T\nsummary: *t\n"
+        files["content/sections/02-bad.md"] = "---\ntitle: [x\n---\nBody.\n"
+    write_project(root, files)
+    if broken:
+        (root / "content/collaborations/c20.yaml").unlink()
+        (root / "content/collaborations/c20.yaml").symlink_to("/etc/hostname")
+    return root
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_yaml_parsed_on_helpers_loads_the_same_project_and_the_same_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool) -> None:
+    from generator.content import load_project, yamlio
+    from generator.errors import ContentError
+
+    root = _many_collaborations(tmp_path, broken)
+    parse = yamlio._parse_yaml
+    parsed_here: list[str] = []  # texts this process parsed itself (not its helpers)
+
+    def counted(text: str, *args: Any) -> Any:
+        parsed_here.append(text)
+        return parse(text, *args)
+
+    monkeypatch.setattr(yamlio, "_parse_yaml", counted)
+
+    def load(prefetch: Any) -> tuple[Any, int]:
+        monkeypatch.setattr(yamlio, "_PARSED", {})  # nothing parsed before
+        monkeypatch.setattr(yamlio, "_PARSED_BYTES", 0)
+        parsed_here.clear()
+        try:
+            project = load_project(root, prefetch)
+        except ContentError as error:
+            found: Any = [d.format() for d in error.diagnostics]
+        else:
+            found = [(key, entry.model.model_dump()) for key, entry in project.collaborations]
+        # the collaborations and sections without a mistake, parsed in this process
+        return found, sum("border-security" in t or t.startswith("title: Strategic")
+                          for t in parsed_here)
+
+    alone, parsed_alone = load(None)
+    helped, parsed_helped = load(executors.parse_on(2))
+    assert helped == alone
+    assert (parsed_alone, parsed_helped) == (78 if broken else 82, 0)
+    if broken:
+        assert len(alone) >= 5 and any("c20.yaml" in line for line in alone)

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -1111,6 +1111,21 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
 # --- the project -----------------------------------------------------------------------
 
 
+def _yaml_texts(content: Path, col: _Collector) -> Iterable[str]:
+    """The YAML of the collaborations and of the sections' front matter, read as the
+    loader reads them; a file with a problem is left out (the loader reports it)."""
+    sections = content / "sections"
+    for path in [*_yaml_files(content / "collaborations"),
+                 *(sorted(sections.glob("*.md")) if sections.is_dir() else [])]:
+        if path.suffix == ".md" and not SECTION_FILE.match(path.name):
+            continue  # not read at all
+        try:
+            text = _read(path, col)
+            yield _split_front_matter(text, "")[0] if path.suffix == ".md" else text
+        except FileProblems:
+            continue
+
+
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -1143,8 +1158,17 @@ def _too_many_files(root: Path, col: _Collector) -> Diagnostic | None:
     return None
 
 
-def load_project(root: Path | str) -> Project:
-    """Read and validate the project at ``root``. Raises :class:`ContentError`."""
+#: Parses YAML texts (each with its depth limit) elsewhere, into this process's parse
+#: cache (generator/content/yamlio.py): a build's worker processes, while this one waits.
+Prefetch = Callable[[list[tuple[str, int]]], None]
+
+
+def load_project(root: Path | str, prefetch: Prefetch | None = None) -> Project:
+    """Read and validate the project at ``root``. Raises :class:`ContentError`.
+
+    With ``prefetch``, the collaborations and the sections' front matter are read first
+    and their YAML handed to it to parse; the reading and checking below is the same,
+    and what ``prefetch`` did not parse is parsed here."""
     root = Path(root).absolute()
     col = _Collector(root)
     content = root / "content"
@@ -1168,6 +1192,8 @@ def load_project(root: Path | str) -> Project:
     too_many = _too_many_files(root, col)
     if too_many:  # reading them all is the work the limit is there to prevent
         raise ContentError([*col.diagnostics, too_many])
+    if prefetch is not None:
+        prefetch([(text, col.limits.yaml_depth) for text in _yaml_texts(content, col)])
 
     # partners.yaml
     partners: list[Entry[m.Partner]] = []

@@ -261,18 +261,38 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
     A text parsed without a problem before is not parsed again (the positions of its
     nodes are the text's own; ``source`` places them in a file).
     """
-    global _PARSED_BYTES
-    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), max_depth)
+    key = _key(text, max_depth)
     if key in _PARSED:
         return pickle.loads(_PARSED[key])
     data = _parse_yaml(text, source, max_depth)
-    parsed = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+    remember(key, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    return data
+
+
+def _key(text: str, max_depth: int) -> tuple[bytes, int]:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), max_depth
+
+
+def remember(key: tuple[bytes, int], parsed: bytes) -> None:
+    """Keep ``parsed`` (a pickled document) as the parse of the text ``key`` names."""
+    global _PARSED_BYTES
     while _PARSED and _PARSED_BYTES + len(parsed) > _PARSED_MAX_BYTES:  # oldest out
         _PARSED_BYTES -= len(_PARSED.pop(next(iter(_PARSED))))
-    if len(parsed) <= _PARSED_MAX_BYTES:
+    if len(parsed) <= _PARSED_MAX_BYTES and key not in _PARSED:
         _PARSED[key] = parsed
         _PARSED_BYTES += len(parsed)
-    return data
+
+
+def parse_for_cache(item: tuple[str, int]) -> tuple[tuple[bytes, int], bytes] | None:
+    """In a helper process: the text of ``item = (text, max_depth)`` parsed and pickled,
+    for the loading process to :func:`remember`; None when the text has a problem (the
+    loader parses it itself, and reports it)."""
+    text, max_depth = item
+    try:
+        data = _parse_yaml(text, Source("", 0), max_depth)
+    except Exception:  # a problem, or a fault of the parser's: the loader meets it again
+        return None
+    return _key(text, max_depth), pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
 
 
 def _parse_yaml(text: str, source: Source, max_depth: int) -> Any:
