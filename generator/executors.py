@@ -152,12 +152,13 @@ def release_memory() -> None:
     a part's layout) would otherwise stay resident under the next one's, and the peak of a
     process would be the sum of its tasks' rather than the largest.
 
-    What survives the first call is frozen (``gc.freeze``): the imported renderers, the
-    loaded project and whatever a long-lived process (the preview server, a test session)
-    held before, all of which live as long as the process. Later collections walk only
-    what came after: walking it all took about 0.1 s a call, a tenth of a small brief's
-    render. A frozen object is still freed when nothing refers to it, unless it is part
-    of a reference cycle."""
+    What survives the first call is frozen (``gc.freeze``): the imported renderers, and
+    whatever the process held then (a build's loaded project; in the preview server or a
+    test session, also what came before). Later collections walk only what came after:
+    walking it all took about 0.1 s a call, a tenth of a small brief's render. A frozen
+    object is still freed when nothing refers to it, but never collected as part of a
+    reference cycle: a one-time cost per process (none measured after four rebuilds of
+    the preview server, which loads the project again on each)."""
     global _LIBC, _FROZEN
     gc.collect()
     if not _FROZEN:
@@ -178,11 +179,11 @@ PREFETCH_MIN = 64
 
 
 def parse_on(workers: int) -> Callable[[list[tuple[str, int]]], None]:
-    """A loader's ``prefetch`` (generator/content/loader.py): YAML texts parsed on
-    ``workers`` helper processes of this machine into this process's parse cache, while
-    the loader waits (ruamel parses in pure Python: 8 of the 10 s a thousand
-    collaborations take to load, while every render worker would be idle). A text a
-    helper could not parse, or a helper that failed, leaves that text to the loader."""
+    """A loader's ``prefetch`` (generator/content/loader.py): YAML texts parsed on a pool
+    of ``workers`` helper processes of this machine, started for it before any render
+    worker, into this process's parse cache while the loader waits (ruamel parses in
+    pure Python: 8 of the 10 s a thousand collaborations take to load). A text a helper
+    could not parse, or a pool that failed, is left to the loader."""
 
     def prefetch(items: list[tuple[str, int]]) -> None:
         from .content import yamlio
@@ -191,12 +192,10 @@ def parse_on(workers: int) -> Callable[[list[tuple[str, int]]], None]:
             return
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context()) as pool:
-                for parsed in pool.map(yamlio.parse_for_cache, items,
-                                       chunksize=max(1, len(items) // (workers * 4))):
-                    if parsed is not None:
-                        yamlio.remember(*parsed)
-        except (OSError, RuntimeError):  # no helper could start, or one died
-            return
+                yamlio.prefetched(pool.map(yamlio.parse_for_cache, items,
+                                           chunksize=max(1, len(items) // (workers * 4))))
+        except Exception:  # no helper could start, one died, a result did not come back:
+            return  # only time is lost, the loader parses what is missing
 
     return prefetch
 

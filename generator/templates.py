@@ -75,9 +75,13 @@ def shown_path(path: Path | str, root: Path | str | None) -> str:
     """``path`` as a user reads it: relative to the project, ``<built-in>/...`` for a
     built-in template, else only its name (no absolute path of this machine)."""
     path = Path(path).absolute()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links: shown as it is written
+        resolved = path
     bases = [(Path(root), "")] if root else []
     for base, prefix in [*bases, (builtin_templates(), "<built-in>/")]:
-        for candidate in (path, path.resolve()):
+        for candidate in (path, resolved):
             for folder in (base.absolute(), base.resolve()):
                 if candidate.is_relative_to(folder):
                     return prefix + candidate.relative_to(folder).as_posix()
@@ -105,7 +109,10 @@ def gated_file(folder: Path | str, name: str, suffixes: Iterable[str],
         raise RefusedFile(shown, f"`{name}` leaves its template folder")
     if not os.path.lexists(candidate):
         return None
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
+        raise RefusedFile(shown, f"`{shown}` is a loop of symbolic links") from None
     if not resolved.is_relative_to(folder.resolve()):
         raise RefusedFile(shown, f"`{shown}` links to {_target(resolved, root)}, outside "
                                  "its template folder")

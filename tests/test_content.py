@@ -550,6 +550,31 @@ def test_a_content_file_linking_out_of_the_project_is_not_read(tmp_path: Path) -
     assert "OUTSIDE-CANARY" not in str(info.value)
 
 
+def test_a_loop_of_symbolic_links_is_a_file_error_not_a_crash(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p")
+    (root / "content/collaborations/a.yaml").symlink_to("b.yaml")
+    (root / "content/collaborations/b.yaml").symlink_to("a.yaml")
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    lines = [d.format() for d in info.value.diagnostics]
+    assert "content/collaborations/a.yaml:1:1: error: file is a loop of symbolic links " \
+        "(replace the link with the file itself)" in lines
+
+
+def test_an_image_that_is_a_loop_of_symbolic_links_is_an_error_at_its_reference(
+        tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"content/sections/01-context.md": SECTION.replace(
+        "Body para.", "Body para.\n\n![Map](images/x.svg \"The map\")")})
+    (root / "content/images").mkdir(parents=True)
+    (root / "content/images/x.svg").symlink_to("y.svg")
+    (root / "content/images/y.svg").symlink_to("x.svg")
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert [d.format() for d in info.value.diagnostics] == [
+        "content/sections/01-context.md:11:1: error: image `images/x.svg` is a loop of "
+        "symbolic links (replace the link with the file itself)"]
+
+
 FENCE = "::: marking=CONFIDENTIAL releasable_to=NRV"
 MISPLACED = "`:::` must start its line: a marked block cannot be indented, quoted or inside a list"
 

@@ -270,3 +270,31 @@ def test_yaml_parsed_on_helpers_loads_the_same_project_and_the_same_errors(
     assert (parsed_alone, parsed_helped) == (78 if broken else 82, 0)
     if broken:
         assert len(alone) >= 5 and any("c20.yaml" in line for line in alone)
+
+
+def test_parses_kept_from_helpers_are_not_pushed_out_before_the_loader_asks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more YAML than the cache holds, the helpers' parses fill half of it, and the
+    loader parses the rest itself, once: its own parses push out what it has used, never
+    the next one it will ask for (which would make every lookup miss)."""
+    import pickle
+
+    from generator.content import load_project, yamlio
+
+    root = _many_collaborations(tmp_path, broken=False)
+    one = len(pickle.dumps(yamlio._parse_yaml(
+        (root / "content/collaborations/c00.yaml").read_text("utf-8"), yamlio.Source(""), 64)))
+    monkeypatch.setattr(yamlio, "_PARSED", {})
+    monkeypatch.setattr(yamlio, "_PARSED_BYTES", 0)
+    monkeypatch.setattr(yamlio, "_PARSED_MAX_BYTES", 60 * one)  # half: about 30 of 81
+    parse = yamlio._parse_yaml
+    parsed_here: list[str] = []
+
+    def counted(text: str, *args: Any) -> Any:
+        parsed_here.append(text)
+        return parse(text, *args)
+
+    monkeypatch.setattr(yamlio, "_parse_yaml", counted)
+    load_project(root, executors.parse_on(2))
+    collaborations = sum("border-security" in t for t in parsed_here)
+    assert 45 <= collaborations <= 56, collaborations  # 81 if every lookup missed

@@ -87,6 +87,18 @@ def test_a_link_to_a_file_outside_the_project_is_refused(project: Path) -> None:
     assert "/etc" not in message and "root:" not in message
 
 
+def test_a_loop_of_links_in_place_of_a_template_is_an_error_in_build_and_check(
+        project: Path) -> None:
+    folder = project / OVERRIDE / "partials"
+    folder.mkdir(parents=True)
+    (folder / "cover.html.j2").symlink_to("loop.html.j2")
+    (folder / "loop.html.j2").symlink_to("cover.html.j2")
+    [message] = failure(project)
+    assert message.endswith(f"`{OVERRIDE}/partials/cover.html.j2` is a loop of symbolic links")
+    problems = [d.format() for d in check_project(project) if d.severity == "error"]
+    assert any(p.endswith(f"`{OVERRIDE}/partials/cover.html.j2` is a loop of symbolic links")
+               for p in problems), problems
+
 def test_a_template_folder_linked_to_content_is_an_error_in_build_and_check(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "templates" / "brief").symlink_to("../content")

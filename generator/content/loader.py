@@ -221,7 +221,13 @@ class _Collector:
 def _inside(path: Path, col: _Collector) -> None:
     """A user's file must really be inside the project (a symlink may not lead out:
     nothing outside the project is read)."""
-    if col.root.resolve() not in path.resolve().parents:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
+        raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error",
+                                       "file is a loop of symbolic links",
+                                       "replace the link with the file itself")]) from None
+    if col.root.resolve() not in resolved.parents:
         raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error", "file leaves the "
                                        "project (a symbolic link to somewhere else)",
                                        "copy the file into the project instead")])
@@ -592,7 +598,12 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
         fail(f"{what} `{value}` is an absolute path; give a path relative to content/")
         return None
     root = content.resolve()
-    target = (content / stripped.split("#", 1)[0].split("?", 1)[0]).resolve()
+    try:
+        target = (content / stripped.split("#", 1)[0].split("?", 1)[0]).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
+        fail(f"{what} `{value}` is a loop of symbolic links",
+             "replace the link with the file itself")
+        return None
     if root != target and root not in target.parents:
         fail(f"{what} `{value}` leaves content/", "files must stay inside content/")
         return None
@@ -1159,7 +1170,8 @@ def _too_many_files(root: Path, col: _Collector) -> Diagnostic | None:
 
 
 #: Parses YAML texts (each with its depth limit) elsewhere, into this process's parse
-#: cache (generator/content/yamlio.py): a build's worker processes, while this one waits.
+#: cache (generator/content/yamlio.py): helper processes of a `-j N` build, while this
+#: one waits.
 Prefetch = Callable[[list[tuple[str, int]]], None]
 
 

@@ -13,7 +13,8 @@ import os
 import pickle
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,9 @@ def load_yaml(text: str, source: Source, max_depth: int = DEFAULT.yaml_depth) ->
     if key in _PARSED:
         return pickle.loads(_PARSED[key])
     data = _parse_yaml(text, source, max_depth)
-    remember(key, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    # kept only if it can be: the document itself is returned either way
+    with suppress(pickle.PicklingError, RecursionError, MemoryError):
+        remember(key, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
     return data
 
 
@@ -273,26 +276,45 @@ def _key(text: str, max_depth: int) -> tuple[bytes, int]:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), max_depth
 
 
-def remember(key: tuple[bytes, int], parsed: bytes) -> None:
-    """Keep ``parsed`` (a pickled document) as the parse of the text ``key`` names."""
+def remember(key: tuple[bytes, int], parsed: bytes, budget: int | None = None) -> bool:
+    """Keep ``parsed`` (a pickled document) as the parse of the text ``key`` names, the
+    oldest kept first out, if it fits ``budget`` bytes (default: the cache's size);
+    whether it is kept."""
     global _PARSED_BYTES
-    while _PARSED and _PARSED_BYTES + len(parsed) > _PARSED_MAX_BYTES:  # oldest out
+    if key in _PARSED:
+        return True
+    if len(parsed) > (_PARSED_MAX_BYTES if budget is None else budget):
+        return False
+    while _PARSED and _PARSED_BYTES + len(parsed) > _PARSED_MAX_BYTES:
         _PARSED_BYTES -= len(_PARSED.pop(next(iter(_PARSED))))
-    if len(parsed) <= _PARSED_MAX_BYTES and key not in _PARSED:
-        _PARSED[key] = parsed
-        _PARSED_BYTES += len(parsed)
+    _PARSED[key] = parsed
+    _PARSED_BYTES += len(parsed)
+    return True
+
+
+def prefetched(results: Iterable[tuple[tuple[bytes, int], bytes] | None]) -> None:
+    """Keep the parses helpers made (:func:`parse_for_cache`), in the order the loader
+    will ask for them, up to half the cache: the loader's own parses push the oldest out
+    first, which are then either older than these or already used, never one still to be
+    asked for (a full cache filled in reading order would lose each next one)."""
+    budget = _PARSED_MAX_BYTES // 2
+    for result in results:
+        if result is not None:
+            if not remember(*result, budget=budget):
+                return
+            budget -= len(result[1])
 
 
 def parse_for_cache(item: tuple[str, int]) -> tuple[tuple[bytes, int], bytes] | None:
     """In a helper process: the text of ``item = (text, max_depth)`` parsed and pickled,
-    for the loading process to :func:`remember`; None when the text has a problem (the
-    loader parses it itself, and reports it)."""
+    for the loading process to keep (:func:`prefetched`); None when the text has a
+    problem, or anything else goes wrong (the loader parses it itself, and reports it)."""
     text, max_depth = item
     try:
         data = _parse_yaml(text, Source("", 0), max_depth)
+        return _key(text, max_depth), pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
     except Exception:  # a problem, or a fault of the parser's: the loader meets it again
         return None
-    return _key(text, max_depth), pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
 
 
 def _parse_yaml(text: str, source: Source, max_depth: int) -> Any:
