@@ -247,10 +247,16 @@ def resolve_templates(
 
     def inside_templates(path: Path) -> bool:
         shown = shown_path(path, root)
-        resolved = path.resolve()
-        if resolved.is_relative_to(templates.resolve()) and \
-                templates.resolve().is_relative_to(root.resolve()):
-            return True
+        try:
+            resolved = path.resolve()
+            if resolved.is_relative_to(templates.resolve()) and \
+                    templates.resolve().is_relative_to(root.resolve()):
+                return True
+        except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError < 3.13)
+            problems.append(Diagnostic(shown, 0, 0, "error",
+                                       f"`{shown}` is a loop of symbolic links",
+                                       "replace the link with the file itself"))
+            return False
         problems.append(Diagnostic(shown, 0, 0, "error",
                                    f"`{shown}` links to {_target(resolved, root)}, "
                                    "outside the project's templates/ folder",

@@ -99,6 +99,19 @@ def test_a_loop_of_links_in_place_of_a_template_is_an_error_in_build_and_check(
     assert any(p.endswith(f"`{OVERRIDE}/partials/cover.html.j2` is a loop of symbolic links")
                for p in problems), problems
 
+
+def test_a_master_that_is_a_loop_of_links_is_an_error_in_build_and_check(
+        project: Path) -> None:
+    deck = project / "templates" / "deck"
+    deck.mkdir(parents=True)
+    (deck / "master.pptx").symlink_to("other.pptx")
+    (deck / "other.pptx").symlink_to("master.pptx")
+    expected = ("templates/deck/master.pptx: error: `templates/deck/master.pptx` is a loop "
+                "of symbolic links (replace the link with the file itself)")
+    assert failure(project, ("pptx",)) == [expected]
+    assert expected in [d.format() for d in check_project(project)]
+
+
 def test_a_template_folder_linked_to_content_is_an_error_in_build_and_check(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "templates" / "brief").symlink_to("../content")
