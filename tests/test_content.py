@@ -293,6 +293,17 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         "content/collaborations/patrols.yaml:18:20: error: `values`: 1e+308 is larger than a "
         "table or chart can show (at most 10^15 either side of 0)",
     ),
+    "metric value an integer too large": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40",
+                                                                "2022: 10000000000000000")},
+        "content/collaborations/patrols.yaml:18:20: error: `values`: 1e+16 is larger than a "
+        "table or chart can show (at most 10^15 either side of 0)",
+    ),
+    "metric value an integer too large for any number": (
+        {"content/collaborations/patrols.yaml": PATROLS.replace("2022: 40", "2022: 1" + "0" * 400)},
+        "content/collaborations/patrols.yaml:18:20: error: `values`: a 401-digit number is "
+        "larger than a table or chart can show (at most 10^15 either side of 0)",
+    ),
     "empty cell in a data file": (
         {"content/data/exercises.csv": "year,NRV,ALT\n2022,,2\n2023,3,4\n"},
         "content/data/exercises.csv:2:6: error: empty cell in column `NRV` (write a number: 0 "

@@ -497,8 +497,13 @@ def _validation_diagnostics(exc: ValidationError, cls: type[BaseModel], node: An
                         "margins": "a length like 20mm, 2.5cm, 1in or 54pt"}.get(str(loc[-2]))
             found.append(source.error(node, loc,
                                       f"`{excerpt(value)}` is not {what or 'valid here'}"))
-        elif kind in ("less_than_equal", "greater_than_equal") and isinstance(value, float):
-            found.append(source.error(node, loc, f"`{key}`: {value:g} is larger than a table "
+        elif isinstance(value, int | float) and not isinstance(value, bool) and (
+                (kind in ("less_than_equal", "greater_than_equal")
+                and abs(float(ctx.get("le", ctx.get("ge", 0)))) == m.NUMBER_MAGNITUDE)
+                or kind == "float_type"):  # an integer too large to be a float at all
+            shown = (f"{value:g}" if isinstance(value, float) or abs(value) < 10**300
+                     else f"a {len(str(abs(value)))}-digit number")  # no float holds it
+            found.append(source.error(node, loc, f"`{key}`: {shown} is larger than a table "
                                                  "or chart can show (at most 10^15 either "
                                                  "side of 0)",
                                       "give the values in a larger unit, e.g. millions"))
@@ -1049,7 +1054,7 @@ def csv_rows(path: Path, col: _Collector, limit: int, key: str, too_many: str,
     return text.split("\n"), rows
 
 
-CSV_MAGNITUDE = 1e15  # the largest value (either side of 0) of a data file
+CSV_MAGNITUDE = m.NUMBER_MAGNITUDE  # the largest value (either side of 0) of a data file
 
 
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:

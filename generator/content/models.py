@@ -95,7 +95,9 @@ Year = Annotated[StrictInt, Field(ge=1900, le=2200)]
 PublishedYear = Annotated[StrictInt, Field(ge=1000, le=2200)]
 #: A metric's value: finite, and (like a data file's) at most 10^15 either side of 0, so
 #: that formatting and adding values up never overflows.
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e15, le=1e15)]
+NUMBER_MAGNITUDE = 1e15  # the largest number (either side of 0) a table or chart shows
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-NUMBER_MAGNITUDE,
+                                le=NUMBER_MAGNITUDE)]
 
 Length = Literal["summary", "standard", "full"]
 #: The collaboration kinds and benefit categories of a project that declares none.
