@@ -421,6 +421,7 @@ class _InParts:
     front_pages: int = 0
     front: Laid | None = None  # with its page numbers, once its length is stable
     overlay: Overlay | None = None
+    joining: bool = False  # the join is on its way: a late step changes nothing
 
     @property
     def expected(self) -> list[int]:
@@ -454,9 +455,12 @@ class _InParts:
         return steps
 
     def joined(self) -> Join | None:
-        """The last step, once the front and the overlay are in."""
-        if self.overlay is None or (self.split.front is not None and self.front is None):
+        """The last step, once the front and the overlay are in; only once (an overlay
+        laid out for a front length since replaced may still come back after it)."""
+        if self.joining or self.overlay is None or (
+                self.split.front is not None and self.front is None):
             return None
+        self.joining = True
         return Join(self.front, self.body, self.overlay.pdf)
 
 
@@ -514,6 +518,8 @@ def run_jobs(pending: list[Job], executor: Executor,
                             (0, 0) if i < 0 else (1, -len(body[i]))))):
                         push(job, LayOutPart(state.split, index), (0, order[job.path], rank))
                 elif result.status == "part":
+                    if job.path not in in_parts or in_parts[job.path].joining:
+                        continue  # a stale overlay, back after its brief was joined
                     state = in_parts[job.path]
                     state.seconds += result.seconds
                     after = len(state.split.body)  # the tail's priorities and log places

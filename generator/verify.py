@@ -358,7 +358,7 @@ def _copy_line_problem(pdfium_c: Any, page: Any, textpage: Any,
         if size < MIN_POINTS - 0.01:
             problem = f"it is set at {size:.1f} pt (the least is {MIN_POINTS:g} pt)"
             continue
-        if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area):
+        if not _glyphs_seen(pdfium_c, page, textpage, chars, boxes, area, spelled_ok=True):
             problem = "it is transparent, low-contrast or covered"
             continue
         return ""
@@ -384,13 +384,17 @@ def _luminance(pixels: Any) -> Any:
 
 def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
                  boxes: Sequence[tuple[float, float, float, float]],
-                 area: tuple[float, float, float, float]) -> bool:
+                 area: tuple[float, float, float, float], spelled_ok: bool = False) -> bool:
     """Whether every glyph of the occurrence shows on the rendered page.
 
     The strip is rendered as it is, then with the occurrence's text objects made
     invisible; a glyph is seen if enough pixels of its box differ between the two at
     :data:`MIN_CONTRAST` or more. What the renderer paints over the text, or the text's
     own transparency or colour, is in both renderings alike.
+
+    Text spelled by an ActualText (the text layer says what the glyphs do not) is seen
+    only with ``spelled_ok`` (a copy line's shaped Arabic run, checked run by run), never
+    in a banner: there the glyphs drawn must be the words read.
     """
     import numpy as np
 
@@ -408,6 +412,8 @@ def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
         owners.append(ctypes.addressof(obj.contents))
         objects[owners[-1]] = obj
     spelled = {key for key, obj in objects.items() if _actual_text(pdfium_c, obj)}
+    if spelled and not spelled_ok:
+        return False
     modes = {key: pdfium_c.FPDFTextObj_GetTextRenderMode(obj) for key, obj in objects.items()}
     shown = page.render(scale=RASTER_SCALE, crop=crop, may_draw_forms=False).to_numpy()
     try:

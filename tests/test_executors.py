@@ -144,14 +144,18 @@ def test_a_fault_raised_while_handling_an_unpicklable_error_comes_back_as_itself
 
 class _Scripted:
     """An executor answering each step at once, as a brief of two body parts whose front
-    is 2 pages laid out without numbers and 3 with them (so it is laid out again)."""
+    is 2 pages laid out without numbers and 3 with them (so it is laid out again). With
+    ``late``, the overlay laid out for the first length comes back late: with the second
+    overlay (``"with"``), or after the join (``"after"``)."""
 
     capacity = 2
     split_parts = True
 
-    def __init__(self) -> None:
+    def __init__(self, late: str = "") -> None:
         self.steps: list[Any] = []
         self.done: list[tuple[int, Any]] = []
+        self.late = late
+        self.held: list[tuple[int, Any]] = []
 
     def submit(self, task: int, job: Any, step: Any) -> None:
         from generator.build import JobResult
@@ -172,7 +176,13 @@ class _Scripted:
         else:
             assert isinstance(step, executors.Join)
             result = JobResult(job, "built", data=step.overlay)
+        if self.late and isinstance(step, executors.LayOutOverlay) and step.total == 12:
+            self.held.append((task, result))
+            return
         self.done.append((task, result))
+        if ((self.late == "with" and isinstance(step, executors.LayOutOverlay))
+                or (self.late == "after" and isinstance(step, executors.Join))):
+            self.done += self.held
 
     def wait(self) -> list[tuple[int, Any]]:
         done, self.done = self.done, []
@@ -182,9 +192,11 @@ class _Scripted:
         pass
 
 
-def test_a_front_whose_numbers_change_its_length_is_laid_out_again_with_its_overlay() -> None:
+@pytest.mark.parametrize("late", ["", "with", "after"])
+def test_a_front_whose_numbers_change_its_length_is_laid_out_again_with_its_overlay(
+        late: str) -> None:
     job = type("Job", (), {"path": "minister/brief.pdf"})()
-    executor = _Scripted()
+    executor = _Scripted(late)
     results: list[Any] = []
     executors.run_jobs([job], executor, results.append)  # type: ignore[list-item]
     kinds = [type(step).__name__ for step in executor.steps]
@@ -193,6 +205,7 @@ def test_a_front_whose_numbers_change_its_length_is_laid_out_again_with_its_over
                 if isinstance(step, executors.LayOutOverlay)]
     assert overlays == [12, 13]  # 2 + 5 + 5 pages, then the front's 3
     join = executor.steps[-1]
+    assert [type(step).__name__ for step in executor.steps].count("Join") == 1
     assert isinstance(join, executors.Join) and join.front is not None
     assert join.front.pdf == b"front" and join.overlay == b"13"  # not the stale 12
     assert [r.status for r in results] == ["built"] and results[0].data == b"13"

@@ -389,3 +389,45 @@ def test_the_gate_names_the_project_s_own_templates(tmp_path: Path) -> None:
         f"of the window (templates in use: {CSS_FILE}, templates/brief/base.html.j2; "
         "built-in for the rest)"]
     assert not (tmp_path / "output" / "minister").exists()
+
+
+def _banner_page(spelled: bool) -> bytes:
+    """One A4 page with a 9 pt banner in its top and bottom bands, in Helvetica: the
+    words SECRET drawn, or (``spelled``) PUBLIC drawn under an ActualText saying SECRET."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))
+
+    def banner(y: int) -> bytes:
+        draw = b"BT /F 9 Tf 270 %d Td (%s) Tj ET" % (y, b"PUBLIC" if spelled else b"SECRET")
+        return (b"/Span <</ActualText (SECRET)>> BDC " + draw + b" EMC\n") if spelled \
+            else draw + b"\n"
+
+    page = pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F=font)),
+        Contents=pdf.make_stream(banner(820) + banner(15))))
+    pdf.pages.append(page)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_a_banner_spelled_by_actual_text_over_other_glyphs_is_refused() -> None:
+    """The text layer may say SECRET while the page draws PUBLIC (an ActualText span):
+    a banner must be the glyphs drawn, not what a span says they are."""
+    import pypdfium2 as pdfium
+
+    from generator.verify import _check_pdf_pages
+
+    def problems(data: bytes) -> list[str]:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return _check_pdf_pages(pdf, "SECRET", "x.pdf", [])[0]
+        finally:
+            pdf.close()
+
+    assert problems(_banner_page(spelled=False)) == []
+    assert problems(_banner_page(spelled=True))
