@@ -324,12 +324,21 @@ class _Package:
         found = []
         for master_id in self.xml(pres).iterfind("p:sldMasterIdLst/p:sldMasterId", _NS):
             master = self.related(pres, master_id.get(f"{{{_RT}}}id", ""))
-            for layout_id in self.xml(master).iterfind("p:sldLayoutIdLst/p:sldLayoutId",
-                                                       _NS):
+            for layout_id in self.of_kind(master, "sldMaster").iterfind(
+                    "p:sldLayoutIdLst/p:sldLayoutId", _NS):
                 layout = self.related(master, layout_id.get(f"{{{_RT}}}id", ""))
-                csld = self.xml(layout).find("p:cSld", _NS)
+                csld = self.of_kind(layout, "sldLayout").find("p:cSld", _NS)
                 found.append((csld.get("name", "") if csld is not None else "", layout))
         return found
+
+    def of_kind(self, part: str, kind: str) -> Any:
+        """The root of ``part``, which must be a ``p:KIND`` (python-pptx reads any other
+        element, such as one whose namespace was damaged, as an element without the
+        kind's attributes, and fails on the first it asks for)."""
+        root = self.xml(part)
+        if root.tag != f"{{{_P}}}{kind}":
+            raise _Unreadable(f"{_excerpt(part)} is not a slide {kind[3:].lower()}")
+        return root
 
     def deck_parts(self) -> list[str]:
         """Each part a deck may carry: all but the master's own slides and what only the

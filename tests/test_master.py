@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
@@ -672,6 +672,7 @@ LAYOUT_PIECES = ['<p:ph type="title"/>', '<p:ph/>', 'idx="', '"', "9999999999999
 @settings(max_examples=25, deadline=None)
 @given(layout=st.integers(1, 9), start=st.floats(0, 1), length=st.integers(0, 400),
        insert=st.lists(st.sampled_from(LAYOUT_PIECES), max_size=6))
+@example(layout=8, start=0.109375, length=1, insert=[])  # the p: namespace URI cut short
 def test_a_damaged_layout_is_a_diagnostic_never_a_traceback(
         layout: int, start: float, length: int, insert: list[str]) -> None:
     """A layout's XML cut and spliced at random: `check` gives diagnostics (it never
