@@ -71,26 +71,36 @@ class RefusedFile(Exception):
         self.message = message
 
 
+#: Why a path with no end cannot be read, and what to do (every reader says the same).
+LOOP, LOOP_HINT = "is a loop of symbolic links", "replace the link with the file itself"
+
+
+def resolved(path: Path) -> Path | None:
+    """``path`` with its symbolic links followed, or None for a loop of them (which
+    ``Path.resolve`` raises as RuntimeError before Python 3.13, OSError after)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def shown_path(path: Path | str, root: Path | str | None) -> str:
     """``path`` as a user reads it: relative to the project, ``<built-in>/...`` for a
     built-in template, else only its name (no absolute path of this machine)."""
     path = Path(path).absolute()
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links: shown as it is written
-        resolved = path
+    followed = resolved(path) or path  # a loop: shown as it is written
     bases = [(Path(root), "")] if root else []
     for base, prefix in [*bases, (builtin_templates(), "<built-in>/")]:
-        for candidate in (path, resolved):
+        for candidate in (path, followed):
             for folder in (base.absolute(), base.resolve()):
                 if candidate.is_relative_to(folder):
                     return prefix + candidate.relative_to(folder).as_posix()
     return f"{path.name} (outside the project)"
 
 
-def _target(resolved: Path, root: Path | str | None) -> str:
+def _target(target: Path, root: Path | str | None) -> str:
     """Where a link points, for a message: a project path, or no machine path at all."""
-    shown = shown_path(resolved, root)
+    shown = shown_path(target, root)
     return "a file outside the project" if shown.endswith("(outside the project)") \
         else f"`{shown}`"
 
@@ -109,24 +119,23 @@ def gated_file(folder: Path | str, name: str, suffixes: Iterable[str],
         raise RefusedFile(shown, f"`{name}` leaves its template folder")
     if not os.path.lexists(candidate):
         return None
-    try:
-        resolved = candidate.resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
-        raise RefusedFile(shown, f"`{shown}` is a loop of symbolic links") from None
-    if not resolved.is_relative_to(folder.resolve()):
-        raise RefusedFile(shown, f"`{shown}` links to {_target(resolved, root)}, outside "
+    target = resolved(candidate)
+    if target is None:
+        raise RefusedFile(shown, f"`{shown}` {LOOP}")
+    if not target.is_relative_to(folder.resolve()):
+        raise RefusedFile(shown, f"`{shown}` links to {_target(target, root)}, outside "
                                  "its template folder")
     try:
-        mode = resolved.stat().st_mode
+        mode = target.stat().st_mode
     except OSError:
         return None  # a dangling link: as if absent
     if not stat.S_ISREG(mode):
         raise RefusedFile(shown, f"`{shown}` is not a regular file")
     allowed = {suffix.lower() for suffix in suffixes}
-    if candidate.suffix.lower() not in allowed or resolved.suffix.lower() not in allowed:
+    if candidate.suffix.lower() not in allowed or target.suffix.lower() not in allowed:
         raise RefusedFile(shown, f"`{shown}` is not a template file (allowed here: "
                                  f"{', '.join(sorted(allowed))})")
-    return resolved
+    return target
 
 
 # --------------------------------------------------------------------------------------
@@ -247,18 +256,14 @@ def resolve_templates(
 
     def inside_templates(path: Path) -> bool:
         shown = shown_path(path, root)
-        try:
-            resolved = path.resolve()
-            if resolved.is_relative_to(templates.resolve()) and \
-                    templates.resolve().is_relative_to(root.resolve()):
-                return True
-        except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError < 3.13)
-            problems.append(Diagnostic(shown, 0, 0, "error",
-                                       f"`{shown}` is a loop of symbolic links",
-                                       "replace the link with the file itself"))
+        target, folder = resolved(path), resolved(templates)
+        if target is None or folder is None:
+            problems.append(Diagnostic(shown, 0, 0, "error", f"`{shown}` {LOOP}", LOOP_HINT))
             return False
+        if target.is_relative_to(folder) and folder.is_relative_to(root.resolve()):
+            return True
         problems.append(Diagnostic(shown, 0, 0, "error",
-                                   f"`{shown}` links to {_target(resolved, root)}, "
+                                   f"`{shown}` links to {_target(target, root)}, "
                                    "outside the project's templates/ folder",
                                    "templates are read only from templates/; copy the "
                                    "files there instead of linking"))

@@ -36,6 +36,7 @@ from ..render.markdown import (
     table_sizes,
     too_deep,
 )
+from ..templates import LOOP, LOOP_HINT, resolved
 from . import models as m
 from .recipients import read_recipients
 from .yamlio import FileProblems, Source, load_yaml, plain, read_text, too_large
@@ -221,13 +222,11 @@ class _Collector:
 def _inside(path: Path, col: _Collector) -> None:
     """A user's file must really be inside the project (a symlink may not lead out:
     nothing outside the project is read)."""
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
-        raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error",
-                                       "file is a loop of symbolic links",
-                                       "replace the link with the file itself")]) from None
-    if col.root.resolve() not in resolved.parents:
+    target = resolved(path)
+    if target is None:
+        raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error", f"file {LOOP}",
+                                       LOOP_HINT)])
+    if col.root.resolve() not in target.parents:
         raise FileProblems([Diagnostic(col.rel(path), 1, 1, "error", "file leaves the "
                                        "project (a symbolic link to somewhere else)",
                                        "copy the file into the project instead")])
@@ -603,11 +602,9 @@ def _check_reference(value: str, content: Path, file: str, line: int, column: in
         fail(f"{what} `{value}` is an absolute path; give a path relative to content/")
         return None
     root = content.resolve()
-    try:
-        target = (content / stripped.split("#", 1)[0].split("?", 1)[0]).resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
-        fail(f"{what} `{value}` is a loop of symbolic links",
-             "replace the link with the file itself")
+    target = resolved(content / stripped.split("#", 1)[0].split("?", 1)[0])
+    if target is None:
+        fail(f"{what} `{value}` {LOOP}", LOOP_HINT)
         return None
     if root != target and root not in target.parents:
         fail(f"{what} `{value}` leaves content/", "files must stay inside content/")
