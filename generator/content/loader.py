@@ -16,6 +16,7 @@ import re
 import stat
 import warnings
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -958,10 +959,13 @@ def _nearest_label(label: str, labels: dict[str, Mention], section_id: str) -> s
     return close[0] if close else same_kind[0] if len(same_kind) == 1 else None
 
 
-def _read_section(path: Path, col: _Collector, translation: bool) -> SectionFile | None:
+def _read_section(path: Path, col: _Collector, translation: bool, text: str | None = None
+                  ) -> SectionFile | None:
+    """A section file (``text``: already read by :func:`_read`)."""
     rel = col.rel(path)
     try:
-        text = _read(path, col)
+        if text is None:
+            text = _read(path, col)
         front, body, body_line = _split_front_matter(text, rel)
     except FileProblems as exc:
         col.extend(exc.diagnostics)
@@ -1124,19 +1128,25 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
 # --- the project -----------------------------------------------------------------------
 
 
-def _yaml_texts(content: Path, col: _Collector) -> Iterable[str]:
-    """The YAML of the collaborations and of the sections' front matter, read as the
-    loader reads them; a file with a problem is left out (the loader reports it)."""
+def _prefetched(content: Path, col: _Collector, prefetch: Prefetch) -> dict[Path, str]:
+    """The collaborations and sections, read as the loader reads them, their YAML (a
+    section's front matter) handed to ``prefetch`` to parse: the texts, for the loader
+    to go on with. A file with a problem is left out (the loader reads it again, and
+    reports it)."""
     sections = content / "sections"
+    texts: dict[Path, str] = {}
     for path in [*_yaml_files(content / "collaborations"),
                  *(sorted(sections.glob("*.md")) if sections.is_dir() else [])]:
         if path.suffix == ".md" and not SECTION_FILE.match(path.name):
             continue  # not read at all
-        try:
-            text = _read(path, col)
-            yield _split_front_matter(text, "")[0] if path.suffix == ".md" else text
-        except FileProblems:
-            continue
+        with suppress(FileProblems):
+            texts[path] = _read(path, col)
+    yaml = []
+    for path, text in texts.items():
+        with suppress(FileProblems):
+            yaml.append(_split_front_matter(text, "")[0] if path.suffix == ".md" else text)
+    prefetch([(text, col.limits.yaml_depth) for text in yaml])
+    return texts
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -1206,8 +1216,8 @@ def load_project(root: Path | str, prefetch: Prefetch | None = None) -> Project:
     too_many = _too_many_files(root, col)
     if too_many:  # reading them all is the work the limit is there to prevent
         raise ContentError([*col.diagnostics, too_many])
-    if prefetch is not None:
-        prefetch([(text, col.limits.yaml_depth) for text in _yaml_texts(content, col)])
+    # with prefetch: the collaborations and sections, read (and their YAML parsed) ahead
+    texts = _prefetched(content, col, prefetch) if prefetch is not None else {}
 
     # partners.yaml
     partners: list[Entry[m.Partner]] = []
@@ -1233,7 +1243,7 @@ def load_project(root: Path | str, prefetch: Prefetch | None = None) -> Project:
     # collaborations
     collaborations: list[tuple[str, Entry[m.Collaboration]]] = []
     for path in _yaml_files(content / "collaborations"):
-        loaded = _read_yaml(path, col)
+        loaded = _read_yaml(path, col, text=texts.get(path))
         if loaded:
             collab = _validate(m.Collaboration, *loaded, col)
             if collab:
@@ -1251,7 +1261,7 @@ def load_project(root: Path | str, prefetch: Prefetch | None = None) -> Project:
                                "a section file is named NAME.md or NAME.LANG.md"))
             continue
         lang = match.group("lang")
-        read = _read_section(path, col, translation=bool(lang))
+        read = _read_section(path, col, translation=bool(lang), text=texts.get(path))
         if read is None:
             if not lang:
                 unread.add(match.group("name"))
