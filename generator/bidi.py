@@ -4,8 +4,9 @@ A copy line is drawn glyph by glyph (generator/copies.py), so its visual order i
 compute when it mixes scripts: "Copy 3 of 12 — سارة الحمدان, …" draws the Arabic name
 right to left inside a left-to-right line. No bidi library is a dependency, and this
 line needs little of the algorithm: one paragraph, no explicit embeddings, overrides or
-isolates (:func:`supported` refuses their controls, so the rules X1-X10 have nothing to
-do), hence one isolating run sequence. The weak (W1-W7), neutral (N1-N2) and implicit
+isolates (a copy line may not hold their controls, :data:`EXPLICIT`: see
+``copies.unprintable``; so the rules X1-X10 have nothing to do), hence one isolating run
+sequence. The weak (W1-W7), neutral (N1-N2) and implicit
 (I1-I2) rules and the reordering (L1-L2) are those of UAX #9, which the tests check on
 its own examples.
 """
@@ -18,11 +19,6 @@ from collections.abc import Sequence
 #: Explicit formatting characters (embeddings, overrides, isolates): not supported.
 EXPLICIT = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _NEUTRAL = frozenset({"B", "S", "WS", "ON"})
-
-
-def supported(text: str) -> bool:
-    """Whether :func:`levels` gives ``text`` its UAX #9 levels (no explicit controls)."""
-    return not EXPLICIT.intersection(text)
 
 
 def has_rtl(text: str) -> bool:

@@ -141,6 +141,11 @@ class BuildFailed(BriefgenError):
 Progress = Callable[[str, Job, JobResult | None], None]
 
 
+def _local_workers(jobs: int | None) -> int:
+    """How many processes of this machine ``-j`` asks for (default: one per core)."""
+    return max(1, jobs or os.cpu_count() or 1)
+
+
 def source_date_epoch() -> int | None:
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return int(value) if value.isdigit() else None
@@ -617,7 +622,7 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
         return f"{base}/{rel}".rstrip("/") if rel else base
 
     # 1. load and validate everything (the YAML parsed on local helpers, -j N)
-    helpers = 1 if jobs == 1 or cluster is not None else jobs or os.cpu_count() or 1
+    helpers = 1 if cluster is not None else _local_workers(jobs)
     loaded = load_project(root, executors.parse_on(helpers) if helpers > 1 else None)
     names = list(audiences or loaded.audiences)
     unknown = [n for n in names if n not in loaded.audiences]
@@ -773,7 +778,7 @@ def _render(loaded: Project, tailored: dict[str, Tailored], formats: Iterable[st
     pending.sort(key=_expected_cost, reverse=True)
     # A PDF may be laid out in parts, a task each: then every worker may have work.
     tasks = len(pending) if all(job.format != "pdf" for job in pending) else len(pending) + 99
-    workers = max(1, min(jobs or os.cpu_count() or 1, tasks))
+    workers = max(1, min(_local_workers(jobs), tasks))
     for job in pending:
         if progress:
             progress("start", job, None)

@@ -146,8 +146,9 @@ def make(project: Project, results: Sequence[JobResult], out: Path,
         base: bytes | None = result.data
         for copy in copies:
             path = copy.path(job.path)
+            mark = copy.mark if watermark else None
             key = hashlib.sha256(json.dumps(
-                [STAMP_VERSION, job.key, copy.line, copy.mark if watermark else "",
+                [STAMP_VERSION, job.key, copy.line, mark or "",
                  signer.fingerprint if signer else ""]
             ).encode()).hexdigest()
             entry = manifest.get(path)
@@ -160,8 +161,7 @@ def make(project: Project, results: Sequence[JobResult], out: Path,
                 # from the revision the release gate passed, without that signature
                 base = unsigned((out / job.path).read_bytes())
             data = stamp(job.format, base, copy, watermark, job.edition.audience.rtl)
-            found = verify.check_copy(job, data, path, copy.line, base,
-                                      copy.mark if watermark else None)
+            found = verify.check_copy(job, data, path, copy.line, base, mark)
             if found:
                 problems += found
                 continue

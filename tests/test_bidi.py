@@ -40,6 +40,8 @@ def test_visual_order() -> None:
     assert drawn == f"car means {CAR[::-1]}."
 
 
-def test_explicit_controls_are_not_supported() -> None:
-    assert bidi.supported("abc") and not bidi.supported("a\u202eb")
+def test_explicit_controls_are_refused_in_a_copy_line() -> None:
+    from generator.copies import unprintable
+
+    assert unprintable("abc") == [] and unprintable("a\u202eb\u2067") == ["\u202e", "\u2067"]
     assert bidi.has_rtl(SAYYARA) and not bidi.has_rtl("abc 123")
