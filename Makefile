@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 build: $(STAMP)  ## set up, then build every audience of the default project into output/
 	$(BIN)/briefgen build .
 
+# Bytecode is written (__pycache__, ignored by git) even where the environment forbids it:
+# otherwise each test worker, Dask worker and subprocess compiles briefgen and the test
+# modules again (collecting the tests: 3.9 s instead of 1.7 s).
 test: $(STAMP)  ## set up, then run the whole test suite
-	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder  # tests/conftest.py: files, longest first
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder  # tests/conftest.py: files, longest first
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks
