@@ -316,6 +316,35 @@ def test_html_banners_hidden_by_the_cascade_are_refused(
                             for m in messages), messages
 
 
+@pytest.mark.parametrize("opened", ["a { color: red", "/* a comment", "a { b: url(x"])
+def test_each_style_element_is_a_style_sheet_of_its_own(
+        built: dict[str, tuple[Job, bytes]], opened: str) -> None:
+    """A browser ends a block, comment or URL left open with its <style> element and
+    applies the next element's rules; so does the gate (it once read all the elements as
+    one sheet, in which the hiding rule below was swallowed by the open block)."""
+    job, data = built["html"]
+    hostile = data.replace(b"</head>", f"<style>{opened}</style>\n"
+                           "<style>.banner { display: none }</style></head>".encode(), 1)
+    messages = [d.message for d in check_output(job, hostile)]
+    assert messages and all(m.endswith("`display: none` hides it") for m in messages), messages
+
+
+@pytest.mark.parametrize("sheet", [
+    "/* data:" + "A" * 70 + "*/ .banner { display: none }",  # the comment's end
+    ".banner { b: data:" + "A" * 70 + ";display: none }",  # a semicolon
+    ".banner { display: none; background: url(data:image/png;base64," + "A" * 70 + ") }",
+])
+def test_data_url_payloads_are_cut_only_where_nothing_else_goes_with_them(
+        built: dict[str, tuple[Job, bytes]], sheet: str) -> None:
+    """The gate cuts base64 payloads out before parsing a page (they are half of its
+    size): a cut that went on to a comment's end or a semicolon hid the rule after it
+    from the gate, not from a browser."""
+    job, data = built["html"]
+    hostile = data.replace(b"</head>", f"<style>{sheet}</style></head>".encode(), 1)
+    messages = [d.message for d in check_output(job, hostile)]
+    assert messages and all(m.endswith("`display: none` hides it") for m in messages), messages
+
+
 def test_html_rules_for_print_only_or_overridden_do_not_fail(
         built: dict[str, tuple[Job, bytes]]) -> None:
     job, data = built["html"]
