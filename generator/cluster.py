@@ -347,8 +347,9 @@ class DaskExecutor:
                 # render, not to judge what it rendered.
                 results.append((task, gated(future.result())))
                 continue
-            except CancelledError:
-                reason = "the task was cancelled (the scheduler or a worker went away)"
+            except CancelledError:  # e.g. the worker that held its scattered files died
+                reason = ("the task was cancelled: the scheduler, or a Dask worker holding "
+                          "its files, was lost")
             except Exception as exc:
                 name = type(exc).__name__
                 reason = (f"the Dask worker running it was lost ({exc})"

@@ -17,13 +17,16 @@ import pytest
 # would be made on both. So each file runs on one worker (`--dist loadfile`; pytest 9
 # ignores the node ids `--dist loadgroup` rewrites, so its groups do nothing), and the
 # files start longest first (seconds of each file's tests in a 2-worker run, measured on
-# 2026-11-30: leaks 43, brief 37, dask 35 and its cluster ... serve 5), so that no long file
+# 2026-11-30: leaks 44, brief 33, dask 28, copies 22 ... serve 5), so that no long file
 # starts last on one core while the other idles; the rest follow in collection order.
-LONGEST_FIRST = ("test_leaks.py", "test_dask.py", "test_brief.py", "test_copies.py",
-                 "test_buildout.py", "test_deck.py", "test_docx.py", "test_verify.py",
-                 "test_html_chromium.py", "test_parts.py", "test_charts.py", "test_master.py",
-                 "test_build.py", "test_fuzz.py", "test_executors.py", "test_signing.py",
-                 "test_cli.py", "test_serve.py", "test_docs_messages.py")
+# Each worker is handed two files at the start, alternately: the files that keep several
+# processes busy of their own (leaks and dask: local workers and a Dask cluster) go to
+# the same worker, one after the other, while the other renders in its own process.
+LONGEST_FIRST = ("test_leaks.py", "test_brief.py", "test_dask.py", "test_copies.py",
+                 "test_verify.py", "test_buildout.py", "test_deck.py", "test_parts.py",
+                 "test_html_chromium.py", "test_docx.py", "test_fuzz.py", "test_master.py",
+                 "test_build.py", "test_charts.py", "test_signing.py", "test_cli.py",
+                 "test_serve.py", "test_docs_messages.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

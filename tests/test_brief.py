@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import gc
 import io
 import itertools
@@ -39,6 +38,7 @@ from generator.render.brief import (
 )
 from generator.templates import TemplateSet, builtin_templates, resolve_templates
 
+from . import pdfpage
 from .conftest import require_tool
 from .factories import sample_edition
 
@@ -730,8 +730,8 @@ def test_layout_gc_restores_the_collector_even_on_error() -> None:
 
 # --------------------------------------------------------------------------- page flow
 #
-# Layout facts read back from the PDF (pdfplumber for where text and drawings sit, the
-# tagged PDF's structure tree for which page each table row is on), on the default
+# Layout facts read back from the PDF (tests/pdfpage.py for where text and drawings sit,
+# the tagged PDF's structure tree for which page each table row is on), on the default
 # project's briefs for the minister, the committee and the Arabic delegation and on a
 # generated project with long titles, long names and 30 collaborations (long_project).
 
@@ -752,63 +752,31 @@ class PageFacts:
     first_line: str  # the first line of text in the text area
 
 
-def _lines(chars: list[dict[str, Any]]) -> int:
+def _lines(chars: list[pdfpage.Char]) -> int:
     """How many lines ``chars`` make: runs of overlapping vertical extents."""
     count, bottom = 0, -1.0
-    for char in sorted(chars, key=lambda c: c["top"]):
-        if char["top"] >= bottom - 0.5:
+    for char in sorted(chars, key=lambda c: c.top):
+        if char.top >= bottom - 0.5:
             count += 1
-        bottom = max(bottom, char["bottom"]) if char["top"] < bottom - 0.5 else char["bottom"]
+        bottom = max(bottom, char.bottom) if char.top < bottom - 0.5 else char.bottom
     return count
-
-
-@dataclasses.dataclass(frozen=True)
-class PlumbedPage:
-    """What pdfplumber reads from one page (its slowest step, done once per file)."""
-
-    height: float
-    chars: list[dict[str, Any]]
-    drawn: list[dict[str, Any]]  # rects, curves, lines and images
-    text_area: str  # the text inside the top and bottom margins
-    words: list[dict[str, Any]]  # with their font's name and size
-
-
-def plumbed(path: Path) -> list[PlumbedPage]:
-    """The pages of the PDF at ``path`` as pdfplumber reads them; several tests read the
-    same built brief, which is parsed once (again if the file changes)."""
-    stat = path.stat()
-    return _plumbed(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _plumbed(path: Path, _mtime: int, _size: int) -> list[PlumbedPage]:
-    import pdfplumber
-
-    pages = []
-    with pdfplumber.open(path) as pdf:
-        for page in pdf.pages:
-            top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
-            pages.append(PlumbedPage(
-                page.height, page.chars, [*page.rects, *page.curves, *page.lines, *page.images],
-                page.crop((0, top - 1, page.width, bottom + 1)).extract_text() or "",
-                page.extract_words(x_tolerance=1.5, extra_attrs=["fontname", "size"])))
-    return pages
 
 
 def page_facts(path: Path) -> list[PageFacts]:
     facts = []
-    for page in plumbed(path):
+    for page in pdfpage.read(path):
         top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
         inside = [o for o in (*page.chars, *page.drawn)
-                  if o["top"] >= top - 1 and o["bottom"] <= bottom + 1]
-        lowest = max((o["bottom"] for o in inside), default=top)
+                  if o.top >= top - 1 and o.bottom <= bottom + 1]
+        lowest = max((o.bottom for o in inside), default=top)
         # The running heads are 7.5 pt; the banners (9 pt) sit beyond them.
-        small = [c for c in page.chars if c["size"] < 8.5 and c["text"].strip()]
+        small = [c for c in page.chars if c.size < 8.5 and c.text.strip()]
         facts.append(PageFacts(
             fill=(lowest - top) / (bottom - top),
-            head_lines=_lines([c for c in small if c["bottom"] < top]),
-            foot_lines=_lines([c for c in small if c["top"] > bottom]),
-            first_line=(page.text_area.strip().splitlines() or [""])[0]))
+            head_lines=_lines([c for c in small if c.bottom < top]),
+            foot_lines=_lines([c for c in small if c.top > bottom]),
+            first_line=next((line.strip() for line in page.lines_between(top - 1, bottom + 1)
+                             if line.strip()), "")))
     return facts
 
 
@@ -842,8 +810,8 @@ def sparse_pages(facts: list[PageFacts], edition: Edition) -> list[tuple[int, fl
 
 
 def _starts_part(line: str, headings: tuple[str, ...]) -> bool:
-    """Whether a page's first line is one of ``headings``; pdfplumber gives a
-    right-to-left line in visual order, so its characters reversed are tried too."""
+    """Whether a page's first line is one of ``headings``; lines are read left to
+    right, so a right-to-left line comes in visual order: reversed, it is tried too."""
     return any(text.strip().startswith(headings) for text in (line, line[::-1]))
 
 
@@ -905,16 +873,16 @@ def table_pieces(path: Path) -> list[TablePiece]:
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     found: list[TablePiece] = []
-    chars: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    chars: dict[tuple[int, int], list[pdfpage.Char]] = {}
     extent: dict[int, tuple[float, float]] = {}
-    for number, page in enumerate(plumbed(path), 1):
+    for number, page in enumerate(pdfpage.read(path), 1):
         top, bottom = TOP_MARGIN_MM * MM, page.height - BOTTOM_MARGIN_MM * MM
-        body = [c for c in page.chars if top <= c["top"] and c["bottom"] <= bottom]
-        extent[number] = (min((c["top"] for c in body), default=top),
-                          max((c["bottom"] for c in body), default=top))
+        body = [c for c in page.chars if top <= c.top and c.bottom <= bottom]
+        extent[number] = (min((c.top for c in body), default=top),
+                          max((c.bottom for c in body), default=top))
         for char in body:
-            if char.get("mcid") is not None:
-                chars.setdefault((number, char["mcid"]), []).append(char)
+            if char.mcid is not None:
+                chars.setdefault((number, char.mcid), []).append(char)
     for head, rows in pieces:
         spots = [chars.get(key, []) for key in head] + [
             chars.get(key, []) for row in rows for key in row]
@@ -923,8 +891,8 @@ def table_pieces(path: Path) -> list[TablePiece]:
             continue
         number = rows[0][0][0]
         found.append(TablePiece(
-            number, "".join(c["text"] for key in head for c in chars.get(key, [])),
-            len(rows), min(c["top"] for c in mine), max(c["bottom"] for c in mine),
+            number, "".join(c.text for key in head for c in chars.get(key, [])),
+            len(rows), min(c.top for c in mine), max(c.bottom for c in mine),
             *extent[number]))
     return found
 
@@ -986,14 +954,14 @@ def body_line_lengths(path: Path) -> list[int]:
     """Characters on each full line of body text (the serif at 10 pt and more): lines
     at least 85 % of the 36 em measure wide, so last lines of paragraphs are left out."""
     lengths = []
-    for page in plumbed(path):
-        lines: dict[int, list[dict[str, Any]]] = {}
+    for page in pdfpage.read(path):
+        lines: dict[int, list[pdfpage.Char]] = {}
         for char in page.chars:
-            if "Serif" in char["fontname"] and char["size"] >= 10:
-                lines.setdefault(round(char["top"]), []).append(char)
+            if "Serif" in char.fontname and char.size >= 10:
+                lines.setdefault(round(char.top), []).append(char)
         for chars in lines.values():
-            chars = sorted(chars, key=lambda c: c["x0"])
-            if chars[-1]["x1"] - chars[0]["x0"] >= 0.85 * 36 * chars[0]["size"]:
+            chars = sorted(chars, key=lambda c: c.x0)
+            if chars[-1].x1 - chars[0].x0 >= 0.85 * 36 * chars[0].size:
                 lengths.append(len(chars))
     return lengths
 
@@ -1061,7 +1029,6 @@ def flowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Ed
     from generator.content import load_project
     from generator.tailor import tailor
 
-    pytest.importorskip("pdfplumber")
     root = tmp_path_factory.mktemp("flow")
     out = {}
     for name, project in ((*DEFAULT_FLOWED, ("long", long_project(root / "long")))):
@@ -1071,6 +1038,26 @@ def flowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Ed
         path.write_bytes(render_brief(edition, resolve_templates(project, audience)))
         out[name] = (path, edition)
     return out
+
+
+def test_the_page_flow_readers_see_a_wrapped_header_and_a_page_left_empty(
+        tmp_path: Path) -> None:
+    """The checks below can fail: a stylesheet that lets the running title wrap and puts
+    each collaboration on a page of its own is caught by them."""
+    override = tmp_path / "brief"
+    override.mkdir()
+    css = (Path(BUILTIN) / "brief.css").read_text(encoding="utf-8")
+    (override / "brief.css").write_text(
+        css + "@page { @top-left { white-space: normal; width: 20mm !important } }\n"
+        ".card { break-after: page }\n",
+        encoding="utf-8")
+    edition = sample_edition(content_dir(tmp_path))
+    edition = dataclasses.replace(edition, title=LONG_TITLE)
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(render_brief(edition, builtin_set(tmp_path, override)))
+    facts = page_facts(path)
+    assert any(f.head_lines > 1 for f in facts[1:])
+    assert sparse_pages(facts, edition)
 
 
 @pytest.mark.parametrize("name", FLOWED)
@@ -1123,13 +1110,13 @@ def short_lone_words(path: Path) -> list[tuple[int, str]]:
     one set at the line pitch (1.45 em) below a line of the same paragraph; a paragraph
     of one word ("More.") is not one."""
     found = []
-    for number, page in enumerate(plumbed(path), start=1):
+    for number, page in enumerate(pdfpage.read(path), start=1):
         lines: dict[float, list[str]] = {}
         size = 10.5
-        for word in page.words:
-            if "Serif" in word["fontname"] and word["size"] >= 10:
-                lines.setdefault(round(word["top"], 1), []).append(word["text"])
-                size = word["size"]
+        for word in page.words():
+            if "Serif" in word.fontname and word.size >= 10:
+                lines.setdefault(round(word.top, 1), []).append(word.text)
+                size = word.size
         tops = sorted(lines)
         for above, top in itertools.pairwise(tops):
             words = lines[top]

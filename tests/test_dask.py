@@ -4,10 +4,8 @@ is checked before anything is sent."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -20,13 +18,11 @@ import pytest
 from generator.build import BuildFailed, build
 from generator.cluster import DaskSettings
 from generator.errors import UsageProblem
-from generator.executors import Heartbeat
-from generator.render import parts
 
 from .conftest import require_tool
 
 REPO = Path(__file__).resolve().parent.parent
-AUDIENCES = ["minister", "delegation-zahran"]  # every format, and a right-to-left brief
+AUDIENCES = ["delegation-zahran"]  # right to left, in Arabic
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -34,25 +30,18 @@ def _files(out: Path) -> dict[str, bytes]:
             for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"}
 
 
-def test_a_build_on_the_cluster_equals_the_local_build(dask_cluster: Any,
-                                                       tmp_path: Path) -> None:
+def test_a_right_to_left_build_on_the_cluster_equals_the_local_build(
+        dask_cluster: Any, tmp_path: Path) -> None:
+    """The Arabic delegation's brief and deck: its fonts and its theme's logo travel to the
+    workers by content hash. (Every format, numbered copies and a brief in parts, on the
+    canary project: tests/test_leaks.py.)"""
     cluster, _client = dask_cluster
-    lines: list[str] = []
-    seconds = itertools.count(0, 10)  # a clock that moves ten seconds each time it is read
-    with pytest.MonkeyPatch.context() as patch:  # the minister's brief in parts, too
-        patch.setattr(parts, "PART_SIZE", 30_000)
-        local = build(REPO, AUDIENCES, out=tmp_path / "local", jobs=2)
-        remote = build(REPO, AUDIENCES, out=tmp_path / "dask",
-                       cluster=DaskSettings(cluster.scheduler_address),
-                       heartbeat=Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
-    assert len(remote.built) == 5
-    # the client tells a log which part of the brief the cluster is laying out
-    assert any(re.match(r"briefgen: building minister/brief\.pdf \(parts? [\d, ]+ of \d+\) — "
-                        r"\d+ s$", line) for line in lines), lines
+    local = build(REPO, AUDIENCES, out=tmp_path / "local", jobs=2)
+    remote = build(REPO, AUDIENCES, out=tmp_path / "dask",
+                   cluster=DaskSettings(cluster.scheduler_address))
+    assert sorted(r.job.format for r in remote.built) == ["pdf", "pptx"]
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
     assert [r.warnings for r in remote.results] == [r.warnings for r in local.results]
-    # plain TCP to this machine: accepted, with a warning
-    assert any(w.severity == "warning" and "plain TCP" in w.message for w in remote.warnings)
 
 
 def test_a_worker_killed_mid_build_fails_it_cleanly(dask_cluster: Any, tmp_path: Path) -> None:
@@ -89,7 +78,9 @@ def test_a_worker_killed_mid_build_fails_it_cleanly(dask_cluster: Any, tmp_path:
     assert "other" not in outcome, outcome.get("other")
     failure = outcome["failed"]
     messages = [f"{d.file}: {d.message}" for d in failure.diagnostics]
-    assert any(m.startswith("minister/brief.") and "lost" in m for m in messages), messages
+    # the worker running the task, or the one holding the files it reads (scattered to one
+    # worker), whichever the kill met first: either way the loss is named
+    assert any(m.startswith("minister/brief.") and "was lost" in m for m in messages), messages
     assert _files(out) == before  # every previous output untouched, nothing staged
     assert not list((out / ".briefgen").glob("staging-*"))
 

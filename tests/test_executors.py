@@ -1,5 +1,6 @@
-"""Jobs and the parts of large briefs on several processes (generator/executors.py): the
-same bytes as a serial build, the parts really laid out as tasks of their own."""
+"""Jobs and the parts of large briefs on several processes (generator/executors.py):
+scheduling, heartbeats, faults and memory. That parts laid out concurrently give the
+serial bytes, and run as tasks of their own: tests/test_parts.py."""
 
 from __future__ import annotations
 
@@ -17,70 +18,6 @@ from generator.build import build
 from generator.render import parts
 
 from .projects import write_project
-
-REPO = Path(__file__).resolve().parent.parent
-SMALL = 30_000  # characters per part: the minister brief in parts cut at its forced page breaks
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The minister's brief (in parts) and deck, serially and with -j 2 (with a heartbeat
-    whose clock moves ten seconds each time it is read)."""
-    root = tmp_path_factory.mktemp("parallel")
-    steps: list[str] = []
-    sizes: list[int] = []  # of the body parts, in the order they were started
-    lines: list[str] = []
-    seconds = itertools.count(0, 10)
-    heartbeat = executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds))
-    submit = executors.LocalPool.submit
-
-    def recording(self: executors.LocalPool, task: int, job: Any, step: Any) -> None:
-        steps.append(f"{job.path} {type(step).__name__}")
-        if isinstance(step, executors.LayOutPart) and step.index >= 0:
-            sizes.append(len(step.split.body[step.index]))
-        submit(self, task, job, step)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parts, "PART_SIZE", SMALL)
-        serial = build(REPO, ["minister"], ["pdf", "pptx"], root / "serial", jobs=1)
-        patch.setattr(executors.LocalPool, "submit", recording)
-        parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2,
-                         heartbeat=heartbeat)
-    return {"root": root, "serial": serial, "parallel": parallel, "steps": steps,
-            "sizes": sizes, "lines": lines}
-
-
-def test_parts_laid_out_in_parallel_give_the_serial_bytes(built: dict[str, Any]) -> None:
-    root = built["root"]
-    for name in ("minister/brief.pdf", "minister/deck.pptx"):
-        assert (root / "parallel" / name).read_bytes() == (root / "serial" / name).read_bytes()
-    steps = built["steps"]
-    # the brief: its HTML and split, the front's length, its body parts, then the front
-    # with its page numbers and the page-number overlay at once, the join
-    assert steps.count("minister/brief.pdf LayOutPart") >= 3
-    brief = [step.split()[1] for step in steps if step.startswith("minister/brief.pdf")]
-    assert sorted(brief[-3:-1]) == ["LayOutFront", "LayOutOverlay"]
-    assert brief[-1] == "Join" and brief.count("Join") == 1
-    # the body parts longest first, so that the last to finish are short
-    assert built["sizes"] == sorted(built["sizes"], reverse=True) and len(set(built["sizes"])) > 1
-    assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
-    warnings = [r.warnings for r in built["parallel"].results]
-    assert warnings == [r.warnings for r in built["serial"].results]
-
-
-def test_a_log_is_told_which_output_and_part_is_rendering(built: dict[str, Any]) -> None:
-    lines = built["lines"]
-    said = {re.sub(r" — \d+ s$", "", line) for line in lines}
-    parts = sorted(said - {"briefgen: building minister/brief.pdf",
-                           "briefgen: building minister/deck.pptx"})
-    counts = {m[2] for line in parts if (m := re.search(r"parts? ([\d, ]+) of (\d+)", line))}
-    assert len(counts) == 1  # every part line counts the same parts: front and body
-    total = int(counts.pop())
-    assert total >= 3
-    shown = {int(n) for line in parts for n in re.findall(r"(\d+)(?:,|(?= of))", line)}
-    assert shown == set(range(1, total + 1))  # each part was named while it was laid out
-    assert f"briefgen: building minister/brief.pdf (joining its {total} parts)" in said
-    assert all(line.startswith("briefgen: building minister/") for line in lines)
 
 
 def test_a_heartbeat_waits_its_interval_per_output() -> None:

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import re
 import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import pytest
 from pypdf import PdfReader
 
-from generator.build import build
+from generator.build import BuildReport, build
 from generator.content import load_project
+from generator.executors import Heartbeat
+from generator.render import parts
 from generator.tailor import tailor
 
 from .conftest import require_tool
@@ -186,39 +189,95 @@ def docx_surface(path: Path) -> str:
     return "\n".join(parts) + "\n" + pptx_surface(path)  # and every part, unzipped
 
 
-@pytest.fixture(scope="module", params=["local", "dask"])
-def canary_build(request: pytest.FixtureRequest,
-                 tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The canary project built on local workers, and through the Dask executor (which
-    sends each Edition and the files it reads to the workers)."""
+#: Characters per part: the minister's canary brief is laid out in two parts and joined, so
+#: that parts travel to the Dask workers too and their joins are judged like whole briefs.
+SMALL_PARTS = 30_000
+
+
+class Canary(NamedTuple):
+    root: Path  # the project
+    out: Path  # its output folder for this build
+
+
+@pytest.fixture(scope="module")
+def canary_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("pdftotext")
     root = tmp_path_factory.mktemp("canary")
     write_canary_project(root)
-    if request.param == "dask":
-        from generator.cluster import DaskSettings
-
-        cluster, _client = request.getfixturevalue("dask_cluster")
-        build(root, cluster=DaskSettings(cluster.scheduler_address))
-    else:
-        build(root, jobs=2)
     return root
+
+
+@pytest.fixture(scope="module")
+def local_canary(canary_project: Path) -> tuple[Canary, BuildReport]:
+    """The canary project built on two local worker processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "PART_SIZE", SMALL_PARTS)
+        built = Canary(canary_project, canary_project / "output")
+        return built, build(built.root, out=built.out, jobs=2)
+
+
+@pytest.fixture(scope="module")
+def dask_canary(canary_project: Path, request: pytest.FixtureRequest,
+                ) -> tuple[Canary, BuildReport, list[str]]:
+    """The same project built through the Dask executor, which sends each Edition and
+    the files it reads to the workers; with the lines its heartbeat (whose clock moves ten
+    seconds each time it is read) would log."""
+    from generator.cluster import DaskSettings
+
+    cluster, _client = request.getfixturevalue("dask_cluster")
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "PART_SIZE", SMALL_PARTS)  # cut by the client
+        built = Canary(canary_project, canary_project / "output-dask")
+        report = build(built.root, out=built.out,
+                       cluster=DaskSettings(cluster.scheduler_address),
+                       heartbeat=Heartbeat(lines.append, 5.0, clock=lambda: next(seconds)))
+    return built, report, lines
+
+
+@pytest.fixture(scope="module", params=["local", "dask"])
+def canary_build(request: pytest.FixtureRequest) -> Canary:
+    """The canary project built each way: every test below holds for both."""
+    built: Canary = request.getfixturevalue(f"{request.param}_canary")[0]
+    return built
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"}
+
+
+def test_the_cluster_build_equals_the_local_build(
+        local_canary: tuple[Canary, BuildReport],
+        dask_canary: tuple[Canary, BuildReport, list[str]]) -> None:
+    """Every output, numbered copy and review sheet of every audience, byte for byte."""
+    (here, local), (there, remote, lines) = local_canary, dask_canary
+    assert len(remote.built) == len(AUDIENCES) * 4
+    assert _files(there.out) == _files(here.out)
+    assert [r.warnings for r in remote.results] == [r.warnings for r in local.results]
+    # the minister's brief really went in parts, and the log was told which
+    assert any(re.match(r"briefgen: building minister/brief\.pdf \(parts? [\d, ]+ of \d+\)"
+                        r" — \d+ s$", line) for line in lines), lines
+    # plain TCP to this machine: accepted, with a warning
+    assert any(w.severity == "warning" and "plain TCP" in w.message for w in remote.warnings)
 
 
 @pytest.mark.parametrize("audience", sorted(AUDIENCES))
 def test_no_withheld_canary_anywhere_and_every_visible_one_somewhere(
-        canary_build: Path, audience: str) -> None:
-    project = load_project(canary_build)
+        canary_build: Canary, audience: str) -> None:
+    project = load_project(canary_build.root)
     edition = tailor(project, audience).edition
     blob = json.dumps(dataclasses.asdict(edition), ensure_ascii=False)
     all_canaries = set(re.findall(r"Qx[a-z0-9]+z", "\n".join(
-        p.read_text("utf-8") for p in (canary_build / "content").rglob("*.*")
+        p.read_text("utf-8") for p in (canary_build.root / "content").rglob("*.*")
         if p.suffix in (".yaml", ".md"))))
     visible = {c for c in all_canaries if c in blob}
     withheld = all_canaries - visible
     assert visible
     assert bool(withheld) == (audience != "minister")  # all but the minister lose something
 
-    out = canary_build / "output" / audience
+    out = canary_build.out / audience
     surfaces = {
         "brief.pdf": _squash(pdf_surface(out / "brief.pdf")),
         "deck.pptx": _squash(pptx_surface(out / "deck.pptx")),
@@ -238,8 +297,8 @@ def test_no_withheld_canary_anywhere_and_every_visible_one_somewhere(
     assert not unprinted, f"{audience}/brief.docx misses {unprinted}"
 
 
-def test_review_sheets_are_outside_audience_folders(canary_build: Path) -> None:
-    out = canary_build / "output"
+def test_review_sheets_are_outside_audience_folders(canary_build: Canary) -> None:
+    out = canary_build.out
     for audience in AUDIENCES:
         sheet = out / "_review" / f"{audience}.md"
         assert sheet.is_file()
@@ -247,31 +306,31 @@ def test_review_sheets_are_outside_audience_folders(canary_build: Path) -> None:
     assert "Qxkm5z" in (out / "_review" / "press.md").read_text("utf-8")  # withheld, listed
 
 
-def test_banner_matches_highest_included_marking(canary_build: Path) -> None:
-    project = load_project(canary_build)
+def test_banner_matches_highest_included_marking(canary_build: Canary) -> None:
+    project = load_project(canary_build.root)
     banners = {a: tailor(project, a).edition.banner for a in AUDIENCES}
     assert banners == {"minister": "SECRET", "committee": "CONFIDENTIAL",
                        "norvia": "RESTRICTED // REL TO HOM, NRV",
                        "altmark": "CONFIDENTIAL // REL TO HOM, ALT", "press": "PUBLIC"}
     for audience, banner in banners.items():
-        pages = pdf_page_texts(canary_build / "output" / audience / "brief.pdf")
+        pages = pdf_page_texts(canary_build.out / audience / "brief.pdf")
         for number, text in enumerate(pages, 1):
             # top and bottom of every page
             assert text.count(banner) >= 2, (audience, number)
 
 
-def test_numbered_copies_hold_nothing_withheld(canary_build: Path) -> None:
+def test_numbered_copies_hold_nothing_withheld(canary_build: Canary) -> None:
     """The committee's copies hold exactly the canaries of its own outputs: stamping
     adds a recipient's name, never content."""
-    project = load_project(canary_build)
+    project = load_project(canary_build.root)
     blob = json.dumps(dataclasses.asdict(tailor(project, "committee").edition),
                       ensure_ascii=False)
     canaries = set(re.findall(r"Qx[a-z0-9]+z", "\n".join(
-        p.read_text("utf-8") for p in (canary_build / "content").rglob("*.*")
+        p.read_text("utf-8") for p in (canary_build.root / "content").rglob("*.*")
         if p.suffix in (".yaml", ".md"))))
     withheld = {c for c in canaries if c not in blob}
     assert withheld
-    out = canary_build / "output" / "committee"
+    out = canary_build.out / "committee"
     readers = {"brief.pdf": pdf_surface, "deck.pptx": pptx_surface,
                "brief.html": lambda p: p.read_text("utf-8")}
     folders = sorted((out / "copies").iterdir())

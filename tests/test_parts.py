@@ -1,9 +1,11 @@
 """A large brief is laid out in parts and joined (generator/render/parts.py): the reader
 must not be able to tell. The default briefs are forced into parts with a small part
-size and compared with the same brief laid out as one document."""
+size and compared with the same brief laid out as one document; with -j 2 the parts are
+laid out concurrently (generator/executors.py), and give the same bytes."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +14,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from generator.build import plan
+from generator import executors
+from generator.build import build, plan
 from generator.content import load_project
 from generator.render import parts
 from generator.render.brief import render_brief, render_html
@@ -33,19 +36,39 @@ def _job(audience: str) -> Any:
 
 @pytest.fixture(scope="module")
 def minister(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The minister's brief laid out as one document, then in parts by a serial build
+    and by a build with -j 2, whose parts are laid out concurrently, alongside the deck
+    (the steps it submits recorded, with a heartbeat whose clock moves ten seconds each
+    time it is read)."""
     job = _job("minister")
+    root = tmp_path_factory.mktemp("parts")
+    steps: list[str] = []
+    sizes: list[int] = []  # of the body parts, in the order they were started
+    lines: list[str] = []
+    seconds = itertools.count(0, 10)
+    heartbeat = executors.Heartbeat(lines.append, 5.0, clock=lambda: next(seconds))
+    submit = executors.LocalPool.submit
+
+    def recording(self: executors.LocalPool, task: int, job: Any, step: Any) -> None:
+        steps.append(f"{job.path} {type(step).__name__}")
+        if isinstance(step, executors.LayOutPart) and step.index >= 0:
+            sizes.append(len(step.split.body[step.index]))
+        submit(self, task, job, step)
+
     single = render_brief(job.edition, job.templates)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parts, "PART_SIZE", SMALL)
-        in_parts = render_brief(job.edition, job.templates)
-        again = render_brief(job.edition, job.templates)
-        html = render_html(job.edition, job.templates, for_print=True)
-        split = parts.split(html, SMALL)
-    root = tmp_path_factory.mktemp("parts")
+        split = parts.split(render_html(job.edition, job.templates, for_print=True), SMALL)
+        serial = build(REPO, ["minister"], ["pdf", "pptx"], root / "serial", jobs=1)
+        patch.setattr(executors.LocalPool, "submit", recording)
+        parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2,
+                         heartbeat=heartbeat)
     (root / "single.pdf").write_bytes(single)
+    in_parts = (root / "serial" / "minister" / "brief.pdf").read_bytes()
     (root / "parts.pdf").write_bytes(in_parts)
-    return {"job": job, "single": single, "parts": in_parts, "again": again, "root": root,
-            "split": split}
+    return {"job": job, "single": single, "parts": in_parts, "root": root, "split": split,
+            "serial": serial, "parallel": parallel, "steps": steps, "sizes": sizes,
+            "lines": lines}
 
 
 def _page_lines(path: Path, page: int) -> list[str]:
@@ -138,8 +161,39 @@ def test_one_structure_tree_for_the_whole_brief(minister: dict[str, Any]) -> Non
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_a_brief_in_parts_is_deterministic(minister: dict[str, Any]) -> None:
-    assert minister["parts"] == minister["again"]
+def test_parts_laid_out_in_parallel_give_the_serial_bytes(minister: dict[str, Any]) -> None:
+    """The same bytes from any number of processes: a brief in parts is deterministic."""
+    root = minister["root"]
+    for name in ("minister/brief.pdf", "minister/deck.pptx"):
+        assert (root / "parallel" / name).read_bytes() == (root / "serial" / name).read_bytes()
+    steps = minister["steps"]
+    # the brief: its HTML and split, the front's length, its body parts, then the front
+    # with its page numbers and the page-number overlay at once, the join
+    assert steps.count("minister/brief.pdf LayOutPart") >= 3
+    brief = [step.split()[1] for step in steps if step.startswith("minister/brief.pdf")]
+    assert sorted(brief[-3:-1]) == ["LayOutFront", "LayOutOverlay"]
+    assert brief[-1] == "Join" and brief.count("Join") == 1
+    # the body parts longest first, so that the last to finish are short
+    sizes = minister["sizes"]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 1
+    assert steps[0] == "minister/brief.pdf NoneType"  # the longest job first
+    warnings = [r.warnings for r in minister["parallel"].results]
+    assert warnings == [r.warnings for r in minister["serial"].results]
+
+
+def test_a_log_is_told_which_output_and_part_is_rendering(minister: dict[str, Any]) -> None:
+    lines = minister["lines"]
+    said = {re.sub(r" — \d+ s$", "", line) for line in lines}
+    named = sorted(said - {"briefgen: building minister/brief.pdf",
+                           "briefgen: building minister/deck.pptx"})
+    counts = {m[2] for line in named if (m := re.search(r"parts? ([\d, ]+) of (\d+)", line))}
+    assert len(counts) == 1  # every part line counts the same parts: front and body
+    total = int(counts.pop())
+    assert total >= 3
+    shown = {int(n) for line in named for n in re.findall(r"(\d+)(?:,|(?= of))", line)}
+    assert shown == set(range(1, total + 1))  # each part was named while it was laid out
+    assert f"briefgen: building minister/brief.pdf (joining its {total} parts)" in said
+    assert all(line.startswith("briefgen: building minister/") for line in lines)
 
 
 def test_right_to_left_brief_in_parts_matches_its_single_document(tmp_path: Path,

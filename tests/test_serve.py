@@ -7,6 +7,7 @@ sockets, with timeouts on every wait.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -238,6 +239,10 @@ def test_content_that_breaks_the_build_never_stops_the_server(tmp_path: Path) ->
         shutil.rmtree(made.out, ignore_errors=True)
 
 
+AS_IN_A_TERMINAL = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                    "from generator.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def test_the_serve_command_answers_and_stops_at_once_on_ctrl_c(tmp_path: Path) -> None:
     """`briefgen serve --port 0` as a user runs it: it prints its address, answers
     there (and only to its own name), and Ctrl+C stops it at once, even with a
@@ -245,9 +250,13 @@ def test_the_serve_command_answers_and_stops_at_once_on_ctrl_c(tmp_path: Path) -
     root = write_project(tmp_path / "p", {
         "templates/audiences/minister.yaml": "title: M\nclearance: SECRET\nformats: [html]\n",
         "templates/audiences/norvia.yaml": None})
-    process = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", str(root),
+    # Ctrl+C handled as in a terminal: a process started in the background by a shell
+    # (`make test &`) ignores SIGINT, and so would its children. PYTHONFAULTHANDLER: should
+    # it ever hang, SIGABRT prints where each of its threads is.
+    process = subprocess.Popen([sys.executable, "-c", AS_IN_A_TERMINAL, "serve", str(root),
                                 "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
         lines: list[str] = []
         stdout = process.stdout
@@ -264,7 +273,13 @@ def test_the_serve_command_answers_and_stops_at_once_on_ctrl_c(tmp_path: Path) -
             assert get(port, "/minister/", f"evil.example:{port}")[:3:2] == (421, b"")
             started = time.monotonic()
             process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=20) == 0
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)
+                pytest.fail("still running 20 s after Ctrl+C:\n"
+                            + process.communicate(timeout=10)[1][-6000:])
+            assert process.returncode == 0
             assert time.monotonic() - started < 5
         _, err = process.communicate(timeout=10)
         assert "Traceback" not in err
@@ -272,3 +287,6 @@ def test_the_serve_command_answers_and_stops_at_once_on_ctrl_c(tmp_path: Path) -
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+        for pipe in (process.stdout, process.stderr):
+            assert pipe is not None
+            pipe.close()  # not left to the collector (a ResourceWarning in another test)
