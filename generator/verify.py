@@ -37,7 +37,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import htmlparse
 from .errors import Diagnostic
@@ -1269,6 +1269,8 @@ def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path:
 # --------------------------------------------------------------------------------------
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
+_SVG = "{http://www.w3.org/2000/svg}"
+_STYLE_ELEMENTS = (f"{_XHTML}style", f"{_SVG}style")
 _UNITS_PX = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54,
              "mm": 96 / 25.4, "q": 96 / 101.6}
 _SIZE_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0,
@@ -1282,6 +1284,7 @@ _DATA_PAYLOAD = re.compile(r"(data:[\w.+-]+/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base
 MAX_OFFSET_PX = 100.0  # a banner may sit this far in from the window's edge
 _MOVING = ("transform", "translate", "scale", "rotate")
 _MASKING = ("filter", "clip-path", "mask", "mask-image", "backdrop-filter")
+_ANIMATING = ("animation", "animation-name")  # a keyframe may hide it a moment later
 
 
 def _screen_media(prelude: Sequence[Any]) -> bool:
@@ -1297,22 +1300,31 @@ def _screen_media(prelude: Sequence[Any]) -> bool:
     return False
 
 
+class _Sheet(NamedTuple):
+    rules: tuple[tuple[Any, list[Any]], ...]  # (selector tokens, declarations)
+    imports: bool  # whether it has an @import rule (the gate does not read its sheet)
+
+
 @functools.lru_cache(maxsize=32)
-def _style_rules(css: str) -> tuple[tuple[Any, list[Any]], ...]:
-    """(selector tokens, declarations) of every rule of the style sheet ``css`` that may
-    apply on a screen. Kept for the next page with the same sheet (the other audiences'
-    briefs, their numbered copies); read only."""
+def _style_sheet(css: str) -> _Sheet:
+    """Every rule of the style sheet ``css`` that may apply on a screen. Kept for the
+    next page with the same sheet (the other audiences' briefs, their numbered copies);
+    read only."""
     import tinycss2
 
     found: list[tuple[Any, list[Any]]] = []
+    imports = False
 
     def walk(rules: Iterable[Any]) -> None:
+        nonlocal imports
         for rule in rules:
             if rule.type == "qualified-rule":
                 declarations = [d for d in tinycss2.parse_blocks_contents(
                     rule.content, skip_comments=True, skip_whitespace=True)
                     if d.type == "declaration"]
                 found.append((rule.prelude, declarations))
+            elif rule.type == "at-rule" and rule.lower_at_keyword == "import":
+                imports = True
             elif rule.type == "at-rule" and rule.content is not None:
                 name = rule.lower_at_keyword
                 if (name == "media" and _screen_media(rule.prelude)) or name in (
@@ -1321,7 +1333,7 @@ def _style_rules(css: str) -> tuple[tuple[Any, list[Any]], ...]:
                                                   skip_whitespace=True))
 
     walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    return tuple(found)
+    return _Sheet(tuple(found), imports)
 
 
 class _Cascade:
@@ -1334,8 +1346,11 @@ class _Cascade:
         self.matcher = cssselect2.Matcher()
         # Each <style> element is a style sheet of its own, as in a browser: a block or
         # comment left open ends with its element, and the next element's rules apply.
-        rules = [rule for e in root.iter(f"{_XHTML}style")
-                 for rule in _style_rules("".join(e.itertext()))]
+        # An inline SVG's <style> styles the whole page too.
+        sheets = [_style_sheet("".join(e.itertext())) for e in root.iter()
+                  if e.tag in _STYLE_ELEMENTS]
+        self.imports = any(sheet.imports for sheet in sheets)
+        rules = [rule for sheet in sheets for rule in sheet.rules]
         for order, (prelude, declarations) in enumerate(rules):
             try:
                 selectors = cssselect2.compile_selector_list(prelude)
@@ -1492,7 +1507,7 @@ def _element_problem(declared: dict[str, str], state: _Computed, root_px: float)
     state.opacity *= number / 100 if opacity.endswith("%") else number
     if state.opacity < 0.5:
         return f"it is {state.opacity:.0%} opaque"
-    for prop in (*_MOVING, *_MASKING, "clip"):
+    for prop in (*_MOVING, *_MASKING, "clip", *_ANIMATING):
         value = get(prop)
         if value not in ("", "none", "auto"):
             return f"`{prop}: {value}` changes how it is drawn (not checked by the gate)"
@@ -1607,7 +1622,47 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     # one (<strong>B</strong>order): both readings count as printed.
     spaced = " ".join(body.itertext()) if body is not None else ""
     findings += _check_html_metadata(root, f"{flow}\n{spaced}", path)
-    return findings
+    return findings + _active_content(root, cascade, path)
+
+
+#: ``<link rel>`` values that load a style sheet, a script or another page.
+_LOADING_LINKS = frozenset({"stylesheet", "import", "preload", "modulepreload", "prefetch",
+                            "prerender"})
+#: What the URL of a script looks like once a browser has dropped its white space and
+#: control characters.
+_SCRIPT_URL = re.compile(r"(?i)^(?:javascript|vbscript):")
+
+
+def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
+    """What could change the page after it is read, or style it from elsewhere, beyond
+    what the gate reads: refused, whatever it does (a script could remove the banner,
+    an imported sheet hide it, a refresh show another page)."""
+    found: list[str] = []
+
+    def refuse(what: str) -> None:
+        if what not in found:
+            found.append(what)
+
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = element.tag.rpartition("}")[2].lower()
+        if name == "script":
+            refuse("runs a script (`<script>`)")
+        for attribute, value in element.attrib.items():
+            local = attribute.rpartition("}")[2].lower()
+            if local.startswith("on"):
+                refuse(f"runs a script (the `{local}` attribute of `<{name}>`)")
+            elif scheme := _SCRIPT_URL.match("".join(c for c in value if c > " ")):
+                refuse(f"runs a script (a `{scheme[0].lower()}` URL in `<{name}>`)")
+        if name == "link" and _LOADING_LINKS & set(element.get("rel", "").lower().split()):
+            refuse(f"loads a file with `<link rel=\"{element.get('rel')}\">`")
+        if name == "meta" and element.get("http-equiv", "").strip().lower() == "refresh":
+            refuse("sends the reader to another page (`<meta http-equiv=\"refresh\">`)")
+    if cascade.imports:
+        refuse("imports a style sheet (`@import`)")
+    return [f"{path} {what}, which the release gate does not check: not allowed in an "
+            "HTML brief" for what in found]
 
 
 def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:

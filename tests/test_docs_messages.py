@@ -116,6 +116,14 @@ BUILD_RECIPES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
                 '{% extends "builtin/base.html.j2" %}\n{% block cover %}\n'
                 "<h1>{{ edition.titel }}</h1>\n{% endblock %}\n", encoding="utf-8")),
         ["build", "-a", "minister", "-f", "html"]),
+    "script": (
+        lambda p: (
+            (p / "templates/audiences/press/brief").mkdir(parents=True),
+            (p / "templates/audiences/press/brief/base.html.j2").write_text(
+                '{% extends "builtin/base.html.j2" %}\n{% block cover %}{{ super() }}\n'
+                '<script src="https://analytics.example/tag.js"></script>\n{% endblock %}\n',
+                encoding="utf-8")),
+        ["build", "-a", "press", "-f", "html"]),
     "format": (lambda p: None, ["build", "-f", "doc"]),
     "audience": (lambda p: None, ["build", "-a", "ministre"]),
 }

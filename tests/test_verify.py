@@ -345,6 +345,45 @@ def test_data_url_payloads_are_cut_only_where_nothing_else_goes_with_them(
     assert messages and all(m.endswith("`display: none` hides it") for m in messages), messages
 
 
+@pytest.mark.parametrize(("markup", "reason"), [
+    ("<script>document.querySelectorAll('.banner').forEach(e => e.remove())</script>",
+     "runs a script (`<script>`)"),
+    ("<svg><script>document.body.remove()</script></svg>", "runs a script (`<script>`)"),
+    ('<img src="data:," onerror="document.body.innerHTML = \'\'">',
+     "runs a script (the `onerror` attribute of `<img>`)"),
+    ('<iframe src=" java\tscript:parent.document.body.remove()"></iframe>',
+     "runs a script (a `javascript:` URL in `<iframe>`)"),
+    ('<link rel="Alternate StyleSheet" href="data:text/css,.banner{display:none}">',
+     'loads a file with `<link rel="Alternate StyleSheet">`'),
+    ('<style>@import url("data:text/css,.banner{display:none}");</style>',
+     "imports a style sheet (`@import`)"),
+    ('<meta http-equiv="Refresh" content="0; url=https://example.org/">',
+     'sends the reader to another page (`<meta http-equiv="refresh">`)'),
+])
+def test_html_that_acts_after_it_is_read_is_refused(
+        built: dict[str, tuple[Job, bytes]], markup: str, reason: str) -> None:
+    """What would change the page once a browser has it, or style it from a file the
+    gate does not read, is refused whatever it does: the gate checks the page as read."""
+    job, data = built["html"]
+    hostile = data.replace(b"</body>", f"{markup}</body>".encode(), 1)
+    assert [d.message for d in check_output(job, hostile)] == [
+        f"minister/brief.html {reason}, which the release gate does not check: not allowed "
+        "in an HTML brief"]
+
+
+@pytest.mark.parametrize(("markup", "reason"), [
+    ("<svg><style>.banner { display: none }</style></svg>", "`display: none` hides it"),
+    ("<style>@keyframes out { to { opacity: 0 } } .banner { animation: out 1s forwards }"
+     "</style>", "`animation: out 1s forwards` changes how it is drawn"),
+])
+def test_html_styles_from_an_inline_svg_and_animations_are_read(
+        built: dict[str, tuple[Job, bytes]], markup: str, reason: str) -> None:
+    job, data = built["html"]
+    hostile = data.replace(b"</body>", f"{markup}</body>".encode(), 1)
+    messages = [d.message for d in check_output(job, hostile)]
+    assert messages and all(reason in m for m in messages), messages
+
+
 def test_html_rules_for_print_only_or_overridden_do_not_fail(
         built: dict[str, tuple[Job, bytes]]) -> None:
     job, data = built["html"]
