@@ -34,7 +34,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -1285,55 +1285,164 @@ MAX_OFFSET_PX = 100.0  # a banner may sit this far in from the window's edge
 _MOVING = ("transform", "translate", "scale", "rotate")
 _MASKING = ("filter", "clip-path", "mask", "mask-image", "backdrop-filter")
 _ANIMATING = ("animation", "animation-name")  # a keyframe may hide it a moment later
+#: Properties the gate computes on the banner and the elements around it (a value it
+#: cannot compute is refused), and those that cannot hide or move text; any other set
+#: there is refused (`-webkit-text-fill-color`, `box-shadow`, `background-image`,
+#: `overflow`, `mix-blend-mode`, vendor prefixes …).
+_CHECKED_PROPERTIES = frozenset({
+    "display", "visibility", "content-visibility", "opacity", "color", "background-color",
+    "font-size", "position", "top", "right", "bottom", "left", "margin", "margin-top",
+    "margin-right", "margin-bottom", "margin-left", "text-indent", "width", "height",
+    "max-width", "max-height", "zoom", "clip", *_MOVING, *_MASKING, *_ANIMATING,
+    "letter-spacing", "word-spacing", "line-height", "unicode-bidi", "overflow",
+    "overflow-x", "overflow-y", "padding", "padding-top", "padding-right",
+    "padding-bottom", "padding-left", "border", "border-top", "border-right",
+    "border-bottom", "border-left", "border-width", "border-top-width",
+    "border-right-width", "border-bottom-width", "border-left-width", "writing-mode",
+    "background-image"})
+_HARMLESS_PROPERTIES = frozenset({
+    "font-family", "font-weight", "font-style", "font-variant", "font-stretch",
+    "font-kerning", "font-feature-settings", "font-variant-ligatures",
+    "font-variant-numeric", "font-variant-caps", "font-synthesis", "text-align",
+    "text-align-last", "text-transform", "text-decoration", "text-decoration-line",
+    "text-decoration-color", "text-decoration-style", "text-decoration-thickness",
+    "text-underline-offset", "text-rendering", "white-space", "overflow-wrap",
+    "word-wrap", "word-break", "hyphens", "direction", "border-color", "border-style",
+    "border-top-color", "border-right-color", "border-bottom-color", "border-left-color",
+    "border-top-style", "border-right-style", "border-bottom-style", "border-left-style",
+    "border-radius", "border-collapse", "border-spacing", "outline", "outline-color",
+    "outline-style", "outline-width", "outline-offset", "box-sizing", "z-index", "float",
+    "clear", "vertical-align", "list-style", "list-style-type", "list-style-position",
+    "cursor", "user-select", "break-before", "break-after", "break-inside",
+    "page-break-before", "page-break-after", "page-break-inside", "orphans", "widows",
+    "quotes", "counter-reset", "counter-increment", "tab-size", "stroke-linecap",
+    "stroke-linejoin", "min-width", "min-height", "flex", "flex-direction", "flex-wrap",
+    "flex-flow", "flex-grow", "flex-shrink", "flex-basis", "align-items", "align-content",
+    "align-self", "justify-content", "justify-items", "justify-self", "place-items",
+    "place-content", "gap", "row-gap", "column-gap", "grid-template-columns",
+    "grid-template-rows", "grid-column", "grid-row", "grid-area", "scroll-margin-top",
+    "scroll-behavior", "print-color-adjust", "color-scheme", "accent-color", "caret-color",
+    "string-set", "bookmark-level", "bookmark-label", "bookmark-state", "text-size-adjust"})
+#: The displays that show an element's text (others hide it: `table-column`; or are not
+#: computed by the gate).
+_SHOWING_DISPLAYS = frozenset({
+    "block", "inline", "inline-block", "flex", "inline-flex", "grid", "inline-grid",
+    "flow-root", "list-item", "table", "inline-table", "table-row-group",
+    "table-header-group", "table-footer-group", "table-row", "table-cell",
+    "table-caption", "block flow", "inline flow", "block flow-root"})
+#: Keyword properties: the values the gate knows to keep text in place and readable
+#: (the first is the initial value).
+_KEYWORDS = {
+    "unicode-bidi": ("normal", "embed", "isolate", "plaintext"),
+    "overflow": ("visible",), "overflow-x": ("visible",), "overflow-y": ("visible",),
+    "writing-mode": ("horizontal-tb",),
+    "background-image": ("none",),
+}
+_SPACING = ("letter-spacing", "word-spacing")
+_PADDING = ("padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
+            "border", "border-top", "border-right", "border-bottom", "border-left",
+            "border-width", "border-top-width", "border-right-width",
+            "border-bottom-width", "border-left-width")
 
 
-def _screen_media(prelude: Sequence[Any]) -> bool:
-    """Whether an ``@media`` rule may apply on a screen (conditions count as met: a rule
-    that hides the banner on narrow screens hides it)."""
+def _media(prelude: Sequence[Any]) -> str:
+    """Whether an ``@media`` rule applies on a screen: "always" (screen, all, or no
+    query), "never" (print only), or "maybe" (a condition, ``not``, another media type:
+    what the gate does not decide)."""
     import tinycss2
 
+    kinds = set()
     for query in tinycss2.serialize(prelude).lower().split(","):
-        tokens = [t for t in query.split() if t not in ("only", "and")]
-        kind = next((t for t in tokens if not t.startswith("(")), "all")
-        if kind == "not" or kind in ("all", "screen"):
-            return True
-    return False
+        tokens = [t for t in query.split() if t != "only"]
+        if tokens in ([], ["all"], ["screen"]):
+            kinds.add("always")
+        elif tokens == ["print"]:
+            kinds.add("never")
+        else:
+            kinds.add("maybe")
+    return "always" if "always" in kinds else "maybe" if "maybe" in kinds else "never"
+
+
+#: At-rules a page's style sheets may hold; any other is refused (`@layer`, `@supports`,
+#: `@container`, `@scope`, `@property`, `@starting-style` … change what applies in ways
+#: the gate does not compute).
+_AT_RULES = frozenset({"media", "font-face", "page", "keyframes", "charset"})
+#: Pseudo-elements that are boxes of their own, not part of the element's text
+#: (`::before`/`::after`: not checked, docs/promises.md; footnote calls and markers are
+#: WeasyPrint's, which a browser drops): any other (`::first-line`, `::first-letter`,
+#: `::selection` …) styles the text itself.
+_OWN_BOXES = (None, "before", "after", "marker", "footnote-call", "footnote-marker")
+_FONT_METRICS = ("size-adjust", "ascent-override", "descent-override", "line-gap-override")
 
 
 class _Sheet(NamedTuple):
-    rules: tuple[tuple[Any, list[Any]], ...]  # (selector tokens, declarations)
-    imports: bool  # whether it has an @import rule (the gate does not read its sheet)
+    #: (selector tokens, declarations, whether a condition the gate does not decide
+    #: guards the rule)
+    rules: tuple[tuple[Any, list[Any], bool], ...]
+    refused: tuple[str, ...]  # what in it the gate does not check: the page is refused
 
 
 @functools.lru_cache(maxsize=32)
 def _style_sheet(css: str) -> _Sheet:
-    """Every rule of the style sheet ``css`` that may apply on a screen. Kept for the
-    next page with the same sheet (the other audiences' briefs, their numbered copies);
-    read only."""
+    """Every rule of the style sheet ``css`` that may apply on a screen, and what in it
+    the gate does not check. Kept for the next page with the same sheet (the other
+    audiences' briefs, their numbered copies); read only."""
     import tinycss2
 
-    found: list[tuple[Any, list[Any]]] = []
-    imports = False
+    found: list[tuple[Any, list[Any], bool]] = []
+    refused: list[str] = []
 
-    def walk(rules: Iterable[Any]) -> None:
-        nonlocal imports
+    def refuse(what: str) -> None:
+        if what not in refused:
+            refused.append(what)
+
+    def walk(rules: Iterable[Any], maybe: bool) -> None:
         for rule in rules:
             if rule.type == "qualified-rule":
-                declarations = [d for d in tinycss2.parse_blocks_contents(
-                    rule.content, skip_comments=True, skip_whitespace=True)
-                    if d.type == "declaration"]
-                found.append((rule.prelude, declarations))
-            elif rule.type == "at-rule" and rule.lower_at_keyword == "import":
-                imports = True
-            elif rule.type == "at-rule" and rule.content is not None:
+                items = tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                       skip_whitespace=True)
+                if any(d.type in ("qualified-rule", "at-rule") for d in items):
+                    refuse("nests rules inside a rule (CSS nesting)")
+                found.append((rule.prelude, [d for d in items if d.type == "declaration"],
+                              maybe))
+            elif rule.type == "at-rule":
                 name = rule.lower_at_keyword
-                if (name == "media" and _screen_media(rule.prelude)) or name in (
-                        "supports", "layer", "container", "scope", "document"):
-                    walk(tinycss2.parse_rule_list(rule.content, skip_comments=True,
-                                                  skip_whitespace=True))
+                if name == "font-face" and rule.content is not None and any(
+                        d.type == "declaration" and d.lower_name in _FONT_METRICS
+                        for d in tinycss2.parse_blocks_contents(rule.content)):
+                    refuse("resizes a font in its `@font-face` (`size-adjust`, `…-override`)")
+                if name == "import":
+                    refuse("imports a style sheet (`@import`)")
+                elif name not in _AT_RULES:
+                    refuse(f"uses `@{name}`")
+                elif name == "media" and rule.content is not None:
+                    applies = _media(rule.prelude)
+                    if applies != "never":
+                        walk(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                      skip_whitespace=True),
+                             maybe or applies == "maybe")
+            elif rule.type == "error":
+                refuse("holds CSS that does not parse")
+        for url in _urls(tinycss2.parse_component_value_list(css)):
+            if not url.startswith(("data:", "#")):
+                refuse(f"loads a file (`url({url[:60]})`)")
 
-    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    return _Sheet(tuple(found), imports)
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), False)
+    return _Sheet(tuple(found), tuple(refused))
+
+
+def _urls(tokens: Iterable[Any]) -> Iterator[str]:
+    """The URLs of ``url()`` and ``src()`` in CSS tokens, at any depth."""
+    for token in tokens:
+        if token.type == "url":
+            yield token.value.strip()
+        elif token.type == "function":
+            if token.lower_name in ("url", "src"):
+                yield "".join(t.value for t in token.arguments
+                              if t.type == "string").strip()
+            yield from _urls(token.arguments)
+        elif token.type in ("() block", "[] block", "{} block"):
+            yield from _urls(token.content)
 
 
 class _Cascade:
@@ -1342,6 +1451,7 @@ class _Cascade:
 
     def __init__(self, root: Any) -> None:
         import cssselect2
+        import tinycss2
 
         self.matcher = cssselect2.Matcher()
         # Each <style> element is a style sheet of its own, as in a browser: a block or
@@ -1349,20 +1459,26 @@ class _Cascade:
         # An inline SVG's <style> styles the whole page too.
         sheets = [_style_sheet("".join(e.itertext())) for e in root.iter()
                   if e.tag in _STYLE_ELEMENTS]
-        self.imports = any(sheet.imports for sheet in sheets)
+        self.refused = list(dict.fromkeys(what for sheet in sheets for what in sheet.refused))
         rules = [rule for sheet in sheets for rule in sheet.rules]
-        for order, (prelude, declarations) in enumerate(rules):
+        for order, (prelude, declarations, maybe) in enumerate(rules):
             try:
                 selectors = cssselect2.compile_selector_list(prelude)
             except cssselect2.SelectorError:
-                continue  # a browser drops the rule too
+                # a browser may know the selector (`:defined`, a forgiving `:is()`)
+                self.refused.append(f"has a selector the gate does not read "
+                                    f"(`{tinycss2.serialize(prelude).strip()[:60]}`)")
+                continue
             for selector in selectors:
-                self.matcher.add_selector(selector, (order, declarations))
+                self.matcher.add_selector(selector, (order, declarations, maybe))
 
-    def declared(self, wrapper: Any) -> dict[str, str]:
+    def declared(self, wrapper: Any) -> tuple[dict[str, str], str]:
+        """The element's declared values, and what styles it that the gate does not
+        decide (``""`` when nothing does)."""
         import tinycss2
 
         entries: list[tuple[tuple[Any, ...], str, str]] = []
+        unsure = ""
 
         def add(key: tuple[Any, ...], declarations: Iterable[Any]) -> None:
             for index, d in enumerate(declarations):
@@ -1371,9 +1487,16 @@ class _Cascade:
                 for prop, part in _longhands(name, value):
                     entries.append(((d.important, *key, index), prop, part))
 
-        for specificity, _order, pseudo, (order, declarations) in self.matcher.match(wrapper):
+        for specificity, _order, pseudo, (order, declarations, maybe) in self.matcher.match(
+                wrapper):
             if pseudo is None:
                 add((0, specificity, order), declarations)
+            if declarations and (maybe or pseudo not in _OWN_BOXES):
+                # a rule that applies only on some screens, or styles part of its text
+                unsure = unsure or (
+                    "a rule under a condition the gate does not decide (`@media` with a "
+                    "feature, `not`, or another media type) styles it" if maybe else
+                    f"a `::{pseudo}` rule styles it")
         style = wrapper.etree_element.get("style")
         if style:
             add((1, (0, 0, 0), 0), [d for d in tinycss2.parse_blocks_contents(
@@ -1382,7 +1505,12 @@ class _Cascade:
         for key, prop, value in entries:
             if prop not in won or key >= won[prop][0]:
                 won[prop] = (key, value)
-        return {prop: value for prop, (_, value) in won.items()}
+        return {prop: value for prop, (_, value) in won.items()}, unsure
+
+
+def _css_words(value: str) -> list[str]:
+    """The space-separated parts of a value, a function call (`rgb(0, 0, 0)`) as one."""
+    return re.findall(r"[\w.#%+-]*\([^()]*\)|[^\s()]+", value)
 
 
 def _longhands(name: str, value: str) -> list[tuple[str, str]]:
@@ -1391,11 +1519,19 @@ def _longhands(name: str, value: str) -> list[tuple[str, str]]:
     offsets)."""
     lowered = value.lower()
     if name == "font":
+        if lowered in ("inherit", "unset", "revert"):
+            return []
         size = next((w for w in re.split(r"[\s/]+", lowered)
                      if _length_px(w, 16.0, 16.0) is not None or w in _SIZE_KEYWORDS), None)
-        return [("font-size", size or "medium")]
+        # a size the gate cannot read (`calc(1px)`) is refused as the font size
+        return [("font-size", size or ("medium" if lowered in ("initial", "caption", "icon",
+                                                              "menu", "message-box",
+                                                              "small-caption",
+                                                              "status-bar") else value))]
     if name == "background":
-        return [("background-color", _colour_in(lowered) or "transparent")]
+        image = re.search(r"(gradient|url|image|element|cross-fade|paint)\s*\(", lowered)
+        return [("background-color", _colour_in(lowered) or "transparent"),
+                ("background-image", value if image else "none")]
     if name == "inset":
         parts = lowered.split()
         sides = (parts * 4)[:4] if len(parts) == 1 else (parts + parts)[:4]
@@ -1481,6 +1617,41 @@ class _Computed:
     opacity: float = 1.0
 
 
+#: The elements a banner (or copy line) and the elements around it may be: a browser's
+#: own style sheet hides or replaces others (`<dialog>`, `<details>`, `<template>`,
+#: `<video>` …), and the gate does not model it.
+_PLAIN_ELEMENTS = frozenset({"html", "body", "div", "span", "p", "header", "footer",
+                             "main", "section", "article", "aside", "nav", "strong", "b",
+                             "em", "i", "a"})
+#: Their attributes the gate knows to change nothing it checks (`hidden`, `popover`,
+#: `inert` … would).
+_PLAIN_ATTRIBUTES = frozenset({"class", "id", "dir", "lang", "role", "style", "title",
+                               "translate", "href", "xmlns"})
+
+
+def _shown(cascade: _Cascade, wrapper: Any) -> str:
+    """Why the element's text is not shown on the page's cascade, or ``""``: its
+    elements and those around it, from the root down."""
+    state = _Computed(custom={})
+    root_px = 16.0
+    for number, one in enumerate([wrapper, *wrapper.ancestors][::-1]):
+        element = one.etree_element
+        name = element.tag.rpartition("}")[2].lower()
+        if name not in _PLAIN_ELEMENTS:
+            return f"it is inside a `<{name}>`, whose showing the gate does not check"
+        odd = sorted(a for a in (k.rpartition("}")[2].lower() for k in element.attrib)
+                     if a not in _PLAIN_ATTRIBUTES and not a.startswith(("aria-", "data-")))
+        if odd:
+            return f"the `{odd[0]}` attribute of a `<{name}>` around it is not checked"
+        declared, unsure = cascade.declared(one)
+        problem = unsure or _element_problem(declared, state, root_px)
+        if number == 0:
+            root_px = state.font_px
+        if problem:
+            return problem
+    return _illegible(state)
+
+
 def _element_problem(declared: dict[str, str], state: _Computed, root_px: float) -> str:
     """What this element's own declarations do to hide what it holds, or ``""``;
     updates ``state`` with what its children inherit."""
@@ -1494,15 +1665,43 @@ def _element_problem(declared: dict[str, str], state: _Computed, root_px: float)
     for prop, value in declared.items():
         if prop.startswith("--"):
             state.custom[prop] = _resolve_vars(value, state.custom) or ""
+        elif prop not in _CHECKED_PROPERTIES and prop not in _HARMLESS_PROPERTIES:
+            return f"`{prop}: {value}` is set on it or around it (not checked by the gate)"
+        elif value.lower().count("var(") > 1:
+            return f"`{prop}: {value}` cannot be checked (a variable within a variable)"
     if get("display") in ("none", "contents") or get("content-visibility") == "hidden":
         return f"`display: {get('display')}` hides it"
+    if get("display", "block") not in _SHOWING_DISPLAYS:
+        return f"`display: {get('display')}` cannot be checked"
+    for prop, allowed in _KEYWORDS.items():
+        if get(prop, allowed[0]) not in allowed:
+            return f"`{prop}: {get(prop)}` cannot be checked"
+    for prop in _SPACING:
+        value = get(prop, "normal")
+        px = 0.0 if value == "normal" else _length_px(value, state.font_px, root_px)
+        if px is None or px < 0:
+            return f"`{prop}: {value}` may run its letters together"
+    for prop in _PADDING:
+        for value in _css_words(get(prop)):
+            px = 0.0 if value in ("thin", "medium", "thick", "none", "solid", "dashed",
+                                  "dotted", "double") or _colour_in(value) else (
+                _length_px(value, state.font_px, root_px))
+            if px is None or not 0 <= px <= MAX_OFFSET_PX:
+                return f"`{prop}: {get(prop)}` moves it out of place"
+    height = get("line-height", "normal")
+    if height != "normal":
+        number = _number(height)
+        px = number * state.font_px if number is not None else _length_px(
+            height, state.font_px, root_px)
+        if px is None or px < 0.8 * state.font_px:
+            return f"`line-height: {height}` cannot be checked"
     visibility = get("visibility", state.visibility)
     if visibility in ("hidden", "collapse"):
         return f"`visibility: {visibility}` hides it"
     state.visibility = visibility
     opacity = get("opacity", "1")
     number = _number(opacity.rstrip("%"))
-    if number is None:
+    if number is None or not math.isfinite(number):
         return f"its opacity `{opacity}` cannot be checked"
     state.opacity *= number / 100 if opacity.endswith("%") else number
     if state.opacity < 0.5:
@@ -1534,9 +1733,9 @@ def _element_problem(declared: dict[str, str], state: _Computed, root_px: float)
             return f"`{side}: {value}` moves it out of place"
     for prop in ("margin-top", "margin-left", "margin-right", "margin-bottom", "margin",
                  "text-indent"):
-        for value in (get(prop) or "").split():
-            px = _length_px(value, state.font_px, root_px)
-            if px is not None and abs(px) > MAX_OFFSET_PX:
+        for value in _css_words(get(prop)):
+            px = None if value == "auto" else _length_px(value, state.font_px, root_px)
+            if value != "auto" and (px is None or abs(px) > MAX_OFFSET_PX):
                 return f"`{prop}: {get(prop)}` moves it out of place"
     for prop in ("height", "max-height", "width", "max-width"):
         px = _length_px(get(prop) or "auto", state.font_px, root_px)
@@ -1565,7 +1764,10 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     import cssselect2
 
     # The payloads of embedded fonts and images are cut before parsing (_DATA_PAYLOAD).
-    page = _DATA_PAYLOAD.sub(r"\1", data.decode("utf-8"))
+    try:
+        page = _DATA_PAYLOAD.sub(r"\1", data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return [f"{path} is not UTF-8 text"]
     root = htmlparse.parse(page)
     wanted = squash(edition.banner)
     cascade = _Cascade(root)
@@ -1587,26 +1789,19 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
                       c in holders for c in w.etree_element)) and holds_banner(w.etree_element)
                   and not any(holds_banner(c) for c in w.etree_element)]
     problems: dict[str, list[str]] = {"top": [], "bottom": []}
-    root_px = 16.0
     for wrapper in candidates:
-        chain = [wrapper, *wrapper.ancestors][::-1]
-        state = _Computed(custom={})
-        problem = ""
-        for number, element in enumerate(chain):
-            problem = _element_problem(cascade.declared(element), state, root_px)
-            if number == 0:
-                root_px = state.font_px
-            if problem:
-                break
-        own = cascade.declared(wrapper)
-        problem = problem or _illegible(state)
+        problem = _shown(cascade, wrapper)
+        own, _ = cascade.declared(wrapper)
         before, after = _flow_position(flow, body, wrapper.etree_element)
         position = (own.get("position") or "static").lower()
         pinned = position in ("fixed", "sticky")
+        top = pinned and (own.get("top") or "auto") != "auto"
         bands = []
-        if (pinned and (own.get("top") or "auto") != "auto") or not before.strip():
+        if top or not before.strip():
             bands.append("top")
-        if (pinned and (own.get("bottom") or "auto") != "auto") or not after.strip():
+        # pinned to both edges, its text shows at the top only
+        if (pinned and not top and (own.get("bottom") or "auto") != "auto") or (
+                not after.strip() and not top):
             bands.append("bottom")
         for band in bands or ["top", "bottom"]:
             problems[band].append(problem if bands else
@@ -1623,6 +1818,22 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
     spaced = " ".join(body.itertext()) if body is not None else ""
     findings += _check_html_metadata(root, f"{flow}\n{spaced}", path)
     return findings + _active_content(root, cascade, path)
+
+
+#: Elements that hold another document, or markup a browser does not show as the page
+#: (the gate would read their `<style>` as the page's).
+_EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "portal",
+                        "fencedframe", "template", "noscript"})
+
+
+def _charset(meta: Any) -> str | None:
+    """The encoding a ``<meta>`` declares, lower case, or None."""
+    if meta.get("charset") is not None:
+        return str(meta.get("charset")).strip().lower()
+    if meta.get("http-equiv", "").strip().lower() == "content-type":
+        found = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", meta.get("content", ""), re.I)
+        return found[1].lower() if found else None
+    return None
 
 
 #: ``<link rel>`` values that load a style sheet, a script or another page.
@@ -1643,12 +1854,22 @@ def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
         if what not in found:
             found.append(what)
 
+    for what in cascade.refused:
+        refuse(what)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         name = element.tag.rpartition("}")[2].lower()
         if name == "script":
             refuse("runs a script (`<script>`)")
+        elif name in _EMBEDDING:
+            refuse(f"holds another document or hidden markup (`<{name}>`)")
+        elif element.tag in _STYLE_ELEMENTS and (
+                element.get("media", "all").strip().lower() not in ("all", "screen", "")
+                or element.get("type", "text/css").strip().lower() not in ("text/css", "")):
+            refuse("has a `<style>` for some media or of another type")
+        elif name == "meta" and _charset(element) not in (None, "utf-8", "utf8"):
+            refuse(f"declares the encoding `{_charset(element)}` (it is UTF-8)")
         for attribute, value in element.attrib.items():
             local = attribute.rpartition("}")[2].lower()
             if local.startswith("on"):
@@ -1659,8 +1880,6 @@ def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
             refuse(f"loads a file with `<link rel=\"{element.get('rel')}\">`")
         if name == "meta" and element.get("http-equiv", "").strip().lower() == "refresh":
             refuse("sends the reader to another page (`<meta http-equiv=\"refresh\">`)")
-    if cascade.imports:
-        refuse("imports a style sheet (`@import`)")
     return [f"{path} {what}, which the release gate does not check: not allowed in an "
             "HTML brief" for what in found]
 
@@ -1670,7 +1889,10 @@ def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
     checks of a banner element, without its place)."""
     import cssselect2
 
-    root = htmlparse.parse(_DATA_PAYLOAD.sub(r"\1", data.decode("utf-8")))
+    try:
+        root = htmlparse.parse(_DATA_PAYLOAD.sub(r"\1", data.decode("utf-8")))
+    except UnicodeDecodeError:
+        return [f"{path} is not UTF-8 text"]
     wanted = squash(line)
     cascade = _Cascade(root)
     reasons = []
@@ -1679,16 +1901,7 @@ def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
         if squash("".join(element.itertext())) != wanted or any(
                 squash("".join(c.itertext())) == wanted for c in element):
             continue
-        state = _Computed(custom={})
-        problem = ""
-        root_px = 16.0
-        for number, one in enumerate([wrapper, *wrapper.ancestors][::-1]):
-            problem = _element_problem(cascade.declared(one), state, root_px)
-            if number == 0:
-                root_px = state.font_px
-            if problem:
-                break
-        problem = problem or _illegible(state)
+        problem = _shown(cascade, wrapper)
         if not problem:
             return []
         reasons.append(problem)
