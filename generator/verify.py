@@ -654,9 +654,7 @@ def _slide_names(archive: zipfile.ZipFile) -> list[str]:
 
 def _shape_rect(shape: Any) -> Rect | None:
     """A shape's own box, or None when it has none (it inherits its layout's)."""
-    xfrm = shape.find(f"{{{_P}}}xfrm")  # a graphic frame's
-    if xfrm is None:
-        xfrm = next(shape.iter(f"{{{_A}}}xfrm"), None)
+    xfrm = _own_xfrm(shape)
     if xfrm is None:
         return None
     off, ext = xfrm.find(f"{{{_A}}}off"), xfrm.find(f"{{{_A}}}ext")
@@ -664,6 +662,29 @@ def _shape_rect(shape: Any) -> Rect | None:
         return None
     x, y = int(off.get("x", "0")), int(off.get("y", "0"))
     return (x, y, x + int(ext.get("cx", "0")), y + int(ext.get("cy", "0")))
+
+
+def _own_xfrm(shape: Any) -> Any:
+    """A shape's own position: its properties' ``a:xfrm`` (a graphic frame's ``p:xfrm``),
+    never one met elsewhere inside it (an extension list may hold any)."""
+    for path in (f"{{{_P}}}xfrm", f"{{{_P}}}spPr/{{{_A}}}xfrm",
+                 f"{{{_P}}}grpSpPr/{{{_A}}}xfrm"):
+        found = shape.find(path)
+        if found is not None:
+            return found
+    return None
+
+
+def _turned(shape: Any) -> bool:
+    xfrm = _own_xfrm(shape)
+    return xfrm is not None and (int(xfrm.get("rot", "0")) % 21600000 != 0
+                                 or xfrm.get("flipH") in ("1", "true")
+                                 or xfrm.get("flipV") in ("1", "true"))
+
+
+def _shape_id(shape: Any) -> str | None:
+    c_nv_pr = next((e for e in shape.iter() if e.tag.endswith("}cNvPr")), None)
+    return None if c_nv_pr is None else c_nv_pr.get("id")
 
 
 def _hidden(shape: Any) -> bool:
@@ -732,6 +753,9 @@ def _banner_own_problem(shape: Any, size: tuple[int, int]) -> tuple[str, Rect]:
         return "it has no position of its own", nowhere
     if rect[0] < 0 or rect[1] < 0 or rect[2] > size[0] or rect[3] > size[1]:
         return "it lies outside the slide", nowhere
+    odd = _odd_banner_shape(shape)
+    if odd:
+        return odd, nowhere
     body_pr = shape.find(f"{{{_P}}}txBody/{{{_A}}}bodyPr")
     scale = 1.0
     autofit = body_pr.find(f"{{{_A}}}normAutofit") if body_pr is not None else None
@@ -765,6 +789,53 @@ def _banner_own_problem(shape: Any, size: tuple[int, int]) -> tuple[str, Rect]:
                 rect[3] - insets[3])
 
 
+#: Typefaces that draw symbols for letters: a banner set in one does not read.
+_SYMBOL_FONTS = ("wingdings", "webdings", "symbol", "marlett", "dingbat", "mt extra")
+#: Run properties (elements) whose effect on a banner's text the gate knows; any other
+#: (`a:highlight`, `a:effectLst`, `a:ln` outlines, gradient or no fills …) is refused.
+_PLAIN_TEXT_RUN = frozenset(f"{{{_A}}}{name}" for name in (
+    "solidFill", "latin", "ea", "cs", "sym", "extLst"))
+
+
+def _odd_banner_shape(shape: Any) -> str:
+    """What in a banner shape the gate does not compute (``""``: nothing): a turned or
+    non-rectangular box, a fill taken from the background, a field for text, text
+    raised, squeezed, highlighted or in a symbol font, space that pushes it out."""
+    if _turned(shape):
+        return "it is rotated or flipped"
+    if shape.get("useBgFill") in ("1", "true"):
+        return "its fill is the slide's background"
+    geometry = shape.find(f"{{{_P}}}spPr/{{{_A}}}prstGeom")
+    if geometry is None or geometry.get("prst") != "rect":
+        return "its shape is not a rectangle"
+    body = shape.find(f"{{{_P}}}txBody")
+    if body is None or next(body.iter(f"{{{_A}}}fld"), None) is not None:
+        return "its text is a field (not checked by the gate)"
+    for paragraph in body.iter(f"{{{_A}}}p"):
+        if not "".join(t.text or "" for t in paragraph.iter(f"{{{_A}}}t")).strip():
+            return "it holds an empty paragraph (which may push its text out)"
+        p_pr = paragraph.find(f"{{{_A}}}pPr")
+        if p_pr is not None and any(p_pr.find(f"{{{_A}}}{name}") is not None
+                                    for name in ("lnSpc", "spcBef", "spcAft")):
+            return "its paragraph spacing is set (not checked by the gate)"
+    sizes = [int(r.get("sz", "0")) for r in body.iter(f"{{{_A}}}rPr")]
+    for end in body.iter(f"{{{_A}}}endParaRPr"):
+        if int(end.get("sz", "0")) > max(sizes, default=0):
+            return "its paragraph ends larger than its text (which may push it out)"
+    for r_pr in body.iter(f"{{{_A}}}rPr", f"{{{_A}}}endParaRPr", f"{{{_A}}}defRPr"):
+        if int(r_pr.get("baseline", "0")) != 0:
+            return "its text is raised or lowered (baseline)"
+        if int(r_pr.get("spc", "0")) < 0:
+            return "its letters are run together (spc)"
+        odd = next((e.tag for e in r_pr if e.tag not in _PLAIN_TEXT_RUN), None)
+        if odd is not None:
+            return f"its text is set with `{odd.rpartition('}')[2]}` (not checked by the gate)"
+        for face in r_pr:
+            if any(f in face.get("typeface", "").lower() for f in _SYMBOL_FONTS):
+                return f"its text is set in a symbol typeface ({face.get('typeface')})"
+    return ""
+
+
 def _covering(text_area: Rect, later: Sequence[Any]) -> str:
     """Which of the shapes above a banner (``later``) may hide its text, or ``""``."""
     for other in later:
@@ -772,6 +843,25 @@ def _covering(text_area: Rect, later: Sequence[Any]) -> str:
             continue  # not drawn
         box = _shape_rect(other)
         name = next((e.get("name", "") for e in other.iter() if e.tag.endswith("}cNvPr")), "")
+        if other.tag in (_ALTERNATE, f"{{{_P}}}grpSp", f"{{{_P}}}graphicFrame",
+                         f"{{{_P}}}contentPart"):
+            # what these draw reaches beyond their box (a group's children, a table's
+            # rows, the alternative an application picks): not computed
+            return f"a {other.tag.rpartition('}')[2]} `{name}` lies above it"
+        if box is not None and _turned(other):  # the box it is drawn in, turned
+            xfrm = _own_xfrm(other)
+            angle = math.radians(int(xfrm.get("rot", "0")) / 60000)
+            half_w, half_h = (box[2] - box[0]) / 2, (box[3] - box[1]) / 2
+            reach_x = abs(half_w * math.cos(angle)) + abs(half_h * math.sin(angle))
+            reach_y = abs(half_w * math.sin(angle)) + abs(half_h * math.cos(angle))
+            centre_x, centre_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            box = (math.floor(centre_x - reach_x), math.floor(centre_y - reach_y),
+                   math.ceil(centre_x + reach_x), math.ceil(centre_y + reach_y))
+        effects = other.find(f"{{{_P}}}spPr/{{{_A}}}effectLst")
+        line = other.find(f"{{{_P}}}spPr/{{{_A}}}ln")
+        if (effects is not None and len(effects)) or (
+                line is not None and int(line.get("w", "0")) > 12700 * 6):
+            return f"shape `{name}` above it draws beyond its box (a shadow or wide line)"
         if box is None:
             return f"shape `{name}` above it has no position of its own"
         if (box[0] < text_area[2] and text_area[0] < box[2] and box[1] < text_area[3]
@@ -792,6 +882,7 @@ def _check_deck(data: bytes, banner: str, path: str) -> list[str]:
     failures: dict[tuple[str, str], list[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _standard_parts(archive, "ppt/presentation.xml")
             size, slides = _deck_slides(archive)
             findings = _check_deck_metadata(archive, [slide for _, slide in slides], path)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
@@ -799,8 +890,12 @@ def _check_deck(data: bytes, banner: str, path: str) -> list[str]:
         return [f"{path} is not a readable PowerPoint file ({error})"]
     for number, (_, slide) in enumerate(slides, 1):
         tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        # an entrance or exit effect shows or hides a shape when the show plays it
+        animated = {target.get("spid") for target in slide.iter(f"{{{_P}}}spTgt")}
         for band, found in _deck_banners(tree, banner, size).items():
-            problems = [problem for _, problem in found]
+            problems = [problem or ("an animation plays on it (not checked by the gate)"
+                                    if _shape_id(shape) in animated else "")
+                        for shape, problem in found]
             if "" in problems:
                 continue
             problem = problems[0] if problems else "no shape on the slide holds it"
@@ -1080,6 +1175,7 @@ DECK_PROPERTIES_CHECKED = frozenset({
 # --------------------------------------------------------------------------------------
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _STORY_TYPES = ("default", "first", "even")
 _DEFAULT_HALF_POINTS = 20  # a run's size when neither it nor a style gives one (10 pt)
 
@@ -1103,6 +1199,12 @@ class _WordStyles:
         defaults = None if styles is None else styles.find(
             f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
         self.defaults = defaults
+        # the paragraph style of a paragraph that names none: the default one, which
+        # need not be "Normal"
+        self.default_paragraph = next(
+            (sid for sid, style in self.by_id.items()
+             if style.get(_w("type")) == "paragraph"
+             and style.get(_w("default")) in ("1", "true", "on")), "Normal")
 
     def _chain(self, style_id: str | None) -> list[Any]:
         found: list[Any] = []
@@ -1116,6 +1218,14 @@ class _WordStyles:
             style_id = based.get(_w("val")) if based is not None else None
         return found
 
+    def _chain_styles(self, style_id: str | None) -> list[Any]:
+        found: list[Any] = []
+        while style_id and style_id in self.by_id and self.by_id[style_id] not in found:
+            found.append(self.by_id[style_id])
+            based = found[-1].find(_w("basedOn"))
+            style_id = based.get(_w("val")) if based is not None else None
+        return found
+
     def run_properties(self, run: Any, paragraph: Any) -> list[Any]:
         """Every ``w:rPr`` that applies to ``run``, the strongest first."""
         own = run.find(_w("rPr"))
@@ -1123,15 +1233,46 @@ class _WordStyles:
         r_style = own.find(_w("rStyle")) if own is not None else None
         chain += self._chain(r_style.get(_w("val")) if r_style is not None else None)
         p_style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
-        chain += self._chain(p_style.get(_w("val")) if p_style is not None else "Normal")
+        chain += self._chain(p_style.get(_w("val")) if p_style is not None
+                             else self.default_paragraph)
         return [*chain, *([self.defaults] if self.defaults is not None else [])]
 
 
+#: Run properties whose effect on a banner run the gate knows: any other on the run, in
+#: its styles or the document's defaults (`w:w` scaling, `w:position`, `w:shd`,
+#: `w:highlight`, `w:webHidden`, `w14:textFill` …) is refused.
+_PLAIN_RUN = frozenset(_w(name) for name in (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "color", "sz", "szCs",
+    "lang", "noProof", "kern", "spacing", "u", "vanish", "rtl", "cs", "strike", "dstrike"))
+#: Paragraph properties likewise (`w:framePr`, `w:shd`, `w:ind` far out … are refused).
+_PLAIN_PARAGRAPH = frozenset(_w(name) for name in (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "jc", "spacing",
+    "ind", "bidi", "tabs", "rPr", "pBdr", "snapToGrid", "contextualSpacing", "outlineLvl",
+    "suppressAutoHyphens", "suppressLineNumbers", "textAlignment", "adjustRightInd",
+    "autoSpaceDE", "autoSpaceDN", "wordWrap", "kinsoku", "overflowPunct", "topLinePunct",
+    "sectPr", "numPr", "mirrorIndents"))
+_TWIPS_OUT = 2000  # an indent beyond 100 pt moves a banner out of its band
+
+
 def _run_problem(run: Any, paragraph: Any, styles: _WordStyles) -> str:
-    """Why a banner run would not be seen: too small, hidden or white; "" if it would."""
+    """Why a banner run would not be seen: too small, hidden, faint, or set with what
+    the gate does not compute; "" if it would be seen."""
     chain = styles.run_properties(run, paragraph)
-    size = next((int(float(e.get(_w("val"), "0"))) for rpr in chain
-                 for e in [rpr.find(_w("sz"))] if e is not None), _DEFAULT_HALF_POINTS)
+    for rpr in chain:
+        odd = next((e.tag for e in rpr if isinstance(e.tag, str) and e.tag not in _PLAIN_RUN),
+                   None)
+        if odd is not None:
+            return f"its text is set with `{_short(odd)}` (not checked by the gate)"
+        spacing = rpr.find(_w("spacing"))
+        if spacing is not None and int(float(spacing.get(_w("val"), "0"))) < 0:
+            return "its letters are run together (w:spacing)"
+        color = rpr.find(_w("color"))
+        if color is not None and any(k.startswith(f"{{{_W}}}theme") for k in color.attrib):
+            return "its colour is a theme colour (not checked by the gate)"
+    sizes = [int(float(e.get(_w("val"), "0"))) for name in ("sz", "szCs")
+             for e in [next((r.find(_w(name)) for r in chain if r.find(_w(name)) is not None),
+                            None)] if e is not None]
+    size = min(sizes, default=_DEFAULT_HALF_POINTS)
     if size / 2 < MIN_POINTS:
         return f"its text is {size / 2:g} pt (at least {MIN_POINTS:g} pt needed)"
     vanish = next((rpr.find(_w("vanish")) for rpr in chain
@@ -1140,13 +1281,73 @@ def _run_problem(run: Any, paragraph: Any, styles: _WordStyles) -> str:
         return "its text is hidden (w:vanish)"
     colour = next((e.get(_w("val"), "") for rpr in chain for e in [rpr.find(_w("color"))]
                    if e is not None), "")
-    if colour.upper() in ("FFFFFF", "FFFFFE"):
-        return "its text is white"
+    rgb = _hex_rgb(colour)
+    if colour.lower() not in ("", "auto") and (
+            rgb is None or contrast(rgb, (255, 255, 255)) < MIN_CONTRAST):
+        return f"its text colour {colour} does not stand out from the white page"
     return ""
+
+
+def _hex_rgb(value: str) -> tuple[int, int, int] | None:
+    found = re.fullmatch(r"[0-9A-Fa-f]{6}", value)
+    return None if found is None else (int(value[:2], 16), int(value[2:4], 16),
+                                       int(value[4:], 16))
+
+
+def _short(tag: str) -> str:
+    """``w:shd`` for a Word element's ``{namespace}shd``."""
+    namespace, _, name = tag[1:].partition("}")
+    return f"w:{name}" if namespace == _W else name
+
+
+def _paragraph_problem(paragraph: Any, styles: _WordStyles) -> str:
+    """What around a banner paragraph the gate does not compute, or ``""``."""
+    ancestor = paragraph.getparent()
+    while ancestor is not None:
+        if ancestor.tag not in (_w("hdr"), _w("ftr"), _w("body"), _w("document")):
+            return f"it is inside `{_short(ancestor.tag)}` (not checked by the gate)"
+        ancestor = ancestor.getparent()
+    ppr = paragraph.find(_w("pPr"))
+    style = ppr.find(_w("pStyle")) if ppr is not None else None
+    chain = [ppr] if ppr is not None else []
+    for rpr_style in styles._chain_styles(style.get(_w("val")) if style is not None
+                                          else styles.default_paragraph):
+        if rpr_style.find(_w("pPr")) is not None:
+            chain.append(rpr_style.find(_w("pPr")))
+    for one in chain:
+        odd = next((e.tag for e in one if isinstance(e.tag, str)
+                    and e.tag not in _PLAIN_PARAGRAPH), None)
+        if odd is not None:
+            return f"its paragraph is set with `{_short(odd)}` (not checked by the gate)"
+        ind = one.find(_w("ind"))
+        if ind is not None and any(abs(int(float(v))) > _TWIPS_OUT for k, v in ind.attrib.items()
+                                   if k != _w("hangingChars") and v.lstrip("-").isdigit()):
+            return "its paragraph is indented out of its band (w:ind)"
+        spacing = one.find(_w("spacing"))
+        if spacing is not None and spacing.get(_w("lineRule")) == "exact":
+            return "its line height is exact (w:spacing lineRule): it may cut its text"
+    return ""
+
+
+#: Field instructions a header or footer may hold (page numbers); any other (an `IF`
+#: field shows what it computes) is refused.
+_PLAIN_FIELDS = ("PAGE", "NUMPAGES", "SECTIONPAGES")
 
 
 def _story_problem(story: Any, wanted: str, styles: _WordStyles) -> str:
     """"" when a paragraph of the header or footer ``story`` is the banner, seen."""
+    for element in story.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == _w("instrText") or element.tag == _w("fldSimple"):
+            instruction = (element.text or "") if element.tag == _w("instrText") else (
+                element.get(_w("instr"), ""))
+            words = instruction.split()
+            if words and words[0].upper() not in _PLAIN_FIELDS:
+                return f"it holds a `{words[0]}` field (not checked by the gate)"
+        elif element.tag in (_w("dataBinding"), f"{{{_MC}}}AlternateContent", _w("altChunk"),
+                             _w("subDoc")):
+            return f"it holds `{_short(element.tag)}` (not checked by the gate)"
     problems = []
     for paragraph in story.iter(_w("p")):
         runs = [r for r in paragraph.iter(_w("r")) if "".join(
@@ -1154,7 +1355,8 @@ def _story_problem(story: Any, wanted: str, styles: _WordStyles) -> str:
         text = "".join(t.text or "" for r in runs for t in r.iter(_w("t")))
         if not wanted or squash(text) != wanted:
             continue
-        problem = next((p for r in runs for p in [_run_problem(r, paragraph, styles)] if p), "")
+        problem = _paragraph_problem(paragraph, styles) or next(
+            (p for r in runs for p in [_run_problem(r, paragraph, styles)] if p), "")
         if not problem:
             return ""
         problems.append(problem)
@@ -1170,10 +1372,16 @@ def _load_word(data: bytes, path: str) -> tuple[Any, dict[str, Any], _WordStyles
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
+        _standard_parts(archive, "word/document.xml")
         document = _xml(archive, "word/document.xml")
         rels = _xml(archive, "word/_rels/document.xml.rels")
         targets = {rel.get("Id"): rel.get("Target", "")
                    for rel in rels.iter(f"{{{_PR}}}Relationship")}
+        for rel in rels.iter(f"{{{_PR}}}Relationship"):
+            kind = rel.get("Type", "").rpartition("/")[2]
+            if kind in ("styles", "settings") and rel.get("Target", "").lstrip("/") not in (
+                    f"{kind}.xml", f"word/{kind}.xml"):
+                raise ValueError(f"its {kind} are not word/{kind}.xml")
         styles = _WordStyles(_xml(archive, "word/styles.xml")
                              if "word/styles.xml" in names else None)
         settings = (_xml(archive, "word/settings.xml")
@@ -1189,6 +1397,22 @@ def _load_word(data: bytes, path: str) -> tuple[Any, dict[str, Any], _WordStyles
 
 
 _WORD_ERRORS = (KeyError, zipfile.BadZipFile, AttributeError, TypeError, ValueError)
+#: The package parts an Office file's relationships must name where the gate reads them:
+#: an application opens the parts the relationships name, whatever their names.
+_PACKAGE_PARTS = {"core-properties": "docProps/core.xml",
+                  "extended-properties": "docProps/app.xml",
+                  "custom-properties": "docProps/custom.xml"}
+
+
+def _standard_parts(archive: zipfile.ZipFile, main: str) -> None:
+    """Raise ValueError unless the package's relationships name its main part and its
+    properties where the gate reads them."""
+    wanted = {"officeDocument": main, **_PACKAGE_PARTS}
+    for rel in _xml(archive, "_rels/.rels").iter(f"{{{_PR}}}Relationship"):
+        kind = rel.get("Type", "").rpartition("/")[2]
+        target = rel.get("Target", "").lstrip("/")
+        if kind in wanted and target != wanted[kind]:
+            raise ValueError(f"its {kind} part is {target}, not {wanted[kind]}")
 
 
 def _printed_stories(document: Any, stories: dict[str, Any], even: bool, kind: str
@@ -1197,7 +1421,10 @@ def _printed_stories(document: Any, stories: dict[str, Any], even: bool, kind: s
     number, the band's name, the story or None), inherited from an earlier section when
     the section names none of its own."""
     current: dict[str, str] = {}  # type -> rId, inherited
-    for number, sect in enumerate(document.iter(_w("sectPr")), 1):
+    # a w:sectPr inside w:sectPrChange is a tracked change's old value, not a section
+    sections = [sect for sect in document.iter(_w("sectPr"))
+                if sect.getparent().tag in (_w("body"), _w("pPr"))]
+    for number, sect in enumerate(sections, 1):
         for ref in sect.findall(_w(f"{kind}Reference")):
             current[ref.get(_w("type"), "default")] = ref.get(f"{{{_R}}}id", "")
         needed = ["default"] + ["first"] * _on(sect.find(_w("titlePg"))) + ["even"] * even

@@ -262,6 +262,52 @@ def _tampered(data: bytes, part: str, change: Callable[[str], str]) -> bytes:
     return out.getvalue()
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+@pytest.mark.parametrize(("part", "change", "reason"), [
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:w w:val="1"/>'), "set with `w:w`"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:position w:val="-20000"/>'),
+     "set with `w:position`"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:shd w:val="clear" w:fill="000000"/>'),
+     "set with `w:shd`"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:highlight w:val="black"/>'),
+     "set with `w:highlight`"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:webHidden/>'), "set with `w:webHidden`"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:color w:val="000000" '
+                                        'w:themeColor="background1"/>'), "a theme colour"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:color w:val="FEFEFE"/>'),
+     "colour FEFEFE does not stand out"),
+    (r"word/header\d\.xml", ("<w:b/>", '<w:b/><w:cs/><w:szCs w:val="2"/>'), "1 pt"),
+    (r"word/header\d\.xml", ("</w:p>", '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                                        '<w:r><w:instrText> IF 1 = 2 </w:instrText></w:r>'
+                                        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'),
+     "a `IF` field"),
+    (r"word/header\d\.xml", ("<w:p>", f'<mc:AlternateContent xmlns:mc="{MC}"/><w:p>'),
+     "`AlternateContent`"),
+    (r"word/header\d\.xml", ("<w:p>", '<w:p><w:pPr><w:framePr w:x="-40000"/></w:pPr>'),
+     "set with `w:framePr`"),
+])
+def test_a_word_banner_set_in_ways_the_gate_does_not_compute_is_refused(
+        part: str, change: tuple[str, str], reason: str) -> None:
+    """Each of these passed the gate (an adversarial review found them): now refused."""
+    edition = sample_edition()
+    data = render_docx(edition, EMPTY)
+    tampered = _tampered(data, part, lambda x: x.replace(*change, 1))
+    assert tampered != data
+    findings = verify.check_docx(tampered, edition, "m/brief.docx")
+    assert findings and reason in findings[0], findings
+
+
+def test_a_word_file_whose_relationships_name_another_document_is_refused() -> None:
+    edition = sample_edition()
+    data = render_docx(edition, EMPTY)
+    moved = _tampered(data, r"_rels/\.rels", lambda x: x.replace("word/document.xml",
+                                                                 "word/main.xml"))
+    [finding] = verify.check_docx(moved, edition, "m/brief.docx")
+    assert "its officeDocument part is word/main.xml" in finding
+
+
 def test_the_release_gate_refuses_unseen_banners_and_unprinted_metadata() -> None:
     edition = sample_edition()
     data = render_docx(edition, EMPTY)

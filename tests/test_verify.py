@@ -237,6 +237,104 @@ def test_a_post_edited_deck_is_refused(built: dict[str, tuple[Job, bytes]],
     assert problems[0].file == "<built-in>/deck/master.pptx"
 
 
+def _top_runs(root: Any) -> list[Any]:
+    return list(_banner(root).iter(f"{{{A}}}rPr"))
+
+
+def _set_runs(**attributes: str) -> Callable[[Any], None]:
+    def edit(root: Any) -> None:
+        for r_pr in _top_runs(root):
+            for key, value in attributes.items():
+                r_pr.set(key, value)
+    return edit
+
+
+def _run_child(tag: str, **attributes: str) -> Callable[[Any], None]:
+    def edit(root: Any) -> None:
+        for r_pr in _top_runs(root):
+            r_pr.insert(0, etree.Element(f"{{{A}}}{tag}", attributes))
+    return edit
+
+
+def _geometry(root: Any) -> None:
+    _banner(root).find(f".//{{{A}}}prstGeom").set("prst", "line")
+
+
+def _turn(root: Any) -> None:
+    _banner(root).find(f"{{{P}}}spPr/{{{A}}}xfrm").set("rot", "5400000")
+
+
+def _background_fill(root: Any) -> None:
+    _banner(root).set("useBgFill", "1")
+
+
+def _decoy_position(root: Any) -> None:
+    """The real position off the slide, an on-slide one in an extension list first."""
+    shape = _banner(root)
+    real = shape.find(f"{{{P}}}spPr/{{{A}}}xfrm")
+    c_nv_pr = shape.find(f".//{{{P}}}cNvPr")
+    ext = etree.SubElement(etree.SubElement(c_nv_pr, f"{{{A}}}extLst"), f"{{{A}}}ext",
+                           uri="{00000000-0000-0000-0000-000000000000}")
+    ext.append(deepcopy(real))
+    real.find(f"{{{A}}}off").set("y", "-99999999")
+
+
+def _field(root: Any) -> None:
+    for run in list(_banner(root).iter(f"{{{A}}}r")):
+        field = etree.Element(f"{{{A}}}fld", id="{5C6B2A47-7C1A-4B0A-9C1E-3B1C1F0D9E11}",
+                              type="slidenum")
+        field.extend(list(run))
+        run.getparent().replace(run, field)
+
+
+def _group_above(root: Any) -> None:
+    group = etree.SubElement(root.find(f".//{{{P}}}spTree"), f"{{{P}}}grpSp")
+    props = etree.SubElement(group, f"{{{P}}}nvGrpSpPr")
+    etree.SubElement(props, f"{{{P}}}cNvPr", id="999", name="Cover Group")
+
+
+def _animate(root: Any) -> None:
+    spid = _banner(root).find(f".//{{{P}}}cNvPr").get("id")
+    timing = etree.SubElement(root, f"{{{P}}}timing")
+    etree.SubElement(etree.SubElement(timing, f"{{{P}}}tgtEl"), f"{{{P}}}spTgt", spid=spid)
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (_set_runs(baseline="-3000000"), "its text is raised or lowered (baseline)"),
+    (_set_runs(spc="-100000"), "its letters are run together (spc)"),
+    (_run_child("highlight"), "its text is set with `highlight`"),
+    (_run_child("latin", typeface="Wingdings"), "a symbol typeface (Wingdings)"),
+    (_geometry, "its shape is not a rectangle"),
+    (_turn, "it is rotated or flipped"),
+    (_background_fill, "its fill is the slide's background"),
+    (_decoy_position, "it lies outside the slide"),
+    (_field, "its text is a field"),
+    (_group_above, "a grpSp `Cover Group` lies above it"),
+    (_animate, "an animation plays on it"),
+], ids=["baseline", "spacing", "highlight", "symbol font", "a line", "turned",
+        "background fill", "a decoy position", "a field", "a group above", "an animation"])
+def test_a_deck_banner_set_in_ways_the_gate_does_not_compute_is_refused(
+        built: dict[str, tuple[Job, bytes]], edit: Callable[[Any], None], reason: str) -> None:
+    """Each of these passed the gate (an adversarial review found them): now refused."""
+    job, data = built["pptx"]
+    messages = [d.message for d in check_output(job, _edit_slide(data, 2, edit))]
+    assert messages and reason in messages[0], messages
+
+
+def test_a_deck_whose_relationships_name_another_presentation_is_refused(
+        built: dict[str, tuple[Job, bytes]]) -> None:
+    job, data = built["pptx"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "_rels/.rels":
+                body = body.replace(b"ppt/presentation.xml", b"ppt/presentation2.xml")
+            target.writestr(info, body)
+    [problem] = check_output(job, out.getvalue())
+    assert "its officeDocument part is ppt/presentation2.xml" in problem.message
+
+
 def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
         tmp_path: Path) -> None:
     # Shapes of the master and its layouts are drawn beneath a slide's own: the renderer
