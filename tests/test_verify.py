@@ -163,20 +163,24 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Job, byte
     return outputs
 
 
-def _edit_slide(data: bytes, number: int, edit: Callable[[Any], None]) -> bytes:
-    """``data`` with slide ``number``'s XML changed by ``edit`` (the rest byte for byte)."""
-    name = f"ppt/slides/slide{number}.xml"
+def _edit_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    """``data`` with its part ``name`` changed by ``change`` (the rest byte for byte)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
             body = source.read(info)
-            if info.filename == name:
-                root = etree.fromstring(body)
-                edit(root)
-                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                      standalone=True)
-            target.writestr(info, body)
+            target.writestr(info, change(body) if info.filename == name else body)
     return out.getvalue()
+
+
+def _edit_slide(data: bytes, number: int, edit: Callable[[Any], None]) -> bytes:
+    """``data`` with slide ``number``'s XML changed by ``edit`` (the rest byte for byte)."""
+    def change(body: bytes) -> bytes:
+        root = etree.fromstring(body)
+        edit(root)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    return _edit_part(data, f"ppt/slides/slide{number}.xml", change)
 
 
 def _banner(root: Any, name: str = "Banner Top") -> Any:
@@ -324,14 +328,9 @@ def test_a_deck_banner_set_in_ways_the_gate_does_not_compute_is_refused(
 def test_a_deck_whose_relationships_name_another_presentation_is_refused(
         built: dict[str, tuple[Job, bytes]]) -> None:
     job, data = built["pptx"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = source.read(info)
-            if info.filename == "_rels/.rels":
-                body = body.replace(b"ppt/presentation.xml", b"ppt/presentation2.xml")
-            target.writestr(info, body)
-    [problem] = check_output(job, out.getvalue())
+    moved = _edit_part(data, "_rels/.rels", lambda body: body.replace(
+        b"ppt/presentation.xml", b"ppt/presentation2.xml"))
+    [problem] = check_output(job, moved)
     assert "its officeDocument part is ppt/presentation2.xml" in problem.message
 
 
@@ -375,15 +374,9 @@ def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
 def test_deck_metadata_that_the_slides_do_not_print_is_refused(
         built: dict[str, tuple[Job, bytes]]) -> None:
     job, data = built["pptx"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = source.read(info)
-            if info.filename == "docProps/core.xml":
-                body = body.replace(b"<cp:category>", b"<cp:keywords>nightfall, SECRET"
-                                    b"</cp:keywords><cp:category>")
-            target.writestr(info, body)
-    assert [d.message for d in check_output(job, out.getvalue())] == [
+    told = _edit_part(data, "docProps/core.xml", lambda body: body.replace(
+        b"<cp:category>", b"<cp:keywords>nightfall, SECRET</cp:keywords><cp:category>"))
+    assert [d.message for d in check_output(job, told)] == [
         "the metadata of minister/deck.pptx (core.xml keywords) holds `nightfall`, which "
         "minister/deck.pptx does not print"]
 
