@@ -1155,12 +1155,26 @@ def _office_properties(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
         if part not in archive.namelist():
             continue
         for element in _xml(archive, part).iter():
-            if not isinstance(element.tag, str) or len(element) or not (element.text or "").strip():
+            if not isinstance(element.tag, str):
                 continue
             local = element.tag.rsplit("}", 1)[-1]
-            if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED:
-                values.append((f"{part.split('/')[-1]} {local}", element.text or ""))
+            if part.endswith("custom.xml") and element.get("name"):
+                values.append(("custom.xml property name", element.get("name", "")))
+            text = element.text or ""
+            if len(element) or not text.strip():
+                continue
+            # Closed: any value with a letter in it is a description, but for the few
+            # that name the application or the file's format.
+            if part.endswith("custom.xml") or local in DECK_PROPERTIES_CHECKED or (
+                    re.search(r"[^\W\d_]", text) and local not in _PLAIN_PROPERTIES):
+                values.append((f"{part.split('/')[-1]} {local}", text))
     return values
+
+
+#: docProps values with letters in them that do not describe the document.
+_PLAIN_PROPERTIES = frozenset({"Application", "AppVersion", "DocSecurity",
+                               "PresentationFormat", "language", "created", "modified",
+                               "lastPrinted"})
 
 
 #: docProps values that describe the deck (the rest: dates, revision, counts, language,

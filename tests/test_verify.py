@@ -334,6 +334,45 @@ def test_a_deck_whose_relationships_name_another_presentation_is_refused(
     assert "its officeDocument part is ppt/presentation2.xml" in problem.message
 
 
+CUSTOM = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns='
+          b'"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+          b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+          b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
+          b'name="Nightfall"><vt:bool>true</vt:bool></property></Properties>')
+
+
+@pytest.mark.parametrize(("part", "change"), [
+    ("docProps/core.xml", lambda b: b.replace(b"</cp:coreProperties>",
+                                              b"<cp:version>Nightfall</cp:version>"
+                                              b"</cp:coreProperties>")),
+    ("docProps/core.xml", lambda b: b.replace(b"</cp:coreProperties>",
+                                              b"<cp:keywords><cp:value>Nightfall</cp:value>"
+                                              b"</cp:keywords></cp:coreProperties>")),
+    ("docProps/app.xml", lambda b: b.replace(b"</Properties>",
+                                             b"<Template>Nightfall.potx</Template>"
+                                             b"</Properties>")),
+    ("docProps/custom.xml", lambda b: CUSTOM),
+], ids=["a version", "a keyword inside keywords", "a template", "a custom property's name"])
+def test_any_worded_property_the_slides_do_not_print_is_refused(
+        built: dict[str, tuple[Job, bytes]], part: str, change: Callable[[bytes], bytes]
+        ) -> None:
+    """Closed: a property value with a letter in it is a description, but for the
+    application's name and the like (each of these passed before)."""
+    job, data = built["pptx"]
+    if part == "docProps/custom.xml":  # the package has none: add it
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "a") as target:
+            for info in source.infolist():
+                target.writestr(info, source.read(info))
+            target.writestr(part, CUSTOM)
+        told = out.getvalue()
+    else:
+        told = _edit_part(data, part, change)
+    assert told != data
+    messages = [d.message for d in check_output(job, told)]
+    assert any("`Nightfall" in m and "does not print" in m for m in messages), messages
+
+
 def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
         tmp_path: Path) -> None:
     # Shapes of the master and its layouts are drawn beneath a slide's own: the renderer
