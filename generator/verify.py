@@ -839,7 +839,7 @@ def _odd_banner_shape(shape: Any) -> str:
 def _covering(text_area: Rect, later: Sequence[Any]) -> str:
     """Which of the shapes above a banner (``later``) may hide its text, or ``""``."""
     for other in later:
-        if _hidden(other):
+        if _hidden(other) and other.tag != _ALTERNATE:  # (which alternative is drawn?)
             continue  # not drawn
         box = _shape_rect(other)
         name = next((e.get("name", "") for e in other.iter() if e.tag.endswith("}cNvPr")), "")
@@ -1143,7 +1143,9 @@ def _added(scope: str, xml: bytes, tag: str, line: str, mark: str | None,
 def _check_deck_metadata(archive: zipfile.ZipFile, slides: Sequence[Any], path: str
                          ) -> list[str]:
     """docProps: every descriptive core and extended property is text a slide prints."""
-    printed = "\n".join(t.text or "" for slide in slides for t in slide.iter(f"{{{_A}}}t"))
+    printed = "\n".join(t.text or "" for slide in slides for shape in slide.iter(
+        f"{{{_P}}}sp", f"{{{_P}}}graphicFrame") if not _hidden(shape)
+        for t in shape.iter(f"{{{_A}}}t"))  # a hidden shape's text is not printed
     return _unprinted(_office_properties(archive), printed, path)
 
 
@@ -1283,6 +1285,11 @@ def _run_problem(run: Any, paragraph: Any, styles: _WordStyles) -> str:
         color = rpr.find(_w("color"))
         if color is not None and any(k.startswith(f"{{{_W}}}theme") for k in color.attrib):
             return "its colour is a theme colour (not checked by the gate)"
+        fonts = rpr.find(_w("rFonts"))
+        face = next((v for v in (fonts.attrib.values() if fonts is not None else ())
+                     if any(f in v.lower() for f in _SYMBOL_FONTS)), None)
+        if face is not None:
+            return f"its text is set in a symbol typeface ({face})"
     sizes = [int(float(e.get(_w("val"), "0"))) for name in ("sz", "szCs")
              for e in [next((r.find(_w(name)) for r in chain if r.find(_w(name)) is not None),
                             None)] if e is not None]
@@ -1405,7 +1412,8 @@ def _load_word(data: bytes, path: str) -> tuple[Any, dict[str, Any], _WordStyles
             name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
             if name in names and re.search(r"(header|footer)\d*\.xml$", name):
                 stories[r_id] = _xml(archive, name)
-        findings = _check_office_metadata(archive, [document, *stories.values()], path)
+        findings = _check_office_metadata(archive, [document, *stories.values()], path,
+                                          styles)
     even = settings is not None and _on(settings.find(_w("evenAndOddHeaders")))
     return document, stories, styles, even, findings
 
@@ -1497,10 +1505,21 @@ def check_docx_copy_line(data: bytes, line: str, path: str) -> list[str]:
             f"{problem}" for (band, problem), numbers in sorted(failures.items())]
 
 
-def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path: str
-                           ) -> list[str]:
-    """docProps of a Word document: every descriptive property is text it prints."""
-    printed = "\n".join("".join(t.text or "" for t in p.iter(_w("t")))
+def _check_office_metadata(archive: zipfile.ZipFile, parts: Sequence[Any], path: str,
+                           styles: _WordStyles) -> list[str]:
+    """docProps of a Word document: every descriptive property is text it prints (a
+    hidden run's text is not printed)."""
+    hiding = (_w("vanish"), _w("webHidden"), _w("specVanish"))
+
+    def shown(run: Any, paragraph: Any) -> bool:
+        for rpr in styles.run_properties(run, paragraph):
+            found = next((e for e in rpr if e.tag in hiding), None)
+            if found is not None:
+                return not _on(found)
+        return True
+
+    printed = "\n".join("".join(t.text or "" for r in p.iter(_w("r")) if shown(r, p)
+                                for t in r.iter(_w("t")))
                         for part in parts for p in part.iter(_w("p")))
     return _unprinted(_office_properties(archive), printed, path)
 
@@ -1910,8 +1929,10 @@ def _element_problem(declared: dict[str, str], state: _Computed, root_px: float)
             return f"`{prop}: {value}` is set on it or around it (not checked by the gate)"
         elif value.lower().count("var(") > 1:
             return f"`{prop}: {value}` cannot be checked (a variable within a variable)"
-    if get("display") in ("none", "contents") or get("content-visibility") == "hidden":
+    if get("display") in ("none", "contents"):
         return f"`display: {get('display')}` hides it"
+    if get("content-visibility") == "hidden":
+        return "`content-visibility: hidden` hides it"
     if get("display", "block") not in _SHOWING_DISPLAYS:
         return f"`display: {get('display')}` cannot be checked"
     for prop, allowed in _KEYWORDS.items():

@@ -287,6 +287,9 @@ MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
      "`AlternateContent`"),
     (r"word/header\d\.xml", ("<w:p>", '<w:p><w:pPr><w:framePr w:x="-40000"/></w:pPr>'),
      "set with `w:framePr`"),
+    (r"word/header\d\.xml", ("<w:rPr><w:b/>", '<w:rPr><w:rFonts w:ascii="Wingdings" '
+                                               'w:hAnsi="Wingdings"/><w:b/>'),
+     "a symbol typeface (Wingdings)"),
 ])
 def test_a_word_banner_set_in_ways_the_gate_does_not_compute_is_refused(
         part: str, change: tuple[str, str], reason: str) -> None:
@@ -297,6 +300,18 @@ def test_a_word_banner_set_in_ways_the_gate_does_not_compute_is_refused(
     assert tampered != data
     findings = verify.check_docx(tampered, edition, "m/brief.docx")
     assert findings and reason in findings[0], findings
+
+
+def test_metadata_found_only_in_hidden_text_is_not_printed() -> None:
+    edition = sample_edition()
+    data = render_docx(edition, EMPTY)
+    told = _tampered(data, "docProps/core.xml", lambda x: x.replace(
+        "<dc:title>", "<dc:title>Operation Nightjar "))
+    hidden = _tampered(told, "word/document.xml", lambda x: x.replace(
+        "</w:body>", '<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>Operation Nightjar</w:t>'
+        "</w:r></w:p></w:body>", 1))
+    [finding] = verify.check_docx(hidden, edition, "m/brief.docx")
+    assert "(core.xml title) holds `Operation Nightjar" in finding
 
 
 def test_a_word_file_whose_relationships_name_another_document_is_refused() -> None:

@@ -297,6 +297,17 @@ def _group_above(root: Any) -> None:
     etree.SubElement(props, f"{{{P}}}cNvPr", id="999", name="Cover Group")
 
 
+def _alternate_above(root: Any) -> None:
+    """An opaque cover as the fallback of alternate content whose choice is hidden."""
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    alternate = etree.SubElement(root.find(f".//{{{P}}}spTree"), f"{{{mc}}}AlternateContent")
+    choice = etree.SubElement(alternate, f"{{{mc}}}Choice", Requires="x")
+    hidden = deepcopy(_banner(root))
+    hidden.find(f".//{{{P}}}cNvPr").set("hidden", "1")
+    choice.append(hidden)
+    etree.SubElement(alternate, f"{{{mc}}}Fallback")
+
+
 def _animate(root: Any) -> None:
     spid = _banner(root).find(f".//{{{P}}}cNvPr").get("id")
     timing = etree.SubElement(root, f"{{{P}}}timing")
@@ -315,8 +326,10 @@ def _animate(root: Any) -> None:
     (_field, "its text is a field"),
     (_group_above, "a grpSp `Cover Group` lies above it"),
     (_animate, "an animation plays on it"),
+    (_alternate_above, "a AlternateContent"),
 ], ids=["baseline", "spacing", "highlight", "symbol font", "a line", "turned",
-        "background fill", "a decoy position", "a field", "a group above", "an animation"])
+        "background fill", "a decoy position", "a field", "a group above", "an animation",
+        "alternate content above"])
 def test_a_deck_banner_set_in_ways_the_gate_does_not_compute_is_refused(
         built: dict[str, tuple[Job, bytes]], edit: Callable[[Any], None], reason: str) -> None:
     """Each of these passed the gate (an adversarial review found them): now refused."""
