@@ -294,7 +294,12 @@ def _page_banners(page: Any, textpage: Any, pattern: re.Pattern[str], texts: lis
     width, height = page.get_size()
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
-    texts.append(text)
+    # printed: without the characters of text set invisible or only as a clip path
+    hidden = (pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP)
+    texts.append("".join(
+        char for index, char in enumerate(text[:count])
+        if not (obj := pdfium_c.FPDFText_GetTextObject(textpage.raw, index))
+        or pdfium_c.FPDFTextObj_GetTextRenderMode(obj) not in hidden))
     found: list[_Candidate] = []
     for match in pattern.finditer(text):
         chars = [i for i in range(match.start(), match.end()) if not text[i].isspace()]
@@ -434,9 +439,13 @@ def _glyphs_seen(pdfium_c: Any, page: Any, textpage: Any, chars: Sequence[int],
                     max(int((box[0] - left) * RASTER_SCALE), 0):
                     min(math.ceil((box[2] - left) * RASTER_SCALE), cols)]
 
-    for box, owner in zip(boxes, owners, strict=True):
-        if owner in spelled or box[2] - box[0] < 0.2 or box[3] - box[1] < 0.2:
-            continue  # a glyph without extent (a space the font draws as nothing)
+    for index, box, owner in zip(chars, boxes, owners, strict=True):
+        if owner in spelled:
+            continue
+        if box[2] - box[0] < 0.2 or box[3] - box[1] < 0.2:
+            if chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index)).isspace():
+                continue  # a space, which the font draws as nothing
+            return False  # a letter drawn as nothing (a glyph the font does not have)
         ink = cell(box)
         if ink.size == 0 or int(ink.sum()) < max(2, GLYPH_INK * ink.size):
             return False
@@ -482,11 +491,14 @@ def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[
     import pikepdf
     from lxml import etree
 
-    info = pdf.get_metadata_dict()
-    values = [(f"/{key}", info.get(key, "")) for key in PDF_INFO_CHECKED]
+    findings: list[str] = []
     with pikepdf.open(io.BytesIO(data)) as document:
         metadata = document.Root.get("/Metadata")
         xmp = metadata.read_bytes() if isinstance(metadata, pikepdf.Stream) else b""
+        # every Info value but the tools and dates (a custom /Classification is read)
+        values = [(str(key), str(value)) for key, value in document.docinfo.items()
+                  if str(key) not in _PDF_INFO_PLAIN and isinstance(value, pikepdf.String)]
+        findings += _pdf_active_content(document, path)
     if xmp:
         parser = etree.XMLParser(resolve_entities=False, no_network=True)
         root = etree.fromstring(xmp, parser)
@@ -505,9 +517,56 @@ def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[
                 pairs.append((owner.tag, element.text or ""))
             for name, value in pairs:
                 qname = etree.QName(name)
-                if value.strip() and _xmp_checked(qname.namespace or "", qname.localname):
+                if value.strip() and _xmp_checked(qname.namespace or "", qname.localname,
+                                                  value):
                     values.append((f"XMP {qname.localname}", value))
-    return _unprinted(values, printed, path)
+    return findings + _unprinted(values, printed, path)
+
+
+def _signature(field: Any) -> bool:
+    """Whether a form field (or its widget) is a digital signature's."""
+    while field is not None:
+        if field.get("/FT") is not None:
+            return str(field.get("/FT")) == "/Sig"
+        field = field.get("/Parent")
+    return False
+
+
+#: Info entries that name tools and dates, not the document.
+_PDF_INFO_PLAIN = frozenset({"/Creator", "/Producer", "/CreationDate", "/ModDate", "/Trapped"})
+
+
+def _pdf_active_content(document: Any, path: str) -> list[str]:
+    """What a viewer may draw over the pages, or show or hide when printing, beyond the
+    rendering the gate checks: refused on any PDF (annotations other than links, forms,
+    optional content, document actions)."""
+    form = document.Root.get("/AcroForm")
+    fields = list(form.get("/Fields") or []) if form is not None else []
+    found = [f"{path} has {what}, which the release gate does not check"
+             for key, what in (("/OCProperties", "optional content (layers)"),
+                               ("/OpenAction", "an action run when it opens"),
+                               ("/AA", "actions run on events"))
+             if key in document.Root]
+    if form is not None and not all(_signature(field) for field in fields):
+        found.append(f"{path} has a form, which the release gate does not check")
+    names = document.Root.get("/Names")
+    if names is not None and "/JavaScript" in names:
+        found.append(f"{path} has JavaScript, which the release gate does not check")
+    kinds: dict[str, list[int]] = {}
+    for number, page in enumerate(document.pages, 1):
+        box = [float(v) for v in page.mediabox]
+        low, high = box[1] + (box[3] - box[1]) * BAND, box[3] - (box[3] - box[1]) * BAND
+        for annotation in page.obj.get("/Annots") or []:
+            kind = str(annotation.get("/Subtype", "/?"))
+            rect = [float(v) for v in annotation.get("/Rect") or [0, 0, 0, 0]]
+            # a signature's field (briefgen --sign-visible) in the body, clear of the bands
+            signed = kind == "/Widget" and _signature(annotation) and (
+                low <= min(rect[1], rect[3]) and max(rect[1], rect[3]) <= high)
+            if kind != "/Link" and not signed:
+                kinds.setdefault(kind, []).append(number)
+    found += [f"{path} has {kind[1:]} annotations on {page_ranges(numbers)}, which the "
+              "release gate does not check" for kind, numbers in sorted(kinds.items())]
+    return found
 
 
 def _marked_items(edition: Edition) -> list[tuple[str, str]]:
@@ -581,17 +640,29 @@ def check_portion_marks(printed: str, edition: Edition, path: str) -> list[str]:
 
 #: The document information entries that describe the document (the rest name tools and
 #: dates): each must be text the PDF prints.
-PDF_INFO_CHECKED = ("Title", "Author", "Subject", "Keywords")
 #: XMP properties that are not descriptions: tools, dates, conformance, structure.
-_XMP_TECHNICAL = {"part", "conformance", "amd", "Producer", "CreatorTool", "CreateDate",
-                  "ModifyDate", "MetadataDate", "format", "about", "lang", "li", "Alt",
-                  "Seq", "Bag", "RDF", "Description", "xmpmeta", "DocumentID",
-                  "InstanceID", "VersionID", "PDFVersion", "Trapped"}
+_XMP = {"pdfaid": "http://www.aiim.org/pdfa/ns/id/", "pdf": "http://ns.adobe.com/pdf/1.3/",
+        "xmp": "http://ns.adobe.com/xap/1.0/", "dc": "http://purl.org/dc/elements/1.1/",
+        "xmpMM": "http://ns.adobe.com/xap/1.0/mm/", "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+        "x": "adobe:ns:meta/", "xml": "http://www.w3.org/XML/1998/namespace"}
+#: XMP properties that are not descriptions, each in its own namespace only: the same
+#: local name in another namespace (`pdfx:Description`) is checked.
+_XMP_TECHNICAL = {
+    (_XMP["pdfaid"], "part"), (_XMP["pdfaid"], "conformance"), (_XMP["pdfaid"], "amd"),
+    (_XMP["pdfuaid"], "part"), (_XMP["pdf"], "Producer"), (_XMP["pdf"], "PDFVersion"),
+    (_XMP["pdf"], "Trapped"), (_XMP["xmp"], "CreatorTool"), (_XMP["xmp"], "CreateDate"),
+    (_XMP["xmp"], "ModifyDate"), (_XMP["xmp"], "MetadataDate"),
+    (_XMP["xmpMM"], "DocumentID"), (_XMP["xmpMM"], "InstanceID"),
+    (_XMP["xmpMM"], "VersionID"), (_XMP["x"], "xmpmeta"), (_XMP["xml"], "lang")}
 
 
-def _xmp_checked(namespace: str, local: str) -> bool:
+def _xmp_checked(namespace: str, local: str, value: str = "") -> bool:
     """Whether an XMP property (element or attribute) holds a description to check."""
-    return local not in _XMP_TECHNICAL and "rdf-syntax" not in namespace
+    if "rdf-syntax" in namespace or (not namespace and local == "about"):
+        return False
+    if (namespace, local) == (_XMP["dc"], "format"):
+        return value.strip() != "application/pdf"  # its one value: anything else says more
+    return (namespace, local) not in _XMP_TECHNICAL
 
 
 def _unprinted(values: Iterable[tuple[str, str]], printed: str, path: str) -> list[str]:

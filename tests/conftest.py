@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -48,6 +49,28 @@ def require_tool(name: str) -> str:
     return path
 
 
+#: What a Dask worker of the tests imports before its first task: briefgen's renderers
+#: and the release gate (imported once in a fork server, not in every worker process).
+WORKER_PRELOAD = ("generator.cluster", "generator.build", "generator.render.brief",
+                  "generator.render.deck", "generator.render.docx", "generator.verify",
+                  "generator.copies")
+
+
+@contextmanager
+def dask_workers_forked() -> Iterator[None]:
+    """Dask's workers started from a fork server that has imported briefgen (Dask's own
+    test suite does so for its own packages): each cluster of a test module would
+    otherwise spend about 3 s of CPU a worker importing the same modules. Workers stay
+    separate processes, started clean of the test process's threads and state."""
+    import dask
+    from distributed import utils
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        # after Dask has set its own preload (once per process), before the server starts
+        utils.get_mp_context().set_forkserver_preload(["distributed", *WORKER_PRELOAD])
+        yield
+
+
 @pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A Dask cluster of two worker processes on this machine (127.0.0.1 only), one task
@@ -56,7 +79,7 @@ def dask_cluster() -> Iterator[Any]:
     of a core for as long as it lives."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+    with dask_workers_forked(), dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                      silence_logs=logging.ERROR) as cluster, \

@@ -19,7 +19,7 @@ from generator.build import BuildFailed, build
 from generator.cluster import DaskSettings
 from generator.errors import UsageProblem
 
-from .conftest import require_tool
+from .conftest import dask_workers_forked, require_tool
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIENCES = ["delegation-zahran"]  # right to left, in Arabic
@@ -164,10 +164,10 @@ def test_a_build_over_tls_with_certificates(tmp_path: Path) -> None:
                         tls_worker_key=certs["node.key"], tls_client_cert=certs["node.pem"],
                         tls_client_key=certs["node.key"], require_encryption=True)
     local = build(REPO, ["press"], ["html"], tmp_path / "local", jobs=1)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  protocol="tls://", host="127.0.0.1", security=security,
-                                  dashboard_address="127.0.0.1:0",
-                                  silence_logs=logging.ERROR) as cluster:
+    with dask_workers_forked(), distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, protocol="tls://",
+            host="127.0.0.1", security=security, dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tls://127.0.0.1:")
         remote = build(REPO, ["press"], ["html"], tmp_path / "tls", cluster=DaskSettings(

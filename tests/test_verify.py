@@ -386,6 +386,73 @@ def test_any_worded_property_the_slides_do_not_print_is_refused(
     assert any("`Nightfall" in m and "does not print" in m for m in messages), messages
 
 
+def _pdf_edited(data: bytes, edit: Callable[[Any], None]) -> bytes:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        edit(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+def _print_only_cover(pdf: Any) -> None:
+    import pikepdf
+
+    page = pdf.pages[1]
+    box = [float(v) for v in page.mediabox]
+    cover = pdf.make_stream(b"1 g 0 0 1000 1000 re f")
+    cover.Type, cover.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    cover.BBox = pikepdf.Array([0, 0, 1000, 1000])
+    page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, F=36,
+        Rect=pikepdf.Array([0, box[3] - 60, box[2], box[3]]),
+        AP=pikepdf.Dictionary(N=cover)))]))
+
+
+def _form(pdf: Any) -> None:
+    import pikepdf
+
+    field = pdf.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Tx, T="Cover"))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+
+
+def _layers(pdf: Any) -> None:
+    import pikepdf
+
+    group = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.OCG, Name="Banner"))
+    pdf.Root.OCProperties = pikepdf.Dictionary(
+        OCGs=pikepdf.Array([group]), D=pikepdf.Dictionary(OFF=pikepdf.Array([group])))
+
+
+def _custom_info(pdf: Any) -> None:
+    import pikepdf
+
+    pdf.docinfo[pikepdf.Name("/Classification")] = "Nightfall"
+
+
+def _xmp_in_another_namespace(pdf: Any) -> None:
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta.register_xml_namespace("http://ns.adobe.com/pdfx/1.3/", "pdfx")
+        meta["pdfx:Description"] = "Nightfall"
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (_print_only_cover, "has Square annotations on page 2"),
+    (_form, "has a form"),
+    (_layers, "has optional content (layers)"),
+    (_custom_info, "(/Classification) holds `Nightfall`"),
+    (_xmp_in_another_namespace, "(XMP Description) holds `Nightfall`"),
+], ids=["a print-only cover", "a form", "layers", "a custom Info entry",
+        "XMP in another namespace"])
+def test_a_pdf_with_what_the_gate_does_not_compute_is_refused(
+        built: dict[str, tuple[Job, bytes]], edit: Callable[[Any], None], reason: str) -> None:
+    """Each of these passed the gate (an adversarial review found them): now refused."""
+    job, data = built["pdf"]
+    messages = [d.message for d in check_output(job, _pdf_edited(data, edit))]
+    assert any(reason in m for m in messages), messages
+
+
 def test_a_master_with_a_full_slide_opaque_shape_cannot_cover_the_banner(
         tmp_path: Path) -> None:
     # Shapes of the master and its layouts are drawn beneath a slide's own: the renderer
