@@ -1635,15 +1635,14 @@ _HARMLESS_PROPERTIES = frozenset({
     "font-family", "font-weight", "font-style", "font-variant", "font-stretch",
     "font-kerning", "font-feature-settings", "font-variant-ligatures",
     "font-variant-numeric", "font-variant-caps", "font-synthesis", "text-align",
-    "text-align-last", "text-transform", "text-decoration", "text-decoration-line",
-    "text-decoration-color", "text-decoration-style", "text-decoration-thickness",
-    "text-underline-offset", "text-rendering", "white-space", "overflow-wrap",
-    "word-wrap", "word-break", "hyphens", "direction", "border-color", "border-style",
-    "border-top-color", "border-right-color", "border-bottom-color", "border-left-color",
-    "border-top-style", "border-right-style", "border-bottom-style", "border-left-style",
-    "border-radius", "border-collapse", "border-spacing", "outline", "outline-color",
-    "outline-style", "outline-width", "outline-offset", "box-sizing", "z-index", "float",
-    "clear", "vertical-align", "list-style", "list-style-type", "list-style-position",
+    "text-align-last", "text-transform", "text-decoration-line",
+    "text-decoration-color", "text-decoration-style", "text-rendering", "white-space",
+    "overflow-wrap", "word-wrap", "word-break", "hyphens", "direction", "border-color",
+    "border-style", "border-top-color", "border-right-color", "border-bottom-color",
+    "border-left-color", "border-top-style", "border-right-style", "border-bottom-style",
+    "border-left-style", "border-radius", "border-collapse", "border-spacing", "outline",
+    "outline-color", "outline-style", "outline-width", "outline-offset", "box-sizing",
+    "z-index", "float", "clear", "list-style", "list-style-type", "list-style-position",
     "cursor", "user-select", "break-before", "break-after", "break-inside",
     "page-break-before", "page-break-after", "page-break-inside", "orphans", "widows",
     "quotes", "counter-reset", "counter-increment", "tab-size", "stroke-linecap",
@@ -1652,8 +1651,8 @@ _HARMLESS_PROPERTIES = frozenset({
     "align-self", "justify-content", "justify-items", "justify-self", "place-items",
     "place-content", "gap", "row-gap", "column-gap", "grid-template-columns",
     "grid-template-rows", "grid-column", "grid-row", "grid-area", "scroll-margin-top",
-    "scroll-behavior", "print-color-adjust", "color-scheme", "accent-color", "caret-color",
-    "string-set", "bookmark-level", "bookmark-label", "bookmark-state", "text-size-adjust"})
+    "scroll-behavior", "print-color-adjust", "accent-color", "caret-color", "string-set",
+    "bookmark-level", "bookmark-label", "bookmark-state"})
 #: The displays that show an element's text (others hide it: `table-column`; or are not
 #: computed by the gate).
 _SHOWING_DISPLAYS = frozenset({

@@ -623,6 +623,9 @@ UNCOMPUTED = {
     "an indent in calc()": ".banner { text-indent: calc(-9999px) }",
     "a logical margin": ".banner { margin-inline-start: -9999px }",
     "a font from elsewhere": "@font-face { font-family: W; src: url(https://example.org/w.woff) }",
+    "a raised inline box": ".banner { display: inline-block; vertical-align: 9999px }",
+    "a thick line through": ".banner { text-decoration: line-through 40px #000 }",
+    "a dark colour scheme": "html { color-scheme: dark }",
 }
 
 
