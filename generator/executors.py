@@ -455,10 +455,10 @@ class _InParts:
         return steps
 
     def joined(self) -> Join | None:
-        """The last step, once the front and the overlay are in; only once (an overlay
-        laid out for a front length since replaced may still come back after it)."""
-        if self.joining or self.overlay is None or (
-                self.split.front is not None and self.front is None):
+        """The last step, once the front and the overlay are in. From then on the brief
+        is :attr:`joining`: a step that comes back later (an overlay laid out for a front
+        length since replaced) is set aside by :func:`run_jobs`."""
+        if self.overlay is None or (self.split.front is not None and self.front is None):
             return None
         self.joining = True
         return Join(self.front, self.body, self.overlay.pdf)

@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from .errors import Diagnostic
-from .templates import REQUIRED_BODIES, SLIDE_KINDS, TemplateSet, builtin_templates
+from .templates import REQUIRED_BODIES, SLIDE_KINDS, TemplateSet, builtin_templates, resolved
 
 MB = 1024 * 1024
 
@@ -91,7 +91,7 @@ def master_path(templates: TemplateSet) -> str:
         if base == Path("") and not prefix:
             continue
         for mine, theirs in ((path.absolute(), base.absolute()),
-                             (path.resolve(), base.resolve())):
+                             (resolved(path) or path, resolved(base) or base)):
             try:
                 return prefix + mine.relative_to(theirs).as_posix()
             except (ValueError, OSError):
@@ -104,9 +104,10 @@ def _outside(templates: TemplateSet) -> bool:
     built-in templates: a link to someone else's file is not a template."""
     if not templates.project_root:
         return False
-    resolved = Path(templates.master).resolve()
-    return not any(resolved.is_relative_to(base.resolve())
-                   for base in (Path(templates.project_root), builtin_templates()))
+    followed = resolved(Path(templates.master))
+    return followed is None or not any(  # a loop of links is no one's template
+        followed.is_relative_to(resolved(base) or base)
+        for base in (Path(templates.project_root), builtin_templates()))
 
 
 def human_size(n: int) -> str:

@@ -229,7 +229,7 @@ def check_pdf(data: bytes, edition: Edition, path: str, line: str | None = None
         texts: list[str] = []
         findings, lines = _check_pdf_pages(pdf, edition.banner, path, texts, line)
         printed = "\n".join(texts)
-        findings += _check_pdf_metadata(pdf, data, printed, path)
+        findings += _check_pdf_document(data, printed, path)
         findings += check_portion_marks(printed, edition, path)
     finally:
         pdf.close()
@@ -485,7 +485,10 @@ def _run_seen(ink: Any) -> bool:
     return int(windows.min()) >= max(2, GLYPH_INK * rows * width)
 
 
-def _check_pdf_metadata(pdf: Any, data: bytes, printed: str, path: str) -> list[str]:
+def _check_pdf_document(data: bytes, printed: str, path: str) -> list[str]:
+    """The document's own parts, read once: what may act beyond the pages
+    (:func:`_pdf_active_content`), and its Info and XMP metadata, which must be words it
+    prints."""
     import io
 
     import pikepdf
@@ -638,8 +641,6 @@ def check_portion_marks(printed: str, edition: Edition, path: str) -> list[str]:
             for portion, items in sorted(missing.items())]
 
 
-#: The document information entries that describe the document (the rest name tools and
-#: dates): each must be text the PDF prints.
 #: XMP properties that are not descriptions: tools, dates, conformance, structure.
 _XMP = {"pdfaid": "http://www.aiim.org/pdfa/ns/id/", "pdf": "http://ns.adobe.com/pdf/1.3/",
         "xmp": "http://ns.adobe.com/xap/1.0/", "dc": "http://purl.org/dc/elements/1.1/",
@@ -753,13 +754,23 @@ def _turned(shape: Any) -> bool:
                                  or xfrm.get("flipV") in ("1", "true"))
 
 
+def _c_nv_pr(shape: Any) -> Any:
+    """A shape's non-visual properties (its id, name and ``hidden`` flag), or None."""
+    return next((e for e in shape.iter() if e.tag.endswith("}cNvPr")), None)
+
+
+def _shape_name(shape: Any) -> str:
+    c_nv_pr = _c_nv_pr(shape)
+    return "" if c_nv_pr is None else str(c_nv_pr.get("name", ""))
+
+
 def _shape_id(shape: Any) -> str | None:
-    c_nv_pr = next((e for e in shape.iter() if e.tag.endswith("}cNvPr")), None)
+    c_nv_pr = _c_nv_pr(shape)
     return None if c_nv_pr is None else c_nv_pr.get("id")
 
 
 def _hidden(shape: Any) -> bool:
-    c_nv_pr = next((e for e in shape.iter() if e.tag.endswith("}cNvPr")), None)
+    c_nv_pr = _c_nv_pr(shape)
     return c_nv_pr is not None and c_nv_pr.get("hidden", "0") in ("1", "true")
 
 
@@ -768,14 +779,14 @@ def _srgb(fill: Any) -> tuple[tuple[int, int, int], float] | None:
     if fill is None:
         return None
     colour = fill.find(f"{{{_A}}}srgbClr")
-    if colour is None or len(colour.get("val", "")) != 6:
+    rgb = _hex_rgb(colour.get("val", "")) if colour is not None else None
+    if rgb is None:
         return None
-    value = colour.get("val", "000000")
     alpha = colour.find(f"{{{_A}}}alpha")
     opacity = int(alpha.get("val", "100000")) / 100000 if alpha is not None else 1.0
     if any(child.tag != f"{{{_A}}}alpha" for child in colour):
         return None  # lumMod, tint ...: a colour this check does not compute
-    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)), opacity
+    return rgb, opacity
 
 
 
@@ -913,7 +924,7 @@ def _covering(text_area: Rect, later: Sequence[Any]) -> str:
         if _hidden(other) and other.tag != _ALTERNATE:  # (which alternative is drawn?)
             continue  # not drawn
         box = _shape_rect(other)
-        name = next((e.get("name", "") for e in other.iter() if e.tag.endswith("}cNvPr")), "")
+        name = _shape_name(other)
         if other.tag in (_ALTERNATE, f"{{{_P}}}grpSp", f"{{{_P}}}graphicFrame",
                          f"{{{_P}}}contentPart"):
             # what these draw reaches beyond their box (a group's children, a table's
@@ -1195,7 +1206,7 @@ def _added(scope: str, xml: bytes, tag: str, line: str, mark: str | None,
     if (tree.text or "").strip():
         return _Added("has text added", [], 0, False)
     for shape in tree:
-        name = next((e.get("name", "") for e in shape.iter(f"{{{_P}}}cNvPr")), "")
+        name = _shape_name(shape)
         if shape.tag != f"{{{_P}}}sp" or name not in COPY_SHAPES or (shape.tail or "").strip():
             return _Added("has more than the copy's shapes added", [], 0, False)
         for c_nv_pr in shape.iter(f"{{{_P}}}cNvPr"):
@@ -1293,25 +1304,19 @@ class _WordStyles:
              if style.get(_w("type")) == "paragraph"
              and style.get(_w("default")) in ("1", "true", "on")), "Normal")
 
-    def _chain(self, style_id: str | None) -> list[Any]:
-        found: list[Any] = []
-        seen: set[str] = set()
-        while style_id and style_id not in seen and style_id in self.by_id:
-            seen.add(style_id)
-            style = self.by_id[style_id]
-            if style.find(_w("rPr")) is not None:
-                found.append(style.find(_w("rPr")))
-            based = style.find(_w("basedOn"))
-            style_id = based.get(_w("val")) if based is not None else None
-        return found
-
-    def _chain_styles(self, style_id: str | None) -> list[Any]:
+    def chain(self, style_id: str | None) -> list[Any]:
+        """The style ``style_id`` and those it is based on, the nearest first."""
         found: list[Any] = []
         while style_id and style_id in self.by_id and self.by_id[style_id] not in found:
             found.append(self.by_id[style_id])
             based = found[-1].find(_w("basedOn"))
             style_id = based.get(_w("val")) if based is not None else None
         return found
+
+    def _chain(self, style_id: str | None) -> list[Any]:
+        """The run properties of :meth:`chain`'s styles."""
+        return [rpr for style in self.chain(style_id)
+                if (rpr := style.find(_w("rPr"))) is not None]
 
     def run_properties(self, run: Any, paragraph: Any) -> list[Any]:
         """Every ``w:rPr`` that applies to ``run``, the strongest first."""
@@ -1402,10 +1407,9 @@ def _paragraph_problem(paragraph: Any, styles: _WordStyles) -> str:
     ppr = paragraph.find(_w("pPr"))
     style = ppr.find(_w("pStyle")) if ppr is not None else None
     chain = [ppr] if ppr is not None else []
-    for rpr_style in styles._chain_styles(style.get(_w("val")) if style is not None
-                                          else styles.default_paragraph):
-        if rpr_style.find(_w("pPr")) is not None:
-            chain.append(rpr_style.find(_w("pPr")))
+    chain += [one for based in styles.chain(style.get(_w("val")) if style is not None
+                                            else styles.default_paragraph)
+              if (one := based.find(_w("pPr"))) is not None]
     for one in chain:
         odd = next((e.tag for e in one if isinstance(e.tag, str)
                     and e.tag not in _PLAIN_PARAGRAPH), None)
@@ -1721,10 +1725,7 @@ def _style_sheet(css: str) -> _Sheet:
 
     found: list[tuple[Any, list[Any], bool]] = []
     refused: list[str] = []
-
-    def refuse(what: str) -> None:
-        if what not in refused:
-            refused.append(what)
+    refuse = refused.append
 
     def walk(rules: Iterable[Any], maybe: bool) -> None:
         for rule in rules:
@@ -1753,12 +1754,14 @@ def _style_sheet(css: str) -> _Sheet:
                              maybe or applies == "maybe")
             elif rule.type == "error":
                 refuse("holds CSS that does not parse")
-        for url in _urls(tinycss2.parse_component_value_list(css)):
-            if not url.startswith(("data:", "#")):
-                refuse(f"loads a file (`url({url[:60]})`)")
 
-    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), False)
-    return _Sheet(tuple(found), tuple(refused))
+    top = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    walk(top, False)
+    for url in _urls(token for rule in top if rule.type != "error"
+                     for token in [*rule.prelude, *(rule.content or ())]):
+        if not url.startswith(("data:", "#")):
+            refuse(f"loads a file (`url({url[:60]})`)")
+    return _Sheet(tuple(found), tuple(dict.fromkeys(refused)))
 
 
 def _urls(tokens: Iterable[Any]) -> Iterator[str]:
@@ -1959,27 +1962,28 @@ _PLAIN_ATTRIBUTES = frozenset({"class", "id", "dir", "lang", "role", "style", "t
                                "translate", "href", "xmlns"})
 
 
-def _shown(cascade: _Cascade, wrapper: Any) -> str:
+def _shown(cascade: _Cascade, wrapper: Any) -> tuple[str, dict[str, str]]:
     """Why the element's text is not shown on the page's cascade, or ``""``: its
-    elements and those around it, from the root down."""
+    elements and those around it, from the root down; and its own declared values."""
+    own = cascade.declared(wrapper)
     state = _Computed(custom={})
     root_px = 16.0
     for number, one in enumerate([wrapper, *wrapper.ancestors][::-1]):
         element = one.etree_element
         name = element.tag.rpartition("}")[2].lower()
         if name not in _PLAIN_ELEMENTS:
-            return f"it is inside a `<{name}>`, whose showing the gate does not check"
+            return f"it is inside a `<{name}>`, whose showing the gate does not check", own[0]
         odd = sorted(a for a in (k.rpartition("}")[2].lower() for k in element.attrib)
                      if a not in _PLAIN_ATTRIBUTES and not a.startswith(("aria-", "data-")))
         if odd:
-            return f"the `{odd[0]}` attribute of a `<{name}>` around it is not checked"
-        declared, unsure = cascade.declared(one)
+            return f"the `{odd[0]}` attribute of a `<{name}>` around it is not checked", own[0]
+        declared, unsure = own if one is wrapper else cascade.declared(one)
         problem = unsure or _element_problem(declared, state, root_px)
         if number == 0:
             root_px = state.font_px
         if problem:
-            return problem
-    return _illegible(state)
+            return problem, own[0]
+    return _illegible(state), own[0]
 
 
 def _element_problem(declared: dict[str, str], state: _Computed, root_px: float) -> str:
@@ -2122,8 +2126,7 @@ def check_html(data: bytes, edition: Edition, path: str) -> list[str]:
                   and not any(holds_banner(c) for c in w.etree_element)]
     problems: dict[str, list[str]] = {"top": [], "bottom": []}
     for wrapper in candidates:
-        problem = _shown(cascade, wrapper)
-        own, _ = cascade.declared(wrapper)
+        problem, own = _shown(cascade, wrapper)
         before, after = _flow_position(flow, body, wrapper.etree_element)
         position = (own.get("position") or "static").lower()
         pinned = position in ("fixed", "sticky")
@@ -2180,14 +2183,8 @@ def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
     """What could change the page after it is read, or style it from elsewhere, beyond
     what the gate reads: refused, whatever it does (a script could remove the banner,
     an imported sheet hide it, a refresh show another page)."""
-    found: list[str] = []
-
-    def refuse(what: str) -> None:
-        if what not in found:
-            found.append(what)
-
-    for what in cascade.refused:
-        refuse(what)
+    found = list(cascade.refused)
+    refuse = found.append
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -2200,8 +2197,9 @@ def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
                 element.get("media", "all").strip().lower() not in ("all", "screen", "")
                 or element.get("type", "text/css").strip().lower() not in ("text/css", "")):
             refuse("has a `<style>` for some media or of another type")
-        elif name == "meta" and _charset(element) not in (None, "utf-8", "utf8"):
-            refuse(f"declares the encoding `{_charset(element)}` (it is UTF-8)")
+        elif name == "meta" and (charset := _charset(element)) not in (None, "utf-8",
+                                                                        "utf8"):
+            refuse(f"declares the encoding `{charset}` (it is UTF-8)")
         for attribute, value in element.attrib.items():
             local = attribute.rpartition("}")[2].lower()
             if local.startswith("on"):
@@ -2213,7 +2211,7 @@ def _active_content(root: Any, cascade: _Cascade, path: str) -> list[str]:
         if name == "meta" and element.get("http-equiv", "").strip().lower() == "refresh":
             refuse("sends the reader to another page (`<meta http-equiv=\"refresh\">`)")
     return [f"{path} {what}, which the release gate does not check: not allowed in an "
-            "HTML brief" for what in found]
+            "HTML brief" for what in dict.fromkeys(found)]
 
 
 def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
@@ -2233,7 +2231,7 @@ def check_html_copy_line(data: bytes, line: str, path: str) -> list[str]:
         if squash("".join(element.itertext())) != wanted or any(
                 squash("".join(c.itertext())) == wanted for c in element):
             continue
-        problem = _shown(cascade, wrapper)
+        problem, _ = _shown(cascade, wrapper)
         if not problem:
             return []
         reasons.append(problem)

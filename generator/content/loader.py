@@ -1055,7 +1055,6 @@ def csv_rows(path: Path, col: _Collector, limit: int, key: str, too_many: str,
     return text.split("\n"), rows
 
 
-CSV_MAGNITUDE = m.NUMBER_MAGNITUDE  # the largest value (either side of 0) of a data file
 
 
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
@@ -1110,7 +1109,7 @@ def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[fl
                                    "write a number: 0 if there was none"))
                 ok = False
                 continue
-            if abs(value) > CSV_MAGNITUDE:
+            if abs(value) > m.NUMBER_MAGNITUDE:
                 # a stack or a pie adds the values up: past this, the sum could overflow
                 col.add(Diagnostic(rel, lineno, _column(raw_lines, lineno, i), "error",
                                    f"`{cell.strip()}` in column `{names[i]}` is larger than a "
@@ -1133,10 +1132,8 @@ def _prefetched(content: Path, col: _Collector, prefetch: Prefetch) -> dict[Path
     section's front matter) handed to ``prefetch`` to parse: the texts, for the loader
     to go on with. A file with a problem is left out (the loader reads it again, and
     reports it)."""
-    sections = content / "sections"
     texts: dict[Path, str] = {}
-    for path in [*_yaml_files(content / "collaborations"),
-                 *(sorted(sections.glob("*.md")) if sections.is_dir() else [])]:
+    for path in [*_yaml_files(content / "collaborations"), *_section_files(content)]:
         if path.suffix == ".md" and not SECTION_FILE.match(path.name):
             continue  # not read at all
         with suppress(FileProblems):
@@ -1147,6 +1144,12 @@ def _prefetched(content: Path, col: _Collector, prefetch: Prefetch) -> dict[Path
             yaml.append(_split_front_matter(text, "")[0] if path.suffix == ".md" else text)
     prefetch([(text, col.limits.yaml_depth) for text in yaml])
     return texts
+
+
+def _section_files(content: Path) -> list[Path]:
+    """content/sections/*.md, in order (each named NAME.md or NAME.LANG.md, or reported)."""
+    folder = content / "sections"
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -1252,9 +1255,8 @@ def load_project(root: Path | str, prefetch: Prefetch | None = None) -> Project:
     # sections and their translations
     sections: list[Section] = []
     translations: list[tuple[str, str, SectionFile]] = []
-    section_dir = content / "sections"
     unread: set[str] = set()  # sections whose own file has an error already reported
-    for path in sorted(section_dir.glob("*.md")) if section_dir.is_dir() else []:
+    for path in _section_files(content):
         match = SECTION_FILE.match(path.name)
         if not match:
             col.add(Diagnostic(col.rel(path), 0, 0, "error",

@@ -14,6 +14,7 @@ from lxml import etree
 from ..edition import Edition
 from ..errors import Diagnostic, RenderError
 from ..master import MAX_IMAGE_PIXELS, human_size, image_pixels_problem
+from ..templates import resolved
 from .deck_plan import LOGO_DPI, LOGO_MAX_BYTES
 
 
@@ -27,10 +28,8 @@ def load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
     path = Path(logo)
     root = Path(edition.content_root)
     name = _project_name(path, root.parent)
-    try:
-        inside = path.resolve().is_relative_to(root.resolve())
-    except OSError:
-        inside = False
+    followed = resolved(path)  # None for a loop of links: not inside
+    inside = followed is not None and followed.is_relative_to(resolved(root) or root)
     if not inside:
         raise RenderError([Diagnostic(name, 0, 0, "error",
                                       "the logo is outside the project's content folder",
@@ -41,14 +40,15 @@ def load_logo(edition: Edition) -> tuple[bytes, int, int] | None:
         return _read_logo(logo, name)  # raises as reading it does
     # Read and drawn once per process while the file is unchanged (a build worker renders
     # a deck per audience, most with the same logo).
-    return _cached_logo(logo, name, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _cached_logo(logo, name, str(followed), stat.st_mtime_ns, stat.st_size)
 
 
 def _project_name(path: Path, project: Path) -> str:
     """``path`` as diagnostics name it: relative to the project folder."""
     try:
-        return Path(os.path.relpath(path.resolve(), project.resolve())).as_posix()
-    except (OSError, ValueError):
+        return Path(os.path.relpath(resolved(path) or path, resolved(project) or project)
+                    ).as_posix()
+    except ValueError:
         return path.name
 
 
