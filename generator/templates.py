@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,7 @@ REQUIRED_BODIES: dict[str, int] = {"agenda": 1, "bullets": 1, "two_content": 2}
 REFERENCE_DOCX = "reference.docx"
 
 
+@lru_cache(maxsize=1)
 def builtin_templates() -> Path:
     """The folder of built-in templates (``brief/``, ``deck/``) inside the package."""
     return Path(str(resources.files("generator") / "templates"))
@@ -114,27 +116,33 @@ def gated_file(folder: Path | str, name: str, suffixes: Iterable[str],
     folder = Path(folder)
     pieces = Path(name).parts
     candidate = folder.joinpath(*pieces)
-    shown = shown_path(candidate, root)
+
+    def refused(why: Callable[[str], str]) -> RefusedFile:
+        # The path is shown only in a refusal: working it out resolves links again, and
+        # one render asks the gate for files dozens of times.
+        shown = shown_path(candidate, root)
+        return RefusedFile(shown, why(shown))
+
     if Path(name).is_absolute() or ".." in pieces:
-        raise RefusedFile(shown, f"`{name}` leaves its template folder")
+        raise refused(lambda _: f"`{name}` leaves its template folder")
     if not os.path.lexists(candidate):
         return None
     target = resolved(candidate)
     if target is None:
-        raise RefusedFile(shown, f"`{shown}` {LOOP}")
+        raise refused(lambda shown: f"`{shown}` {LOOP}")
     if not target.is_relative_to(folder.resolve()):
-        raise RefusedFile(shown, f"`{shown}` links to {_target(target, root)}, outside "
-                                 "its template folder")
+        raise refused(lambda shown: f"`{shown}` links to {_target(target, root)}, "
+                                    "outside its template folder")
     try:
         mode = target.stat().st_mode
     except OSError:
         return None  # a dangling link: as if absent
     if not stat.S_ISREG(mode):
-        raise RefusedFile(shown, f"`{shown}` is not a regular file")
+        raise refused(lambda shown: f"`{shown}` is not a regular file")
     allowed = {suffix.lower() for suffix in suffixes}
     if candidate.suffix.lower() not in allowed or target.suffix.lower() not in allowed:
-        raise RefusedFile(shown, f"`{shown}` is not a template file (allowed here: "
-                                 f"{', '.join(sorted(allowed))})")
+        raise refused(lambda shown: f"`{shown}` is not a template file (allowed here: "
+                                    f"{', '.join(sorted(allowed))})")
     return target
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -33,6 +34,17 @@ LONGEST_FIRST = ("test_leaks.py", "test_brief.py", "test_dask.py", "test_copies.
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _settled_heap() -> None:
+    """Before each file: what the files before it left is collected, and what survives
+    (the session: pytest, imported modules, caches) is frozen (``gc.freeze``). briefgen
+    collects garbage between the jobs of a build (``executors.release_memory``); in the
+    test process, that collection would otherwise walk every object the session has made
+    so far (15 s of the suite's CPU), not only this file's."""
+    gc.collect()
+    gc.freeze()
 
 
 def require_tool(name: str) -> str:

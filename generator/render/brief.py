@@ -860,7 +860,10 @@ _PAGE_LENGTH = re.compile(r"^\d{1,3}(\.\d{1,2})?(mm|cm|in|pt)$")
 _REPLACE_MARK = re.compile(r"^\ufeff?\s*/\*\s*briefgen:\s*replace\s*\*/", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
 def _font_chars(text: str) -> frozenset[str]:
+    """The characters a font subset of a page keeps: worked out once a page, not once for
+    each of its fonts (the page's text is long)."""
     chars = set(text) | set(_ALWAYS_KEPT)
     return frozenset(chars | {c.upper() for c in chars if len(c.upper()) == 1})
 
