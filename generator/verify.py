@@ -1710,9 +1710,9 @@ _FONT_METRICS = ("size-adjust", "ascent-override", "descent-override", "line-gap
 
 
 class _Sheet(NamedTuple):
-    #: (selector tokens, declarations, whether a condition the gate does not decide
+    #: (compiled selectors, declarations, whether a condition the gate does not decide
     #: guards the rule)
-    rules: tuple[tuple[Any, list[Any], bool], ...]
+    rules: tuple[tuple[tuple[Any, ...], list[Any], bool], ...]
     refused: tuple[str, ...]  # what in it the gate does not check: the page is refused
 
 
@@ -1721,9 +1721,10 @@ def _style_sheet(css: str) -> _Sheet:
     """Every rule of the style sheet ``css`` that may apply on a screen, and what in it
     the gate does not check. Kept for the next page with the same sheet (the other
     audiences' briefs, their numbered copies); read only."""
+    import cssselect2
     import tinycss2
 
-    found: list[tuple[Any, list[Any], bool]] = []
+    found: list[tuple[tuple[Any, ...], list[Any], bool]] = []
     refused: list[str] = []
     refuse = refused.append
 
@@ -1734,7 +1735,14 @@ def _style_sheet(css: str) -> _Sheet:
                                                        skip_whitespace=True)
                 if any(d.type in ("qualified-rule", "at-rule") for d in items):
                     refuse("nests rules inside a rule (CSS nesting)")
-                found.append((rule.prelude, [d for d in items if d.type == "declaration"],
+                try:  # compiled once a sheet, not once a page (each compile is an eval)
+                    selectors = tuple(cssselect2.compile_selector_list(rule.prelude))
+                except cssselect2.SelectorError:
+                    # a browser may know the selector (`:defined`, a forgiving `:is()`)
+                    refuse(f"has a selector the gate does not read "
+                           f"(`{tinycss2.serialize(rule.prelude).strip()[:60]}`)")
+                    continue
+                found.append((selectors, [d for d in items if d.type == "declaration"],
                               maybe))
             elif rule.type == "at-rule":
                 name = rule.lower_at_keyword
@@ -1784,7 +1792,6 @@ class _Cascade:
 
     def __init__(self, root: Any) -> None:
         import cssselect2
-        import tinycss2
 
         self.matcher = cssselect2.Matcher()
         # Each <style> element is a style sheet of its own, as in a browser: a block or
@@ -1794,14 +1801,7 @@ class _Cascade:
                   if e.tag in _STYLE_ELEMENTS]
         self.refused = list(dict.fromkeys(what for sheet in sheets for what in sheet.refused))
         rules = [rule for sheet in sheets for rule in sheet.rules]
-        for order, (prelude, declarations, maybe) in enumerate(rules):
-            try:
-                selectors = cssselect2.compile_selector_list(prelude)
-            except cssselect2.SelectorError:
-                # a browser may know the selector (`:defined`, a forgiving `:is()`)
-                self.refused.append(f"has a selector the gate does not read "
-                                    f"(`{tinycss2.serialize(prelude).strip()[:60]}`)")
-                continue
+        for order, (selectors, declarations, maybe) in enumerate(rules):
             for selector in selectors:
                 self.matcher.add_selector(selector, (order, declarations, maybe))
 
