@@ -119,18 +119,37 @@ def test_unsigned_copies_are_byte_reproducible(built: Path) -> None:
         assert again == (out / "copies" / copy.folder / name).read_bytes(), name
 
 
-def test_every_slide_of_a_deck_copy_shows_its_line_in_libreoffice(
-        built: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def drawn(built: Path, docx_built: Path, arabic_built: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Copies as LibreOffice prints them (PDF): two deck copies, a Word brief's second
+    copy and an Arabic deck copy, in one run (its start is most of the time)."""
     soffice = require_tool("soffice")
-    out = built / "output" / "minister"
+    tmp = tmp_path_factory.mktemp("drawn")
+    docx_folder = _copy_lines(docx_built)[1][0]
+    sources = {
+        "02-member-b-example2": built / "output/minister/copies/02-member-b-example2/deck.pptx",
+        "07-ms-a-example": built / "output/minister/copies/07-ms-a-example/deck.pptx",
+        "docx": docx_built / "output/minister/copies" / docx_folder / "brief.docx",
+        "arabic": arabic_built / "output/minister/copies/01/deck.pptx",
+    }
+    for name, source in sources.items():
+        (tmp / f"{name}{source.suffix}").write_bytes(source.read_bytes())
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp / "pdf"),
+                    *(str(tmp / f"{name}{source.suffix}") for name, source in sources.items())],
+                   check=True, capture_output=True, timeout=300)
+    out = {name: tmp / "pdf" / f"{name}.pdf" for name in sources}
+    for name, path in out.items():  # soffice can exit 0 without writing anything
+        assert path.is_file(), f"LibreOffice wrote no PDF for {name}"
+    return out
+
+
+def test_every_slide_of_a_deck_copy_shows_its_line_in_libreoffice(
+        built: Path, drawn: dict[str, Path]) -> None:
     lines = dict(_copy_lines(built))
     for folder in ("02-member-b-example2", "07-ms-a-example"):
-        target = tmp_path / folder
-        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(target),
-                        str(out / "copies" / folder / "deck.pptx")],
-                       check=True, capture_output=True, timeout=180)
-        slides = pdf_pages(target / "deck.pdf", "-raw")
+        slides = pdf_pages(drawn[folder], "-raw")
         assert len(slides) > 5
         for number, text in enumerate(slides, 1):
             flat = " ".join(text.split())
@@ -479,15 +498,9 @@ def test_every_header_of_every_docx_copy_shows_its_own_line(docx_built: Path) ->
 
 
 def test_a_docx_copy_shows_its_line_on_every_page_in_libreoffice(
-        docx_built: Path, tmp_path: Path) -> None:
-    soffice = require_tool("soffice")
-    require_tool("pdftotext")
-    folder, line = _copy_lines(docx_built)[1]
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(docx_built / "output" / "minister" / "copies" / folder / "brief.docx")],
-                   check=True, capture_output=True, timeout=180)
-    pages = pdf_pages(tmp_path / "brief.pdf")
+        docx_built: Path, drawn: dict[str, Path]) -> None:
+    _folder, line = _copy_lines(docx_built)[1]  # the copy `drawn` printed
+    pages = pdf_pages(drawn["docx"])
     assert len(pages) > 3
     for number, text in enumerate(pages, 1):
         flat = " ".join(text.split())
@@ -663,12 +676,12 @@ def test_arabic_copies_are_byte_reproducible(arabic_built: Path) -> None:
             assert again == (out / "copies" / copy.folder / name).read_bytes(), name
 
 
-def test_an_arabic_deck_copy_shows_the_name(arabic_built: Path, tmp_path: Path) -> None:
+def test_an_arabic_deck_copy_shows_the_name(arabic_built: Path,
+                                            drawn: dict[str, Path]) -> None:
     """python-pptx reads the line, its Arabic run in Arabic with a font that has Arabic
     letters; LibreOffice shows it (its PDF's text holds the name)."""
     from pptx import Presentation
 
-    soffice = require_tool("soffice")
     path = arabic_built / "output" / "minister" / "copies" / "01" / "deck.pptx"
     lines = dict(_copy_lines(arabic_built))
     for slide in Presentation(str(path)).slides:
@@ -679,11 +692,8 @@ def test_an_arabic_deck_copy_shows_the_name(arabic_built: Path, tmp_path: Path) 
         assert arabic and all(r._r.rPr.get("lang") == "ar-SA" for r in arabic)
         assert all(r._r.rPr.find(f"{{{copies._A}}}cs").get("typeface") == "Noto Sans Arabic"
                    for r in arabic)
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-                   check=True, capture_output=True, timeout=180)
     # (-layout: pdftotext orders a line's mixed directions; -raw keeps the drawn order)
-    slides = pdf_pages(tmp_path / "deck.pdf", "-layout")
+    slides = pdf_pages(drawn["arabic"], "-layout")
     assert len(slides) > 5
     for number, text in enumerate(slides, 1):
         assert lines["01"] in " ".join(_MARKS.sub("", text).split()), number

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -250,19 +251,34 @@ def cover_deck(master: Path, root: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def libreoffice_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def saved_by_impress(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder where LibreOffice Impress saved, as PowerPoint files, the default master
+    (master.pptx) and Impress's own templates (Focus.pptx …): one run for all (its start
+    is most of the time), a fresh profile."""
+    soffice = require_tool("soffice")
+    tmp = tmp_path_factory.mktemp("impress")
+    shipped = Path(soffice).resolve().parent.parent / "share" / "template" / "common" / "presnt"
+    sources = [shipped / f"{name}.otp" for name in LIBREOFFICE_TEMPLATES]
+    for source in sources:
+        assert source.is_file(), f"LibreOffice's {source.name} is not installed"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                    "--convert-to", "pptx", "--outdir", str(tmp / "saved"), str(MASTER),
+                    *map(str, sources)],
+                   check=True, capture_output=True, timeout=600)
+    return tmp / "saved"
+
+
+@pytest.fixture(scope="module")
+def libreoffice_master(saved_by_impress: Path, tmp_path_factory: pytest.TempPathFactory
+                       ) -> Path:
     """The default master opened and saved again by LibreOffice Impress: its layouts
     are LibreOffice's, whose title and subtitle placeholders carry no idx (both 0)."""
-    soffice = require_tool("soffice")
     tmp = tmp_path_factory.mktemp("lo-master")
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                    "--convert-to", "pptx", "--outdir", str(tmp / "saved"), str(MASTER)],
-                   check=True, capture_output=True, timeout=300)
-    saved = tmp / "saved" / "master.pptx"
+    saved = saved_by_impress / "master.pptx"
     assert saved.is_file(), "LibreOffice wrote no master"
     target = tmp / "templates" / "deck" / "master.pptx"
     target.parent.mkdir(parents=True)
-    saved.rename(target)
+    shutil.copyfile(saved, target)
     return target
 
 
@@ -718,20 +734,15 @@ def _renamed_layouts(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def foreign_masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def foreign_masters(saved_by_impress: Path, tmp_path_factory: pytest.TempPathFactory
+                    ) -> dict[str, Path]:
     """LibreOffice Impress's templates saved as PowerPoint by LibreOffice, pandoc's
     reference deck, and two of them with their layouts renamed."""
-    soffice = require_tool("soffice")
     pandoc = require_tool("pandoc")
     tmp = tmp_path_factory.mktemp("foreign")
-    shipped = Path(soffice).resolve().parent.parent / "share" / "template" / "common" / "presnt"
-    sources = [shipped / f"{name}.otp" for name in LIBREOFFICE_TEMPLATES]
-    for source in sources:
-        assert source.is_file(), f"LibreOffice's {source.name} is not installed"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                    "--convert-to", "pptx", "--outdir", str(tmp), *map(str, sources)],
-                   check=True, capture_output=True, timeout=600)
     masters = {name: tmp / f"{name}.pptx" for name in LIBREOFFICE_TEMPLATES}
+    for name, path in masters.items():
+        shutil.copyfile(saved_by_impress / f"{name}.pptx", path)
     masters["pandoc"] = tmp / "pandoc.pptx"
     subprocess.run([pandoc, "-o", str(masters["pandoc"]), "--print-default-data-file",
                     "reference.pptx"], check=True, capture_output=True, timeout=120)
