@@ -6,8 +6,10 @@ import gc
 import logging
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ import pytest
 # would be made on both. So each file runs on one worker (`--dist loadfile`; pytest 9
 # ignores the node ids `--dist loadgroup` rewrites, so its groups do nothing), and the
 # files start longest first (seconds of each file's tests in a 2-worker run, measured on
-# 2026-11-30: leaks 44, brief 33, dask 28, copies 22 ... serve 5), so that no long file
+# 2026-11-30: leaks 28, brief 30, dask 11, copies 11, docx 15 ... serve 4), so that no long file
 # starts last on one core while the other idles; the rest follow in collection order.
 # Each worker is handed two files at the start, alternately: the files that keep several
 # processes busy of their own (leaks and dask: local workers and a Dask cluster) go to
@@ -59,6 +61,24 @@ def require_tool(name: str) -> str:
             pytest.fail(f"`{name}` is required on CI but is not installed", pytrace=False)
         pytest.skip(f"`{name}` is not installed")
     return path
+
+
+def libreoffice(sources: dict[str, Path], folder: Path, to: str = "pdf") -> dict[str, Path]:
+    """Each of ``sources`` (a name: a file) converted by LibreOffice to ``to``, all in one
+    run (its start is most of the time a document takes), with a fresh profile in
+    ``folder``: a name: the file written."""
+    soffice = require_tool("soffice")
+    inputs = []
+    for name, source in sources.items():
+        inputs.append(folder / f"{name}{source.suffix}")
+        shutil.copyfile(source, inputs[-1])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{folder}/profile", "--headless",
+                    "--convert-to", to, "--outdir", str(folder / to), *map(str, inputs)],
+                   check=True, capture_output=True, timeout=600)
+    out = {name: folder / to / f"{name}.{to}" for name in sources}
+    for name, path in out.items():  # soffice can exit 0 without writing anything
+        assert path.is_file(), f"LibreOffice wrote no {to} for {name}"
+    return out
 
 
 #: What a Dask worker of the tests imports before its first task: briefgen's renderers

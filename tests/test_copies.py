@@ -23,7 +23,7 @@ from generator.cli import main
 from generator.content import load_project
 from generator.tailor import tailor
 
-from .conftest import require_tool
+from .conftest import libreoffice, require_tool
 from .projects import MINISTER, write_project
 
 PEOPLE = 25
@@ -124,25 +124,13 @@ def drawn(built: Path, docx_built: Path, arabic_built: Path,
           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Copies as LibreOffice prints them (PDF): two deck copies, a Word brief's second
     copy and an Arabic deck copy, in one run (its start is most of the time)."""
-    soffice = require_tool("soffice")
-    tmp = tmp_path_factory.mktemp("drawn")
     docx_folder = _copy_lines(docx_built)[1][0]
-    sources = {
+    return libreoffice({
         "02-member-b-example2": built / "output/minister/copies/02-member-b-example2/deck.pptx",
         "07-ms-a-example": built / "output/minister/copies/07-ms-a-example/deck.pptx",
         "docx": docx_built / "output/minister/copies" / docx_folder / "brief.docx",
         "arabic": arabic_built / "output/minister/copies/01/deck.pptx",
-    }
-    for name, source in sources.items():
-        (tmp / f"{name}{source.suffix}").write_bytes(source.read_bytes())
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp / "pdf"),
-                    *(str(tmp / f"{name}{source.suffix}") for name, source in sources.items())],
-                   check=True, capture_output=True, timeout=300)
-    out = {name: tmp / "pdf" / f"{name}.pdf" for name in sources}
-    for name, path in out.items():  # soffice can exit 0 without writing anything
-        assert path.is_file(), f"LibreOffice wrote no PDF for {name}"
-    return out
+    }, tmp_path_factory.mktemp("drawn"))
 
 
 def test_every_slide_of_a_deck_copy_shows_its_line_in_libreoffice(

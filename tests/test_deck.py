@@ -43,7 +43,7 @@ from generator.render.deck_plan import SUMMARY_MAX_SLIDES, _Planner
 from generator.render.textfit import Measurer, Span, line_text
 from generator.templates import TemplateSet, builtin_templates
 
-from .conftest import require_tool
+from .conftest import libreoffice, require_tool
 from .factories import P, R, sample_edition
 
 MASTER = str(builtin_templates() / "deck" / "master.pptx")
@@ -171,21 +171,12 @@ def drawn(decks: dict[str, bytes], room_decks: dict[str, bytes],
           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every deck of this file as LibreOffice draws it (PDF): one run for all of them (its
     start is most of a deck's time), with a fresh profile."""
-    soffice = require_tool("soffice")
-    tmp = tmp_path_factory.mktemp("soffice")
+    folder = tmp_path_factory.mktemp("soffice")
+    (folder / "decks").mkdir()
     named = {**decks, **{f"room-{name}": room_decks[name] for name in ("minister", "crowded")}}
-    sources = []
     for name, data in named.items():
-        path = tmp / f"{name}.pptx"
-        path.write_bytes(data)
-        sources.append(str(path))
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp / "pdf"), *sources],
-                   check=True, capture_output=True, timeout=600)
-    out = {name: tmp / "pdf" / f"{name}.pdf" for name in named}
-    for name, path in out.items():  # soffice can exit 0 without writing anything
-        assert path.is_file(), f"LibreOffice wrote no PDF for the {name} deck"
-    return out
+        (folder / "decks" / f"{name}.pptx").write_bytes(data)
+    return libreoffice({name: folder / "decks" / f"{name}.pptx" for name in named}, folder)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from generator.render.docx import render_docx
 from generator.tailor import tailor
 from generator.templates import TemplateSet, resolve_templates
 
-from .conftest import require_tool
+from .conftest import libreoffice, require_tool
 from .factories import sample_edition
 from .projects import write_project
 
@@ -354,20 +354,9 @@ def word_drawn(built: Path, apparatus: dict[str, Any],
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Norvia's Word brief and the apparatus project's minister brief as LibreOffice
     prints them (PDF): one run for both (its start is most of the time), a fresh profile."""
-    soffice = require_tool("soffice")
-    tmp = tmp_path_factory.mktemp("word-pdf")
-    sources = {"norvia": built / "output/norvia/brief.docx",
-               "apparatus": Path(apparatus["minister"]["docx"])}
-    for name, source in sources.items():
-        (tmp / f"{name}.docx").write_bytes(source.read_bytes())
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp / "pdf"),
-                    *(str(tmp / f"{name}.docx") for name in sources)],
-                   check=True, capture_output=True, timeout=240)
-    out = {name: tmp / "pdf" / f"{name}.pdf" for name in sources}
-    for name, path in out.items():  # soffice can exit 0 without writing anything
-        assert path.is_file(), f"LibreOffice wrote no PDF for the {name} brief"
-    return out
+    return libreoffice({"norvia": built / "output/norvia/brief.docx",
+                        "apparatus": Path(apparatus["minister"]["docx"])},
+                       tmp_path_factory.mktemp("word-pdf"))
 
 
 def test_libreoffice_shows_the_banner_on_every_page(word_drawn: dict[str, Path]) -> None:

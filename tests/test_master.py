@@ -35,7 +35,7 @@ from generator.master import check_master
 from generator.render.deck import render_deck
 from generator.templates import SLIDE_KINDS, TemplateSet, builtin_templates
 
-from .conftest import require_tool
+from .conftest import libreoffice, require_tool
 from .factories import P, sample_edition
 from .projects import write_project
 
@@ -255,17 +255,14 @@ def saved_by_impress(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder where LibreOffice Impress saved, as PowerPoint files, the default master
     (master.pptx) and Impress's own templates (Focus.pptx …): one run for all (its start
     is most of the time), a fresh profile."""
-    soffice = require_tool("soffice")
-    tmp = tmp_path_factory.mktemp("impress")
-    shipped = Path(soffice).resolve().parent.parent / "share" / "template" / "common" / "presnt"
-    sources = [shipped / f"{name}.otp" for name in LIBREOFFICE_TEMPLATES]
-    for source in sources:
-        assert source.is_file(), f"LibreOffice's {source.name} is not installed"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                    "--convert-to", "pptx", "--outdir", str(tmp / "saved"), str(MASTER),
-                    *map(str, sources)],
-                   check=True, capture_output=True, timeout=600)
-    return tmp / "saved"
+    shipped = Path(require_tool("soffice")).resolve().parent.parent / "share" / "template" \
+        / "common" / "presnt"
+    sources = {"master": MASTER, **{name: shipped / f"{name}.otp"
+                                    for name in LIBREOFFICE_TEMPLATES}}
+    for source in sources.values():
+        assert source.is_file(), f"{source.name} is not installed"
+    saved = libreoffice(sources, tmp_path_factory.mktemp("impress"), to="pptx")
+    return saved["master"].parent
 
 
 @pytest.fixture(scope="module")
@@ -299,14 +296,10 @@ def test_libreoffice_master_checks_with_a_warning_and_its_cover_is_laid_out_apar
     idxs = [ph.placeholder_format.idx for ph in prs.slides[0].placeholders]
     assert len(idxs) == len(set(idxs))
     # What a presenter sees: LibreOffice's rendering of the cover, title above subtitle.
-    deck = tmp_path / "deck.pptx"
+    deck = tmp_path / "rendered.pptx"
     deck.write_bytes(render_deck(sample_edition(),
                                  TemplateSet((), str(libreoffice_master), (), str(root))))
-    soffice = require_tool("soffice")
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
-                   check=True, capture_output=True, timeout=300)
-    words = cover_words(tmp_path / "deck.pdf")
+    words = cover_words(libreoffice({"deck": deck}, tmp_path)["deck"])
     title_bottom = max(y_max for word, _, y_max in words if word in ("Benefits", "cross-border"))
     subtitle_top = min(y_min for word, y_min, _ in words if word in ("Annual", "review"))
     assert subtitle_top >= title_bottom, words
