@@ -24,6 +24,10 @@ or slow machine moves both sides. Targets come from the issues:
            with -j 2 / with -j 1, whole processes; peak RSS per process      <= 0.6, 1 GB
 - dask:    cold build on a LocalCluster of 2 worker processes / on 2 local workers
                                                                              <= 1.15
+- dask-scale: `briefgen build --executor dask` on a LocalCluster of 2 workers / the same
+           command with -j 2, on the --parallel-scale project and on a project of
+           --editions audiences (default 100); every output byte-identical   <= 1.15
+           (not in the default run: about 12 minutes at the defaults)
 """
 
 from __future__ import annotations
@@ -418,12 +422,62 @@ def bench_dask(repeat: int) -> tuple[float, float] | str:
         return paired(on(cluster=settings), on(jobs=2), repeat)
 
 
+def editions_project(count: int, into: Path) -> Path:
+    """The default project with ``count`` audiences: its six profiles, each copied under
+    new names in turn (``minister-002`` …), so the build makes ``count`` editions of
+    every kind (home and foreign, English and Arabic, every length)."""
+    shutil.copytree(REPO / "content", into / "content")
+    own = into / "templates" / "audiences"
+    own.mkdir(parents=True)
+    profiles = sorted((REPO / "templates" / "audiences").glob("*.yaml"))
+    for n in range(count):
+        profile = profiles[n % len(profiles)]
+        shutil.copy(profile, own / f"{profile.stem}-{n:03d}.yaml")
+    return into
+
+
+def bench_dask_scale(factor: int, editions: int) -> list[dict[str, object]]:
+    """`briefgen build` on a LocalCluster of 2 workers and with `-j 2` (the same command
+    but for `--executor dask --scheduler …`), on the scaled project (a brief of a thousand
+    pages and more) and on a project of ``editions`` audiences: times, and whether every
+    output file is byte for byte the same."""
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        return []
+    found: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp, \
+            dask.config.set({"logging.distributed": "error"}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
+        for name, root in ((f"{factor}x brief", scaled_project(factor, Path(tmp) / "big")),
+                           (f"{editions} editions",
+                            editions_project(editions, Path(tmp) / "many"))):
+            times: dict[str, float] = {}
+            for way, extra in (("local", ["-j", "2"]),
+                               ("dask", ["--executor", "dask", "--scheduler",
+                                         cluster.scheduler_address])):
+                started = time.perf_counter()
+                measured_build(str(root), "--force", "-q", "-o", str(root / way), *extra)
+                times[way] = time.perf_counter() - started
+            local, remote = ({p.relative_to(root / way): p.read_bytes()
+                              for p in sorted((root / way).rglob("*"))
+                              if p.is_file() and ".briefgen" not in p.parts}
+                             for way in ("local", "dask"))
+            found.append({"name": name, **times, "files": len(local),
+                          "same": local == remote})
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", default="1,10", help="content factors, e.g. 1,10,100")
     parser.add_argument("--parallel-scale", type=int, default=100,
                         help="content factor of the serial vs -j 2 benchmark")
+    parser.add_argument("--editions", type=int, default=100,
+                        help="audiences of the project that dask-scale builds")
     parser.add_argument("--only",
                         default="brief,deck,cold,gate,copies,process,scale,html,pandoc,parallel,dask",
                         help="which benchmarks to run (comma-separated)")
@@ -514,6 +568,13 @@ def main() -> None:
             ours, base = measured
             rows.append(("cold build, LocalCluster(2)", f"{ours:.2f} s",
                          f"2 local workers {base:.2f} s", f"{ours / base:.2f}", "<= 1.15"))
+    if "dask-scale" in only:
+        for d in bench_dask_scale(args.parallel_scale, args.editions):
+            rows.append((f"{d['name']} on LocalCluster(2)", f"{d['dask']:.1f} s",
+                         f"-j 2 {d['local']:.1f} s", f"{d['dask'] / d['local']:.2f}",
+                         "<= 1.15"))
+            rows.append((f"  {d['files']} files byte-identical",
+                         "yes" if d["same"] else "NO", "-", "-", "yes"))
     scale: list[dict[str, float]] = []
     for factor in args.scale.split(",") if "scale" in only else []:
         try:

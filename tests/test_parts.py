@@ -84,6 +84,22 @@ def test_the_brief_was_really_laid_out_in_parts(minister: dict[str, Any]) -> Non
     assert minister["parts"] != minister["single"]
 
 
+def test_where_a_brief_is_cut_does_not_depend_on_where_its_files_are(
+        minister: dict[str, Any]) -> None:
+    """The brief's HTML names its images and fonts by path, and a path differs from one
+    folder or machine to another (a Dask worker keeps the files it is sent under their
+    content hash): cut by size, with those paths counted, the same brief was cut elsewhere
+    in another folder, and came out different."""
+    job = minister["job"]
+    html = render_html(job.edition, job.templates, for_print=True)
+    deeper = html.replace("file:///", "file:///" + "deeper/" * 30)  # the same files
+    assert deeper.count("deeper/") >= 10  # images in the body, fonts in the head
+    here, there = parts.split(html, 2_000), parts.split(deeper, 2_000)
+    assert here is not None and there is not None
+    assert len(here.body) > 20  # cut inside stretches without a forced page break
+    assert [part.replace("deeper/", "") for part in there.body] == here.body
+
+
 def test_page_x_of_y_banners_and_footers_match_the_single_document(
         minister: dict[str, Any]) -> None:
     single, joined = (PdfReader(minister["root"] / name) for name in ("single.pdf", "parts.pdf"))

@@ -1354,7 +1354,7 @@ def render_brief(edition: Edition, templates: TemplateSet, *,
     # PDF/UA-1, or the profile's archival PDF/A variant, still tagged (pdf_tags): a PDF/A
     # brief keeps its structure tree, without PDF/UA's identification (one variant each)
     variant = edition.audience.pdf_variant or "pdf/ua-1"
-    in_parts = parts.split(html) if len(html) > 2 * parts.PART_SIZE else None
+    in_parts = parts.split(html) if parts.size_of(html) > 2 * parts.PART_SIZE else None
     if in_parts is not None:
         in_parts = dataclasses.replace(in_parts, variant=variant)
         if parts.deferred():

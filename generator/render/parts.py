@@ -46,7 +46,8 @@ from lxml import etree
 
 from generator.errors import RenderError
 
-#: Characters of HTML per part (without data: URIs): about 100 pages, 0.3 GB of layout.
+#: Characters of HTML per part (without its URLs of files, see _NOT_WEIGHED): about 100
+#: pages, 0.3 GB of layout.
 PART_SIZE = 300_000
 #: A stretch of the brief without a forced page break is kept in one part up to this many
 #: times the part size; only a longer one is cut where the single layout may not break.
@@ -178,8 +179,21 @@ def _without(styles: str, selectors: tuple[str, ...]) -> str:
     return styles
 
 
+#: The URLs a part's size leaves out: embedded files (their size is not layout), and the
+#: paths of files, which differ from one machine or folder to another (a Dask worker
+#: keeps the files it is sent under their content hash): counted, they would move the
+#: cuts of a long stretch, and the same brief would come out different elsewhere.
+_NOT_WEIGHED = re.compile(r"(?:data|file):[^\"')]*")
+
+
+def size_of(html: str) -> int:
+    """The size of ``html`` that parts are measured by: its characters, its URLs of files
+    left out (the same on every machine)."""
+    return len(_NOT_WEIGHED.sub("", html))
+
+
 def _weight(element: Any) -> int:
-    return len(re.sub(r"data:[^\"')]*", "", lxml.html.tostring(element, encoding="unicode")))
+    return size_of(lxml.html.tostring(element, encoding="unicode"))
 
 
 def _forced_breaks(styles: str, main: Any) -> list[bool]:
