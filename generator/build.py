@@ -621,8 +621,9 @@ def build(project: Path | str = ".", audiences: Iterable[str] | None = None,
             base = str(out_dir)
         return f"{base}/{rel}".rstrip("/") if rel else base
 
-    # 1. load and validate everything (the YAML parsed on local helpers, -j N)
-    helpers = 1 if cluster is not None else _local_workers(jobs)
+    # 1. load and validate everything (the YAML parsed on local helpers, -j N; with a
+    # cluster too: the content never leaves this machine, only Editions do)
+    helpers = _local_workers(jobs)
     loaded = load_project(root, executors.parse_on(helpers) if helpers > 1 else None)
     names = list(audiences or loaded.audiences)
     unknown = [n for n in names if n not in loaded.audiences]

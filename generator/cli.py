@@ -91,7 +91,9 @@ def cli() -> None:
               help="Build only this format (repeatable, or pdf,html).")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: PROJECT/output).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel jobs (default: cores).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Parallel jobs (default: cores); with --executor dask, the processes of "
+                   "this machine that parse a large project while it loads.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")

@@ -191,11 +191,20 @@ def _relocate(value: Any, roots: dict[str, str]) -> Any:
     return value
 
 
+#: On a worker: each job of a build with its paths moved to the worker's copies, made
+#: once for all the tasks of the job (a large brief's parts share its Edition, which for
+#: a thousand collaborations takes a fifth of a second to move).
+_RELOCATED: dict[tuple[str, str], Job] = {}
+
+#: What a task sends back: a JobResult's fields but its job (the client has it, and the
+#: Edition is megabytes to send back and unpickle for every part of a large brief).
+Outcome = tuple[str, float, list[str], list[Diagnostic], "bytes | None", Any]
+
+
 def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[str, str],
-               files: dict[str, bytes], part_size: int) -> JobResult:
+               files: dict[str, bytes], part_size: int) -> Outcome:
     """One task on a worker: the job's files in place, its paths moved there, rendered
-    (a large brief cut into parts of the client's size, as a local build cuts them).
-    The result names the client's job (the paths it knows)."""
+    (a large brief cut into parts of the client's size, as a local build cuts them)."""
     from .render import parts
     from .templates import builtin_templates
 
@@ -203,14 +212,20 @@ def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[st
     tree = _materialise(build, files)
     moved = {old: (str(builtin_templates()) if new == "<built-in>" else str(tree / new))
              for old, new in roots.items()}
-    local = dataclasses.replace(job, edition=_relocate(job.edition, moved),
-                                templates=_relocate(job.templates, moved))
+    local = _RELOCATED.get((build, job.key))
+    if local is None:  # the key is a digest of the job and its files: one tree for it
+        local = _RELOCATED[build, job.key] = dataclasses.replace(
+            job, edition=_relocate(job.edition, moved),
+            templates=_relocate(job.templates, moved))
     result = run(local, step, True, False)  # the client passes it through the gate
-    return dataclasses.replace(result, job=job)
+    return (result.status, result.seconds, result.warnings, result.errors, result.data,
+            result.detail)
 
 
 def _forget(build: str) -> None:
     """Remove the files of ``build`` from this worker."""
+    for key in [key for key in _RELOCATED if key[0] == build]:
+        del _RELOCATED[key]
     shutil.rmtree(_worker_root() / build, ignore_errors=True)
 
 
@@ -228,7 +243,8 @@ class DaskExecutor:
     warnings: list[Diagnostic] = field(default_factory=list)
     _client: Any = None
     _build: str = ""
-    _futures: dict[Any, tuple[int, str]] = field(default_factory=dict)
+    _futures: dict[Any, tuple[int, Job]] = field(default_factory=dict)
+    _jobs: dict[str, Any] = field(default_factory=dict)  # job path -> the scattered Job
     _blobs: dict[str, Any] = field(default_factory=dict)  # content hash -> scattered bytes
     _digests: dict[str, str] = field(default_factory=dict)  # client path -> content hash
 
@@ -286,7 +302,10 @@ class DaskExecutor:
                     "--nworkers N for N processes)"))
         if problems:
             raise ExecutorFailed(problems)
-        self.capacity = len(threads)
+        # A task waiting beside each running one: a worker that finishes starts its next
+        # at once, not after a round trip to this client, which judges each result (the
+        # release gate) before it sends more.
+        self.capacity = 2 * len(threads)
 
     def _files(self, job: Job) -> tuple[dict[str, str], dict[str, Any]]:
         """Where the job's folders go on a worker, and the files it reads (scattered
@@ -326,26 +345,40 @@ class DaskExecutor:
     def submit(self, task: int, job: Job, step: Step | None) -> None:
         from .render import parts
 
-        roots, files = self._files(job)
-        future = self._client.submit(_dask_task, self.run, self._build, job, step, roots,
-                                     files, parts.PART_SIZE, pure=False, retries=0,
-                                     key=f"briefgen-{self._build}-{task}")
-        self._futures[future] = (task, job.path)
+        try:
+            roots, files = self._files(job)
+            sent = self._jobs.get(job.path)
+            if sent is None:  # once per job: a worker unpickles its Edition once, not per part
+                sent = self._jobs[job.path] = self._client.scatter(job, broadcast=False,
+                                                                   hash=False)
+            # Tasks run in the order they are given (longest first), also those waiting
+            # on a worker beside a running one: an earlier task has the higher priority.
+            future = self._client.submit(_dask_task, self.run, self._build, sent, step,
+                                         roots, files, parts.PART_SIZE, pure=False,
+                                         retries=0, priority=-task,
+                                         key=f"briefgen-{self._build}-{task}")
+        except OSError as exc:  # Dask's CommClosedError among them: a worker gone
+            raise ExecutorFailed([Diagnostic(
+                job.path, 0, 0, "error", "rendering this output failed on the cluster: a "
+                f"Dask worker was lost while its job was sent ({type(exc).__name__}: {exc})",
+                "nothing was written; build again when the cluster is healthy")]) from None
+        self._futures[future] = (task, job)
 
     def wait(self) -> list[tuple[int, JobResult]]:
         from distributed import CancelledError, as_completed
 
-        from .build import gated
+        from .build import JobResult, gated
 
         next(as_completed(list(self._futures), loop=self._client.loop))
         finished = [future for future in self._futures if future.done()]
         results = []
         for future in sorted(finished, key=lambda f: self._futures[f][0]):
-            task, path = self._futures.pop(future)
+            task, job = self._futures.pop(future)
+            path = job.path
             try:
                 # The release gate runs here, on the client: a worker is trusted to
                 # render, not to judge what it rendered.
-                results.append((task, gated(future.result())))
+                results.append((task, gated(JobResult(job, *future.result()))))
                 continue
             except CancelledError:  # e.g. the worker that held its scattered files died
                 reason = ("the task was cancelled: the scheduler, or a Dask worker holding "

@@ -125,7 +125,8 @@ Step = LayOutPart | LayOutFront | LayOutOverlay | Join
 
 
 class Executor(Protocol):
-    #: how many tasks it runs at once (its workers)
+    #: how many tasks it is given at once: its workers (the Dask executor's, twice that,
+    #: so that a task waits on each worker while the client judges a result)
     capacity: int
     #: whether a large brief's parts are sent back to be laid out as tasks of their own
     split_parts: bool
