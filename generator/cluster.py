@@ -195,6 +195,7 @@ def _relocate(value: Any, roots: dict[str, str]) -> Any:
 #: once for all the tasks of the job (a large brief's parts share its Edition, which for
 #: a thousand collaborations takes a fifth of a second to move).
 _RELOCATED: dict[tuple[str, str], Job] = {}
+_RELOCATED_KEPT = 2  # a worker runs one task at a time; the parts of a brief come together
 
 #: What a task sends back: a JobResult's fields but its job (the client has it, and the
 #: Edition is megabytes to send back and unpickle for every part of a large brief).
@@ -214,6 +215,8 @@ def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[st
              for old, new in roots.items()}
     local = _RELOCATED.get((build, job.key))
     if local is None:  # the key is a digest of the job and its files: one tree for it
+        while len(_RELOCATED) >= _RELOCATED_KEPT:  # the oldest goes: bounded memory
+            del _RELOCATED[next(iter(_RELOCATED))]
         local = _RELOCATED[build, job.key] = dataclasses.replace(
             job, edition=_relocate(job.edition, moved),
             templates=_relocate(job.templates, moved))
@@ -378,7 +381,10 @@ class DaskExecutor:
             try:
                 # The release gate runs here, on the client: a worker is trusted to
                 # render, not to judge what it rendered.
-                results.append((task, gated(JobResult(job, *future.result()))))
+                result = JobResult(job, *future.result())
+                if result.status not in ("split", "part"):  # the job's last task
+                    self._jobs.pop(job.path, None)  # its Edition may leave the cluster
+                results.append((task, gated(result)))
                 continue
             except CancelledError:  # e.g. the worker that held its scattered files died
                 reason = ("the task was cancelled: the scheduler, or a Dask worker holding "
