@@ -17,11 +17,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
+import itertools
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,10 +228,12 @@ def _dask_task(run: Run, build: str, job: Job, step: Step | None, roots: dict[st
 
 
 def _forget(build: str) -> None:
-    """Remove the files of ``build`` from this worker."""
-    for key in [key for key in _RELOCATED if key[0] == build]:
-        del _RELOCATED[key]
+    """Remove the files of ``build`` from this worker. (It runs beside a task being
+    cancelled, which may still change ``_RELOCATED``: the files go first.)"""
     shutil.rmtree(_worker_root() / build, ignore_errors=True)
+    for key in list(_RELOCATED):
+        if key[0] == build:
+            _RELOCATED.pop(key, None)
 
 
 # -- on the client -------------------------------------------------------------------------
@@ -248,6 +252,7 @@ class DaskExecutor:
     _build: str = ""
     _futures: dict[Any, tuple[int, Job]] = field(default_factory=dict)
     _jobs: dict[str, Any] = field(default_factory=dict)  # job path -> the scattered Job
+    _sent: Iterator[int] = field(default_factory=itertools.count)  # tasks, as sent
     _blobs: dict[str, Any] = field(default_factory=dict)  # content hash -> scattered bytes
     _digests: dict[str, str] = field(default_factory=dict)  # client path -> content hash
 
@@ -346,6 +351,8 @@ class DaskExecutor:
         return roots, files
 
     def submit(self, task: int, job: Job, step: Step | None) -> None:
+        from distributed.comm.core import CommClosedError
+
         from .render import parts
 
         try:
@@ -354,13 +361,13 @@ class DaskExecutor:
             if sent is None:  # once per job: a worker unpickles its Edition once, not per part
                 sent = self._jobs[job.path] = self._client.scatter(job, broadcast=False,
                                                                    hash=False)
-            # Tasks run in the order they are given (longest first), also those waiting
-            # on a worker beside a running one: an earlier task has the higher priority.
+            # Tasks run in the order they are sent (longest first), also those waiting
+            # on a worker beside a running one: one sent earlier has the higher priority.
             future = self._client.submit(_dask_task, self.run, self._build, sent, step,
                                          roots, files, parts.PART_SIZE, pure=False,
-                                         retries=0, priority=-task,
+                                         retries=0, priority=-next(self._sent),
                                          key=f"briefgen-{self._build}-{task}")
-        except OSError as exc:  # Dask's CommClosedError among them: a worker gone
+        except (CommClosedError, TimeoutError) as exc:  # a worker gone
             raise ExecutorFailed([Diagnostic(
                 job.path, 0, 0, "error", "rendering this output failed on the cluster: a "
                 f"Dask worker was lost while its job was sent ({type(exc).__name__}: {exc})",

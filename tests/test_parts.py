@@ -100,6 +100,13 @@ def test_where_a_brief_is_cut_does_not_depend_on_where_its_files_are(
     assert [part.replace("deeper/", "") for part in there.body] == here.body
 
 
+def test_a_size_leaves_out_urls_of_files_only() -> None:
+    prose = "<p>Metadata: the file: a note’s text (and more) runs on</p>"
+    assert parts.size_of(prose) == len(prose)  # words, not URLs
+    image = '<img src="file:///a/b%20c.svg"><i style="background: url(data:x/y;base64,QQ)">'
+    assert parts.size_of(image) == len('<img src=""><i style="background: url()">')
+
+
 def test_page_x_of_y_banners_and_footers_match_the_single_document(
         minister: dict[str, Any]) -> None:
     single, joined = (PdfReader(minister["root"] / name) for name in ("single.pdf", "parts.pdf"))

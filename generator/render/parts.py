@@ -183,7 +183,7 @@ def _without(styles: str, selectors: tuple[str, ...]) -> str:
 #: paths of files, which differ from one machine or folder to another (a Dask worker
 #: keeps the files it is sent under their content hash): counted, they would move the
 #: cuts of a long stretch, and the same brief would come out different elsewhere.
-_NOT_WEIGHED = re.compile(r"(?:data|file):[^\"')]*")
+_NOT_WEIGHED = re.compile(r"(?<=[\"'(=])\s*(?:data|file):[^\"')\s]*")  # where a URL starts
 
 
 def size_of(html: str) -> int:
