@@ -30,6 +30,7 @@ import ctypes
 import functools
 import html
 import math
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -830,6 +831,10 @@ def _banner_own_problem(shape: Any, size: tuple[int, int]) -> tuple[str, Rect]:
         return "it is inside a group", nowhere
     if _hidden(shape):
         return "it is hidden", nowhere
+    # an entrance or exit effect shows or hides a shape when the show plays it
+    slide = shape.getroottree().getroot()
+    if _shape_id(shape) in {t.get("spid") for t in slide.iter(f"{{{_P}}}spTgt")}:
+        return "an animation plays on it (not checked by the gate)", nowhere
     rect = _shape_rect(shape)
     if rect is None:
         return "it has no position of its own", nowhere
@@ -964,7 +969,7 @@ def _check_deck(data: bytes, banner: str, path: str) -> list[str]:
     failures: dict[tuple[str, str], list[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            _standard_parts(archive, "ppt/presentation.xml")
+            _package_parts(archive, "ppt/presentation.xml")
             size, slides = _deck_slides(archive)
             findings = _check_deck_metadata(archive, [slide for _, slide in slides], path)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, AttributeError,
@@ -972,12 +977,8 @@ def _check_deck(data: bytes, banner: str, path: str) -> list[str]:
         return [f"{path} is not a readable PowerPoint file ({error})"]
     for number, (_, slide) in enumerate(slides, 1):
         tree = slide.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
-        # an entrance or exit effect shows or hides a shape when the show plays it
-        animated = {target.get("spid") for target in slide.iter(f"{{{_P}}}spTgt")}
         for band, found in _deck_banners(tree, banner, size).items():
-            problems = [problem or ("an animation plays on it (not checked by the gate)"
-                                    if _shape_id(shape) in animated else "")
-                        for shape, problem in found]
+            problems = [problem for _shape, problem in found]
             if "" in problems:
                 continue
             problem = problems[0] if problems else "no shape on the slide holds it"
@@ -1058,7 +1059,7 @@ class _RenderedSlide:
     tail: bytes  # from it on
     scope: str  # the shape tree's start tag as written, with every namespace in scope
     tag: str  # the shape tree's tag as written (``p:spTree``)
-    next_id: int  # the first shape id the slide does not use
+    next_id: int  # the first shape id the slide does not use (nor animates)
     banners: tuple[tuple[Rect, ...], ...]  # per band, where the text of each banner seen is
 
 
@@ -1109,8 +1110,11 @@ def _rendered_deck(base: bytes, banner: str) -> _RenderedDeck | None:
         tag = f"{tree.prefix}:spTree" if tree.prefix else "spTree"
         scope = "".join(f' xmlns{":" + prefix if prefix else ""}="{html.escape(uri)}"'
                         for prefix, uri in sorted(tree.nsmap.items(), key=lambda kv: kv[0] or ""))
-        ids = [int(e.get("id", "0")) for e in slide.iter(f"{{{_P}}}cNvPr")
-               if e.get("id", "").isdigit()]
+        # ids in use: its shapes', and those its animations play on (a copy's shape given
+        # one would be shown or hidden by the show): a copy's shapes must come after them
+        ids = [int(e.get(attribute, "0")) for tag, attribute in (("cNvPr", "id"),
+                                                                 ("spTgt", "spid"))
+               for e in slide.iter(f"{{{_P}}}{tag}") if e.get(attribute, "").isdigit()]
         banners = tuple(tuple(_banner_own_problem(shape, size)[1]
                               for shape, problem in found if not problem)
                         for found in _deck_banners(tree, banner, size).values())
@@ -1181,7 +1185,7 @@ def check_deck_against(base: bytes, data: bytes, banner: str, path: str, line: s
         added = parsed[key]
         if added.problem or added.least_id < slide.next_id:
             return [f"{differs}: slide {number} "
-                    f"{added.problem or 'has a shape added whose id another shape has'}"]
+                    f"{added.problem or 'has a shape added whose id the slide already uses'}"]
         for areas in slide.banners:
             for area in areas:
                 if (id(added), area) not in covered:
@@ -1273,7 +1277,6 @@ DECK_PROPERTIES_CHECKED = frozenset({
 # --------------------------------------------------------------------------------------
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _STORY_TYPES = ("default", "first", "even")
 _DEFAULT_HALF_POINTS = 20  # a run's size when neither it nor a style gives one (10 pt)
 
@@ -1441,7 +1444,7 @@ def _story_problem(story: Any, wanted: str, styles: _WordStyles) -> str:
             words = instruction.split()
             if words and words[0].upper() not in _PLAIN_FIELDS:
                 return f"it holds a `{words[0]}` field (not checked by the gate)"
-        elif element.tag in (_w("dataBinding"), f"{{{_MC}}}AlternateContent", _w("altChunk"),
+        elif element.tag in (_w("dataBinding"), _ALTERNATE, _w("altChunk"),
                              _w("subDoc")):
             return f"it holds `{_short(element.tag)}` (not checked by the gate)"
     problems = []
@@ -1468,23 +1471,20 @@ def _load_word(data: bytes, path: str) -> tuple[Any, dict[str, Any], _WordStyles
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
-        _standard_parts(archive, "word/document.xml")
+        _package_parts(archive, "word/document.xml")
+        _standard_parts(archive, {"styles": "word/styles.xml",
+                                  "settings": "word/settings.xml"}, "word/document.xml")
         document = _xml(archive, "word/document.xml")
         rels = _xml(archive, "word/_rels/document.xml.rels")
         targets = {rel.get("Id"): rel.get("Target", "")
                    for rel in rels.iter(f"{{{_PR}}}Relationship")}
-        for rel in rels.iter(f"{{{_PR}}}Relationship"):
-            kind = rel.get("Type", "").rpartition("/")[2]
-            if kind in ("styles", "settings") and rel.get("Target", "").lstrip("/") not in (
-                    f"{kind}.xml", f"word/{kind}.xml"):
-                raise ValueError(f"its {kind} are not word/{kind}.xml")
         styles = _WordStyles(_xml(archive, "word/styles.xml")
                              if "word/styles.xml" in names else None)
         settings = (_xml(archive, "word/settings.xml")
                     if "word/settings.xml" in names else None)
         stories: dict[str, Any] = {}
         for r_id, target in targets.items():
-            name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
+            name = _part_named("word/document.xml", target)
             if name in names and re.search(r"(header|footer)\d*\.xml$", name):
                 stories[r_id] = _xml(archive, name)
         findings = _check_office_metadata(archive, [document, *stories.values()], path,
@@ -1501,15 +1501,30 @@ _PACKAGE_PARTS = {"core-properties": "docProps/core.xml",
                   "custom-properties": "docProps/custom.xml"}
 
 
-def _standard_parts(archive: zipfile.ZipFile, main: str) -> None:
-    """Raise ValueError unless the package's relationships name its main part and its
-    properties where the gate reads them."""
-    wanted = {"officeDocument": main, **_PACKAGE_PARTS}
-    for rel in _xml(archive, "_rels/.rels").iter(f"{{{_PR}}}Relationship"):
+def _part_named(source: str, target: str) -> str:
+    """The part a relationship of the part ``source`` names by ``target``: from the
+    package's root if it starts with ``/``, else from ``source``'s folder (OPC)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def _standard_parts(archive: zipfile.ZipFile, wanted: dict[str, str], source: str = "",
+                    ) -> None:
+    """Raise ValueError unless the relationships of the part ``source`` (the package's
+    own: ``""``) name each ``wanted`` kind of part where the gate reads it."""
+    folder, name = posixpath.split(source)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    for rel in _xml(archive, rels).iter(f"{{{_PR}}}Relationship"):
         kind = rel.get("Type", "").rpartition("/")[2]
-        target = rel.get("Target", "").lstrip("/")
+        target = _part_named(source, rel.get("Target", ""))
         if kind in wanted and target != wanted[kind]:
             raise ValueError(f"its {kind} part is {target}, not {wanted[kind]}")
+
+
+def _package_parts(archive: zipfile.ZipFile, main: str) -> None:
+    """:func:`_standard_parts` of the package: its main part and its properties."""
+    _standard_parts(archive, {"officeDocument": main, **_PACKAGE_PARTS})
 
 
 def _printed_stories(document: Any, stories: dict[str, Any], even: bool, kind: str

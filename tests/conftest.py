@@ -63,6 +63,12 @@ def require_tool(name: str) -> str:
     return path
 
 
+def output_files(out: Path) -> dict[str, bytes]:
+    """Every file of a build's output folder (but its lock), by its path there."""
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"}
+
+
 def libreoffice(sources: dict[str, Path], folder: Path, to: str = "pdf") -> dict[str, Path]:
     """Each of ``sources`` (a name: a file) converted by LibreOffice to ``to``, all in one
     run (its start is most of the time a document takes), with a fresh profile in

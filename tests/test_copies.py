@@ -403,6 +403,33 @@ def test_the_gate_refuses_a_deck_copy_altered_after_stamping(built: Path) -> Non
         {slide: xml.replace(said, said + b" (S) Qx secret", 1)})
 
 
+def test_a_copy_shape_given_an_id_the_render_animates_is_refused(built: Path) -> None:
+    """A render whose slide animates a shape id no shape has yet (a hostile master) would
+    show or hide the copy line given that id: the copy is refused."""
+    project = load_project(built)
+    job = next(j for j in plan(project, {"minister": tailor(project, "minister")})
+               if j.format == "pptx")
+    copy = copies.copies_of(project, "minister")[6]
+    slide = "ppt/slides/slide3.xml"
+    base, data = ((built / "output" / path).read_bytes() for path in (job.path,
+                                                                      copy.path(job.path)))
+    line_id = re.search(rb'<p:cNvPr id="(\d+)" name="Copy Line"',
+                        zipfile.ZipFile(io.BytesIO(data)).read(slide))[1]
+    timing = (b'<p:timing><p:tnLst><p:par><p:cTn id="1"><p:childTnLst><p:set><p:cBhvr>'
+              b'<p:cTn id="2"/><p:tgtEl><p:spTgt spid="' + line_id + b'"/></p:tgtEl>'
+              b'</p:cBhvr></p:set></p:childTnLst></p:cTn></p:par></p:tnLst></p:timing>')
+
+    def animated(package: bytes) -> bytes:
+        xml = zipfile.ZipFile(io.BytesIO(package)).read(slide)
+        return _repack(package, {slide: xml.replace(b"</p:sld>", timing + b"</p:sld>")})
+
+    assert verify.check_deck(animated(base), job.edition, job.path) == []  # no such shape
+    found = verify.check_copy(job, animated(data), copy.path(job.path), copy.line,
+                              animated(base), copy.mark)
+    assert "slide 3 has a shape added whose id the slide already uses" in "\n".join(
+        d.message for d in found)
+
+
 def test_a_deck_whose_slide_hides_its_shape_tree_end_in_a_comment_is_copied(
         built: Path) -> None:
     """A master's placeholder may bring an XML comment into a slide; one that reads like

@@ -19,15 +19,10 @@ from generator.build import BuildFailed, build
 from generator.cluster import DaskSettings
 from generator.errors import UsageProblem
 
-from .conftest import dask_workers_forked, require_tool
+from .conftest import dask_workers_forked, output_files, require_tool
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIENCES = ["delegation-zahran"]  # right to left, in Arabic
-
-
-def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"}
 
 
 def test_a_right_to_left_build_on_the_cluster_equals_the_local_build(
@@ -40,7 +35,7 @@ def test_a_right_to_left_build_on_the_cluster_equals_the_local_build(
     remote = build(REPO, AUDIENCES, out=tmp_path / "dask",
                    cluster=DaskSettings(cluster.scheduler_address))
     assert sorted(r.job.format for r in remote.built) == ["pdf", "pptx"]
-    assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+    assert output_files(tmp_path / "dask") == output_files(tmp_path / "local")
     assert [r.warnings for r in remote.results] == [r.warnings for r in local.results]
 
 
@@ -48,7 +43,7 @@ def test_a_worker_killed_mid_build_fails_it_cleanly(dask_cluster: Any, tmp_path:
     cluster, client = dask_cluster
     out = tmp_path / "out"
     build(REPO, ["minister"], ["pdf", "html"], out, jobs=2)
-    before = _files(out)
+    before = output_files(out)
     pids = client.run(os.getpid)
     outcome: dict[str, Any] = {}
 
@@ -81,7 +76,7 @@ def test_a_worker_killed_mid_build_fails_it_cleanly(dask_cluster: Any, tmp_path:
     # the worker running the task, or the one holding the files it reads (scattered to one
     # worker), whichever the kill met first: either way the loss is named
     assert any(m.startswith("minister/brief.") and "was lost" in m for m in messages), messages
-    assert _files(out) == before  # every previous output untouched, nothing staged
+    assert output_files(out) == before  # every previous output untouched, nothing staged
     assert not list((out / ".briefgen").glob("staging-*"))
 
 
@@ -173,7 +168,7 @@ def test_a_build_over_tls_with_certificates(tmp_path: Path) -> None:
         remote = build(REPO, ["press"], ["html"], tmp_path / "tls", cluster=DaskSettings(
             address, certs["ca.pem"], certs["node.pem"], certs["node.key"]))
         assert not remote.warnings  # encrypted: no warning
-        assert _files(tmp_path / "tls") == _files(tmp_path / "local")
+        assert output_files(tmp_path / "tls") == output_files(tmp_path / "local")
         assert [r.status for r in local.results] == ["built"]
         # without a client certificate the cluster does not let briefgen in
         with pytest.raises(BuildFailed) as refused:

@@ -323,6 +323,18 @@ def test_a_word_file_whose_relationships_name_another_document_is_refused() -> N
     assert "its officeDocument part is word/main.xml" in finding
 
 
+def test_a_word_file_whose_styles_are_another_part_is_refused() -> None:
+    """A relationship's target is relative to its part's folder: `word/styles.xml` from
+    word/document.xml is word/word/styles.xml, not the styles the gate reads."""
+    edition = sample_edition()
+    data = render_docx(edition, EMPTY)
+    moved = _tampered(data, r"word/_rels/document\.xml\.rels", lambda x: x.replace(
+        'Target="styles.xml"', 'Target="word/styles.xml"'))
+    assert moved != data
+    [finding] = verify.check_docx(moved, edition, "m/brief.docx")
+    assert "its styles part is word/word/styles.xml" in finding
+
+
 def test_the_release_gate_refuses_unseen_banners_and_unprinted_metadata() -> None:
     edition = sample_edition()
     data = render_docx(edition, EMPTY)

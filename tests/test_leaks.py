@@ -25,7 +25,7 @@ from generator.executors import Heartbeat
 from generator.render import parts
 from generator.tailor import tailor
 
-from .conftest import require_tool
+from .conftest import output_files, require_tool
 
 COMBOS = [("PUBLIC", None), ("RESTRICTED", None), ("RESTRICTED", "NRV"), ("CONFIDENTIAL", "ALL"),
           ("CONFIDENTIAL", "ALT"), ("SECRET", None), ("SECRET", "NRV")]
@@ -243,18 +243,13 @@ def canary_build(request: pytest.FixtureRequest) -> Canary:
     return built
 
 
-def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "lock"}
-
-
 def test_the_cluster_build_equals_the_local_build(
         local_canary: tuple[Canary, BuildReport],
         dask_canary: tuple[Canary, BuildReport, list[str]]) -> None:
     """Every output, numbered copy and review sheet of every audience, byte for byte."""
     (here, local), (there, remote, lines) = local_canary, dask_canary
     assert len(remote.built) == len(AUDIENCES) * 4
-    assert _files(there.out) == _files(here.out)
+    assert output_files(there.out) == output_files(here.out)
     assert [r.warnings for r in remote.results] == [r.warnings for r in local.results]
     # the minister's brief really went in parts, and the log was told which
     assert any(re.match(r"briefgen: building minister/brief\.pdf \(parts? [\d, ]+ of \d+\)"

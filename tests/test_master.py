@@ -251,31 +251,28 @@ def cover_deck(master: Path, root: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def saved_by_impress(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The folder where LibreOffice Impress saved, as PowerPoint files, the default master
-    (master.pptx) and Impress's own templates (Focus.pptx …): one run for all (its start
-    is most of the time), a fresh profile."""
+def saved_by_impress(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The default master ("master") and Impress's own templates ("Focus" …) as LibreOffice
+    Impress saves them as PowerPoint files: one run for all (its start is most of the
+    time), a fresh profile."""
     shipped = Path(require_tool("soffice")).resolve().parent.parent / "share" / "template" \
         / "common" / "presnt"
     sources = {"master": MASTER, **{name: shipped / f"{name}.otp"
                                     for name in LIBREOFFICE_TEMPLATES}}
     for source in sources.values():
         assert source.is_file(), f"{source.name} is not installed"
-    saved = libreoffice(sources, tmp_path_factory.mktemp("impress"), to="pptx")
-    return saved["master"].parent
+    return libreoffice(sources, tmp_path_factory.mktemp("impress"), to="pptx")
 
 
 @pytest.fixture(scope="module")
-def libreoffice_master(saved_by_impress: Path, tmp_path_factory: pytest.TempPathFactory
-                       ) -> Path:
+def libreoffice_master(saved_by_impress: dict[str, Path],
+                       tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default master opened and saved again by LibreOffice Impress: its layouts
     are LibreOffice's, whose title and subtitle placeholders carry no idx (both 0)."""
     tmp = tmp_path_factory.mktemp("lo-master")
-    saved = saved_by_impress / "master.pptx"
-    assert saved.is_file(), "LibreOffice wrote no master"
     target = tmp / "templates" / "deck" / "master.pptx"
     target.parent.mkdir(parents=True)
-    shutil.copyfile(saved, target)
+    shutil.copyfile(saved_by_impress["master"], target)
     return target
 
 
@@ -727,7 +724,7 @@ def _renamed_layouts(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def foreign_masters(saved_by_impress: Path, tmp_path_factory: pytest.TempPathFactory
+def foreign_masters(saved_by_impress: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
                     ) -> dict[str, Path]:
     """LibreOffice Impress's templates saved as PowerPoint by LibreOffice, pandoc's
     reference deck, and two of them with their layouts renamed."""
@@ -735,7 +732,7 @@ def foreign_masters(saved_by_impress: Path, tmp_path_factory: pytest.TempPathFac
     tmp = tmp_path_factory.mktemp("foreign")
     masters = {name: tmp / f"{name}.pptx" for name in LIBREOFFICE_TEMPLATES}
     for name, path in masters.items():
-        shutil.copyfile(saved_by_impress / f"{name}.pptx", path)
+        shutil.copyfile(saved_by_impress[name], path)
     masters["pandoc"] = tmp / "pandoc.pptx"
     subprocess.run([pandoc, "-o", str(masters["pandoc"]), "--print-default-data-file",
                     "reference.pptx"], check=True, capture_output=True, timeout=120)

@@ -58,7 +58,8 @@ def minister(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     single = render_brief(job.edition, job.templates)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parts, "PART_SIZE", SMALL)
-        split = parts.split(render_html(job.edition, job.templates, for_print=True), SMALL)
+        html = render_html(job.edition, job.templates, for_print=True)
+        split = parts.split(html, SMALL)
         serial = build(REPO, ["minister"], ["pdf", "pptx"], root / "serial", jobs=1)
         patch.setattr(executors.LocalPool, "submit", recording)
         parallel = build(REPO, ["minister"], ["pdf", "pptx"], root / "parallel", jobs=2,
@@ -67,7 +68,7 @@ def minister(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     in_parts = (root / "serial" / "minister" / "brief.pdf").read_bytes()
     (root / "parts.pdf").write_bytes(in_parts)
     return {"job": job, "single": single, "parts": in_parts, "root": root, "split": split,
-            "serial": serial, "parallel": parallel, "steps": steps, "sizes": sizes,
+            "html": html, "serial": serial, "parallel": parallel, "steps": steps, "sizes": sizes,
             "lines": lines}
 
 
@@ -90,8 +91,7 @@ def test_where_a_brief_is_cut_does_not_depend_on_where_its_files_are(
     folder or machine to another (a Dask worker keeps the files it is sent under their
     content hash): cut by size, with those paths counted, the same brief was cut elsewhere
     in another folder, and came out different."""
-    job = minister["job"]
-    html = render_html(job.edition, job.templates, for_print=True)
+    html = minister["html"]
     deeper = html.replace("file:///", "file:///" + "deeper/" * 30)  # the same files
     assert deeper.count("deeper/") >= 10  # images in the body, fonts in the head
     here, there = parts.split(html, 2_000), parts.split(deeper, 2_000)

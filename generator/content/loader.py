@@ -1055,8 +1055,6 @@ def csv_rows(path: Path, col: _Collector, limit: int, key: str, too_many: str,
     return text.split("\n"), rows
 
 
-
-
 def _read_csv(path: Path, col: _Collector) -> tuple[list[str], dict[str, list[float]]] | None:
     rel = col.rel(path)
     limits = col.limits
